@@ -1,0 +1,135 @@
+import Foundation
+
+/// The family of piecewise exponential curves behind every built-in CAR-T model, evaluated on the natural-log
+/// scale and differentiated exactly with respect to its estimation-scale parameters.
+///
+/// A curve is an optional exponential expansion phase up to Tmax followed by a decline:
+/// - expansion (t ≤ Tmax): ln C = ln Cmax + ρ·(t − Tmax)
+/// - decline (τ = t − Tmax > 0): ln C = ln Cmax + ln S(τ), with
+///   S = e^(−ατ) (mono-exponential), S = (1 − fb)·e^(−ατ) + fb·e^(−βτ) (bi-exponential, α > β), or
+///   S = (1 − fb)·e^(−ατ) + fb (bi-exponential with β = 0, the boundary the persistence rate reaches when late
+///   samples do not decline).
+///
+/// Estimation scale: ln Cmax, ln Tmax, ln ρ, and for the decline ln α (mono), or ln(α − β), ln β, logit fb (bi),
+/// or ln α, logit fb (bi with β = 0). Every value of the estimation vector maps to a valid curve (positive rates,
+/// 0 < fb < 1, α > β), so the optimiser cannot leave the valid region. Without an expansion phase Tmax is fixed
+/// (the observed Tmax) and only samples at t ≥ Tmax are fitted.
+struct KineticCurve: Sendable, Equatable {
+    enum Decline: Sendable, Equatable {
+        case monoExponential
+        case biExponential
+        case biExponentialFlat
+    }
+
+    /// True when ρ and Tmax are estimated; false for contraction-only curves with Tmax fixed.
+    var hasExpansion: Bool
+    var decline: Decline
+    /// Tmax for contraction-only curves.
+    var fixedTmax: Double = 0
+
+    var parameterCount: Int {
+        1 + (hasExpansion ? 2 : 0) + declineParameterCount
+    }
+
+    var declineParameterCount: Int {
+        switch decline {
+        case .monoExponential: 1
+        case .biExponential: 3
+        case .biExponentialFlat: 2
+        }
+    }
+
+    /// Index of the first decline parameter in the estimation vector.
+    var declineOffset: Int { hasExpansion ? 3 : 1 }
+
+    /// ln C(t) for estimation-scale parameters `theta`; when `gradient` is given it receives ∂ ln C/∂θ.
+    func logValue(at t: Double, theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>?) -> Double {
+        let logCmax = theta[0]
+        let tmax = hasExpansion ? Foundation.exp(theta[1]) : fixedTmax
+        if let gradient {
+            for j in 0..<gradient.count { gradient[j] = 0 }
+            gradient[0] = 1
+        }
+        if t <= tmax {
+            guard hasExpansion else { return logCmax }
+            let rho = Foundation.exp(theta[2])
+            let dt = t - tmax
+            if let gradient {
+                gradient[1] = -rho * tmax
+                gradient[2] = rho * dt
+            }
+            return logCmax + rho * dt
+        }
+        let tau = t - tmax
+        let k = declineOffset
+        switch decline {
+        case .monoExponential:
+            let alpha = Foundation.exp(theta[k])
+            if let gradient {
+                gradient[k] = -alpha * tau
+                if hasExpansion { gradient[1] = alpha * tmax }
+            }
+            return logCmax - alpha * tau
+        case .biExponential:
+            let beta = Foundation.exp(theta[k + 1])
+            let alpha = beta + Foundation.exp(theta[k])
+            return biExponential(
+                logCmax: logCmax, tau: tau, tmax: tmax, alpha: alpha, beta: beta, logitFraction: theta[k + 2],
+                gradient: gradient, flat: false)
+        case .biExponentialFlat:
+            let alpha = Foundation.exp(theta[k])
+            return biExponential(
+                logCmax: logCmax, tau: tau, tmax: tmax, alpha: alpha, beta: 0, logitFraction: theta[k + 1],
+                gradient: gradient, flat: true)
+        }
+    }
+
+    /// ln[(1 − fb)e^(−ατ) + fb·e^(−βτ)] as a log-sum-exp, so neither term underflows the sum to zero.
+    private func biExponential(
+        logCmax: Double, tau: Double, tmax: Double, alpha: Double, beta: Double, logitFraction: Double,
+        gradient: UnsafeMutableBufferPointer<Double>?, flat: Bool
+    ) -> Double {
+        let logFraction = -softplus(-logitFraction)
+        let logComplement = -softplus(logitFraction)
+        let fast = logComplement - alpha * tau
+        let slow = logFraction - beta * tau
+        let high = max(fast, slow)
+        let logS = high + Foundation.log(Foundation.exp(fast - high) + Foundation.exp(slow - high))
+        if let gradient {
+            let fastWeight = Foundation.exp(fast - logS)
+            let slowWeight = Foundation.exp(slow - logS)
+            let fraction = Foundation.exp(logFraction)
+            let complement = Foundation.exp(logComplement)
+            let k = declineOffset
+            let dAlpha = -tau * fastWeight
+            let dBeta = -tau * slowWeight
+            if flat {
+                gradient[k] = alpha * dAlpha
+                gradient[k + 1] = complement * slowWeight - fraction * fastWeight
+            } else {
+                // α = β + e^θ₀: ∂/∂θ₀ = (α − β)·∂/∂α; ∂/∂ln β = β·(∂/∂α + ∂/∂β).
+                gradient[k] = (alpha - beta) * dAlpha
+                gradient[k + 1] = beta * (dAlpha + dBeta)
+                gradient[k + 2] = complement * slowWeight - fraction * fastWeight
+            }
+            if hasExpansion {
+                gradient[1] = tmax * (alpha * fastWeight + beta * slowWeight)
+            }
+        }
+        return logCmax + logS
+    }
+}
+
+/// ln(1 + eˣ) without overflow for large x or loss of precision for very negative x.
+@inline(__always)
+func softplus(_ x: Double) -> Double {
+    x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x))
+}
+
+/// The logistic function 1/(1 + e^(−x)), stable for large |x|.
+@inline(__always)
+func logistic(_ x: Double) -> Double {
+    if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
+    let e = Foundation.exp(x)
+    return e / (1 + e)
+}

@@ -1,0 +1,245 @@
+import Foundation
+
+/// Fits a ``KineticModel`` to one subject's samples by least squares on the natural-log scale.
+///
+/// Input is the quantifiable samples at t ≥ 0 (BLQ, missing and pre-infusion rows are not used). Each model
+/// is estimated on a transformed scale where every parameter vector is valid (see ``KineticCurve``), from the
+/// systematic multi-start of ``StartGrid``; the best local optimum is kept. For `stein`, the two boundaries of
+/// its parameter space — β → 0 (no decline in the persistence phase) and fb → 0 (no persistence phase) — are
+/// fitted as their own sub-models, because an optimum there is reached only in the limit: when a boundary fit
+/// is at least as good, it is reported, with the status saying so.
+public struct KineticFitter: Sendable {
+    public var model: KineticModel
+    public var options: LevenbergMarquardt.Options
+
+    public init(model: KineticModel = .stein, options: LevenbergMarquardt.Options = .default) {
+        self.model = model
+        self.options = options
+    }
+
+    /// Fits the samples (times in days, values > 0); samples with t < 0 or non-positive values are ignored.
+    public func fit(times: [Double], values: [Double]) -> KineticFit {
+        var t: [Double] = []
+        var y: [Double] = []
+        for (time, value) in zip(times, values).sorted(by: { $0.0 < $1.0 })
+        where time >= 0 && value > 0 && value.isFinite && time.isFinite {
+            t.append(time)
+            y.append(Foundation.log(value))
+        }
+        switch model {
+        case .auto: return fitAuto(times: t, logs: y)
+        case .expansion: return ExpansionRate.fit(times: t, logs: y)
+        default: return fitCurveModel(model, times: t, logs: y)
+        }
+    }
+
+    private func fitAuto(times: [Double], logs: [Double]) -> KineticFit {
+        let stein = fitCurveModel(.stein, times: times, logs: logs)
+        let simple = fitCurveModel(.expansionMonoexp, times: times, logs: logs)
+        switch (stein.status.hasEstimates, simple.status.hasEstimates) {
+        case (true, true):
+            guard let steinAIC = stein.aic, let simpleAIC = simple.aic else { return stein }
+            var chosen = steinAIC < simpleAIC ? stein : simple
+            let (a, b) = (formatAIC(steinAIC), formatAIC(simpleAIC))
+            chosen.note = steinAIC < simpleAIC
+                ? "auto: stein AIC \(a) < expansion-monoexp AIC \(b)"
+                : "auto: expansion-monoexp AIC \(b) <= stein AIC \(a)"
+            return chosen
+        case (false, true):
+            var chosen = simple
+            chosen.note = "auto: stein not fitted (\(stein.status)); expansion-monoexp used"
+            return chosen
+        default:
+            var chosen = simple
+            chosen.note = "auto: neither stein nor expansion-monoexp could be fitted"
+            return chosen
+        }
+    }
+
+    private func formatAIC(_ value: Double) -> String {
+        String(format: "%.4g", value)
+    }
+
+    func fitCurveModel(_ model: KineticModel, times: [Double], logs: [Double]) -> KineticFit {
+        guard var curve = model.curve else { return ExpansionRate.fit(times: times, logs: logs) }
+        var t = times, y = logs
+        if !curve.hasExpansion {
+            // Contraction-only models start at the observed peak.
+            guard let peak = y.indices.max(by: { y[$0] < y[$1] }) else {
+                return Self.unfitted(model, .tooFewSamples(have: 0, need: model.minimumSamples), count: 0)
+            }
+            curve.fixedTmax = t[peak]
+            t = Array(t[peak...])
+            y = Array(y[peak...])
+        }
+        guard t.count >= model.minimumSamples else {
+            return Self.unfitted(model, .tooFewSamples(have: t.count, need: model.minimumSamples), count: t.count)
+        }
+        if curve.hasExpansion, let peak = y.indices.max(by: { y[$0] < y[$1] }), peak == 0 {
+            return Self.unfitted(
+                model, .notIdentifiable("the first quantifiable sample is the peak, so expansion cannot be estimated"),
+                count: t.count)
+        }
+        guard var best = optimise(curve, times: t, logs: y, starts: StartGrid.starts(curve: curve, times: t, logs: y).map(\.theta))
+        else {
+            return Self.unfitted(model, .notConverged("no start gave a finite sum of squares"), count: t.count)
+        }
+        var boundary: String?
+        if model == .stein {
+            // Sub-models on the two boundaries, started from the interior optimum.
+            let p = curve.parameters(theta: best.theta)
+            let flat = KineticCurve(hasExpansion: true, decline: .biExponentialFlat)
+            let flatStart = flat.theta(
+                logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? 0.3, alpha: p.alpha, beta: 0,
+                fraction: p.fraction ?? 0.01)
+            if let candidate = optimise(flat, times: t, logs: y, starts: [flatStart]), candidate.ssr <= best.ssr {
+                best = candidate
+                boundary = "beta -> 0 (no decline in the persistence phase)"
+            }
+            let mono = KineticCurve(hasExpansion: true, decline: .monoExponential)
+            let monoStart = mono.theta(logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? 0.3, alpha: p.alpha, beta: 0, fraction: 0)
+            if let candidate = optimise(mono, times: t, logs: y, starts: [monoStart]), candidate.ssr <= best.ssr {
+                best = candidate
+                boundary = "fb -> 0 (no persistence phase; the same curve as expansion-monoexp)"
+            }
+        }
+        return report(model, best, sampleCount: t.count, boundary: boundary)
+    }
+
+    /// The outcome of local optimisation on one curve family.
+    struct Optimum {
+        var curve: KineticCurve
+        var theta: [Double]
+        var ssr: Double
+        var fit: NonlinearFit
+        var iterations: Int
+        var evaluations: Int
+    }
+
+    /// Runs Levenberg–Marquardt from every start and keeps the lowest sum of squares.
+    func optimise(_ curve: KineticCurve, times: [Double], logs: [Double], starts: [[Double]]) -> Optimum? {
+        let m = times.count
+        let n = curve.parameterCount
+        var solver = LevenbergMarquardt(parameterCount: n, residualCount: m, options: options)
+        let gradient = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+        defer { gradient.deallocate() }
+        var best: Optimum?
+        var iterations = 0, evaluations = 0
+        for start in starts {
+            let result = solver.minimize(
+                start: start,
+                residuals: { theta, residuals in
+                    for i in 0..<m {
+                        residuals[i] = logs[i] - curve.logValue(at: times[i], theta: theta, gradient: nil)
+                    }
+                },
+                jacobian: { theta, jacobian in
+                    for i in 0..<m {
+                        _ = curve.logValue(at: times[i], theta: theta, gradient: gradient)
+                        for j in 0..<n { jacobian[i + j * m] = -gradient[j] }
+                    }
+                })
+            iterations += result.iterations
+            evaluations += result.evaluations
+            guard result.ssr.isFinite else { continue }
+            if result.ssr < best?.ssr ?? .infinity {
+                best = Optimum(curve: curve, theta: result.parameters, ssr: result.ssr, fit: result, iterations: 0, evaluations: 0)
+            }
+        }
+        best?.iterations = iterations
+        best?.evaluations = evaluations
+        return best
+    }
+
+    private static func unfitted(_ model: KineticModel, _ status: FitStatus, count: Int) -> KineticFit {
+        KineticFit(
+            model: model, status: status, sampleCount: count, estimates: [], curve: nil, ssr: nil,
+            residualStandardDeviation: nil, aic: nil, bic: nil, iterations: 0, evaluations: 0, note: nil)
+    }
+
+    private func report(_ model: KineticModel, _ optimum: Optimum, sampleCount m: Int, boundary: String?) -> KineticFit {
+        let curve = optimum.curve
+        let parameters = curve.parameters(theta: optimum.theta)
+        let p = model.parameterCount
+        let dof = m - p
+        let covariance = optimum.fit.covariance
+        let quantile = dof > 0 ? StudentT.quantile(0.975, degreesOfFreedom: Double(dof)) : nil
+        let theta = optimum.theta
+
+        func variance(_ weights: [(Int, Double)]) -> Double? {
+            guard let covariance else { return nil }
+            var v = 0.0
+            for (i, wi) in weights { for (j, wj) in weights { v += wi * wj * covariance[i, j] } }
+            return v >= 0 && v.isFinite ? v : nil
+        }
+        /// A positive quantity x = e^θ-like with ∂x/∂θ given; CI on ln x.
+        func positive(_ name: String, _ value: Double, _ weights: [(Int, Double)]) -> ParameterEstimate {
+            guard let v = variance(weights), let quantile else {
+                return ParameterEstimate(name: name, value: value, standardError: variance(weights).map(\.squareRoot),
+                                         lower: nil, upper: nil)
+            }
+            let se = v.squareRoot()
+            let seLog = se / value
+            return ParameterEstimate(
+                name: name, value: value, standardError: se,
+                lower: value * Foundation.exp(-quantile * seLog), upper: value * Foundation.exp(quantile * seLog))
+        }
+        func fraction(_ index: Int, _ value: Double) -> ParameterEstimate {
+            guard let v = variance([(index, 1)]) else {
+                return ParameterEstimate(name: "fb", value: value, standardError: nil, lower: nil, upper: nil)
+            }
+            let seLogit = v.squareRoot()
+            let se = value * (1 - value) * seLogit
+            guard let quantile else {
+                return ParameterEstimate(name: "fb", value: value, standardError: se, lower: nil, upper: nil)
+            }
+            return ParameterEstimate(
+                name: "fb", value: value, standardError: se,
+                lower: logistic(theta[index] - quantile * seLogit), upper: logistic(theta[index] + quantile * seLogit))
+        }
+        func fixed(_ name: String, _ value: Double) -> ParameterEstimate {
+            ParameterEstimate(name: name, value: value, standardError: nil, lower: nil, upper: nil)
+        }
+
+        var estimates = [positive("cmax", parameters.cmax, [(0, parameters.cmax)])]
+        if curve.hasExpansion {
+            estimates.append(positive("tmax", parameters.tmax, [(1, parameters.tmax)]))
+            if let rho = parameters.rho { estimates.append(positive("rho", rho, [(2, rho)])) }
+        } else {
+            estimates.append(fixed("tmax", parameters.tmax))
+        }
+        let k = curve.declineOffset
+        switch curve.decline {
+        case .monoExponential:
+            estimates.append(positive("alpha", parameters.alpha, [(k, parameters.alpha)]))
+            if model == .stein { estimates.append(fixed("fb", 0)) }
+        case .biExponential:
+            let beta = parameters.beta ?? 0
+            estimates.append(positive("alpha", parameters.alpha, [(k, parameters.alpha - beta), (k + 1, beta)]))
+            estimates.append(positive("beta", beta, [(k + 1, beta)]))
+            estimates.append(fraction(k + 2, parameters.fraction ?? 0))
+        case .biExponentialFlat:
+            estimates.append(positive("alpha", parameters.alpha, [(k, parameters.alpha)]))
+            estimates.append(fixed("beta", 0))
+            estimates.append(fraction(k + 1, parameters.fraction ?? 0))
+        }
+
+        let ssr = optimum.ssr
+        let n = Double(m)
+        let logLikelihoodTerm = n * (Foundation.log(2 * Double.pi * ssr / n) + 1)
+        let status: FitStatus
+        if !optimum.fit.converged {
+            status = .notConverged("\(optimum.fit.termination)")
+        } else if let boundary {
+            status = .boundary(boundary)
+        } else {
+            status = .converged
+        }
+        return KineticFit(
+            model: model, status: status, sampleCount: m, estimates: estimates, curve: parameters, ssr: ssr,
+            residualStandardDeviation: dof > 0 ? (ssr / Double(dof)).squareRoot() : nil,
+            aic: logLikelihoodTerm + 2 * Double(p + 1),
+            bic: logLikelihoodTerm + Double(p + 1) * Foundation.log(n),
+            iterations: optimum.iterations, evaluations: optimum.evaluations, note: nil)
+    }
+}

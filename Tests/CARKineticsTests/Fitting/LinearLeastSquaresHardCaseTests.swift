@@ -86,6 +86,15 @@ struct LinearLeastSquaresHardCaseTests {
         #expect(fit.ssr < 1e-28)
     }
 
+    @Test("all-zero design: rank 0, zero coefficients, the response is the residual")
+    func zeroDesign() throws {
+        let fit = try LinearLeastSquares.solve(design: Matrix(rows: 3, columns: 2), response: [1, -2, 2])
+        #expect(fit.rank == 0 && fit.degreesOfFreedom == 3)
+        #expect(fit.coefficients == [0, 0] && fit.residuals == [1, -2, 2])
+        #expect(fit.ssr == 9 && fit.residualStandardDeviation == 3.0.squareRoot())
+        #expect(fit.covariance == nil)
+    }
+
     @Test("fewer rows than columns: exact basic fit with zero degrees of freedom")
     func underdetermined() throws {
         let design = try Matrix(rows: 2, columns: 3, elements: [1, 1, 0, 1, 0, 1])   // rows [1 0 0], [1 1 1]

@@ -80,7 +80,7 @@ struct LevenbergMarquardtRun {
                 for i in 0...j { sum += w.r[i + j * n] * (w.qtf[i] / fnorm) }
                 gnorm = max(gnorm, abs(sum / w.acnorm[l]))
             }
-            if gnorm <= options.gradientTolerance { return gnorm <= eps ? .machinePrecision : .gradient }
+            if gnorm <= options.gradientTolerance { return .gradient }
             for j in 0..<n { w.diag[j] = max(w.diag[j], w.acnorm[j]) }
 
             var ratio = 0.0

@@ -25,7 +25,7 @@ public struct NCAAnalysis: Sendable {
     /// files is an error: rows are never silently pooled across files.
     public func run(files: [URL]) throws(DataError) -> Output {
         var sets: [ProfileSet] = []
-        for url in files { sets.append(try ProfileReader(selection: selection).read(contentsOf: url)) }
+        for url in files { sets.append(try ProfileReader(selection: selection).read(contentsOf: url, displayName: url.relativePath)) }
         return try run(sets)
     }
 

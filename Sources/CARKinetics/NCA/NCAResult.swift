@@ -52,13 +52,14 @@ public struct NCAResult: Sendable, Equatable {
         return inf > 0 ? .value(100 * (inf - last) / inf) : .notComputable(reason: "AUCinf is 0")
     }
 
-    /// Distinct reasons for values that could not be computed, in column order.
+    /// Root causes of empty values: no samples or no quantifiable level, and why λz is missing (which also
+    /// empties the extrapolated AUCs).
     public var notes: [String] {
         var seen: [String] = []
-        for value in [cmax, tmax, tlast] + intervals.map(\.aucExtrapolated) + [aucinfObserved] {
+        for value in [cmax, tmax] {
             if let reason = value.reason, !seen.contains(reason) { seen.append(reason) }
         }
-        if case .failure(let failure) = lambdaZ, !seen.contains("λz: \(failure)") { seen.append("λz: \(failure)") }
+        if seen.isEmpty, case .failure(let failure) = lambdaZ { seen.append("λz: \(failure)") }
         return seen
     }
 }

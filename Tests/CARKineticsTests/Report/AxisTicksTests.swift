@@ -58,3 +58,14 @@ struct AxisTicksTests {
         #expect(flat.lower < 5 && flat.upper > 5)
     }
 }
+
+@Suite("Axis ticks, padded linear")
+struct PaddedLinearAxisTests {
+    @Test("padding keeps the axis close to the data and ticks inside it")
+    func padded() {
+        let axis = AxisLayout.linear(minimum: -1, maximum: 360, padding: 0.03)
+        // step: rough 361/5 = 72.2 → 100; ends −1 − 10.83 and 360 + 10.83
+        #expect(abs(axis.lower - (-1 - 0.03 * 361)) < 1e-12 && abs(axis.upper - (360 + 0.03 * 361)) < 1e-12)
+        #expect(axis.ticks.compactMap(\.label) == ["0", "100", "200", "300"])
+    }
+}

@@ -30,9 +30,11 @@ public struct AxisLayout: Sendable, Equatable {
     }
 
     /// A linear axis covering [minimum, maximum] with about `targetTicks` ticks at "nice" steps
-    /// (1, 2, 2.5 or 5 × 10ᵏ); the ends are rounded outward to whole steps. A degenerate range is
-    /// widened (±1 around 0, ±10% otherwise).
-    public static func linear(minimum: Double, maximum: Double, targetTicks: Int = 6) -> AxisLayout {
+    /// (1, 2, 2.5 or 5 × 10ᵏ). Without `padding` the ends are rounded outward to whole steps; with
+    /// it the ends are the data range widened by that fraction of its length on each side and only
+    /// the ticks inside are kept (so a sample at day −1 does not stretch a 0–360 day axis to −100).
+    /// A degenerate range is widened (±1 around 0, ±10% otherwise).
+    public static func linear(minimum: Double, maximum: Double, targetTicks: Int = 6, padding: Double? = nil) -> AxisLayout {
         precondition(minimum.isFinite && maximum.isFinite && minimum <= maximum, "axis range must be finite and ordered")
         var low = minimum, high = maximum
         if low == high {
@@ -43,12 +45,19 @@ public struct AxisLayout: Sendable, Equatable {
         let rough = (high - low) / Double(max(1, targetTicks - 1))
         let magnitude = pow(10, floor(log10(rough)))
         let step = [1, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= rough * (1 - 1e-9) } ?? 10 * magnitude
-        let lower = floor(low / step + 1e-9) * step
-        let upper = ceil(high / step - 1e-9) * step
-        let count = Int(((upper - lower) / step).rounded())
+        let firstTick = ceil(low / step - 1e-9) * step
+        let lastTick = floor(high / step + 1e-9) * step
+        var lower = floor(low / step + 1e-9) * step
+        var upper = ceil(high / step - 1e-9) * step
+        if let padding {
+            lower = low - padding * (high - low)
+            upper = high + padding * (high - low)
+        }
+        let first = padding == nil ? lower : firstTick
+        let count = Int((((padding == nil ? upper : lastTick) - first) / step).rounded())
         let decimals = max(0, -Int(floor(log10(step) + 1e-9)) + (step / magnitude == 2.5 ? 1 : 0))
-        let ticks = (0...count).map { i -> AxisTick in
-            var value = lower + Double(i) * step
+        let ticks = (0...max(0, count)).map { i -> AxisTick in
+            var value = first + Double(i) * step
             if abs(value) < step * 1e-9 { value = 0 }
             return AxisTick(value: value, label: String(format: "%.\(decimals)f", value), isMajor: true)
         }

@@ -51,7 +51,7 @@ struct Chart {
     /// Horizontal dashed reference lines (value, label), e.g. the LLOQ.
     var references: [(value: Double, label: String)] = []
     var extraLegend: [LegendEntry] = []
-    var width = 760.0
+    var width = 900.0
     var height = 440.0
 
     private let axisColor = "#444"
@@ -99,7 +99,7 @@ struct Chart {
         for reference in references {
             let y = py(reference.value)
             canvas.line(x1: left, y1: y, x2: left + plotWidth, y2: y, stroke: "#888", width: 1, dash: "6 4")
-            canvas.text(reference.label, x: left + plotWidth - 4, y: y - 4, anchor: .end, size: 10, color: "#666")
+            canvas.text(reference.label, x: left + plotWidth - 4, y: y - 8, anchor: .end, size: 10, color: "#666")
         }
         for s in series {
             for line in s.lines {
@@ -159,7 +159,7 @@ struct Chart {
         case .linear:
             let values = series.flatMap { s in s.lines.flatMap { $0.map(\.x) } + s.markers.map(\.x) }.filter(\.isFinite)
             guard let low = values.min(), let high = values.max() else { return .linear(minimum: 0, maximum: 1) }
-            return .linear(minimum: min(0, low), maximum: high)
+            return .linear(minimum: min(0, low), maximum: high, padding: 0.03)
         }
     }
 }

@@ -1,0 +1,31 @@
+/// The fate of every line of one input file, as far as the data layer decides it.
+///
+/// Every data line is either blank or an `Observation` of exactly one profile (whose BLQ treatment the
+/// NCA step records in `NCAResult.treatments`), so `dataLines == blankLines.count + quantifiable +
+/// belowLimit + missing` always holds; `preInfusion` counts the observations with negative time among those.
+public struct RowLedger: Sendable, Equatable {
+    public var file: String
+    /// Lines after the header.
+    public var dataLines: Int = 0
+    /// Empty lines, skipped.
+    public var blankLines: [Int] = []
+    public var quantifiable: Int = 0
+    public var belowLimit: Int = 0
+    public var missing: Int = 0
+    /// Observations before infusion (time < 0), whatever their measurement.
+    public var preInfusion: Int = 0
+
+    public init(file: String) {
+        self.file = file
+    }
+
+    mutating func record(_ measurement: Measurement, time: Double) {
+        dataLines += 1
+        switch measurement {
+        case .value(let x) where x > 0: quantifiable += 1
+        case .value, .belowLimit: belowLimit += 1
+        case .missing: missing += 1
+        }
+        if time < 0 { preInfusion += 1 }
+    }
+}

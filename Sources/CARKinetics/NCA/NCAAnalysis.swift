@@ -1,0 +1,57 @@
+import Foundation
+
+/// The whole `pkfit nca` job as a library call: read files, compute NCA per profile, build the table.
+public struct NCAAnalysis: Sendable {
+    public var selection: ColumnSelection
+    public var options: NCAOptions
+
+    public init(selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions()) {
+        self.selection = selection
+        self.options = options
+    }
+
+    /// What an analysis produced.
+    public struct Output: Sendable {
+        /// `subject`, the group columns, then `NCARegistry.columns(for:)`; one row per profile in input order.
+        public var table: ResultTable
+        public var results: [NCAResult]
+        /// Profiles as read, in the order of `results`.
+        public var profiles: [Profile]
+        /// One ledger per input file.
+        public var ledgers: [RowLedger]
+    }
+
+    /// Reads each file and analyses every profile. A subject (with the same group values) found in two
+    /// files is an error: rows are never silently pooled across files.
+    public func run(files: [URL]) throws(DataError) -> Output {
+        var sets: [ProfileSet] = []
+        for url in files { sets.append(try ProfileReader(selection: selection).read(contentsOf: url, displayName: url.relativePath)) }
+        return try run(sets)
+    }
+
+    /// Analyses profile sets already read (for callers holding bytes rather than files).
+    public func run(_ sets: [ProfileSet]) throws(DataError) -> Output {
+        var firstFile: [String: (file: String, line: Int)] = [:]
+        var profiles: [Profile] = []
+        for set in sets {
+            for profile in set.profiles {
+                let key = ([profile.subject] + profile.groups).joined(separator: "\u{1F}")
+                let line = profile.observations.map(\.line).min() ?? 1
+                if let earlier = firstFile[key], earlier.file != set.file {
+                    throw DataError(file: set.file, line: line,
+                                    message: "subject '\(profile.subject)' also appears in \(earlier.file) (line \(earlier.line)); analyse one file per subject")
+                }
+                firstFile[key] = (set.file, line)
+                profiles.append(profile)
+            }
+        }
+        let results = profiles.map { NCA.analyze($0, options: options) }
+        let columns = NCARegistry.columns(for: options)
+        var table = ResultTable(columns: ["subject"] + selection.groups + columns.map(\.name))
+        table.rows.reserveCapacity(results.count)
+        for result in results {
+            table.rows.append([.text(result.subject)] + result.groups.map { .text($0) } + columns.map { $0.cell(result) })
+        }
+        return Output(table: table, results: results, profiles: profiles, ledgers: sets.map(\.ledger))
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import CARKinetics
+
+/// Input files and how to read their columns; shared by commands that read long-format CSV.
+struct InputOptions: ParsableArguments {
+    @Argument(help: "Long-format CSV files, one row per sample.")
+    var files: [String]
+
+    @Option(help: "Subject column (default: USUBJID, SUBJID, subject, ID or patient_id).")
+    var subject: String?
+
+    @Option(help: "Time column, days since infusion (default: AFRLT, ARELTM, time, day or days).")
+    var time: String?
+
+    @Option(help: "Concentration column (default: AVAL, value, conc or concentration).")
+    var value: String?
+
+    @Option(help: "Column carried to the output; repeatable. Each subject × group combination is one profile.")
+    var group: [String] = []
+
+    @Option(help: "LLOQ: a column name or a number. Values below it are BLQ.")
+    var lloq: String?
+
+    @Option(help: "Unit column (default: AVALU, unit or units if present).")
+    var unit: String?
+
+    var selection: ColumnSelection {
+        var lloqSource: LLOQSource?
+        if let lloq {
+            if let number = Double(lloq), number.isFinite, number >= 0 {
+                lloqSource = .constant(number)
+            } else {
+                lloqSource = .column(lloq)
+            }
+        }
+        return ColumnSelection(subject: subject, time: time, value: value, groups: group, lloq: lloqSource, unit: unit)
+    }
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("Give at least one CSV file.") }
+    }
+}

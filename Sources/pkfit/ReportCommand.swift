@@ -1,0 +1,52 @@
+import ArgumentParser
+import CARKinetics
+import Foundation
+
+/// `pkfit report`: a self-contained HTML report (and/or Markdown with SVG files).
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "HTML report: input summary, cohort tables, per-subject NCA, plots (inline SVG, no scripts).",
+        discussion: "--markdown PATH also writes PATH-figure-N.svg files next to PATH for the figures.")
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var nca: NCAFlags
+
+    @Option(help: "HTML file to write (atomically).")
+    var output: String?
+
+    @Option(help: "Markdown file to write, with the figures as SVG files beside it.")
+    var markdown: String?
+
+    @Option(help: "Report title.")
+    var title: String = "Cellular kinetics report"
+
+    func validate() throws {
+        if output == nil && markdown == nil {
+            throw ValidationError("Give --output report.html and/or --markdown report.md.")
+        }
+    }
+
+    func run() throws {
+        let (result, options) = try nca.analyse(input)
+        let report = CohortReport.build(result, title: title, options: options)
+        do {
+            // Everything is rendered before the first file is written.
+            var files: [(URL, String)] = []
+            if let output {
+                files.append((URL(fileURLWithPath: output), HTMLReport.render(report)))
+            }
+            if let markdown {
+                let url = URL(fileURLWithPath: markdown)
+                let stem = url.deletingPathExtension().lastPathComponent
+                let (text, figures) = MarkdownReport.render(report, figureStem: stem)
+                files.append((url, text))
+                let directory = url.deletingLastPathComponent()
+                files += figures.map { (directory.appendingPathComponent($0.fileName), $0.image.markup + "\n") }
+            }
+            for (url, text) in files { try AtomicFileWriter.write(text, to: url) }
+        } catch {
+            throw CommandFailure(message: error.description)
+        }
+    }
+}

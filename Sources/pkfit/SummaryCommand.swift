@@ -1,0 +1,89 @@
+import ArgumentParser
+import CARKinetics
+import Foundation
+
+/// Output formats of `pkfit summary`: the shared machine formats plus Markdown.
+enum SummaryFormat: String, ExpressibleByArgument, CaseIterable {
+    case csv, json, table, markdown
+}
+
+/// NCA options shared by `summary` and `report` (the same flags as `pkfit nca`).
+struct NCAFlags: ParsableArguments {
+    @Option(name: .customLong("auc-method"), help: "linear or linear-up-log-down.")
+    var aucMethod: AUCMethod = .linearUpLogDown
+
+    @Option(name: .customLong("interval"), help: "Partial AUC window A,B in days; repeatable (default 0,28 and 0,90).")
+    var intervals: [String] = []
+
+    @Option(name: .customLong("blq-rule"),
+            help: "BLQ treatment by position, e.g. first=keep,middle=drop,last=keep (keep = set to 0).")
+    var blqRule: String?
+
+    @Option(help: "Dose column: fit ln(exposure) = a + b·ln(dose) for Cmax and the AUCs (slope with 90% CI).")
+    var dose: String?
+
+    func ncaOptions() throws -> NCAOptions {
+        var options = NCAOptions(aucMethod: aucMethod)
+        if !intervals.isEmpty { options.intervals = try intervals.map(NCACommand.parseInterval) }
+        if let blqRule { options.blqRule = try NCACommand.parseBLQRule(blqRule) }
+        return options
+    }
+
+    func analyse(_ input: InputOptions) throws -> (CohortAnalysis.Output, NCAOptions) {
+        let options = try ncaOptions()
+        let analysis = CohortAnalysis(selection: input.selection, options: options, doseColumn: dose)
+        do {
+            return (try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) }), options)
+        } catch {
+            throw CommandFailure(message: error.description)
+        }
+    }
+}
+
+/// `pkfit summary`: descriptive statistics of the NCA parameters per group.
+struct SummaryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "summary",
+        abstract: "Cohort summaries of the NCA parameters (one row per group × parameter).",
+        discussion: """
+        csv/json: n, n_missing, n_nonpositive, mean, sd, cv_percent, geometric_mean, geometric_cv_percent, median, \
+        min, max, q1, q3 at full precision (quartiles by R type 7). table/markdown: geometric mean (geo CV%) for \
+        levels and AUCs, median (min–max) for times, 3 significant figures. With --dose the output is the \
+        dose–exposure table instead (power-model slope b, 90% CI, n).
+        """)
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var nca: NCAFlags
+
+    @Option(help: "Output format: csv, json, table, markdown.")
+    var format: SummaryFormat = .csv
+
+    @Option(help: "Write to this file (atomically) instead of standard output.")
+    var output: String?
+
+    func run() throws {
+        let (result, _) = try nca.analyse(input)
+        let table: ResultTable
+        if let fits = result.doseExposure {
+            table = DoseExposure.table(fits)
+        } else {
+            table = format == .table || format == .markdown ? result.summary.displayTable() : result.summary.table
+        }
+        let text: String
+        switch format {
+        case .csv: text = table.rendered(as: .csv)
+        case .json: text = table.rendered(as: .json)
+        case .table: text = table.rendered(as: .table)
+        case .markdown: text = MarkdownReport.table(table).joined(separator: "\n") + "\n"
+        }
+        if let output {
+            do {
+                try AtomicFileWriter.write(text, to: URL(fileURLWithPath: output))
+            } catch {
+                throw CommandFailure(message: error.description)
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}

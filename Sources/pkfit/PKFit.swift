@@ -6,6 +6,6 @@ struct PKFit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pkfit",
         abstract: "Cellular kinetics of CAR-T therapies: NCA, model fits, cohort summaries and reports.",
-        subcommands: []
+        subcommands: [Validate.self]
     )
 }

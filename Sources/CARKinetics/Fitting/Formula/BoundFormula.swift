@@ -97,7 +97,6 @@ public struct BoundFormula: Sendable {
             // derivative into NaN (e.g. a branch multiplied by an exact zero).
             guard instruction.dependsOnParameters, g != 0 else { continue }
             let a = instruction.a, b = instruction.b
-            let aFlows = tape[a].dependsOnParameters
             switch instruction.operation {
             case .constant, .variable:
                 break
@@ -106,16 +105,16 @@ public struct BoundFormula: Sendable {
             case .negate:
                 adjoints[a] -= g
             case .add:
-                if aFlows { adjoints[a] += g }
+                if tape[a].dependsOnParameters { adjoints[a] += g }
                 if tape[b].dependsOnParameters { adjoints[b] += g }
             case .subtract:
-                if aFlows { adjoints[a] += g }
+                if tape[a].dependsOnParameters { adjoints[a] += g }
                 if tape[b].dependsOnParameters { adjoints[b] -= g }
             case .multiply:
-                if aFlows { adjoints[a] += g * slots[b] }
+                if tape[a].dependsOnParameters { adjoints[a] += g * slots[b] }
                 if tape[b].dependsOnParameters { adjoints[b] += g * slots[a] }
             case .divide:
-                if aFlows { adjoints[a] += g / slots[b] }
+                if tape[a].dependsOnParameters { adjoints[a] += g / slots[b] }
                 if tape[b].dependsOnParameters { adjoints[b] -= g * slots[i] / slots[b] }
             case .integerPower:
                 let n = instruction.b
@@ -123,7 +122,7 @@ public struct BoundFormula: Sendable {
             case .constantPower:
                 adjoints[a] += g * instruction.constant * Foundation.pow(slots[a], instruction.constant - 1)
             case .power:
-                if aFlows { adjoints[a] += g * slots[b] * Foundation.pow(slots[a], slots[b] - 1) }
+                if tape[a].dependsOnParameters { adjoints[a] += g * slots[b] * Foundation.pow(slots[a], slots[b] - 1) }
                 if tape[b].dependsOnParameters { adjoints[b] += g * slots[i] * Foundation.log(slots[a]) }
             case let .function(function):
                 adjoints[a] += g * function.derivative(at: slots[a], value: slots[i])

@@ -82,6 +82,10 @@ private func gradient(_ bound: BoundFormula, _ p: [Double], _ v: [Double]) -> (D
         let bound = try Formula(parsing: "y = a*x").bind(parameters: ["a", "unused"], variables: ["x"])
         let (value, g) = gradient(bound, [3, 7], [2])
         #expect(value == 6 && g == [2, 0])
+        // Parameter indices beyond the tape's length (a one-instruction tape reading parameter 5).
+        let single = try Formula(parsing: "y = f").bind(parameters: ["a", "b", "c", "d", "e", "f"], variables: [])
+        let (v, h) = gradient(single, [1, 2, 3, 4, 5, 6], [])
+        #expect(v == 6 && h == [0, 0, 0, 0, 0, 1])
     }
 
     @Test(arguments: [
@@ -159,7 +163,8 @@ private func gradient(_ bound: BoundFormula, _ p: [Double], _ v: [Double]) -> (D
                 }
             }
             if let formula = try? Formula(parsing: String(chars)),
-               let bound = try? formula.bind(parameters: formula.identifiers.filter { $0 != "x" }, variables: ["x"]) {
+               let bound = try? formula.bind(parameters: ["u1", "u2", "u3"] + formula.identifiers.filter { !["x", "u1", "u2", "u3"].contains($0) },
+                                             variables: ["x"]) {
                 parsed += 1
                 let p = [Double](repeating: 0.7, count: bound.parameterCount)
                 _ = gradient(bound, p, [1.3])

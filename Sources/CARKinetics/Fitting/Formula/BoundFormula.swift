@@ -71,14 +71,20 @@ public struct BoundFormula: Sendable {
                          _ parameters: UnsafeBufferPointer<Double>, _ variables: UnsafeBufferPointer<Double>) -> Double {
         for i in 0..<tape.count {
             let instruction = tape[i]
+            // One dispatch per instruction; mirrors `FormulaInstruction.evaluate`, which constant folding uses.
             switch instruction.operation {
             case .parameter: slots[i] = parameters[instruction.a]
             case .variable: slots[i] = variables[instruction.a]
             case .constant: slots[i] = instruction.constant
-            case .add, .subtract, .multiply, .divide, .power:
-                slots[i] = instruction.evaluate(slots[instruction.a], slots[instruction.b])
-            case .negate, .integerPower, .constantPower, .function:
-                slots[i] = instruction.evaluate(slots[instruction.a], 0)
+            case .negate: slots[i] = -slots[instruction.a]
+            case .add: slots[i] = slots[instruction.a] + slots[instruction.b]
+            case .subtract: slots[i] = slots[instruction.a] - slots[instruction.b]
+            case .multiply: slots[i] = slots[instruction.a] * slots[instruction.b]
+            case .divide: slots[i] = slots[instruction.a] / slots[instruction.b]
+            case .integerPower: slots[i] = FormulaInstruction.integerPower(slots[instruction.a], instruction.b)
+            case .constantPower: slots[i] = Foundation.pow(slots[instruction.a], instruction.constant)
+            case .power: slots[i] = Foundation.pow(slots[instruction.a], slots[instruction.b])
+            case let .function(function): slots[i] = function.apply(slots[instruction.a])
             }
         }
         return slots[tape.count - 1]

@@ -48,7 +48,7 @@ struct ValidateNIST: ParsableCommand {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: json), options: .atomic)
             } catch {
-                throw ValidationError("cannot write \(json): \(error.localizedDescription)")
+                throw OutputFailure(message: "cannot write \(json): \(error.localizedDescription)")
             }
         }
         print(table(results), terminator: "")
@@ -87,4 +87,10 @@ struct ValidateNIST: ParsableCommand {
         }
         return ([header] + rows).map(line).joined()
     }
+}
+
+/// A failure to write an output file (not a usage error, so no usage text; exit status 1).
+private struct OutputFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

@@ -9,9 +9,8 @@ struct NISTReader {
 
     init(text: String, file: String) {
         self.file = file
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.last == "\r" ? line.dropLast() : line
-        }
+        // `\r\n` is one Character in Swift, and a newline, so CRLF files split correctly here.
+        lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
     }
 
     func read(kindHint: NISTProblem.Kind?) throws(NISTError) -> NISTProblem {

@@ -65,6 +65,19 @@ func nistProblem(_ folder: String, _ name: String) throws -> NISTProblem {
         #expect(wampler.certifiedResidualSumOfSquares == 0 && wampler.certifiedResidualSumOfSquaresDigits == 15)
     }
 
+    /// Filip-style models continue after a trailing operator; files may have CRLF line ends.
+    @Test func continuationLinesAndCRLF() throws {
+        let text = try fixtureText("nist/linear/Pontius.dat")
+        let edited = text.replacingOccurrences(of: "y = B0 + B1*x + B2*(x**2)\n",
+                                               with: "y = B0 + B1*x +\n                   B2*(x**2) + e\n")
+            .replacingOccurrences(of: "\n", with: "\r\n")
+        let p = try NISTProblem(parsing: edited, file: "Pontius.dat")
+        #expect(p.model == "y = B0 + B1*x + B2*(x**2) + e")
+        #expect(p.parameters == ["B0", "B1", "B2"] && p.responseValues.count == 40)
+        let results = try NISTValidation.run(p)
+        #expect(results[0].minimumLRE >= 7)
+    }
+
     @Test func everyFixtureReads() throws {
         for name in nistNonlinearNames {
             let p = try nistProblem("nonlinear", name)

@@ -17,7 +17,7 @@
 /// Function names and `pi` are reserved. There is no implicit multiplication.
 public struct Formula: Sendable {
     /// The deepest nesting of brackets, unary signs and powers accepted; deeper input is rejected with
-    /// ``FormulaError/Kind-swift.enum/tooDeep`` instead of exhausting the stack.
+    /// ``FormulaError/Kind/tooDeep`` instead of exhausting the stack.
     public static let maximumDepth = 100
 
     /// The text as given.

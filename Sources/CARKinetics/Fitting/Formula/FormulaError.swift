@@ -43,6 +43,7 @@ public struct FormulaError: Error, Sendable, Equatable, CustomStringConvertible 
         self.message = message
     }
 
+    /// The message as shown to users.
     public var description: String {
         if let column { return "formula: column \(column): \(message)" }
         return "formula: \(message)"

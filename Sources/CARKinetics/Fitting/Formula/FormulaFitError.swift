@@ -15,6 +15,7 @@ public enum FormulaFitError: Error, Sendable, Equatable, CustomStringConvertible
     /// (observation is 1-based).
     case nonFiniteResponse(observation: Int, value: Double)
 
+    /// The message as shown to users.
     public var description: String {
         switch self {
         case let .formula(error): return error.description

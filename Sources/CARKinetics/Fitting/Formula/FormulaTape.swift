@@ -25,7 +25,8 @@ struct FormulaInstruction: Sendable {
     /// Whether the slot's value changes with the parameters; the reverse sweep skips the others.
     var dependsOnParameters = false
 
-    /// The value of this instruction given its operand values.
+    /// The value of this instruction given its operand values (used for constant folding; the forward
+    /// pass in `BoundFormula` inlines the same arithmetic).
     @inline(__always)
     func evaluate(_ x: Double, _ y: Double) -> Double {
         switch operation {

@@ -18,6 +18,7 @@ public struct NISTError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The message as shown to users.
     public var description: String {
         var location = file
         if let line { location += ":\(line)" }

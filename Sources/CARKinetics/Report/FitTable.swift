@@ -56,7 +56,7 @@ public enum FitTable {
             let fit = subjectFit.fit
             func number(_ value: Double?) -> ResultCell { value.map(ResultCell.number) ?? .empty }
             var row: [ResultCell] = [.text(subjectFit.subject)] + subjectFit.groups.map(ResultCell.text)
-            row += [.text(fit.model.rawValue), .text(fit.status.description), .integer(fit.sampleCount)]
+            row += [.text(fit.model), .text(fit.status.description), .integer(fit.sampleCount)]
             row += parameters.map { number(fit.estimate($0)?.value) }
             row += [number(fit.ssr), number(fit.residualStandardDeviation), number(fit.aic), number(fit.bic)]
             row += parameters.map { number(fit.estimate($0)?.standardError) }

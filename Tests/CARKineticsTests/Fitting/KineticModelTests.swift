@@ -186,7 +186,7 @@ struct KineticModelTests {
             (t <= 10 ? 2000 * exp(0.6 * (t - 10)) : 2000 * exp(-0.15 * (t - 10))) * exp(e)
         }
         let fit = KineticFitter(model: .auto).fit(times: times, values: values)
-        #expect(fit.model == .expansionMonoexp, "\(fit.note ?? "")")
+        #expect(fit.model == "expansion-monoexp", "\(fit.note ?? "")")
         #expect(fit.note?.contains("AIC") == true)
         expectClose(fit.estimate("alpha")?.value, 0.15, relative: 0.05, "alpha")
     }

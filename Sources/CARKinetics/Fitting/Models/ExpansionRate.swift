@@ -38,7 +38,7 @@ enum ExpansionRate {
         let ssr = solution.ssr
         let likelihood = n * (Foundation.log(2 * Double.pi * ssr / n) + 1)
         return KineticFit(
-            model: model, status: .converged, sampleCount: t.count, estimates: [estimate], curve: nil, ssr: ssr,
+            model: model.rawValue, status: .converged, sampleCount: t.count, estimates: [estimate], curve: nil, ssr: ssr,
             residualStandardDeviation: (ssr / Double(dof)).squareRoot(),
             aic: likelihood + 2 * 3, bic: likelihood + 3 * Foundation.log(n), iterations: 0, evaluations: 0,
             note: nil)
@@ -46,7 +46,7 @@ enum ExpansionRate {
 
     private static func unfitted(_ status: FitStatus, count: Int) -> KineticFit {
         KineticFit(
-            model: .expansion, status: status, sampleCount: count, estimates: [], curve: nil, ssr: nil,
+            model: KineticModel.expansion.rawValue, status: status, sampleCount: count, estimates: [], curve: nil, ssr: nil,
             residualStandardDeviation: nil, aic: nil, bic: nil, iterations: 0, evaluations: 0, note: nil)
     }
 }

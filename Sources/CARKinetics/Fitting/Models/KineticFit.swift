@@ -54,8 +54,8 @@ public enum FitStatus: Sendable, Equatable, CustomStringConvertible {
 
 /// The result of fitting one subject's profile.
 public struct KineticFit: Sendable {
-    /// The model reported (for `auto`, the one chosen).
-    public var model: KineticModel
+    /// The model reported: a ``KineticModel`` raw value (for `auto`, the one chosen) or `formula`.
+    public var model: String
     public var status: FitStatus
     /// Quantifiable samples at t ≥ 0 that the fit used.
     public var sampleCount: Int

@@ -85,6 +85,7 @@ public struct KineticFitter: Sendable {
             return Self.unfitted(model, .notConverged("no start gave a finite sum of squares"), count: t.count)
         }
         var boundary: String?
+        var iterations = best.iterations, evaluations = best.evaluations
         if model == .stein {
             // Sub-models on the two boundaries, started from the interior optimum.
             let p = curve.parameters(theta: best.theta)
@@ -92,18 +93,43 @@ public struct KineticFitter: Sendable {
             let flatStart = flat.theta(
                 logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? 0.3, alpha: p.alpha, beta: 0,
                 fraction: p.fraction ?? 0.01)
-            if let candidate = optimise(flat, times: t, logs: y, starts: [flatStart]), candidate.ssr <= best.ssr {
+            let flatOptimum = optimise(flat, times: t, logs: y, starts: [flatStart])
+            iterations += flatOptimum?.iterations ?? 0
+            evaluations += flatOptimum?.evaluations ?? 0
+            if let candidate = flatOptimum, candidate.ssr <= best.ssr {
                 best = candidate
                 boundary = "beta -> 0 (no decline in the persistence phase)"
             }
             let mono = KineticCurve(hasExpansion: true, decline: .monoExponential)
             let monoStart = mono.theta(logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? 0.3, alpha: p.alpha, beta: 0, fraction: 0)
-            if let candidate = optimise(mono, times: t, logs: y, starts: [monoStart]), candidate.ssr <= best.ssr {
+            let monoOptimum = optimise(mono, times: t, logs: y, starts: [monoStart])
+            iterations += monoOptimum?.iterations ?? 0
+            evaluations += monoOptimum?.evaluations ?? 0
+            if let candidate = monoOptimum, candidate.ssr <= best.ssr {
                 best = candidate
                 boundary = "fb -> 0 (no persistence phase; the same curve as expansion-monoexp)"
             }
         }
+        best.iterations = iterations
+        best.evaluations = evaluations
+        if boundary == nil, best.curve.decline == .biExponential, let tLast = t.last {
+            boundary = Self.numericalBoundary(best.curve.parameters(theta: best.theta), span: tLast)
+        }
         return report(model, best, sampleCount: t.count, boundary: boundary)
+    }
+
+    /// Names the boundary an interior optimum sits on to working precision: the persistence phase does not
+    /// decline over the observed span, carries no weight, or has the contraction rate.
+    static func numericalBoundary(_ p: CurveParameters, span: Double) -> String? {
+        let negligible = 1e-9
+        if let beta = p.beta, beta * span < negligible { return "beta -> 0 (no decline in the persistence phase)" }
+        if let fraction = p.fraction, fraction < negligible || 1 - fraction < negligible {
+            return "fb at a bound (a single exponential decline)"
+        }
+        if let beta = p.beta, (p.alpha - beta) < negligible * p.alpha {
+            return "alpha -> beta (a single exponential decline)"
+        }
+        return nil
     }
 
     /// The outcome of local optimisation on one curve family.
@@ -153,7 +179,7 @@ public struct KineticFitter: Sendable {
 
     private static func unfitted(_ model: KineticModel, _ status: FitStatus, count: Int) -> KineticFit {
         KineticFit(
-            model: model, status: status, sampleCount: count, estimates: [], curve: nil, ssr: nil,
+            model: model.rawValue, status: status, sampleCount: count, estimates: [], curve: nil, ssr: nil,
             residualStandardDeviation: nil, aic: nil, bic: nil, iterations: 0, evaluations: 0, note: nil)
     }
 
@@ -175,7 +201,7 @@ public struct KineticFitter: Sendable {
         /// A positive quantity x = e^θ-like with ∂x/∂θ given; CI on ln x.
         func positive(_ name: String, _ value: Double, _ weights: [(Int, Double)]) -> ParameterEstimate {
             guard let v = variance(weights), let quantile else {
-                return ParameterEstimate(name: name, value: value, standardError: variance(weights).map(\.squareRoot),
+                return ParameterEstimate(name: name, value: value, standardError: variance(weights).map { $0.squareRoot() },
                                          lower: nil, upper: nil)
             }
             let se = v.squareRoot()
@@ -235,11 +261,14 @@ public struct KineticFitter: Sendable {
         } else {
             status = .converged
         }
+        let note = covariance == nil
+            ? "no standard errors: the Jacobian is numerically rank-deficient at the optimum (some parameters are not identifiable from these samples)"
+            : nil
         return KineticFit(
-            model: model, status: status, sampleCount: m, estimates: estimates, curve: parameters, ssr: ssr,
+            model: model.rawValue, status: status, sampleCount: m, estimates: estimates, curve: parameters, ssr: ssr,
             residualStandardDeviation: dof > 0 ? (ssr / Double(dof)).squareRoot() : nil,
             aic: logLikelihoodTerm + 2 * Double(p + 1),
             bic: logLikelihoodTerm + Double(p + 1) * Foundation.log(n),
-            iterations: optimum.iterations, evaluations: optimum.evaluations, note: nil)
+            iterations: optimum.iterations, evaluations: optimum.evaluations, note: note)
     }
 }

@@ -1,0 +1,38 @@
+import Foundation
+
+/// The profiles of one or more input files, read with one column selection.
+public struct ProfileCollection: Sendable {
+    /// Profiles in file order, then in each file's order of first appearance.
+    public var profiles: [Profile]
+    /// One ledger per input file.
+    public var ledgers: [RowLedger]
+
+    /// Reads each file. A subject (with the same group values) found in two files is an error: rows are
+    /// never silently pooled across files.
+    public static func read(files: [URL], selection: ColumnSelection) throws(DataError) -> ProfileCollection {
+        var sets: [ProfileSet] = []
+        for url in files {
+            sets.append(try ProfileReader(selection: selection).read(contentsOf: url, displayName: url.relativePath))
+        }
+        return try combine(sets)
+    }
+
+    /// Combines profile sets already read (for callers holding bytes rather than files).
+    public static func combine(_ sets: [ProfileSet]) throws(DataError) -> ProfileCollection {
+        var firstFile: [String: (file: String, line: Int)] = [:]
+        var profiles: [Profile] = []
+        for set in sets {
+            for profile in set.profiles {
+                let key = ([profile.subject] + profile.groups).joined(separator: "\u{1F}")
+                let line = profile.observations.map(\.line).min() ?? 1
+                if let earlier = firstFile[key], earlier.file != set.file {
+                    throw DataError(file: set.file, line: line,
+                                    message: "subject '\(profile.subject)' also appears in \(earlier.file) (line \(earlier.line)); analyse one file per subject")
+                }
+                firstFile[key] = (set.file, line)
+                profiles.append(profile)
+            }
+        }
+        return ProfileCollection(profiles: profiles, ledgers: sets.map(\.ledger))
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// A user model `C = f(t; θ)` written in the formula language, fitted like the built-in models.
+///
+/// The time variable is `t`. Fitting follows the same rule as every built-in model — least squares on the
+/// natural-log scale, residuals ln y − ln f(t) — so `C = A*exp(-k*t)` and the built-in `monoexp` minimise the
+/// same objective. A formula whose left side is already transformed (`log[C] = a - k*t`) is fitted as written:
+/// residuals g(y) − f(t). A non-positive f(t) gives a non-finite residual, which the optimiser treats as a
+/// failed step. Standard errors are on the parameters as written (no transformation), with symmetric 95%
+/// limits from the Student-t quantile on n − p degrees of freedom.
+public struct FormulaKineticModel: Sendable {
+    public let formula: BoundFormula
+    public let start: [Double]
+    let logScale: Bool
+
+    /// - Parameters:
+    ///   - text: the model, e.g. `C = cmax*exp(-k*(t-10))`.
+    ///   - start: a starting value for every parameter; the names not given here must be `t` only.
+    public init(text: String, start: [(name: String, value: Double)]) throws(FormulaError) {
+        let parsed = try Formula(parsing: text)
+        formula = try parsed.bind(parameters: start.map(\.name), variables: ["t"])
+        self.start = start.map(\.value)
+        logScale = parsed.responseTransform == nil
+    }
+
+    /// Fits one subject's quantifiable samples at t ≥ 0 (others are ignored).
+    public func fit(times: [Double], values: [Double], options: LevenbergMarquardt.Options = .default) -> KineticFit {
+        var t: [Double] = []
+        var target: [Double] = []
+        for (time, value) in zip(times, values) where time >= 0 && value > 0 && time.isFinite && value.isFinite {
+            let y = logScale ? Foundation.log(value) : formula.transformResponse(value)
+            guard y.isFinite else { continue }
+            t.append(time)
+            target.append(y)
+        }
+        let m = t.count, n = formula.parameterCount
+        guard m > n else {
+            return KineticFit(
+                model: "formula", status: .tooFewSamples(have: m, need: n + 1), sampleCount: m, estimates: [],
+                curve: nil, ssr: nil, residualStandardDeviation: nil, aic: nil, bic: nil, iterations: 0,
+                evaluations: 0, note: nil)
+        }
+        var solver = LevenbergMarquardt(parameterCount: n, residualCount: m, options: options)
+        let formula = self.formula
+        let logScale = self.logScale
+        let result = withUnsafeTemporaryAllocation(of: Double.self, capacity: max(n, 1)) { gradient in
+            solver.minimize(
+                start: start,
+                residuals: { p, r in
+                    for i in 0..<m {
+                        let f = withUnsafePointer(to: t[i]) { formula.value(parameters: p, variables: UnsafeBufferPointer(start: $0, count: 1)) }
+                        r[i] = target[i] - (logScale ? Foundation.log(f) : f)
+                    }
+                },
+                jacobian: { p, jacobian in
+                    for i in 0..<m {
+                        let f = withUnsafePointer(to: t[i]) {
+                            formula.value(parameters: p, variables: UnsafeBufferPointer(start: $0, count: 1), gradient: gradient)
+                        }
+                        let scale = logScale ? -1 / f : -1
+                        for j in 0..<n { jacobian[i + j * m] = scale * gradient[j] }
+                    }
+                })
+        }
+        let dof = m - n
+        let quantile = StudentT.quantile(0.975, degreesOfFreedom: Double(dof))
+        let estimates = formula.parameterNames.enumerated().map { j, name in
+            let value = result.parameters[j]
+            let se = result.standardErrors?[j]
+            return ParameterEstimate(
+                name: name, value: value, standardError: se,
+                lower: se.map { value - quantile * $0 }, upper: se.map { value + quantile * $0 })
+        }
+        let count = Double(m)
+        let likelihood = count * (Foundation.log(2 * Double.pi * result.ssr / count) + 1)
+        return KineticFit(
+            model: "formula",
+            status: result.converged ? .converged : .notConverged("\(result.termination)"),
+            sampleCount: m, estimates: estimates, curve: nil, ssr: result.ssr,
+            residualStandardDeviation: (result.ssr / Double(dof)).squareRoot(),
+            aic: likelihood + 2 * Double(n + 1), bic: likelihood + Double(n + 1) * Foundation.log(count),
+            iterations: result.iterations, evaluations: result.evaluations, note: nil)
+    }
+}

@@ -1,0 +1,75 @@
+import Dispatch
+import Foundation
+
+/// The whole `pkfit fit` job as a library call: read files, fit every profile, build the table.
+///
+/// Profiles are fitted in parallel over all cores; results keep input order and are identical to a
+/// single-threaded run (each fit is a pure function of its profile).
+public struct KineticAnalysis: Sendable {
+    /// What is fitted to each profile.
+    public enum Method: Sendable {
+        case model(KineticFitter)
+        case formula(FormulaKineticModel)
+    }
+
+    public var selection: ColumnSelection
+    public var method: Method
+
+    public init(selection: ColumnSelection = ColumnSelection(), method: Method = .model(KineticFitter())) {
+        self.selection = selection
+        self.method = method
+    }
+
+    public struct Output: Sendable {
+        public var table: ResultTable
+        public var fits: [SubjectFit]
+        public var ledgers: [RowLedger]
+    }
+
+    public func run(files: [URL]) throws(DataError) -> Output {
+        let collection = try ProfileCollection.read(files: files, selection: selection)
+        let fits = fit(collection.profiles)
+        var extra: [String] = []
+        if case .formula(let formula) = method { extra = formula.formula.parameterNames }
+        return Output(
+            table: FitTable.make(fits, groupColumns: selection.groups, extraParameters: extra),
+            fits: fits, ledgers: collection.ledgers)
+    }
+
+    /// Fits every profile; BLQ, missing, zero and pre-infusion rows are not used and are counted per subject.
+    public func fit(_ profiles: [Profile]) -> [SubjectFit] {
+        var results = [SubjectFit?](repeating: nil, count: profiles.count)
+        let method = self.method
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            DispatchQueue.concurrentPerform(iterations: profiles.count) { index in
+                output[index] = Self.fit(profiles[index], method: method)
+            }
+        }
+        return results.compactMap { $0 }
+    }
+
+    static func fit(_ profile: Profile, method: Method) -> SubjectFit {
+        var times: [Double] = []
+        var values: [Double] = []
+        var notUsed = SampleExclusions()
+        for observation in profile.observations {
+            guard observation.time >= 0 else { notUsed.preInfusion += 1; continue }
+            switch observation.measurement {
+            case .value(let x) where x > 0:
+                times.append(observation.time)
+                values.append(x)
+            case .value, .belowLimit:
+                notUsed.belowLimit += 1
+            case .missing:
+                notUsed.missing += 1
+            }
+        }
+        let fit: KineticFit
+        switch method {
+        case .model(let fitter): fit = fitter.fit(times: times, values: values)
+        case .formula(let formula): fit = formula.fit(times: times, values: values)
+        }
+        return SubjectFit(subject: profile.subject, groups: profile.groups, fit: fit, notUsed: notUsed)
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import CARKinetics
+import Foundation
+
+extension KineticModel: ExpressibleByArgument {}
+
+/// `pkfit fit`: expansion/contraction model fits, one row per subject.
+struct FitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit CAR-T expansion and contraction models per subject (least squares on ln C).",
+        discussion: """
+            Uses quantifiable samples at t >= 0; BLQ, missing, zero and pre-infusion rows are not used and are \
+            counted per subject (n_blq_not_used, n_missing_not_used, n_preinfusion_not_used). Models: \
+            \(KineticModel.allCases.map(\.rawValue).joined(separator: ", ")); or --formula "C = ..." with a \
+            --start name=value for every parameter (time variable t).
+            """)
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "Model: \(KineticModel.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model: KineticModel = .stein
+
+    @Option(help: "A user model in the formula language, e.g. \"C = c0*exp(-k*t)\" (time variable t).")
+    var formula: String?
+
+    @Option(help: "Starting value of a formula parameter, name=value; repeatable, one per parameter.")
+    var start: [String] = []
+
+    func validate() throws {
+        if formula == nil && !start.isEmpty { throw ValidationError("--start needs --formula") }
+        if formula != nil && start.isEmpty { throw ValidationError("--formula needs a --start name=value for each parameter") }
+    }
+
+    func run() throws {
+        let method: KineticAnalysis.Method
+        if let formula {
+            let starts = try start.map(Self.parseStart)
+            do {
+                method = .formula(try FormulaKineticModel(text: formula, start: starts))
+            } catch {
+                throw CommandFailure(message: "--formula: \(error.description)")
+            }
+        } else {
+            method = .model(KineticFitter(model: model))
+        }
+        let analysis = KineticAnalysis(selection: input.selection, method: method)
+        let result: KineticAnalysis.Output
+        do {
+            result = try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) })
+        } catch {
+            throw CommandFailure(message: error.description)
+        }
+        do {
+            try output.emit(result.table)
+        } catch let error as OutputError {
+            throw CommandFailure(message: error.description)
+        }
+    }
+
+    static func parseStart(_ text: String) throws -> (name: String, value: Double) {
+        let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, !parts[0].isEmpty, let value = Double(parts[1]), value.isFinite else {
+            throw ValidationError("--start '\(text)': expected name=value with a finite number, e.g. k=0.2")
+        }
+        return (parts[0], value)
+    }
+}

@@ -4,11 +4,14 @@ import Foundation
 public enum CohortAnalysisError: Error, Sendable, Equatable, CustomStringConvertible {
     case data(DataError)
     case summary(SummaryError)
+    /// The dose–exposure regression of one parameter failed inside the least-squares layer.
+    case fit(parameter: String, LeastSquaresError)
 
     public var description: String {
         switch self {
         case .data(let error): error.description
         case .summary(let error): error.description
+        case let .fit(parameter, error): "dose–exposure fit of \(parameter): \(error.description)"
         }
     }
 }
@@ -95,10 +98,16 @@ public struct CohortAnalysis: Sendable {
                 doses.append(dose)
             }
             let exposures = columns.enumerated().filter { $0.element.name == "cmax" || $0.element.unit == .auc }
-            doseExposure = exposures.map { index, column in
-                (column.name, DoseExposure.powerModel(doses: doses, exposures: subjects.map { $0.values[index] },
-                                                     confidenceLevel: confidenceLevel))
+            var fits: [(parameter: String, fit: PowerModelFit)] = []
+            for (index, column) in exposures {
+                do {
+                    fits.append((column.name, try DoseExposure.powerModel(
+                        doses: doses, exposures: subjects.map { $0.values[index] }, confidenceLevel: confidenceLevel)))
+                } catch {
+                    throw .fit(parameter: column.name, error)
+                }
             }
+            doseExposure = fits
         }
         let units = Set(nca.profiles.compactMap(\.unit))
         return Output(nca: nca, summary: summary, doseExposure: doseExposure, unit: units.count == 1 ? units.first : nil)

@@ -13,6 +13,8 @@ public enum CohortReport {
         "cmax", "tmax", "clast", "tlast", "auclast", "half_life", "r2adj", "lambda_z_points", "notes",
     ]
 
+    /// The report of `output`; `options` must be the NCA options the analysis ran with (they are
+    /// described in the input section and decide which AUC window is plotted by cohort).
     public static func build(_ output: CohortAnalysis.Output, title: String, options: NCAOptions) -> Report {
         var report = Report(title: title)
         let summary = output.summary

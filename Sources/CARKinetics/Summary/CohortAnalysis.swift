@@ -2,11 +2,14 @@ import Foundation
 
 /// Why a cohort analysis failed: the input could not be read, or its NCA results could not be summarised.
 public enum CohortAnalysisError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Reading or checking the input failed (file, line and column in the error).
     case data(DataError)
+    /// The per-subject results could not be summarised (e.g. a dose that is not a number).
     case summary(SummaryError)
     /// The dose–exposure regression of one parameter failed inside the least-squares layer.
     case fit(parameter: String, LeastSquaresError)
 
+    /// A one-line message for users.
     public var description: String {
         switch self {
         case .data(let error): error.description
@@ -21,12 +24,14 @@ public enum CohortAnalysisError: Error, Sendable, Equatable, CustomStringConvert
 public struct CohortAnalysis: Sendable {
     /// Columns to read; its `groups` are the summary's grouping columns.
     public var selection: ColumnSelection
+    /// NCA settings (AUC method, windows, BLQ rule), as for `pkfit nca`.
     public var options: NCAOptions
     /// Column holding each subject's dose, for the power model; nil = no dose–exposure fit.
     public var doseColumn: String?
     /// Two-sided confidence level of the slope interval.
     public var confidenceLevel: Double
 
+    /// Creates an analysis; see the properties.
     public init(selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions(),
                 doseColumn: String? = nil, confidenceLevel: Double = 0.90) {
         self.selection = selection
@@ -57,6 +62,8 @@ public struct CohortAnalysis: Sendable {
         }
     }
 
+    /// Reads `files`, runs the NCA per profile and summarises. Values are never pooled across files
+    /// for one subject (``NCAAnalysis``). A dose column must hold a positive number for every subject.
     public func run(files: [URL]) throws(CohortAnalysisError) -> Output {
         var readSelection = selection
         var doseIndex: Int?

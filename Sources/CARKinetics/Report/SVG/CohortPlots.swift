@@ -1,9 +1,11 @@
 /// One subject's value of a parameter, for plots by cohort.
 public struct SubjectValue: Sendable, Equatable {
+    /// Subject identifier (shown as the point's tooltip).
     public var subject: String
     /// `nil` = not computed; not drawn.
     public var value: Double?
 
+    /// Creates a value; see the properties.
     public init(subject: String, value: Double?) {
         self.subject = subject
         self.value = value
@@ -15,7 +17,8 @@ public enum CohortPlots {
     /// Each subject's value as a point above its cohort's name (log10 axis), spread sideways by a
     /// fixed, data-independent offset so equal values stay visible, and a horizontal bar at the
     /// cohort's median (type 7, as in ``DescriptiveStatistics``, so it matches the summary table).
-    /// Values ≤ 0, and a median ≤ 0, sit on the axis floor (values as open markers); missing values are not drawn. Category labels show n, the
+    /// Values ≤ 0, and a median ≤ 0, sit on the axis floor (values as open markers); missing values
+    /// are not drawn. Category labels show n, the
     /// count of values drawn.
     public static func pointsByCohort(_ cohorts: [(name: String, values: [SubjectValue])], parameter: String,
                                       unit: String?, title: String) -> SVGImage {

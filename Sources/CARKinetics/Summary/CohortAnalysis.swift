@@ -51,6 +51,8 @@ public struct CohortAnalysis: Sendable {
         public var doseExposure: [(parameter: String, fit: PowerModelFit)]?
         /// Unit of the levels when every profile states the same one.
         public var unit: String?
+        /// Each profile's dose (in the order of `nca.results`), when a dose column was given.
+        public var doses: [Double]?
     }
 
     /// The NCA columns that are summarised: levels, times, AUCs and rates, without the λz
@@ -95,6 +97,7 @@ public struct CohortAnalysis: Sendable {
             throw .summary(error)
         }
         var doseExposure: [(parameter: String, fit: PowerModelFit)]?
+        var doseValues: [Double]?
         if let doseColumn, let doseIndex {
             var doses: [Double?] = []
             for result in nca.results {
@@ -115,9 +118,10 @@ public struct CohortAnalysis: Sendable {
                 }
             }
             doseExposure = fits
+            doseValues = doses.compactMap { $0 }
         }
         let units = Set(nca.profiles.compactMap(\.unit))
-        return Output(nca: nca, summary: summary, doseExposure: doseExposure, unit: units.count == 1 ? units.first : nil)
+        return Output(nca: nca, summary: summary, doseExposure: doseExposure, unit: units.count == 1 ? units.first : nil, doses: doseValues)
     }
 
     private static func number(_ cell: ResultCell) -> Double? {

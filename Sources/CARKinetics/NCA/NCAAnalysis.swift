@@ -34,6 +34,11 @@ public struct NCAAnalysis: Sendable {
         var firstFile: [String: (file: String, line: Int)] = [:]
         var profiles: [Profile] = []
         for set in sets {
+            // Within one file the reader has already merged each profile's rows.
+            guard sets.count > 1 else {
+                profiles = set.profiles
+                break
+            }
             for profile in set.profiles {
                 let key = ([profile.subject] + profile.groups).joined(separator: "\u{1F}")
                 let line = profile.observations.map(\.line).min() ?? 1

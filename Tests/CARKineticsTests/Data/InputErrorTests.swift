@@ -78,6 +78,15 @@ import Testing
         #expect(set.profiles[0].observations.map(\.line) == [2, 4])
     }
 
+    @Test func profilesFromSeveralFilesRememberTheirFile() throws {
+        let a = try ProfileReader().read(bytes: Array("id,time,value\nA,0,1\n".utf8), file: "a.csv")
+        let b = try ProfileReader().read(bytes: Array("id,time,value\nB,0,1\nC,1,2\n".utf8), file: "b.csv")
+        let output = try NCAAnalysis().run([a, b])
+        #expect(output.profiles.map(\.subject) == ["A", "B", "C"])
+        #expect(output.profileFiles == [0, 1, 1])
+        #expect(output.ledgers.map(\.file) == ["a.csv", "b.csv"])
+    }
+
     @Test func sameSubjectInTwoFilesIsRejected() throws {
         let a = try ProfileReader().read(bytes: Array("id,time,value\nA,0,1\n".utf8), file: "a.csv")
         let b = try ProfileReader().read(bytes: Array("id,time,value\nB,0,1\nA,1,2\n".utf8), file: "b.csv")

@@ -14,6 +14,16 @@ import Testing
         #expect(AUC.segment(0, 5, 2, 5, method: .linearUpLogDown) == 10)
     }
 
+    @Test func logSegmentWithNearlyEqualOrExtremeLevelsStaysFinite() {
+        let c = 1e300
+        let close = AUC.segment(0, c.nextUp, 2, c, method: .linearUpLogDown)
+        expectClose(close, 2 * c, relative: 1e-15, "adjacent doubles")
+        let near = AUC.segment(0, 1 + 1e-10, 1, 1, method: .linearUpLogDown)
+        expectClose(near, 1 + 0.5e-10, relative: 1e-15, "close levels")
+        let wide = AUC.segment(0, 1e300, 1, 1e-300, method: .linearUpLogDown)
+        expectClose(wide, 1e300 / (log(1e300) - log(1e-300)), relative: 1e-14, "ratio 1e600")
+    }
+
     @Test func logSegmentIsTheExactIntegralOfAnExponential() {
         let k = 0.3, c0 = 1e4
         let exact = c0 / k * (exp(-k * 2) - exp(-k * 9))

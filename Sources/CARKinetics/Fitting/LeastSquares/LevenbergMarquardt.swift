@@ -114,13 +114,18 @@ public struct LevenbergMarquardt: Sendable {
     ///     differences with step `∛ε · |θⱼ|` (`∛ε` when `θⱼ = 0`), accurate to about 10 digits.
     /// - Returns: the fit; check ``NonlinearFit/converged``. Covariance and standard errors come from the
     ///   Jacobian at the returned parameters (recomputed if the last accepted step moved them).
-    /// - Precondition: `start.count == parameterCount`.
+    /// - Precondition: `start.count == parameterCount`; tolerances are ≥ 0 (NaN not allowed),
+    ///   `initialStepBound > 0` and finite, `restarts ≥ 0` (programmer errors, not data errors).
     public mutating func minimize(
         start: [Double],
         residuals: (_ parameters: UnsafeBufferPointer<Double>, _ residuals: UnsafeMutableBufferPointer<Double>) -> Void,
         jacobian: ((_ parameters: UnsafeBufferPointer<Double>, _ jacobian: UnsafeMutableBufferPointer<Double>) -> Void)?
     ) -> NonlinearFit {
         precondition(start.count == parameterCount, "LevenbergMarquardt: start has \(start.count) values, expected \(parameterCount)")
+        precondition(
+            options.relativeReductionTolerance >= 0 && options.stepTolerance >= 0 && options.gradientTolerance >= 0
+                && options.initialStepBound > 0 && options.initialStepBound.isFinite && options.restarts >= 0,
+            "LevenbergMarquardt: invalid options \(options)")
         let m = residualCount, n = parameterCount
         // Move the work arrays out of `self` so they can be borrowed as pointers without copy-on-write.
         var storage: [Double] = []

@@ -17,8 +17,12 @@ public enum AUC {
     static func segment(_ t1: Double, _ c1: Double, _ t2: Double, _ c2: Double, log: Bool) -> Double {
         let dt = t2 - t1
         guard log else { return dt * (c1 / 2 + c2 / 2) }
-        // ln(c1) − ln(c2) rather than ln(c1/c2): the ratio can overflow for extreme magnitudes.
-        return dt * (c1 - c2) / (Foundation.log(c1) - Foundation.log(c2))
+        // ln(c1/c2): log1p of the relative drop when the levels are close (a difference of two nearly equal
+        // logarithms would cancel, even to 0/0); a difference of logarithms otherwise, because the ratio
+        // itself can overflow for extreme magnitudes.
+        let logRatio = c1 < 2 * c2 ? Foundation.log1p((c1 - c2) / c2) : Foundation.log(c1) - Foundation.log(c2)
+        guard logRatio > 0 else { return dt * (c1 / 2 + c2 / 2) }
+        return dt * (c1 - c2) / logRatio
     }
 
     /// The level at t (t1 ≤ t ≤ t2) on the segment, by the rule that segment uses.

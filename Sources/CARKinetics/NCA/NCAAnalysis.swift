@@ -17,8 +17,10 @@ public struct NCAAnalysis: Sendable {
         public var results: [NCAResult]
         /// Profiles as read, in the order of `results`.
         public var profiles: [Profile]
-        /// One ledger per input file.
+        /// One ledger per input file, in the order the files were given.
         public var ledgers: [RowLedger]
+        /// For each profile, the index in `ledgers` of the file it came from (line numbers are per file).
+        public var profileFiles: [Int]
     }
 
     /// Reads each file and analyses every profile. A subject (with the same group values) found in two
@@ -33,7 +35,14 @@ public struct NCAAnalysis: Sendable {
     public func run(_ sets: [ProfileSet]) throws(DataError) -> Output {
         var firstFile: [String: (file: String, line: Int)] = [:]
         var profiles: [Profile] = []
-        for set in sets {
+        var profileFiles: [Int] = []
+        for (fileIndex, set) in sets.enumerated() {
+            profileFiles += repeatElement(fileIndex, count: set.profiles.count)
+            // Within one file the reader has already merged each profile's rows.
+            guard sets.count > 1 else {
+                profiles = set.profiles
+                break
+            }
             for profile in set.profiles {
                 let key = ([profile.subject] + profile.groups).joined(separator: "\u{1F}")
                 let line = profile.observations.map(\.line).min() ?? 1
@@ -52,6 +61,6 @@ public struct NCAAnalysis: Sendable {
         for result in results {
             table.rows.append([.text(result.subject)] + result.groups.map { .text($0) } + columns.map { $0.cell(result) })
         }
-        return Output(table: table, results: results, profiles: profiles, ledgers: sets.map(\.ledger))
+        return Output(table: table, results: results, profiles: profiles, ledgers: sets.map(\.ledger), profileFiles: profileFiles)
     }
 }

@@ -30,19 +30,19 @@ public enum NCARegistry {
             columns.append(value(name + "_extrap", "AUCINTIS", .auc, "\(name) plus the λz extrapolation from Tlast to the window end") { $0.intervals[k].aucExtrapolated })
         }
         columns += [
-            value("lambda_z", "LAMZ", .rate, "Terminal slope (best-fit adjusted R²)") { $0.fromLambdaZ(\.lambdaZ) },
-            value("half_life", "LAMZHL", .time, "ln 2 / λz") { $0.fromLambdaZ(\.halfLife) },
-            value("r2adj", "R2ADJ", .dimensionless, "Adjusted R² of the λz regression") { $0.fromLambdaZ(\.adjustedR2) },
+            fit("lambda_z", "LAMZ", .rate, "Terminal slope (best-fit adjusted R²)") { $0.lambdaZ },
+            fit("half_life", "LAMZHL", .time, "ln 2 / λz") { $0.halfLife },
+            fit("r2adj", "R2ADJ", .dimensionless, "Adjusted R² of the λz regression") { $0.adjustedR2 },
             integer("lambda_z_points", "LAMZNPT", .count, "Points in the λz regression") { r in
                 if case .success(let fit) = r.lambdaZ { return fit.points }
                 return nil
             },
             value("aucinf_obs", "AUCIFO", .auc, "AUClast + Clast/λz") { $0.aucinfObserved },
-            value("r2", "R2", .dimensionless, "R² of the λz regression") { $0.fromLambdaZ(\.r2) },
-            value("lambda_z_time_first", "LAMZLL", .time, "First time in the λz regression") { $0.fromLambdaZ(\.timeFirst) },
-            value("lambda_z_time_last", "LAMZUL", .time, "Last time in the λz regression") { $0.fromLambdaZ(\.timeLast) },
-            value("span_ratio", "LAMZSPN", .dimensionless, "(λz last − first time) / half-life") {
-                $0.fromLambdaZ { ($0.timeLast - $0.timeFirst) / $0.halfLife }
+            fit("r2", "R2", .dimensionless, "R² of the λz regression") { $0.r2 },
+            fit("lambda_z_time_first", "LAMZLL", .time, "First time in the λz regression") { $0.timeFirst },
+            fit("lambda_z_time_last", "LAMZUL", .time, "Last time in the λz regression") { $0.timeLast },
+            fit("span_ratio", "LAMZSPN", .dimensionless, "(λz last − first time) / half-life") {
+                ($0.timeLast - $0.timeFirst) / $0.halfLife
             },
             value("clast_pred", "CLSTP", .concentration, "Clast predicted by the λz regression") { $0.clastPredicted },
             value("aucpext_obs", "AUCPEO", .percent, "Percent of AUCinf,obs extrapolated") { $0.aucPercentExtrapolated },
@@ -73,6 +73,15 @@ public enum NCARegistry {
                               _ read: @escaping @Sendable (NCAResult) -> NCAValue) -> NCAColumn {
         NCAColumn(name: name, cdiscCode: code, unit: unit, description: description) { r in
             read(r).number.map { .number($0) } ?? .empty
+        }
+    }
+
+    /// A λz-derived column; reads the fit directly so no reason text is built per row.
+    private static func fit(_ name: String, _ code: String?, _ unit: UnitKind, _ description: String,
+                            _ read: @escaping @Sendable (LambdaZFit) -> Double) -> NCAColumn {
+        NCAColumn(name: name, cdiscCode: code, unit: unit, description: description) { r in
+            if case .success(let fit) = r.lambdaZ { return .number(read(fit)) }
+            return .empty
         }
     }
 

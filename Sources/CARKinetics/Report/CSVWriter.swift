@@ -5,22 +5,25 @@
 public enum CSVWriter {
     public static func render(_ table: ResultTable) -> String {
         var out = ""
-        out += table.columns.map(escape).joined(separator: ",")
-        out += "\n"
+        out.reserveCapacity((table.rows.count + 1) * table.columns.count * 12)
+        for (c, name) in table.columns.enumerated() {
+            if c > 0 { out.append(",") }
+            out.append(escape(name))
+        }
+        out.append("\n")
         for row in table.rows {
-            out += row.map(field).joined(separator: ",")
-            out += "\n"
+            for (c, cell) in row.enumerated() {
+                if c > 0 { out.append(",") }
+                switch cell {
+                case .number(let x): out.append(number(x))
+                case .integer(let n): out.append(String(n))
+                case .text(let s): out.append(escape(s))
+                case .empty: break
+                }
+            }
+            out.append("\n")
         }
         return out
-    }
-
-    static func field(_ cell: ResultCell) -> String {
-        switch cell {
-        case .number(let x): number(x)
-        case .integer(let n): String(n)
-        case .text(let s): escape(s)
-        case .empty: ""
-        }
     }
 
     static func number(_ x: Double) -> String {

@@ -13,6 +13,8 @@ public enum CohortReport {
         "cmax", "tmax", "clast", "tlast", "auclast", "half_life", "r2adj", "lambda_z_points", "notes",
     ]
 
+    /// The report of `output`; `options` must be the NCA options the analysis ran with (they are
+    /// described in the input section and decide which AUC window is plotted by cohort).
     public static func build(_ output: CohortAnalysis.Output, title: String, options: NCAOptions) -> Report {
         var report = Report(title: title)
         let summary = output.summary
@@ -45,6 +47,20 @@ public enum CohortReport {
             report.blocks.append(.heading("Dose–exposure", level: 2))
             report.blocks.append(.paragraph("Power model ln(exposure) = a + b·ln(dose) by least squares over subjects with dose and exposure > 0; b = 1 is dose-proportional. Confidence interval from Student's t with n − 2 degrees of freedom."))
             report.blocks.append(.table(DoseExposure.table(fits), caption: "Power-model slope b per exposure parameter"))
+            if let doses = output.doses {
+                let shown = ["cmax"] + (options.intervals.first.map { [$0.columnName] } ?? ["auclast"])
+                for (parameter, fit) in fits where shown.contains(parameter) {
+                    guard let cells = output.nca.table.column(parameter) else { continue }
+                    let points = output.nca.results.indices.map { i -> (subject: String, dose: Double?, exposure: Double?) in
+                        if case .number(let x) = cells[i] { return (output.nca.results[i].subject, doses[i], x) }
+                        return (output.nca.results[i].subject, doses[i], nil)
+                    }
+                    let unit = parameter == "cmax" ? output.unit : output.unit.map { "day·\($0)" }
+                    let image = CohortPlots.doseExposure(points, fit: fit, parameter: parameter, unit: unit,
+                                                         title: "\(parameter) vs dose")
+                    report.blocks.append(.figure(image, caption: "\(parameter) against dose (log–log) with the power-model fit."))
+                }
+            }
         }
 
         // Per-subject NCA.

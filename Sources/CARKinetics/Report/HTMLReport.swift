@@ -6,6 +6,7 @@
 /// column names, units, captions) is escaped with ``MarkupEscaping``. The markup is also
 /// well-formed XML (void elements self-closed), so it can be checked with any XML parser.
 public enum HTMLReport {
+    /// The complete HTML document (UTF-8 text). Deterministic: no dates or random identifiers.
     public static func render(_ report: Report) -> String {
         var html = """
         <!DOCTYPE html>

@@ -19,6 +19,7 @@ public struct Report: Sendable {
     /// Content in reading order.
     public var blocks: [Block]
 
+    /// Creates a report; see the properties.
     public init(title: String, blocks: [Block] = []) {
         self.title = title
         self.blocks = blocks

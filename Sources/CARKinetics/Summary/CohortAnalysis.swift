@@ -2,13 +2,19 @@ import Foundation
 
 /// Why a cohort analysis failed: the input could not be read, or its NCA results could not be summarised.
 public enum CohortAnalysisError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Reading or checking the input failed (file, line and column in the error).
     case data(DataError)
+    /// The per-subject results could not be summarised (e.g. a dose that is not a number).
     case summary(SummaryError)
+    /// The dose–exposure regression of one parameter failed inside the least-squares layer.
+    case fit(parameter: String, LeastSquaresError)
 
+    /// A one-line message for users.
     public var description: String {
         switch self {
         case .data(let error): error.description
         case .summary(let error): error.description
+        case let .fit(parameter, error): "dose–exposure fit of \(parameter): \(error.description)"
         }
     }
 }
@@ -18,12 +24,14 @@ public enum CohortAnalysisError: Error, Sendable, Equatable, CustomStringConvert
 public struct CohortAnalysis: Sendable {
     /// Columns to read; its `groups` are the summary's grouping columns.
     public var selection: ColumnSelection
+    /// NCA settings (AUC method, windows, BLQ rule), as for `pkfit nca`.
     public var options: NCAOptions
     /// Column holding each subject's dose, for the power model; nil = no dose–exposure fit.
     public var doseColumn: String?
     /// Two-sided confidence level of the slope interval.
     public var confidenceLevel: Double
 
+    /// Creates an analysis; see the properties.
     public init(selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions(),
                 doseColumn: String? = nil, confidenceLevel: Double = 0.90) {
         self.selection = selection
@@ -43,6 +51,8 @@ public struct CohortAnalysis: Sendable {
         public var doseExposure: [(parameter: String, fit: PowerModelFit)]?
         /// Unit of the levels when every profile states the same one.
         public var unit: String?
+        /// Each profile's dose (in the order of `nca.results`), when a dose column was given.
+        public var doses: [Double]?
     }
 
     /// The NCA columns that are summarised: levels, times, AUCs and rates, without the λz
@@ -54,6 +64,8 @@ public struct CohortAnalysis: Sendable {
         }
     }
 
+    /// Reads `files`, runs the NCA per profile and summarises. Values are never pooled across files
+    /// for one subject (``NCAAnalysis``). A dose column must hold a positive number for every subject.
     public func run(files: [URL]) throws(CohortAnalysisError) -> Output {
         var readSelection = selection
         var doseIndex: Int?
@@ -85,6 +97,7 @@ public struct CohortAnalysis: Sendable {
             throw .summary(error)
         }
         var doseExposure: [(parameter: String, fit: PowerModelFit)]?
+        var doseValues: [Double]?
         if let doseColumn, let doseIndex {
             var doses: [Double?] = []
             for result in nca.results {
@@ -95,13 +108,20 @@ public struct CohortAnalysis: Sendable {
                 doses.append(dose)
             }
             let exposures = columns.enumerated().filter { $0.element.name == "cmax" || $0.element.unit == .auc }
-            doseExposure = exposures.map { index, column in
-                (column.name, DoseExposure.powerModel(doses: doses, exposures: subjects.map { $0.values[index] },
-                                                     confidenceLevel: confidenceLevel))
+            var fits: [(parameter: String, fit: PowerModelFit)] = []
+            for (index, column) in exposures {
+                do {
+                    fits.append((column.name, try DoseExposure.powerModel(
+                        doses: doses, exposures: subjects.map { $0.values[index] }, confidenceLevel: confidenceLevel)))
+                } catch {
+                    throw .fit(parameter: column.name, error)
+                }
             }
+            doseExposure = fits
+            doseValues = doses.compactMap { $0 }
         }
         let units = Set(nca.profiles.compactMap(\.unit))
-        return Output(nca: nca, summary: summary, doseExposure: doseExposure, unit: units.count == 1 ? units.first : nil)
+        return Output(nca: nca, summary: summary, doseExposure: doseExposure, unit: units.count == 1 ? units.first : nil, doses: doseValues)
     }
 
     private static func number(_ cell: ResultCell) -> Double? {

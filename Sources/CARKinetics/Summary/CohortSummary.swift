@@ -7,6 +7,7 @@ public struct SubjectParameters: Sendable, Equatable {
     /// One value per parameter, in the order of ``CohortSummary/parameters``; `nil` = not computed.
     public var values: [Double?]
 
+    /// Creates a row; see the properties.
     public init(subject: String, groups: [String], values: [Double?]) {
         self.subject = subject
         self.groups = groups

@@ -24,10 +24,15 @@ public struct PowerModelFit: Sendable, Equatable {
 
 /// Dose–exposure regression across subjects.
 public enum DoseExposure {
-    /// Fits ln(exposure) = a + b·ln(dose) by least squares over the pairs where both are finite
-    /// and positive. Accurate to rounding for exact power-law data: the regression is done on
-    /// centred ln(dose), which keeps the normal equation well conditioned.
-    public static func powerModel(doses: [Double?], exposures: [Double?], confidenceLevel: Double = 0.90) -> PowerModelFit {
+    /// Fits ln(exposure) = a + b·ln(dose) by linear least squares (``LinearLeastSquares``, pivoted
+    /// QR with refinement) over the pairs where both are finite and positive. b and its interval need
+    /// two distinct doses (a rank-2 design); the standard error and interval need n ≥ 3. Exact
+    /// power-law data give b to rounding and an interval of width ~1e-15.
+    /// - Throws: ``LeastSquaresError`` only for a failure inside the LAPACK layer (inputs are
+    ///   filtered to finite values first).
+    public static func powerModel(doses: [Double?], exposures: [Double?], confidenceLevel: Double = 0.90)
+        throws(LeastSquaresError) -> PowerModelFit
+    {
         precondition(doses.count == exposures.count, "one dose per exposure")
         precondition(confidenceLevel > 0 && confidenceLevel < 1, "confidence level must lie in (0, 1)")
         var x: [Double] = [], y: [Double] = []
@@ -39,30 +44,16 @@ public enum DoseExposure {
         var fit = PowerModelFit(
             count: x.count, excluded: doses.count - x.count, intercept: nil, slope: nil,
             slopeStandardError: nil, confidenceLevel: confidenceLevel, slopeLower: nil, slopeUpper: nil)
-        let n = Double(x.count)
         guard x.count >= 2 else { return fit }
-        let xMean = CompensatedSum(x).value / n
-        let yMean = CompensatedSum(y).value / n
-        var sxx = CompensatedSum(), sxy = CompensatedSum()
-        for (xi, yi) in zip(x, y) {
-            sxx.add((xi - xMean) * (xi - xMean))
-            sxy.add((xi - xMean) * (yi - yMean))
-        }
-        // Doses that differ only in the last bits of ln are one dose level.
-        guard sxx.value > 1e-24 * max(1, xMean * xMean) * n else { return fit }
-        let b = sxy.value / sxx.value
-        let a = yMean - b * xMean
-        fit.slope = b
-        fit.intercept = a
-        guard x.count >= 3 else { return fit }
-        var ssr = CompensatedSum()
-        for (xi, yi) in zip(x, y) {
-            let r = yi - (a + b * xi)
-            ssr.add(r * r)
-        }
-        let degreesOfFreedom = n - 2
-        let se = (ssr.value / degreesOfFreedom / sxx.value).squareRoot()
-        let t = StudentT.quantile(1 - (1 - confidenceLevel) / 2, degreesOfFreedom: degreesOfFreedom)
+        let design = Matrix(rows: x.count, columns: 2) { row, column in column == 0 ? 1 : x[row] }
+        let solution = try LinearLeastSquares.solve(design: design, response: y)
+        // One dose level: ln dose is a multiple of the intercept column, so b is not identifiable.
+        guard solution.rank == 2 else { return fit }
+        fit.intercept = solution.coefficients[0]
+        fit.slope = solution.coefficients[1]
+        guard let se = solution.standardErrors?[1], solution.degreesOfFreedom >= 1 else { return fit }
+        let b = solution.coefficients[1]
+        let t = StudentT.quantile(1 - (1 - confidenceLevel) / 2, degreesOfFreedom: Double(solution.degreesOfFreedom))
         fit.slopeStandardError = se
         fit.slopeLower = b - t * se
         fit.slopeUpper = b + t * se

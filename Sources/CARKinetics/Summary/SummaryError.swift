@@ -11,6 +11,7 @@ public enum SummaryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A subject's dose cell is not a positive number.
     case invalidDose(subject: String, column: String, value: String)
 
+    /// A one-line message for users, naming the subject.
     public var description: String {
         switch self {
         case let .valueCountMismatch(subject, expected, found):

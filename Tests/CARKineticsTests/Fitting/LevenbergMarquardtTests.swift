@@ -175,6 +175,19 @@ struct LevenbergMarquardtBehaviourTests {
         #expect(result.ssr.isNaN)
     }
 
+    @Test("a non-finite Jacobian is a status, not a crash")
+    func nonFiniteJacobian() {
+        let result = fit(
+            start: [2], residualCount: 3,
+            residuals: { b in [1, 2, 3].map { $0 - b[0] } },
+            jacobian: { _ in [[-1], [.nan], [-1]] })
+        #expect(result.termination == .nonFiniteJacobian)
+        #expect(!result.converged)
+        #expect(result.parameters == [2])
+        expectClose(result.ssr, 2, relative: 1e-15, "ssr at the start")
+        #expect(result.standardErrors == nil)
+    }
+
     @Test("non-finite residuals at trial points shrink the step and the fit still converges")
     func nonFiniteTrialPoints() {
         // y = √b · x: from b = 0.01 the first full step overshoots into b < 0, where the model is NaN.

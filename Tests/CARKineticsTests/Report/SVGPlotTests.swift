@@ -72,3 +72,23 @@ struct SVGPlotTests {
         #expect(xml.text.contains("cmax (copies/µg)"))
     }
 }
+
+@Suite("Dose–exposure plot")
+struct DoseExposurePlotTests {
+    @Test("log–log scatter with the fitted line; unusable pairs not drawn")
+    func plot() throws {
+        let points: [(subject: String, dose: Double?, exposure: Double?)] = [
+            ("a", 1e6, 3 * pow(1e6, 0.7)), ("b", 1e7, 3 * pow(1e7, 0.7)), ("c", 1e8, 3 * pow(1e8, 0.7)),
+            ("d", nil, 5), ("e", 1e7, 0),
+        ]
+        let fit = try DoseExposure.powerModel(doses: points.map(\.dose), exposures: points.map(\.exposure))
+        let image = CohortPlots.doseExposure(points, fit: fit, parameter: "cmax", unit: "cells/µL", title: "Cmax vs dose")
+        let xml = XMLCheck(image.markup)
+        #expect(xml.error == nil)
+        #expect(xml.count("circle") == 3 + 1)  // three usable pairs + legend
+        #expect(xml.count("polyline") == 1)
+        #expect(xml.text.contains("fit, b = 0.700"))
+        // both axes logarithmic: the dose axis has decade labels 10⁶ … 10⁸
+        #expect(xml.text.contains("10⁶") && xml.text.contains("10⁸"))
+    }
+}

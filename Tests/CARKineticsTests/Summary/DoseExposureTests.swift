@@ -8,7 +8,7 @@ struct DoseExposureTests {
     func exactPowerLaw() throws {
         let doses: [Double?] = [1e6, 1e6, 5e6, 2.5e7, 1e8, 1e8]
         let exposures = doses.map { $0.map { 3 * pow($0, 0.7) } }
-        let fit = DoseExposure.powerModel(doses: doses, exposures: exposures)
+        let fit = try DoseExposure.powerModel(doses: doses, exposures: exposures)
         #expect(fit.count == 6 && fit.excluded == 0)
         expectClose(fit.slope, 0.7, relative: 1e-12, "slope")
         expectClose(fit.intercept, log(3), relative: 1e-10, "intercept")
@@ -21,7 +21,7 @@ struct DoseExposureTests {
         // ln dose = 0, 1, 2, 3 (doses e^k); ln exposure = 1, 1.5, 3, 3.5
         let doses: [Double?] = [1, exp(1), exp(2), exp(3), nil, 0]
         let exposures: [Double?] = [exp(1), exp(1.5), exp(3), exp(3.5), 10, 10]
-        let fit = DoseExposure.powerModel(doses: doses, exposures: exposures, confidenceLevel: 0.9)
+        let fit = try DoseExposure.powerModel(doses: doses, exposures: exposures, confidenceLevel: 0.9)
         #expect(fit.count == 4 && fit.excluded == 2)
         // Sxx = 5, Sxy = (−1.5)(−1.25) + (−0.5)(−0.75) + 0.5·0.75 + 1.5·1.25 = 4.5 → b = 0.9, a = 2.25 − 1.35 = 0.9
         expectClose(fit.slope, 0.9, relative: 1e-14, "slope")
@@ -34,10 +34,10 @@ struct DoseExposureTests {
     }
 
     @Test("one dose level or two subjects: what cannot be estimated is absent")
-    func insufficient() {
-        let one = DoseExposure.powerModel(doses: [5, 5, 5], exposures: [1, 2, 3])
+    func insufficient() throws {
+        let one = try DoseExposure.powerModel(doses: [5, 5, 5], exposures: [1, 2, 3])
         #expect(one.count == 3 && one.slope == nil && one.slopeLower == nil)
-        let two = DoseExposure.powerModel(doses: [1, 10], exposures: [2, 20])
+        let two = try DoseExposure.powerModel(doses: [1, 10], exposures: [2, 20])
         expectClose(two.slope, 1, relative: 1e-14, "two-point slope")
         #expect(two.slopeStandardError == nil && two.slopeLower == nil)
     }

@@ -1,5 +1,5 @@
 /// One call of ``LevenbergMarquardt/minimize(start:residuals:jacobian:)``: the MINPACK `lmder` iteration
-/// over the solver's workspace, its restarts, and the final statistics.
+/// over the solver's workspace, its restarts, Gauss–Newton polishing, and the final statistics.
 struct LevenbergMarquardtRun {
     typealias Residuals = (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
     typealias Jacobian = (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
@@ -16,7 +16,7 @@ struct LevenbergMarquardtRun {
     private(set) var iterations = 0
     /// ‖f(x)‖ at the current point.
     private var fnorm = 0.0
-    /// Whether `w.jac`/`pivots` hold the pivoted QR of the Jacobian at the current `x`.
+    /// Whether the QR workspace and `pivots` hold the factorisation of the Jacobian at the current `x`.
     private var factorisationIsCurrent = false
 
     init(m: Int, n: Int, options: LevenbergMarquardt.Options, w: Workspace, pivots: UnsafeMutablePointer<Int>,

@@ -7,6 +7,8 @@ struct Chart {
     enum XAxis {
         /// Numeric data on a linear axis.
         case linear
+        /// Positive numeric data on a log10 axis.
+        case logarithmic
         /// Named categories at x = 0, 1, …, k − 1.
         case categories([String])
     }
@@ -59,7 +61,7 @@ struct Chart {
 
     func render() -> SVGImage {
         var canvas = SVGCanvas(width: width, height: height)
-        let legend = series.compactMap { s in s.label.map { LegendEntry(label: $0, color: s.color, shape: s.barHalfWidth == nil ? s.shape : nil, dash: s.dash) } } + extraLegend
+        let legend = series.compactMap { s in s.label.map { LegendEntry(label: $0, color: s.color, shape: s.barHalfWidth == nil && !s.markers.isEmpty ? s.shape : nil, dash: s.dash) } } + extraLegend
         let legendWidth = legend.isEmpty ? 0.0 : 170
         let left = 78.0, right = 16 + legendWidth, top = 40.0, bottom = 56.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
@@ -85,7 +87,7 @@ struct Chart {
         }
         for tick in xLayout.ticks {
             let x = px(tick.value)
-            if case .linear = xAxis, tick.isMajor {
+            if case .categories = xAxis {} else if tick.isMajor {
                 canvas.line(x1: x, y1: top, x2: x, y2: top + plotHeight, stroke: gridColor)
             }
             canvas.line(x1: x, y1: top + plotHeight, x2: x, y2: top + plotHeight + 6, stroke: axisColor)
@@ -156,6 +158,10 @@ struct Chart {
         case .categories(let names):
             let ticks = names.enumerated().map { AxisTick(value: Double($0.offset), label: $0.element, isMajor: true) }
             return AxisLayout(lower: -0.5, upper: Double(max(1, names.count)) - 0.5, ticks: ticks, isLogarithmic: false)
+        case .logarithmic:
+            let values = series.flatMap { s in s.lines.flatMap { $0.map(\.x) } + s.markers.map(\.x) }.filter { $0.isFinite && $0 > 0 }
+            guard let low = values.min(), let high = values.max() else { return .logarithmic(minimum: 1, maximum: 10) }
+            return .logarithmic(minimum: low, maximum: high)
         case .linear:
             let values = series.flatMap { s in s.lines.flatMap { $0.map(\.x) } + s.markers.map(\.x) }.filter(\.isFinite)
             guard let low = values.min(), let high = values.max() else { return .linear(minimum: 0, maximum: 1) }

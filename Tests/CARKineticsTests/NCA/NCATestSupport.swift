@@ -1,0 +1,20 @@
+@testable import CARKinetics
+
+/// A profile from (time, level) pairs; nil level = BLQ, `.nan` = missing. Lines count from 2 in the given order.
+func makeProfile(_ points: [(Double, Double?)], subject: String = "S1") -> Profile {
+    let observations = points.enumerated().map { k, point in
+        let measurement: Measurement
+        switch point.1 {
+        case nil: measurement = .belowLimit(lloq: nil)
+        case let x? where x.isNaN: measurement = .missing
+        case let x?: measurement = .value(x)
+        }
+        return Observation(time: point.0, measurement: measurement, line: k + 2)
+    }.sorted { $0.time < $1.time }
+    return Profile(subject: subject, observations: observations)
+}
+
+func interval(_ a: Double, _ b: Double) -> AUCInterval {
+    guard let result = AUCInterval(start: a, end: b) else { fatalError("bad test interval \(a),\(b)") }
+    return result
+}

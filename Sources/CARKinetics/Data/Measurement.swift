@@ -13,6 +13,7 @@ public enum Measurement: Sendable, Equatable {
 public struct Observation: Sendable, Equatable {
     /// Days since infusion; negative before infusion.
     public var time: Double
+    /// The cell as read, before any BLQ rule.
     public var measurement: Measurement
     /// 1-based line number in the input file; the header is line 1.
     public var line: Int
@@ -26,6 +27,7 @@ public struct Observation: Sendable, Equatable {
 
 /// All rows of one subject (and one combination of group values) in one file.
 public struct Profile: Sendable {
+    /// Subject identifier as written in the file.
     public var subject: String
     /// Values of the `--group` columns, in flag order.
     public var groups: [String]

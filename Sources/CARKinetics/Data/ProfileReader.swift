@@ -2,8 +2,11 @@ import Foundation
 
 /// Profiles read from one file, with the ledger of its lines.
 public struct ProfileSet: Sendable {
+    /// The file name used in messages.
     public var file: String
+    /// Profiles in order of first appearance.
     public var profiles: [Profile]
+    /// The fate of every line.
     public var ledger: RowLedger
 }
 
@@ -31,7 +34,15 @@ public struct ProfileReader: Sendable {
         } catch {
             throw DataError(file: name, message: "cannot be read (\(error.localizedDescription))")
         }
-        return try read(bytes: [UInt8](data), file: name)
+        // Parse the loaded bytes in place rather than copying them into an array first.
+        let result: Result<ProfileSet, DataError> = data.withUnsafeBytes { raw in
+            do throws(DataError) {
+                return .success(try read(buffer: raw.bindMemory(to: UInt8.self), file: name))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 
     /// Reads CSV bytes; `file` names them in errors.

@@ -18,6 +18,7 @@ public struct Observation: Sendable, Equatable {
     /// 1-based line number in the input file; the header is line 1.
     public var line: Int
 
+    /// An observation at `time` (days) read from `line`.
     public init(time: Double, measurement: Measurement, line: Int) {
         self.time = time
         self.measurement = measurement
@@ -36,6 +37,7 @@ public struct Profile: Sendable {
     /// The unit stated in the unit column, when the file has one.
     public var unit: String?
 
+    /// A profile; `observations` should already be sorted by time.
     public init(subject: String, groups: [String] = [], observations: [Observation], unit: String? = nil) {
         self.subject = subject
         self.groups = groups

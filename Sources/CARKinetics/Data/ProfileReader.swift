@@ -19,8 +19,10 @@ public struct ProfileSet: Sendable {
 /// invalid concentration cells, two non-missing rows of one profile at one time (both lines named), and two
 /// different units in one profile. The cost is linear in the file size plus a sort per profile.
 public struct ProfileReader: Sendable {
+    /// Which columns to read.
     public var selection: ColumnSelection
 
+    /// A reader for the given columns (default: recognised names).
     public init(selection: ColumnSelection = ColumnSelection()) {
         self.selection = selection
     }

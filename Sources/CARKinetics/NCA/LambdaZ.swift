@@ -74,6 +74,7 @@ public enum LambdaZFailure: Error, Sendable, Equatable, CustomStringConvertible 
     /// Every candidate regression has a slope ≥ 0 (or the levels do not vary).
     case noDecline
 
+    /// The reason in words, e.g. "1 quantifiable point after Tmax (need 3)".
     public var description: String {
         switch self {
         case .tooFewPoints(let n, let needed):

@@ -20,6 +20,7 @@ public enum LLOQSource: Sendable, Equatable {
 /// `day`) are ambiguous and rejected. When the value column has a text companion named like it plus `C`
 /// (`AVALC`), an empty value cell reads the companion (CDISC ADPC BLQ coding).
 public struct ColumnSelection: Sendable, Equatable {
+    /// Explicit column names; nil = recognise by name.
     public var subject: String?
     public var time: String?
     public var value: String?
@@ -28,6 +29,7 @@ public struct ColumnSelection: Sendable, Equatable {
     public var lloq: LLOQSource?
     public var unit: String?
 
+    /// A selection; every argument defaults to recognition by name / none.
     public init(subject: String? = nil, time: String? = nil, value: String? = nil, groups: [String] = [],
                 lloq: LLOQSource? = nil, unit: String? = nil) {
         self.subject = subject

@@ -11,6 +11,7 @@ public struct DataError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What was found and what was expected.
     public var message: String
 
+    /// An error at `file`:`line`, optionally in `column`.
     public init(file: String, line: Int? = nil, column: String? = nil, message: String) {
         self.file = file
         self.line = line
@@ -18,6 +19,7 @@ public struct DataError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `file:line: column 'name': message`.
     public var description: String {
         var text = file
         if let line { text += ":\(line)" }

@@ -13,10 +13,12 @@ public enum Measurement: Sendable, Equatable {
 public struct Observation: Sendable, Equatable {
     /// Days since infusion; negative before infusion.
     public var time: Double
+    /// The cell as read, before any BLQ rule.
     public var measurement: Measurement
     /// 1-based line number in the input file; the header is line 1.
     public var line: Int
 
+    /// An observation at `time` (days) read from `line`.
     public init(time: Double, measurement: Measurement, line: Int) {
         self.time = time
         self.measurement = measurement
@@ -26,6 +28,7 @@ public struct Observation: Sendable, Equatable {
 
 /// All rows of one subject (and one combination of group values) in one file.
 public struct Profile: Sendable {
+    /// Subject identifier as written in the file.
     public var subject: String
     /// Values of the `--group` columns, in flag order.
     public var groups: [String]
@@ -34,6 +37,7 @@ public struct Profile: Sendable {
     /// The unit stated in the unit column, when the file has one.
     public var unit: String?
 
+    /// A profile; `observations` should already be sorted by time.
     public init(subject: String, groups: [String] = [], observations: [Observation], unit: String? = nil) {
         self.subject = subject
         self.groups = groups

@@ -2,8 +2,11 @@ import Foundation
 
 /// Profiles read from one file, with the ledger of its lines.
 public struct ProfileSet: Sendable {
+    /// The file name used in messages.
     public var file: String
+    /// Profiles in order of first appearance.
     public var profiles: [Profile]
+    /// The fate of every line.
     public var ledger: RowLedger
 }
 
@@ -16,8 +19,10 @@ public struct ProfileSet: Sendable {
 /// invalid concentration cells, two non-missing rows of one profile at one time (both lines named), and two
 /// different units in one profile. The cost is linear in the file size plus a sort per profile.
 public struct ProfileReader: Sendable {
+    /// Which columns to read.
     public var selection: ColumnSelection
 
+    /// A reader for the given columns (default: recognised names).
     public init(selection: ColumnSelection = ColumnSelection()) {
         self.selection = selection
     }
@@ -31,7 +36,15 @@ public struct ProfileReader: Sendable {
         } catch {
             throw DataError(file: name, message: "cannot be read (\(error.localizedDescription))")
         }
-        return try read(bytes: [UInt8](data), file: name)
+        // Parse the loaded bytes in place rather than copying them into an array first.
+        let result: Result<ProfileSet, DataError> = data.withUnsafeBytes { raw in
+            do throws(DataError) {
+                return .success(try read(buffer: raw.bindMemory(to: UInt8.self), file: name))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 
     /// Reads CSV bytes; `file` names them in errors.

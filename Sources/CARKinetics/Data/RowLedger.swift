@@ -4,6 +4,7 @@
 /// NCA step records in `NCAResult.treatments`), so `dataLines == blankLines.count + quantifiable +
 /// belowLimit + missing` always holds; `preInfusion` counts the observations with negative time among those.
 public struct RowLedger: Sendable, Equatable {
+    /// The file name used in messages.
     public var file: String
     /// Lines after the header.
     public var dataLines: Int = 0
@@ -15,6 +16,7 @@ public struct RowLedger: Sendable, Equatable {
     /// Observations before infusion (time < 0), whatever their measurement.
     public var preInfusion: Int = 0
 
+    /// An empty ledger for `file`.
     public init(file: String) {
         self.file = file
     }

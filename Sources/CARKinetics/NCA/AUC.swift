@@ -4,6 +4,7 @@ import Foundation
 /// or an exponential through the segment's ends) and never produce NaN for finite, non-negative input.
 public enum AUC {
     /// Whether the segment from c1 to c2 uses the log rule: linear-up/log-down and 0 < c2 < c1.
+    /// Inlinable: called once per segment in every area computation.
     @inlinable
     public static func usesLog(_ c1: Double, _ c2: Double, method: AUCMethod) -> Bool {
         method == .linearUpLogDown && c2 < c1 && c2 > 0

@@ -26,6 +26,7 @@ public enum BLQPosition: String, Sendable, Equatable {
 /// put first: C0 is the last pre-infusion sample's level (below-limit → 0), or 0 without one. That point is
 /// an anchor for areas only; it is not an observation for Cmax, Tmax, Tlast or λz.
 public struct ConcentrationCurve: Sendable, Equatable {
+    /// Times (ascending, first = 0) and levels of the curve.
     public var times: [Double]
     public var levels: [Double]
     /// Whether each point is an observed sample (false only for the time-0 anchor).
@@ -38,6 +39,7 @@ public struct ConcentrationCurve: Sendable, Equatable {
     /// Observations (missing excluded) at times ≥ 0.
     public var sampleCount: Int
 
+    /// Prepares the curve of `profile` (observations sorted by time) under `rule`.
     public init(profile: Profile, rule: BLQRule) {
         let observations = profile.observations
         var firstQ: Int?

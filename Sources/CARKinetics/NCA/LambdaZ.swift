@@ -6,8 +6,11 @@ public struct LambdaZFit: Sendable, Equatable {
     public var lambdaZ: Double
     /// Intercept of ln C at t = 0.
     public var intercept: Double
+    /// Coefficient of determination of the chosen fit.
     public var r2: Double
+    /// 1 − (1 − R²)(n − 1)/(n − 2).
     public var adjustedR2: Double
+    /// Number of points in the chosen fit (≥ 3).
     public var points: Int
     /// Times of the first and last points used.
     public var timeFirst: Double
@@ -66,9 +69,12 @@ public enum LambdaZ {
 
 /// Why no terminal slope was estimated.
 public enum LambdaZFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Fewer quantifiable points after Tmax than the minimum.
     case tooFewPoints(Int, needed: Int)
+    /// Every candidate regression has a slope ≥ 0 (or the levels do not vary).
     case noDecline
 
+    /// The reason in words, e.g. "1 quantifiable point after Tmax (need 3)".
     public var description: String {
         switch self {
         case .tooFewPoints(let n, let needed):

@@ -2,9 +2,11 @@ import Foundation
 
 /// The whole `pkfit nca` job as a library call: read files, compute NCA per profile, build the table.
 public struct NCAAnalysis: Sendable {
+    /// Columns to read and how to compute.
     public var selection: ColumnSelection
     public var options: NCAOptions
 
+    /// An analysis with recognised columns and PKNCA-default options unless given.
     public init(selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions()) {
         self.selection = selection
         self.options = options

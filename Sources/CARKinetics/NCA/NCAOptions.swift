@@ -24,6 +24,7 @@ public struct BLQRule: Sendable, Equatable {
     /// After the last quantifiable value.
     public var last: BLQTreatment
 
+    /// A rule from the three positions' treatments.
     public init(first: BLQTreatment, middle: BLQTreatment, last: BLQTreatment) {
         self.first = first
         self.middle = middle
@@ -36,6 +37,7 @@ public struct BLQRule: Sendable, Equatable {
 
 /// A window [start, end] in days for a partial AUC.
 public struct AUCInterval: Sendable, Equatable, Hashable {
+    /// Window bounds in days, 0 ≤ start < end.
     public var start: Double
     public var end: Double
 
@@ -59,6 +61,7 @@ public struct AUCInterval: Sendable, Equatable, Hashable {
 
 /// Everything that changes how NCA computes, with PKNCA-compatible defaults.
 public struct NCAOptions: Sendable, Equatable {
+    /// Segment rule for every AUC.
     public var aucMethod: AUCMethod
     public var blqRule: BLQRule
     /// Partial AUC windows, in output order.
@@ -68,6 +71,7 @@ public struct NCAOptions: Sendable, Equatable {
     /// Fewest points in a λz regression.
     public var minimumLambdaZPoints: Int
 
+    /// Options; defaults are PKNCA's (linear-up/log-down, first=keep middle=drop last=keep, windows 0–28 and 0–90).
     public init(aucMethod: AUCMethod = .linearUpLogDown, blqRule: BLQRule = .pknca,
                 intervals: [AUCInterval] = NCAOptions.defaultIntervals,
                 adjustedR2Tolerance: Double = 1e-4, minimumLambdaZPoints: Int = 3) {

@@ -6,16 +6,21 @@ public enum UnitKind: String, Sendable {
 /// One output column of `pkfit nca`: its name, CDISC PP code (nil for sponsor-defined extras), unit kind,
 /// meaning, and how it is read from a result.
 public struct NCAColumn: Sendable {
+    /// Output column name.
     public var name: String
+    /// CDISC PP `PPTESTCD`, nil for sponsor-defined extras.
     public var cdiscCode: String?
     public var unit: UnitKind
+    /// One line for humans.
     public var description: String
+    /// The column's cell for one result.
     public var cell: @Sendable (NCAResult) -> ResultCell
 }
 
 /// The single table of NCA output columns; its order is the output order: the columns issue 2 fixes, then
 /// diagnostics and QC extras.
 public enum NCARegistry {
+    /// Output columns for these options (interval columns follow `options.intervals`).
     public static func columns(for options: NCAOptions) -> [NCAColumn] {
         var columns: [NCAColumn] = [
             value("cmax", "CMAX", .concentration, "Maximum observed level after infusion") { $0.cmax },

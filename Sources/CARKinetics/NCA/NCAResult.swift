@@ -1,5 +1,6 @@
 /// The partial AUCs of one window.
 public struct IntervalResult: Sendable, Equatable {
+    /// The window.
     public var interval: AUCInterval
     /// Area over [start, min(end, Tlast)].
     public var auc: NCAValue
@@ -7,14 +8,17 @@ public struct IntervalResult: Sendable, Equatable {
     public var aucExtrapolated: NCAValue
     /// nil when nothing is quantifiable.
     public var end: WindowEnd?
+    /// Quantifiable samples with start ≤ t ≤ end.
     public var quantifiableSamples: Int
 }
 
 /// All NCA parameters of one profile.
 public struct NCAResult: Sendable, Equatable {
+    /// Identification, copied from the profile.
     public var subject: String
     public var groups: [String]
     public var unit: String?
+    /// See `NCA.cmax(_:)` and its siblings for each definition.
     public var cmax: NCAValue
     public var tmax: NCAValue
     public var clast: NCAValue
@@ -22,7 +26,9 @@ public struct NCAResult: Sendable, Equatable {
     public var tlag: NCAValue
     public var auclast: NCAValue
     public var aucall: NCAValue
+    /// One entry per `NCAOptions.intervals` window, in that order.
     public var intervals: [IntervalResult]
+    /// The terminal-phase fit, or why there is none.
     public var lambdaZ: Result<LambdaZFit, LambdaZFailure>
     public var aucinfObserved: NCAValue
     /// Samples after infusion that are quantifiable / below the limit (or 0); missing cells.

@@ -2,7 +2,9 @@ import Foundation
 
 /// Failure to write an output file; the destination is left untouched.
 public struct OutputError: Error, Sendable, CustomStringConvertible {
+    /// The destination path.
     public var path: String
+    /// What went wrong, from the operating system.
     public var message: String
     public var description: String { "\(path): \(message)" }
 }
@@ -11,6 +13,7 @@ public struct OutputError: Error, Sendable, CustomStringConvertible {
 /// is then renamed over the destination (atomic on POSIX file systems). On failure the temporary file is
 /// removed and any earlier file at the destination is unchanged.
 public enum AtomicFileWriter {
+    /// Writes `text` as UTF-8 to `url`, replacing any existing file only once the new one is complete.
     public static func write(_ text: String, to url: URL) throws(OutputError) {
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")

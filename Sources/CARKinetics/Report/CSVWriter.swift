@@ -3,6 +3,7 @@
 /// infinities `inf` / `-inf`; empty cells are empty. Fields containing a comma, quote, CR or LF are quoted
 /// with `""` escapes.
 public enum CSVWriter {
+    /// The whole table as CSV text.
     public static func render(_ table: ResultTable) -> String {
         var out = ""
         out.reserveCapacity((table.rows.count + 1) * table.columns.count * 12)

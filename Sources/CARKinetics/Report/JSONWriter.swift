@@ -2,6 +2,7 @@
 /// shortest round-trip digits; JSON has no NaN or infinity, so those are the strings `"NaN"`, `"Infinity"`,
 /// `"-Infinity"` (never null, so they cannot be confused with an empty cell); empty cells are `null`.
 public enum JSONWriter {
+    /// The whole table as JSON text.
     public static func render(_ table: ResultTable) -> String {
         var out = "[\n"
         for (r, row) in table.rows.enumerated() {

@@ -10,10 +10,12 @@ public enum ResultCell: Sendable, Equatable {
 
 /// A rectangular table of results: what every command produces and every writer renders.
 public struct ResultTable: Sendable, Equatable {
+    /// Column names, in output order.
     public var columns: [String]
     /// Each row has `columns.count` cells.
     public var rows: [[ResultCell]]
 
+    /// A table with these columns and rows.
     public init(columns: [String], rows: [[ResultCell]] = []) {
         self.columns = columns
         self.rows = rows

@@ -3,6 +3,7 @@ import Foundation
 /// Human-readable aligned columns for a terminal: numbers with 6 significant digits, right-aligned;
 /// text left-aligned; empty cells shown as `-`. Not for machines (precision is cut).
 public enum TableWriter {
+    /// The whole table as aligned text.
     public static func render(_ table: ResultTable) -> String {
         let cells = table.rows.map { row in table.columns.indices.map { $0 < row.count ? format(row[$0]) : "-" } }
         let numeric = table.columns.indices.map { c in
@@ -18,7 +19,7 @@ public enum TableWriter {
             values.indices.map { c in
                 let pad = String(repeating: " ", count: widths[c] - values[c].count)
                 return numeric[c] ? pad + values[c] : values[c] + pad
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }.joined(separator: "  ").trimmingTrailingSpaces()
         }
         var out = line(table.columns) + "\n"
         out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
@@ -36,5 +37,14 @@ public enum TableWriter {
         case .text(let s): return s.isEmpty ? "-" : s
         case .empty: return "-"
         }
+    }
+}
+
+private extension String {
+    /// Left-aligned last columns are padded; a terminal line should not end in spaces.
+    func trimmingTrailingSpaces() -> String {
+        var end = endIndex
+        while end > startIndex, self[index(before: end)] == " " { end = index(before: end) }
+        return String(self[..<end])
     }
 }

@@ -1,0 +1,53 @@
+import ArgumentParser
+import CARKinetics
+import Foundation
+
+extension AUCMethod: ExpressibleByArgument {}
+
+/// NCA computation options; shared by every command that runs NCA (`nca`, and later reports).
+struct NCAOptionGroup: ParsableArguments {
+    @Option(name: .customLong("auc-method"), help: "linear or linear-up-log-down.")
+    var aucMethod: AUCMethod = .linearUpLogDown
+
+    @Option(name: .customLong("interval"), help: "Partial AUC window A,B in days; repeatable (default 0,28 and 0,90).")
+    var intervals: [String] = []
+
+    @Option(name: .customLong("blq-rule"),
+            help: "BLQ treatment by position, e.g. first=keep,middle=drop,last=keep (keep = set to 0).")
+    var blqRule: String?
+
+    /// The library options these flags describe.
+    func options() throws -> NCAOptions {
+        var options = NCAOptions(aucMethod: aucMethod)
+        if !intervals.isEmpty { options.intervals = try intervals.map(Self.parseInterval) }
+        if let blqRule { options.blqRule = try Self.parseBLQRule(blqRule) }
+        return options
+    }
+
+    static func parseInterval(_ text: String) throws -> AUCInterval {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count == 2, let a = Double(parts[0].trimmingCharacters(in: .whitespaces)),
+              let b = Double(parts[1].trimmingCharacters(in: .whitespaces)),
+              let interval = AUCInterval(start: a, end: b) else {
+            throw ValidationError("--interval '\(text)': expected A,B with 0 <= A < B, e.g. 0,28")
+        }
+        return interval
+    }
+
+    static func parseBLQRule(_ text: String) throws -> BLQRule {
+        var rule = BLQRule.pknca
+        for part in text.split(separator: ",") {
+            let pair = part.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard pair.count == 2, let treatment = BLQTreatment(rawValue: pair[1]) else {
+                throw ValidationError("--blq-rule '\(text)': expected position=keep|drop, e.g. middle=keep")
+            }
+            switch pair[0] {
+            case "first": rule.first = treatment
+            case "middle": rule.middle = treatment
+            case "last": rule.last = treatment
+            default: throw ValidationError("--blq-rule '\(text)': position must be first, middle or last")
+            }
+        }
+        return rule
+    }
+}

@@ -24,6 +24,10 @@ struct FormulaInstruction: Sendable {
     var constant: Double = 0
     /// Whether the slot's value changes with the parameters; the reverse sweep skips the others.
     var dependsOnParameters = false
+    /// Whether operand `a` / `b` depends on the parameters (so the reverse sweep propagates into it),
+    /// stored here so the sweep does not reload the operands' instructions.
+    var aFlows = false
+    var bFlows = false
 
     /// The value of this instruction given its operand values (used for constant folding; the forward
     /// pass in `BoundFormula` inlines the same arithmetic).
@@ -159,7 +163,8 @@ struct FormulaCompiler {
             return .constant(instruction.evaluate(value, 0))
         case let .slot(index):
             instruction.a = index
-            instruction.dependsOnParameters = instructions[index].dependsOnParameters
+            instruction.aFlows = instructions[index].dependsOnParameters
+            instruction.dependsOnParameters = instruction.aFlows
             return emit(instruction)
         }
     }
@@ -171,8 +176,9 @@ struct FormulaCompiler {
         }
         instruction.a = slot(x)
         instruction.b = slot(y)
-        instruction.dependsOnParameters = instructions[instruction.a].dependsOnParameters
-            || instructions[instruction.b].dependsOnParameters
+        instruction.aFlows = instructions[instruction.a].dependsOnParameters
+        instruction.bFlows = instructions[instruction.b].dependsOnParameters
+        instruction.dependsOnParameters = instruction.aFlows || instruction.bFlows
         return emit(instruction)
     }
 

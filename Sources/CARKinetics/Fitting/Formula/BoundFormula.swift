@@ -74,7 +74,7 @@ public struct BoundFormula: Sendable {
         instructions.withUnsafeBufferPointer { tape in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: tape.count) { slots in
                 for i in 0..<targets.count {
-                    let x = UnsafeBufferPointer(rebasing: rows[(i * k)..<(i * k + k)])
+                    let x = UnsafeBufferPointer(start: rows.baseAddress.map { $0 + i * k }, count: k)
                     residuals[i] = forward(tape, slots, parameters, x) - targets[i]
                 }
             }
@@ -92,7 +92,7 @@ public struct BoundFormula: Sendable {
                 let adjoints = UnsafeMutableBufferPointer(rebasing: scratch[tape.count..<(2 * tape.count)])
                 let gradient = UnsafeMutableBufferPointer(rebasing: scratch[(2 * tape.count)...])
                 for i in 0..<m {
-                    let x = UnsafeBufferPointer(rebasing: rows[(i * k)..<(i * k + k)])
+                    let x = UnsafeBufferPointer(start: rows.baseAddress.map { $0 + i * k }, count: k)
                     _ = forward(tape, slots, parameters, x)
                     reverse(tape, slots, adjoints, gradient)
                     for j in 0..<n { jacobian[i + j * m] = gradient[j] }
@@ -119,7 +119,13 @@ public struct BoundFormula: Sendable {
             case .integerPower: slots[i] = FormulaInstruction.integerPower(slots[instruction.a], instruction.b)
             case .constantPower: slots[i] = Foundation.pow(slots[instruction.a], instruction.constant)
             case .power: slots[i] = Foundation.pow(slots[instruction.a], slots[instruction.b])
-            case let .function(function): slots[i] = function.apply(slots[instruction.a])
+            case .exp: slots[i] = Foundation.exp(slots[instruction.a])
+            case .log: slots[i] = Foundation.log(slots[instruction.a])
+            case .sqrt: slots[i] = slots[instruction.a].squareRoot()
+            case .sin: slots[i] = Foundation.sin(slots[instruction.a])
+            case .cos: slots[i] = Foundation.cos(slots[instruction.a])
+            case .tan: slots[i] = Foundation.tan(slots[instruction.a])
+            case .atan: slots[i] = Foundation.atan(slots[instruction.a])
             }
         }
         return slots[tape.count - 1]
@@ -165,8 +171,13 @@ public struct BoundFormula: Sendable {
             case .power:
                 if instruction.aFlows { adjoints[a] += g * slots[b] * Foundation.pow(slots[a], slots[b] - 1) }
                 if instruction.bFlows { adjoints[b] += g * slots[i] * Foundation.log(slots[a]) }
-            case let .function(function):
-                adjoints[a] += g * function.derivative(at: slots[a], value: slots[i])
+            case .exp: adjoints[a] += g * slots[i]
+            case .log: adjoints[a] += g / slots[a]
+            case .sqrt: adjoints[a] += g * 0.5 / slots[i]
+            case .sin: adjoints[a] += g * Foundation.cos(slots[a])
+            case .cos: adjoints[a] -= g * Foundation.sin(slots[a])
+            case .tan: adjoints[a] += g * (1 + slots[i] * slots[i])
+            case .atan: adjoints[a] += g / (1 + slots[a] * slots[a])
             }
         }
     }

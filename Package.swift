@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "CARKinetics", targets: ["CARKinetics"]),
         .executable(name: "pkfit", targets: ["pkfit"]),
+        .executable(name: "CARKineticsBenchmarks", targets: ["CARKineticsBenchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -24,6 +25,13 @@ let package = Package(
                 "CARKinetics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+
+        // Speed is measured here, not in tests: `swift run -c release CARKineticsBenchmarks [section ...]`.
+        .executableTarget(
+            name: "CARKineticsBenchmarks",
+            dependencies: ["CARKinetics"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 

@@ -14,6 +14,7 @@ public enum LAPACKError: Error, Sendable, Equatable, CustomStringConvertible {
     /// dimension that does not fit LAPACK's 32-bit `INTEGER`.
     case invalidDimensions(routine: String, reason: String)
 
+    /// A one-line message naming the routine and the problem.
     public var description: String {
         switch self {
         case let .illegalArgument(routine, position):

@@ -51,7 +51,8 @@ public struct QRWorkspace: Sendable {
     }
 
     /// Factors the matrix that `fill` writes into the (column-major, `rows × columns`) buffer it receives.
-    /// Writing the matrix in place avoids an intermediate copy in hot loops.
+    /// Writing the matrix in place avoids an intermediate copy in hot loops. The buffer still holds the
+    /// previous factorisation, so `fill` must write every entry.
     public mutating func factor(
         filling fill: (_ matrix: UnsafeMutableBufferPointer<Double>) -> Void
     ) throws(LAPACKError) {

@@ -14,6 +14,7 @@ public enum LeastSquaresError: Error, Sendable, Equatable, CustomStringConvertib
     /// The LAPACK layer failed (a bug or resource problem rather than bad data; see ``LAPACKError``).
     case lapack(LAPACKError)
 
+    /// A one-line message for users, with one-based row and column numbers.
     public var description: String {
         switch self {
         case let .emptyProblem(rows, columns):

@@ -1,5 +1,5 @@
 /// One call of ``LevenbergMarquardt/minimize(start:residuals:jacobian:)``: the MINPACK `lmder` iteration
-/// over the solver's workspace, its restarts, and the final statistics.
+/// over the solver's workspace, its restarts, Gauss–Newton polishing, and the final statistics.
 struct LevenbergMarquardtRun {
     typealias Residuals = (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
     typealias Jacobian = (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
@@ -16,7 +16,7 @@ struct LevenbergMarquardtRun {
     private(set) var iterations = 0
     /// ‖f(x)‖ at the current point.
     private var fnorm = 0.0
-    /// Whether `w.jac`/`pivots` hold the pivoted QR of the Jacobian at the current `x`.
+    /// Whether the QR workspace and `pivots` hold the factorisation of the Jacobian at the current `x`.
     private var factorisationIsCurrent = false
 
     init(m: Int, n: Int, options: LevenbergMarquardt.Options, w: Workspace, pivots: UnsafeMutablePointer<Int>,
@@ -80,7 +80,7 @@ struct LevenbergMarquardtRun {
                 for i in 0...j { sum += w.r[i + j * n] * (w.qtf[i] / fnorm) }
                 gnorm = max(gnorm, abs(sum / w.acnorm[l]))
             }
-            if gnorm <= options.gradientTolerance { return gnorm <= eps ? .machinePrecision : .gradient }
+            if gnorm <= options.gradientTolerance { return .gradient }
             for j in 0..<n { w.diag[j] = max(w.diag[j], w.acnorm[j]) }
 
             var ratio = 0.0

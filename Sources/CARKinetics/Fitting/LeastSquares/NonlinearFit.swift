@@ -9,13 +9,15 @@ public struct NonlinearFit: Sendable {
     public var ssr: Double
     /// `√(ssr / (m − n))`; NaN when `m == n`.
     public var residualStandardDeviation: Double
-    /// `σ² (JᵀJ)⁻¹` from the pivoted QR of the Jacobian at ``parameters`` (`(JᵀJ)⁻¹ = P R⁻¹ R⁻ᵀ Pᵀ`);
-    /// nil when `m == n`, when the Jacobian is numerically rank deficient (a diagonal of `R` at or below
-    /// `n · ε · |R₁₁|`), or when the fit did not start.
+    /// `σ² (JᵀJ)⁻¹` from the pivoted QR of the Jacobian at ``parameters`` (`(JᵀJ)⁻¹ = P R⁻¹ R⁻ᵀ Pᵀ`,
+    /// LAPACK `dpotri` on `R`); nil when `m == n`, when the Jacobian is numerically rank deficient (a
+    /// diagonal of `R` at or below `n · ε · |R₁₁|`) or not finite, or when the fit did not start. It is
+    /// computed at the returned point even when the fit did not converge; check ``converged`` first.
     public var covariance: Matrix?
     /// Square roots of the diagonal of ``covariance``; nil exactly when ``covariance`` is nil.
     public var standardErrors: [Double]?
-    /// Number of Jacobian evaluations of the iteration (outer iterations, over all restarts).
+    /// Number of Jacobian evaluations: outer iterations over all restarts and polishing steps, plus one
+    /// for the covariance when the last accepted step moved the parameters.
     public var iterations: Int
     /// Number of calls to the residual closure, including those made to approximate the Jacobian by
     /// central differences.

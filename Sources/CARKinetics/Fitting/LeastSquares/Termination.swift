@@ -42,6 +42,7 @@ public enum Termination: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A short English explanation, for logs and reports.
     public var description: String {
         switch self {
         case .relativeReduction: return "relative reduction of the sum of squares below tolerance"

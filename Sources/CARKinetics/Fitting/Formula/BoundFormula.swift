@@ -66,6 +66,41 @@ public struct BoundFormula: Sendable {
         }
     }
 
+    /// `residuals[i] = f(xᵢ) − targets[i]` for the `m` rows of `rows` (row-major, `variableCount` values
+    /// per row), with one scratch allocation for all rows.
+    func residuals(parameters: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Double>,
+                   targets: UnsafeBufferPointer<Double>, into residuals: UnsafeMutableBufferPointer<Double>) {
+        let k = variableCount
+        instructions.withUnsafeBufferPointer { tape in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: tape.count) { slots in
+                for i in 0..<targets.count {
+                    let x = UnsafeBufferPointer(start: rows.baseAddress.map { $0 + i * k }, count: k)
+                    residuals[i] = forward(tape, slots, parameters, x) - targets[i]
+                }
+            }
+        }
+    }
+
+    /// The `m × parameterCount` Jacobian `∂f(xᵢ)/∂θⱼ`, column-major (entry `(i, j)` at `i + j·m`), for the
+    /// `m` rows of `rows`, with one scratch allocation for all rows.
+    func jacobian(parameters: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Double>, rowCount m: Int,
+                  into jacobian: UnsafeMutableBufferPointer<Double>) {
+        let k = variableCount, n = parameterCount
+        instructions.withUnsafeBufferPointer { tape in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * tape.count + n) { scratch in
+                let slots = UnsafeMutableBufferPointer(rebasing: scratch[0..<tape.count])
+                let adjoints = UnsafeMutableBufferPointer(rebasing: scratch[tape.count..<(2 * tape.count)])
+                let gradient = UnsafeMutableBufferPointer(rebasing: scratch[(2 * tape.count)...])
+                for i in 0..<m {
+                    let x = UnsafeBufferPointer(start: rows.baseAddress.map { $0 + i * k }, count: k)
+                    _ = forward(tape, slots, parameters, x)
+                    reverse(tape, slots, adjoints, gradient)
+                    for j in 0..<n { jacobian[i + j * m] = gradient[j] }
+                }
+            }
+        }
+    }
+
     @inline(__always)
     private func forward(_ tape: UnsafeBufferPointer<FormulaInstruction>, _ slots: UnsafeMutableBufferPointer<Double>,
                          _ parameters: UnsafeBufferPointer<Double>, _ variables: UnsafeBufferPointer<Double>) -> Double {
@@ -84,7 +119,13 @@ public struct BoundFormula: Sendable {
             case .integerPower: slots[i] = FormulaInstruction.integerPower(slots[instruction.a], instruction.b)
             case .constantPower: slots[i] = Foundation.pow(slots[instruction.a], instruction.constant)
             case .power: slots[i] = Foundation.pow(slots[instruction.a], slots[instruction.b])
-            case let .function(function): slots[i] = function.apply(slots[instruction.a])
+            case .exp: slots[i] = Foundation.exp(slots[instruction.a])
+            case .log: slots[i] = Foundation.log(slots[instruction.a])
+            case .sqrt: slots[i] = slots[instruction.a].squareRoot()
+            case .sin: slots[i] = Foundation.sin(slots[instruction.a])
+            case .cos: slots[i] = Foundation.cos(slots[instruction.a])
+            case .tan: slots[i] = Foundation.tan(slots[instruction.a])
+            case .atan: slots[i] = Foundation.atan(slots[instruction.a])
             }
         }
         return slots[tape.count - 1]
@@ -111,27 +152,32 @@ public struct BoundFormula: Sendable {
             case .negate:
                 adjoints[a] -= g
             case .add:
-                if tape[a].dependsOnParameters { adjoints[a] += g }
-                if tape[b].dependsOnParameters { adjoints[b] += g }
+                if instruction.aFlows { adjoints[a] += g }
+                if instruction.bFlows { adjoints[b] += g }
             case .subtract:
-                if tape[a].dependsOnParameters { adjoints[a] += g }
-                if tape[b].dependsOnParameters { adjoints[b] -= g }
+                if instruction.aFlows { adjoints[a] += g }
+                if instruction.bFlows { adjoints[b] -= g }
             case .multiply:
-                if tape[a].dependsOnParameters { adjoints[a] += g * slots[b] }
-                if tape[b].dependsOnParameters { adjoints[b] += g * slots[a] }
+                if instruction.aFlows { adjoints[a] += g * slots[b] }
+                if instruction.bFlows { adjoints[b] += g * slots[a] }
             case .divide:
-                if tape[a].dependsOnParameters { adjoints[a] += g / slots[b] }
-                if tape[b].dependsOnParameters { adjoints[b] -= g * slots[i] / slots[b] }
+                if instruction.aFlows { adjoints[a] += g / slots[b] }
+                if instruction.bFlows { adjoints[b] -= g * slots[i] / slots[b] }
             case .integerPower:
                 let n = instruction.b
                 adjoints[a] += g * Double(n) * FormulaInstruction.integerPower(slots[a], n - 1)
             case .constantPower:
                 adjoints[a] += g * instruction.constant * Foundation.pow(slots[a], instruction.constant - 1)
             case .power:
-                if tape[a].dependsOnParameters { adjoints[a] += g * slots[b] * Foundation.pow(slots[a], slots[b] - 1) }
-                if tape[b].dependsOnParameters { adjoints[b] += g * slots[i] * Foundation.log(slots[a]) }
-            case let .function(function):
-                adjoints[a] += g * function.derivative(at: slots[a], value: slots[i])
+                if instruction.aFlows { adjoints[a] += g * slots[b] * Foundation.pow(slots[a], slots[b] - 1) }
+                if instruction.bFlows { adjoints[b] += g * slots[i] * Foundation.log(slots[a]) }
+            case .exp: adjoints[a] += g * slots[i]
+            case .log: adjoints[a] += g / slots[a]
+            case .sqrt: adjoints[a] += g * 0.5 / slots[i]
+            case .sin: adjoints[a] += g * Foundation.cos(slots[a])
+            case .cos: adjoints[a] -= g * Foundation.sin(slots[a])
+            case .tan: adjoints[a] += g * (1 + slots[i] * slots[i])
+            case .atan: adjoints[a] += g / (1 + slots[a] * slots[a])
             }
         }
     }

@@ -48,20 +48,8 @@ public enum FormulaFit {
             targets.withUnsafeBufferPointer { t in
                 solver.minimize(
                     start: start,
-                    residuals: { p, r in
-                        for i in 0..<m {
-                            r[i] = model.value(parameters: p, variables: UnsafeBufferPointer(rebasing: x[(i * k)..<(i * k + k)])) - t[i]
-                        }
-                    },
-                    jacobian: { p, jacobian in
-                        withUnsafeTemporaryAllocation(of: Double.self, capacity: max(n, 1)) { g in
-                            for i in 0..<m {
-                                _ = model.value(parameters: p, variables: UnsafeBufferPointer(rebasing: x[(i * k)..<(i * k + k)]),
-                                                gradient: g)
-                                for j in 0..<n { jacobian[i + j * m] = g[j] }
-                            }
-                        }
-                    })
+                    residuals: { p, r in model.residuals(parameters: p, rows: x, targets: t, into: r) },
+                    jacobian: { p, jacobian in model.jacobian(parameters: p, rows: x, rowCount: m, into: jacobian) })
             }
         }
     }

@@ -18,19 +18,6 @@ enum FormulaFunction: String, CaseIterable, Sendable {
         case .arctan, .atan: return Foundation.atan(x)
         }
     }
-
-    /// d f(x) / dx, given x and f(x).
-    func derivative(at x: Double, value: Double) -> Double {
-        switch self {
-        case .exp: return value
-        case .log, .ln: return 1 / x
-        case .sqrt: return 0.5 / value
-        case .sin: return Foundation.cos(x)
-        case .cos: return -Foundation.sin(x)
-        case .tan: return 1 + value * value
-        case .arctan, .atan: return 1 / (1 + x * x)
-        }
-    }
 }
 
 enum FormulaBinaryOperator: Sendable, Equatable {

@@ -3,7 +3,8 @@ import Foundation
 /// One step of a compiled formula. Instruction `i` writes slot `i`; operands `a` and `b` are earlier
 /// slots, so the tape is in evaluation order and a reverse sweep over it gives exact gradients.
 struct FormulaInstruction: Sendable {
-    enum Operation: Sendable {
+    /// A payload-free opcode, so dispatch is a single jump table.
+    enum Operation: UInt8, Sendable {
         case constant, parameter, variable
         case negate, add, subtract, multiply, divide
         /// `a ** b` for a constant integer `|b| <= 64`, by compensated repeated multiplication (no `pow`),
@@ -13,7 +14,20 @@ struct FormulaInstruction: Sendable {
         case constantPower
         /// `a ** b` with a non-constant exponent.
         case power
-        case function(FormulaFunction)
+        /// Elementary functions of operand `a`; `log` is the natural logarithm.
+        case exp, log, sqrt, sin, cos, tan, atan
+
+        init(_ function: FormulaFunction) {
+            switch function {
+            case .exp: self = .exp
+            case .log, .ln: self = .log
+            case .sqrt: self = .sqrt
+            case .sin: self = .sin
+            case .cos: self = .cos
+            case .tan: self = .tan
+            case .arctan, .atan: self = .atan
+            }
+        }
     }
 
     var operation: Operation
@@ -24,6 +38,10 @@ struct FormulaInstruction: Sendable {
     var constant: Double = 0
     /// Whether the slot's value changes with the parameters; the reverse sweep skips the others.
     var dependsOnParameters = false
+    /// Whether operand `a` / `b` depends on the parameters (so the reverse sweep propagates into it),
+    /// stored here so the sweep does not reload the operands' instructions.
+    var aFlows = false
+    var bFlows = false
 
     /// The value of this instruction given its operand values (used for constant folding; the forward
     /// pass in `BoundFormula` inlines the same arithmetic).
@@ -40,7 +58,13 @@ struct FormulaInstruction: Sendable {
         case .integerPower: return FormulaInstruction.integerPower(x, b)
         case .constantPower: return Foundation.pow(x, constant)
         case .power: return Foundation.pow(x, y)
-        case let .function(function): return function.apply(x)
+        case .exp: return Foundation.exp(x)
+        case .log: return Foundation.log(x)
+        case .sqrt: return x.squareRoot()
+        case .sin: return Foundation.sin(x)
+        case .cos: return Foundation.cos(x)
+        case .tan: return Foundation.tan(x)
+        case .atan: return Foundation.atan(x)
         }
     }
 
@@ -118,7 +142,7 @@ struct FormulaCompiler {
         case let .negate(inner):
             return unary(.negate, try operand(inner))
         case let .call(function, inner):
-            return unary(.function(function), try operand(inner))
+            return unary(FormulaInstruction.Operation(function), try operand(inner))
         case let .chain(first, links):
             var accumulated = try operand(first)
             for link in links {
@@ -159,7 +183,8 @@ struct FormulaCompiler {
             return .constant(instruction.evaluate(value, 0))
         case let .slot(index):
             instruction.a = index
-            instruction.dependsOnParameters = instructions[index].dependsOnParameters
+            instruction.aFlows = instructions[index].dependsOnParameters
+            instruction.dependsOnParameters = instruction.aFlows
             return emit(instruction)
         }
     }
@@ -171,8 +196,9 @@ struct FormulaCompiler {
         }
         instruction.a = slot(x)
         instruction.b = slot(y)
-        instruction.dependsOnParameters = instructions[instruction.a].dependsOnParameters
-            || instructions[instruction.b].dependsOnParameters
+        instruction.aFlows = instructions[instruction.a].dependsOnParameters
+        instruction.bFlows = instructions[instruction.b].dependsOnParameters
+        instruction.dependsOnParameters = instruction.aFlows || instruction.bFlows
         return emit(instruction)
     }
 

@@ -7,30 +7,15 @@ enum SummaryFormat: String, ExpressibleByArgument, CaseIterable {
     case csv, json, table, markdown
 }
 
-/// NCA options shared by `summary` and `report` (the same flags as `pkfit nca`).
+/// NCA flags (the same as `pkfit nca`) plus the dose column; shared by `summary` and `report`.
 struct NCAFlags: ParsableArguments {
-    @Option(name: .customLong("auc-method"), help: "linear or linear-up-log-down.")
-    var aucMethod: AUCMethod = .linearUpLogDown
-
-    @Option(name: .customLong("interval"), help: "Partial AUC window A,B in days; repeatable (default 0,28 and 0,90).")
-    var intervals: [String] = []
-
-    @Option(name: .customLong("blq-rule"),
-            help: "BLQ treatment by position, e.g. first=keep,middle=drop,last=keep (keep = set to 0).")
-    var blqRule: String?
+    @OptionGroup var nca: NCAOptionGroup
 
     @Option(help: "Dose column: fit ln(exposure) = a + b·ln(dose) for Cmax and the AUCs (slope with 90% CI).")
     var dose: String?
 
-    func ncaOptions() throws -> NCAOptions {
-        var options = NCAOptions(aucMethod: aucMethod)
-        if !intervals.isEmpty { options.intervals = try intervals.map(NCACommand.parseInterval) }
-        if let blqRule { options.blqRule = try NCACommand.parseBLQRule(blqRule) }
-        return options
-    }
-
     func analyse(_ input: InputOptions) throws -> (CohortAnalysis.Output, NCAOptions) {
-        let options = try ncaOptions()
+        let options = try nca.options()
         let analysis = CohortAnalysis(selection: input.selection, options: options, doseColumn: dose)
         do {
             return (try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) }), options)

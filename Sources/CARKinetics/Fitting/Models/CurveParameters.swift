@@ -69,8 +69,8 @@ extension KineticCurve {
     /// Natural-scale parameters for an estimation vector.
     func parameters(theta: [Double]) -> CurveParameters {
         let cmax = Foundation.exp(theta[0])
-        let tmax = hasExpansion ? Foundation.exp(theta[1]) : fixedTmax
-        let rho = hasExpansion ? Foundation.exp(theta[2]) : nil
+        let tmax = tmaxIndex.map { Foundation.exp(theta[$0]) } ?? fixedTmax
+        let rho = rhoIndex.map { Foundation.exp(theta[$0]) }
         let k = declineOffset
         switch decline {
         case .monoExponential:
@@ -90,10 +90,8 @@ extension KineticCurve {
     /// The estimation vector for natural-scale values (rates clamped into the valid region).
     func theta(logCmax: Double, tmax: Double, rho: Double, alpha: Double, beta: Double, fraction: Double) -> [Double] {
         var theta = [logCmax]
-        if hasExpansion {
-            theta.append(Foundation.log(tmax))
-            theta.append(Foundation.log(max(rho, 1e-6)))
-        }
+        if estimatesTmax { theta.append(Foundation.log(tmax)) }
+        if hasExpansion { theta.append(Foundation.log(max(rho, 1e-6))) }
         let clampedFraction = min(max(fraction, 1e-12), 1 - 1e-12)
         let logit = Foundation.log(clampedFraction / (1 - clampedFraction))
         switch decline {

@@ -13,7 +13,8 @@ import Foundation
 /// Estimation scale: ln Cmax, ln Tmax, ln ρ, and for the decline ln α (mono), or ln(α − β), ln β, logit fb (bi),
 /// or ln α, logit fb (bi with β = 0). Every value of the estimation vector maps to a valid curve (positive rates,
 /// 0 < fb < 1, α > β), so the optimiser cannot leave the valid region. Without an expansion phase Tmax is fixed
-/// (the observed Tmax) and only samples at t ≥ Tmax are fitted.
+/// (the observed Tmax) and only samples at t ≥ Tmax are fitted. An expansion curve may also have Tmax fixed
+/// (see ``fixedTmax``); its estimation vector then omits ln Tmax.
 struct KineticCurve: Sendable, Equatable {
     enum Decline: Sendable, Equatable {
         case monoExponential
@@ -21,14 +22,29 @@ struct KineticCurve: Sendable, Equatable {
         case biExponentialFlat
     }
 
-    /// True when ρ and Tmax are estimated; false for contraction-only curves with Tmax fixed.
+    /// True when the curve rises exponentially (ρ estimated) before Tmax; false for contraction-only curves.
     var hasExpansion: Bool
     var decline: Decline
-    /// Tmax for contraction-only curves.
+    /// Tmax when it is not estimated: contraction-only curves, and expansion curves whose optimum sits on the
+    /// kink where Tmax equals a sample time (the objective is not differentiable in Tmax there).
     var fixedTmax: Double = 0
+    /// True when Tmax is an estimated parameter (expansion curves unless pinned to a sample time).
+    var estimatesTmax: Bool
+
+    init(hasExpansion: Bool, decline: Decline, fixedTmax: Double? = nil) {
+        self.hasExpansion = hasExpansion
+        self.decline = decline
+        self.fixedTmax = fixedTmax ?? 0
+        estimatesTmax = hasExpansion && fixedTmax == nil
+    }
+
+    /// Index of ln Tmax in the estimation vector, when estimated.
+    var tmaxIndex: Int? { estimatesTmax ? 1 : nil }
+    /// Index of ln ρ in the estimation vector, for expansion curves.
+    var rhoIndex: Int? { hasExpansion ? (estimatesTmax ? 2 : 1) : nil }
 
     var parameterCount: Int {
-        1 + (hasExpansion ? 2 : 0) + declineParameterCount
+        declineOffset + declineParameterCount
     }
 
     var declineParameterCount: Int {
@@ -40,23 +56,23 @@ struct KineticCurve: Sendable, Equatable {
     }
 
     /// Index of the first decline parameter in the estimation vector.
-    var declineOffset: Int { hasExpansion ? 3 : 1 }
+    var declineOffset: Int { 1 + (tmaxIndex == nil ? 0 : 1) + (rhoIndex == nil ? 0 : 1) }
 
     /// ln C(t) for estimation-scale parameters `theta`; when `gradient` is given it receives ∂ ln C/∂θ.
     func logValue(at t: Double, theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>?) -> Double {
         let logCmax = theta[0]
-        let tmax = hasExpansion ? Foundation.exp(theta[1]) : fixedTmax
+        let tmax = tmaxIndex.map { Foundation.exp(theta[$0]) } ?? fixedTmax
         if let gradient {
             for j in 0..<gradient.count { gradient[j] = 0 }
             gradient[0] = 1
         }
         if t <= tmax {
-            guard hasExpansion else { return logCmax }
-            let rho = Foundation.exp(theta[2])
+            guard let rhoIndex else { return logCmax }
+            let rho = Foundation.exp(theta[rhoIndex])
             let dt = t - tmax
             if let gradient {
-                gradient[1] = -rho * tmax
-                gradient[2] = rho * dt
+                if let tmaxIndex { gradient[tmaxIndex] = -rho * tmax }
+                gradient[rhoIndex] = rho * dt
             }
             return logCmax + rho * dt
         }
@@ -67,7 +83,7 @@ struct KineticCurve: Sendable, Equatable {
             let alpha = Foundation.exp(theta[k])
             if let gradient {
                 gradient[k] = -alpha * tau
-                if hasExpansion { gradient[1] = alpha * tmax }
+                if let tmaxIndex { gradient[tmaxIndex] = alpha * tmax }
             }
             return logCmax - alpha * tau
         case .biExponential:
@@ -112,8 +128,8 @@ struct KineticCurve: Sendable, Equatable {
                 gradient[k + 1] = beta * (dAlpha + dBeta)
                 gradient[k + 2] = complement * slowWeight - fraction * fastWeight
             }
-            if hasExpansion {
-                gradient[1] = tmax * (alpha * fastWeight + beta * slowWeight)
+            if let tmaxIndex {
+                gradient[tmaxIndex] = tmax * (alpha * fastWeight + beta * slowWeight)
             }
         }
         return logCmax + logS

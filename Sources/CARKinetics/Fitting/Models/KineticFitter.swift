@@ -12,7 +12,15 @@ public struct KineticFitter: Sendable {
     public var model: KineticModel
     public var options: LevenbergMarquardt.Options
 
-    public init(model: KineticModel = .stein, options: LevenbergMarquardt.Options = .default) {
+    /// Solver settings for kinetic fits: the library defaults with an evaluation limit suited to six parameters
+    /// and a few dozen samples (the NIST-grade default of 20,000 only lets a stalled start burn time).
+    public static let defaultOptions: LevenbergMarquardt.Options = {
+        var options = LevenbergMarquardt.Options.default
+        options.maxEvaluations = 2_000
+        return options
+    }()
+
+    public init(model: KineticModel = .stein, options: LevenbergMarquardt.Options = KineticFitter.defaultOptions) {
         self.model = model
         self.options = options
     }
@@ -85,37 +93,54 @@ public struct KineticFitter: Sendable {
             return Self.unfitted(model, .notConverged("no start gave a finite sum of squares"), count: t.count)
         }
         var boundary: String?
+        var kink: Double?
         var iterations = best.iterations, evaluations = best.evaluations
-        if model == .stein {
-            // Sub-models on the two boundaries, started from the interior optimum.
-            let p = curve.parameters(theta: best.theta)
-            let flat = KineticCurve(hasExpansion: true, decline: .biExponentialFlat)
-            let flatStart = flat.theta(
-                logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? 0.3, alpha: p.alpha, beta: 0,
-                fraction: p.fraction ?? 0.01)
-            let flatOptimum = optimise(flat, times: t, logs: y, starts: [flatStart])
-            iterations += flatOptimum?.iterations ?? 0
-            evaluations += flatOptimum?.evaluations ?? 0
-            if let candidate = flatOptimum, candidate.ssr <= best.ssr {
+        /// Refits `alternative` from the best curve so far; keeps it when its sum of squares is not larger.
+        func consider(_ alternative: KineticCurve, boundaryNote: String?) {
+            let p = best.curve.parameters(theta: best.theta)
+            let start = alternative.theta(
+                logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? StartGrid.risingSlope(times: t, logs: y),
+                alpha: p.alpha, beta: p.beta ?? min(0.005, p.alpha / 2), fraction: p.fraction ?? 0.01)
+            guard let candidate = optimise(alternative, times: t, logs: y, starts: [start]) else { return }
+            iterations += candidate.iterations
+            evaluations += candidate.evaluations
+            if candidate.ssr <= best.ssr {
                 best = candidate
-                boundary = "beta -> 0 (no decline in the persistence phase)"
+                boundary = boundaryNote
+                kink = alternative.estimatesTmax || !alternative.hasExpansion ? nil : alternative.fixedTmax
             }
-            let mono = KineticCurve(hasExpansion: true, decline: .monoExponential)
-            let monoStart = mono.theta(logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? 0.3, alpha: p.alpha, beta: 0, fraction: 0)
-            let monoOptimum = optimise(mono, times: t, logs: y, starts: [monoStart])
-            iterations += monoOptimum?.iterations ?? 0
-            evaluations += monoOptimum?.evaluations ?? 0
-            if let candidate = monoOptimum, candidate.ssr <= best.ssr {
-                best = candidate
-                boundary = "fb -> 0 (no persistence phase; the same curve as expansion-monoexp)"
+        }
+        let flatNote = "beta -> 0 (no decline in the persistence phase)"
+        let monoNote = "fb -> 0 (no persistence phase; the same curve as expansion-monoexp)"
+        if model == .stein {
+            // The boundaries of the parameter space are reached only in the limit: fit them as sub-models.
+            consider(KineticCurve(hasExpansion: true, decline: .biExponentialFlat), boundaryNote: flatNote)
+            consider(KineticCurve(hasExpansion: true, decline: .monoExponential), boundaryNote: monoNote)
+        }
+        // An optimum with Tmax on a sample time sits on a kink of the objective, where the optimiser's steps in
+        // Tmax stall: pin Tmax there and refit the smooth remaining problem (with the boundary sub-models).
+        if curve.estimatesTmax {
+            let tmax = best.curve.parameters(theta: best.theta).tmax
+            if let sample = t.first(where: { abs($0 - tmax) <= 1e-5 * $0 }) {
+                let declines: [(KineticCurve.Decline, String?)] = model == .stein
+                    ? [(.biExponential, nil), (.biExponentialFlat, flatNote), (.monoExponential, monoNote)]
+                    : [(curve.decline, nil)]
+                for (decline, note) in declines {
+                    consider(KineticCurve(hasExpansion: true, decline: decline, fixedTmax: sample), boundaryNote: note)
+                }
             }
         }
         best.iterations = iterations
         best.evaluations = evaluations
-        if boundary == nil, best.curve.decline == .biExponential, let tLast = t.last {
+        if best.curve.decline == .biExponential, let tLast = t.last {
             boundary = Self.numericalBoundary(best.curve.parameters(theta: best.theta), span: tLast)
         }
-        return report(model, best, sampleCount: t.count, boundary: boundary)
+        var fit = report(model, best, sampleCount: t.count, boundary: boundary)
+        if let kink {
+            let note = "tmax is at the sample time \(kink) d, where the objective has a kink: no standard error for tmax"
+            fit.note = [note, fit.note].compactMap { $0 }.joined(separator: "; ")
+        }
+        return fit
     }
 
     /// Names the boundary an interior optimum sits on to working precision: the persistence phase does not
@@ -142,16 +167,23 @@ public struct KineticFitter: Sendable {
         var evaluations: Int
     }
 
-    /// Runs Levenberg–Marquardt from every start and keeps the lowest sum of squares.
+    /// How many screened starts are refined to full convergence.
+    static let refinedStarts = 2
+    /// Evaluation budget of a screening run: enough to leave a start's basin, far less than convergence to
+    /// 10 digits costs on a flat or kinked objective.
+    static let screeningEvaluations = 25
+
+    /// Local optimisation from every start, keeping the lowest sum of squares. With more starts than
+    /// ``refinedStarts``, each start first gets a short screening run; only the best screened points are then
+    /// run to full convergence with the caller's options.
     func optimise(_ curve: KineticCurve, times: [Double], logs: [Double], starts: [[Double]]) -> Optimum? {
         let m = times.count
         let n = curve.parameterCount
         var solver = LevenbergMarquardt(parameterCount: n, residualCount: m, options: options)
         let gradient = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
         defer { gradient.deallocate() }
-        var best: Optimum?
         var iterations = 0, evaluations = 0
-        for start in starts {
+        func run(_ start: [Double]) -> NonlinearFit {
             let result = solver.minimize(
                 start: start,
                 residuals: { theta, residuals in
@@ -167,6 +199,25 @@ public struct KineticFitter: Sendable {
                 })
             iterations += result.iterations
             evaluations += result.evaluations
+            return result
+        }
+
+        var refine = starts
+        if starts.count > Self.refinedStarts {
+            var screening = options
+            screening.maxEvaluations = min(options.maxEvaluations, Self.screeningEvaluations)
+            screening.restarts = 0
+            solver.options = screening
+            let screened = starts.map { start -> (ssr: Double, theta: [Double]) in
+                let result = run(start)
+                return (result.ssr.isFinite ? result.ssr : .infinity, result.parameters)
+            }
+            solver.options = options
+            refine = screened.sorted { $0.ssr < $1.ssr }.prefix(Self.refinedStarts).map(\.theta)
+        }
+        var best: Optimum?
+        for start in refine {
+            let result = run(start)
             guard result.ssr.isFinite else { continue }
             if result.ssr < best?.ssr ?? .infinity {
                 best = Optimum(curve: curve, theta: result.parameters, ssr: result.ssr, fit: result, iterations: 0, evaluations: 0)
@@ -228,11 +279,13 @@ public struct KineticFitter: Sendable {
         }
 
         var estimates = [positive("cmax", parameters.cmax, [(0, parameters.cmax)])]
-        if curve.hasExpansion {
-            estimates.append(positive("tmax", parameters.tmax, [(1, parameters.tmax)]))
-            if let rho = parameters.rho { estimates.append(positive("rho", rho, [(2, rho)])) }
+        if let index = curve.tmaxIndex {
+            estimates.append(positive("tmax", parameters.tmax, [(index, parameters.tmax)]))
         } else {
             estimates.append(fixed("tmax", parameters.tmax))
+        }
+        if let index = curve.rhoIndex, let rho = parameters.rho {
+            estimates.append(positive("rho", rho, [(index, rho)]))
         }
         let k = curve.declineOffset
         switch curve.decline {

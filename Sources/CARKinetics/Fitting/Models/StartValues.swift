@@ -37,7 +37,7 @@ struct StartGrid: Sendable {
 
     /// Scores every grid point and returns the starts to refine, best first.
     static func starts(curve: KineticCurve, times: [Double], logs: [Double]) -> [Candidate] {
-        let tmaxValues = curve.hasExpansion ? tmaxCandidates(times: times, logs: logs) : [curve.fixedTmax]
+        let tmaxValues = curve.estimatesTmax ? tmaxCandidates(times: times, logs: logs) : [curve.fixedTmax]
         let fallbackRho = risingSlope(times: times, logs: logs)
         var perTmaxBest: [Candidate] = []
         var all: [Candidate] = []

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on SampleData: installs LAPACK/BLAS if missing, builds pkfit (release), then runs the NCA,
-# the model fits, the cohort summary and the HTML report on the example qPCR and flow-cytometry files.
-# Results go to out/ (override with OUT=dir).
+# the model fits, the cohort summaries and the HTML reports on the example qPCR and flow-cytometry files,
+# and the NIST StRD installation check. Results go to out/ (override with OUT=dir).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -9,7 +9,20 @@ swift build -c release --product pkfit
 pkfit="$(swift build -c release --show-bin-path)/pkfit"
 out="${OUT:-out}"
 mkdir -p "$out"
-set -x
-"$pkfit" nca SampleData/aid_cd7_qpcr.csv --group COHORT --output "$out/aid_cd7_qpcr_nca.csv"
-"$pkfit" nca SampleData/waiha_cd19bcma_flow.csv --value car_t_cells_per_uL --group responder --output "$out/waiha_nca.csv"
-"$pkfit" nca SampleData/aid_cd7_qpcr.csv --group COHORT --format table
+qpcr=SampleData/aid_cd7_qpcr.csv             # CDISC ADPC-style qPCR, copies/ug, 3+3 dose escalation
+flow=SampleData/waiha_cd19bcma_flow.csv      # flow cytometry, CAR+ cells/uL, responders vs non-responders
+run() { echo "+ pkfit ${*}" >&2; "$pkfit" "$@"; }
+
+run nca "$qpcr" --group COHORT --lloq LLOQ --output "$out/qpcr_nca.csv"
+run nca "$flow" --value car_t_cells_per_uL --group responder --output "$out/flow_nca.csv"
+run fit "$qpcr" --group COHORT --model auto --output "$out/qpcr_fit.csv"
+run fit "$flow" --value car_t_cells_per_uL --group responder --output "$out/flow_fit.csv"
+run summary "$qpcr" --group COHORT --lloq LLOQ --output "$out/qpcr_summary.csv"
+run summary "$flow" --value car_t_cells_per_uL --group responder --output "$out/flow_summary.csv"
+run report "$qpcr" --group COHORT --lloq LLOQ --dose DOSE --title "AID CD7 CAR-T (qPCR)" --output "$out/qpcr_report.html"
+run report "$flow" --value car_t_cells_per_uL --group responder --title "wAIHA CD19/BCMA CAR-T (flow)" --output "$out/flow_report.html"
+run validate nist Tests/CARKineticsTests/Fixtures/nist --json "$out/nist_estimates.json" > "$out/nist_validation.txt"
+
+echo >&2
+run summary "$qpcr" --group COHORT --lloq LLOQ --format table
+echo "Results in $out/: $(cd "$out" && ls | tr '\n' ' ')" >&2

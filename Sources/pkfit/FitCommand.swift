@@ -29,6 +29,7 @@ struct FitCommand: ParsableCommand {
     var start: [String] = []
 
     func validate() throws {
+        try output.rejectPP(command: "fit")
         if formula == nil && !start.isEmpty { throw ValidationError("--start needs --formula") }
         if formula != nil && start.isEmpty { throw ValidationError("--formula needs a --start name=value for each parameter") }
     }

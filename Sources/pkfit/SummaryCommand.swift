@@ -47,7 +47,7 @@ struct SummaryCommand: ParsableCommand {
         if let fits = result.doseExposure {
             table = DoseExposure.table(fits)
         } else {
-            table = output.isReadable ? result.summary.displayTable() : result.summary.table
+            table = output.isReadable ? result.summary.displayTable(levelUnit: result.unit) : result.summary.table
         }
         do {
             try output.emit(table)

@@ -149,7 +149,9 @@ struct SummaryCommandTests {
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.first == "| COHORT | parameter | N | n | statistic | value | note |")
-        #expect(lines.contains { $0.hasPrefix("| 0.25x10^8 | tmax | 6 | 6 | median (min–max) | ") })
-        #expect(lines.contains { $0.hasPrefix("| 0.25x10^8 | cmax | 6 | 6 | geometric mean (geometric CV%) | ") })
+        // readable formats use display names with units; the machine formats keep the column names
+        #expect(lines.contains { $0.hasPrefix("| 0.25x10^8 | Tmax (day) | 6 | 6 | median (min–max) | ") })
+        #expect(lines.contains { $0.hasPrefix("| 0.25x10^8 | Cmax (copies/ug) | 6 | 6 | geometric mean (geometric CV%) | ") })
+        #expect(lines.contains { $0.hasPrefix("| 0.25x10^8 | AUC0–28d,extrap (day·copies/ug) | 6 | 2 | ") })
     }
 }

@@ -28,6 +28,12 @@ public enum MarkdownReport {
                 let name = "\(stem)-figure-\(figures.count + 1).svg"
                 figures.append((name, image))
                 lines += ["![\(escape(caption))](\(name))", "", "*Figure \(figures.count). \(escape(caption))*", ""]
+            case .figureGrid(let grid):
+                for (image, caption) in grid {
+                    let name = "\(stem)-figure-\(figures.count + 1).svg"
+                    figures.append((name, image))
+                    lines += ["![\(escape(caption))](\(name))", "", "*Figure \(figures.count). \(escape(caption))*", ""]
+                }
             }
         }
         return (lines.joined(separator: "\n"), figures)

@@ -57,7 +57,7 @@ public enum CohortReport {
 
         // Summary tables.
         report.blocks.append(.heading("Cohort summary", level: 2))
-        report.blocks.append(.paragraph("Geometric mean (geometric CV%) for levels and AUCs, median (min–max) for times, mean (SD) otherwise; N = subjects, [n=k] = values used when fewer than N; NC = not calculable. Geometric statistics use values > 0 only. Levels in \(unitText), times in days."))
+        report.blocks.append(.paragraph("Geometric mean (geometric CV%) for levels and AUCs, median (min–max) for times, mean (SD) otherwise; N = subjects, [n=k] = values used when fewer than N; NC = not calculable. Geometric statistics use values > 0 only. \(output.unit.map { "Levels in \($0), times in days." } ?? "Times in days; the input states no unit for the levels.")"))
         report.blocks.append(.table(summary.byGroupTable(levelUnit: output.unit), caption: "Cohort summary, conventional layout (3 significant figures)"))
         report.blocks.append(.table(readableStatistics(summary, levelUnit: output.unit), caption: "Descriptive statistics (n = values used, ≤0 = values left out of geometric statistics; quartiles by R type 7)"))
         if let fits = output.doseExposure {
@@ -124,6 +124,7 @@ public enum CohortReport {
 
         report.blocks.append(.heading("Exposure by cohort", level: 2))
         let exposureColumns = ["cmax"] + (options.intervals.first.map { [$0.columnName] } ?? ["auclast"])
+        var exposurePlots: [(image: SVGImage, caption: String)] = []
         for column in exposureColumns {
             guard let cells = nca.table.column(column) else { continue }
             let values = cohorts.map { cohort in
@@ -135,9 +136,11 @@ public enum CohortReport {
             }
             let name = ParameterNames.displayName(column)
             let image = CohortPlots.pointsByCohort(values, parameter: name, unit: ParameterNames.unit(column, levelUnit: output.unit),
-                                                   title: "\(name) by cohort")
-            report.blocks.append(.figure(image, caption: "\(name) per subject by cohort (log scale); bar = median."))
+                                                   title: "\(name) by cohort",
+                                                   groupLabel: groupColumns.isEmpty ? "All subjects" : groupColumns.joined(separator: " / "))
+            exposurePlots.append((image, "\(name) per subject by cohort (log scale); bar = median."))
         }
+        report.blocks.append(.figureGrid(exposurePlots))
         return report
     }
 

@@ -112,12 +112,13 @@ public struct CohortSummary: Sendable {
 
     /// The conventional layout with one column per group, as study reports print it: a row per parameter
     /// (display name and unit) with its statistic, and per group the value, followed by `[n=k]` when fewer
-    /// values than subjects entered it. Column headers read `<group values> (N=k)`; without groups there is
+    /// values than subjects entered it. Column headers read `<column> <value>, … (N=k)`, e.g. `COHORT 1x10^8 (N=6)`; without groups there is
     /// one column, `All subjects (N=k)`.
     public func byGroupTable(significantDigits: Int = 3, levelUnit: String? = nil) -> ResultTable {
         let groups = Grouping.byFirstAppearance(rows, key: \.groups)
         let headers = groups.map { group in
-            let name = group.key.isEmpty ? "All subjects" : group.key.joined(separator: " / ")
+            let name = group.key.isEmpty ? "All subjects"
+                : zip(groupColumns, group.key).map { "\($0) \($1)" }.joined(separator: ", ")
             return "\(name) (N=\(group.rows.first?.subjects ?? 0))"
         }
         var table = ResultTable(columns: ["Parameter", "Statistic"] + headers)

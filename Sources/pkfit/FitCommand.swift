@@ -54,7 +54,7 @@ struct FitCommand: ParsableCommand {
             throw CommandFailure(message: error.description)
         }
         do {
-            try output.emit(result.table)
+            try output.emit(output.isReadable ? ParameterNames.relabel(result.table, levelUnit: nil, keep: input.group) : result.table)
         } catch let error as OutputError {
             throw CommandFailure(message: error.description)
         }

@@ -15,12 +15,17 @@ struct NCACommand: ParsableCommand {
 
     func run() throws {
         let files = input.files.map { URL(fileURLWithPath: $0) }
-        let table: ResultTable
+        var table: ResultTable
         do {
             if output.format == .pp {
                 table = try PPExport(selection: input.selection, options: try nca.options()).run(files: files)
             } else {
-                table = try NCAAnalysis(selection: input.selection, options: try nca.options()).run(files: files).table
+                let result = try NCAAnalysis(selection: input.selection, options: try nca.options()).run(files: files)
+                table = result.table
+                if output.isReadable {
+                    let units = Set(result.results.compactMap(\.unit))
+                    table = ParameterNames.relabel(table, levelUnit: units.count == 1 ? units.first : nil, keep: input.group)
+                }
             }
         } catch let error as DataError {
             throw CommandFailure(message: error.description)

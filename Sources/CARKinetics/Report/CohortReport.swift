@@ -90,7 +90,7 @@ public enum CohortReport {
         // Per-subject NCA.
         report.blocks.append(.heading("Per-subject NCA", level: 2))
         let intervalColumns = options.intervals.map(\.columnName)
-        report.blocks.append(.table(relabel(select(output.nca.table, groupColumns: groupColumns, intervals: intervalColumns),
+        report.blocks.append(.table(ParameterNames.relabel(select(output.nca.table, groupColumns: groupColumns, intervals: intervalColumns),
                                             levelUnit: output.unit, keep: groupColumns),
                                     caption: "Per-subject NCA. Interval AUCs stop at Tlast when the window ends after it (see the CSV for the λz-extrapolated values)."))
 
@@ -184,7 +184,7 @@ public enum CohortReport {
         let indices = wanted.compactMap { table.columns.firstIndex(of: $0) }
         let cut = ResultTable(columns: indices.map { table.columns[$0] },
                               rows: table.rows.map { row in indices.map { $0 < row.count ? row[$0] : .empty } })
-        blocks.append(.table(relabel(cut, levelUnit: levelUnit, keep: groupColumns), caption: "Per-subject model fits"))
+        blocks.append(.table(ParameterNames.relabel(cut, levelUnit: levelUnit, keep: groupColumns), caption: "Per-subject model fits"))
         var grid: [(image: SVGImage, caption: String)] = []
         for (fit, profile) in zip(fits, profiles) {
             let curve = fit.fit.curve.map { fittedPoints($0, profile: profile) }
@@ -236,13 +236,6 @@ public enum CohortReport {
                 table.rows[r][start] = .text(ParameterNames.label(name, levelUnit: levelUnit))
             }
         }
-        return table
-    }
-
-    /// Column names to display names with units, except `keep` (input group columns keep their names).
-    static func relabel(_ table: ResultTable, levelUnit: String?, keep: [String] = []) -> ResultTable {
-        var table = table
-        table.columns = table.columns.map { keep.contains($0) ? $0 : ParameterNames.label($0, levelUnit: levelUnit) }
         return table
     }
 

@@ -11,11 +11,14 @@ public enum ParameterNames {
         // model-fit columns (FitTable)
         "model": "Model", "status": "Status", "n": "n", "rho": "ρ", "alpha": "α", "beta": "β", "fb": "fb",
         "doubling_time": "Doubling time", "contraction_half_life": "t½,α", "persistence_half_life": "t½,β",
-        "residual_sd": "Residual SD (ln)", "auc_0_28_model": "AUC0–28d,model", "auc_0_90_model": "AUC0–90d,model",
+        "residual_sd": "Residual SD (ln)", "ssr": "SSR (ln)", "aic": "AIC", "bic": "BIC", "iterations": "Iterations",
+        "evaluations": "Evaluations", "n_blq_not_used": "n BLQ not used", "n_missing_not_used": "n missing not used",
+        "n_preinfusion_not_used": "n pre-infusion not used", "note": "Note", "auc_0_28_model": "AUC0–28d,model", "auc_0_90_model": "AUC0–90d,model",
     ]
 
     /// What a column is measured in, by name; nil for names this package does not define.
     public static func unitKind(_ name: String) -> UnitKind? {
+        if let (base, _) = derived(name) { return unitKind(base) }
         if let interval = interval(name) {
             switch interval.suffix {
             case "_n": return .count
@@ -27,7 +30,7 @@ public enum ParameterNames {
         case "rho", "alpha", "beta": return .rate
         case "doubling_time", "contraction_half_life", "persistence_half_life": return .time
         case "auc_0_28_model", "auc_0_90_model": return .auc
-        case "fb", "residual_sd": return .dimensionless
+        case "fb", "residual_sd", "ssr", "aic", "bic": return .dimensionless
         default: return registryKinds[name]
         }
     }
@@ -39,6 +42,7 @@ public enum ParameterNames {
     /// `half_life` → `t½`; names this package does not define are returned unchanged.
     public static func displayName(_ name: String) -> String {
         if let known = names[name] { return known }
+        if let (base, pattern) = derived(name) { return pattern.replacingOccurrences(of: "#", with: displayName(base)) }
         if let interval = interval(name) {
             let base = "AUC\(interval.start)–\(interval.end)d"
             switch interval.suffix {
@@ -70,6 +74,23 @@ public enum ParameterNames {
         let display = displayName(name)
         guard let unit = unit(name, levelUnit: levelUnit) else { return display }
         return "\(display) (\(unit))"
+    }
+
+    /// `table` with its column names replaced by ``label(_:levelUnit:)``, except the names in `keep` (input
+    /// columns such as `--group` columns keep their names). For readable formats only.
+    public static func relabel(_ table: ResultTable, levelUnit: String?, keep: [String] = []) -> ResultTable {
+        var table = table
+        table.columns = table.columns.map { keep.contains($0) ? $0 : label($0, levelUnit: levelUnit) }
+        return table
+    }
+
+    /// A fit column derived from a parameter (`se_rho`, `rho_lower95`) as (parameter, display pattern with
+    /// `#` for the parameter's display name).
+    private static func derived(_ name: String) -> (base: String, pattern: String)? {
+        if name.hasPrefix("se_"), name.count > 3 { return (String(name.dropFirst(3)), "SE #") }
+        if name.hasSuffix("_lower95"), name.count > 8 { return (String(name.dropLast(8)), "# lower 95%") }
+        if name.hasSuffix("_upper95"), name.count > 8 { return (String(name.dropLast(8)), "# upper 95%") }
+        return nil
     }
 
     /// `auc_A_B` with an optional `_extrap`, `_end` or `_n` suffix, split into its parts.

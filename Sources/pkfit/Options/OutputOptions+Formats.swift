@@ -2,7 +2,8 @@ import ArgumentParser
 import CARKinetics
 
 extension OutputOptions {
-    /// Whether the chosen format is one for people (table, markdown) rather than machines.
+    /// Whether the chosen format is one for people (table, markdown) rather than machines; readable
+    /// formats show display names with units (`Cmax (copies/ug)`), machine formats the column names.
     var isReadable: Bool { format == .table || format == .markdown }
 
     /// Refuses `--format pp` for commands whose output is not NCA parameters.

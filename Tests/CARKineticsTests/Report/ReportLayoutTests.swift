@@ -17,6 +17,8 @@ struct ReportLayoutTests {
         #expect(ParameterNames.label("auclast", levelUnit: nil) == "AUClast")
         #expect(ParameterNames.label("r2adj", levelUnit: "x") == "R²adj")
         #expect(ParameterNames.label("contraction_half_life", levelUnit: nil) == "t½,α (day)")
+        #expect(ParameterNames.label("se_rho", levelUnit: nil) == "SE ρ (1/day)")
+        #expect(ParameterNames.label("tmax_upper95", levelUnit: nil) == "Tmax upper 95% (day)")
         #expect(ParameterNames.displayName("COHORT") == "COHORT")
         #expect(ParameterNames.displayName("auc_x_28") == "auc_x_28")
     }

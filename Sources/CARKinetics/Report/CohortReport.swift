@@ -109,11 +109,20 @@ public enum CohortReport {
         for cohort in cohorts {
             let name = cohortName(cohort.key)
             let profiles = cohort.rows.map { nca.profiles[$0] }
+            let hasBLQ = profiles.contains { profile in
+                profile.observations.contains {
+                    switch $0.measurement {
+                    case .belowLimit: true
+                    case .value(let level): level <= 0
+                    case .missing: false
+                    }
+                }
+            }
             let whole = ConcentrationPlots.spaghetti(profiles: profiles, title: name, unit: output.unit, width: 560, height: 400)
             let first = ConcentrationPlots.spaghetti(profiles: profiles, title: "\(name), days 0–\(AUCInterval.format(early))",
                                                      unit: output.unit, until: early, width: 560, height: 400)
             report.blocks.append(.figureGrid([
-                (whole, "\(name): levels by subject over the whole follow-up, log scale; open triangles are BLQ samples."),
+                (whole, "\(name): levels by subject over the whole follow-up, log scale\(hasBLQ ? "; open triangles are BLQ samples" : "")."),
                 (first, "\(name): the first \(AUCInterval.format(early)) days (expansion and contraction)."),
             ]))
         }

@@ -29,6 +29,7 @@ struct FitCommand: ParsableCommand {
     var start: [String] = []
 
     func validate() throws {
+        try output.rejectPP(command: "fit")
         if formula == nil && !start.isEmpty { throw ValidationError("--start needs --formula") }
         if formula != nil && start.isEmpty { throw ValidationError("--formula needs a --start name=value for each parameter") }
     }
@@ -53,7 +54,7 @@ struct FitCommand: ParsableCommand {
             throw CommandFailure(message: error.description)
         }
         do {
-            try output.emit(result.table)
+            try output.emit(output.isReadable ? ParameterNames.relabel(result.table, levelUnit: nil, keep: input.group) : result.table)
         } catch let error as OutputError {
             throw CommandFailure(message: error.description)
         }

@@ -7,22 +7,31 @@ struct NCACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nca",
         abstract: "Noncompartmental analysis (Cmax, Tmax, AUCs, λz, ...) per subject.",
-        discussion: "Rules: docs/nca-rules.md. Errors name file, line and column; no output file is written on error.")
+        discussion: "Rules: docs/nca-rules.md. --format pp writes the SDTM PP-style long table (docs/pp-output.md). Errors name file, line and column; no output file is written on error.")
 
     @OptionGroup var input: InputOptions
     @OptionGroup var nca: NCAOptionGroup
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
-        let result: NCAAnalysis.Output
+        let files = input.files.map { URL(fileURLWithPath: $0) }
+        var table: ResultTable
         do {
-            result = try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) })
-        } catch {
+            if output.format == .pp {
+                table = try PPExport(selection: input.selection, options: try nca.options()).run(files: files)
+            } else {
+                let result = try NCAAnalysis(selection: input.selection, options: try nca.options()).run(files: files)
+                table = result.table
+                if output.isReadable {
+                    let units = Set(result.results.compactMap(\.unit))
+                    table = ParameterNames.relabel(table, levelUnit: units.count == 1 ? units.first : nil, keep: input.group)
+                }
+            }
+        } catch let error as DataError {
             throw CommandFailure(message: error.description)
         }
         do {
-            try output.emit(result.table)
+            try output.emit(table)
         } catch let error as OutputError {
             throw CommandFailure(message: error.description)
         }

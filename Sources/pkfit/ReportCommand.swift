@@ -21,15 +21,29 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Report title.")
     var title: String = "Cellular kinetics report"
 
+    @Flag(help: "Fit a kinetic model per subject and show each profile with its fitted curve and a fit table.")
+    var fit = false
+
+    @Option(help: "Model for --fit: \(KineticModel.allCases.map(\.rawValue).joined(separator: ", ")) (default auto, which falls back to fewer parameters for sparse profiles).")
+    var model: KineticModel?
+
     func validate() throws {
         if output == nil && markdown == nil {
             throw ValidationError("Give --output report.html and/or --markdown report.md.")
+        }
+        if model != nil && !fit {
+            throw ValidationError("--model needs --fit.")
         }
     }
 
     func run() throws {
         let (result, options) = try nca.analyse(input)
-        let report = CohortReport.build(result, title: title, options: options)
+        var fits: [SubjectFit]?
+        if fit {
+            let fitter = KineticFitter(model: model ?? .auto)
+            fits = KineticAnalysis(selection: input.selection, method: .model(fitter)).fit(result.nca.profiles)
+        }
+        let report = CohortReport.build(result, title: title, options: options, fits: fits)
         do {
             // Everything is rendered before the first file is written.
             var files: [(URL, String)] = []

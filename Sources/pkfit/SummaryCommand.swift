@@ -2,11 +2,6 @@ import ArgumentParser
 import CARKinetics
 import Foundation
 
-/// Output formats of `pkfit summary`: the shared machine formats plus Markdown.
-enum SummaryFormat: String, ExpressibleByArgument, CaseIterable {
-    case csv, json, table, markdown
-}
-
 /// NCA flags (the same as `pkfit nca`) plus the dose column; shared by `summary` and `report`.
 struct NCAFlags: ParsableArguments {
     @OptionGroup var nca: NCAOptionGroup
@@ -40,11 +35,11 @@ struct SummaryCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var nca: NCAFlags
 
-    @Option(help: "Output format: csv, json, table, markdown.")
-    var format: SummaryFormat = .csv
+    @OptionGroup var output: OutputOptions
 
-    @Option(help: "Write to this file (atomically) instead of standard output.")
-    var output: String?
+    func validate() throws {
+        try output.rejectPP(command: "summary")
+    }
 
     func run() throws {
         let (result, _) = try nca.analyse(input)
@@ -52,23 +47,12 @@ struct SummaryCommand: ParsableCommand {
         if let fits = result.doseExposure {
             table = DoseExposure.table(fits)
         } else {
-            table = format == .table || format == .markdown ? result.summary.displayTable() : result.summary.table
+            table = output.isReadable ? result.summary.displayTable(levelUnit: result.unit) : result.summary.table
         }
-        let text: String
-        switch format {
-        case .csv: text = table.rendered(as: .csv)
-        case .json: text = table.rendered(as: .json)
-        case .table: text = table.rendered(as: .table)
-        case .markdown: text = MarkdownReport.table(table).joined(separator: "\n") + "\n"
-        }
-        if let output {
-            do {
-                try AtomicFileWriter.write(text, to: URL(fileURLWithPath: output))
-            } catch {
-                throw CommandFailure(message: error.description)
-            }
-        } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+        do {
+            try output.emit(table)
+        } catch let error as OutputError {
+            throw CommandFailure(message: error.description)
         }
     }
 }

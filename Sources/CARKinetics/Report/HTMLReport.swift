@@ -43,6 +43,13 @@ public enum HTMLReport {
             case let .figure(image, caption):
                 figureNumber += 1
                 html += "<figure>\n\(image.markup)\n<figcaption>Figure \(figureNumber). \(MarkupEscaping.escape(caption))</figcaption>\n</figure>\n"
+            case .figureGrid(let figures):
+                html += "<div class=\"grid\">\n"
+                for (image, caption) in figures {
+                    figureNumber += 1
+                    html += "<figure>\n\(image.markup)\n<figcaption>Figure \(figureNumber). \(MarkupEscaping.escape(caption))</figcaption>\n</figure>\n"
+                }
+                html += "</div>\n"
             }
         }
         html += "</main>\n</body>\n</html>\n"
@@ -62,6 +69,8 @@ public enum HTMLReport {
                     html += "<td class=\"num\" title=\"\(MarkupEscaping.escape("\(value)"))\">\(text)</td>"
                 case .integer:
                     html += "<td class=\"num\">\(text)</td>"
+                case .text(let value) where value.count > 24:
+                    html += "<td class=\"long\">\(text)</td>"
                 case .text, .empty:
                     html += "<td>\(text)</td>"
                 }
@@ -74,7 +83,7 @@ public enum HTMLReport {
     private static let stylesheet = """
 
     body { font-family: Helvetica, Arial, sans-serif; color: #222; background: #fafafa; margin: 0; }
-    main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 48px; background: white; }
+    main { max-width: 1240px; margin: 0 auto; padding: 24px 32px 48px; background: white; }
     h1 { font-size: 1.6em; border-bottom: 2px solid #0072B2; padding-bottom: 6px; }
     h2 { font-size: 1.3em; margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
     h3 { font-size: 1.1em; margin-top: 1.5em; }
@@ -84,13 +93,17 @@ public enum HTMLReport {
     .table-wrap { overflow-x: auto; margin: 12px 0 20px; }
     table { border-collapse: collapse; font-size: 0.9em; }
     caption { text-align: left; font-weight: bold; padding: 4px 0 8px; }
-    th, td { border: 1px solid #d0d0d0; padding: 4px 8px; text-align: left; vertical-align: top; }
+    th, td { border: 1px solid #d0d0d0; padding: 4px 6px; text-align: left; vertical-align: top; }
     th { background: #eef3f8; }
     tbody tr:nth-child(even) { background: #f7f7f7; }
-    td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+    td { white-space: nowrap; }
+    td.long { white-space: normal; min-width: 11em; }
+    td.num { text-align: right; font-variant-numeric: tabular-nums; }
     figure { margin: 16px 0 28px; }
     figure svg { max-width: 100%; height: auto; border: 1px solid #e5e5e5; }
     figcaption { font-size: 0.9em; color: #444; margin-top: 4px; }
+    div.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(500px, 1fr)); gap: 8px 20px; }
+    div.grid figure { margin: 8px 0 16px; }
 
     """
 }

@@ -28,27 +28,20 @@ public enum MarkdownReport {
                 let name = "\(stem)-figure-\(figures.count + 1).svg"
                 figures.append((name, image))
                 lines += ["![\(escape(caption))](\(name))", "", "*Figure \(figures.count). \(escape(caption))*", ""]
+            case .figureGrid(let grid):
+                for (image, caption) in grid {
+                    let name = "\(stem)-figure-\(figures.count + 1).svg"
+                    figures.append((name, image))
+                    lines += ["![\(escape(caption))](\(name))", "", "*Figure \(figures.count). \(escape(caption))*", ""]
+                }
             }
         }
         return (lines.joined(separator: "\n"), figures)
     }
 
-    /// A pipe table; numeric columns (integers and numbers) are right-aligned.
+    /// A pipe table with cells as reports show them (3 significant figures, empty cells blank).
     public static func table(_ table: ResultTable) -> [String] {
-        let numeric = table.columns.indices.map { c in
-            table.rows.contains { row in
-                guard c < row.count else { return false }
-                if case .number = row[c] { return true }
-                if case .integer = row[c] { return true }
-                return false
-            }
-        }
-        var lines = ["| " + table.columns.map(escape).joined(separator: " | ") + " |"]
-        lines.append("|" + numeric.map { $0 ? " ---: |" : " --- |" }.joined())
-        for row in table.rows {
-            lines.append("| " + row.map { escape(Report.displayText($0)) }.joined(separator: " | ") + " |")
-        }
-        return lines
+        MarkdownTableWriter.lines(table, text: Report.displayText)
     }
 
     /// `text` with Markdown's inline syntax characters backslash-escaped and line breaks as spaces.

@@ -12,6 +12,8 @@ public struct Report: Sendable {
         case table(ResultTable, caption: String?)
         /// A plot with its caption.
         case figure(SVGImage, caption: String)
+        /// Small plots side by side (as many per row as fit), each with its own caption and number.
+        case figureGrid([(image: SVGImage, caption: String)])
     }
 
     /// Document title.

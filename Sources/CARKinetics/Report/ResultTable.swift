@@ -36,6 +36,11 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     case json
     /// Aligned columns for a terminal, 6 significant digits.
     case table
+    /// A Markdown pipe table, 6 significant digits (see ``MarkdownTableWriter``).
+    case markdown
+    /// The SDTM PP-style long table as CSV (``PPTable``); only `pkfit nca` produces it. Rendering any
+    /// table in this format writes it as CSV: the PP shape is built by the command, not by the writer.
+    case pp
 }
 
 extension ResultTable {
@@ -45,6 +50,8 @@ extension ResultTable {
         case .csv: CSVWriter.render(self)
         case .json: JSONWriter.render(self)
         case .table: TableWriter.render(self)
+        case .markdown: MarkdownTableWriter.render(self)
+        case .pp: CSVWriter.render(self)
         }
     }
 }

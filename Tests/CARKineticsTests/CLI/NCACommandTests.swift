@@ -58,7 +58,9 @@ import Testing
         #expect(run.status == 0)
         let lines = run.stdout.split(separator: "\n")
         #expect(lines.count == 20)
-        #expect(lines[2].hasPrefix("AID-001  764.377"))
+        // display names with units in the header; 6 significant digits in the cells
+        #expect(lines[0].hasPrefix("Subject  Cmax (copies/ug)  Tmax (day)"))
+        #expect(lines[2].hasPrefix("AID-001           764.377"))
     }
 
     @Test func badInputFailsWithLocatedMessageAndNoOutputFile() throws {

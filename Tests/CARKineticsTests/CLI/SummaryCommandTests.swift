@@ -114,17 +114,45 @@ struct SummaryCommandTests {
         let xml = XMLCheck(html)
         #expect(xml.error == nil, "\(xml.error ?? "")")
         #expect(xml.count("script") == 0 && !html.contains("<script>"))
-        // two cohorts → two spaghetti plots, plus Cmax and AUC0-28 by cohort
-        #expect(xml.count("svg") == 4 && xml.count("figure") == 4)
+        // two cohorts → two spaghetti plots each (whole follow-up, first 28 days), plus Cmax and AUC0-28 by cohort
+        #expect(xml.count("svg") == 6 && xml.count("figure") == 6)
+        #expect(xml.text.contains("AUC0–28d by cohort") && xml.text.contains("arm A&B, days 0–28"))
+        // "<5" states its LLOQ, so there is no warning about BLQ markers without one
+        #expect(!xml.text.contains("without a known LLOQ"))
         #expect(xml.count("table") >= 4)
         #expect(xml.text.contains("<script>alert(1)</script>") && xml.text.contains("arm A&B"))
         #expect(xml.attributes.allSatisfy { $0["src"] == nil && $0["href"] == nil })
         let markdown = try String(contentsOf: dir.appendingPathComponent("r.md"), encoding: .utf8)
         #expect(markdown.contains("\\<script\\>alert(1)\\</script\\>"))
-        for k in 1...4 {
+        for k in 1...6 {
             let svg = try String(contentsOf: dir.appendingPathComponent("r-figure-\(k).svg"), encoding: .utf8)
             #expect(XMLCheck(svg).error == nil)
         }
+    }
+
+    @Test("report --fit: fit table and one plot per subject with its fitted curve; BLQ without LLOQ is flagged")
+    func reportWithFits() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // noise-free Stein profiles (8 subjects), plus a BLQ row without a stated limit for NF1
+        var csv = try fixtureText("data/noise_free_profiles.csv")
+        if !csv.hasSuffix("\n") { csv += "\n" }
+        csv += "NF1,400,BLQ\n"
+        try csv.write(to: dir.appendingPathComponent("nf.csv"), atomically: true, encoding: .utf8)
+        let result = try runPKFit(["report", "nf.csv", "--fit", "--model", "stein", "--output", "r.html"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let html = try String(contentsOf: dir.appendingPathComponent("r.html"), encoding: .utf8)
+        let xml = XMLCheck(html)
+        #expect(xml.error == nil, "\(xml.error ?? "")")
+        // one cohort: 2 spaghetti plots + 8 individual fit plots + Cmax and AUC0-28 by cohort
+        #expect(xml.count("svg") == 12 && xml.count("figure") == 12)
+        #expect(xml.text.contains("Per-subject model fits") && xml.text.contains("t½,α (day)"))
+        #expect(xml.text.components(separatedBy: "observations and the fitted stein curve").count - 1 == 8)
+        // every individual plot draws its fitted curve: a legend entry "fitted model" per plot
+        #expect(xml.text.components(separatedBy: "fitted model").count - 1 == 8)
+        #expect(xml.text.contains("1 sample is marked BLQ without a known LLOQ") && xml.text.contains("--lloq LLOQ"))
+        let bad = try runPKFit(["report", "nf.csv", "--model", "stein", "--output", "r2.html"], in: dir)
+        #expect(bad.status == 64 && bad.stderr.contains("--model needs --fit"))
     }
 
     @Test("bad input: error names the file, non-zero exit, no output file")
@@ -149,7 +177,9 @@ struct SummaryCommandTests {
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.first == "| COHORT | parameter | N | n | statistic | value | note |")
-        #expect(lines.contains { $0.hasPrefix("| 0.25x10^8 | tmax | 6 | 6 | median (min–max) | ") })
-        #expect(lines.contains { $0.hasPrefix("| 0.25x10^8 | cmax | 6 | 6 | geometric mean (geometric CV%) | ") })
+        // readable formats use display names with units; the machine formats keep the column names
+        #expect(lines.contains { $0.hasPrefix("| 0.25x10^8 | Tmax (day) | 6 | 6 | median (min–max) | ") })
+        #expect(lines.contains { $0.hasPrefix("| 0.25x10^8 | Cmax (copies/ug) | 6 | 6 | geometric mean (geometric CV%) | ") })
+        #expect(lines.contains { $0.hasPrefix("| 0.25x10^8 | AUC0–28d,extrap (day·copies/ug) | 6 | 2 | ") })
     }
 }

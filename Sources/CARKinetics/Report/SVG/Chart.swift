@@ -55,6 +55,8 @@ struct Chart {
     var extraLegend: [LegendEntry] = []
     var width = 900.0
     var height = 440.0
+    /// Legend in one row under the title instead of a column on the right (for small plots).
+    var legendOnTop = false
 
     private let axisColor = "#444"
     private let gridColor = "#e3e3e3"
@@ -62,8 +64,10 @@ struct Chart {
     func render() -> SVGImage {
         var canvas = SVGCanvas(width: width, height: height)
         let legend = series.compactMap { s in s.label.map { LegendEntry(label: $0, color: s.color, shape: s.barHalfWidth == nil && !s.markers.isEmpty ? s.shape : nil, dash: s.dash) } } + extraLegend
-        let legendWidth = legend.isEmpty ? 0.0 : 170
-        let left = 78.0, right = 16 + legendWidth, top = 40.0, bottom = 56.0
+        let legendWidth = legend.isEmpty || legendOnTop ? 0.0 : 170
+        let left = 78.0, right = 16 + legendWidth, bottom = 56.0
+        let legendRows = legendOnTop ? Self.rowLayout(legend, x: left, maxX: width - 16) : []
+        let top = 40.0 + 18 * Double(legendRows.map(\.row).max().map { $0 + 1 } ?? 0)
         let plotWidth = width - left - right, plotHeight = height - top - bottom
 
         canvas.text(title, x: left, y: 24, size: 15, weight: "bold")
@@ -116,7 +120,13 @@ struct Chart {
                 }
             }
         }
-        drawLegend(legend, into: &canvas, x: width - legendWidth, top: top, height: plotHeight)
+        if legendOnTop {
+            for (entry, place) in zip(legend, legendRows) {
+                drawLegendEntry(entry, into: &canvas, x: place.x, y: 42 + 18 * Double(place.row))
+            }
+        } else {
+            drawLegend(legend, into: &canvas, x: width - legendWidth, top: top, height: plotHeight)
+        }
         return canvas.image(title: title)
     }
 
@@ -139,6 +149,33 @@ struct Chart {
             canvas.text("+\(entries.count - shown.count) more", x: x + 32, y: top + 8 + Double(shown.count) * rowHeight + 4,
                         size: 12, color: "#666")
         }
+    }
+
+    /// Where each legend entry goes when entries run side by side, each as wide as its label needs
+    /// (about 7 px per character at 12 px), wrapping to a new row at `maxX`.
+    static func rowLayout(_ entries: [LegendEntry], x: Double, maxX: Double) -> [(x: Double, row: Int)] {
+        var places: [(x: Double, row: Int)] = []
+        var position = x, row = 0
+        for entry in entries {
+            let width = 28 + 7 * Double(entry.label.count)
+            if position > x && position + width > maxX {
+                position = x
+                row += 1
+            }
+            places.append((position, row))
+            position += width + 18
+        }
+        return places
+    }
+
+    private func drawLegendEntry(_ entry: LegendEntry, into canvas: inout SVGCanvas, x: Double, y: Double) {
+        if entry.shape == nil || entry.dash != nil {
+            canvas.line(x1: x, y1: y, x2: x + 22, y2: y, stroke: entry.color, width: 2, dash: entry.dash)
+        }
+        if let shape = entry.shape {
+            canvas.marker(shape, x: x + 11, y: y, color: entry.color, filled: entry.filled)
+        }
+        canvas.text(entry.label, x: x + 28, y: y + 4, size: 12)
     }
 
     private func yValues() -> [Double] {

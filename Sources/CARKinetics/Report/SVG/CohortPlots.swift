@@ -22,10 +22,11 @@ public enum CohortPlots {
     /// Values ≤ 0, and a median ≤ 0, sit on the axis floor (values as open markers); missing values
     /// are not drawn. Category labels show n, the
     /// count of values drawn.
+    /// `groupLabel` titles the category axis (e.g. the grouping column's name).
     public static func pointsByCohort(_ cohorts: [(name: String, values: [SubjectValue])], parameter: String,
-                                      unit: String?, title: String) -> SVGImage {
+                                      unit: String?, title: String, groupLabel: String = "Cohort") -> SVGImage {
         let names = cohorts.map { cohort in "\(cohort.name) (n=\(cohort.values.filter { $0.value != nil }.count))" }
-        var chart = Chart(title: title, xLabel: "Cohort", yLabel: unit.map { "\(parameter) (\($0))" } ?? parameter)
+        var chart = Chart(title: title, xLabel: groupLabel, yLabel: unit.map { "\(parameter) (\($0))" } ?? parameter)
         chart.xAxis = .categories(names)
         chart.width = max(520, min(1100, 220 + 110 * Double(cohorts.count)))
         var points = Chart.Series(label: "subject", color: "#0072B2", shape: .circle)

@@ -8,9 +8,20 @@
 /// again shows as two pieces. Missing cells are not drawn. When all BLQ levels share one LLOQ it is
 /// drawn as a dashed reference line.
 public enum ConcentrationPlots {
-    /// Every subject's profile in one plot (one colour per subject), e.g. one plot per cohort.
-    public static func spaghetti(profiles: [Profile], title: String, unit: String?) -> SVGImage {
+    /// Every subject's profile in one plot (one colour per subject, in `profiles` order, so two plots
+    /// of the same profiles match), e.g. one plot per cohort. `until`, when given, keeps only samples at
+    /// or before that day (an early-phase view). Below 700 px wide the legend runs in rows under the title.
+    public static func spaghetti(profiles: [Profile], title: String, unit: String?, until: Double? = nil,
+                                 width: Double = 900, height: Double = 440) -> SVGImage {
         var chart = Chart(title: title, xLabel: "Time since infusion (days)", yLabel: concentrationLabel(unit))
+        chart.width = width
+        chart.height = height
+        chart.legendOnTop = width < 700
+        let profiles = profiles.map { profile in
+            var cut = profile
+            if let until { cut.observations = profile.observations.filter { $0.time <= until } }
+            return cut
+        }
         var limits = Set<Double>()
         var anyBLQ = false
         for (i, profile) in profiles.enumerated() {
@@ -24,9 +35,14 @@ public enum ConcentrationPlots {
     }
 
     /// One subject's observations, with an optional fitted model curve given as (time, level)
-    /// points in time order; curve points ≤ 0 or non-finite are left out.
-    public static func individual(profile: Profile, fitted: [(time: Double, value: Double)]?, title: String) -> SVGImage {
+    /// points in time order; curve points ≤ 0 or non-finite are left out. `width` × `height` in CSS
+    /// pixels; below 700 px wide the legend is one row under the title so the plot keeps its width.
+    public static func individual(profile: Profile, fitted: [(time: Double, value: Double)]?, title: String,
+                                  width: Double = 900, height: Double = 440) -> SVGImage {
         var chart = Chart(title: title, xLabel: "Time since infusion (days)", yLabel: concentrationLabel(profile.unit))
+        chart.width = width
+        chart.height = height
+        chart.legendOnTop = width < 700
         var drawn = series(profile, color: Palette.color(0), shape: .circle)
         drawn.series.label = "observed"
         drawn.series.lines = []

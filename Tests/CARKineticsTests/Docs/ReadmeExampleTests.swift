@@ -57,4 +57,17 @@ struct ReadmeExampleTests {
         // Slope of an exact straight line through the first and last points bounds the fitted slope loosely.
         #expect(abs(line.coefficients[1] - (23.93 - 10.07) / (190.8 - 77.6)) < 0.01)
     }
+
+    @Test("NCA of whole files, as pkfit nca does")
+    func wholeFiles() throws {
+        // README: "Whole files, as `pkfit nca` does" (fixture copy of SampleData/aid_cd7_qpcr.csv)
+        let output = try NCAAnalysis(selection: ColumnSelection(groups: ["COHORT"]))
+            .run(files: [fixtureURL("data/aid_cd7_qpcr.csv")])
+        let table = output.table
+        #expect(table.columns.prefix(4) == ["subject", "COHORT", "cmax", "tmax"])
+        #expect(table.rows.count == 18)
+        // AID-001: Cmax 764.377 at day 10.1 (expected results file).
+        #expect(table.rows[0][2] == .number(764.377))
+        #expect(table.rendered(as: .table).contains("AID-001"))
+    }
 }

@@ -218,4 +218,20 @@ struct KineticModelTests {
             expectClose(exact.estimate(name)?.value, value, relative: 1e-6, name)
         }
     }
+
+    @Test("auto falls back to fewer parameters when the profile cannot support more")
+    func autoFallback() {
+        // Four samples: too few for stein (7) and expansion-monoexp (5); the decline from the peak supports
+        // monoexp: ln C = ln 900 − 0.2(t − 7) exactly.
+        let times: [Double] = [4, 7, 14, 21]
+        let values = [100, 900, 900 * exp(-0.2 * 7), 900 * exp(-0.2 * 14)]
+        let fit = KineticFitter(model: .auto).fit(times: times, values: values)
+        #expect(fit.model == "monoexp", "\(fit.model): \(fit.note ?? "")")
+        #expect(fit.note?.hasPrefix("auto: stein and expansion-monoexp not fitted") == true)
+        expectClose(fit.estimate("alpha")?.value, 0.2, relative: 1e-9, "alpha")
+        // Rising samples only (peak last): only the growth rate can be estimated.
+        let rising = KineticFitter(model: .auto).fit(times: [1, 4, 7], values: [10, 10 * exp(1.5), 10 * exp(3)])
+        #expect(rising.model == "expansion", "\(rising.model): \(rising.note ?? "")")
+        expectClose(rising.estimate("rho")?.value, 0.5, relative: 1e-9, "rho")
+    }
 }

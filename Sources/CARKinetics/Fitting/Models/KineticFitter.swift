@@ -41,26 +41,37 @@ public struct KineticFitter: Sendable {
         }
     }
 
+    /// `auto`: stein against expansion-monoexp by AIC; when neither can be fitted, the contraction-only
+    /// `monoexp`, then the rising-phase `expansion` — the most a sparse profile supports.
     private func fitAuto(times: [Double], logs: [Double]) -> KineticFit {
+        func annotated(_ fit: KineticFit, _ reason: String) -> KineticFit {
+            var fit = fit
+            fit.note = (["auto: " + reason] + [fit.note].compactMap { $0 }).joined(separator: "; ")
+            return fit
+        }
         let stein = fitCurveModel(.stein, times: times, logs: logs)
         let simple = fitCurveModel(.expansionMonoexp, times: times, logs: logs)
         switch (stein.status.hasEstimates, simple.status.hasEstimates) {
         case (true, true):
             guard let steinAIC = stein.aic, let simpleAIC = simple.aic else { return stein }
-            var chosen = steinAIC < simpleAIC ? stein : simple
             let (a, b) = (formatAIC(steinAIC), formatAIC(simpleAIC))
-            chosen.note = steinAIC < simpleAIC
-                ? "auto: stein AIC \(a) < expansion-monoexp AIC \(b)"
-                : "auto: expansion-monoexp AIC \(b) <= stein AIC \(a)"
-            return chosen
+            return steinAIC < simpleAIC
+                ? annotated(stein, "stein AIC \(a) < expansion-monoexp AIC \(b)")
+                : annotated(simple, "expansion-monoexp AIC \(b) <= stein AIC \(a)")
+        case (true, false):
+            return annotated(stein, "expansion-monoexp not fitted (\(simple.status))")
         case (false, true):
-            var chosen = simple
-            chosen.note = "auto: stein not fitted (\(stein.status)); expansion-monoexp used"
-            return chosen
-        default:
-            var chosen = simple
-            chosen.note = "auto: neither stein nor expansion-monoexp could be fitted"
-            return chosen
+            return annotated(simple, "stein not fitted (\(stein.status))")
+        case (false, false):
+            for fallback in [KineticModel.monoexp, .expansion] {
+                let fit = fallback == .expansion
+                    ? ExpansionRate.fit(times: times, logs: logs)
+                    : fitCurveModel(fallback, times: times, logs: logs)
+                if fit.status.hasEstimates {
+                    return annotated(fit, "stein and expansion-monoexp not fitted (\(simple.status)); \(fallback.rawValue) used")
+                }
+            }
+            return annotated(simple, "no model could be fitted")
         }
     }
 

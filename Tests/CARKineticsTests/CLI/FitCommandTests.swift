@@ -76,6 +76,13 @@ struct FitCommandTests {
         #expect(badFormula.status != 0)
         #expect(badFormula.stderr.contains("--formula"))
         #expect(!FileManager.default.fileExists(atPath: out.path))
+        let unusedStart = try runPKFit(["fit", data, "--formula", "C = c0*exp(-k*t)", "--start", "c0=1", "--start", "k=1",
+                                        "--start", "q=2"])
+        #expect(unusedStart.status != 0)
+        #expect(unusedStart.stderr.contains("'q'"))
+        let missingStart = try runPKFit(["fit", data, "--formula", "C = c0*exp(-k*t)", "--start", "c0=1"])
+        #expect(missingStart.status != 0)
+        #expect(missingStart.stderr.contains("k"))
         let badModel = try runPKFit(["fit", data, "--model", "quadratic"])
         #expect(badModel.status != 0)
         #expect(badModel.stderr.contains("quadratic"))

@@ -15,9 +15,14 @@ public struct FormulaKineticModel: Sendable {
 
     /// - Parameters:
     ///   - text: the model, e.g. `C = cmax*exp(-k*(t-10))`.
-    ///   - start: a starting value for every parameter; the names not given here must be `t` only.
+    ///   - start: a starting value for every parameter; every name must occur in the formula, and every name in
+    ///     the formula other than `t` must have a start value.
     public init(text: String, start: [(name: String, value: Double)]) throws(FormulaError) {
         let parsed = try Formula(parsing: text)
+        if let unused = start.first(where: { !parsed.identifiers.contains($0.name) }) {
+            throw FormulaError(.invalidName, column: nil,
+                               "parameter '\(unused.name)' has a start value but does not appear in the formula")
+        }
         formula = try parsed.bind(parameters: start.map(\.name), variables: ["t"])
         self.start = start.map(\.value)
         logScale = parsed.responseTransform == nil

@@ -8,6 +8,7 @@ import Foundation
 
 let sections: [BenchmarkSection] = [
     levenbergMarquardtSection,
+    ncaThroughputSection,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

@@ -15,9 +15,25 @@ struct NCACommand: ParsableCommand {
 
     func run() throws {
         let analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
+        let files = input.files.map { URL(fileURLWithPath: $0) }
+        if output.format == .csv {
+            // Streamed: flat memory however many rows, and the same bytes as the table path.
+            let progress = output.progress("nca")
+            defer { progress?.finish() }
+            do {
+                try output.stream { write in
+                    try analysis.writeCSV(files: files, progress: progress.map { line in line.update }, to: write)
+                }
+            } catch let error as DataError {
+                throw CommandFailure(message: error.description)
+            } catch let error as OutputError {
+                throw CommandFailure(message: error.description)
+            }
+            return
+        }
         let result: NCAAnalysis.Output
         do {
-            result = try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) })
+            result = try analysis.run(files: files)
         } catch {
             throw CommandFailure(message: error.description)
         }

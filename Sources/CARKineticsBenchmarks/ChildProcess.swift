@@ -8,6 +8,8 @@ struct ChildRun {
     var seconds: Double
     /// Peak resident set size of the child (`ru_maxrss` from `wait4`), in bytes.
     var peakBytes: Int
+    /// User + system CPU time of the child: less disturbed than wall time when other jobs share the cores.
+    var cpuSeconds: Double
     var status: Int32
 }
 
@@ -31,14 +33,16 @@ func runChild(_ arguments: [String], environment: [String: String] = [:]) -> Chi
     let start = clock.now
     var pid: pid_t = 0
     guard posix_spawn(&pid, arguments[0], &actions, nil, cArguments, cEnvironment) == 0 else {
-        return ChildRun(seconds: .nan, peakBytes: 0, status: -1)
+        return ChildRun(seconds: .nan, peakBytes: 0, cpuSeconds: .nan, status: -1)
     }
     var status: Int32 = 0
     var usage = rusage()
     _ = wait4(pid, &status, 0, &usage)
     let elapsed = clock.now - start
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    return ChildRun(seconds: seconds, peakBytes: Int(usage.ru_maxrss) * 1024, status: status)
+    func time(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+    return ChildRun(seconds: seconds, peakBytes: Int(usage.ru_maxrss) * 1024,
+                    cpuSeconds: time(usage.ru_utime) + time(usage.ru_stime), status: status)
 }
 
 /// The fastest of `repeats` runs (the least disturbed by other load on a shared machine), with the largest
@@ -50,6 +54,7 @@ func bestOf(_ repeats: Int, _ arguments: [String], environment: [String: String]
         if run.status != 0 { return run }
         best.peakBytes = max(best.peakBytes, run.peakBytes)
         if run.seconds < best.seconds { best.seconds = run.seconds }
+        best.cpuSeconds = min(best.cpuSeconds, run.cpuSeconds)
     }
     return best
 }

@@ -42,6 +42,7 @@ let ncaThroughputSection = BenchmarkSection(name: "nca", title: "pkfit nca on a 
             let ratio = nca.seconds / baseline.seconds
             print("    wc -l (baseline)          \(formatted(baseline.seconds * 1000, digits: 4)) ms")
             print("    pkfit nca --output        \(formatted(nca.seconds * 1000, digits: 4)) ms   ratio to wc -l ×\(formatted(ratio, digits: 3))   [target ≤ 10×: \(ratio <= 10 ? "met" : "NOT met")]")
+            print("    CPU time (user+sys)       wc -l \(formatted(baseline.cpuSeconds * 1000, digits: 4)) ms, pkfit nca \(formatted(nca.cpuSeconds * 1000, digits: 4)) ms (over \(ProcessInfo.processInfo.activeProcessorCount) cores)")
             print("    rows/s                    \(formatted(rowsPerSecond, digits: 4))")
             print("    subjects/s                \(formatted(subjectsPerSecond, digits: 4))   vs PKNCA (quoted ~20 ms/subject = 50/s) ×\(formatted(versusPKNCA, digits: 4))   [target ≥ 1000×: \(versusPKNCA >= 1000 ? "met" : "NOT met")]")
             print("    peak RSS of pkfit nca     \(formatted(Double(nca.peakBytes) / 1e6, digits: 4)) MB   [target < 200 MB: \(nca.peakBytes < 200_000_000 ? "met" : "NOT met")]")

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Maps byte strings — profile keys (the subject's bytes, then each group value after a 0x1F separator) and
 /// unit spellings — to dense numbers 0, 1, 2, … in order of first appearance, without one heap object per key.
 ///
@@ -43,10 +47,8 @@ struct ByteInterner {
     func equals(_ profile: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = starts[profile]
         guard starts[profile + 1] - start == key.count else { return false }
-        return arena.withUnsafeBufferPointer { stored in
-            for k in 0..<key.count where stored[start + k] != key[k] { return false }
-            return true
-        }
+        guard key.count > 0, let keyBase = key.baseAddress else { return true }
+        return arena.withUnsafeBufferPointer { stored in memcmp(stored.baseAddress! + start, keyBase, key.count) == 0 }
     }
 
     private mutating func grow() {

@@ -95,13 +95,41 @@ extension ProfileStore {
             store.lines.reserveCapacity(rows)
         }
 
+        /// Column positions as plain integers (−1 = absent), so the per-row path copies no arrays or strings.
+        private struct Layout {
+            var fields: Int
+            var subject: Int
+            var time: Int
+            var value: Int
+            var valueText: Int
+            var lloqColumn: Int
+            var lloqConstant: Double?
+            var unit: Int
+            var hasGroups: Bool
+
+            init(_ resolved: ResolvedColumns) {
+                fields = resolved.header.count
+                subject = resolved.subject
+                time = resolved.time
+                value = resolved.value
+                valueText = resolved.valueText ?? -1
+                lloqColumn = resolved.lloqColumn ?? -1
+                lloqConstant = resolved.lloqConstant
+                unit = resolved.unit ?? -1
+                hasGroups = !resolved.groups.isEmpty
+            }
+        }
+
+        private var layout: Layout?
+
         mutating func add(_ row: CSVRow) throws(DataError) {
-            let file = store.file
-            guard let resolved = columns else {
+            guard let layout else {
                 if row.isBlank && !sawHeader { return }
                 sawHeader = true
                 let header = (0..<row.count).map { row.string($0) }
-                columns = try ResolvedColumns(header: header, selection: selection, file: file)
+                let resolved = try ResolvedColumns(header: header, selection: selection, file: store.file)
+                columns = resolved
+                self.layout = Layout(resolved)
                 return
             }
             if row.isBlank {
@@ -109,56 +137,53 @@ extension ProfileStore {
                 store.ledger.blankLines.append(row.line)
                 return
             }
-            guard row.count == resolved.header.count else {
-                throw DataError(file: file, line: row.line,
-                                message: "has \(row.count) fields; expected \(resolved.header.count) as in the header")
+            guard row.count == layout.fields else {
+                throw DataError(file: store.file, line: row.line,
+                                message: "has \(row.count) fields; expected \(layout.fields) as in the header")
             }
             guard row.line <= Int(Int32.max) else {
-                throw DataError(file: file, line: row.line, message: "has more than \(Int32.max) lines; split the file")
-            }
-            func fail(_ column: Int, _ message: String) -> DataError {
-                DataError(file: file, line: row.line, column: resolved.header[column], message: message)
+                throw DataError(file: store.file, line: row.line, message: "has more than \(Int32.max) lines; split the file")
             }
 
-            let subjectBytes = row.trimmedBytes(resolved.subject)
-            if subjectBytes.isEmpty { throw fail(resolved.subject, "is empty; expected a subject identifier") }
-            let timeBytes = row.trimmedBytes(resolved.time)
+            let subjectBytes = row.trimmedBytes(layout.subject)
+            if subjectBytes.isEmpty { throw fail(row, layout.subject, "is empty; expected a subject identifier") }
+            let timeBytes = row.trimmedBytes(layout.time)
             let time: Double
             switch NumberParser.parse(timeBytes) {
             case .number(let t): time = t
-            case .nonFinite: throw fail(resolved.time, "\(MeasurementParser.quoted(timeBytes)) is not a finite number")
+            case .nonFinite: throw fail(row, layout.time, "\(MeasurementParser.quoted(timeBytes)) is not a finite number")
             case .invalid:
-                throw fail(resolved.time, timeBytes.isEmpty
+                throw fail(row, layout.time, timeBytes.isEmpty
                     ? "is empty; expected a time in days since infusion"
                     : "\(MeasurementParser.quoted(timeBytes)) is not a number; expected a time in days since infusion")
             }
 
-            var lloq = resolved.lloqConstant
-            if let column = resolved.lloqColumn {
-                let cell = row.trimmedBytes(column)
+            var lloq = layout.lloqConstant
+            if layout.lloqColumn >= 0 {
+                let cell = row.trimmedBytes(layout.lloqColumn)
                 if !cell.isEmpty {
                     guard case .number(let limit) = NumberParser.parse(cell), limit >= 0 else {
-                        throw fail(column, "\(MeasurementParser.quoted(cell)) is not a non-negative number; expected an LLOQ")
+                        throw fail(row, layout.lloqColumn, "\(MeasurementParser.quoted(cell)) is not a non-negative number; expected an LLOQ")
                     }
                     lloq = limit
                 }
             }
-            var valueColumn = resolved.value
-            if let text = resolved.valueText, row.trimmedBytes(valueColumn).isEmpty { valueColumn = text }
+            var valueColumn = layout.value
+            if layout.valueText >= 0, row.trimmedBytes(valueColumn).isEmpty { valueColumn = layout.valueText }
             let measurement: Measurement
             switch MeasurementParser.parse(row.bytes(valueColumn), lloq: lloq) {
             case .measurement(let m): measurement = m
-            case .invalid(let message): throw fail(valueColumn, message)
+            case .invalid(let message): throw fail(row, valueColumn, message)
             }
 
-            let profile = self.profile(of: row, resolved)
-            if let unitColumn = resolved.unit {
-                let unitBytes = row.trimmedBytes(unitColumn)
+            let profile = layout.hasGroups ? profileWithGroups(of: row) : self.profile(of: subjectBytes, row)
+            if layout.unit >= 0 {
+                let unitBytes = row.trimmedBytes(layout.unit)
                 if !unitBytes.isEmpty {
                     let known = Int(store.unitIDs[profile])
                     if known >= 0 {
                         if !units.equals(known, unitBytes) {
-                            throw fail(unitColumn, "unit \(MeasurementParser.quoted(unitBytes)) differs from '\(units.string(known))' on line \(unitLines[profile]) for subject '\(store.subjects[profile])'; one profile must have one unit")
+                            throw fail(row, layout.unit, "unit \(MeasurementParser.quoted(unitBytes)) differs from '\(units.string(known))' on line \(unitLines[profile]) for subject '\(store.subjects[profile])'; one profile must have one unit")
                         }
                     } else {
                         store.unitIDs[profile] = Int32(truncatingIfNeeded: units.insert(unitBytes).profile)
@@ -183,9 +208,23 @@ extension ProfileStore {
             store.ledger.record(measurement, time: time)
         }
 
-        /// The profile number of the row's subject and group values; consecutive rows of one profile (the
-        /// usual layout) skip the hash lookup.
-        private mutating func profile(of row: CSVRow, _ resolved: ResolvedColumns) -> Int {
+        private func fail(_ row: CSVRow, _ column: Int, _ message: String) -> DataError {
+            DataError(file: store.file, line: row.line, column: columns?.header[column], message: message)
+        }
+
+        /// The profile number of a subject without group columns; consecutive rows of one profile (the usual
+        /// layout) skip the hash lookup.
+        private mutating func profile(of subjectBytes: UnsafeBufferPointer<UInt8>, _ row: CSVRow) -> Int {
+            if lastProfile >= 0, keys.equals(lastProfile, subjectBytes) { return lastProfile }
+            let found = keys.insert(subjectBytes)
+            lastProfile = found.profile
+            if found.inserted { addProfile(row, groups: []) }
+            return found.profile
+        }
+
+        /// The profile number of the row's subject and group values (joined by 0x1F into one key).
+        private mutating func profileWithGroups(of row: CSVRow) -> Int {
+            guard let resolved = columns else { return 0 }
             key.removeAll(keepingCapacity: true)
             key.append(contentsOf: row.trimmedBytes(resolved.subject))
             for group in resolved.groups {
@@ -197,13 +236,15 @@ extension ProfileStore {
                 return keys.insert(bytes)
             }
             lastProfile = found.profile
-            if found.inserted {
-                store.subjects.append(row.string(resolved.subject))
-                store.groups.append(resolved.groups.map { row.string($0) })
-                store.unitIDs.append(-1)
-                unitLines.append(0)
-            }
+            if found.inserted { addProfile(row, groups: resolved.groups.map { row.string($0) }) }
             return found.profile
+        }
+
+        private mutating func addProfile(_ row: CSVRow, groups: [String]) {
+            store.subjects.append(row.string(columns?.subject ?? 0))
+            store.groups.append(groups)
+            store.unitIDs.append(-1)
+            unitLines.append(0)
         }
 
         /// Groups the rows by profile, sorts each profile by time and rejects two non-missing samples of one

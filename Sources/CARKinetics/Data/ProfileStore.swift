@@ -95,130 +95,86 @@ extension ProfileStore {
             store.lines.reserveCapacity(rows)
         }
 
-        /// Column positions as plain integers (−1 = absent), so the per-row path copies no arrays or strings.
-        private struct Layout {
-            var fields: Int
-            var subject: Int
-            var time: Int
-            var value: Int
-            var valueText: Int
-            var lloqColumn: Int
-            var lloqConstant: Double?
-            var unit: Int
-            var hasGroups: Bool
-
-            init(_ resolved: ResolvedColumns) {
-                fields = resolved.header.count
-                subject = resolved.subject
-                time = resolved.time
-                value = resolved.value
-                valueText = resolved.valueText ?? -1
-                lloqColumn = resolved.lloqColumn ?? -1
-                lloqConstant = resolved.lloqConstant
-                unit = resolved.unit ?? -1
-                hasGroups = !resolved.groups.isEmpty
-            }
+        /// The header has been read and there are no group columns, so data rows can be checked on any thread
+        /// with `parser` and added with `append(_:line:)`.
+        var parser: RowParser? {
+            guard let parser = rowParser, !parser.layout.hasGroups else { return nil }
+            return parser
         }
 
-        private var layout: Layout?
+        private var rowParser: RowParser?
 
         mutating func add(_ row: CSVRow) throws(DataError) {
-            guard let layout else {
+            guard let parser = rowParser else {
                 if row.isBlank && !sawHeader { return }
                 sawHeader = true
                 let header = (0..<row.count).map { row.string($0) }
                 let resolved = try ResolvedColumns(header: header, selection: selection, file: store.file)
                 columns = resolved
-                self.layout = Layout(resolved)
+                rowParser = RowParser(file: store.file, columns: resolved)
                 return
             }
             if row.isBlank {
-                store.ledger.dataLines += 1
-                store.ledger.blankLines.append(row.line)
+                addBlank(line: row.line)
                 return
             }
-            guard row.count == layout.fields else {
-                throw DataError(file: store.file, line: row.line,
-                                message: "has \(row.count) fields; expected \(layout.fields) as in the header")
+            let cells = try parser.cells(row)
+            if parser.layout.hasGroups {
+                try append(cells, profile: profileWithGroups(of: row), line: row.line)
+            } else {
+                try append(cells, line: row.line)
             }
-            guard row.line <= Int(Int32.max) else {
-                throw DataError(file: store.file, line: row.line, message: "has more than \(Int32.max) lines; split the file")
-            }
+        }
 
-            let subjectBytes = row.trimmedBytes(layout.subject)
-            if subjectBytes.isEmpty { throw fail(row, layout.subject, "is empty; expected a subject identifier") }
-            let timeBytes = row.trimmedBytes(layout.time)
-            let time: Double
-            switch NumberParser.parse(timeBytes) {
-            case .number(let t): time = t
-            case .nonFinite: throw fail(row, layout.time, "\(MeasurementParser.quoted(timeBytes)) is not a finite number")
-            case .invalid:
-                throw fail(row, layout.time, timeBytes.isEmpty
-                    ? "is empty; expected a time in days since infusion"
-                    : "\(MeasurementParser.quoted(timeBytes)) is not a number; expected a time in days since infusion")
-            }
+        mutating func addBlank(line: Int) {
+            store.ledger.dataLines += 1
+            store.ledger.blankLines.append(line)
+        }
 
-            var lloq = layout.lloqConstant
-            if layout.lloqColumn >= 0 {
-                let cell = row.trimmedBytes(layout.lloqColumn)
-                if !cell.isEmpty {
-                    guard case .number(let limit) = NumberParser.parse(cell), limit >= 0 else {
-                        throw fail(row, layout.lloqColumn, "\(MeasurementParser.quoted(cell)) is not a non-negative number; expected an LLOQ")
+        /// Adds a row checked by `parser` (no group columns) at `line`.
+        mutating func append(_ cells: RowParser.Cells, line: Int) throws(DataError) {
+            try append(cells, profile: profile(of: cells.subject), line: line)
+        }
+
+        private mutating func append(_ cells: RowParser.Cells, profile: Int, line: Int) throws(DataError) {
+            guard line <= Int(Int32.max) else {
+                throw DataError(file: store.file, line: line, message: "has more than \(Int32.max) lines; split the file")
+            }
+            if !cells.unit.isEmpty {
+                let known = Int(store.unitIDs[profile])
+                if known >= 0 {
+                    if !units.equals(known, cells.unit) {
+                        throw DataError(file: store.file, line: line, column: columns?.unit.map { columns?.header[$0] ?? "" },
+                                        message: "unit \(MeasurementParser.quoted(cells.unit)) differs from '\(units.string(known))' on line \(unitLines[profile]) for subject '\(store.subjects[profile])'; one profile must have one unit")
                     }
-                    lloq = limit
+                } else {
+                    store.unitIDs[profile] = Int32(truncatingIfNeeded: units.insert(cells.unit).profile)
+                    unitLines[profile] = Int32(truncatingIfNeeded: line)
                 }
             }
-            var valueColumn = layout.value
-            if layout.valueText >= 0, row.trimmedBytes(valueColumn).isEmpty { valueColumn = layout.valueText }
-            let measurement: Measurement
-            switch MeasurementParser.parse(row.bytes(valueColumn), lloq: lloq) {
-            case .measurement(let m): measurement = m
-            case .invalid(let message): throw fail(row, valueColumn, message)
-            }
-
-            let profile = layout.hasGroups ? profileWithGroups(of: row) : self.profile(of: subjectBytes, row)
-            if layout.unit >= 0 {
-                let unitBytes = row.trimmedBytes(layout.unit)
-                if !unitBytes.isEmpty {
-                    let known = Int(store.unitIDs[profile])
-                    if known >= 0 {
-                        if !units.equals(known, unitBytes) {
-                            throw fail(row, layout.unit, "unit \(MeasurementParser.quoted(unitBytes)) differs from '\(units.string(known))' on line \(unitLines[profile]) for subject '\(store.subjects[profile])'; one profile must have one unit")
-                        }
-                    } else {
-                        store.unitIDs[profile] = Int32(truncatingIfNeeded: units.insert(unitBytes).profile)
-                        unitLines[profile] = Int32(truncatingIfNeeded: row.line)
-                    }
-                }
-            }
-
             let kind: Kind
             var level = 0.0
-            switch measurement {
+            switch cells.measurement {
             case .value(let x): kind = .value; level = x
             case .belowLimit(let limit?): kind = .belowLimit; level = limit
             case .belowLimit(nil): kind = .belowLimitUnstated
             case .missing: kind = .missing
             }
             store.rowProfiles.append(Int32(truncatingIfNeeded: profile))
-            store.times.append(time)
+            store.times.append(cells.time)
             store.levels.append(level)
             store.kinds.append(kind.rawValue)
-            store.lines.append(Int32(truncatingIfNeeded: row.line))
-            store.ledger.record(measurement, time: time)
-        }
-
-        private func fail(_ row: CSVRow, _ column: Int, _ message: String) -> DataError {
-            DataError(file: store.file, line: row.line, column: columns?.header[column], message: message)
+            store.lines.append(Int32(truncatingIfNeeded: line))
+            store.ledger.record(cells.measurement, time: cells.time)
         }
 
         /// The profile number of a subject without group columns; consecutive rows of one profile (the usual
         /// layout) skip the hash lookup.
-        private mutating func profile(of subjectBytes: UnsafeBufferPointer<UInt8>, _ row: CSVRow) -> Int {
-            if lastProfile >= 0, keys.equals(lastProfile, subjectBytes) { return lastProfile }
-            let found = keys.insert(subjectBytes)
+        private mutating func profile(of subject: UnsafeBufferPointer<UInt8>) -> Int {
+            if lastProfile >= 0, keys.equals(lastProfile, subject) { return lastProfile }
+            let found = keys.insert(subject)
             lastProfile = found.profile
-            if found.inserted { addProfile(row, groups: []) }
+            if found.inserted { addProfile(String(decoding: subject, as: UTF8.self), groups: []) }
             return found.profile
         }
 
@@ -236,12 +192,12 @@ extension ProfileStore {
                 return keys.insert(bytes)
             }
             lastProfile = found.profile
-            if found.inserted { addProfile(row, groups: resolved.groups.map { row.string($0) }) }
+            if found.inserted { addProfile(row.string(resolved.subject), groups: resolved.groups.map { row.string($0) }) }
             return found.profile
         }
 
-        private mutating func addProfile(_ row: CSVRow, groups: [String]) {
-            store.subjects.append(row.string(columns?.subject ?? 0))
+        private mutating func addProfile(_ subject: String, groups: [String]) {
+            store.subjects.append(subject)
             store.groups.append(groups)
             store.unitIDs.append(-1)
             unitLines.append(0)
@@ -298,5 +254,87 @@ extension ProfileStore {
             store.order = order
             return store
         }
+    }
+}
+
+/// Checks and converts the cells of one data row. Holds no mutable state, so the rows of one chunk can be
+/// checked on several threads and then added in file order.
+struct RowParser: Sendable {
+    /// Column positions as plain integers (−1 = absent), so the per-row path copies no arrays or strings.
+    struct Layout: Sendable {
+        var fields: Int
+        var subject: Int
+        var time: Int
+        var value: Int
+        var valueText: Int
+        var lloqColumn: Int
+        var lloqConstant: Double?
+        var unit: Int
+        var hasGroups: Bool
+    }
+
+    /// A data row's checked cells; the byte ranges point into the scanned input.
+    struct Cells {
+        var time: Double
+        var measurement: Measurement
+        var subject: UnsafeBufferPointer<UInt8>
+        /// Empty when there is no unit column or the cell is empty.
+        var unit: UnsafeBufferPointer<UInt8>
+    }
+
+    let file: String
+    let header: [String]
+    let layout: Layout
+
+    init(file: String, columns: ResolvedColumns) {
+        self.file = file
+        header = columns.header
+        layout = Layout(
+            fields: columns.header.count, subject: columns.subject, time: columns.time, value: columns.value,
+            valueText: columns.valueText ?? -1, lloqColumn: columns.lloqColumn ?? -1,
+            lloqConstant: columns.lloqConstant, unit: columns.unit ?? -1, hasGroups: !columns.groups.isEmpty)
+    }
+
+    /// The cells of a non-blank data row, or the error naming its line, column and what was expected.
+    func cells(_ row: CSVRow) throws(DataError) -> Cells {
+        guard row.count == layout.fields else {
+            throw DataError(file: file, line: row.line,
+                            message: "has \(row.count) fields; expected \(layout.fields) as in the header")
+        }
+        let subject = row.trimmedBytes(layout.subject)
+        if subject.isEmpty { throw fail(row, layout.subject, "is empty; expected a subject identifier") }
+        let timeBytes = row.trimmedBytes(layout.time)
+        let time: Double
+        switch NumberParser.parse(timeBytes) {
+        case .number(let t): time = t
+        case .nonFinite: throw fail(row, layout.time, "\(MeasurementParser.quoted(timeBytes)) is not a finite number")
+        case .invalid:
+            throw fail(row, layout.time, timeBytes.isEmpty
+                ? "is empty; expected a time in days since infusion"
+                : "\(MeasurementParser.quoted(timeBytes)) is not a number; expected a time in days since infusion")
+        }
+        var lloq = layout.lloqConstant
+        if layout.lloqColumn >= 0 {
+            let cell = row.trimmedBytes(layout.lloqColumn)
+            if !cell.isEmpty {
+                guard case .number(let limit) = NumberParser.parse(cell), limit >= 0 else {
+                    throw fail(row, layout.lloqColumn, "\(MeasurementParser.quoted(cell)) is not a non-negative number; expected an LLOQ")
+                }
+                lloq = limit
+            }
+        }
+        var valueColumn = layout.value
+        if layout.valueText >= 0, row.trimmedBytes(valueColumn).isEmpty { valueColumn = layout.valueText }
+        let measurement: Measurement
+        switch MeasurementParser.parse(row.bytes(valueColumn), lloq: lloq) {
+        case .measurement(let m): measurement = m
+        case .invalid(let message): throw fail(row, valueColumn, message)
+        }
+        let unit = layout.unit >= 0 ? row.trimmedBytes(layout.unit) : UnsafeBufferPointer(start: nil, count: 0)
+        return Cells(time: time, measurement: measurement, subject: subject, unit: unit)
+    }
+
+    private func fail(_ row: CSVRow, _ column: Int, _ message: String) -> DataError {
+        DataError(file: file, line: row.line, column: header[column], message: message)
     }
 }

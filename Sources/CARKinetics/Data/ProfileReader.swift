@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -48,7 +49,14 @@ public struct ProfileReader: Sendable {
     /// Reads a file in chunks into the compact columnar form, so memory is the store (about 29 bytes per row)
     /// plus one chunk, never the whole file. A record longer than a chunk (a quoted field with line breaks, or a
     /// file with CR-only line ends) makes the buffer grow until the record is complete.
-    func store(contentsOf url: URL, displayName: String? = nil, chunkSize: Int = chunkSize) throws(DataError) -> ProfileStore {
+    ///
+    /// Once the header is read, a chunk without quote characters in a file without group columns is split at
+    /// line breaks into `threads` parts whose rows are checked in parallel (`RowParser`) and then added in
+    /// file order, so the result, including which error is reported first, is the serial one.
+    func store(
+        contentsOf url: URL, displayName: String? = nil, chunkSize: Int = chunkSize,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws(DataError) -> ProfileStore {
         let name = displayName ?? url.path
         let descriptor = open(url.path, O_RDONLY)
         guard descriptor >= 0 else {
@@ -81,7 +89,13 @@ public struct ProfileReader: Sendable {
                 if limit == 0 { continue }
             }
             let consumed = try buffer.withUnsafeBufferPointer { (all) throws(DataError) -> Int in
-                try CSVScanner.scan(UnsafeBufferPointer(rebasing: all[0..<limit]), file: name, line: &line, isFinal: atEnd) {
+                let region = UnsafeBufferPointer(rebasing: all[0..<limit])
+                if threads > 1, let parser = builder.parser, limit >= 4096,
+                   memchr(region.baseAddress!, Int32(UInt8(ascii: "\"")), limit) == nil {
+                    try Self.addInParallel(region, parser: parser, parts: threads, line: &line, to: &builder)
+                    return limit
+                }
+                return try CSVScanner.scan(region, file: name, line: &line, isFinal: atEnd) {
                     (row) throws(DataError) in try builder.add(row)
                 }
             }
@@ -100,6 +114,74 @@ public struct ProfileReader: Sendable {
             }
         }
         return try builder.finish()
+    }
+
+    /// One part's rows, checked: cells (byte ranges into the chunk) or blank lines, with lines counted from 2
+    /// (a placeholder base, so no byte-order mark is looked for) and the part's first error, if any.
+    private struct CheckedPart {
+        var cells: [RowParser.Cells] = []
+        /// Per row: its line relative to the part; negative for a blank line.
+        var lines: [Int] = []
+        var endLine = 2
+        var error: DataError?
+    }
+
+    /// Checks the rows of a quote-free region on `parts` threads, then adds them to `builder` in file order.
+    /// Each part ends just after a line break, so every record is whole and its line count is known; an error
+    /// is thrown only after every row before it has been added, with its line made absolute.
+    private static func addInParallel(
+        _ region: UnsafeBufferPointer<UInt8>, parser: RowParser, parts: Int, line: inout Int,
+        to builder: inout ProfileStore.Builder
+    ) throws(DataError) {
+        var bounds = [0]
+        for k in 1..<parts {
+            var cut = Swift.max(bounds[bounds.count - 1], region.count * k / parts)
+            while cut < region.count, region[cut - 1] != UInt8(ascii: "\n") { cut += 1 }
+            bounds.append(cut)
+        }
+        bounds.append(region.count)
+        let cuts = bounds
+        var checked = [CheckedPart](repeating: CheckedPart(), count: parts)
+        checked.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            nonisolated(unsafe) let input = region
+            DispatchQueue.concurrentPerform(iterations: parts) { k in
+                var part = CheckedPart()
+                let slice = UnsafeBufferPointer(rebasing: input[cuts[k]..<cuts[k + 1]])
+                do throws(DataError) {
+                    part.endLine = 2
+                    _ = try CSVScanner.scan(slice, file: parser.file, line: &part.endLine, isFinal: true) {
+                        (row) throws(DataError) in
+                        if row.isBlank {
+                            part.lines.append(-row.line)
+                        } else {
+                            part.cells.append(try parser.cells(row))
+                            part.lines.append(row.line)
+                        }
+                    }
+                } catch {
+                    part.error = error
+                }
+                output[k] = part
+            }
+        }
+        for part in checked {
+            let base = line - 2
+            var next = 0
+            for relative in part.lines {
+                if relative < 0 {
+                    builder.addBlank(line: base - relative)
+                } else {
+                    try builder.append(part.cells[next], line: base + relative)
+                    next += 1
+                }
+            }
+            if var error = part.error {
+                error.line = error.line.map { base + $0 }
+                throw error
+            }
+            line = base + part.endLine
+        }
     }
 
     /// Reads CSV bytes already in memory into the compact columnar form.

@@ -57,4 +57,45 @@ import Testing
             _ = try ProfileReader().store(contentsOf: openURL, displayName: "f.csv", chunkSize: 4)
         }
     }
+
+    /// A quote-free file large enough for the parallel path: subjects interleaved, CRLF and LF mixed, blank
+    /// lines, a unit column and BLQ cells.
+    static func plainCohort(rows: Int, badLine: Int? = nil) -> [UInt8] {
+        var text = "USUBJID,AFRLT,AVAL,AVALU\n"
+        for k in 0..<rows {
+            let line = k + 2
+            if line == badLine { text += "S\(k % 97),\(k / 97),1..5,ng/mL\n"; continue }
+            if k % 211 == 5 { text += "\n"; continue }
+            let value = k % 13 == 0 ? "BLQ" : k % 17 == 0 ? "" : "\(Double(k % 1000) / 7)"
+            text += "S\(k % 97),\(k / 97),\(value),ng/mL" + (k % 2 == 0 ? "\r\n" : "\n")
+        }
+        return Array(text.utf8)
+    }
+
+    @Test func parallelCheckingGivesTheSerialResult() throws {
+        let bytes = Self.plainCohort(rows: 6_000)
+        let url = try write(bytes)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let whole = try ProfileReader().read(bytes: bytes, file: "f.csv")
+        #expect(whole.profiles.count == 97)
+        #expect(whole.ledger.blankLines.count == 29)
+        for threads in [1, 2, 3, 7] {
+            let chunked = ProfileSet(try ProfileReader().store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads))
+            #expect(chunked.ledger == whole.ledger, "\(threads) threads")
+            #expect(chunked.profiles.map(\.subject) == whole.profiles.map(\.subject), "\(threads) threads")
+            #expect(chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "\(threads) threads")
+        }
+    }
+
+    @Test func parallelCheckingReportsTheFirstBadLine() throws {
+        let bytes = Self.plainCohort(rows: 6_000, badLine: 4_321)
+        let url = try write(bytes)
+        defer { try? FileManager.default.removeItem(at: url) }
+        for threads in [1, 3] {
+            #expect(throws: DataError(file: "f.csv", line: 4_321, column: "AVAL",
+                                      message: "\"1..5\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ")) {
+                _ = try ProfileReader().store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads)
+            }
+        }
+    }
 }

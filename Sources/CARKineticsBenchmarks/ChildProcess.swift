@@ -1,6 +1,8 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Wall time and peak resident memory of one run of an external program.
@@ -14,8 +16,10 @@ struct ChildRun {
 }
 
 /// Runs `arguments[0]` (an absolute path) with stdout and stderr sent to /dev/null and measures it with
-/// `wait4`, which reports the child's own peak RSS (not the benchmark's).
+/// `wait4`, which reports the child's own peak RSS and CPU time (not the benchmark's). Linux only; elsewhere
+/// wall time alone.
 func runChild(_ arguments: [String], environment: [String: String] = [:]) -> ChildRun {
+    #if os(Linux)
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -43,6 +47,22 @@ func runChild(_ arguments: [String], environment: [String: String] = [:]) -> Chi
     func time(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
     return ChildRun(seconds: seconds, peakBytes: Int(usage.ru_maxrss) * 1024,
                     cpuSeconds: time(usage.ru_utime) + time(usage.ru_stime), status: status)
+    #else
+    // Elsewhere: wall time only, through Foundation.
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: arguments[0])
+    process.arguments = Array(arguments.dropFirst())
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    let clock = ContinuousClock()
+    let start = clock.now
+    do { try process.run() } catch { return ChildRun(seconds: .nan, peakBytes: 0, cpuSeconds: .nan, status: -1) }
+    process.waitUntilExit()
+    let elapsed = clock.now - start
+    return ChildRun(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                    peakBytes: 0, cpuSeconds: .nan, status: process.terminationStatus)
+    #endif
 }
 
 /// The fastest of `repeats` runs (the least disturbed by other load on a shared machine), with the largest

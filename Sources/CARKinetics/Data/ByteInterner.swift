@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Maps byte strings — profile keys (the subject's bytes, then each group value after a 0x1F separator) and

@@ -2,6 +2,11 @@ import Dispatch
 import Foundation
 #if canImport(Glibc)
 import Glibc
+/// `read(2)`, named apart from `ProfileReader.read(contentsOf:)`.
+private let readFile = Glibc.read
+#elseif canImport(Darwin)
+import Darwin
+private let readFile = Darwin.read
 #endif
 
 /// Profiles read from one file, with the ledger of its lines.
@@ -74,7 +79,7 @@ public struct ProfileReader: Sendable {
         while true {
             if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
             let got = buffer.withUnsafeMutableBytes { raw in
-                Glibc.read(descriptor, raw.baseAddress! + filled, raw.count - filled)
+                readFile(descriptor, raw.baseAddress! + filled, raw.count - filled)
             }
             if got < 0 {
                 if errno == EINTR { continue }

@@ -1,6 +1,11 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+/// `write(2)`, named apart from `AtomicFileWriter.write(_:to:)`.
+private let writeFile = Glibc.write
+#elseif canImport(Darwin)
+import Darwin
+private let writeFile = Darwin.write
 #endif
 
 /// Failure to write an output file; the destination is left untouched.
@@ -96,7 +101,7 @@ extension AtomicFileWriter {
     public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         var offset = 0
         while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = writeFile(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 return String(cString: strerror(errno))

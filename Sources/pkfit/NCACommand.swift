@@ -15,12 +15,28 @@ struct NCACommand: ParsableCommand {
 
     func run() throws {
         let files = input.files.map { URL(fileURLWithPath: $0) }
+        let analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
+        if output.format == .csv {
+            // Streamed: flat memory however many rows, and the same bytes as the table path.
+            let progress = output.progress("nca")
+            defer { progress?.finish() }
+            do {
+                try output.stream { write in
+                    try analysis.writeCSV(files: files, progress: progress.map { line in line.update }, to: write)
+                }
+            } catch let error as DataError {
+                throw CommandFailure(message: error.description)
+            } catch let error as OutputError {
+                throw CommandFailure(message: error.description)
+            }
+            return
+        }
         var table: ResultTable
         do {
             if output.format == .pp {
                 table = try PPExport(selection: input.selection, options: try nca.options()).run(files: files)
             } else {
-                let result = try NCAAnalysis(selection: input.selection, options: try nca.options()).run(files: files)
+                let result = try analysis.run(files: files)
                 table = result.table
                 if output.isReadable {
                     let units = Set(result.results.compactMap(\.unit))

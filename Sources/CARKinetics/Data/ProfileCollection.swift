@@ -6,6 +6,8 @@ public struct ProfileCollection: Sendable {
     public var profiles: [Profile]
     /// One ledger per input file.
     public var ledgers: [RowLedger]
+    /// For each profile, the index in `ledgers` of the file it came from (line numbers are per file).
+    public var profileFiles: [Int]
 
     /// Reads each file. A subject (with the same group values) found in two files is an error: rows are
     /// never silently pooled across files.
@@ -19,20 +21,35 @@ public struct ProfileCollection: Sendable {
 
     /// Combines profile sets already read (for callers holding bytes rather than files).
     public static func combine(_ sets: [ProfileSet]) throws(DataError) -> ProfileCollection {
-        var firstFile: [String: (file: String, line: Int)] = [:]
+        var check = SubjectFileCheck()
         var profiles: [Profile] = []
-        for set in sets {
-            for profile in set.profiles {
-                let key = ([profile.subject] + profile.groups).joined(separator: "\u{1F}")
-                let line = profile.observations.map(\.line).min() ?? 1
-                if let earlier = firstFile[key], earlier.file != set.file {
-                    throw DataError(file: set.file, line: line,
-                                    message: "subject '\(profile.subject)' also appears in \(earlier.file) (line \(earlier.line)); analyse one file per subject")
+        var profileFiles: [Int] = []
+        for (fileIndex, set) in sets.enumerated() {
+            profileFiles += repeatElement(fileIndex, count: set.profiles.count)
+            // Within one file the reader has already merged each profile's rows.
+            if sets.count > 1 {
+                for profile in set.profiles {
+                    try check.record(subject: profile.subject, groups: profile.groups, file: set.file,
+                                     line: profile.observations.map(\.line).min() ?? 1)
                 }
-                firstFile[key] = (set.file, line)
-                profiles.append(profile)
             }
+            profiles += set.profiles
         }
-        return ProfileCollection(profiles: profiles, ledgers: sets.map(\.ledger))
+        return ProfileCollection(profiles: profiles, ledgers: sets.map(\.ledger), profileFiles: profileFiles)
+    }
+}
+
+/// Rejects a subject (with the same group values) that appears in two input files: rows are never silently
+/// pooled across files.
+struct SubjectFileCheck {
+    private var firstFile: [String: (file: String, line: Int)] = [:]
+
+    mutating func record(subject: String, groups: [String], file: String, line: Int) throws(DataError) {
+        let key = ([subject] + groups).joined(separator: "\u{1F}")
+        if let earlier = firstFile[key], earlier.file != file {
+            throw DataError(file: file, line: line,
+                            message: "subject '\(subject)' also appears in \(earlier.file) (line \(earlier.line)); analyse one file per subject")
+        }
+        if firstFile[key] == nil { firstFile[key] = (file, line) }
     }
 }

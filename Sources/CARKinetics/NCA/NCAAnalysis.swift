@@ -29,34 +29,16 @@ public struct NCAAnalysis: Sendable {
     /// Reads each file and analyses every profile. A subject (with the same group values) found in two
     /// files is an error: rows are never silently pooled across files.
     public func run(files: [URL]) throws(DataError) -> Output {
-        var sets: [ProfileSet] = []
-        for url in files { sets.append(try ProfileReader(selection: selection).read(contentsOf: url, displayName: url.relativePath)) }
-        return try run(sets)
+        analyze(try ProfileCollection.read(files: files, selection: selection))
     }
 
     /// Analyses profile sets already read (for callers holding bytes rather than files).
     public func run(_ sets: [ProfileSet]) throws(DataError) -> Output {
-        var firstFile: [String: (file: String, line: Int)] = [:]
-        var profiles: [Profile] = []
-        var profileFiles: [Int] = []
-        for (fileIndex, set) in sets.enumerated() {
-            profileFiles += repeatElement(fileIndex, count: set.profiles.count)
-            // Within one file the reader has already merged each profile's rows.
-            guard sets.count > 1 else {
-                profiles = set.profiles
-                break
-            }
-            for profile in set.profiles {
-                let key = ([profile.subject] + profile.groups).joined(separator: "\u{1F}")
-                let line = profile.observations.map(\.line).min() ?? 1
-                if let earlier = firstFile[key], earlier.file != set.file {
-                    throw DataError(file: set.file, line: line,
-                                    message: "subject '\(profile.subject)' also appears in \(earlier.file) (line \(earlier.line)); analyse one file per subject")
-                }
-                firstFile[key] = (set.file, line)
-                profiles.append(profile)
-            }
-        }
+        analyze(try ProfileCollection.combine(sets))
+    }
+
+    private func analyze(_ collection: ProfileCollection) -> Output {
+        let profiles = collection.profiles
         let results = Self.analyze(profiles, options: options, threads: ProcessInfo.processInfo.activeProcessorCount)
         let columns = NCARegistry.columns(for: options)
         var table = ResultTable(columns: ["subject"] + selection.groups + columns.map(\.name))
@@ -64,7 +46,8 @@ public struct NCAAnalysis: Sendable {
         for result in results {
             table.rows.append([.text(result.subject)] + result.groups.map { .text($0) } + columns.map { $0.cell(result) })
         }
-        return Output(table: table, results: results, profiles: profiles, ledgers: sets.map(\.ledger), profileFiles: profileFiles)
+        return Output(table: table, results: results, profiles: profiles, ledgers: collection.ledgers,
+                      profileFiles: collection.profileFiles)
     }
 
     /// NCA of every profile, spread over `threads` cores; the result is the same whatever the thread count
@@ -162,16 +145,10 @@ public struct NCAAnalysis: Sendable {
     /// A subject (with the same group values) in two files is an error: rows are never silently pooled.
     private static func rejectSubjectsInSeveralFiles(_ stores: [ProfileStore]) throws(DataError) {
         guard stores.count > 1 else { return }
-        var firstFile: [String: (file: String, line: Int)] = [:]
+        var check = SubjectFileCheck()
         for store in stores {
             for p in 0..<store.profileCount {
-                let key = ([store.subjects[p]] + store.groups[p]).joined(separator: "\u{1F}")
-                let line = store.firstLine(p)
-                if let earlier = firstFile[key], earlier.file != store.file {
-                    throw DataError(file: store.file, line: line,
-                                    message: "subject '\(store.subjects[p])' also appears in \(earlier.file) (line \(earlier.line)); analyse one file per subject")
-                }
-                firstFile[key] = (store.file, line)
+                try check.record(subject: store.subjects[p], groups: store.groups[p], file: store.file, line: store.firstLine(p))
             }
         }
     }

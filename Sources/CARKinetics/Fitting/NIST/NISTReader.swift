@@ -18,7 +18,8 @@ struct NISTReader {
             ?? fileStem
         let (headerIndex, columns) = try dataHeader()
         let data = try dataRows(after: headerIndex, columns: columns)
-        let (modelLine, modelText) = try modelEquation(columns: columns, before: headerIndex)
+        let (modelLine, statedModel) = try modelEquation(columns: columns, before: headerIndex)
+        let modelText = Self.expandingEllipsis(statedModel)
 
         let formula: Formula
         do {
@@ -106,6 +107,45 @@ struct NISTReader {
         }
         if rowCount == 0 { throw NISTError(file: file, line: header + 1, "no data rows follow the 'Data:' line") }
         return (values, rowCount)
+    }
+
+    /// Writes out an elided run of terms, as in Filip's `y = B0 + B1*x + B2*(x**2) + ... + B9*(x**9) + …`: the
+    /// terms on either side of `...` must differ only in their integers, which step by one to fill the gap.
+    /// Text without `...`, or whose neighbours do not fit that pattern, is returned unchanged (the formula
+    /// parser then reports it).
+    static func expandingEllipsis(_ text: String) -> String {
+        guard let ellipsis = text.range(of: "...") else { return text }
+        let before = text[..<ellipsis.lowerBound], after = text[ellipsis.upperBound...]
+        guard let plusBefore = before.lastIndex(of: "+"),
+              before[before.index(after: plusBefore)...].allSatisfy({ $0 == " " }),
+              let termStart = before[..<plusBefore].lastIndex(where: { $0 == "+" || $0 == "=" }),
+              let plusAfter = after.firstIndex(of: "+"), after[..<plusAfter].allSatisfy({ $0 == " " })
+        else { return text }
+        let first = before[before.index(after: termStart)..<plusBefore].trimmingCharacters(in: .whitespaces)
+        let rest = after[after.index(after: plusAfter)...]
+        let last = (rest.firstIndex(of: "+").map { rest[..<$0] } ?? rest).trimmingCharacters(in: .whitespaces)
+        func pieces(_ term: String) -> (skeleton: [String], numbers: [Int]) {
+            var skeleton = [""], numbers: [Int] = [], digits = ""
+            for c in term {
+                if c.isASCII && c.isNumber { digits.append(c); continue }
+                if !digits.isEmpty { numbers.append(Int(digits) ?? 0); skeleton.append(""); digits = "" }
+                skeleton[skeleton.count - 1].append(c)
+            }
+            if !digits.isEmpty { numbers.append(Int(digits) ?? 0); skeleton.append("") }
+            return (skeleton, numbers)
+        }
+        let (a, b) = (pieces(first), pieces(last))
+        let steps = zip(a.numbers, b.numbers).map { $1 - $0 }
+        guard a.skeleton == b.skeleton, !steps.isEmpty, let gap = steps.max(), gap > 1, gap <= 1_000,
+              steps.allSatisfy({ $0 == 0 || $0 == gap }) else { return text }
+        let middle = (1..<gap).map { k -> String in
+            var term = a.skeleton[0]
+            for (i, n) in a.numbers.enumerated() {
+                term += String(n + (steps[i] == 0 ? 0 : k)) + a.skeleton[i + 1]
+            }
+            return term
+        }
+        return String(before[..<plusBefore]) + "+ " + middle.joined(separator: " + ") + " +" + String(after[plusAfter...].dropFirst())
     }
 
     /// The first equation after `Model:` whose left side mentions a data column, with its continuation

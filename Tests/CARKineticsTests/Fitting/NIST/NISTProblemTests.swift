@@ -5,7 +5,7 @@ import Testing
 let nistNonlinearNames = ["Chwirut1", "Chwirut2", "DanWood", "Eckerle4", "Gauss1", "Gauss2", "Gauss3", "Kirby2",
                           "Lanczos2", "Lanczos3", "MGH09", "Misra1a", "Misra1b", "Misra1c", "Nelson", "Rat42",
                           "Roszman1", "Thurber"]
-let nistLinearNames = ["Longley", "NoInt1", "Norris", "Pontius", "Wampler1", "Wampler2"]
+let nistLinearNames = ["Filip", "Longley", "NoInt1", "Norris", "Pontius", "Wampler1", "Wampler2"]
 
 func nistProblem(_ folder: String, _ name: String) throws -> NISTProblem {
     try NISTProblem(contentsOf: fixtureURL("nist/\(folder)/\(name).dat"))

@@ -139,6 +139,30 @@ struct LevenbergMarquardtHeldOutStyleTests {
     /// x range, certified parameters, uniform noise of the certified residual SD's size; NIST's data are
     /// not public here). Start 1 is the slow one (hundreds of iterations in MINPACK-type codes): both starts
     /// must reach the same minimum to 10 digits, and with the standard errors of a real optimum.
+    /// NIST's model text for each problem, as `pkfit validate nist` would read it from the .dat file.
+    static let modelText: [String: String] = [
+        "MGH10 (Meyer)": "y = b1 * exp[b2/(x+b3)]  +  e",
+        "BoxBOD": "y = b1*(1-exp[-b2*x])  +  e",
+        "Rat43": "y = b1 / ((1+exp[b2-b3*x])**(1/b4))  +  e",
+        "MGH17 (Osborne 1)": "y = b1 + b2*exp[-x*b4] + b3*exp[-x*b5]  +  e",
+        "Misra1d": "y = b1*b2*x*((1+b2*x)**(-1))  +  e",
+        "Lanczos1": "y = b1*exp(-b2*x) + b3*exp(-b4*x) + b5*exp(-b6*x)  +  e",
+    ]
+
+    @Test("the same problems through the formula path of validate nist (exact Jacobians by AD)",
+          arguments: problems, [0, 1])
+    func formulaPath(problem: Problem, startIndex: Int) throws {
+        guard let text = Self.modelText[problem.name] else { Issue.record("no model text"); return }
+        let names = (1...problem.certified.count).map { "b\($0)" }
+        let fit = try FormulaFit.fit(formula: text, parameters: names, start: problem.starts[startIndex],
+                                     variables: ["x"], values: [problem.x], response: problem.y)
+        #expect(fit.converged, "\(fit.termination)")
+        for (j, certified) in problem.certified.enumerated() {
+            let lre = logRelativeError(estimate: fit.parameters[j], certified: certified, maximumDigits: 11)
+            #expect(lre >= 6, "\(problem.name) start \(startIndex + 1) b\(j + 1): LRE \(lre)")
+        }
+    }
+
     @Test("Bennett5-type data: both starts reach the same minimum")
     func bennett5Type() throws {
         let m = 154

@@ -49,7 +49,9 @@ struct FitCommand: ParsableCommand {
         let analysis = KineticAnalysis(selection: input.selection, method: method)
         let result: KineticAnalysis.Output
         do {
-            result = try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) })
+            let progress = output.progress("fit")
+            defer { progress?.finish() }
+            result = try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) }, progress: progress.map { line in line.update })
         } catch {
             throw CommandFailure(message: error.description)
         }

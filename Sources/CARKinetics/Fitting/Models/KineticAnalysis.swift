@@ -26,9 +26,11 @@ public struct KineticAnalysis: Sendable {
         public var ledgers: [RowLedger]
     }
 
-    public func run(files: [URL]) throws(DataError) -> Output {
+    /// Reads the files and fits every profile.
+    /// - Parameter progress: called on the calling thread after each wave of fits with (profiles fitted, total).
+    public func run(files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(DataError) -> Output {
         let collection = try ProfileCollection.read(files: files, selection: selection)
-        let fits = fit(collection.profiles)
+        let fits = fit(collection.profiles, progress: progress)
         var extra: [String] = []
         if case .formula(let formula) = method { extra = formula.formula.parameterNames }
         return Output(
@@ -37,13 +39,23 @@ public struct KineticAnalysis: Sendable {
     }
 
     /// Fits every profile; BLQ, missing, zero and pre-infusion rows are not used and are counted per subject.
-    public func fit(_ profiles: [Profile]) -> [SubjectFit] {
+    /// - Parameter progress: called on the calling thread after each wave of fits with (profiles fitted, total).
+    public func fit(_ profiles: [Profile], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> [SubjectFit] {
         var results = [SubjectFit?](repeating: nil, count: profiles.count)
         let method = self.method
+        // Waves keep every core busy while letting progress be reported from this thread.
+        let wave = Swift.max(64, 32 * ProcessInfo.processInfo.activeProcessorCount)
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
-            DispatchQueue.concurrentPerform(iterations: profiles.count) { index in
-                output[index] = Self.fit(profiles[index], method: method)
+            var first = 0
+            while first < profiles.count {
+                let count = Swift.min(wave, profiles.count - first)
+                let offset = first
+                DispatchQueue.concurrentPerform(iterations: count) { index in
+                    output[offset + index] = Self.fit(profiles[offset + index], method: method)
+                }
+                first += count
+                progress?(first, profiles.count)
             }
         }
         return results.compactMap { $0 }

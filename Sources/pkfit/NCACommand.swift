@@ -12,20 +12,20 @@ struct NCACommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var nca: NCAOptionGroup
     @OptionGroup var output: OutputOptions
+    @OptionGroup var rows: RowAuditOptions
 
     func run() throws {
-        let analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
+        var analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
+        analysis.invalidRows = rows.invalidRows
+        let files = input.files.map { URL(fileURLWithPath: $0) }
         let result: NCAAnalysis.Output
         do {
-            result = try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) })
+            result = try analysis.run(files: files)
         } catch {
             throw CommandFailure(message: error.description)
         }
-        do {
-            try output.emit(result.table)
-        } catch let error as OutputError {
-            throw CommandFailure(message: error.description)
-        }
+        rows.reportExclusions(result.ledgers)
+        try rows.emit(result.table, through: output) { () throws(DataError) in try analysis.audit(result, files: files) }
     }
 }
 

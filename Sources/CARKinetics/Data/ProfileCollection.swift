@@ -6,13 +6,18 @@ public struct ProfileCollection: Sendable {
     public var profiles: [Profile]
     /// One ledger per input file.
     public var ledgers: [RowLedger]
+    /// For each profile, the index in `ledgers` of the file it came from (line numbers are per file).
+    public var profileFiles: [Int]
 
     /// Reads each file. A subject (with the same group values) found in two files is an error: rows are
     /// never silently pooled across files.
-    public static func read(files: [URL], selection: ColumnSelection) throws(DataError) -> ProfileCollection {
+    /// `invalidRows` says whether an invalid row stops the read or is excluded (and listed in its ledger).
+    public static func read(files: [URL], selection: ColumnSelection,
+                            invalidRows: InvalidRowPolicy = .stop) throws(DataError) -> ProfileCollection {
         var sets: [ProfileSet] = []
         for url in files {
-            sets.append(try ProfileReader(selection: selection).read(contentsOf: url, displayName: url.relativePath))
+            let reader = ProfileReader(selection: selection, invalidRows: invalidRows)
+            sets.append(try reader.read(contentsOf: url, displayName: url.relativePath))
         }
         return try combine(sets)
     }
@@ -21,7 +26,9 @@ public struct ProfileCollection: Sendable {
     public static func combine(_ sets: [ProfileSet]) throws(DataError) -> ProfileCollection {
         var firstFile: [String: (file: String, line: Int)] = [:]
         var profiles: [Profile] = []
-        for set in sets {
+        var profileFiles: [Int] = []
+        for (fileIndex, set) in sets.enumerated() {
+            profileFiles += repeatElement(fileIndex, count: set.profiles.count)
             for profile in set.profiles {
                 let key = ([profile.subject] + profile.groups).joined(separator: "\u{1F}")
                 let line = profile.observations.map(\.line).min() ?? 1
@@ -33,6 +40,6 @@ public struct ProfileCollection: Sendable {
                 profiles.append(profile)
             }
         }
-        return ProfileCollection(profiles: profiles, ledgers: sets.map(\.ledger))
+        return ProfileCollection(profiles: profiles, ledgers: sets.map(\.ledger), profileFiles: profileFiles)
     }
 }

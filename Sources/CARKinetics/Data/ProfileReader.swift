@@ -17,14 +17,18 @@ public struct ProfileSet: Sendable {
 /// Observations are sorted by time (stable, so ties keep file order). Rejected, with file, line and column:
 /// empty file, header without data rows, ragged rows, empty or non-numeric or non-finite subject/time,
 /// invalid concentration cells, two non-missing rows of one profile at one time (both lines named), and two
-/// different units in one profile. The cost is linear in the file size plus a sort per profile.
+/// different units in one profile. Under ``InvalidRowPolicy/skip`` those row problems exclude the row
+/// instead (listed in the ledger). The cost is linear in the file size plus a sort per profile.
 public struct ProfileReader: Sendable {
     /// Which columns to read.
     public var selection: ColumnSelection
+    /// Stop at the first invalid row, or exclude invalid rows.
+    public var invalidRows: InvalidRowPolicy
 
-    /// A reader for the given columns (default: recognised names).
-    public init(selection: ColumnSelection = ColumnSelection()) {
+    /// A reader for the given columns (default: recognised names), strict unless told otherwise.
+    public init(selection: ColumnSelection = ColumnSelection(), invalidRows: InvalidRowPolicy = .stop) {
         self.selection = selection
+        self.invalidRows = invalidRows
     }
 
     /// Reads a file; `file` in errors is the path as given.
@@ -72,7 +76,8 @@ public struct ProfileReader: Sendable {
         var ledger = RowLedger(file: file)
         var sawHeader = false
 
-        try CSVScanner.scan(buffer, file: file) { (row) throws(DataError) in
+        // A local function, not a closure value, so the captured state stays on the stack.
+        func visit(_ row: CSVRow) throws(DataError) {
             guard let resolved = columns else {
                 if row.isBlank && !sawHeader { return }
                 sawHeader = true
@@ -162,25 +167,67 @@ public struct ProfileReader: Sendable {
             builders[profile].observations.append(Observation(time: time, measurement: measurement, line: row.line))
             ledger.record(measurement, time: time)
         }
+        let skipInvalid = invalidRows == .skip
+        try CSVScanner.scan(buffer, file: file) { (row) throws(DataError) in
+            do throws(DataError) {
+                try visit(row)
+            } catch {
+                // Header problems (columns still unresolved) are never a row's fault.
+                guard skipInvalid, columns != nil else { throw error }
+                ledger.exclude(line: row.line, reason: error)
+            }
+        }
 
         guard let resolved = columns else { throw DataError(file: file, message: "is empty; expected a header line and data rows") }
-        guard !builders.isEmpty else { throw DataError(file: file, line: 1, message: "has a header but no data rows") }
+        guard !builders.isEmpty else {
+            if let first = ledger.excluded.first {
+                throw DataError(file: file, line: first.line,
+                                message: "no valid data rows (\(ledger.excluded.count) excluded); first: \(first.reason.description)")
+            }
+            throw DataError(file: file, line: 1, message: "has a header but no data rows")
+        }
         var profiles: [Profile] = []
         profiles.reserveCapacity(builders.count)
         for builder in builders {
             var observations = builder.observations
             observations.sort { ($0.time, $0.line) < ($1.time, $1.line) }
             var previous: Observation?
+            var duplicates: [(line: Int, reason: DataError)] = []
             for observation in observations where observation.measurement != .missing {
                 if let previous, previous.time == observation.time {
-                    throw DataError(file: file, line: observation.line, column: resolved.header[resolved.time],
-                                    message: "subject '\(builder.subject)' has two samples at time \(observation.time) (lines \(previous.line) and \(observation.line))")
+                    let error = DataError(file: file, line: observation.line, column: resolved.header[resolved.time],
+                                          message: "subject '\(builder.subject)' has two samples at time \(observation.time) (lines \(previous.line) and \(observation.line))")
+                    guard skipInvalid else { throw error }
+                    duplicates.append((previous.line, error))
+                    duplicates.append((observation.line, error))
                 }
                 previous = observation
+            }
+            if !duplicates.isEmpty {
+                observations = excludeDuplicates(duplicates, from: observations, ledger: &ledger)
             }
             profiles.append(Profile(subject: builder.subject, groups: builder.groups,
                                     observations: observations, unit: builder.unit))
         }
         return ProfileSet(file: file, profiles: profiles, ledger: ledger)
+    }
+
+    /// Removes the rows at duplicated times (each once, with the first error naming both lines, located at
+    /// its own line) and moves them from the ledger's counts to its exclusions.
+    private func excludeDuplicates(_ duplicates: [(line: Int, reason: DataError)], from observations: [Observation],
+                                   ledger: inout RowLedger) -> [Observation] {
+        var reasons: [Int: DataError] = [:]
+        for duplicate in duplicates where reasons[duplicate.line] == nil { reasons[duplicate.line] = duplicate.reason }
+        var kept: [Observation] = []
+        for observation in observations {
+            if var reason = reasons[observation.line], observation.measurement != .missing {
+                reason.line = observation.line
+                ledger.unrecord(observation.measurement, time: observation.time)
+                ledger.exclude(line: observation.line, reason: reason)
+            } else {
+                kept.append(observation)
+            }
+        }
+        return kept
     }
 }

@@ -5,6 +5,8 @@ public struct NCAAnalysis: Sendable {
     /// Columns to read and how to compute.
     public var selection: ColumnSelection
     public var options: NCAOptions
+    /// Whether an invalid row stops the run (default) or is excluded and listed in its file's ledger.
+    public var invalidRows: InvalidRowPolicy = .stop
 
     /// An analysis with recognised columns and PKNCA-default options unless given.
     public init(selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions()) {
@@ -29,7 +31,8 @@ public struct NCAAnalysis: Sendable {
     /// files is an error: rows are never silently pooled across files.
     public func run(files: [URL]) throws(DataError) -> Output {
         var sets: [ProfileSet] = []
-        for url in files { sets.append(try ProfileReader(selection: selection).read(contentsOf: url, displayName: url.relativePath)) }
+        let reader = ProfileReader(selection: selection, invalidRows: invalidRows)
+        for url in files { sets.append(try reader.read(contentsOf: url, displayName: url.relativePath)) }
         return try run(sets)
     }
 

@@ -1,0 +1,36 @@
+import CARKinetics
+
+/// libFuzzer entry point: arbitrary bytes through the CSV reader, then NCA on whatever was read, strict and
+/// lenient. The only acceptable outcomes are a result or a `DataError`; a trap, an out-of-bounds access or a
+/// non-terminating loop is a bug. Beyond "does not crash" it checks the invariants every caller relies on:
+/// the row ledger adds up, every observation is finite, and NCA values are never NaN.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    let bytes = Array(UnsafeRawBufferPointer(start: start, count: count))
+    // The first byte (when present) picks the reading options, so the fuzzer explores all of them.
+    let flags = bytes.first ?? 0
+    var selection = ColumnSelection()
+    if flags & 1 != 0 { selection.lloq = .constant(1) }
+    var options = NCAOptions()
+    if flags & 2 != 0 { options.aucMethod = .linear }
+    for policy in [InvalidRowPolicy.stop, .skip] {
+        let reader = ProfileReader(selection: selection, invalidRows: policy)
+        guard let set = try? reader.read(bytes: bytes, file: "fuzz.csv") else { continue }
+        let ledger = set.ledger
+        let accounted = ledger.blankLines.count + ledger.quantifiable + ledger.belowLimit + ledger.missing + ledger.excluded.count
+        if accounted != ledger.dataLines { fatalError("ledger does not add up: \(ledger)") }
+        for profile in set.profiles {
+            for observation in profile.observations where !observation.time.isFinite {
+                fatalError("non-finite time on line \(observation.line)")
+            }
+        }
+        guard let output = try? NCAAnalysis(selection: selection, options: options).run([set]) else { continue }
+        for result in output.results {
+            for value in [result.cmax, result.auclast, result.aucinfObserved] {
+                if case .value(let x) = value, x.isNaN { fatalError("NaN NCA value for \(result.subject)") }
+            }
+        }
+        _ = AuditTrail(analysis: output, sources: [bytes])
+    }
+    return 0
+}

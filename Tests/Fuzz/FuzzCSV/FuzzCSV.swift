@@ -6,9 +6,10 @@ import CARKinetics
 /// the row ledger adds up, every observation is finite, and NCA values are never NaN.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
-    let bytes = Array(UnsafeRawBufferPointer(start: start, count: count))
-    // The first byte (when present) picks the reading options, so the fuzzer explores all of them.
-    let flags = bytes.first ?? 0
+    let input = UnsafeRawBufferPointer(start: start, count: count)
+    // The first byte picks the options (so the fuzzer explores all of them); the rest is the file.
+    let flags = input.first ?? 0
+    let bytes = Array(input.dropFirst())
     var selection = ColumnSelection()
     if flags & 1 != 0 { selection.lloq = .constant(1) }
     var options = NCAOptions()
@@ -30,7 +31,10 @@ public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
                 if case .value(let x) = value, x.isNaN { fatalError("NaN NCA value for \(result.subject)") }
             }
         }
-        _ = AuditTrail(analysis: output, sources: [bytes])
+        if let audit = try? NCAAnalysis(selection: selection, options: options).audit(output, sources: [bytes]),
+           audit.entries.count != ledger.dataLines {
+            fatalError("audit has \(audit.entries.count) entries for \(ledger.dataLines) data rows")
+        }
     }
     return 0
 }

@@ -14,14 +14,23 @@ struct NCAFlags: ParsableArguments {
     @Option(help: "Dose column: fit ln(exposure) = a + b·ln(dose) for Cmax and the AUCs (slope with 90% CI).")
     var dose: String?
 
-    func analyse(_ input: InputOptions) throws -> (CohortAnalysis.Output, NCAOptions) {
+    func analyse(_ input: InputOptions, rows: RowAuditOptions) throws -> (CohortAnalysis.Output, NCAOptions) {
         let options = try nca.options()
-        let analysis = CohortAnalysis(selection: input.selection, options: options, doseColumn: dose)
+        var analysis = CohortAnalysis(selection: input.selection, options: options, doseColumn: dose)
+        analysis.invalidRows = rows.invalidRows
+        let result: CohortAnalysis.Output
         do {
-            return (try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) }), options)
+            result = try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) })
         } catch {
             throw CommandFailure(message: error.description)
         }
+        rows.reportExclusions(result.nca.ledgers)
+        return (result, options)
+    }
+
+    /// The audit of the NCA behind a summary or report.
+    func audit(_ result: CohortAnalysis.Output, _ input: InputOptions) throws(DataError) -> AuditTrail {
+        try NCAAnalysis(selection: input.selection).audit(result.nca, files: input.files.map { URL(fileURLWithPath: $0) })
     }
 }
 
@@ -46,8 +55,10 @@ struct SummaryCommand: ParsableCommand {
     @Option(help: "Write to this file (atomically) instead of standard output.")
     var output: String?
 
+    @OptionGroup var rows: RowAuditOptions
+
     func run() throws {
-        let (result, _) = try nca.analyse(input)
+        let (result, _) = try nca.analyse(input, rows: rows)
         let table: ResultTable
         if let fits = result.doseExposure {
             table = DoseExposure.table(fits)
@@ -61,14 +72,16 @@ struct SummaryCommand: ParsableCommand {
         case .table: text = table.rendered(as: .table)
         case .markdown: text = MarkdownReport.table(table).joined(separator: "\n") + "\n"
         }
-        if let output {
-            do {
-                try AtomicFileWriter.write(text, to: URL(fileURLWithPath: output))
-            } catch {
-                throw CommandFailure(message: error.description)
+        try rows.emit(audit: { () throws(DataError) in try nca.audit(result, input) }) {
+            if let output {
+                do throws(OutputError) {
+                    try AtomicFileWriter.write(text, to: URL(fileURLWithPath: output))
+                } catch {
+                    throw CommandFailure(message: error.description)
+                }
+            } else {
+                FileHandle.standardOutput.write(Data(text.utf8))
             }
-        } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
         }
     }
 }

@@ -19,11 +19,11 @@ struct RowAuditOptions: ParsableArguments {
         }
     }
 
-    /// Writes the audit, then the result; if the result cannot be written the audit is removed again, so a
-    /// failed run leaves neither file.
-    func emit(_ table: ResultTable, through output: OutputOptions, audit trail: () throws(DataError) -> AuditTrail) throws {
+    /// Writes the audit (when asked for), then the results; if the results cannot be written the audit is
+    /// removed again, so a failed run leaves neither.
+    func emit(audit trail: () throws(DataError) -> AuditTrail, results write: () throws -> Void) throws {
         guard let audit else {
-            try emitResult(table, output)
+            try write()
             return
         }
         let url = URL(fileURLWithPath: audit)
@@ -35,18 +35,21 @@ struct RowAuditOptions: ParsableArguments {
             throw CommandFailure(message: "--audit: \(error.description)")
         }
         do {
-            try emitResult(table, output)
+            try write()
         } catch {
             try? FileManager.default.removeItem(at: url)
             throw error
         }
     }
 
-    private func emitResult(_ table: ResultTable, _ output: OutputOptions) throws {
-        do {
-            try output.emit(table)
-        } catch let error as OutputError {
-            throw CommandFailure(message: error.description)
+    /// `emit(audit:results:)` for a result table printed or written through `output`.
+    func emit(_ table: ResultTable, through output: OutputOptions, audit trail: () throws(DataError) -> AuditTrail) throws {
+        try emit(audit: trail) {
+            do {
+                try output.emit(table)
+            } catch let error as OutputError {
+                throw CommandFailure(message: error.description)
+            }
         }
     }
 }

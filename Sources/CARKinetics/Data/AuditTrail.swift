@@ -13,10 +13,13 @@ public struct AuditTrail: Sendable, Equatable {
         public var file: String
         /// 1-based line (header = 1).
         public var line: Int
-        /// The subject, time and value cells as written (trimmed); empty for a blank line.
+        /// The subject cell as written (trimmed); empty for a blank line.
         public var subject: String
+        /// The time cell as written (trimmed).
         public var time: String
+        /// The value cell that was read, as written (trimmed): `AVALC` when `AVAL` is empty in ADPC files.
         public var rawValue: String
+        /// What became of the row.
         public var fate: AuditFate
         /// How a BLQ or pre-infusion row was treated, or why a row was excluded.
         public var detail: String

@@ -30,9 +30,11 @@ extension NCAAnalysis {
             case .belowLimitDropped(let position): return (.blq, zero + "dropped " + describe(position))
             case .missing: return (.missing, "empty value")
             case .preInfusionCarriedToZero:
-                let level = output.profiles[p].observations[k].measurement
-                if case .value(let x) = level, x > 0 { return (.preInfusion, "used as C(0)") }
-                return (.preInfusion, "used as C(0) = 0 (below the limit)")
+                switch output.profiles[p].observations[k].measurement {
+                case .value(let x) where x > 0: return (.preInfusion, "used as C(0)")
+                case .value: return (.preInfusion, "used as C(0) = 0")
+                default: return (.preInfusion, "used as C(0) = 0 (below the limit)")
+                }
             case .preInfusionIgnored: return (.preInfusion, "not used")
             }
         }

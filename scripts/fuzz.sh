@@ -20,14 +20,20 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 scratch=.build/fuzz
 for product in FuzzCSV FuzzFormula; do
     # SwiftPM's --sanitize=fuzzer links libFuzzer but does not pass the flag to the compile jobs, so
-    # nothing gets coverage instrumentation and libFuzzer mutates blindly; -Xswiftc passes it on. Quiet: the linker warns about every ASan symbol it cannot export; only errors and the result matter.
-    swift build --scratch-path "$scratch" --sanitize=fuzzer --sanitize=address \
-        -Xswiftc -sanitize=fuzzer --product "$product" 2>&1 \
-        | grep -E "error:|Build of product" || true
-    test -x "$scratch/debug/$product" || { echo "fuzz: $product did not build" >&2; exit 1; }
+    # nothing gets coverage instrumentation and libFuzzer mutates blindly; -Xswiftc passes it on.
+    # The build log goes to a file: the linker warns about every ASan symbol it cannot export.
+    # A failed build stops the script (a stale binary from an earlier build is never fuzzed).
+    mkdir -p .build/fuzz-artifacts
+    build_log=".build/fuzz-artifacts/build-$product.log"
+    if ! swift build --scratch-path "$scratch" --sanitize=fuzzer --sanitize=address \
+        -Xswiftc -sanitize=fuzzer --product "$product" >"$build_log" 2>&1; then
+        grep -E "error" "$build_log" >&2 || tail -20 "$build_log" >&2
+        echo "fuzz: $product did not build" >&2
+        exit 1
+    fi
+    grep -E "Build of product" "$build_log" || true
 done
 
-mkdir -p .build/fuzz-artifacts
 status=0
 for target in "FuzzCSV csv 4096" "FuzzFormula formula 512"; do
     read -r product corpus maxlen <<<"$target"

@@ -60,4 +60,22 @@ import Testing
         #expect(byLine[5]?.0 == "excluded")
         #expect(byLine[5]?.1.contains("is not a number") == true)
     }
+
+    /// `pkfit nca` streams CSV without --audit and renders the table with it; both must agree under
+    /// --skip-invalid, and both list the excluded rows on stderr.
+    @Test func lenientNCAStreamedAndAuditedOutputsAgree() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let audit = directory.appendingPathComponent("audit.csv")
+        let file = fixtureURL("malformed/duplicate_time.csv")
+        let streamed = try runPKFit(["nca", file.path, "--skip-invalid"])
+        let audited = try runPKFit(["nca", file.path, "--skip-invalid", "--audit", audit.path])
+        #expect(streamed.status == 0 && audited.status == 0, "\(streamed.stderr)\(audited.stderr)")
+        #expect(streamed.stdout == audited.stdout)
+        #expect(streamed.stderr == audited.stderr)
+        #expect(streamed.stderr.hasPrefix("excluded 2 invalid rows (--skip-invalid):\n"))
+        let (_, counts, _) = try readAudit(audit)
+        #expect(counts["excluded"] == 2)
+        #expect(try runPKFit(["nca", file.path]).status != 0)
+    }
 }

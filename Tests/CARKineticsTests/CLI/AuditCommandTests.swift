@@ -78,4 +78,21 @@ import Testing
         #expect(counts["excluded"] == 2)
         #expect(try runPKFit(["nca", file.path]).status != 0)
     }
+
+    /// `--format pp` reads STUDYID as a group; the lenient read and the audit must still cover every row.
+    @Test func ppOutputSkipsAndAudits() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("pp.csv")
+        try Data("STUDYID,USUBJID,AFRLT,AVAL\nS1,A,-1,BLQ\nS1,A,0,5\nS1,A,1,10\nS1,A,1,x\nS1,A,4,3\nS1,B,0,2\nS1,B,2,8\n".utf8)
+            .write(to: input)
+        let audit = directory.appendingPathComponent("audit.csv")
+        let run = try runPKFit(["nca", input.path, "--format", "pp", "--skip-invalid", "--audit", audit.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("S1,PP,A,1,,CMAX,Max Conc,10.0,"))
+        #expect(run.stderr.hasPrefix("excluded 1 invalid row (--skip-invalid):\n  \(input.path):5: column 'AVAL'"))
+        let (_, counts, byLine) = try readAudit(audit)
+        #expect(counts == ["pre-infusion": 1, "used": 5, "excluded": 1])
+        #expect(byLine[5]?.0 == "excluded")
+    }
 }

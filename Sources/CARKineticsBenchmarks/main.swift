@@ -1,4 +1,4 @@
-// Benchmarks for CARKinetics, run as a release build:
+// Benchmarks for CARKinetics, run as a release build (scripts/bench.sh builds pkfit too and runs this):
 //     swift run -c release CARKineticsBenchmarks            # every section
 //     swift run -c release CARKineticsBenchmarks lm         # only the named sections
 // Each section lives in its own file and is registered in `sections` below; every measurement is compared
@@ -8,6 +8,8 @@ import Foundation
 
 let sections: [BenchmarkSection] = [
     levenbergMarquardtSection,
+    ncaThroughputSection,
+    steinFitSection,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

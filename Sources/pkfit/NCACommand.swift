@@ -18,6 +18,22 @@ struct NCACommand: ParsableCommand {
         var analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
         analysis.invalidRows = rows.invalidRows
         let files = input.files.map { URL(fileURLWithPath: $0) }
+        // The audit and the list of excluded rows need every result, so those runs take the table path.
+        if output.format == .csv && rows.audit == nil && !rows.skipInvalid {
+            // Streamed: flat memory however many rows, and the same bytes as the table path.
+            let progress = output.progress("nca")
+            defer { progress?.finish() }
+            do {
+                try output.stream { write in
+                    try analysis.writeCSV(files: files, progress: progress.map { line in line.update }, to: write)
+                }
+            } catch let error as DataError {
+                throw CommandFailure(message: error.description)
+            } catch let error as OutputError {
+                throw CommandFailure(message: error.description)
+            }
+            return
+        }
         let result: NCAAnalysis.Output
         do {
             result = try analysis.run(files: files)

@@ -49,19 +49,34 @@ enum CSVScanner {
     private static let lf = UInt8(ascii: "\n")
     private static let cr = UInt8(ascii: "\r")
 
-    /// Calls `visit` once per record, in file order.
+    /// Calls `visit` once per record of a whole file in memory, in file order.
     static func scan(
         _ input: UnsafeBufferPointer<UInt8>, file: String,
         visit: (CSVRow) throws(DataError) -> Void
     ) throws(DataError) {
+        var line = 1
+        _ = try scan(input, file: file, line: &line, isFinal: true, visit: visit)
+    }
+
+    /// Calls `visit` once per complete record of one piece of a file read in chunks, and returns how many bytes
+    /// were consumed; the caller keeps the rest and passes it again, followed by more bytes.
+    ///
+    /// `line` is the line on which `input` starts (1 = start of file, where a byte-order mark is skipped) and is
+    /// advanced past the consumed records. Unless `isFinal`, `input` must end just after a LF byte (so no line
+    /// break or UTF-8 sequence is split); then the only incomplete record is one whose quoted field is still
+    /// open at the end, and it is left unconsumed instead of being an error.
+    static func scan(
+        _ input: UnsafeBufferPointer<UInt8>, file: String, line: inout Int, isFinal: Bool,
+        visit: (CSVRow) throws(DataError) -> Void
+    ) throws(DataError) -> Int {
         let n = input.count
         var i = 0
-        if n >= 3, input[0] == 0xEF, input[1] == 0xBB, input[2] == 0xBF { i = 3 }
-        var line = 1
+        if line == 1, n >= 3, input[0] == 0xEF, input[1] == 0xBB, input[2] == 0xBF { i = 3 }
         var spans: [FieldSpan] = []
         var scratch: [UInt8] = []
         while i < n {
             let recordLine = line
+            let recordStart = i
             spans.removeAll(keepingCapacity: true)
             scratch.removeAll(keepingCapacity: true)
             fields: while true {
@@ -70,6 +85,10 @@ enum CSVScanner {
                     let start = scratch.count
                     while true {
                         guard i < n else {
+                            if !isFinal {
+                                line = recordLine
+                                return recordStart
+                            }
                             throw DataError(file: file, line: recordLine,
                                             message: "field \(spans.count + 1) has an opening quote that is never closed")
                         }
@@ -107,7 +126,8 @@ enum CSVScanner {
                     while i < n {
                         let c = input[i]
                         if c == comma || c == lf || c == cr { break }
-                        i += try checkedLength(input, at: i, file: file, line: line)
+                        // Printable ASCII is the common case; everything else is validated byte by byte.
+                        i += c > 0 && c < 0x80 ? 1 : try checkedLength(input, at: i, file: file, line: line)
                     }
                     spans.append(FieldSpan(start: start, count: i - start, inScratch: false))
                     guard i < n else { break fields }
@@ -127,6 +147,7 @@ enum CSVScanner {
                 }
             }
         }
+        return n
     }
 
     /// Index just after the line break starting at `i` (CRLF, LF or a lone CR).

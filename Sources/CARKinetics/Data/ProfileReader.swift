@@ -1,4 +1,13 @@
+import Dispatch
 import Foundation
+#if canImport(Glibc)
+import Glibc
+/// `read(2)`, named apart from `ProfileReader.read(contentsOf:)`.
+private let readFile = Glibc.read
+#elseif canImport(Darwin)
+import Darwin
+private let readFile = Darwin.read
+#endif
 
 /// Profiles read from one file, with the ledger of its lines.
 public struct ProfileSet: Sendable {
@@ -18,7 +27,9 @@ public struct ProfileSet: Sendable {
 /// empty file, header without data rows, ragged rows, empty or non-numeric or non-finite subject/time,
 /// invalid concentration cells, two non-missing rows of one profile at one time (both lines named), and two
 /// different units in one profile. Under ``InvalidRowPolicy/skip`` those row problems exclude the row
-/// instead (listed in the ledger). The cost is linear in the file size plus a sort per profile.
+/// instead (listed in the ledger). The cost is linear in the file size plus a sort per profile (skipped when
+/// a profile's rows are already in time order); files are read in chunks into the flat storage of
+/// `ProfileStore`, with subjects found through a hash of their key bytes.
 public struct ProfileReader: Sendable {
     /// Which columns to read.
     public var selection: ColumnSelection
@@ -33,201 +44,169 @@ public struct ProfileReader: Sendable {
 
     /// Reads a file; `file` in errors is the path as given.
     public func read(contentsOf url: URL, displayName: String? = nil) throws(DataError) -> ProfileSet {
-        let name = displayName ?? url.path
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw DataError(file: name, message: "cannot be read (\(error.localizedDescription))")
-        }
-        // Parse the loaded bytes in place rather than copying them into an array first.
-        let result: Result<ProfileSet, DataError> = data.withUnsafeBytes { raw in
-            do throws(DataError) {
-                return .success(try read(buffer: raw.bindMemory(to: UInt8.self), file: name))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        ProfileSet(try store(contentsOf: url, displayName: displayName))
     }
 
     /// Reads CSV bytes; `file` names them in errors.
     public func read(bytes: [UInt8], file: String) throws(DataError) -> ProfileSet {
-        try bytes.withUnsafeBufferPointer { (buffer) throws(DataError) -> ProfileSet in
-            try read(buffer: buffer, file: file)
+        ProfileSet(try store(bytes: bytes, file: file))
+    }
+
+    /// Bytes read from the file per `read(2)` call; records are scanned as soon as a chunk ends in a line break.
+    static let chunkSize = 1 << 20
+
+    /// Reads a file in chunks into the compact columnar form, so memory is the store (about 29 bytes per row)
+    /// plus one chunk, never the whole file. A record longer than a chunk (a quoted field with line breaks, or a
+    /// file with CR-only line ends) makes the buffer grow until the record is complete.
+    ///
+    /// Once the header is read, a chunk without quote characters in a file without group columns is split at
+    /// line breaks into `threads` parts whose rows are checked in parallel (`RowParser`) and then added in
+    /// file order, so the result, including which error is reported first, is the serial one.
+    func store(
+        contentsOf url: URL, displayName: String? = nil, chunkSize: Int = chunkSize,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws(DataError) -> ProfileStore {
+        let name = displayName ?? url.path
+        let descriptor = open(url.path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw DataError(file: name, message: "cannot be read (\(String(cString: strerror(errno))))")
         }
-    }
-
-    private struct Builder {
-        var subject: String
-        var groups: [String]
-        var observations: [Observation] = []
-        var unit: String?
-        var unitLine = 0
-    }
-
-    private func read(buffer: UnsafeBufferPointer<UInt8>, file: String) throws(DataError) -> ProfileSet {
-        var columns: ResolvedColumns?
-        var builders: [Builder] = []
-        var index: [[UInt8]: Int] = [:]
-        var key: [UInt8] = []
-        var lastKey: [UInt8] = []
-        var lastProfile = -1
-        var ledger = RowLedger(file: file)
-        var sawHeader = false
-
-        // A local function, not a closure value, so the captured state stays on the stack.
-        func visit(_ row: CSVRow) throws(DataError) {
-            guard let resolved = columns else {
-                if row.isBlank && !sawHeader { return }
-                sawHeader = true
-                let header = (0..<row.count).map { row.string($0) }
-                columns = try ResolvedColumns(header: header, selection: selection, file: file)
-                return
+        defer { close(descriptor) }
+        var status = stat()
+        let fileSize = fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0
+        var builder = ProfileStore.Builder(file: name, selection: selection, invalidRows: invalidRows)
+        var buffer = [UInt8](repeating: 0, count: max(1, chunkSize))
+        var filled = 0
+        var consumedTotal = 0
+        var line = 1
+        var estimated = false
+        while true {
+            if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            let got = buffer.withUnsafeMutableBytes { raw in
+                readFile(descriptor, raw.baseAddress! + filled, raw.count - filled)
             }
-            if row.isBlank {
-                ledger.dataLines += 1
-                ledger.blankLines.append(row.line)
-                return
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw DataError(file: name, message: "cannot be read (\(String(cString: strerror(errno))))")
             }
-            guard row.count == resolved.header.count else {
-                throw DataError(file: file, line: row.line,
-                                message: "has \(row.count) fields; expected \(resolved.header.count) as in the header")
+            let atEnd = got == 0
+            filled += got
+            var limit = filled
+            if !atEnd {
+                // Scan up to the last line break read so far; the partial record after it waits for more bytes.
+                while limit > 0, buffer[limit - 1] != UInt8(ascii: "\n") { limit -= 1 }
+                if limit == 0 { continue }
             }
-            func fail(_ column: Int, _ message: String) -> DataError {
-                DataError(file: file, line: row.line, column: resolved.header[column], message: message)
-            }
-
-            let subjectBytes = row.trimmedBytes(resolved.subject)
-            if subjectBytes.isEmpty { throw fail(resolved.subject, "is empty; expected a subject identifier") }
-            let timeBytes = row.trimmedBytes(resolved.time)
-            let time: Double
-            switch NumberParser.parse(timeBytes) {
-            case .number(let t): time = t
-            case .nonFinite: throw fail(resolved.time, "\(MeasurementParser.quoted(timeBytes)) is not a finite number")
-            case .invalid:
-                throw fail(resolved.time, timeBytes.isEmpty
-                    ? "is empty; expected a time in days since infusion"
-                    : "\(MeasurementParser.quoted(timeBytes)) is not a number; expected a time in days since infusion")
-            }
-
-            var lloq = resolved.lloqConstant
-            if let column = resolved.lloqColumn {
-                let cell = row.trimmedBytes(column)
-                if !cell.isEmpty {
-                    guard case .number(let limit) = NumberParser.parse(cell), limit >= 0 else {
-                        throw fail(column, "\(MeasurementParser.quoted(cell)) is not a non-negative number; expected an LLOQ")
-                    }
-                    lloq = limit
+            let consumed = try buffer.withUnsafeBufferPointer { (all) throws(DataError) -> Int in
+                let region = UnsafeBufferPointer(rebasing: all[0..<limit])
+                // Lenient reading stays serial: a part's scan stops at its first bad row.
+                if threads > 1, invalidRows == .stop, let parser = builder.parser, limit >= 4096,
+                   memchr(region.baseAddress!, Int32(UInt8(ascii: "\"")), limit) == nil {
+                    try Self.addInParallel(region, parser: parser, parts: threads, line: &line, to: &builder)
+                    return limit
+                }
+                return try CSVScanner.scan(region, file: name, line: &line, isFinal: atEnd) {
+                    (row) throws(DataError) in try builder.add(row)
                 }
             }
-            var valueColumn = resolved.value
-            if let text = resolved.valueText, row.trimmedBytes(valueColumn).isEmpty { valueColumn = text }
-            let measurement: Measurement
-            switch MeasurementParser.parse(row.bytes(valueColumn), lloq: lloq) {
-            case .measurement(let m): measurement = m
-            case .invalid(let message): throw fail(valueColumn, message)
+            if atEnd { break }
+            consumedTotal += consumed
+            if !estimated, builder.rows > 0, consumedTotal > 0 {
+                estimated = true
+                builder.reserve(rows: Int(Double(builder.rows) * Double(fileSize) / Double(consumedTotal) * 1.02) + 16)
             }
+            if consumed > 0 {
+                buffer.withUnsafeMutableBufferPointer { all in
+                    let rest = filled - consumed
+                    if rest > 0 { all.baseAddress!.update(from: all.baseAddress! + consumed, count: rest) }
+                }
+                filled -= consumed
+            }
+        }
+        return try builder.finish()
+    }
 
-            key.removeAll(keepingCapacity: true)
-            key.append(contentsOf: subjectBytes)
-            for group in resolved.groups {
-                key.append(0x1F)
-                key.append(contentsOf: row.trimmedBytes(group))
-            }
-            let profile: Int
-            if key == lastKey, lastProfile >= 0 {
-                profile = lastProfile
-            } else if let known = index[key] {
-                profile = known
-            } else {
-                profile = builders.count
-                index[key] = profile
-                builders.append(Builder(subject: row.string(resolved.subject),
-                                        groups: resolved.groups.map { row.string($0) }))
-            }
-            if profile != lastProfile {
-                lastKey = key
-                lastProfile = profile
-            }
+    /// One part's rows, checked: cells (byte ranges into the chunk) or blank lines, with lines counted from 2
+    /// (a placeholder base, so no byte-order mark is looked for) and the part's first error, if any.
+    private struct CheckedPart {
+        var cells: [RowParser.Cells] = []
+        /// Per row: its line relative to the part; negative for a blank line.
+        var lines: [Int] = []
+        var endLine = 2
+        var error: DataError?
+    }
 
-            if let unitColumn = resolved.unit {
-                let unitBytes = row.trimmedBytes(unitColumn)
-                if !unitBytes.isEmpty {
-                    if let known = builders[profile].unit {
-                        if !known.utf8.elementsEqual(unitBytes) {
-                            throw fail(unitColumn, "unit \(MeasurementParser.quoted(unitBytes)) differs from '\(known)' on line \(builders[profile].unitLine) for subject '\(builders[profile].subject)'; one profile must have one unit")
+    /// Checks the rows of a quote-free region on `parts` threads, then adds them to `builder` in file order.
+    /// Each part ends just after a line break, so every record is whole and its line count is known; an error
+    /// is thrown only after every row before it has been added, with its line made absolute.
+    private static func addInParallel(
+        _ region: UnsafeBufferPointer<UInt8>, parser: RowParser, parts: Int, line: inout Int,
+        to builder: inout ProfileStore.Builder
+    ) throws(DataError) {
+        var bounds = [0]
+        for k in 1..<parts {
+            var cut = Swift.max(bounds[bounds.count - 1], region.count * k / parts)
+            while cut < region.count, region[cut - 1] != UInt8(ascii: "\n") { cut += 1 }
+            bounds.append(cut)
+        }
+        bounds.append(region.count)
+        let cuts = bounds
+        var checked = [CheckedPart](repeating: CheckedPart(), count: parts)
+        checked.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            nonisolated(unsafe) let input = region
+            DispatchQueue.concurrentPerform(iterations: parts) { k in
+                var part = CheckedPart()
+                let slice = UnsafeBufferPointer(rebasing: input[cuts[k]..<cuts[k + 1]])
+                do throws(DataError) {
+                    part.endLine = 2
+                    _ = try CSVScanner.scan(slice, file: parser.file, line: &part.endLine, isFinal: true) {
+                        (row) throws(DataError) in
+                        if row.isBlank {
+                            part.lines.append(-row.line)
+                        } else {
+                            part.cells.append(try parser.cells(row))
+                            part.lines.append(row.line)
                         }
-                    } else {
-                        builders[profile].unit = String(decoding: unitBytes, as: UTF8.self)
-                        builders[profile].unitLine = row.line
                     }
+                } catch {
+                    part.error = error
+                }
+                output[k] = part
+            }
+        }
+        for part in checked {
+            let base = line - 2
+            var next = 0
+            for relative in part.lines {
+                if relative < 0 {
+                    builder.addBlank(line: base - relative)
+                } else {
+                    try builder.append(part.cells[next], line: base + relative)
+                    next += 1
                 }
             }
-            builders[profile].observations.append(Observation(time: time, measurement: measurement, line: row.line))
-            ledger.record(measurement, time: time)
-        }
-        let skipInvalid = invalidRows == .skip
-        try CSVScanner.scan(buffer, file: file) { (row) throws(DataError) in
-            do throws(DataError) {
-                try visit(row)
-            } catch {
-                // Header problems (columns still unresolved) are never a row's fault.
-                guard skipInvalid, columns != nil else { throw error }
-                ledger.exclude(line: row.line, reason: error)
+            if var error = part.error {
+                error.line = error.line.map { base + $0 }
+                throw error
             }
+            line = base + part.endLine
         }
-
-        guard let resolved = columns else { throw DataError(file: file, message: "is empty; expected a header line and data rows") }
-        guard !builders.isEmpty else {
-            if let first = ledger.excluded.first {
-                throw DataError(file: file, line: first.line,
-                                message: "no valid data rows (\(ledger.excluded.count) excluded); first: \(first.reason.description)")
-            }
-            throw DataError(file: file, line: 1, message: "has a header but no data rows")
-        }
-        var profiles: [Profile] = []
-        profiles.reserveCapacity(builders.count)
-        for builder in builders {
-            var observations = builder.observations
-            observations.sort { ($0.time, $0.line) < ($1.time, $1.line) }
-            var previous: Observation?
-            var duplicates: [(line: Int, reason: DataError)] = []
-            for observation in observations where observation.measurement != .missing {
-                if let previous, previous.time == observation.time {
-                    let error = DataError(file: file, line: observation.line, column: resolved.header[resolved.time],
-                                          message: "subject '\(builder.subject)' has two samples at time \(observation.time) (lines \(previous.line) and \(observation.line))")
-                    guard skipInvalid else { throw error }
-                    duplicates.append((previous.line, error))
-                    duplicates.append((observation.line, error))
-                }
-                previous = observation
-            }
-            if !duplicates.isEmpty {
-                observations = excludeDuplicates(duplicates, from: observations, ledger: &ledger)
-            }
-            profiles.append(Profile(subject: builder.subject, groups: builder.groups,
-                                    observations: observations, unit: builder.unit))
-        }
-        return ProfileSet(file: file, profiles: profiles, ledger: ledger)
     }
 
-    /// Removes the rows at duplicated times (each once, with the first error naming both lines, located at
-    /// its own line) and moves them from the ledger's counts to its exclusions.
-    private func excludeDuplicates(_ duplicates: [(line: Int, reason: DataError)], from observations: [Observation],
-                                   ledger: inout RowLedger) -> [Observation] {
-        var reasons: [Int: DataError] = [:]
-        for duplicate in duplicates where reasons[duplicate.line] == nil { reasons[duplicate.line] = duplicate.reason }
-        var kept: [Observation] = []
-        for observation in observations {
-            if var reason = reasons[observation.line], observation.measurement != .missing {
-                reason.line = observation.line
-                ledger.unrecord(observation.measurement, time: observation.time)
-                ledger.exclude(line: observation.line, reason: reason)
-            } else {
-                kept.append(observation)
-            }
+    /// Reads CSV bytes already in memory into the compact columnar form.
+    func store(bytes: [UInt8], file: String) throws(DataError) -> ProfileStore {
+        var builder = ProfileStore.Builder(file: file, selection: selection, invalidRows: invalidRows)
+        try bytes.withUnsafeBufferPointer { (buffer) throws(DataError) in
+            try CSVScanner.scan(buffer, file: file) { (row) throws(DataError) in try builder.add(row) }
         }
-        return kept
+        return try builder.finish()
+    }
+}
+
+extension ProfileSet {
+    /// Every profile of a store, built as `Profile` values.
+    init(_ store: ProfileStore) {
+        self.init(file: store.file, profiles: (0..<store.profileCount).map(store.profile), ledger: store.ledger)
     }
 }

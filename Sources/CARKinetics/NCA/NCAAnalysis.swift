@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// The whole `pkfit nca` job as a library call: read files, compute NCA per profile, build the table.
@@ -59,7 +60,7 @@ public struct NCAAnalysis: Sendable {
                 profiles.append(profile)
             }
         }
-        let results = profiles.map { NCA.analyze($0, options: options) }
+        let results = Self.analyze(profiles, options: options, threads: ProcessInfo.processInfo.activeProcessorCount)
         let columns = NCARegistry.columns(for: options)
         var table = ResultTable(columns: ["subject"] + selection.groups + columns.map(\.name))
         table.rows.reserveCapacity(results.count)
@@ -67,5 +68,114 @@ public struct NCAAnalysis: Sendable {
             table.rows.append([.text(result.subject)] + result.groups.map { .text($0) } + columns.map { $0.cell(result) })
         }
         return Output(table: table, results: results, profiles: profiles, ledgers: sets.map(\.ledger), profileFiles: profileFiles)
+    }
+
+    /// NCA of every profile, spread over `threads` cores; the result is the same whatever the thread count
+    /// (each analysis is a pure function of its profile, stored at its own index).
+    static func analyze(_ profiles: [Profile], options: NCAOptions, threads: Int) -> [NCAResult] {
+        guard threads > 1, profiles.count > 64 else { return profiles.map { NCA.analyze($0, options: options) } }
+        var results = [NCAResult?](repeating: nil, count: profiles.count)
+        let blocks = Swift.min(profiles.count, threads * 8)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                for index in stride(from: block, to: profiles.count, by: blocks) {
+                    output[index] = NCA.analyze(profiles[index], options: options)
+                }
+            }
+        }
+        return results.compactMap { $0 }
+    }
+
+    /// Reads the files and writes the CSV of the table `run(files:)` would build — the same bytes as
+    /// `run(files:).table.rendered(as: .csv)` — as a stream: profiles are built from the compact columnar
+    /// store, analysed on all cores in blocks, and each block's CSV text is handed to `write` in input order,
+    /// so memory stays flat (the store, about 29 bytes per input row, plus a few blocks of output) and the
+    /// bytes are identical for every thread count.
+    ///
+    /// Every file is read and checked before the first byte is written, so an input error produces no
+    /// output. Throws ``DataError`` for bad input, or whatever `write` throws.
+    /// - Parameter progress: called after each written wave of blocks with (profiles written, total).
+    public func writeCSV(
+        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
+        try writeCSV(files: files, threads: ProcessInfo.processInfo.activeProcessorCount, progress: progress, to: write)
+    }
+
+    /// `writeCSV(files:progress:to:)` on a chosen number of threads (1 = all on the calling thread).
+    func writeCSV(
+        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
+        var stores: [ProfileStore] = []
+        for url in files {
+            stores.append(try ProfileReader(selection: selection).store(contentsOf: url, displayName: url.relativePath))
+        }
+        try Self.rejectSubjectsInSeveralFiles(stores)
+        let columns = NCARegistry.columns(for: options)
+        var header: [UInt8] = []
+        CSVWriter.appendHeader(["subject"] + selection.groups + columns.map(\.name), to: &header)
+        try header.withUnsafeBufferPointer { try write($0) }
+
+        let total = stores.reduce(0) { $0 + $1.profileCount }
+        let blockSize = 256
+        let wave = Swift.max(1, threads) * 4
+        let options = self.options
+        var done = 0
+        for store in stores {
+            let blocks = (store.profileCount + blockSize - 1) / blockSize
+            var first = 0
+            while first < blocks {
+                let count = Swift.min(wave, blocks - first)
+                var texts = [[UInt8]](repeating: [], count: count)
+                let firstBlock = first
+                texts.withUnsafeMutableBufferPointer { buffer in
+                    nonisolated(unsafe) let output = buffer
+                    let render: @Sendable (Int) -> Void = { k in
+                        let start = (firstBlock + k) * blockSize
+                        let end = Swift.min(start + blockSize, store.profileCount)
+                        var text: [UInt8] = []
+                        text.reserveCapacity((end - start) * 400)
+                        var cells: [ResultCell] = []
+                        for p in start..<end {
+                            let result = NCA.analyze(store.profile(p), options: options)
+                            cells.removeAll(keepingCapacity: true)
+                            cells.append(.text(result.subject))
+                            for group in result.groups { cells.append(.text(group)) }
+                            for column in columns { cells.append(column.cell(result)) }
+                            CSVWriter.appendRow(cells, to: &text)
+                        }
+                        output[k] = text
+                    }
+                    if threads > 1, count > 1 {
+                        DispatchQueue.concurrentPerform(iterations: count, execute: render)
+                    } else {
+                        for k in 0..<count { render(k) }
+                    }
+                }
+                for text in texts { try text.withUnsafeBufferPointer { try write($0) } }
+                done += Swift.min(store.profileCount, (first + count) * blockSize) - Swift.min(store.profileCount, first * blockSize)
+                progress?(done, total)
+                first += count
+            }
+        }
+    }
+
+    /// A subject (with the same group values) in two files is an error: rows are never silently pooled.
+    private static func rejectSubjectsInSeveralFiles(_ stores: [ProfileStore]) throws(DataError) {
+        guard stores.count > 1 else { return }
+        var firstFile: [String: (file: String, line: Int)] = [:]
+        for store in stores {
+            for p in 0..<store.profileCount {
+                let key = ([store.subjects[p]] + store.groups[p]).joined(separator: "\u{1F}")
+                let line = store.firstLine(p)
+                if let earlier = firstFile[key], earlier.file != store.file {
+                    throw DataError(file: store.file, line: line,
+                                    message: "subject '\(store.subjects[p])' also appears in \(earlier.file) (line \(earlier.line)); analyse one file per subject")
+                }
+                firstFile[key] = (store.file, line)
+            }
+        }
     }
 }

@@ -1,6 +1,11 @@
 import ArgumentParser
 import CARKinetics
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension OutputFormat: ExpressibleByArgument {}
 
@@ -12,6 +17,9 @@ struct OutputOptions: ParsableArguments {
     @Option(help: "Write to this file (atomically) instead of standard output.")
     var output: String?
 
+    @Flag(help: "No progress indicator on standard error (it is only shown for long runs on a terminal).")
+    var quiet = false
+
     /// Prints or writes the table; a file is written whole or not at all.
     func emit(_ table: ResultTable) throws {
         let text = table.rendered(as: format)
@@ -20,5 +28,54 @@ struct OutputOptions: ParsableArguments {
         } else {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
+    }
+
+    /// Hands `produce` a sink for bytes written in pieces: a temporary file renamed over `--output` only when
+    /// `produce` returns (removed if it throws), or standard output.
+    func stream(_ produce: ((UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void) throws {
+        if let output {
+            let file = try AtomicFileWriter.Stream(to: URL(fileURLWithPath: output))
+            try produce { bytes in try file.write(bytes) }
+            try file.commit()
+        } else {
+            try produce { bytes in
+                if let reason = AtomicFileWriter.writeAll(STDOUT_FILENO, bytes) {
+                    throw OutputError(path: "standard output", message: "cannot be written (\(reason))")
+                }
+            }
+        }
+    }
+
+    /// A progress line on standard error, or nil when it must stay quiet (`--quiet`, or stderr not a terminal).
+    func progress(_ label: String) -> ProgressLine? {
+        quiet || isatty(STDERR_FILENO) != 1 ? nil : ProgressLine(label: label)
+    }
+}
+
+/// `label: done / total` redrawn in place on standard error, from half a second into a run (short runs print
+/// nothing) and at most ten times a second; `finish()` erases it.
+final class ProgressLine {
+    private let label: String
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+    private var lastDrawn: ContinuousClock.Instant?
+
+    init(label: String) {
+        self.label = label
+        start = clock.now
+    }
+
+    func update(_ done: Int, _ total: Int) {
+        let now = clock.now
+        guard now - start >= .milliseconds(500) else { return }
+        if let lastDrawn, now - lastDrawn < .milliseconds(100), done < total { return }
+        lastDrawn = now
+        let percent = total > 0 ? 100 * done / total : 100
+        FileHandle.standardError.write(Data("\r\(label): \(done) / \(total) (\(percent)%)".utf8))
+    }
+
+    func finish() {
+        guard lastDrawn != nil else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }

@@ -1,0 +1,394 @@
+/// The rows of one file grouped into profiles, held in flat columnar arrays rather than per-row objects.
+///
+/// Rows stay in file order in five parallel arrays (profile number, time, level, measurement kind, line:
+/// 25 bytes a row); `order` lists the row numbers of profile `p` at `order[starts[p] ..< starts[p + 1]]`,
+/// sorted by time (ties in file order). So rows of one subject need not be contiguous in the file, and the
+/// memory is about 29 bytes per row plus the identifiers per profile, whatever the number of subjects.
+/// `Profile` values are built on demand, one at a time, by whoever analyses them.
+struct ProfileStore: Sendable {
+    enum Kind: UInt8 {
+        /// `levels` holds the value.
+        case value
+        case belowLimitUnstated
+        /// `levels` holds the limit.
+        case belowLimit
+        case missing
+    }
+
+    var file: String
+    var subjects: [String] = []
+    var groups: [[String]] = []
+    /// Per profile: an index into `unitNames`, or −1 for none.
+    var unitIDs: [Int32] = []
+    var unitNames: [String] = []
+
+    var rowProfiles: [Int32] = []
+    var times: [Double] = []
+    var levels: [Double] = []
+    var kinds: [UInt8] = []
+    var lines: [Int32] = []
+
+    var starts: [Int] = []
+    var order: [Int32] = []
+    var ledger: RowLedger
+
+    var profileCount: Int { subjects.count }
+
+    /// Profile `p` with its observations sorted by time.
+    func profile(_ p: Int) -> Profile {
+        var observations: [Observation] = []
+        observations.reserveCapacity(starts[p + 1] - starts[p])
+        for k in starts[p]..<starts[p + 1] {
+            let row = Int(order[k])
+            observations.append(Observation(time: times[row], measurement: measurement(row), line: Int(lines[row])))
+        }
+        let unit = unitIDs[p] >= 0 ? unitNames[Int(unitIDs[p])] : nil
+        return Profile(subject: subjects[p], groups: groups[p], observations: observations, unit: unit)
+    }
+
+    func measurement(_ row: Int) -> Measurement {
+        switch Kind(rawValue: kinds[row]) ?? .missing {
+        case .value: .value(levels[row])
+        case .belowLimitUnstated: .belowLimit(lloq: nil)
+        case .belowLimit: .belowLimit(lloq: levels[row])
+        case .missing: .missing
+        }
+    }
+
+    /// First line on which profile `p` appears.
+    func firstLine(_ p: Int) -> Int {
+        var line = Int.max
+        for k in starts[p]..<starts[p + 1] { line = min(line, Int(lines[Int(order[k])])) }
+        return line
+    }
+}
+
+extension ProfileStore {
+    /// Turns CSV records into a store, row by row as the scanner delivers them, checking each cell.
+    struct Builder {
+        private let selection: ColumnSelection
+        private var store: ProfileStore
+        private var columns: ResolvedColumns?
+        private var sawHeader = false
+        private var keys = ByteInterner()
+        private var units = ByteInterner()
+        private var unitLines: [Int32] = []
+        private var key: [UInt8] = []
+        private var lastProfile = -1
+        private let invalidRows: InvalidRowPolicy
+
+        init(file: String, selection: ColumnSelection, invalidRows: InvalidRowPolicy = .stop) {
+            self.selection = selection
+            self.invalidRows = invalidRows
+            store = ProfileStore(file: file, ledger: RowLedger(file: file))
+        }
+
+        /// Rows read so far (blank lines included).
+        var rows: Int { store.ledger.dataLines }
+
+        /// Makes room for about `rows` rows, so the arrays are not grown by doubling (which would hold up to
+        /// twice the memory while copying).
+        mutating func reserve(rows: Int) {
+            guard rows > store.times.capacity else { return }
+            store.rowProfiles.reserveCapacity(rows)
+            store.times.reserveCapacity(rows)
+            store.levels.reserveCapacity(rows)
+            store.kinds.reserveCapacity(rows)
+            store.lines.reserveCapacity(rows)
+        }
+
+        /// The header has been read and there are no group columns, so data rows can be checked on any thread
+        /// with `parser` and added with `append(_:line:)`.
+        var parser: RowParser? {
+            guard let parser = rowParser, !parser.layout.hasGroups else { return nil }
+            return parser
+        }
+
+        private var rowParser: RowParser?
+
+        /// Adds a record; under ``InvalidRowPolicy/skip`` a data row that fails its checks is excluded
+        /// (header problems still throw).
+        mutating func add(_ row: CSVRow) throws(DataError) {
+            do {
+                try addChecked(row)
+            } catch {
+                guard invalidRows == .skip, rowParser != nil else { throw error }
+                store.ledger.exclude(line: row.line, reason: error)
+            }
+        }
+
+        private mutating func addChecked(_ row: CSVRow) throws(DataError) {
+            guard let parser = rowParser else {
+                if row.isBlank && !sawHeader { return }
+                sawHeader = true
+                let header = (0..<row.count).map { row.string($0) }
+                let resolved = try ResolvedColumns(header: header, selection: selection, file: store.file)
+                columns = resolved
+                rowParser = RowParser(file: store.file, columns: resolved)
+                return
+            }
+            if row.isBlank {
+                addBlank(line: row.line)
+                return
+            }
+            let cells = try parser.cells(row)
+            if parser.layout.hasGroups {
+                try append(cells, profile: profileWithGroups(of: row), line: row.line)
+            } else {
+                try append(cells, line: row.line)
+            }
+        }
+
+        mutating func addBlank(line: Int) {
+            store.ledger.dataLines += 1
+            store.ledger.blankLines.append(line)
+        }
+
+        /// Adds a row checked by `parser` (no group columns) at `line`.
+        mutating func append(_ cells: RowParser.Cells, line: Int) throws(DataError) {
+            try append(cells, profile: profile(of: cells.subject), line: line)
+        }
+
+        private mutating func append(_ cells: RowParser.Cells, profile: Int, line: Int) throws(DataError) {
+            guard line <= Int(Int32.max) else {
+                throw DataError(file: store.file, line: line, message: "has more than \(Int32.max) lines; split the file")
+            }
+            if !cells.unit.isEmpty {
+                let known = Int(store.unitIDs[profile])
+                if known >= 0 {
+                    if !units.equals(known, cells.unit) {
+                        throw DataError(file: store.file, line: line, column: columns?.unit.map { columns?.header[$0] ?? "" },
+                                        message: "unit \(MeasurementParser.quoted(cells.unit)) differs from '\(units.string(known))' on line \(unitLines[profile]) for subject '\(store.subjects[profile])'; one profile must have one unit")
+                    }
+                } else {
+                    store.unitIDs[profile] = Int32(truncatingIfNeeded: units.insert(cells.unit).profile)
+                    unitLines[profile] = Int32(truncatingIfNeeded: line)
+                }
+            }
+            let kind: Kind
+            var level = 0.0
+            switch cells.measurement {
+            case .value(let x): kind = .value; level = x
+            case .belowLimit(let limit?): kind = .belowLimit; level = limit
+            case .belowLimit(nil): kind = .belowLimitUnstated
+            case .missing: kind = .missing
+            }
+            store.rowProfiles.append(Int32(truncatingIfNeeded: profile))
+            store.times.append(cells.time)
+            store.levels.append(level)
+            store.kinds.append(kind.rawValue)
+            store.lines.append(Int32(truncatingIfNeeded: line))
+            store.ledger.record(cells.measurement, time: cells.time)
+        }
+
+        /// The profile number of a subject without group columns; consecutive rows of one profile (the usual
+        /// layout) skip the hash lookup.
+        private mutating func profile(of subject: UnsafeBufferPointer<UInt8>) -> Int {
+            if lastProfile >= 0, keys.equals(lastProfile, subject) { return lastProfile }
+            let found = keys.insert(subject)
+            lastProfile = found.profile
+            if found.inserted { addProfile(String(decoding: subject, as: UTF8.self), groups: []) }
+            return found.profile
+        }
+
+        /// The profile number of the row's subject and group values (joined by 0x1F into one key).
+        private mutating func profileWithGroups(of row: CSVRow) -> Int {
+            guard let resolved = columns else { return 0 }
+            key.removeAll(keepingCapacity: true)
+            key.append(contentsOf: row.trimmedBytes(resolved.subject))
+            for group in resolved.groups {
+                key.append(0x1F)
+                key.append(contentsOf: row.trimmedBytes(group))
+            }
+            let found = key.withUnsafeBufferPointer { bytes in
+                if lastProfile >= 0, keys.equals(lastProfile, bytes) { return (profile: lastProfile, inserted: false) }
+                return keys.insert(bytes)
+            }
+            lastProfile = found.profile
+            if found.inserted { addProfile(row.string(resolved.subject), groups: resolved.groups.map { row.string($0) }) }
+            return found.profile
+        }
+
+        private mutating func addProfile(_ subject: String, groups: [String]) {
+            store.subjects.append(subject)
+            store.groups.append(groups)
+            store.unitIDs.append(-1)
+            unitLines.append(0)
+        }
+
+        /// Groups the rows by profile, sorts each profile by time and rejects two non-missing samples of one
+        /// profile at one time (naming both lines).
+        consuming func finish() throws(DataError) -> ProfileStore {
+            let file = store.file
+            guard let resolved = columns else { throw DataError(file: file, message: "is empty; expected a header line and data rows") }
+            guard store.profileCount > 0 else {
+                if let first = store.ledger.excluded.first {
+                    throw DataError(file: file, line: first.line,
+                                    message: "no valid data rows (\(store.ledger.excluded.count) excluded); first: \(first.reason.description)")
+                }
+                throw DataError(file: file, line: 1, message: "has a header but no data rows")
+            }
+            store.unitNames = (0..<units.count).map { units.string($0) }
+            let profiles = store.profileCount
+            var starts = [Int](repeating: 0, count: profiles + 1)
+            for p in store.rowProfiles { starts[Int(p) + 1] += 1 }
+            for p in 0..<profiles { starts[p + 1] += starts[p] }
+            var next = starts
+            var order = [Int32](repeating: 0, count: store.rowProfiles.count)
+            for (row, p) in store.rowProfiles.enumerated() {
+                order[next[Int(p)]] = Int32(truncatingIfNeeded: row)
+                next[Int(p)] += 1
+            }
+            store.rowProfiles = []
+            let times = store.times
+            let kinds = store.kinds
+            let lines = store.lines
+            let missing = Kind.missing.rawValue
+            let skip = invalidRows == .skip
+            var duplicates: [(row: Int, reason: DataError)] = []
+            try order.withUnsafeMutableBufferPointer { (order) throws(DataError) in
+                for p in 0..<profiles {
+                    let range = starts[p]..<starts[p + 1]
+                    var sorted = true
+                    for k in range.dropFirst() where times[Int(order[k - 1])] > times[Int(order[k])] {
+                        sorted = false
+                        break
+                    }
+                    if !sorted {
+                        // Row numbers rise with the line, so (time, row) keeps ties in file order.
+                        var slice = UnsafeMutableBufferPointer(rebasing: order[range])
+                        slice.sort { (times[Int($0)], $0) < (times[Int($1)], $1) }
+                    }
+                    var previous = -1
+                    for k in range {
+                        let row = Int(order[k])
+                        guard kinds[row] != missing else { continue }
+                        if previous >= 0, times[previous] == times[row] {
+                            let error = DataError(file: file, line: Int(lines[row]), column: resolved.header[resolved.time],
+                                                  message: "subject '\(store.subjects[p])' has two samples at time \(times[row]) (lines \(lines[previous]) and \(lines[row]))")
+                            guard skip else { throw error }
+                            duplicates.append((previous, error))
+                            duplicates.append((row, error))
+                        }
+                        previous = row
+                    }
+                }
+            }
+            if !duplicates.isEmpty { excludeDuplicates(duplicates, order: &order, starts: &starts) }
+            store.starts = starts
+            store.order = order
+            return store
+        }
+
+        /// Drops the rows at duplicated times from `order` (each once, with the first error naming it, located
+        /// at its own line) and moves them from the ledger's counts to its exclusions.
+        private mutating func excludeDuplicates(_ duplicates: [(row: Int, reason: DataError)],
+                                                order: inout [Int32], starts: inout [Int]) {
+            var reasons: [Int: DataError] = [:]
+            for duplicate in duplicates where reasons[duplicate.row] == nil {
+                var reason = duplicate.reason
+                reason.line = Int(store.lines[duplicate.row])
+                reasons[duplicate.row] = reason
+            }
+            var kept: [Int32] = []
+            kept.reserveCapacity(order.count - reasons.count)
+            var newStarts = [0]
+            for p in 0..<(starts.count - 1) {
+                for k in starts[p]..<starts[p + 1] {
+                    let row = Int(order[k])
+                    if let reason = reasons[row] {
+                        store.ledger.unrecord(store.measurement(row), time: store.times[row])
+                        store.ledger.exclude(line: Int(store.lines[row]), reason: reason)
+                    } else {
+                        kept.append(order[k])
+                    }
+                }
+                newStarts.append(kept.count)
+            }
+            order = kept
+            starts = newStarts
+        }
+    }
+}
+
+/// Checks and converts the cells of one data row. Holds no mutable state, so the rows of one chunk can be
+/// checked on several threads and then added in file order.
+struct RowParser: Sendable {
+    /// Column positions as plain integers (−1 = absent), so the per-row path copies no arrays or strings.
+    struct Layout: Sendable {
+        var fields: Int
+        var subject: Int
+        var time: Int
+        var value: Int
+        var valueText: Int
+        var lloqColumn: Int
+        var lloqConstant: Double?
+        var unit: Int
+        var hasGroups: Bool
+    }
+
+    /// A data row's checked cells; the byte ranges point into the scanned input.
+    struct Cells {
+        var time: Double
+        var measurement: Measurement
+        var subject: UnsafeBufferPointer<UInt8>
+        /// Empty when there is no unit column or the cell is empty.
+        var unit: UnsafeBufferPointer<UInt8>
+    }
+
+    let file: String
+    let header: [String]
+    let layout: Layout
+
+    init(file: String, columns: ResolvedColumns) {
+        self.file = file
+        header = columns.header
+        layout = Layout(
+            fields: columns.header.count, subject: columns.subject, time: columns.time, value: columns.value,
+            valueText: columns.valueText ?? -1, lloqColumn: columns.lloqColumn ?? -1,
+            lloqConstant: columns.lloqConstant, unit: columns.unit ?? -1, hasGroups: !columns.groups.isEmpty)
+    }
+
+    /// The cells of a non-blank data row, or the error naming its line, column and what was expected.
+    func cells(_ row: CSVRow) throws(DataError) -> Cells {
+        guard row.count == layout.fields else {
+            throw DataError(file: file, line: row.line,
+                            message: "has \(row.count) fields; expected \(layout.fields) as in the header")
+        }
+        let subject = row.trimmedBytes(layout.subject)
+        if subject.isEmpty { throw fail(row, layout.subject, "is empty; expected a subject identifier") }
+        let timeBytes = row.trimmedBytes(layout.time)
+        let time: Double
+        switch NumberParser.parse(timeBytes) {
+        case .number(let t): time = t
+        case .nonFinite: throw fail(row, layout.time, "\(MeasurementParser.quoted(timeBytes)) is not a finite number")
+        case .invalid:
+            throw fail(row, layout.time, timeBytes.isEmpty
+                ? "is empty; expected a time in days since infusion"
+                : "\(MeasurementParser.quoted(timeBytes)) is not a number; expected a time in days since infusion")
+        }
+        var lloq = layout.lloqConstant
+        if layout.lloqColumn >= 0 {
+            let cell = row.trimmedBytes(layout.lloqColumn)
+            if !cell.isEmpty {
+                guard case .number(let limit) = NumberParser.parse(cell), limit >= 0 else {
+                    throw fail(row, layout.lloqColumn, "\(MeasurementParser.quoted(cell)) is not a non-negative number; expected an LLOQ")
+                }
+                lloq = limit
+            }
+        }
+        var valueColumn = layout.value
+        if layout.valueText >= 0, row.trimmedBytes(valueColumn).isEmpty { valueColumn = layout.valueText }
+        let measurement: Measurement
+        switch MeasurementParser.parse(row.bytes(valueColumn), lloq: lloq) {
+        case .measurement(let m): measurement = m
+        case .invalid(let message): throw fail(row, valueColumn, message)
+        }
+        let unit = layout.unit >= 0 ? row.trimmedBytes(layout.unit) : UnsafeBufferPointer(start: nil, count: 0)
+        return Cells(time: time, measurement: measurement, subject: subject, unit: unit)
+    }
+
+    private func fail(_ row: CSVRow, _ column: Int, _ message: String) -> DataError {
+        DataError(file: file, line: row.line, column: header[column], message: message)
+    }
+}

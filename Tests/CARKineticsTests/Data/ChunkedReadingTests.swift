@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import CARKinetics
+
+/// Reading a file in chunks must give exactly what reading its bytes at once gives, wherever the chunk
+/// boundaries fall: inside a quoted field with line breaks, between CR and LF, inside a multi-byte UTF-8
+/// character, inside the byte-order mark.
+@Suite struct ChunkedReadingTests {
+    static let text = "\u{FEFF}USUBJID,AFRLT,AVAL,AVALU,note\r\n"
+        + "Zoë,0,BLQ,copies/µg,\"pre,\r\ninfusion\"\r\n"
+        + "B-2,1,12.5,copies/µg,\r\n"
+        + "Zoë,7,1.25e3,copies/µg,\"said \"\"peak\"\"\"\r\n"
+        + "\r\n"
+        + "B-2,0,,copies/µg,x\r\n"
+        + "Zoë,1,300.125,copies/µg,y\r\n"
+        + "B-2,14,<50,copies/µg,\"multi\nline\nnote\""
+
+    func write(_ bytes: [UInt8]) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("chunked-\(UUID().uuidString).csv")
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    @Test func everyChunkSizeGivesTheSameProfilesAndLedger() throws {
+        let bytes = Array(Self.text.utf8)
+        let url = try write(bytes)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let whole = try ProfileReader().read(bytes: bytes, file: "f.csv")
+        #expect(whole.profiles.map(\.subject) == ["Zoë", "B-2"])
+        #expect(whole.profiles[0].observations.map(\.line) == [2, 8, 5])
+        #expect(whole.profiles[1].observations.map(\.measurement) == [.missing, .value(12.5), .belowLimit(lloq: 50)])
+        #expect(whole.ledger.blankLines == [6])
+        for chunkSize in Array(1...40) + [64, 100, 4096] {
+            let store = try ProfileReader().store(contentsOf: url, displayName: "f.csv", chunkSize: chunkSize)
+            let chunked = ProfileSet(store)
+            #expect(chunked.ledger == whole.ledger, "chunk size \(chunkSize)")
+            #expect(chunked.profiles.map(\.subject) == whole.profiles.map(\.subject), "chunk size \(chunkSize)")
+            #expect(chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "chunk size \(chunkSize)")
+            #expect(chunked.profiles.map(\.unit) == ["copies/µg", "copies/µg"], "chunk size \(chunkSize)")
+        }
+    }
+
+    @Test func errorsNameTheSameLineWhateverTheChunking() throws {
+        let bytes = Array("id,time,value\nA,0,1\nB,0,2\nA,1,x\n".utf8)
+        let url = try write(bytes)
+        defer { try? FileManager.default.removeItem(at: url) }
+        for chunkSize in [1, 3, 7, 1 << 20] {
+            #expect(throws: DataError(file: "f.csv", line: 4, column: "value",
+                                      message: "\"x\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ")) {
+                _ = try ProfileReader().store(contentsOf: url, displayName: "f.csv", chunkSize: chunkSize)
+            }
+        }
+        let open = Array("id,time,value\nA,0,\"1\n".utf8)
+        let openURL = try write(open)
+        defer { try? FileManager.default.removeItem(at: openURL) }
+        #expect(throws: DataError(file: "f.csv", line: 2, message: "field 3 has an opening quote that is never closed")) {
+            _ = try ProfileReader().store(contentsOf: openURL, displayName: "f.csv", chunkSize: 4)
+        }
+    }
+
+    /// A quote-free file large enough for the parallel path: subjects interleaved, CRLF and LF mixed, blank
+    /// lines, a unit column and BLQ cells.
+    static func plainCohort(rows: Int, badLine: Int? = nil) -> [UInt8] {
+        var text = "USUBJID,AFRLT,AVAL,AVALU\n"
+        for k in 0..<rows {
+            let line = k + 2
+            if line == badLine { text += "S\(k % 97),\(k / 97),1..5,ng/mL\n"; continue }
+            if k % 211 == 5 { text += "\n"; continue }
+            let value = k % 13 == 0 ? "BLQ" : k % 17 == 0 ? "" : "\(Double(k % 1000) / 7)"
+            text += "S\(k % 97),\(k / 97),\(value),ng/mL" + (k % 2 == 0 ? "\r\n" : "\n")
+        }
+        return Array(text.utf8)
+    }
+
+    @Test func parallelCheckingGivesTheSerialResult() throws {
+        let bytes = Self.plainCohort(rows: 6_000)
+        let url = try write(bytes)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let whole = try ProfileReader().read(bytes: bytes, file: "f.csv")
+        #expect(whole.profiles.count == 97)
+        #expect(whole.ledger.blankLines.count == 29)
+        for threads in [1, 2, 3, 7] {
+            let chunked = ProfileSet(try ProfileReader().store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads))
+            #expect(chunked.ledger == whole.ledger, "\(threads) threads")
+            #expect(chunked.profiles.map(\.subject) == whole.profiles.map(\.subject), "\(threads) threads")
+            #expect(chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "\(threads) threads")
+        }
+    }
+
+    @Test func parallelCheckingReportsTheFirstBadLine() throws {
+        let bytes = Self.plainCohort(rows: 6_000, badLine: 4_321)
+        let url = try write(bytes)
+        defer { try? FileManager.default.removeItem(at: url) }
+        for threads in [1, 3] {
+            #expect(throws: DataError(file: "f.csv", line: 4_321, column: "AVAL",
+                                      message: "\"1..5\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ")) {
+                _ = try ProfileReader().store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads)
+            }
+        }
+    }
+}

@@ -16,7 +16,7 @@ public struct RowLedger: Sendable, Equatable {
     public var missing: Int = 0
     /// Observations before infusion (time < 0), whatever their measurement.
     public var preInfusion: Int = 0
-    /// Invalid rows left out, in the order found (empty unless invalid rows are skipped).
+    /// Invalid rows left out, in line order, duplicate times included (empty unless invalid rows are skipped).
     public var excluded: [ExcludedRow] = []
 
     /// An empty ledger for `file`.

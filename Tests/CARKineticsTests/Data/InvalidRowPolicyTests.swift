@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CARKinetics
 
@@ -97,5 +98,24 @@ import Testing
         let fitted = try fit.run(files: [file])
         #expect(fitted.ledgers[0].excluded.map(\.line) == [5])
         #expect(fitted.profiles[0].observations.count == 3 && fitted.profileFiles == [0])
+    }
+
+    /// Reading a file in chunks (any size, with the parallel check available) excludes exactly the rows
+    /// that reading its bytes at once excludes.
+    @Test func chunkedLenientReadsMatchWholeReads() throws {
+        var bytes = ChunkedReadingTests.plainCohort(rows: 6_000, badLine: 4_321)
+        bytes += Array("S1,0,9,ng/mL\nS2,x,1,ng/mL\nS3,1,2,mg/L\n".utf8)   // duplicate time, bad time, other unit
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lenient-\(UUID().uuidString).csv")
+        try Data(bytes).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let whole = try ProfileReader(invalidRows: .skip).read(bytes: bytes, file: "f.csv")
+        #expect(whole.ledger.excluded.map(\.line) == [3, 4_321, 6_002, 6_003, 6_004])  // line order, duplicates too
+        expectBalanced(whole.ledger)
+        for (chunkSize, threads) in [(64, 1), (8_192, 2), (8_192, 3), (1 << 20, 2)] {
+            let reader = ProfileReader(invalidRows: .skip)
+            let chunked = ProfileSet(try reader.store(contentsOf: url, displayName: "f.csv", chunkSize: chunkSize, threads: threads))
+            #expect(chunked.ledger == whole.ledger, "chunk \(chunkSize), \(threads) threads")
+            #expect(chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "chunk \(chunkSize)")
+        }
     }
 }

@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
     ],
     targets: [
         // MARK: - Public API
@@ -35,6 +36,21 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 
+        // libFuzzer entry points (docs/robustness.md). A plain `swift build` links them with an empty main;
+        // scripts/fuzz.sh builds them with `--sanitize=fuzzer` and runs them.
+        .executableTarget(
+            name: "FuzzCSV",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzCSV",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "FuzzFormula",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzFormula",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+
         // MARK: - Implementation details (not API)
         // Fortran LAPACK/BLAS declarations; only Sources/CARKinetics/Fitting/LAPACK talks to it.
         .systemLibrary(
@@ -46,7 +62,10 @@ let package = Package(
         // MARK: - Tests
         .testTarget(
             name: "CARKineticsTests",
-            dependencies: ["CARKinetics"],
+            dependencies: [
+                "CARKinetics",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

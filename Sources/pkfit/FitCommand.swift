@@ -18,6 +18,7 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var rows: RowAuditOptions
 
     @Option(help: "Model: \(KineticModel.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: KineticModel = .stein
@@ -46,20 +47,20 @@ struct FitCommand: ParsableCommand {
         } else {
             method = .model(KineticFitter(model: model))
         }
-        let analysis = KineticAnalysis(selection: input.selection, method: method)
+        var analysis = KineticAnalysis(selection: input.selection, method: method)
+        analysis.invalidRows = rows.invalidRows
+        let files = input.files.map { URL(fileURLWithPath: $0) }
         let result: KineticAnalysis.Output
         do {
             let progress = output.progress("fit")
             defer { progress?.finish() }
-            result = try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) }, progress: progress.map { line in line.update })
+            result = try analysis.run(files: files, progress: progress.map { line in line.update })
         } catch {
             throw CommandFailure(message: error.description)
         }
-        do {
-            try output.emit(output.isReadable ? ParameterNames.relabel(result.table, levelUnit: nil, keep: input.group) : result.table)
-        } catch let error as OutputError {
-            throw CommandFailure(message: error.description)
-        }
+        rows.reportExclusions(result.ledgers)
+        let table = output.isReadable ? ParameterNames.relabel(result.table, levelUnit: nil, keep: input.group) : result.table
+        try rows.emit(table, through: output) { () throws(DataError) in try analysis.audit(result, files: files) }
     }
 
     static func parseStart(_ text: String) throws -> (name: String, value: Double) {

@@ -7,50 +7,55 @@ struct NCACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nca",
         abstract: "Noncompartmental analysis (Cmax, Tmax, AUCs, λz, ...) per subject.",
-        discussion: "Rules: docs/nca-rules.md. --format pp writes the SDTM PP-style long table (docs/pp-output.md). Errors name file, line and column; no output file is written on error.")
+        discussion: "Rules: docs/nca-rules.md. --format pp writes the SDTM PP-style long table (docs/pp-output.md). --skip-invalid and --audit: docs/robustness.md. Errors name file, line and column; no output file is written on error.")
 
     @OptionGroup var input: InputOptions
     @OptionGroup var nca: NCAOptionGroup
     @OptionGroup var output: OutputOptions
+    @OptionGroup var rows: RowAuditOptions
 
     func run() throws {
         let files = input.files.map { URL(fileURLWithPath: $0) }
-        let analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
-        if output.format == .csv {
-            // Streamed: flat memory however many rows, and the same bytes as the table path.
-            let progress = output.progress("nca")
-            defer { progress?.finish() }
+        var analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
+        analysis.invalidRows = rows.invalidRows
+        if output.format == .csv && rows.audit == nil {
+            // Streamed: flat memory however many rows, and the same bytes as the table path. The audit needs
+            // every profile's row treatments at once, so a run with --audit takes the table path below.
+            var ledgers: [RowLedger] = []
             do {
+                let progress = output.progress("nca")
+                defer { progress?.finish() }
                 try output.stream { write in
-                    try analysis.writeCSV(files: files, progress: progress.map { line in line.update }, to: write)
+                    ledgers = try analysis.writeCSV(files: files, progress: progress.map { line in line.update }, to: write)
                 }
             } catch let error as DataError {
                 throw CommandFailure(message: error.description)
             } catch let error as OutputError {
                 throw CommandFailure(message: error.description)
             }
+            rows.reportExclusions(ledgers)
             return
         }
         var table: ResultTable
-        do {
+        let result: NCAAnalysis.Output
+        do throws(DataError) {
             if output.format == .pp {
-                table = try PPExport(selection: input.selection, options: try nca.options()).run(files: files)
+                var export = PPExport(selection: input.selection, options: analysis.options)
+                export.invalidRows = rows.invalidRows
+                (table, result) = try export.export(files: files)
             } else {
-                let result = try analysis.run(files: files)
+                result = try analysis.run(files: files)
                 table = result.table
                 if output.isReadable {
                     let units = Set(result.results.compactMap(\.unit))
                     table = ParameterNames.relabel(table, levelUnit: units.count == 1 ? units.first : nil, keep: input.group)
                 }
             }
-        } catch let error as DataError {
+        } catch {
             throw CommandFailure(message: error.description)
         }
-        do {
-            try output.emit(table)
-        } catch let error as OutputError {
-            throw CommandFailure(message: error.description)
-        }
+        rows.reportExclusions(result.ledgers)
+        try rows.emit(table, through: output) { () throws(DataError) in try analysis.audit(result, files: files) }
     }
 }
 

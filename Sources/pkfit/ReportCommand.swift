@@ -27,6 +27,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Model for --fit: \(KineticModel.allCases.map(\.rawValue).joined(separator: ", ")) (default auto, which falls back to fewer parameters for sparse profiles).")
     var model: KineticModel?
 
+    @OptionGroup var rows: RowAuditOptions
+
     func validate() throws {
         if output == nil && markdown == nil {
             throw ValidationError("Give --output report.html and/or --markdown report.md.")
@@ -37,30 +39,32 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (result, options) = try nca.analyse(input)
+        let (result, options) = try nca.analyse(input, rows: rows)
         var fits: [SubjectFit]?
         if fit {
             let fitter = KineticFitter(model: model ?? .auto)
             fits = KineticAnalysis(selection: input.selection, method: .model(fitter)).fit(result.nca.profiles)
         }
         let report = CohortReport.build(result, title: title, options: options, fits: fits)
-        do {
-            // Everything is rendered before the first file is written.
-            var files: [(URL, String)] = []
-            if let output {
-                files.append((URL(fileURLWithPath: output), HTMLReport.render(report)))
+        // Everything is rendered before the first file is written.
+        var files: [(URL, String)] = []
+        if let output {
+            files.append((URL(fileURLWithPath: output), HTMLReport.render(report)))
+        }
+        if let markdown {
+            let url = URL(fileURLWithPath: markdown)
+            let stem = url.deletingPathExtension().lastPathComponent
+            let (text, figures) = MarkdownReport.render(report, figureStem: stem)
+            files.append((url, text))
+            let directory = url.deletingLastPathComponent()
+            files += figures.map { (directory.appendingPathComponent($0.fileName), $0.image.markup + "\n") }
+        }
+        try rows.emit(audit: { () throws(DataError) in try nca.audit(result, input) }) {
+            do throws(OutputError) {
+                for (url, text) in files { try AtomicFileWriter.write(text, to: url) }
+            } catch {
+                throw CommandFailure(message: error.description)
             }
-            if let markdown {
-                let url = URL(fileURLWithPath: markdown)
-                let stem = url.deletingPathExtension().lastPathComponent
-                let (text, figures) = MarkdownReport.render(report, figureStem: stem)
-                files.append((url, text))
-                let directory = url.deletingLastPathComponent()
-                files += figures.map { (directory.appendingPathComponent($0.fileName), $0.image.markup + "\n") }
-            }
-            for (url, text) in files { try AtomicFileWriter.write(text, to: url) }
-        } catch {
-            throw CommandFailure(message: error.description)
         }
     }
 }

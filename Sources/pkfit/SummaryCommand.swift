@@ -9,14 +9,23 @@ struct NCAFlags: ParsableArguments {
     @Option(help: "Dose column: fit ln(exposure) = a + b·ln(dose) for Cmax and the AUCs (slope with 90% CI).")
     var dose: String?
 
-    func analyse(_ input: InputOptions) throws -> (CohortAnalysis.Output, NCAOptions) {
+    func analyse(_ input: InputOptions, rows: RowAuditOptions) throws -> (CohortAnalysis.Output, NCAOptions) {
         let options = try nca.options()
-        let analysis = CohortAnalysis(selection: input.selection, options: options, doseColumn: dose)
+        var analysis = CohortAnalysis(selection: input.selection, options: options, doseColumn: dose)
+        analysis.invalidRows = rows.invalidRows
+        let result: CohortAnalysis.Output
         do {
-            return (try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) }), options)
+            result = try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) })
         } catch {
             throw CommandFailure(message: error.description)
         }
+        rows.reportExclusions(result.nca.ledgers)
+        return (result, options)
+    }
+
+    /// The audit of the NCA behind a summary or report.
+    func audit(_ result: CohortAnalysis.Output, _ input: InputOptions) throws(DataError) -> AuditTrail {
+        try NCAAnalysis(selection: input.selection).audit(result.nca, files: input.files.map { URL(fileURLWithPath: $0) })
     }
 }
 
@@ -36,23 +45,20 @@ struct SummaryCommand: ParsableCommand {
     @OptionGroup var nca: NCAFlags
 
     @OptionGroup var output: OutputOptions
+    @OptionGroup var rows: RowAuditOptions
 
     func validate() throws {
         try output.rejectPP(command: "summary")
     }
 
     func run() throws {
-        let (result, _) = try nca.analyse(input)
+        let (result, _) = try nca.analyse(input, rows: rows)
         let table: ResultTable
         if let fits = result.doseExposure {
             table = DoseExposure.table(fits)
         } else {
             table = output.isReadable ? result.summary.displayTable(levelUnit: result.unit) : result.summary.table
         }
-        do {
-            try output.emit(table)
-        } catch let error as OutputError {
-            throw CommandFailure(message: error.description)
-        }
+        try rows.emit(table, through: output) { () throws(DataError) in try nca.audit(result, input) }
     }
 }

@@ -11,10 +11,13 @@ public struct ProfileCollection: Sendable {
 
     /// Reads each file. A subject (with the same group values) found in two files is an error: rows are
     /// never silently pooled across files.
-    public static func read(files: [URL], selection: ColumnSelection) throws(DataError) -> ProfileCollection {
+    /// `invalidRows` says whether an invalid row stops the read or is excluded (and listed in its ledger).
+    public static func read(files: [URL], selection: ColumnSelection,
+                            invalidRows: InvalidRowPolicy = .stop) throws(DataError) -> ProfileCollection {
         var sets: [ProfileSet] = []
         for url in files {
-            sets.append(try ProfileReader(selection: selection).read(contentsOf: url, displayName: url.relativePath))
+            let reader = ProfileReader(selection: selection, invalidRows: invalidRows)
+            sets.append(try reader.read(contentsOf: url, displayName: url.relativePath))
         }
         return try combine(sets)
     }

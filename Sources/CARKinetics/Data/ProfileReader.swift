@@ -26,16 +26,20 @@ public struct ProfileSet: Sendable {
 /// Observations are sorted by time (stable, so ties keep file order). Rejected, with file, line and column:
 /// empty file, header without data rows, ragged rows, empty or non-numeric or non-finite subject/time,
 /// invalid concentration cells, two non-missing rows of one profile at one time (both lines named), and two
-/// different units in one profile. The cost is linear in the file size plus a sort per profile (skipped when
-/// a profile's rows are already in time order); files are read in chunks into the flat storage of
-/// `ProfileStore`, with subjects found through a hash of their key bytes.
+/// different units in one profile. Under ``InvalidRowPolicy/skip`` those row problems exclude the row
+/// instead (listed in the ledger, in line order). The cost is linear in the file size plus a sort per profile
+/// (skipped when a profile's rows are already in time order); files are read in chunks into the flat storage
+/// of `ProfileStore`, with subjects found through a hash of their key bytes.
 public struct ProfileReader: Sendable {
     /// Which columns to read.
     public var selection: ColumnSelection
+    /// Stop at the first invalid row, or exclude invalid rows.
+    public var invalidRows: InvalidRowPolicy
 
-    /// A reader for the given columns (default: recognised names).
-    public init(selection: ColumnSelection = ColumnSelection()) {
+    /// A reader for the given columns (default: recognised names), strict unless told otherwise.
+    public init(selection: ColumnSelection = ColumnSelection(), invalidRows: InvalidRowPolicy = .stop) {
         self.selection = selection
+        self.invalidRows = invalidRows
     }
 
     /// Reads a file; `file` in errors is the path as given.
@@ -57,7 +61,9 @@ public struct ProfileReader: Sendable {
     ///
     /// Once the header is read, a chunk without quote characters in a file without group columns is split at
     /// line breaks into `threads` parts whose rows are checked in parallel (`RowParser`) and then added in
-    /// file order, so the result, including which error is reported first, is the serial one.
+    /// file order, so the result, including which error is reported first, is the serial one. Under
+    /// ``InvalidRowPolicy/skip`` a part goes on past an invalid row and hands its error over with the row, so
+    /// the exclusions reach the ledger in file order, exactly as in a serial read.
     func store(
         contentsOf url: URL, displayName: String? = nil, chunkSize: Int = chunkSize,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -70,7 +76,7 @@ public struct ProfileReader: Sendable {
         defer { close(descriptor) }
         var status = stat()
         let fileSize = fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0
-        var builder = ProfileStore.Builder(file: name, selection: selection)
+        var builder = ProfileStore.Builder(file: name, selection: selection, invalidRows: invalidRows)
         var buffer = [UInt8](repeating: 0, count: max(1, chunkSize))
         var filled = 0
         var consumedTotal = 0
@@ -121,12 +127,16 @@ public struct ProfileReader: Sendable {
         return try builder.finish()
     }
 
-    /// One part's rows, checked: cells (byte ranges into the chunk) or blank lines, with lines counted from 2
-    /// (a placeholder base, so no byte-order mark is looked for) and the part's first error, if any.
+    /// One part's rows, checked: cells (byte ranges into the chunk), blank lines or (when invalid rows are
+    /// skipped) invalid rows with their errors, with lines counted from 2 (a placeholder base, so no byte-order
+    /// mark is looked for) and the error that ended the part, if any.
     private struct CheckedPart {
         var cells: [RowParser.Cells] = []
-        /// Per row: its line relative to the part; negative for a blank line.
+        /// Per row: its line relative to the part; negative for a blank line, 0 for an invalid row (its line is
+        /// in its error; relative lines start at 2, so 0 is free).
         var lines: [Int] = []
+        /// The errors of the invalid rows, in order (only when invalid rows are skipped).
+        var invalid: [DataError] = []
         var endLine = 2
         var error: DataError?
     }
@@ -146,6 +156,7 @@ public struct ProfileReader: Sendable {
         }
         bounds.append(region.count)
         let cuts = bounds
+        let skipInvalid = builder.skipsInvalidRows
         var checked = [CheckedPart](repeating: CheckedPart(), count: parts)
         checked.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
@@ -159,6 +170,14 @@ public struct ProfileReader: Sendable {
                         (row) throws(DataError) in
                         if row.isBlank {
                             part.lines.append(-row.line)
+                        } else if skipInvalid {
+                            do throws(DataError) {
+                                part.cells.append(try parser.cells(row))
+                                part.lines.append(row.line)
+                            } catch {
+                                part.invalid.append(error)
+                                part.lines.append(0)
+                            }
                         } else {
                             part.cells.append(try parser.cells(row))
                             part.lines.append(row.line)
@@ -173,9 +192,15 @@ public struct ProfileReader: Sendable {
         for part in checked {
             let base = line - 2
             var next = 0
+            var nextInvalid = 0
             for relative in part.lines {
                 if relative < 0 {
                     builder.addBlank(line: base - relative)
+                } else if relative == 0 {
+                    var error = part.invalid[nextInvalid]
+                    nextInvalid += 1
+                    error.line = error.line.map { base + $0 }
+                    builder.exclude(error)
                 } else {
                     try builder.append(part.cells[next], line: base + relative)
                     next += 1
@@ -191,7 +216,7 @@ public struct ProfileReader: Sendable {
 
     /// Reads CSV bytes already in memory into the compact columnar form.
     func store(bytes: [UInt8], file: String) throws(DataError) -> ProfileStore {
-        var builder = ProfileStore.Builder(file: file, selection: selection)
+        var builder = ProfileStore.Builder(file: file, selection: selection, invalidRows: invalidRows)
         try bytes.withUnsafeBufferPointer { (buffer) throws(DataError) in
             try CSVScanner.scan(buffer, file: file) { (row) throws(DataError) in try builder.add(row) }
         }

@@ -55,8 +55,10 @@ struct ProfileStore: Sendable {
         }
     }
 
-    /// First line on which profile `p` appears.
+    /// First line on which profile `p` appears; 1 for a profile whose rows were all excluded (as the
+    /// ``ProfileCollection`` check does for a profile without observations).
     func firstLine(_ p: Int) -> Int {
+        guard starts[p] < starts[p + 1] else { return 1 }
         var line = Int.max
         for k in starts[p]..<starts[p + 1] { line = min(line, Int(lines[Int(order[k])])) }
         return line
@@ -67,6 +69,8 @@ extension ProfileStore {
     /// Turns CSV records into a store, row by row as the scanner delivers them, checking each cell.
     struct Builder {
         private let selection: ColumnSelection
+        /// Whether a row problem excludes the row (recorded in the ledger) rather than stopping the read.
+        let skipsInvalidRows: Bool
         private var store: ProfileStore
         private var columns: ResolvedColumns?
         private var sawHeader = false
@@ -76,8 +80,9 @@ extension ProfileStore {
         private var key: [UInt8] = []
         private var lastProfile = -1
 
-        init(file: String, selection: ColumnSelection) {
+        init(file: String, selection: ColumnSelection, invalidRows: InvalidRowPolicy = .stop) {
             self.selection = selection
+            skipsInvalidRows = invalidRows == .skip
             store = ProfileStore(file: file, ledger: RowLedger(file: file))
         }
 
@@ -118,7 +123,14 @@ extension ProfileStore {
                 addBlank(line: row.line)
                 return
             }
-            let cells = try parser.cells(row)
+            let cells: RowParser.Cells
+            do throws(DataError) {
+                cells = try parser.cells(row)
+            } catch {
+                guard skipsInvalidRows else { throw error }
+                exclude(error)
+                return
+            }
             if parser.layout.hasGroups {
                 try append(cells, profile: profileWithGroups(of: row), line: row.line)
             } else {
@@ -129,6 +141,11 @@ extension ProfileStore {
         mutating func addBlank(line: Int) {
             store.ledger.dataLines += 1
             store.ledger.blankLines.append(line)
+        }
+
+        /// Records an invalid row (under ``InvalidRowPolicy/skip``) at the line its error names.
+        mutating func exclude(_ error: DataError) {
+            store.ledger.exclude(line: error.line ?? 0, reason: error)
         }
 
         /// Adds a row checked by `parser` (no group columns) at `line`.
@@ -144,8 +161,11 @@ extension ProfileStore {
                 let known = Int(store.unitIDs[profile])
                 if known >= 0 {
                     if !units.equals(known, cells.unit) {
-                        throw DataError(file: store.file, line: line, column: columns?.unit.map { columns?.header[$0] ?? "" },
-                                        message: "unit \(MeasurementParser.quoted(cells.unit)) differs from '\(units.string(known))' on line \(unitLines[profile]) for subject '\(store.subjects[profile])'; one profile must have one unit")
+                        let error = DataError(file: store.file, line: line, column: columns?.unit.map { columns?.header[$0] ?? "" },
+                                              message: "unit \(MeasurementParser.quoted(cells.unit)) differs from '\(units.string(known))' on line \(unitLines[profile]) for subject '\(store.subjects[profile])'; one profile must have one unit")
+                        guard skipsInvalidRows else { throw error }
+                        exclude(error)
+                        return
                     }
                 } else {
                     store.unitIDs[profile] = Int32(truncatingIfNeeded: units.insert(cells.unit).profile)
@@ -196,6 +216,26 @@ extension ProfileStore {
             return found.profile
         }
 
+        /// Takes the rows at duplicated times out of the profiles and moves them from the ledger's counts to its
+        /// exclusions, which are then in line order like every other exclusion.
+        private mutating func excludeDuplicates(_ duplicates: [Int: DataError], order: inout [Int32], starts: inout [Int]) {
+            var kept: [Int32] = []
+            kept.reserveCapacity(order.count - duplicates.count)
+            var keptStarts = [0]
+            keptStarts.reserveCapacity(starts.count)
+            for p in 0..<(starts.count - 1) {
+                for k in starts[p]..<starts[p + 1] where duplicates[Int(order[k])] == nil { kept.append(order[k]) }
+                keptStarts.append(kept.count)
+            }
+            order = kept
+            starts = keptStarts
+            for (row, error) in duplicates {
+                store.ledger.unrecord(store.measurement(row), time: store.times[row])
+                store.ledger.exclude(line: Int(store.lines[row]), reason: error)
+            }
+            store.ledger.excluded.sort { $0.line < $1.line }
+        }
+
         private mutating func addProfile(_ subject: String, groups: [String]) {
             store.subjects.append(subject)
             store.groups.append(groups)
@@ -204,11 +244,17 @@ extension ProfileStore {
         }
 
         /// Groups the rows by profile, sorts each profile by time and rejects two non-missing samples of one
-        /// profile at one time (naming both lines).
+        /// profile at one time (naming both lines) — or, when invalid rows are skipped, excludes every such row.
         consuming func finish() throws(DataError) -> ProfileStore {
             let file = store.file
             guard let resolved = columns else { throw DataError(file: file, message: "is empty; expected a header line and data rows") }
-            guard store.profileCount > 0 else { throw DataError(file: file, line: 1, message: "has a header but no data rows") }
+            guard store.profileCount > 0 else {
+                if let first = store.ledger.excluded.first {
+                    throw DataError(file: file, line: first.line,
+                                    message: "no valid data rows (\(store.ledger.excluded.count) excluded); first: \(first.reason.description)")
+                }
+                throw DataError(file: file, line: 1, message: "has a header but no data rows")
+            }
             store.unitNames = (0..<units.count).map { units.string($0) }
             let profiles = store.profileCount
             var starts = [Int](repeating: 0, count: profiles + 1)
@@ -225,6 +271,9 @@ extension ProfileStore {
             let kinds = store.kinds
             let lines = store.lines
             let missing = Kind.missing.rawValue
+            let skipInvalid = skipsInvalidRows
+            // Under skip: rows at a duplicated time, each with the first error that names it.
+            var duplicates: [Int: DataError] = [:]
             try order.withUnsafeMutableBufferPointer { (order) throws(DataError) in
                 for p in 0..<profiles {
                     let range = starts[p]..<starts[p + 1]
@@ -243,13 +292,20 @@ extension ProfileStore {
                         let row = Int(order[k])
                         guard kinds[row] != missing else { continue }
                         if previous >= 0, times[previous] == times[row] {
-                            throw DataError(file: file, line: Int(lines[row]), column: resolved.header[resolved.time],
-                                            message: "subject '\(store.subjects[p])' has two samples at time \(times[row]) (lines \(lines[previous]) and \(lines[row]))")
+                            let error = DataError(file: file, line: Int(lines[row]), column: resolved.header[resolved.time],
+                                                  message: "subject '\(store.subjects[p])' has two samples at time \(times[row]) (lines \(lines[previous]) and \(lines[row]))")
+                            guard skipInvalid else { throw error }
+                            for duplicate in [previous, row] where duplicates[duplicate] == nil {
+                                var own = error
+                                own.line = Int(lines[duplicate])
+                                duplicates[duplicate] = own
+                            }
                         }
                         previous = row
                     }
                 }
             }
+            if !duplicates.isEmpty { excludeDuplicates(duplicates, order: &order, starts: &starts) }
             store.starts = starts
             store.order = order
             return store

@@ -1,8 +1,9 @@
 /// The fate of every line of one input file, as far as the data layer decides it.
 ///
-/// Every data line is either blank or an `Observation` of exactly one profile (whose BLQ treatment the
-/// NCA step records in `NCAResult.treatments`), so `dataLines == blankLines.count + quantifiable +
-/// belowLimit + missing` always holds; `preInfusion` counts the observations with negative time among those.
+/// Every data line is blank, excluded as invalid (only under ``InvalidRowPolicy/skip``) or an `Observation`
+/// of exactly one profile (whose BLQ treatment the NCA step records in `NCAResult.treatments`), so
+/// `dataLines == blankLines.count + excluded.count + quantifiable + belowLimit + missing` always holds;
+/// `preInfusion` counts the observations with negative time among those.
 public struct RowLedger: Sendable, Equatable {
     /// The file name used in messages.
     public var file: String
@@ -15,6 +16,8 @@ public struct RowLedger: Sendable, Equatable {
     public var missing: Int = 0
     /// Observations before infusion (time < 0), whatever their measurement.
     public var preInfusion: Int = 0
+    /// Invalid rows left out, in line order, duplicate times included (empty unless invalid rows are skipped).
+    public var excluded: [ExcludedRow] = []
 
     /// An empty ledger for `file`.
     public init(file: String) {
@@ -29,5 +32,21 @@ public struct RowLedger: Sendable, Equatable {
         case .missing: missing += 1
         }
         if time < 0 { preInfusion += 1 }
+    }
+
+    /// Takes back an observation already recorded (a duplicate time found once the profile is sorted).
+    mutating func unrecord(_ measurement: Measurement, time: Double) {
+        dataLines -= 1
+        switch measurement {
+        case .value(let x) where x > 0: quantifiable -= 1
+        case .value, .belowLimit: belowLimit -= 1
+        case .missing: missing -= 1
+        }
+        if time < 0 { preInfusion -= 1 }
+    }
+
+    mutating func exclude(line: Int, reason: DataError) {
+        dataLines += 1
+        excluded.append(ExcludedRow(line: line, reason: reason))
     }
 }

@@ -6,6 +6,8 @@ public struct NCAAnalysis: Sendable {
     /// Columns to read and how to compute.
     public var selection: ColumnSelection
     public var options: NCAOptions
+    /// Whether an invalid row stops the run (default) or is excluded and listed in its file's ledger.
+    public var invalidRows: InvalidRowPolicy = .stop
 
     /// An analysis with recognised columns and PKNCA-default options unless given.
     public init(selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions()) {
@@ -29,7 +31,7 @@ public struct NCAAnalysis: Sendable {
     /// Reads each file and analyses every profile. A subject (with the same group values) found in two
     /// files is an error: rows are never silently pooled across files.
     public func run(files: [URL]) throws(DataError) -> Output {
-        analyze(try ProfileCollection.read(files: files, selection: selection))
+        analyze(try ProfileCollection.read(files: files, selection: selection, invalidRows: invalidRows))
     }
 
     /// Analyses profile sets already read (for callers holding bytes rather than files).
@@ -74,23 +76,29 @@ public struct NCAAnalysis: Sendable {
     /// bytes are identical for every thread count.
     ///
     /// Every file is read and checked before the first byte is written, so an input error produces no
-    /// output. Throws ``DataError`` for bad input, or whatever `write` throws.
+    /// output. Throws ``DataError`` for bad input, or whatever `write` throws. Invalid rows follow
+    /// `invalidRows` as in ``run(files:)``; the per-row audit needs ``run(files:)``, which keeps every result.
     /// - Parameter progress: called after each written wave of blocks with (profiles written, total).
+    /// - Returns: one ledger per input file, as ``Output/ledgers`` (with the exclusions under
+    ///   ``InvalidRowPolicy/skip``).
+    @discardableResult
     public func writeCSV(
         files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
-    ) throws {
+    ) throws -> [RowLedger] {
         try writeCSV(files: files, threads: ProcessInfo.processInfo.activeProcessorCount, progress: progress, to: write)
     }
 
     /// `writeCSV(files:progress:to:)` on a chosen number of threads (1 = all on the calling thread).
+    @discardableResult
     func writeCSV(
         files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
-    ) throws {
+    ) throws -> [RowLedger] {
         var stores: [ProfileStore] = []
         for url in files {
-            stores.append(try ProfileReader(selection: selection).store(contentsOf: url, displayName: url.relativePath))
+            let reader = ProfileReader(selection: selection, invalidRows: invalidRows)
+            stores.append(try reader.store(contentsOf: url, displayName: url.relativePath))
         }
         try Self.rejectSubjectsInSeveralFiles(stores)
         let columns = NCARegistry.columns(for: options)
@@ -140,6 +148,7 @@ public struct NCAAnalysis: Sendable {
                 first += count
             }
         }
+        return stores.map(\.ledger)
     }
 
     /// A subject (with the same group values) in two files is an error: rows are never silently pooled.

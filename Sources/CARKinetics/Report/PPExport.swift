@@ -7,6 +7,8 @@ public struct PPExport: Sendable {
     public var selection: ColumnSelection
     /// NCA settings, as for `pkfit nca`.
     public var options: NCAOptions
+    /// Whether an invalid row stops the run (default) or is excluded and listed in its file's ledger.
+    public var invalidRows: InvalidRowPolicy = .stop
 
     /// An export with the given columns and options.
     public init(selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions()) {
@@ -16,6 +18,12 @@ public struct PPExport: Sendable {
 
     /// Reads `files`, runs the NCA and builds the PP table. Errors are those of ``NCAAnalysis/run(files:)``.
     public func run(files: [URL]) throws(DataError) -> ResultTable {
+        try export(files: files).table
+    }
+
+    /// ``run(files:)`` with the NCA behind the table, for its ledgers and audit (``NCAAnalysis/audit(_:files:)``).
+    /// The NCA's groups include `STUDYID` when it was read as a group for the table.
+    public func export(files: [URL]) throws(DataError) -> (table: ResultTable, nca: NCAAnalysis.Output) {
         var read = selection
         var studyIndex: Int?
         let names = files.map { Self.studyColumn(in: $0) }
@@ -27,15 +35,18 @@ public struct PPExport: Sendable {
                 studyIndex = read.groups.count - 1
             }
         }
-        var output = try NCAAnalysis(selection: read, options: options).run(files: files)
+        var analysis = NCAAnalysis(selection: read, options: options)
+        analysis.invalidRows = invalidRows
+        let output = try analysis.run(files: files)
+        var results = output.results
         var studies: [String]?
         if let studyIndex {
-            studies = output.results.map { $0.groups[studyIndex] }
+            studies = results.map { $0.groups[studyIndex] }
             if studyIndex >= selection.groups.count {
-                for i in output.results.indices { output.results[i].groups.remove(at: studyIndex) }
+                for i in results.indices { results[i].groups.remove(at: studyIndex) }
             }
         }
-        return PPTable.make(output.results, options: options, studyIDs: studies)
+        return (PPTable.make(results, options: options, studyIDs: studies), output)
     }
 
     /// The header's `STUDYID` column name as spelled in the file, when it has exactly one; nil when the

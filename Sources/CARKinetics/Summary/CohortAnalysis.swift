@@ -30,6 +30,8 @@ public struct CohortAnalysis: Sendable {
     public var doseColumn: String?
     /// Two-sided confidence level of the slope interval.
     public var confidenceLevel: Double
+    /// Whether an invalid row stops the run (default) or is excluded and listed in its file's ledger.
+    public var invalidRows: InvalidRowPolicy = .stop
 
     /// Creates an analysis; see the properties.
     public init(selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions(),
@@ -80,7 +82,9 @@ public struct CohortAnalysis: Sendable {
         }
         let nca: NCAAnalysis.Output
         do {
-            nca = try NCAAnalysis(selection: readSelection, options: options).run(files: files)
+            var analysis = NCAAnalysis(selection: readSelection, options: options)
+            analysis.invalidRows = invalidRows
+            nca = try analysis.run(files: files)
         } catch {
             throw .data(error)
         }

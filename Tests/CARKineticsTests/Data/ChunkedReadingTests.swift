@@ -98,4 +98,44 @@ import Testing
             }
         }
     }
+
+    /// `plainCohort` with row problems spread over the file (so over several parallel parts and chunks): a bad
+    /// number, a ragged row, an empty subject, a unit that differs from the profile's, and a second sample of
+    /// S6 at time 0 (line 8), which excludes both lines.
+    static func lenientCohort() -> (bytes: [UInt8], excluded: [Int]) {
+        // Split on LF bytes: as a String, CRLF is one character and would not split on "\n".
+        var lines = plainCohort(rows: 6_000).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
+        let replacements = [
+            700: "S3,1000,1..5,ng/mL",
+            1_900: "S4,1000,2",
+            2_600: ",1000,2,ng/mL",
+            3_500: "S7,1000,2,mg/L",
+            4_999: "S6,0,2.5,ng/mL",
+        ]
+        for (line, text) in replacements { lines[line - 1] = Array(text.utf8) }
+        return (Array(lines.joined(separator: [UInt8(ascii: "\n")])), [8] + replacements.keys.sorted())
+    }
+
+    @Test func lenientParallelCheckingGivesTheSerialLedger() throws {
+        let (bytes, excluded) = Self.lenientCohort()
+        let url = try write(bytes)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let reader = ProfileReader(invalidRows: .skip)
+        let whole = try reader.read(bytes: bytes, file: "f.csv")
+        #expect(whole.ledger.excluded.map(\.line) == excluded)
+        #expect(whole.ledger.excluded[0].reason.description
+                == "f.csv:8: column 'AFRLT': subject 'S6' has two samples at time 0.0 (lines 8 and 4999)")
+        #expect(whole.ledger.excluded[4].reason.description
+                == "f.csv:3500: column 'AVALU': unit \"mg/L\" differs from 'ng/mL' on line 9 for subject 'S7'; one profile must have one unit")
+        #expect(whole.ledger.dataLines == whole.ledger.blankLines.count + whole.ledger.excluded.count
+                    + whole.ledger.quantifiable + whole.ledger.belowLimit + whole.ledger.missing)
+        #expect(!whole.profiles[6].observations.contains { $0.line == 8 || $0.line == 4_999 })
+        #expect(throws: DataError.self) { _ = try ProfileReader().read(bytes: bytes, file: "f.csv") }
+        for threads in [1, 2, 3, 7] {
+            let chunked = ProfileSet(try reader.store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads))
+            #expect(chunked.ledger == whole.ledger, "\(threads) threads")
+            #expect(chunked.profiles.map(\.subject) == whole.profiles.map(\.subject), "\(threads) threads")
+            #expect(chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "\(threads) threads")
+        }
+    }
 }

@@ -37,6 +37,15 @@ import Testing
         expectError("id,time,value\nA,0,1e400\n", "data.csv:2: column 'value': \"1e400\" is not a finite number")
         expectError("id,time,value\nA,1e400,1\n", "data.csv:2: column 'time': \"1e400\" is not a finite number")
         expectError("id,time,value\nA,day 3,1\n", "data.csv:2: column 'time': \"day 3\" is not a number; expected a time in days since infusion")
+        expectError("id,time,value\nA,0,1\nA,NaN,1\n", "data.csv:3: column 'time': \"NaN\" is not a finite number")
+        expectError("id,time,value\nA,0,1\nA,-inf,1\n", "data.csv:3: column 'time': \"-inf\" is not a finite number")
+    }
+
+    @Test func structuralProblemsThroughTheReader() {
+        expectError("id,time,value\nA,0,1\nA,1,\"2\n", "data.csv:3: field 3 has an opening quote that is never closed")
+        expectError("id,time,value\r\nA,0,1\r\nA,1\r\n", "data.csv:3: has 2 fields; expected 3 as in the header")
+        expectError("id,time,value,note\nA,0,1,\"a\nb\"\nA,1,<abc,\n",
+                    "data.csv:4: column 'value': \"<abc\" is not a below-limit marker; expected '<' followed by a non-negative number or LLOQ")
     }
 
     @Test func negativeConcentration() {

@@ -53,4 +53,21 @@ import Testing
             #expect(reports.last == 1_200 && reports == reports.sorted(), "\(threads) threads")
         }
     }
+
+    @Test func lenientStreamMatchesTheLenientTableAndLedgers() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lenient-\(UUID().uuidString).csv")
+        try Data(ChunkedReadingTests.lenientCohort().bytes).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        var analysis = NCAAnalysis()
+        analysis.invalidRows = .skip
+        let output = try analysis.run(files: [url])
+        #expect(output.ledgers[0].excluded.count == 6)
+        let expected = Array(output.table.rendered(as: .csv).utf8)
+        for threads in [1, 3] {
+            var bytes: [UInt8] = []
+            let ledgers = try analysis.writeCSV(files: [url], threads: threads) { bytes.append(contentsOf: $0) }
+            #expect(bytes == expected, "\(threads) threads")
+            #expect(ledgers == output.ledgers, "\(threads) threads")
+        }
+    }
 }

@@ -14,6 +14,8 @@ public struct KineticAnalysis: Sendable {
 
     public var selection: ColumnSelection
     public var method: Method
+    /// Whether an invalid row stops the run (default) or is excluded and listed in its file's ledger.
+    public var invalidRows: InvalidRowPolicy = .stop
 
     public init(selection: ColumnSelection = ColumnSelection(), method: Method = .model(KineticFitter())) {
         self.selection = selection
@@ -24,18 +26,23 @@ public struct KineticAnalysis: Sendable {
         public var table: ResultTable
         public var fits: [SubjectFit]
         public var ledgers: [RowLedger]
+        /// Profiles as read, in the order of `fits`.
+        public var profiles: [Profile]
+        /// For each profile, the index in `ledgers` of the file it came from.
+        public var profileFiles: [Int]
     }
 
     /// Reads the files and fits every profile.
     /// - Parameter progress: called on the calling thread after each wave of fits with (profiles fitted, total).
     public func run(files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(DataError) -> Output {
-        let collection = try ProfileCollection.read(files: files, selection: selection)
+        let collection = try ProfileCollection.read(files: files, selection: selection, invalidRows: invalidRows)
         let fits = fit(collection.profiles, progress: progress)
         var extra: [String] = []
         if case .formula(let formula) = method { extra = formula.formula.parameterNames }
         return Output(
             table: FitTable.make(fits, groupColumns: selection.groups, extraParameters: extra),
-            fits: fits, ledgers: collection.ledgers)
+            fits: fits, ledgers: collection.ledgers, profiles: collection.profiles,
+            profileFiles: collection.profileFiles)
     }
 
     /// Fits every profile; BLQ, missing, zero and pre-infusion rows are not used and are counted per subject.

@@ -29,8 +29,9 @@ public struct KineticFitter: Sendable {
     public func fit(times: [Double], values: [Double]) -> KineticFit {
         var t: [Double] = []
         var y: [Double] = []
-        for (time, value) in zip(times, values).sorted(by: { $0.0 < $1.0 })
-        where time >= 0 && value > 0 && value.isFinite && time.isFinite {
+        // Filter before sorting: a NaN time would break the sort's ordering and scramble the valid samples.
+        for (time, value) in zip(times, values).filter({ $0.0 >= 0 && $0.1 > 0 && $0.1.isFinite && $0.0.isFinite })
+            .sorted(by: { $0.0 < $1.0 }) {
             t.append(time)
             y.append(Foundation.log(value))
         }

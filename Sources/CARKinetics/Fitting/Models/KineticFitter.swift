@@ -4,10 +4,12 @@ import Foundation
 ///
 /// Input is the quantifiable samples at t ≥ 0 (BLQ, missing and pre-infusion rows are not used). Each model
 /// is estimated on a transformed scale where every parameter vector is valid (see ``KineticCurve``), from the
-/// systematic multi-start of ``StartGrid``; the best local optimum is kept. For `stein`, the two boundaries of
-/// its parameter space — β → 0 (no decline in the persistence phase) and fb → 0 (no persistence phase) — are
-/// fitted as their own sub-models, because an optimum there is reached only in the limit: when a boundary fit
-/// is at least as good, it is reported, with the status saying so.
+/// systematic multi-start of ``StartGrid`` (every start screened by a short run, the best two refined to full
+/// convergence); the best local optimum is kept. For `stein`, the two boundaries of its parameter space —
+/// β → 0 (no decline in the persistence phase) and fb → 0 (no persistence phase) — are fitted as their own
+/// sub-models, because an optimum there is reached only in the limit: when a boundary fit is at least as good,
+/// it is reported, with the status saying so. When the optimum has Tmax on a sample time — a kink of the
+/// objective, where steps in Tmax stall — Tmax is pinned there and the rest refitted. Rules: docs/fitting.md.
 public struct KineticFitter: Sendable {
     public var model: KineticModel
     public var options: LevenbergMarquardt.Options

@@ -40,9 +40,7 @@ struct NCACommand: ParsableCommand {
         let result: NCAAnalysis.Output
         do throws(DataError) {
             if output.format == .pp {
-                var export = PPExport(selection: input.selection, options: analysis.options)
-                export.invalidRows = rows.invalidRows
-                (table, result) = try export.export(files: files)
+                (table, result) = try PPExport(analysis).export(files: files)
             } else {
                 result = try analysis.run(files: files)
                 table = result.table

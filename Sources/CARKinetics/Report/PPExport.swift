@@ -3,17 +3,13 @@ import Foundation
 /// `pkfit nca --format pp` as a library call: the NCA of ``NCAAnalysis`` written as ``PPTable``, with
 /// `STUDYID` taken from a column of that name (any case) when every input file has exactly one.
 public struct PPExport: Sendable {
-    /// Columns to read; a `STUDYID` column is added to the groups for reading and removed from `PPGRPID`.
-    public var selection: ColumnSelection
-    /// NCA settings, as for `pkfit nca`.
-    public var options: NCAOptions
-    /// Whether an invalid row stops the run (default) or is excluded and listed in its file's ledger.
-    public var invalidRows: InvalidRowPolicy = .stop
+    /// The NCA behind the table (columns, options, invalid-row policy), as for `pkfit nca`. A `STUDYID` column
+    /// is added to its groups for reading and removed again from `PPGRPID`.
+    public var analysis: NCAAnalysis
 
-    /// An export with the given columns and options.
-    public init(selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions()) {
-        self.selection = selection
-        self.options = options
+    /// An export of the given analysis.
+    public init(_ analysis: NCAAnalysis = NCAAnalysis()) {
+        self.analysis = analysis
     }
 
     /// Reads `files`, runs the NCA and builds the PP table. Errors are those of ``NCAAnalysis/run(files:)``.
@@ -24,6 +20,7 @@ public struct PPExport: Sendable {
     /// ``run(files:)`` with the NCA behind the table, for its ledgers and audit (``NCAAnalysis/audit(_:files:)``).
     /// The NCA's groups include `STUDYID` when it was read as a group for the table.
     public func export(files: [URL]) throws(DataError) -> (table: ResultTable, nca: NCAAnalysis.Output) {
+        let selection = analysis.selection
         var read = selection
         var studyIndex: Int?
         let names = files.map { Self.studyColumn(in: $0) }
@@ -35,9 +32,9 @@ public struct PPExport: Sendable {
                 studyIndex = read.groups.count - 1
             }
         }
-        var analysis = NCAAnalysis(selection: read, options: options)
-        analysis.invalidRows = invalidRows
-        let output = try analysis.run(files: files)
+        var reading = analysis
+        reading.selection = read
+        let output = try reading.run(files: files)
         var results = output.results
         var studies: [String]?
         if let studyIndex {
@@ -46,7 +43,7 @@ public struct PPExport: Sendable {
                 for i in results.indices { results[i].groups.remove(at: studyIndex) }
             }
         }
-        return (PPTable.make(results, options: options, studyIDs: studies), output)
+        return (PPTable.make(results, options: analysis.options, studyIDs: studies), output)
     }
 
     /// The header's `STUDYID` column name as spelled in the file, when it has exactly one; nil when the

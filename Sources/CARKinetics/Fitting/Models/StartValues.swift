@@ -9,9 +9,9 @@ import Foundation
 /// samples per point. Local optimisation then starts from the best grid point of every Tmax candidate and
 /// from the best few overall.
 struct StartGrid: Sendable {
-    static let alphas: [Double] = [0.05, 0.15, 0.4, 1.0, 3.0]
-    static let betas: [Double] = [0.001, 0.005, 0.02, 0.08]
-    static let fractions: [Double] = [0.003, 0.02, 0.1, 0.3]
+    static let alphas: [Double] = [0.05, 0.15, 0.4, 1.0, 3.0, 10, 30]
+    static let betas: [Double] = [0.001, 0.005, 0.02, 0.08, 0.2]
+    static let fractions: [Double] = [0.003, 0.02, 0.1, 0.3, 0.6]
     /// How many of the overall best grid points are refined in addition to the best per Tmax candidate.
     static let overallBest = 4
 
@@ -20,8 +20,8 @@ struct StartGrid: Sendable {
         var theta: [Double]
     }
 
-    /// Tmax candidates: the observed peak time, the two neighbouring sample times, and the quarter points of
-    /// the intervals on either side of the peak — one start inside every smooth piece of the objective near it.
+    /// Tmax candidates near the observed peak: its time, the two neighbouring sample times, and the quarter
+    /// points of the intervals on either side — one start inside every smooth piece of the objective near it.
     static func tmaxCandidates(times: [Double], logs: [Double]) -> [Double] {
         guard let peak = logs.indices.max(by: { logs[$0] < logs[$1] }) else { return [] }
         var candidates = [times[peak]]
@@ -30,20 +30,36 @@ struct StartGrid: Sendable {
             candidates.append(times[neighbour])
             for q in [0.25, 0.5, 0.75] { candidates.append(a + q * (b - a)) }
         }
+        return uniquePositive(candidates)
+    }
+
+    /// Tmax candidates away from the observed peak: every other sample time after the first and the midpoints
+    /// between samples. With noisy or sparse data the highest sample need not be near the best Tmax (a late
+    /// persistence sample can be the highest), so the grid scores these too; the best few are refined.
+    static func distantTmaxCandidates(times: [Double], near: [Double]) -> [Double] {
+        var candidates = Array(times.dropFirst())
+        for (a, b) in zip(times, times.dropFirst()) where b > a { candidates.append((a + b) / 2) }
+        return uniquePositive(candidates).filter { !near.contains($0) }
+    }
+
+    private static func uniquePositive(_ values: [Double]) -> [Double] {
         var unique: [Double] = []
-        for c in candidates.sorted() where c > 0 && unique.last != c { unique.append(c) }
+        for c in values.sorted() where c > 0 && unique.last != c { unique.append(c) }
         return unique
     }
 
+    /// How many Tmax candidates away from the peak contribute their best grid point as a start.
+    static let distantStarts = 3
+
     /// Scores every grid point and returns the starts to refine, best first.
     static func starts(curve: KineticCurve, times: [Double], logs: [Double]) -> [Candidate] {
-        let tmaxValues = curve.estimatesTmax ? tmaxCandidates(times: times, logs: logs) : [curve.fixedTmax]
+        let near = curve.estimatesTmax ? tmaxCandidates(times: times, logs: logs) : [curve.fixedTmax]
+        let distant = curve.estimatesTmax ? distantTmaxCandidates(times: times, near: near) : []
         let fallbackRho = risingSlope(times: times, logs: logs)
-        var perTmaxBest: [Candidate] = []
         var all: [Candidate] = []
-        for tmax in tmaxValues {
+        func bestOfGrid(at tmax: Double, coarse: Bool) -> Candidate? {
             var best: Candidate?
-            forEachDecline(curve.decline) { alpha, beta, fraction in
+            forEachDecline(curve.decline, coarse: coarse) { alpha, beta, fraction in
                 guard let candidate = score(
                     curve: curve, times: times, logs: logs, tmax: tmax, alpha: alpha, beta: beta, fraction: fraction,
                     fallbackRho: fallbackRho)
@@ -51,17 +67,28 @@ struct StartGrid: Sendable {
                 all.append(candidate)
                 if candidate.ssr < best?.ssr ?? .infinity { best = candidate }
             }
-            if let best { perTmaxBest.append(best) }
+            return best
         }
+        var chosen = near.compactMap { bestOfGrid(at: $0, coarse: false) }
+        let distantBest = distant.compactMap { bestOfGrid(at: $0, coarse: true) }.sorted { $0.ssr < $1.ssr }
+        chosen += distantBest.prefix(distantStarts)
         all.sort { $0.ssr < $1.ssr }
-        var chosen = perTmaxBest
         for candidate in all.prefix(overallBest) where !chosen.contains(where: { $0.theta == candidate.theta }) {
             chosen.append(candidate)
         }
         return chosen.sorted { $0.ssr < $1.ssr }
     }
 
-    private static func forEachDecline(_ decline: KineticCurve.Decline, _ body: (Double, Double, Double) -> Void) {
+    /// A coarse grid for Tmax candidates away from the peak, where a start only has to find the basin.
+    static let coarseAlphas: [Double] = [0.15, 1.0, 10]
+    static let coarseBetas: [Double] = [0.005, 0.05]
+    static let coarseFractions: [Double] = [0.02, 0.3]
+
+    private static func forEachDecline(
+        _ decline: KineticCurve.Decline, coarse: Bool, _ body: (Double, Double, Double) -> Void
+    ) {
+        let (alphas, betas, fractions) = coarse
+            ? (coarseAlphas, coarseBetas, coarseFractions) : (Self.alphas, Self.betas, Self.fractions)
         switch decline {
         case .monoExponential:
             for alpha in alphas { body(alpha, 0, 0) }

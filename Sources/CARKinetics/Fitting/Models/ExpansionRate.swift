@@ -34,19 +34,12 @@ enum ExpansionRate {
             estimate.lower = rho - q * se
             estimate.upper = rho + q * se
         }
-        let n = Double(t.count)
-        let ssr = solution.ssr
-        let likelihood = n * (Foundation.log(2 * Double.pi * ssr / n) + 1)
         return KineticFit(
-            model: model.rawValue, status: .converged, sampleCount: t.count, estimates: [estimate], curve: nil, ssr: ssr,
-            residualStandardDeviation: (ssr / Double(dof)).squareRoot(),
-            aic: likelihood + 2 * 3, bic: likelihood + 3 * Foundation.log(n), iterations: 0, evaluations: 0,
-            note: nil)
+            model: model.rawValue, status: .converged, sampleCount: t.count, parameterCount: 2, estimates: [estimate],
+            curve: nil, ssr: solution.ssr, iterations: 0, evaluations: 0, note: nil)
     }
 
     private static func unfitted(_ status: FitStatus, count: Int) -> KineticFit {
-        KineticFit(
-            model: KineticModel.expansion.rawValue, status: status, sampleCount: count, estimates: [], curve: nil, ssr: nil,
-            residualStandardDeviation: nil, aic: nil, bic: nil, iterations: 0, evaluations: 0, note: nil)
+        KineticFit.unfitted(model: KineticModel.expansion.rawValue, status: status, sampleCount: count)
     }
 }

@@ -40,10 +40,7 @@ public struct FormulaKineticModel: Sendable {
         }
         let m = t.count, n = formula.parameterCount
         guard m > n else {
-            return KineticFit(
-                model: "formula", status: .tooFewSamples(have: m, need: n + 1), sampleCount: m, estimates: [],
-                curve: nil, ssr: nil, residualStandardDeviation: nil, aic: nil, bic: nil, iterations: 0,
-                evaluations: 0, note: nil)
+            return KineticFit.unfitted(model: "formula", status: .tooFewSamples(have: m, need: n + 1), sampleCount: m)
         }
         var solver = LevenbergMarquardt(parameterCount: n, residualCount: m, options: options)
         let formula = self.formula
@@ -76,14 +73,9 @@ public struct FormulaKineticModel: Sendable {
                 name: name, value: value, standardError: se,
                 lower: se.map { value - quantile * $0 }, upper: se.map { value + quantile * $0 })
         }
-        let count = Double(m)
-        let likelihood = count * (Foundation.log(2 * Double.pi * result.ssr / count) + 1)
         return KineticFit(
-            model: "formula",
-            status: result.converged ? .converged : .notConverged("\(result.termination)"),
-            sampleCount: m, estimates: estimates, curve: nil, ssr: result.ssr,
-            residualStandardDeviation: (result.ssr / Double(dof)).squareRoot(),
-            aic: likelihood + 2 * Double(n + 1), bic: likelihood + Double(n + 1) * Foundation.log(count),
+            model: "formula", status: result.converged ? .converged : .notConverged("\(result.termination)"),
+            sampleCount: m, parameterCount: n, estimates: estimates, curve: nil, ssr: result.ssr,
             iterations: result.iterations, evaluations: result.evaluations, note: nil)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One estimated parameter on its natural scale, with its uncertainty.
 public struct ParameterEstimate: Sendable, Equatable {
     /// Output name (`cmax`, `tmax`, `rho`, `alpha`, `beta`, `fb`, or a formula parameter's name).
@@ -80,5 +82,29 @@ public struct KineticFit: Sendable {
     /// The estimate named `name`, if the model has it.
     public func estimate(_ name: String) -> ParameterEstimate? {
         estimates.first { $0.name == name }
+    }
+}
+
+extension KineticFit {
+    /// A result without estimates; `status` says why.
+    static func unfitted(model: String, status: FitStatus, sampleCount: Int) -> KineticFit {
+        KineticFit(
+            model: model, status: status, sampleCount: sampleCount, estimates: [], curve: nil, ssr: nil,
+            residualStandardDeviation: nil, aic: nil, bic: nil, iterations: 0, evaluations: 0, note: nil)
+    }
+
+    /// A fitted result whose residual SD, AIC and BIC follow from the sum of squares, the `sampleCount` n and
+    /// the `parameterCount` p of the curve (σ counted as one more parameter in the criteria).
+    init(
+        model: String, status: FitStatus, sampleCount n: Int, parameterCount p: Int, estimates: [ParameterEstimate],
+        curve: CurveParameters?, ssr: Double, iterations: Int, evaluations: Int, note: String?
+    ) {
+        let count = Double(n)
+        let likelihood = count * (Foundation.log(2 * Double.pi * ssr / count) + 1)
+        self.init(
+            model: model, status: status, sampleCount: n, estimates: estimates, curve: curve, ssr: ssr,
+            residualStandardDeviation: n > p ? (ssr / Double(n - p)).squareRoot() : nil,
+            aic: likelihood + 2 * Double(p + 1), bic: likelihood + Double(p + 1) * Foundation.log(count),
+            iterations: iterations, evaluations: evaluations, note: note)
     }
 }

@@ -243,9 +243,7 @@ public struct KineticFitter: Sendable {
     }
 
     private static func unfitted(_ model: KineticModel, _ status: FitStatus, count: Int) -> KineticFit {
-        KineticFit(
-            model: model.rawValue, status: status, sampleCount: count, estimates: [], curve: nil, ssr: nil,
-            residualStandardDeviation: nil, aic: nil, bic: nil, iterations: 0, evaluations: 0, note: nil)
+        KineticFit.unfitted(model: model.rawValue, status: status, sampleCount: count)
     }
 
     private func report(_ model: KineticModel, _ optimum: Optimum, sampleCount m: Int, boundary: String?) -> KineticFit {
@@ -317,9 +315,6 @@ public struct KineticFitter: Sendable {
             estimates.append(fraction(k + 1, parameters.fraction ?? 0))
         }
 
-        let ssr = optimum.ssr
-        let n = Double(m)
-        let logLikelihoodTerm = n * (Foundation.log(2 * Double.pi * ssr / n) + 1)
         let status: FitStatus
         if !optimum.fit.converged {
             status = .notConverged("\(optimum.fit.termination)")
@@ -332,10 +327,8 @@ public struct KineticFitter: Sendable {
             ? "no standard errors: the Jacobian is numerically rank-deficient at the optimum (some parameters are not identifiable from these samples)"
             : nil
         return KineticFit(
-            model: model.rawValue, status: status, sampleCount: m, estimates: estimates, curve: parameters, ssr: ssr,
-            residualStandardDeviation: dof > 0 ? (ssr / Double(dof)).squareRoot() : nil,
-            aic: logLikelihoodTerm + 2 * Double(p + 1),
-            bic: logLikelihoodTerm + Double(p + 1) * Foundation.log(n),
-            iterations: optimum.iterations, evaluations: optimum.evaluations, note: note)
+            model: model.rawValue, status: status, sampleCount: m, parameterCount: p, estimates: estimates,
+            curve: parameters, ssr: optimum.ssr, iterations: optimum.iterations, evaluations: optimum.evaluations,
+            note: note)
     }
 }

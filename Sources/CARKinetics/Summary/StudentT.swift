@@ -37,6 +37,17 @@ public enum StudentT {
         return probability > 0.5 ? t : -t
     }
 
+    /// The 97.5 % quantile (the multiplier of 95 % confidence limits) for integer `degreesOfFreedom` ν ≥ 1;
+    /// identical to `quantile(0.975, degreesOfFreedom: ν)`. Values for ν ≤ 200 are tabulated on first use,
+    /// because every fit needs one and the bisection costs tens of microseconds, a noticeable share of a
+    /// subject's fit.
+    static func quantile975(degreesOfFreedom nu: Int) -> Double {
+        precondition(nu >= 1, "degrees of freedom must be positive")
+        return nu < quantile975Table.count ? quantile975Table[nu] : quantile(0.975, degreesOfFreedom: Double(nu))
+    }
+
+    private static let quantile975Table: [Double] = [.nan] + (1...200).map { quantile(0.975, degreesOfFreedom: Double($0)) }
+
     /// P(T > t) for t ≥ 0.
     private static func upperTail(_ t: Double, _ nu: Double) -> Double {
         if t.isInfinite { return 0 }

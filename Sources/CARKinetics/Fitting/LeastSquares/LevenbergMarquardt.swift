@@ -77,6 +77,9 @@ public struct LevenbergMarquardt: Sendable {
     public let residualCount: Int
     /// Stopping rules used by ``minimize(start:residuals:jacobian:)``.
     public var options: Options
+    /// When false, a fit ends without the covariance (saving one Jacobian and factorisation): for screening
+    /// runs whose only use is their sum of squares and end point.
+    var computesCovariance = true
 
     private var storage: [Double]
     private var pivots: [Int]
@@ -156,7 +159,8 @@ public struct LevenbergMarquardt: Sendable {
                         preconditionFailure("LevenbergMarquardt: work storage missing")
                     }
                     var run = LevenbergMarquardtRun(
-                        m: m, n: n, options: options, w: Workspace(base: base, m: m, n: n),
+                        m: m, n: n, options: options, computesCovariance: computesCovariance,
+                        w: Workspace(base: base, m: m, n: n),
                         pivots: pivotBase, residuals: residuals, jacobian: jacobian)
                     return run.solve(start: start, qr: &qr)
                 }

@@ -7,6 +7,7 @@ struct LevenbergMarquardtRun {
     let m: Int
     let n: Int
     let options: LevenbergMarquardt.Options
+    let computesCovariance: Bool
     let w: Workspace
     let pivots: UnsafeMutablePointer<Int>
     let residuals: Residuals
@@ -19,11 +20,12 @@ struct LevenbergMarquardtRun {
     /// Whether the QR workspace and `pivots` hold the factorisation of the Jacobian at the current `x`.
     private var factorisationIsCurrent = false
 
-    init(m: Int, n: Int, options: LevenbergMarquardt.Options, w: Workspace, pivots: UnsafeMutablePointer<Int>,
-         residuals: @escaping Residuals, jacobian: Jacobian?) {
+    init(m: Int, n: Int, options: LevenbergMarquardt.Options, computesCovariance: Bool, w: Workspace,
+         pivots: UnsafeMutablePointer<Int>, residuals: @escaping Residuals, jacobian: Jacobian?) {
         self.m = m
         self.n = n
         self.options = options
+        self.computesCovariance = computesCovariance
         self.w = w
         self.pivots = pivots
         self.residuals = residuals
@@ -264,7 +266,7 @@ struct LevenbergMarquardtRun {
         let dof = m - n
         let sigma = dof > 0 ? (ssr / Double(dof)).squareRoot() : .nan
         var covariance: Matrix?
-        if termination != .nonFiniteStart, dof > 0, ssr.isFinite, factoriseJacobian(qr: &qr) == nil,
+        if computesCovariance, termination != .nonFiniteStart, dof > 0, ssr.isFinite, factoriseJacobian(qr: &qr) == nil,
            qr.rank(relativeTolerance: Double(n) * Double.ulpOfOne) == n,
            (try? qr.inverseGram(into: UnsafeMutableBufferPointer(start: w.r, count: n * n))) != nil {
             // (JᵀJ)⁻¹ = P R⁻¹ R⁻ᵀ Pᵀ (LAPACK dpotri on R, pivots undone by the workspace).

@@ -28,7 +28,7 @@ enum ExpansionRate {
         let dof = t.count - 2
         var estimate = ParameterEstimate(name: "rho", value: rho, standardError: nil, lower: nil, upper: nil)
         if let se = solution.standardErrors?[1] {
-            let q = StudentT.quantile(0.975, degreesOfFreedom: Double(dof))
+            let q = StudentT.quantile975(degreesOfFreedom: dof)
             estimate.standardError = se
             // Linear parameter: a symmetric interval is exact under the model's normal errors.
             estimate.lower = rho - q * se

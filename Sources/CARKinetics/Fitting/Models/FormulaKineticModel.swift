@@ -65,7 +65,7 @@ public struct FormulaKineticModel: Sendable {
                 })
         }
         let dof = m - n
-        let quantile = StudentT.quantile(0.975, degreesOfFreedom: Double(dof))
+        let quantile = StudentT.quantile975(degreesOfFreedom: dof)
         let estimates = formula.parameterNames.enumerated().map { j, name in
             let value = result.parameters[j]
             let se = result.standardErrors?[j]

@@ -60,79 +60,94 @@ struct KineticCurve: Sendable, Equatable {
 
     /// ln C(t) for estimation-scale parameters `theta`; when `gradient` is given it receives ∂ ln C/∂θ.
     func logValue(at t: Double, theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>?) -> Double {
-        let logCmax = theta[0]
-        let tmax = tmaxIndex.map { Foundation.exp(theta[$0]) } ?? fixedTmax
-        if let gradient {
-            for j in 0..<gradient.count { gradient[j] = 0 }
-            gradient[0] = 1
-        }
-        if t <= tmax {
-            guard let rhoIndex else { return logCmax }
-            let rho = Foundation.exp(theta[rhoIndex])
-            let dt = t - tmax
-            if let gradient {
-                if let tmaxIndex { gradient[tmaxIndex] = -rho * tmax }
-                gradient[rhoIndex] = rho * dt
-            }
-            return logCmax + rho * dt
-        }
-        let tau = t - tmax
-        let k = declineOffset
-        switch decline {
-        case .monoExponential:
-            let alpha = Foundation.exp(theta[k])
-            if let gradient {
-                gradient[k] = -alpha * tau
-                if let tmaxIndex { gradient[tmaxIndex] = alpha * tmax }
-            }
-            return logCmax - alpha * tau
-        case .biExponential:
-            let beta = Foundation.exp(theta[k + 1])
-            let alpha = beta + Foundation.exp(theta[k])
-            return biExponential(
-                logCmax: logCmax, tau: tau, tmax: tmax, alpha: alpha, beta: beta, logitFraction: theta[k + 2],
-                gradient: gradient, flat: false)
-        case .biExponentialFlat:
-            let alpha = Foundation.exp(theta[k])
-            return biExponential(
-                logCmax: logCmax, tau: tau, tmax: tmax, alpha: alpha, beta: 0, logitFraction: theta[k + 1],
-                gradient: gradient, flat: true)
-        }
+        Evaluator(self, theta: theta).logValue(at: t, gradient: gradient?.baseAddress)
     }
 
-    /// ln[(1 − fb)e^(−ατ) + fb·e^(−βτ)] as a log-sum-exp, so neither term underflows the sum to zero.
-    private func biExponential(
-        logCmax: Double, tau: Double, tmax: Double, alpha: Double, beta: Double, logitFraction: Double,
-        gradient: UnsafeMutableBufferPointer<Double>?, flat: Bool
-    ) -> Double {
-        let logFraction = -softplus(-logitFraction)
-        let logComplement = -softplus(logitFraction)
-        let fast = logComplement - alpha * tau
-        let slow = logFraction - beta * tau
-        let high = max(fast, slow)
-        let logS = high + Foundation.log(Foundation.exp(fast - high) + Foundation.exp(slow - high))
-        if let gradient {
-            let fastWeight = Foundation.exp(fast - logS)
-            let slowWeight = Foundation.exp(slow - logS)
-            let fraction = Foundation.exp(logFraction)
-            let complement = Foundation.exp(logComplement)
-            let k = declineOffset
-            let dAlpha = -tau * fastWeight
-            let dBeta = -tau * slowWeight
-            if flat {
-                gradient[k] = alpha * dAlpha
-                gradient[k + 1] = complement * slowWeight - fraction * fastWeight
-            } else {
-                // α = β + e^θ₀: ∂/∂θ₀ = (α − β)·∂/∂α; ∂/∂ln β = β·(∂/∂α + ∂/∂β).
-                gradient[k] = (alpha - beta) * dAlpha
-                gradient[k + 1] = beta * (dAlpha + dBeta)
-                gradient[k + 2] = complement * slowWeight - fraction * fastWeight
-            }
-            if let tmaxIndex {
-                gradient[tmaxIndex] = tmax * (alpha * fastWeight + beta * slowWeight)
+    /// The curve at one estimation vector, with the parameter transforms (e^θ, the logistic) evaluated once:
+    /// a pass over the samples then costs one `exp` and one `log1p` per decline sample (two more `exp`-free
+    /// products for the gradient), which is what makes a fit's residual and Jacobian evaluations cheap.
+    struct Evaluator {
+        let curve: KineticCurve
+        let logCmax, tmax, rho, alpha, beta: Double
+        /// ln fb, ln(1 − fb), fb and 1 − fb for bi-exponential declines (unused otherwise).
+        let logFraction, logComplement, fraction, complement: Double
+
+        init(_ curve: KineticCurve, theta: UnsafeBufferPointer<Double>) {
+            self.curve = curve
+            logCmax = theta[0]
+            tmax = curve.tmaxIndex.map { Foundation.exp(theta[$0]) } ?? curve.fixedTmax
+            rho = curve.rhoIndex.map { Foundation.exp(theta[$0]) } ?? 0
+            let k = curve.declineOffset
+            switch curve.decline {
+            case .monoExponential:
+                alpha = Foundation.exp(theta[k])
+                beta = 0
+                (logFraction, logComplement, fraction, complement) = (0, 0, 0, 0)
+            case .biExponential, .biExponentialFlat:
+                let flat = curve.decline == .biExponentialFlat
+                beta = flat ? 0 : Foundation.exp(theta[k + 1])
+                alpha = beta + Foundation.exp(theta[k])
+                let logit = theta[flat ? k + 1 : k + 2]
+                logFraction = -softplus(-logit)
+                logComplement = -softplus(logit)
+                fraction = Foundation.exp(logFraction)
+                complement = Foundation.exp(logComplement)
             }
         }
-        return logCmax + logS
+
+        /// ln C(t); when `gradient` is given it receives ∂ ln C/∂θ (`curve.parameterCount` entries).
+        @inline(__always)
+        func logValue(at t: Double, gradient: UnsafeMutablePointer<Double>?) -> Double {
+            if let gradient {
+                for j in 0..<curve.parameterCount { gradient[j] = 0 }
+                gradient[0] = 1
+            }
+            if t <= tmax {
+                guard let rhoIndex = curve.rhoIndex else { return logCmax }
+                let dt = t - tmax
+                if let gradient {
+                    if let tmaxIndex = curve.tmaxIndex { gradient[tmaxIndex] = -rho * tmax }
+                    gradient[rhoIndex] = rho * dt
+                }
+                return logCmax + rho * dt
+            }
+            let tau = t - tmax
+            let k = curve.declineOffset
+            guard curve.decline != .monoExponential else {
+                if let gradient {
+                    gradient[k] = -alpha * tau
+                    if let tmaxIndex = curve.tmaxIndex { gradient[tmaxIndex] = alpha * tmax }
+                }
+                return logCmax - alpha * tau
+            }
+            // ln S = ln[(1 − fb)e^(−ατ) + fb·e^(−βτ)] as a log-sum-exp around the larger term, so neither
+            // term underflows the sum to zero; e = e^(low − high) ≤ 1 gives both weights.
+            let fast = logComplement - alpha * tau
+            let slow = logFraction - beta * tau
+            let fastIsHigh = fast >= slow
+            let e = Foundation.exp(fastIsHigh ? slow - fast : fast - slow)
+            let logS = (fastIsHigh ? fast : slow) + Foundation.log1p(e)
+            if let gradient {
+                let highWeight = 1 / (1 + e)
+                let lowWeight = e * highWeight
+                let fastWeight = fastIsHigh ? highWeight : lowWeight
+                let slowWeight = fastIsHigh ? lowWeight : highWeight
+                let dAlpha = -tau * fastWeight
+                if curve.decline == .biExponentialFlat {
+                    gradient[k] = alpha * dAlpha
+                    gradient[k + 1] = complement * slowWeight - fraction * fastWeight
+                } else {
+                    // α = β + e^θ₀: ∂/∂θ₀ = (α − β)·∂/∂α; ∂/∂ln β = β·(∂/∂α + ∂/∂β).
+                    gradient[k] = (alpha - beta) * dAlpha
+                    gradient[k + 1] = beta * (dAlpha - tau * slowWeight)
+                    gradient[k + 2] = complement * slowWeight - fraction * fastWeight
+                }
+                if let tmaxIndex = curve.tmaxIndex {
+                    gradient[tmaxIndex] = tmax * (alpha * fastWeight + beta * slowWeight)
+                }
+            }
+            return logCmax + logS
+        }
     }
 }
 

@@ -102,7 +102,10 @@ public struct KineticFitter: Sendable {
                 model, .notIdentifiable("the first quantifiable sample is the peak, so expansion cannot be estimated"),
                 count: t.count)
         }
-        guard var best = optimise(curve, times: t, logs: y, starts: StartGrid.starts(curve: curve, times: t, logs: y).map(\.theta))
+        var solvers = SolverCache()
+        guard var best = optimise(
+            curve, times: t, logs: y, starts: StartGrid.starts(curve: curve, times: t, logs: y).map(\.theta),
+            solvers: &solvers)
         else {
             return Self.unfitted(model, .notConverged("no start gave a finite sum of squares"), count: t.count)
         }
@@ -115,7 +118,7 @@ public struct KineticFitter: Sendable {
             let start = alternative.theta(
                 logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? StartGrid.risingSlope(times: t, logs: y),
                 alpha: p.alpha, beta: p.beta ?? min(0.005, p.alpha / 2), fraction: p.fraction ?? 0.01)
-            guard let candidate = optimise(alternative, times: t, logs: y, starts: [start]) else { return }
+            guard let candidate = optimise(alternative, times: t, logs: y, starts: [start], solvers: &solvers) else { return }
             iterations += candidate.iterations
             evaluations += candidate.evaluations
             if candidate.ssr <= best.ssr {
@@ -191,55 +194,90 @@ public struct KineticFitter: Sendable {
     /// ``refinedStarts``, each start first gets a short screening run; only the best screened points are then
     /// run to full convergence with the caller's options.
     func optimise(_ curve: KineticCurve, times: [Double], logs: [Double], starts: [[Double]]) -> Optimum? {
-        let m = times.count
-        let n = curve.parameterCount
-        var solver = LevenbergMarquardt(parameterCount: n, residualCount: m, options: options)
-        let gradient = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
-        defer { gradient.deallocate() }
-        var iterations = 0, evaluations = 0
-        func run(_ start: [Double]) -> NonlinearFit {
-            let result = solver.minimize(
-                start: start,
-                residuals: { theta, residuals in
-                    for i in 0..<m {
-                        residuals[i] = logs[i] - curve.logValue(at: times[i], theta: theta, gradient: nil)
-                    }
-                },
-                jacobian: { theta, jacobian in
-                    for i in 0..<m {
-                        _ = curve.logValue(at: times[i], theta: theta, gradient: gradient)
-                        for j in 0..<n { jacobian[i + j * m] = -gradient[j] }
-                    }
-                })
-            iterations += result.iterations
-            evaluations += result.evaluations
-            return result
-        }
+        var solvers = SolverCache()
+        return optimise(curve, times: times, logs: logs, starts: starts, solvers: &solvers)
+    }
 
-        var refine = starts
-        if starts.count > Self.refinedStarts {
-            var screening = options
-            screening.maxEvaluations = min(options.maxEvaluations, Self.screeningEvaluations)
-            screening.restarts = 0
-            solver.options = screening
-            let screened = starts.map { start -> (ssr: Double, theta: [Double]) in
-                let result = run(start)
-                return (result.ssr.isFinite ? result.ssr : .infinity, result.parameters)
+    /// Solvers by problem shape, reused across the several optimisations of one subject (each solver sizes
+    /// its LAPACK workspace by query when created).
+    struct SolverCache {
+        private var solvers: [Int: LevenbergMarquardt] = [:]
+
+        mutating func take(parameters n: Int, residuals m: Int, options: LevenbergMarquardt.Options) -> LevenbergMarquardt {
+            guard var solver = solvers.removeValue(forKey: n &* 65_536 &+ m) else {
+                return LevenbergMarquardt(parameterCount: n, residualCount: m, options: options)
             }
             solver.options = options
-            refine = screened.sorted { $0.ssr < $1.ssr }.prefix(Self.refinedStarts).map(\.theta)
+            return solver
         }
-        var best: Optimum?
-        for start in refine {
-            let result = run(start)
-            guard result.ssr.isFinite else { continue }
-            if result.ssr < best?.ssr ?? .infinity {
-                best = Optimum(curve: curve, theta: result.parameters, ssr: result.ssr, fit: result, iterations: 0, evaluations: 0)
+
+        mutating func give(_ solver: LevenbergMarquardt) {
+            solvers[solver.parameterCount &* 65_536 &+ solver.residualCount] = solver
+        }
+    }
+
+    func optimise(
+        _ curve: KineticCurve, times: [Double], logs: [Double], starts: [[Double]], solvers: inout SolverCache
+    ) -> Optimum? {
+        let m = times.count
+        let n = curve.parameterCount
+        var solver = solvers.take(parameters: n, residuals: m, options: options)
+        defer { solvers.give(solver) }
+        var iterations = 0, evaluations = 0
+        return times.withUnsafeBufferPointer { times in
+            logs.withUnsafeBufferPointer { logs in
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { gradient in
+                    guard let g = gradient.baseAddress else { return nil }
+                    func run(_ start: [Double]) -> NonlinearFit {
+                        let result = solver.minimize(
+                            start: start,
+                            residuals: { theta, residuals in
+                                let curve = KineticCurve.Evaluator(curve, theta: theta)
+                                for i in 0..<m { residuals[i] = logs[i] - curve.logValue(at: times[i], gradient: nil) }
+                            },
+                            jacobian: { theta, jacobian in
+                                let curve = KineticCurve.Evaluator(curve, theta: theta)
+                                for i in 0..<m {
+                                    _ = curve.logValue(at: times[i], gradient: g)
+                                    for j in 0..<n { jacobian[i + j * m] = -g[j] }
+                                }
+                            })
+                        iterations += result.iterations
+                        evaluations += result.evaluations
+                        return result
+                    }
+
+                    var refine = starts
+                    if starts.count > Self.refinedStarts {
+                        var screening = options
+                        screening.maxEvaluations = min(options.maxEvaluations, Self.screeningEvaluations)
+                        screening.restarts = 0
+                        solver.options = screening
+                        solver.computesCovariance = false
+                        let screened = starts.map { start -> (ssr: Double, theta: [Double]) in
+                            let result = run(start)
+                            return (result.ssr.isFinite ? result.ssr : .infinity, result.parameters)
+                        }
+                        solver.options = options
+                        solver.computesCovariance = true
+                        refine = screened.sorted { $0.ssr < $1.ssr }.prefix(Self.refinedStarts).map(\.theta)
+                    }
+                    var best: Optimum?
+                    for start in refine {
+                        let result = run(start)
+                        guard result.ssr.isFinite else { continue }
+                        if result.ssr < best?.ssr ?? .infinity {
+                            best = Optimum(
+                                curve: curve, theta: result.parameters, ssr: result.ssr, fit: result, iterations: 0,
+                                evaluations: 0)
+                        }
+                    }
+                    best?.iterations = iterations
+                    best?.evaluations = evaluations
+                    return best
+                }
             }
         }
-        best?.iterations = iterations
-        best?.evaluations = evaluations
-        return best
     }
 
     private static func unfitted(_ model: KineticModel, _ status: FitStatus, count: Int) -> KineticFit {
@@ -252,7 +290,7 @@ public struct KineticFitter: Sendable {
         let p = model.parameterCount
         let dof = m - p
         let covariance = optimum.fit.covariance
-        let quantile = dof > 0 ? StudentT.quantile(0.975, degreesOfFreedom: Double(dof)) : nil
+        let quantile = dof > 0 ? StudentT.quantile975(degreesOfFreedom: dof) : nil
         let theta = optimum.theta
 
         func variance(_ weights: [(Int, Double)]) -> Double? {

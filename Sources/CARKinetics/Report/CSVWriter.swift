@@ -27,12 +27,8 @@ public enum CSVWriter {
         for (c, cell) in row.enumerated() {
             if c > 0 { out.append(0x2C) }
             switch cell {
-            case .number(let x):
-                var text = number(x)
-                text.withUTF8 { out.append(contentsOf: $0) }
-            case .integer(let n):
-                var text = String(n)
-                text.withUTF8 { out.append(contentsOf: $0) }
+            case .number(let x): appendNumber(x, to: &out)
+            case .integer(let n): appendInteger(n, to: &out)
             case .text(let s): appendEscaped(s, to: &out)
             case .empty: break
             }
@@ -40,10 +36,38 @@ public enum CSVWriter {
         out.append(0x0A)
     }
 
+    /// The spelling of a number in every writer: `Double.description`'s, with NaN and infinities as above.
     static func number(_ x: Double) -> String {
-        if x.isNaN { return "NaN" }
-        if x.isInfinite { return x > 0 ? "inf" : "-inf" }
-        return x.description
+        var bytes: [UInt8] = []
+        appendNumber(x, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `number(x)` without building a `String`.
+    static func appendNumber(_ x: Double, to out: inout [UInt8]) {
+        guard x.isFinite else {
+            out.append(contentsOf: x.isNaN ? "NaN".utf8 : x > 0 ? "inf".utf8 : "-inf".utf8)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ShortestDecimal.capacity) { buffer in
+            guard let base = buffer.baseAddress else { return }
+            out.append(contentsOf: UnsafeBufferPointer(start: base, count: ShortestDecimal.write(x, to: base)))
+        }
+    }
+
+    /// Appends the decimal digits of `n` (with a minus sign when negative), as `String(n)` spells them.
+    static func appendInteger(_ n: Int, to out: inout [UInt8]) {
+        if n < 0 { out.append(UInt8(ascii: "-")) }
+        var rest = n.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var k = buffer.count
+            repeat {
+                k -= 1
+                buffer[k] = UInt8(truncatingIfNeeded: rest % 10) &+ UInt8(ascii: "0")
+                rest /= 10
+            } while rest > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[k...]))
+        }
     }
 
     static func escape(_ text: String) -> String {

@@ -90,13 +90,14 @@ import Testing
         #expect(CSVWriter.number(.nan) == "NaN")
         #expect(CSVWriter.number(-.infinity) == "-inf")
         var bytes: [UInt8] = []
-        CSVWriter.appendRow([.number(0.30000000000000004), .number(.infinity), .integer(-12), .number(-0.0)], to: &bytes)
-        #expect(String(decoding: bytes, as: UTF8.self) == "0.30000000000000004,inf,-12,-0.0\n")
+        CSVWriter.appendRow([.number(0.30000000000000004), .number(.infinity), .integer(-12), .number(-0.0), .empty,
+                             .text("a,\"b\""), .number(.nan), .text("é")], to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == "0.30000000000000004,inf,-12,-0.0,,\"a,\"\"b\"\"\",NaN,é\n")
         var generator = SplitMix(seed: 8)
         for n in [0, 7, -7, 10, Int.min, Int.max] + (0 ..< 1000).map({ _ in Int(bitPattern: UInt(generator.next())) >> (generator.next() % 64) }) {
             var digits: [UInt8] = []
-            CSVWriter.appendInteger(n, to: &digits)
-            #expect(String(decoding: digits, as: UTF8.self) == String(n))
+            CSVWriter.appendRow([.integer(n)], to: &digits)
+            #expect(String(decoding: digits, as: UTF8.self) == String(n) + "\n")
         }
     }
 

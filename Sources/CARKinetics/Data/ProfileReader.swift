@@ -103,7 +103,7 @@ public struct ProfileReader: Sendable {
                 let region = UnsafeBufferPointer(rebasing: all[0..<limit])
                 if threads > 1, let parser = builder.parser, limit >= 4096,
                    memchr(region.baseAddress!, Int32(UInt8(ascii: "\"")), limit) == nil {
-                    try Self.addInParallel(region, parser: parser, parts: threads, line: &line, to: &builder)
+                    try Self.addInParallel(region, parser: parser, parts: threads * 4, line: &line, to: &builder)
                     return limit
                 }
                 return try CSVScanner.scan(region, file: name, line: &line, isFinal: atEnd) {
@@ -132,6 +132,9 @@ public struct ProfileReader: Sendable {
     /// mark is looked for) and the error that ended the part, if any.
     private struct CheckedPart {
         var cells: [RowParser.Cells] = []
+        /// Per cells entry: the subject's profile number if the subject was known before the chunk, or
+        /// `Builder.sameSubject` / `Builder.unknownSubject`.
+        var known: [Int32] = []
         /// Per row: its line relative to the part; negative for a blank line, 0 for an invalid row (its line is
         /// in its error; relative lines start at 2, so 0 is free).
         var lines: [Int] = []
@@ -155,40 +158,8 @@ public struct ProfileReader: Sendable {
             bounds.append(cut)
         }
         bounds.append(region.count)
-        let cuts = bounds
-        let skipInvalid = builder.skipsInvalidRows
-        var checked = [CheckedPart](repeating: CheckedPart(), count: parts)
-        checked.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let output = buffer
-            nonisolated(unsafe) let input = region
-            DispatchQueue.concurrentPerform(iterations: parts) { k in
-                var part = CheckedPart()
-                let slice = UnsafeBufferPointer(rebasing: input[cuts[k]..<cuts[k + 1]])
-                do throws(DataError) {
-                    part.endLine = 2
-                    _ = try CSVScanner.scan(slice, file: parser.file, line: &part.endLine, isFinal: true) {
-                        (row) throws(DataError) in
-                        if row.isBlank {
-                            part.lines.append(-row.line)
-                        } else if skipInvalid {
-                            do throws(DataError) {
-                                part.cells.append(try parser.cells(row))
-                                part.lines.append(row.line)
-                            } catch {
-                                part.invalid.append(error)
-                                part.lines.append(0)
-                            }
-                        } else {
-                            part.cells.append(try parser.cells(row))
-                            part.lines.append(row.line)
-                        }
-                    }
-                } catch {
-                    part.error = error
-                }
-                output[k] = part
-            }
-        }
+        let checked = check(region, cuts: bounds, parser: parser, skipInvalid: builder.skipsInvalidRows,
+                            subjects: builder.knownSubjects)
         for part in checked {
             let base = line - 2
             var next = 0
@@ -202,7 +173,7 @@ public struct ProfileReader: Sendable {
                     error.line = error.line.map { base + $0 }
                     builder.exclude(error)
                 } else {
-                    try builder.append(part.cells[next], line: base + relative)
+                    try builder.append(part.cells[next], line: base + relative, known: part.known[next])
                     next += 1
                 }
             }
@@ -212,6 +183,63 @@ public struct ProfileReader: Sendable {
             }
             line = base + part.endLine
         }
+    }
+
+    /// The parallel half of `addInParallel`: checks the rows of each part (`region[cuts[k] ..< cuts[k + 1]]`) on
+    /// its own thread and looks their subjects up in `subjects`. Its own function so that `subjects`, a
+    /// copy of the builder's table, is released before the builder inserts into it (no copy-on-write).
+    private static func check(
+        _ region: UnsafeBufferPointer<UInt8>, cuts: [Int], parser: RowParser, skipInvalid: Bool,
+        subjects: ByteInterner
+    ) -> [CheckedPart] {
+        var checked = [CheckedPart](repeating: CheckedPart(), count: cuts.count - 1)
+        checked.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            nonisolated(unsafe) let input = region
+            DispatchQueue.concurrentPerform(iterations: cuts.count - 1) { k in
+                var part = CheckedPart()
+                let slice = UnsafeBufferPointer(rebasing: input[cuts[k]..<cuts[k + 1]])
+                var previous = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+                do throws(DataError) {
+                    part.endLine = 2
+                    _ = try CSVScanner.scan(slice, file: parser.file, line: &part.endLine, isFinal: true) {
+                        (row) throws(DataError) in
+                        if row.isBlank {
+                            part.lines.append(-row.line)
+                        } else {
+                            let cells: RowParser.Cells
+                            do throws(DataError) {
+                                cells = try parser.cells(row)
+                            } catch {
+                                guard skipInvalid else { throw error }
+                                part.invalid.append(error)
+                                part.lines.append(0)
+                                return
+                            }
+                            part.known.append(known(cells.subject, previous: previous, in: subjects))
+                            previous = cells.subject
+                            part.cells.append(cells)
+                            part.lines.append(row.line)
+                        }
+                    }
+                } catch {
+                    part.error = error
+                }
+                output[k] = part
+            }
+        }
+        return checked
+    }
+
+    /// What `Builder.append(_:line:known:)` needs to know of a row's subject, found in parallel.
+    private static func known(
+        _ subject: UnsafeBufferPointer<UInt8>, previous: UnsafeBufferPointer<UInt8>, in subjects: ByteInterner
+    ) -> Int32 {
+        if previous.count == subject.count, let a = previous.baseAddress, let b = subject.baseAddress,
+           memcmp(a, b, subject.count) == 0 {
+            return ProfileStore.Builder.sameSubject
+        }
+        return subjects.find(subject).map { Int32(truncatingIfNeeded: $0) } ?? ProfileStore.Builder.unknownSubject
     }
 
     /// Reads CSV bytes already in memory into the compact columnar form.

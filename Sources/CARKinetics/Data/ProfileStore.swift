@@ -148,10 +148,30 @@ extension ProfileStore {
             store.ledger.exclude(line: error.line ?? 0, reason: error)
         }
 
+        /// The subjects seen so far. Rows checked in parallel look their subject up here (reading only, while
+        /// nothing is added), so the serial `append(_:line:known:)` hashes only subjects new in the chunk.
+        var knownSubjects: ByteInterner { keys }
+
         /// Adds a row checked by `parser` (no group columns) at `line`.
         mutating func append(_ cells: RowParser.Cells, line: Int) throws(DataError) {
             try append(cells, profile: profile(of: cells.subject), line: line)
         }
+
+        /// `append(_:line:)` with the subject already looked up: `known` is its profile number, or
+        /// ``sameSubject`` when the previous row appended had the same subject bytes, or ``unknownSubject``.
+        mutating func append(_ cells: RowParser.Cells, line: Int, known: Int32) throws(DataError) {
+            let profile: Int
+            switch known {
+            case Self.sameSubject: profile = lastProfile
+            case Self.unknownSubject: profile = self.profile(of: cells.subject)
+            default: profile = Int(known)
+            }
+            lastProfile = profile
+            try append(cells, profile: profile, line: line)
+        }
+
+        static let sameSubject: Int32 = -2
+        static let unknownSubject: Int32 = -1
 
         private mutating func append(_ cells: RowParser.Cells, profile: Int, line: Int) throws(DataError) {
             guard line <= Int(Int32.max) else {

@@ -200,6 +200,7 @@ public struct ProfileReader: Sendable {
                 var part = CheckedPart()
                 let slice = UnsafeBufferPointer(rebasing: input[cuts[k]..<cuts[k + 1]])
                 var previous = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+                var previousProfile = -1
                 do throws(DataError) {
                     part.endLine = 2
                     _ = try CSVScanner.scan(slice, file: parser.file, line: &part.endLine, isFinal: true) {
@@ -216,7 +217,10 @@ public struct ProfileReader: Sendable {
                                 part.lines.append(0)
                                 return
                             }
-                            part.known.append(known(cells.subject, previous: previous, in: subjects))
+                            let found = known(cells.subject, previous: previous, previousProfile: previousProfile,
+                                              in: subjects)
+                            part.known.append(found)
+                            if found != ProfileStore.Builder.sameSubject { previousProfile = Int(found) }
                             previous = cells.subject
                             part.cells.append(cells)
                             part.lines.append(row.line)
@@ -231,13 +235,20 @@ public struct ProfileReader: Sendable {
         return checked
     }
 
-    /// What `Builder.append(_:line:known:)` needs to know of a row's subject, found in parallel.
+    /// What `Builder.append(_:line:known:)` needs to know of a row's subject, found in parallel: the same
+    /// subject as the previous row (subject-major files), else the profile after the previous row's (visit-major
+    /// files list the subjects in the same order at every visit: one look at the neighbouring key in memory
+    /// instead of a hash probe at a random place), else a hash lookup.
     private static func known(
-        _ subject: UnsafeBufferPointer<UInt8>, previous: UnsafeBufferPointer<UInt8>, in subjects: ByteInterner
+        _ subject: UnsafeBufferPointer<UInt8>, previous: UnsafeBufferPointer<UInt8>, previousProfile: Int,
+        in subjects: ByteInterner
     ) -> Int32 {
         if previous.count == subject.count, let a = previous.baseAddress, let b = subject.baseAddress,
            memcmp(a, b, subject.count) == 0 {
             return ProfileStore.Builder.sameSubject
+        }
+        if previousProfile >= 0, previousProfile + 1 < subjects.count, subjects.equals(previousProfile + 1, subject) {
+            return Int32(truncatingIfNeeded: previousProfile + 1)
         }
         return subjects.find(subject).map { Int32(truncatingIfNeeded: $0) } ?? ProfileStore.Builder.unknownSubject
     }

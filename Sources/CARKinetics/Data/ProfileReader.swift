@@ -100,15 +100,29 @@ public struct ProfileReader: Sendable {
                 if limit == 0 { continue }
             }
             let consumed = try buffer.withUnsafeBufferPointer { (all) throws(DataError) -> Int in
-                let region = UnsafeBufferPointer(rebasing: all[0..<limit])
-                if threads > 1, let parser = builder.parser, limit >= 4096,
-                   memchr(region.baseAddress!, Int32(UInt8(ascii: "\"")), limit) == nil {
+                var region = UnsafeBufferPointer(rebasing: all[0..<limit])
+                var done = 0
+                // A quote-free first line alone first: when it is the header, the rest of the first chunk can
+                // be checked in parallel too.
+                if threads > 1, builder.parser == nil, let base = region.baseAddress,
+                   let newline = memchr(base, Int32(UInt8(ascii: "\n")), limit) {
+                    let first = UnsafeBufferPointer(start: base, count: UnsafeRawPointer(newline) - UnsafeRawPointer(base) + 1)
+                    if memchr(base, Int32(UInt8(ascii: "\"")), first.count) == nil {
+                        done = try CSVScanner.scan(first, file: name, line: &line, isFinal: false) {
+                            (row) throws(DataError) in try builder.add(row)
+                        }
+                        region = UnsafeBufferPointer(rebasing: region[done...])
+                    }
+                }
+                if threads > 1, let parser = builder.parser, let base = region.baseAddress, region.count >= 4096,
+                   memchr(base, Int32(UInt8(ascii: "\"")), region.count) == nil {
                     try Self.addInParallel(region, parser: parser, parts: threads * 4, line: &line, to: &builder)
                     return limit
                 }
-                return try CSVScanner.scan(region, file: name, line: &line, isFinal: atEnd) {
+                let rest = try CSVScanner.scan(region, file: name, line: &line, isFinal: atEnd) {
                     (row) throws(DataError) in try builder.add(row)
                 }
+                return done + rest
             }
             if atEnd { break }
             consumedTotal += consumed

@@ -125,13 +125,18 @@ public struct NCAAnalysis: Sendable {
                         let end = Swift.min(start + blockSize, store.profileCount)
                         var text: [UInt8] = []
                         text.reserveCapacity((end - start) * 400)
+                        // One row of cells, overwritten in place for each profile (emptying and refilling an
+                        // array costs more than the cells themselves).
                         var cells: [ResultCell] = []
                         for p in start..<end {
                             let result = NCA.analyze(store.profile(p), options: options)
-                            cells.removeAll(keepingCapacity: true)
-                            cells.append(.text(result.subject))
-                            for group in result.groups { cells.append(.text(group)) }
-                            for column in columns { cells.append(column.cell(result)) }
+                            let offset = 1 + result.groups.count
+                            if cells.count != offset + columns.count {
+                                cells = [ResultCell](repeating: .empty, count: offset + columns.count)
+                            }
+                            cells[0] = .text(result.subject)
+                            for (g, group) in result.groups.enumerated() { cells[1 + g] = .text(group) }
+                            for (c, column) in columns.enumerated() { cells[offset + c] = column.cell(result) }
                             CSVWriter.appendRow(cells, to: &text)
                         }
                         output[k] = text

@@ -272,14 +272,12 @@ private struct WideInteger {
     /// ⌊self / 2^shift⌋ (or self · 2^−shift for a negative shift) as a 128-bit (high, low) pair; the result
     /// must fit in 128 bits.
     func bits(from shift: Int) -> (high: UInt64, low: UInt64) {
-        func bit(_ i: Int) -> UInt64 {
-            guard i >= 0, i / 32 < words.count else { return 0 }
-            return UInt64(words[i / 32] >> UInt32(i % 32) & 1)
+        /// 32 bits of the value starting at bit `i` (zeros outside it).
+        func word(at i: Int) -> UInt64 {
+            let index = i >> 5, offset = i & 31
+            func at(_ k: Int) -> UInt64 { k >= 0 && k < words.count ? UInt64(words[k]) : 0 }
+            return (at(index) >> UInt64(offset) | at(index + 1) << UInt64(32 - offset)) & 0xFFFF_FFFF
         }
-        var high: UInt64 = 0, low: UInt64 = 0
-        for i in 0 ..< 128 where bit(shift + i) == 1 {
-            if i < 64 { low |= 1 << UInt64(i) } else { high |= 1 << UInt64(i - 64) }
-        }
-        return (high, low)
+        return (high: word(at: shift + 96) << 32 | word(at: shift + 64), low: word(at: shift + 32) << 32 | word(at: shift))
     }
 }

@@ -71,9 +71,9 @@ public struct NCAAnalysis: Sendable {
 
     /// Reads the files and writes the CSV of the table `run(files:)` would build — the same bytes as
     /// `run(files:).table.rendered(as: .csv)` — as a stream: profiles are built from the compact columnar
-    /// store, analysed on all cores in blocks, and each block's CSV text is handed to `write` in input order,
-    /// so memory stays flat (the store, about 29 bytes per input row, plus a few blocks of output) and the
-    /// bytes are identical for every thread count.
+    /// store, analysed on all cores in waves of blocks, and each block's CSV text is handed to `write` in input
+    /// order, on the calling thread, while the next wave is analysed; so memory stays flat (the store, about
+    /// 29 bytes per input row, plus two waves of output) and the bytes are identical for every thread count.
     ///
     /// Every file is read and checked before the first byte is written, so an input error produces no
     /// output. Throws ``DataError`` for bad input, or whatever `write` throws. Invalid rows follow
@@ -110,7 +110,18 @@ public struct NCAAnalysis: Sendable {
         let blockSize = 256
         let wave = Swift.max(1, threads) * 4
         let options = self.options
+        // The previous wave's text and its profile count: written by this thread while the workers compute
+        // the next wave, so the output's system calls overlap the analysis.
+        var pending: [[UInt8]] = []
+        var pendingProfiles = 0
         var done = 0
+        func flush() throws {
+            for text in pending { try text.withUnsafeBufferPointer { try write($0) } }
+            done += pendingProfiles
+            if !pending.isEmpty { progress?(done, total) }
+            pending = []
+            pendingProfiles = 0
+        }
         for store in stores {
             let blocks = (store.profileCount + blockSize - 1) / blockSize
             var first = 0
@@ -118,7 +129,7 @@ public struct NCAAnalysis: Sendable {
                 let count = Swift.min(wave, blocks - first)
                 var texts = [[UInt8]](repeating: [], count: count)
                 let firstBlock = first
-                texts.withUnsafeMutableBufferPointer { buffer in
+                try texts.withUnsafeMutableBufferPointer { buffer in
                     nonisolated(unsafe) let output = buffer
                     let render: @Sendable (Int) -> Void = { k in
                         let start = (firstBlock + k) * blockSize
@@ -141,18 +152,28 @@ public struct NCAAnalysis: Sendable {
                         }
                         output[k] = text
                     }
-                    if threads > 1, count > 1 {
-                        DispatchQueue.concurrentPerform(iterations: count, execute: render)
-                    } else {
+                    guard threads > 1, count > 1 else {
+                        try flush()
                         for k in 0..<count { render(k) }
+                        return
                     }
+                    let computed = DispatchGroup()
+                    DispatchQueue.global().async(group: computed) {
+                        DispatchQueue.concurrentPerform(iterations: count, execute: render)
+                    }
+                    // The workers write into `buffer` until the group is done, so it is waited for even when
+                    // writing fails.
+                    var failure: Error?
+                    do { try flush() } catch { failure = error }
+                    computed.wait()
+                    if let failure { throw failure }
                 }
-                for text in texts { try text.withUnsafeBufferPointer { try write($0) } }
-                done += Swift.min(store.profileCount, (first + count) * blockSize) - Swift.min(store.profileCount, first * blockSize)
-                progress?(done, total)
+                pending = texts
+                pendingProfiles = Swift.min(store.profileCount, (first + count) * blockSize) - first * blockSize
                 first += count
             }
         }
+        try flush()
         return stores.map(\.ledger)
     }
 

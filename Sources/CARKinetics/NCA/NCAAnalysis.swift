@@ -157,10 +157,10 @@ public struct NCAAnalysis: Sendable {
                         for k in 0..<count { render(k) }
                         return
                     }
+                    // One work item per block (a concurrentPerform started from a worker thread was seen to
+                    // run all its iterations on that one thread).
                     let computed = DispatchGroup()
-                    DispatchQueue.global().async(group: computed) {
-                        DispatchQueue.concurrentPerform(iterations: count, execute: render)
-                    }
+                    for k in 0..<count { DispatchQueue.global().async(group: computed) { render(k) } }
                     // The workers write into `buffer` until the group is done, so it is waited for even when
                     // writing fails.
                     var failure: Error?

@@ -145,10 +145,7 @@ public struct ProfileReader: Sendable {
     /// skipped) invalid rows with their errors, with lines counted from 2 (a placeholder base, so no byte-order
     /// mark is looked for) and the error that ended the part, if any.
     private struct CheckedPart {
-        var cells: [RowParser.Cells] = []
-        /// Per cells entry: the subject's profile number if the subject was known before the chunk, or
-        /// `Builder.sameSubject` / `Builder.unknownSubject`.
-        var known: [Int32] = []
+        var rows = ProfileStore.CheckedRows()
         /// Per row: its line relative to the part; negative for a blank line, 0 for an invalid row (its line is
         /// in its error; relative lines start at 2, so 0 is free).
         var lines: [Int] = []
@@ -178,6 +175,7 @@ public struct ProfileReader: Sendable {
             let base = line - 2
             var next = 0
             var nextInvalid = 0
+            var excluded: [Int] = []
             for relative in part.lines {
                 if relative < 0 {
                     builder.addBlank(line: base - relative)
@@ -187,10 +185,11 @@ public struct ProfileReader: Sendable {
                     error.line = error.line.map { base + $0 }
                     builder.exclude(error)
                 } else {
-                    try builder.append(part.cells[next], line: base + relative, known: part.known[next])
+                    if try !builder.settle(part.rows, next, line: base + relative) { excluded.append(next) }
                     next += 1
                 }
             }
+            builder.appendColumns(part.rows, excluding: excluded)
             if var error = part.error {
                 error.line = error.line.map { base + $0 }
                 throw error
@@ -233,10 +232,9 @@ public struct ProfileReader: Sendable {
                             }
                             let found = known(cells.subject, previous: previous, previousProfile: previousProfile,
                                               in: subjects)
-                            part.known.append(found)
-                            if found != ProfileStore.Builder.sameSubject { previousProfile = Int(found) }
+                            if found != ProfileStore.CheckedRows.sameSubject { previousProfile = Int(found) }
                             previous = cells.subject
-                            part.cells.append(cells)
+                            part.rows.add(cells, known: found)
                             part.lines.append(row.line)
                         }
                     }
@@ -249,7 +247,7 @@ public struct ProfileReader: Sendable {
         return checked
     }
 
-    /// What `Builder.append(_:line:known:)` needs to know of a row's subject, found in parallel: the same
+    /// What `Builder.settle` needs to know of a row's subject, found in parallel: the same
     /// subject as the previous row (subject-major files), else the profile after the previous row's (visit-major
     /// files list the subjects in the same order at every visit: one look at the neighbouring key in memory
     /// instead of a hash probe at a random place), else a hash lookup.
@@ -259,12 +257,12 @@ public struct ProfileReader: Sendable {
     ) -> Int32 {
         if previous.count == subject.count, let a = previous.baseAddress, let b = subject.baseAddress,
            memcmp(a, b, subject.count) == 0 {
-            return ProfileStore.Builder.sameSubject
+            return ProfileStore.CheckedRows.sameSubject
         }
         if previousProfile >= 0, previousProfile + 1 < subjects.count, subjects.equals(previousProfile + 1, subject) {
             return Int32(truncatingIfNeeded: previousProfile + 1)
         }
-        return subjects.find(subject).map { Int32(truncatingIfNeeded: $0) } ?? ProfileStore.Builder.unknownSubject
+        return subjects.find(subject).map { Int32(truncatingIfNeeded: $0) } ?? ProfileStore.CheckedRows.unknownSubject
     }
 
     /// Reads CSV bytes already in memory into the compact columnar form.

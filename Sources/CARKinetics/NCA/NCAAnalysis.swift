@@ -107,8 +107,10 @@ public struct NCAAnalysis: Sendable {
         try header.withUnsafeBufferPointer { try write($0) }
 
         let total = stores.reduce(0) { $0 + $1.profileCount }
-        let blockSize = 256
-        let wave = Swift.max(1, threads) * 4
+        // Small blocks in large waves: the cores wait for each other only at the end of a wave, for at most one
+        // block (about half a millisecond of work), and a wave's text is a few megabytes.
+        let blockSize = 128
+        let wave = Swift.max(1, threads) * 32
         let options = self.options
         // The previous wave's text and its profile count: written by this thread while the workers compute
         // the next wave, so the output's system calls overlap the analysis.

@@ -57,7 +57,7 @@ import Testing
     /// is computed): the order and the bytes must still be the table's, and a failing write must surface.
     @Test func severalWavesKeepTheirOrderAndWriteErrorsSurface() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("waves-\(UUID().uuidString).csv")
-        try Data(Self.cohort(subjects: 5_000).utf8).write(to: url)
+        try Data(Self.cohort(subjects: 9_000).utf8).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
         let analysis = NCAAnalysis(selection: ColumnSelection(groups: ["ARM"]))
         let expected = Array(try analysis.run(files: [url]).table.rendered(as: .csv).utf8)
@@ -68,7 +68,7 @@ import Testing
                 bytes.append(contentsOf: $0)
             }
             #expect(bytes == expected, "\(threads) threads")
-            #expect(reports.count > 1 && reports.last == 5_000 && reports == reports.sorted(), "\(threads) threads")
+            #expect(reports.count > 1 && reports.last == 9_000 && reports == reports.sorted(), "\(threads) threads")
         }
         struct Full: Error {}
         var calls = 0

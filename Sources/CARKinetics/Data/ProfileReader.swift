@@ -173,23 +173,7 @@ public struct ProfileReader: Sendable {
                             subjects: builder.knownSubjects)
         for part in checked {
             let base = line - 2
-            var next = 0
-            var nextInvalid = 0
-            var excluded: [Int] = []
-            for relative in part.lines {
-                if relative < 0 {
-                    builder.addBlank(line: base - relative)
-                } else if relative == 0 {
-                    var error = part.invalid[nextInvalid]
-                    nextInvalid += 1
-                    error.line = error.line.map { base + $0 }
-                    builder.exclude(error)
-                } else {
-                    if try !builder.settle(part.rows, next, line: base + relative) { excluded.append(next) }
-                    next += 1
-                }
-            }
-            builder.appendColumns(part.rows, excluding: excluded)
+            try builder.append(part.rows, records: part.lines, invalid: part.invalid, base: base)
             if var error = part.error {
                 error.line = error.line.map { base + $0 }
                 throw error
@@ -247,7 +231,7 @@ public struct ProfileReader: Sendable {
         return checked
     }
 
-    /// What `Builder.settle` needs to know of a row's subject, found in parallel: the same
+    /// What the builder needs to know of a row's subject, found in parallel: the same
     /// subject as the previous row (subject-major files), else the profile after the previous row's (visit-major
     /// files list the subjects in the same order at every visit: one look at the neighbouring key in memory
     /// instead of a hash probe at a random place), else a hash lookup.

@@ -100,7 +100,7 @@ extension ProfileStore {
         private var unitLines: [Int32] = []
         private var key: [UInt8] = []
         private var lastProfile = -1
-        /// Whether the last unit checked by `settle` was accepted (a repeat of an excluded one is checked again).
+        /// Whether the last unit checked for a row checked in parallel was accepted (a repeat of an excluded one is checked again).
         private var lastUnitAccepted = false
 
         init(file: String, selection: ColumnSelection, invalidRows: InvalidRowPolicy = .stop) {
@@ -172,7 +172,7 @@ extension ProfileStore {
         }
 
         /// The subjects seen so far. Rows checked in parallel look their subject up here (reading only, while
-        /// nothing is added), so the serial `settle` hashes only subjects new in the chunk.
+        /// nothing is added), so the serial `append(_:records:invalid:base:)` hashes only subjects new in the chunk.
         var knownSubjects: ByteInterner { keys }
 
         /// Adds a row checked by `parser` (no group columns) at `line`.
@@ -180,31 +180,60 @@ extension ProfileStore {
             try append(cells, profile: profile(of: cells.subject), line: line)
         }
 
-        /// Settles row `r` of rows checked in parallel, at `line`: its profile number (from `rows.known`, so only
-        /// subjects new in the chunk are hashed) and its unit. The row's columns follow in `appendColumns`.
-        /// Returns false when the row is excluded (a unit conflict under ``InvalidRowPolicy/skip``).
-        mutating func settle(_ rows: CheckedRows, _ r: Int, line: Int) throws(DataError) -> Bool {
-            let profile: Int
-            switch rows.known[r] {
-            case CheckedRows.sameSubject: profile = lastProfile
-            case CheckedRows.unknownSubject: profile = self.profile(of: rows.subjects[r])
-            default: profile = Int(rows.known[r])
+        /// Adds one part of a chunk checked in parallel, in file order. `records` holds, per record of the part,
+        /// its line relative to `base`: negative for a blank line, 0 for an invalid row (the next of `invalid`,
+        /// whose line is relative too), otherwise a data row (the next of `rows`). Per data row only the profile
+        /// number (from `rows.known`, so only subjects new in the chunk are hashed) and the unit are settled
+        /// here; the columns and ledger counts follow in block copies, without the rows excluded for their unit.
+        mutating func append(_ rows: CheckedRows, records: [Int], invalid: [DataError], base: Int) throws(DataError) {
+            var excluded: [Int] = []
+            var profiles: [Int32] = []
+            var lines: [Int32] = []
+            profiles.reserveCapacity(rows.times.count)
+            lines.reserveCapacity(rows.times.count)
+            var next = 0
+            var nextInvalid = 0
+            for relative in records {
+                if relative < 0 {
+                    addBlank(line: base - relative)
+                    continue
+                }
+                if relative == 0 {
+                    var error = invalid[nextInvalid]
+                    nextInvalid += 1
+                    error.line = error.line.map { base + $0 }
+                    exclude(error)
+                    continue
+                }
+                let r = next
+                next += 1
+                let line = base + relative
+                let profile: Int
+                switch rows.known[r] {
+                case CheckedRows.sameSubject: profile = lastProfile
+                case CheckedRows.unknownSubject: profile = self.profile(of: rows.subjects[r])
+                default: profile = Int(rows.known[r])
+                }
+                lastProfile = profile
+                guard line <= Int(Int32.max) else { throw tooManyLines(line) }
+                // A row repeating an accepted row's subject and unit bytes cannot conflict.
+                if !rows.units[r].isEmpty, !(rows.repeatsUnit[r] && lastUnitAccepted) {
+                    lastUnitAccepted = try unitAccepted(rows.units[r], profile: profile, line: line)
+                    guard lastUnitAccepted else {
+                        excluded.append(r)
+                        continue
+                    }
+                }
+                profiles.append(Int32(truncatingIfNeeded: profile))
+                lines.append(Int32(truncatingIfNeeded: line))
             }
-            lastProfile = profile
-            guard line <= Int(Int32.max) else { throw tooManyLines(line) }
-            // A row repeating an accepted row's subject and unit bytes cannot conflict.
-            if !rows.units[r].isEmpty, !(rows.repeatsUnit[r] && lastUnitAccepted) {
-                lastUnitAccepted = try unitAccepted(rows.units[r], profile: profile, line: line)
-                guard lastUnitAccepted else { return false }
-            }
-            store.rowProfiles.append(Int32(truncatingIfNeeded: profile))
-            store.lines.append(Int32(truncatingIfNeeded: line))
-            return true
+            store.rowProfiles.append(contentsOf: profiles)
+            store.lines.append(contentsOf: lines)
+            appendColumns(rows, excluding: excluded)
         }
 
-        /// Appends the columns and ledger counts of `rows` once each row has been settled, leaving out the rows
-        /// `settle` excluded (given in rising order).
-        mutating func appendColumns(_ rows: CheckedRows, excluding excluded: [Int]) {
+        /// Appends the columns and ledger counts of `rows`, leaving out the rows excluded (in rising order).
+        private mutating func appendColumns(_ rows: CheckedRows, excluding excluded: [Int]) {
             store.ledger.dataLines += rows.tally.dataLines
             store.ledger.quantifiable += rows.tally.quantifiable
             store.ledger.belowLimit += rows.tally.belowLimit

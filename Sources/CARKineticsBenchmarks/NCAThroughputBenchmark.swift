@@ -6,7 +6,8 @@ let benchmarkRows = Int(ProcessInfo.processInfo.environment["BENCH_ROWS"] ?? "")
 /// `pkfit nca` on a generated 1M-row cohort, end to end as a user runs it (release `pkfit` binary, output to a
 /// file), against `wc -l` on the same file in the same run — the cost of merely reading the bytes. Reports the
 /// wall-time ratio (target ≤ 10×), rows/s, subjects/s, the rate relative to PKNCA's quoted ~20 ms per subject
-/// (target ≥ 1000×), and the peak RSS of the NCA run (target < 200 MB). Every time is the best of 3 runs.
+/// (target ≥ 1000×), and the peak RSS of the NCA run (target < 200 MB). Every time is the best of 5 runs,
+/// after the generated file has been flushed to disk (so its write-back does not compete with the runs).
 let ncaThroughputSection = BenchmarkSection(name: "nca", title: "pkfit nca on a generated CAR-T cohort vs wc -l") {
     guard let pkfit = siblingExecutable("pkfit") else {
         print("  pkfit not found next to this benchmark; build it first: swift build -c release")
@@ -25,13 +26,14 @@ let ncaThroughputSection = BenchmarkSection(name: "nca", title: "pkfit nca on a 
             let generator = CohortGenerator(subjects: subjects, interleaved: interleaved)
             let input = directory.appendingPathComponent(interleaved ? "cohort-interleaved.csv" : "cohort.csv")
             try generator.write(to: input)
+            try FileHandle(forReadingFrom: input).synchronize()
             let output = directory.appendingPathComponent("nca.csv")
             let size = (try FileManager.default.attributesOfItem(atPath: input.path)[.size] as? Int) ?? 0
             let layout = interleaved ? "visit-major (no two consecutive rows share a subject)" : "subject-contiguous"
             print("  file: \(generator.rows) rows, \(subjects) subjects, \(formatted(Double(size) / 1e6, digits: 3)) MB, \(layout)")
 
-            let baseline = bestOf(3, [wc, "-l", input.path])
-            let nca = bestOf(3, [pkfit, "nca", input.path, "--output", output.path])
+            let baseline = bestOf(5, [wc, "-l", input.path])
+            let nca = bestOf(5, [pkfit, "nca", input.path, "--output", output.path])
             guard baseline.status == 0, nca.status == 0 else {
                 print("  a run failed (wc status \(baseline.status), pkfit status \(nca.status))")
                 continue

@@ -40,6 +40,20 @@ struct ByteInterner {
         return (profile, true)
     }
 
+    /// The number of `key` when it is already present; reads only, so threads may share one interner while
+    /// nothing inserts.
+    func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+        let hash = Self.hash(key)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let occupant = Int(slots[slot])
+            if occupant < 0 { return nil }
+            if hashes[occupant] == hash, equals(occupant, key) { return occupant }
+            slot = (slot + 1) & mask
+        }
+    }
+
     /// The text of key number `id`.
     func string(_ id: Int) -> String {
         String(decoding: arena[starts[id]..<starts[id + 1]], as: UTF8.self)

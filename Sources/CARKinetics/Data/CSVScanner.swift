@@ -72,13 +72,29 @@ enum CSVScanner {
         let n = input.count
         var i = 0
         if line == 1, n >= 3, input[0] == 0xEF, input[1] == 0xBB, input[2] == 0xBF { i = 3 }
-        var spans: [FieldSpan] = []
+        // The fields of the current record, in storage reused from record to record (an array emptied per
+        // record cost more than scanning the record's bytes).
+        var spanCapacity = 16
+        var spans = UnsafeMutablePointer<FieldSpan>.allocate(capacity: spanCapacity)
+        defer { spans.deallocate() }
+        var spanCount = 0
+        func addSpan(_ span: FieldSpan) {
+            if spanCount == spanCapacity {
+                let larger = UnsafeMutablePointer<FieldSpan>.allocate(capacity: 2 * spanCapacity)
+                larger.initialize(from: spans, count: spanCount)
+                spans.deallocate()
+                spans = larger
+                spanCapacity *= 2
+            }
+            (spans + spanCount).initialize(to: span)
+            spanCount += 1
+        }
         var scratch: [UInt8] = []
         while i < n {
             let recordLine = line
             let recordStart = i
-            spans.removeAll(keepingCapacity: true)
-            scratch.removeAll(keepingCapacity: true)
+            spanCount = 0
+            if !scratch.isEmpty { scratch.removeAll(keepingCapacity: true) }
             fields: while true {
                 if i < n, input[i] == quote {
                     i += 1
@@ -90,7 +106,7 @@ enum CSVScanner {
                                 return recordStart
                             }
                             throw DataError(file: file, line: recordLine,
-                                            message: "field \(spans.count + 1) has an opening quote that is never closed")
+                                            message: "field \(spanCount + 1) has an opening quote that is never closed")
                         }
                         let c = input[i]
                         if c == quote {
@@ -107,7 +123,7 @@ enum CSVScanner {
                         for k in 0..<length { scratch.append(input[i + k]) }
                         i += length
                     }
-                    spans.append(FieldSpan(start: start, count: scratch.count - start, inScratch: true))
+                    addSpan(FieldSpan(start: start, count: scratch.count - start, inScratch: true))
                     guard i < n else { break fields }
                     let c = input[i]
                     if c == comma {
@@ -120,7 +136,7 @@ enum CSVScanner {
                         break fields
                     }
                     throw DataError(file: file, line: line,
-                                    message: "unexpected text after the closing quote of field \(spans.count)")
+                                    message: "unexpected text after the closing quote of field \(spanCount)")
                 } else {
                     let start = i
                     while i < n {
@@ -129,11 +145,11 @@ enum CSVScanner {
                         // Printable ASCII is the common case; everything else is validated byte by byte.
                         i += c > 0 && c < 0x80 ? 1 : try checkedLength(input, at: i, file: file, line: line)
                     }
-                    spans.append(FieldSpan(start: start, count: i - start, inScratch: false))
+                    addSpan(FieldSpan(start: start, count: i - start, inScratch: false))
                     guard i < n else { break fields }
                     if input[i] == comma {
                         i += 1
-                        if i == n { spans.append(FieldSpan(start: n, count: 0, inScratch: false)) }
+                        if i == n { addSpan(FieldSpan(start: n, count: 0, inScratch: false)) }
                         continue fields
                     }
                     i = endOfLine(input, at: i)
@@ -141,10 +157,9 @@ enum CSVScanner {
                     break fields
                 }
             }
+            let fields = UnsafeBufferPointer(start: spans, count: spanCount)
             try scratch.withUnsafeBufferPointer { (scratchBuffer) throws(DataError) in
-                try spans.withUnsafeBufferPointer { (spanBuffer) throws(DataError) in
-                    try visit(CSVRow(line: recordLine, source: input, scratch: scratchBuffer, spans: spanBuffer))
-                }
+                try visit(CSVRow(line: recordLine, source: input, scratch: scratchBuffer, spans: fields))
             }
         }
         return n

@@ -14,6 +14,8 @@ enum MeasurementParser {
     static func parse(_ raw: UnsafeBufferPointer<UInt8>, lloq: Double?) -> Outcome {
         let text = CSVScanner.trim(raw)
         if text.isEmpty { return .measurement(.missing) }
+        // A digit or point cannot start a marker word, so the usual cell, a number, skips the marker checks.
+        if text[0] &- 0x30 < 10 || text[0] == UInt8(ascii: ".") { return number(text, lloq: lloq) }
         if text[0] == UInt8(ascii: "<") {
             let rest = CSVScanner.trim(UnsafeBufferPointer(rebasing: text[1...]))
             if equalsIgnoringCase(rest, "lloq") { return .measurement(.belowLimit(lloq: lloq)) }
@@ -27,6 +29,11 @@ enum MeasurementParser {
         for marker in markers where equalsIgnoringCase(text, marker) {
             return .measurement(.belowLimit(lloq: lloq))
         }
+        return number(text, lloq: lloq)
+    }
+
+    /// A cell that is not a marker: a non-negative number (below the LLOQ = below the limit), or an error.
+    private static func number(_ text: UnsafeBufferPointer<UInt8>, lloq: Double?) -> Outcome {
         switch NumberParser.parse(text) {
         case .number(let value):
             if value < 0 { return .invalid("\(quoted(text)) is negative; a concentration must be >= 0") }

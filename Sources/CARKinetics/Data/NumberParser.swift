@@ -30,6 +30,7 @@ enum NumberParser {
         let text = CSVScanner.trim(raw)
         let n = text.count
         guard n > 0 else { return .invalid }
+        if let value = plainDecimal(text) { return .number(value) }
         var i = 0
         var negative = false
         if text[i] == UInt8(ascii: "+") || text[i] == UInt8(ascii: "-") {
@@ -88,6 +89,37 @@ enum NumberParser {
             return strtod(buffer.baseAddress!, nil)
         }
         return value.isFinite ? .number(value) : .nonFinite
+    }
+
+    /// The common cell, `[-]digits[.digits]` with at most 15 digits in all, in one pass; nil for anything
+    /// else, which the general grammar then reads. The value is the one the general path computes (the
+    /// same significand and power of ten, Clinger's exact case), only without its bookkeeping.
+    private static func plainDecimal(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0
+        let negative = text[0] == UInt8(ascii: "-")
+        if negative { i = 1 }
+        var significand: UInt64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        var sawPoint = false
+        while i < text.count {
+            let d = text[i] &- 0x30
+            if d < 10 {
+                // Wrapping: a longer number overflows harmlessly and is rejected by the count below.
+                significand = significand &* 10 &+ UInt64(d)
+                digits += 1
+                if sawPoint { fractionDigits += 1 }
+            } else if text[i] == UInt8(ascii: "."), !sawPoint {
+                sawPoint = true
+            } else {
+                return nil
+            }
+            i += 1
+        }
+        guard digits > 0, digits <= 15 else { return nil }
+        var value = Double(significand)
+        if fractionDigits > 0 { value /= powersOfTen[fractionDigits] }
+        return negative ? -value : value
     }
 
     private static func digit(_ byte: UInt8) -> UInt8? {

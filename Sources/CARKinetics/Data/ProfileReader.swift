@@ -100,15 +100,29 @@ public struct ProfileReader: Sendable {
                 if limit == 0 { continue }
             }
             let consumed = try buffer.withUnsafeBufferPointer { (all) throws(DataError) -> Int in
-                let region = UnsafeBufferPointer(rebasing: all[0..<limit])
-                if threads > 1, let parser = builder.parser, limit >= 4096,
-                   memchr(region.baseAddress!, Int32(UInt8(ascii: "\"")), limit) == nil {
-                    try Self.addInParallel(region, parser: parser, parts: threads, line: &line, to: &builder)
+                var region = UnsafeBufferPointer(rebasing: all[0..<limit])
+                var done = 0
+                // A quote-free first line alone first: when it is the header, the rest of the first chunk can
+                // be checked in parallel too.
+                if threads > 1, builder.parser == nil, let base = region.baseAddress,
+                   let newline = memchr(base, Int32(UInt8(ascii: "\n")), limit) {
+                    let first = UnsafeBufferPointer(start: base, count: UnsafeRawPointer(newline) - UnsafeRawPointer(base) + 1)
+                    if memchr(base, Int32(UInt8(ascii: "\"")), first.count) == nil {
+                        done = try CSVScanner.scan(first, file: name, line: &line, isFinal: false) {
+                            (row) throws(DataError) in try builder.add(row)
+                        }
+                        region = UnsafeBufferPointer(rebasing: region[done...])
+                    }
+                }
+                if threads > 1, let parser = builder.parser, let base = region.baseAddress, region.count >= 4096,
+                   memchr(base, Int32(UInt8(ascii: "\"")), region.count) == nil {
+                    try Self.addInParallel(region, parser: parser, parts: threads * 4, line: &line, to: &builder)
                     return limit
                 }
-                return try CSVScanner.scan(region, file: name, line: &line, isFinal: atEnd) {
+                let rest = try CSVScanner.scan(region, file: name, line: &line, isFinal: atEnd) {
                     (row) throws(DataError) in try builder.add(row)
                 }
+                return done + rest
             }
             if atEnd { break }
             consumedTotal += consumed
@@ -131,7 +145,7 @@ public struct ProfileReader: Sendable {
     /// skipped) invalid rows with their errors, with lines counted from 2 (a placeholder base, so no byte-order
     /// mark is looked for) and the error that ended the part, if any.
     private struct CheckedPart {
-        var cells: [RowParser.Cells] = []
+        var rows = ProfileStore.CheckedRows()
         /// Per row: its line relative to the part; negative for a blank line, 0 for an invalid row (its line is
         /// in its error; relative lines start at 2, so 0 is free).
         var lines: [Int] = []
@@ -155,31 +169,56 @@ public struct ProfileReader: Sendable {
             bounds.append(cut)
         }
         bounds.append(region.count)
-        let cuts = bounds
-        let skipInvalid = builder.skipsInvalidRows
-        var checked = [CheckedPart](repeating: CheckedPart(), count: parts)
+        let checked = check(region, cuts: bounds, parser: parser, skipInvalid: builder.skipsInvalidRows,
+                            subjects: builder.knownSubjects)
+        for part in checked {
+            let base = line - 2
+            try builder.append(part.rows, records: part.lines, invalid: part.invalid, base: base)
+            if var error = part.error {
+                error.line = error.line.map { base + $0 }
+                throw error
+            }
+            line = base + part.endLine
+        }
+    }
+
+    /// The parallel half of `addInParallel`: checks the rows of each part (`region[cuts[k] ..< cuts[k + 1]]`) on
+    /// its own thread and looks their subjects up in `subjects`. Its own function so that `subjects`, a
+    /// copy of the builder's table, is released before the builder inserts into it (no copy-on-write).
+    private static func check(
+        _ region: UnsafeBufferPointer<UInt8>, cuts: [Int], parser: RowParser, skipInvalid: Bool,
+        subjects: ByteInterner
+    ) -> [CheckedPart] {
+        var checked = [CheckedPart](repeating: CheckedPart(), count: cuts.count - 1)
         checked.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
             nonisolated(unsafe) let input = region
-            DispatchQueue.concurrentPerform(iterations: parts) { k in
+            DispatchQueue.concurrentPerform(iterations: cuts.count - 1) { k in
                 var part = CheckedPart()
                 let slice = UnsafeBufferPointer(rebasing: input[cuts[k]..<cuts[k + 1]])
+                var previous = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+                var previousProfile = -1
                 do throws(DataError) {
                     part.endLine = 2
                     _ = try CSVScanner.scan(slice, file: parser.file, line: &part.endLine, isFinal: true) {
                         (row) throws(DataError) in
                         if row.isBlank {
                             part.lines.append(-row.line)
-                        } else if skipInvalid {
+                        } else {
+                            let cells: RowParser.Cells
                             do throws(DataError) {
-                                part.cells.append(try parser.cells(row))
-                                part.lines.append(row.line)
+                                cells = try parser.cells(row)
                             } catch {
+                                guard skipInvalid else { throw error }
                                 part.invalid.append(error)
                                 part.lines.append(0)
+                                return
                             }
-                        } else {
-                            part.cells.append(try parser.cells(row))
+                            let found = known(cells.subject, previous: previous, previousProfile: previousProfile,
+                                              in: subjects)
+                            if found != ProfileStore.CheckedRows.sameSubject { previousProfile = Int(found) }
+                            previous = cells.subject
+                            part.rows.add(cells, known: found)
                             part.lines.append(row.line)
                         }
                     }
@@ -189,29 +228,25 @@ public struct ProfileReader: Sendable {
                 output[k] = part
             }
         }
-        for part in checked {
-            let base = line - 2
-            var next = 0
-            var nextInvalid = 0
-            for relative in part.lines {
-                if relative < 0 {
-                    builder.addBlank(line: base - relative)
-                } else if relative == 0 {
-                    var error = part.invalid[nextInvalid]
-                    nextInvalid += 1
-                    error.line = error.line.map { base + $0 }
-                    builder.exclude(error)
-                } else {
-                    try builder.append(part.cells[next], line: base + relative)
-                    next += 1
-                }
-            }
-            if var error = part.error {
-                error.line = error.line.map { base + $0 }
-                throw error
-            }
-            line = base + part.endLine
+        return checked
+    }
+
+    /// What the builder needs to know of a row's subject, found in parallel: the same
+    /// subject as the previous row (subject-major files), else the profile after the previous row's (visit-major
+    /// files list the subjects in the same order at every visit: one look at the neighbouring key in memory
+    /// instead of a hash probe at a random place), else a hash lookup.
+    private static func known(
+        _ subject: UnsafeBufferPointer<UInt8>, previous: UnsafeBufferPointer<UInt8>, previousProfile: Int,
+        in subjects: ByteInterner
+    ) -> Int32 {
+        if previous.count == subject.count, let a = previous.baseAddress, let b = subject.baseAddress,
+           memcmp(a, b, subject.count) == 0 {
+            return ProfileStore.CheckedRows.sameSubject
         }
+        if previousProfile >= 0, previousProfile + 1 < subjects.count, subjects.equals(previousProfile + 1, subject) {
+            return Int32(truncatingIfNeeded: previousProfile + 1)
+        }
+        return subjects.find(subject).map { Int32(truncatingIfNeeded: $0) } ?? ProfileStore.CheckedRows.unknownSubject
     }
 
     /// Reads CSV bytes already in memory into the compact columnar form.

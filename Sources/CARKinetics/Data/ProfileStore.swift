@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The rows of one file grouped into profiles, held in flat columnar arrays rather than per-row objects.
 ///
 /// Rows stay in file order in five parallel arrays (profile number, time, level, measurement kind, line:
@@ -47,11 +53,26 @@ struct ProfileStore: Sendable {
     }
 
     func measurement(_ row: Int) -> Measurement {
-        switch Kind(rawValue: kinds[row]) ?? .missing {
-        case .value: .value(levels[row])
+        Self.measurement(kind: kinds[row], level: levels[row])
+    }
+
+    /// The measurement stored as `kind` and `level`.
+    static func measurement(kind: UInt8, level: Double) -> Measurement {
+        switch Kind(rawValue: kind) ?? .missing {
+        case .value: .value(level)
         case .belowLimitUnstated: .belowLimit(lloq: nil)
-        case .belowLimit: .belowLimit(lloq: levels[row])
+        case .belowLimit: .belowLimit(lloq: level)
         case .missing: .missing
+        }
+    }
+
+    /// How `measurement` is stored: its kind and its level (the value or the limit, 0 for neither).
+    static func stored(_ measurement: Measurement) -> (kind: UInt8, level: Double) {
+        switch measurement {
+        case .value(let x): (Kind.value.rawValue, x)
+        case .belowLimit(let limit?): (Kind.belowLimit.rawValue, limit)
+        case .belowLimit(nil): (Kind.belowLimitUnstated.rawValue, 0)
+        case .missing: (Kind.missing.rawValue, 0)
         }
     }
 
@@ -79,6 +100,8 @@ extension ProfileStore {
         private var unitLines: [Int32] = []
         private var key: [UInt8] = []
         private var lastProfile = -1
+        /// Whether the last unit checked for a row checked in parallel was accepted (a repeat of an excluded one is checked again).
+        private var lastUnitAccepted = false
 
         init(file: String, selection: ColumnSelection, invalidRows: InvalidRowPolicy = .stop) {
             self.selection = selection
@@ -148,42 +171,127 @@ extension ProfileStore {
             store.ledger.exclude(line: error.line ?? 0, reason: error)
         }
 
+        /// The subjects seen so far. Rows checked in parallel look their subject up here (reading only, while
+        /// nothing is added), so the serial `append(_:records:invalid:base:)` hashes only subjects new in the chunk.
+        var knownSubjects: ByteInterner { keys }
+
         /// Adds a row checked by `parser` (no group columns) at `line`.
         mutating func append(_ cells: RowParser.Cells, line: Int) throws(DataError) {
             try append(cells, profile: profile(of: cells.subject), line: line)
         }
 
-        private mutating func append(_ cells: RowParser.Cells, profile: Int, line: Int) throws(DataError) {
-            guard line <= Int(Int32.max) else {
-                throw DataError(file: store.file, line: line, message: "has more than \(Int32.max) lines; split the file")
-            }
-            if !cells.unit.isEmpty {
-                let known = Int(store.unitIDs[profile])
-                if known >= 0 {
-                    if !units.equals(known, cells.unit) {
-                        let error = DataError(file: store.file, line: line, column: columns?.unit.map { columns?.header[$0] ?? "" },
-                                              message: "unit \(MeasurementParser.quoted(cells.unit)) differs from '\(units.string(known))' on line \(unitLines[profile]) for subject '\(store.subjects[profile])'; one profile must have one unit")
-                        guard skipsInvalidRows else { throw error }
-                        exclude(error)
-                        return
-                    }
-                } else {
-                    store.unitIDs[profile] = Int32(truncatingIfNeeded: units.insert(cells.unit).profile)
-                    unitLines[profile] = Int32(truncatingIfNeeded: line)
+        /// Adds one part of a chunk checked in parallel, in file order. `records` holds, per record of the part,
+        /// its line relative to `base`: negative for a blank line, 0 for an invalid row (the next of `invalid`,
+        /// whose line is relative too), otherwise a data row (the next of `rows`). Per data row only the profile
+        /// number (from `rows.known`, so only subjects new in the chunk are hashed) and the unit are settled
+        /// here; the columns and ledger counts follow in block copies, without the rows excluded for their unit.
+        mutating func append(_ rows: CheckedRows, records: [Int], invalid: [DataError], base: Int) throws(DataError) {
+            var excluded: [Int] = []
+            var profiles: [Int32] = []
+            var lines: [Int32] = []
+            profiles.reserveCapacity(rows.times.count)
+            lines.reserveCapacity(rows.times.count)
+            var next = 0
+            var nextInvalid = 0
+            for relative in records {
+                if relative < 0 {
+                    addBlank(line: base - relative)
+                    continue
                 }
+                if relative == 0 {
+                    var error = invalid[nextInvalid]
+                    nextInvalid += 1
+                    error.line = error.line.map { base + $0 }
+                    exclude(error)
+                    continue
+                }
+                let r = next
+                next += 1
+                let line = base + relative
+                let profile: Int
+                switch rows.known[r] {
+                case CheckedRows.sameSubject: profile = lastProfile
+                case CheckedRows.unknownSubject: profile = self.profile(of: rows.subjects[r])
+                default: profile = Int(rows.known[r])
+                }
+                lastProfile = profile
+                guard line <= Int(Int32.max) else { throw tooManyLines(line) }
+                // A row repeating an accepted row's subject and unit bytes cannot conflict.
+                if !rows.units[r].isEmpty, !(rows.repeatsUnit[r] && lastUnitAccepted) {
+                    lastUnitAccepted = try unitAccepted(rows.units[r], profile: profile, line: line)
+                    guard lastUnitAccepted else {
+                        excluded.append(r)
+                        continue
+                    }
+                }
+                profiles.append(Int32(truncatingIfNeeded: profile))
+                lines.append(Int32(truncatingIfNeeded: line))
             }
-            let kind: Kind
-            var level = 0.0
-            switch cells.measurement {
-            case .value(let x): kind = .value; level = x
-            case .belowLimit(let limit?): kind = .belowLimit; level = limit
-            case .belowLimit(nil): kind = .belowLimitUnstated
-            case .missing: kind = .missing
+            store.rowProfiles.append(contentsOf: profiles)
+            store.lines.append(contentsOf: lines)
+            appendColumns(rows, excluding: excluded)
+        }
+
+        /// Appends the columns and ledger counts of `rows`, leaving out the rows excluded (in rising order).
+        private mutating func appendColumns(_ rows: CheckedRows, excluding excluded: [Int]) {
+            store.ledger.dataLines += rows.tally.dataLines
+            store.ledger.quantifiable += rows.tally.quantifiable
+            store.ledger.belowLimit += rows.tally.belowLimit
+            store.ledger.missing += rows.tally.missing
+            store.ledger.preInfusion += rows.tally.preInfusion
+            guard !excluded.isEmpty else {
+                store.times.append(contentsOf: rows.times)
+                store.levels.append(contentsOf: rows.levels)
+                store.kinds.append(contentsOf: rows.kinds)
+                return
             }
+            var next = 0
+            for r in 0..<rows.times.count {
+                if next < excluded.count, excluded[next] == r {
+                    next += 1
+                    // `exclude` counted the line again when it listed the row.
+                    store.ledger.unrecord(ProfileStore.measurement(kind: rows.kinds[r], level: rows.levels[r]), time: rows.times[r])
+                    continue
+                }
+                store.times.append(rows.times[r])
+                store.levels.append(rows.levels[r])
+                store.kinds.append(rows.kinds[r])
+            }
+        }
+
+        private func tooManyLines(_ line: Int) -> DataError {
+            DataError(file: store.file, line: line, message: "has more than \(Int32.max) lines; split the file")
+        }
+
+        /// Checks a non-empty unit cell against the profile's unit, recording it when it is the profile's first.
+        /// A conflict is thrown, or under ``InvalidRowPolicy/skip`` excludes the row (returns false).
+        private mutating func unitAccepted(_ unit: UnsafeBufferPointer<UInt8>, profile: Int, line: Int) throws(DataError) -> Bool {
+            let known = Int(store.unitIDs[profile])
+            if known >= 0 {
+                if !units.equals(known, unit) {
+                    let error = DataError(file: store.file, line: line, column: columns?.unit.map { columns?.header[$0] ?? "" },
+                                          message: "unit \(MeasurementParser.quoted(unit)) differs from '\(units.string(known))' on line \(unitLines[profile]) for subject '\(store.subjects[profile])'; one profile must have one unit")
+                    guard skipsInvalidRows else { throw error }
+                    exclude(error)
+                    return false
+                }
+            } else {
+                store.unitIDs[profile] = Int32(truncatingIfNeeded: units.insert(unit).profile)
+                unitLines[profile] = Int32(truncatingIfNeeded: line)
+            }
+            return true
+        }
+
+        private mutating func append(_ cells: RowParser.Cells, profile: Int, line: Int) throws(DataError) {
+            guard line <= Int(Int32.max) else { throw tooManyLines(line) }
+            if !cells.unit.isEmpty {
+                guard try unitAccepted(cells.unit, profile: profile, line: line) else { return }
+            }
+            let (kind, level) = ProfileStore.stored(cells.measurement)
             store.rowProfiles.append(Int32(truncatingIfNeeded: profile))
             store.times.append(cells.time)
             store.levels.append(level)
-            store.kinds.append(kind.rawValue)
+            store.kinds.append(kind)
             store.lines.append(Int32(truncatingIfNeeded: line))
             store.ledger.record(cells.measurement, time: cells.time)
         }
@@ -309,6 +417,49 @@ extension ProfileStore {
             store.starts = starts
             store.order = order
             return store
+        }
+    }
+}
+
+extension ProfileStore {
+    /// Data rows of one part of a chunk, checked on a worker thread and already in the store's column layout,
+    /// so the builder appends the columns in block copies and per row only settles the profile and the unit.
+    struct CheckedRows {
+        static let sameSubject: Int32 = -2
+        static let unknownSubject: Int32 = -1
+
+        var times: [Double] = []
+        var levels: [Double] = []
+        var kinds: [UInt8] = []
+        /// Per row: the subject's profile number when the subject was known before the chunk, or
+        /// ``sameSubject`` (the previous row's subject bytes), or ``unknownSubject``.
+        var known: [Int32] = []
+        var subjects: [UnsafeBufferPointer<UInt8>] = []
+        /// Empty when there is no unit column or the cell is empty.
+        var units: [UnsafeBufferPointer<UInt8>] = []
+        /// Whether the row has the previous row's subject and unit bytes.
+        var repeatsUnit: [Bool] = []
+        /// The ledger counts of these rows, as `RowLedger.record` makes them.
+        var tally = RowLedger(file: "")
+
+        mutating func add(_ cells: RowParser.Cells, known subject: Int32) {
+            let (kind, level) = ProfileStore.stored(cells.measurement)
+            var repeats = false
+            if subject == Self.sameSubject, let previous = units.last, previous.count == cells.unit.count {
+                if let a = previous.baseAddress, let b = cells.unit.baseAddress {
+                    repeats = memcmp(a, b, cells.unit.count) == 0
+                } else {
+                    repeats = true
+                }
+            }
+            times.append(cells.time)
+            levels.append(level)
+            kinds.append(kind)
+            known.append(subject)
+            subjects.append(cells.subject)
+            units.append(cells.unit)
+            repeatsUnit.append(repeats)
+            tally.record(cells.measurement, time: cells.time)
         }
     }
 }

@@ -58,6 +58,7 @@ public struct ConcentrationCurve: Sendable, Equatable {
         var samples = 0
         times.reserveCapacity(observations.count + 1)
         levels.reserveCapacity(observations.count + 1)
+        observed.reserveCapacity(observations.count + 1)
         for (i, o) in observations.enumerated() {
             if o.measurement == .missing { continue }
             if o.time < 0 {
@@ -107,8 +108,13 @@ public struct ConcentrationCurve: Sendable, Equatable {
         self.observed = observed
         self.treatments = treatments
         self.sampleCount = samples
-        let quantifiable = levels.indices.filter { observed[$0] && levels[$0] > 0 }
-        self.firstQuantifiable = quantifiable.first
-        self.lastQuantifiable = quantifiable.last
+        var first: Int?
+        var last: Int?
+        for i in levels.indices where observed[i] && levels[i] > 0 {
+            if first == nil { first = i }
+            last = i
+        }
+        self.firstQuantifiable = first
+        self.lastQuantifiable = last
     }
 }

@@ -51,18 +51,22 @@ public enum LambdaZ {
         let minimum = max(3, minimumPoints)
         guard times.count >= minimum else { return .failure(.tooFewPoints(times.count, needed: minimum)) }
         let logLevels = levels.map { log($0) }
+        // Every candidate's fit is kept (in rising k) because the winner is only known once the best adjusted
+        // R² is; one reserved array rather than growing, mapping and filtering ones (this runs per profile).
         var candidates: [LambdaZFit] = []
         let n = times.count
+        candidates.reserveCapacity(n - minimum + 1)
+        var best = -Double.infinity
         for k in minimum...n {
             guard let fit = regress(times[(n - k)...], logLevels[(n - k)...]), fit.slope < 0 else { continue }
             let r2 = fit.r2
             let adjusted = 1 - (1 - r2) * Double(k - 1) / Double(k - 2)
+            best = max(best, adjusted)
             candidates.append(LambdaZFit(lambdaZ: -fit.slope, intercept: fit.intercept, r2: r2, adjustedR2: adjusted,
                                          points: k, timeFirst: times[n - k], timeLast: times[n - 1]))
         }
-        guard let best = candidates.map(\.adjustedR2).max() else { return .failure(.noDecline) }
-        let chosen = candidates.filter { $0.adjustedR2 >= best - tolerance }.max { $0.points < $1.points }
-        guard let chosen else { return .failure(.noDecline) }
+        // The most points among the fits within `tolerance` of the best: the last such one, as k rises.
+        guard let chosen = candidates.last(where: { $0.adjustedR2 >= best - tolerance }) else { return .failure(.noDecline) }
         return .success(chosen)
     }
 }

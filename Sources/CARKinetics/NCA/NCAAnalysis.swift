@@ -71,9 +71,9 @@ public struct NCAAnalysis: Sendable {
 
     /// Reads the files and writes the CSV of the table `run(files:)` would build — the same bytes as
     /// `run(files:).table.rendered(as: .csv)` — as a stream: profiles are built from the compact columnar
-    /// store, analysed on all cores in blocks, and each block's CSV text is handed to `write` in input order,
-    /// so memory stays flat (the store, about 29 bytes per input row, plus a few blocks of output) and the
-    /// bytes are identical for every thread count.
+    /// store, analysed on all cores in waves of blocks, and each block's CSV text is handed to `write` in input
+    /// order, on the calling thread, while the next wave is analysed; so memory stays flat (the store, about
+    /// 29 bytes per input row, plus two waves of output) and the bytes are identical for every thread count.
     ///
     /// Every file is read and checked before the first byte is written, so an input error produces no
     /// output. Throws ``DataError`` for bad input, or whatever `write` throws. Invalid rows follow
@@ -107,10 +107,23 @@ public struct NCAAnalysis: Sendable {
         try header.withUnsafeBufferPointer { try write($0) }
 
         let total = stores.reduce(0) { $0 + $1.profileCount }
-        let blockSize = 256
-        let wave = Swift.max(1, threads) * 4
+        // Small blocks in large waves: the cores wait for each other only at the end of a wave, for at most one
+        // block (about half a millisecond of work), and a wave's text is a few megabytes.
+        let blockSize = 128
+        let wave = Swift.max(1, threads) * 32
         let options = self.options
+        // The previous wave's text and its profile count: written by this thread while the workers compute
+        // the next wave, so the output's system calls overlap the analysis.
+        var pending: [[UInt8]] = []
+        var pendingProfiles = 0
         var done = 0
+        func flush() throws {
+            for text in pending { try text.withUnsafeBufferPointer { try write($0) } }
+            done += pendingProfiles
+            if !pending.isEmpty { progress?(done, total) }
+            pending = []
+            pendingProfiles = 0
+        }
         for store in stores {
             let blocks = (store.profileCount + blockSize - 1) / blockSize
             var first = 0
@@ -118,36 +131,51 @@ public struct NCAAnalysis: Sendable {
                 let count = Swift.min(wave, blocks - first)
                 var texts = [[UInt8]](repeating: [], count: count)
                 let firstBlock = first
-                texts.withUnsafeMutableBufferPointer { buffer in
+                try texts.withUnsafeMutableBufferPointer { buffer in
                     nonisolated(unsafe) let output = buffer
                     let render: @Sendable (Int) -> Void = { k in
                         let start = (firstBlock + k) * blockSize
                         let end = Swift.min(start + blockSize, store.profileCount)
                         var text: [UInt8] = []
                         text.reserveCapacity((end - start) * 400)
+                        // One row of cells, overwritten in place for each profile (emptying and refilling an
+                        // array costs more than the cells themselves).
                         var cells: [ResultCell] = []
                         for p in start..<end {
                             let result = NCA.analyze(store.profile(p), options: options)
-                            cells.removeAll(keepingCapacity: true)
-                            cells.append(.text(result.subject))
-                            for group in result.groups { cells.append(.text(group)) }
-                            for column in columns { cells.append(column.cell(result)) }
+                            let offset = 1 + result.groups.count
+                            if cells.count != offset + columns.count {
+                                cells = [ResultCell](repeating: .empty, count: offset + columns.count)
+                            }
+                            cells[0] = .text(result.subject)
+                            for (g, group) in result.groups.enumerated() { cells[1 + g] = .text(group) }
+                            for (c, column) in columns.enumerated() { cells[offset + c] = column.cell(result) }
                             CSVWriter.appendRow(cells, to: &text)
                         }
                         output[k] = text
                     }
-                    if threads > 1, count > 1 {
-                        DispatchQueue.concurrentPerform(iterations: count, execute: render)
-                    } else {
+                    guard threads > 1, count > 1 else {
+                        try flush()
                         for k in 0..<count { render(k) }
+                        return
                     }
+                    // One work item per block (a concurrentPerform started from a worker thread was seen to
+                    // run all its iterations on that one thread).
+                    let computed = DispatchGroup()
+                    for k in 0..<count { DispatchQueue.global().async(group: computed) { render(k) } }
+                    // The workers write into `buffer` until the group is done, so it is waited for even when
+                    // writing fails.
+                    var failure: Error?
+                    do { try flush() } catch { failure = error }
+                    computed.wait()
+                    if let failure { throw failure }
                 }
-                for text in texts { try text.withUnsafeBufferPointer { try write($0) } }
-                done += Swift.min(store.profileCount, (first + count) * blockSize) - Swift.min(store.profileCount, first * blockSize)
-                progress?(done, total)
+                pending = texts
+                pendingProfiles = Swift.min(store.profileCount, (first + count) * blockSize) - first * blockSize
                 first += count
             }
         }
+        try flush()
         return stores.map(\.ledger)
     }
 

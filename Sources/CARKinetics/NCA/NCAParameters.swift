@@ -61,7 +61,12 @@ public enum NCA {
 
     /// AUClast plus the linear segment from Clast down to the next point when the BLQ rule kept it as 0.
     public static func aucall(_ curve: ConcentrationCurve, method: AUCMethod) -> NCAValue {
-        guard case .value(let area) = auclast(curve, method: method) else { return auclast(curve, method: method) }
+        aucall(curve, auclast: auclast(curve, method: method))
+    }
+
+    /// `aucall` from an AUClast already computed (the per-profile analysis computes each area once).
+    static func aucall(_ curve: ConcentrationCurve, auclast: NCAValue) -> NCAValue {
+        guard case .value(let area) = auclast else { return auclast }
         guard let last = curve.lastQuantifiable, last + 1 < curve.times.count else { return .value(area) }
         return .value(area + AUC.segment(curve.times[last], curve.levels[last], curve.times[last + 1], 0, log: false))
     }
@@ -79,7 +84,12 @@ public enum NCA {
     /// over the part of the window after Tlast. Not computable when that tail is needed and λz is not.
     public static func intervalAUCExtrapolated(_ curve: ConcentrationCurve, _ interval: AUCInterval, method: AUCMethod,
                                                lambdaZ: Result<LambdaZFit, LambdaZFailure>) -> NCAValue {
-        let observed = intervalAUC(curve, interval, method: method)
+        intervalAUCExtrapolated(curve, interval, observed: intervalAUC(curve, interval, method: method), lambdaZ: lambdaZ)
+    }
+
+    /// `intervalAUCExtrapolated` from the window's `intervalAUC` already computed.
+    static func intervalAUCExtrapolated(_ curve: ConcentrationCurve, _ interval: AUCInterval, observed: NCAValue,
+                                        lambdaZ: Result<LambdaZFit, LambdaZFailure>) -> NCAValue {
         guard case .value(let area) = observed, let last = curve.lastQuantifiable else { return observed }
         let tlast = curve.times[last]
         guard interval.end > tlast else { return observed }
@@ -101,6 +111,8 @@ public enum NCA {
         var times: [Double] = []
         var levels: [Double] = []
         if peak < last {
+            times.reserveCapacity(last - peak)
+            levels.reserveCapacity(last - peak)
             for i in (peak + 1)...last where curve.levels[i] > 0 {
                 times.append(curve.times[i])
                 levels.append(curve.levels[i])
@@ -113,7 +125,12 @@ public enum NCA {
     /// AUClast + Clast/λz; 0 when nothing is quantifiable (the curve is identically 0).
     public static func aucinfObserved(_ curve: ConcentrationCurve, method: AUCMethod,
                                       lambdaZ: Result<LambdaZFit, LambdaZFailure>) -> NCAValue {
-        let area = auclast(curve, method: method)
+        aucinfObserved(curve, auclast: auclast(curve, method: method), lambdaZ: lambdaZ)
+    }
+
+    /// `aucinfObserved` from an AUClast already computed.
+    static func aucinfObserved(_ curve: ConcentrationCurve, auclast area: NCAValue,
+                               lambdaZ: Result<LambdaZFit, LambdaZFailure>) -> NCAValue {
         guard case .value(let auc) = area, let last = curve.lastQuantifiable else { return area }
         switch lambdaZ {
         case .success(let fit): return .value(auc + curve.levels[last] / fit.lambdaZ)
@@ -131,9 +148,12 @@ public enum NCA {
 
     /// Quantifiable samples with start ≤ t ≤ end.
     public static func quantifiableCount(_ curve: ConcentrationCurve, in interval: AUCInterval) -> Int {
-        curve.levels.indices.filter {
-            curve.observed[$0] && curve.levels[$0] > 0 && curve.times[$0] >= interval.start && curve.times[$0] <= interval.end
-        }.count
+        var count = 0
+        for i in curve.levels.indices
+        where curve.observed[i] && curve.levels[i] > 0 && curve.times[i] >= interval.start && curve.times[i] <= interval.end {
+            count += 1
+        }
+        return count
     }
 }
 

@@ -69,7 +69,8 @@ public enum NCARegistry {
             r.unit.map { .text($0) } ?? .empty
         })
         columns.append(NCAColumn(name: "notes", cdiscCode: nil, unit: .text, description: "Why values are empty") { r in
-            r.notes.isEmpty ? .empty : .text(r.notes.joined(separator: "; "))
+            let notes = r.notes
+            return notes.isEmpty ? .empty : .text(notes.joined(separator: "; "))
         })
         return columns
     }

@@ -62,9 +62,8 @@ public struct NCAResult: Sendable, Equatable {
     /// empties the extrapolated AUCs).
     public var notes: [String] {
         var seen: [String] = []
-        for value in [cmax, tmax] {
-            if let reason = value.reason, !seen.contains(reason) { seen.append(reason) }
-        }
+        if let reason = cmax.reason { seen.append(reason) }
+        if let reason = tmax.reason, !seen.contains(reason) { seen.append(reason) }
         if seen.isEmpty, case .failure(let failure) = lambdaZ { seen.append("λz: \(failure)") }
         return seen
     }
@@ -93,19 +92,21 @@ extension NCA {
             }
         }
         let intervals = options.intervals.map { interval in
-            IntervalResult(
+            let auc = intervalAUC(curve, interval, method: method)
+            return IntervalResult(
                 interval: interval,
-                auc: intervalAUC(curve, interval, method: method),
-                aucExtrapolated: intervalAUCExtrapolated(curve, interval, method: method, lambdaZ: slope),
+                auc: auc,
+                aucExtrapolated: intervalAUCExtrapolated(curve, interval, observed: auc, lambdaZ: slope),
                 end: windowEnd(curve, interval),
                 quantifiableSamples: quantifiableCount(curve, in: interval))
         }
+        let area = auclast(curve, method: method)
         return NCAResult(
             subject: profile.subject, groups: profile.groups, unit: profile.unit,
             cmax: cmax(curve), tmax: tmax(curve), clast: clast(curve), tlast: tlast(curve), tlag: tlag(curve),
-            auclast: auclast(curve, method: method), aucall: aucall(curve, method: method),
+            auclast: area, aucall: aucall(curve, auclast: area),
             intervals: intervals, lambdaZ: slope,
-            aucinfObserved: aucinfObserved(curve, method: method, lambdaZ: slope),
+            aucinfObserved: aucinfObserved(curve, auclast: area, lambdaZ: slope),
             quantifiableCount: quantifiable, belowLimitCount: belowLimit, missingCount: missing,
             treatments: curve.treatments)
     }

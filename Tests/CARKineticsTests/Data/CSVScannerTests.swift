@@ -30,6 +30,14 @@ func scanRecords(_ bytes: [UInt8]) throws(DataError) -> [(line: Int, fields: [St
         #expect(records.map(\.line) == [1, 2, 3, 4])
     }
 
+    /// More fields than the scanner first makes room for, quoted and plain, in records of different widths.
+    @Test func wideRecords() throws {
+        let wide = (0..<40).map { $0 % 3 == 0 ? "\"q\($0),\"" : "f\($0)" }
+        let records = try scanRecords("a,b\n" + wide.joined(separator: ",") + "\nx,y\n" + wide.joined(separator: ",") + "\n")
+        let expected = (0..<40).map { $0 % 3 == 0 ? "q\($0)," : "f\($0)" }
+        #expect(records.map(\.fields) == [["a", "b"], expected, ["x", "y"], expected])
+    }
+
     @Test func utf8TextPassesThrough() throws {
         #expect(try scanRecords("sujet,µg\nZoë,1\n")[1].fields == ["Zoë", "1"])
     }

@@ -138,4 +138,35 @@ import Testing
             #expect(chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "\(threads) threads")
         }
     }
+
+    /// Subject-major rows checked in parallel skip the unit check when a row repeats the previous row's subject
+    /// and unit. After a conflicting unit is excluded, its repeats must be excluded too (and, strictly, the
+    /// first conflict stops the read), exactly as in a serial read.
+    @Test func repeatedConflictingUnitsAreAllExcluded() throws {
+        var text = "USUBJID,AFRLT,AVAL,AVALU\n"
+        for k in 0..<4_000 {
+            let subject = k / 10, day = k % 10
+            let unit = subject == 150 && day >= 4 && day <= 6 ? "mg/L" : "ng/mL"
+            text += "S\(subject),\(day),\(Double(k % 100) + 1),\(unit)\n"
+        }
+        let bytes = Array(text.utf8)
+        let url = try write(bytes)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let lenient = ProfileReader(invalidRows: .skip)
+        let whole = try lenient.read(bytes: bytes, file: "f.csv")
+        #expect(whole.ledger.excluded.map(\.line) == [1_506, 1_507, 1_508])
+        for threads in [1, 2, 3] {
+            let chunked = ProfileSet(try lenient.store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads))
+            #expect(chunked.ledger == whole.ledger, "\(threads) threads")
+            #expect(chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "\(threads) threads")
+            #expect(throws: DataError.self) {
+                _ = try ProfileReader().store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads)
+            }
+        }
+        do {
+            _ = try ProfileReader().store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: 2)
+        } catch {
+            #expect(error.line == 1_506)
+        }
+    }
 }

@@ -50,6 +50,25 @@ func parseNumber(_ text: String) -> NumberParser.Outcome {
         }
     }
 
+    /// Plain `[-]digits.digits` cells take a one-pass path; the same text with an exponent (`e0`) takes the
+    /// general one: both must give the correctly rounded value, bit for bit (signed zero included).
+    @Test func plainDecimalsAgreeWithTheGeneralPath() {
+        var generator = SplitMix(seed: 31)
+        for _ in 0..<20_000 {
+            let digits = Int(generator.next() % 18) + 1
+            var body = String(generator.next() % 1_000_000_000_000_000_000).prefix(digits)
+            let point = Int(generator.next() % UInt64(body.count + 1))
+            body.insert(".", at: body.index(body.startIndex, offsetBy: point))
+            let text = (generator.next() % 2 == 0 ? "-" : "") + body
+            guard let expected = Double(text) else { continue }
+            let plain = parseNumber(text), general = parseNumber(text + "e0")
+            #expect(plain == .number(expected) && general == .number(expected), "\(text)")
+            if case .number(let x) = plain { #expect(x.sign == expected.sign, "\(text)") }
+        }
+        #expect(parseNumber("-0.000") == .number(-0.0))
+        if case .number(let x) = parseNumber("-0.000") { #expect(x.sign == .minus) }
+    }
+
     @Test func longDecimalsRoundCorrectly() {
         // 17+ significant digits and halfway cases go through strtod
         for text in ["0.30000000000000004", "2.2250738585072014e-308", "4.9406564584124654e-324",

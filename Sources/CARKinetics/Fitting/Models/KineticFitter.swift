@@ -190,9 +190,7 @@ public struct KineticFitter: Sendable {
     /// 10 digits costs on a flat or kinked objective.
     static let screeningEvaluations = 25
 
-    /// Local optimisation from every start, keeping the lowest sum of squares. With more starts than
-    /// ``refinedStarts``, each start first gets a short screening run; only the best screened points are then
-    /// run to full convergence with the caller's options.
+    /// ``optimise(_:times:logs:starts:solvers:)`` with solvers of its own.
     func optimise(_ curve: KineticCurve, times: [Double], logs: [Double], starts: [[Double]]) -> Optimum? {
         var solvers = SolverCache()
         return optimise(curve, times: times, logs: logs, starts: starts, solvers: &solvers)
@@ -201,10 +199,15 @@ public struct KineticFitter: Sendable {
     /// Solvers by problem shape, reused across the several optimisations of one subject (each solver sizes
     /// its LAPACK workspace by query when created).
     struct SolverCache {
-        private var solvers: [Int: LevenbergMarquardt] = [:]
+        private struct Shape: Hashable {
+            var parameters: Int
+            var residuals: Int
+        }
+
+        private var solvers: [Shape: LevenbergMarquardt] = [:]
 
         mutating func take(parameters n: Int, residuals m: Int, options: LevenbergMarquardt.Options) -> LevenbergMarquardt {
-            guard var solver = solvers.removeValue(forKey: n &* 65_536 &+ m) else {
+            guard var solver = solvers.removeValue(forKey: Shape(parameters: n, residuals: m)) else {
                 return LevenbergMarquardt(parameterCount: n, residualCount: m, options: options)
             }
             solver.options = options
@@ -212,10 +215,13 @@ public struct KineticFitter: Sendable {
         }
 
         mutating func give(_ solver: LevenbergMarquardt) {
-            solvers[solver.parameterCount &* 65_536 &+ solver.residualCount] = solver
+            solvers[Shape(parameters: solver.parameterCount, residuals: solver.residualCount)] = solver
         }
     }
 
+    /// Local optimisation from every start, keeping the lowest sum of squares. With more starts than
+    /// ``refinedStarts``, each start first gets a short screening run; only the best screened points are then
+    /// run to full convergence with the caller's options.
     func optimise(
         _ curve: KineticCurve, times: [Double], logs: [Double], starts: [[Double]], solvers: inout SolverCache
     ) -> Optimum? {

@@ -18,15 +18,20 @@ struct NCACommand: ParsableCommand {
         let files = input.files.map { URL(fileURLWithPath: $0) }
         var analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
         analysis.invalidRows = rows.invalidRows
-        if output.format == .csv && rows.audit == nil {
+        if [.csv, .json, .pp].contains(output.format) && rows.audit == nil {
             // Streamed: flat memory however many rows, and the same bytes as the table path. The audit needs
             // every profile's row treatments at once, so a run with --audit takes the table path below.
             var ledgers: [RowLedger] = []
             do {
                 let progress = output.progress("nca")
                 defer { progress?.finish() }
+                let update = progress.map { line in line.update }
                 try output.stream { write in
-                    ledgers = try analysis.writeCSV(files: files, progress: progress.map { line in line.update }, to: write)
+                    switch output.format {
+                    case .json: ledgers = try analysis.writeJSON(files: files, progress: update, to: write)
+                    case .pp: ledgers = try PPExport(analysis).writeCSV(files: files, progress: update, to: write)
+                    default: ledgers = try analysis.writeCSV(files: files, progress: update, to: write)
+                    }
                 }
             } catch let error as DataError {
                 throw CommandFailure(message: error.description)

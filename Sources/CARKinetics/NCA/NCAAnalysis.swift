@@ -95,98 +95,40 @@ public struct NCAAnalysis: Sendable {
         files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> [RowLedger] {
-        var stores: [ProfileStore] = []
-        for url in files {
-            let reader = ProfileReader(selection: selection, invalidRows: invalidRows)
-            stores.append(try reader.store(contentsOf: url, displayName: url.relativePath))
-        }
-        try Self.rejectSubjectsInSeveralFiles(stores)
         let columns = NCARegistry.columns(for: options)
         var header: [UInt8] = []
         CSVWriter.appendHeader(["subject"] + selection.groups + columns.map(\.name), to: &header)
-        try header.withUnsafeBufferPointer { try write($0) }
-
-        let total = stores.reduce(0) { $0 + $1.profileCount }
-        // Small blocks in large waves: the cores wait for each other only at the end of a wave, for at most one
-        // block (about half a millisecond of work), and a wave's text is a few megabytes.
-        let blockSize = 128
-        let wave = Swift.max(1, threads) * 32
-        let options = self.options
-        // The previous wave's text and its profile count: written by this thread while the workers compute
-        // the next wave, so the output's system calls overlap the analysis.
-        var pending: [[UInt8]] = []
-        var pendingProfiles = 0
-        var done = 0
-        func flush() throws {
-            for text in pending { try text.withUnsafeBufferPointer { try write($0) } }
-            done += pendingProfiles
-            if !pending.isEmpty { progress?(done, total) }
-            pending = []
-            pendingProfiles = 0
+        return try stream(files: files, threads: threads, progress: progress, to: write) { _ in
+            StreamLayout(header: header, renderer: NCATableRows(columns: columns, jsonKeys: nil), footer: [],
+                         bytesPerProfile: 400)
         }
-        for store in stores {
-            let blocks = (store.profileCount + blockSize - 1) / blockSize
-            var first = 0
-            while first < blocks {
-                let count = Swift.min(wave, blocks - first)
-                var texts = [[UInt8]](repeating: [], count: count)
-                let firstBlock = first
-                try texts.withUnsafeMutableBufferPointer { buffer in
-                    nonisolated(unsafe) let output = buffer
-                    let render: @Sendable (Int) -> Void = { k in
-                        let start = (firstBlock + k) * blockSize
-                        let end = Swift.min(start + blockSize, store.profileCount)
-                        var text: [UInt8] = []
-                        text.reserveCapacity((end - start) * 400)
-                        // One row of cells, overwritten in place for each profile (emptying and refilling an
-                        // array costs more than the cells themselves).
-                        var cells: [ResultCell] = []
-                        for p in start..<end {
-                            let result = NCA.analyze(store.profile(p), options: options)
-                            let offset = 1 + result.groups.count
-                            if cells.count != offset + columns.count {
-                                cells = [ResultCell](repeating: .empty, count: offset + columns.count)
-                            }
-                            cells[0] = .text(result.subject)
-                            for (g, group) in result.groups.enumerated() { cells[1 + g] = .text(group) }
-                            for (c, column) in columns.enumerated() { cells[offset + c] = column.cell(result) }
-                            CSVWriter.appendRow(cells, to: &text)
-                        }
-                        output[k] = text
-                    }
-                    guard threads > 1, count > 1 else {
-                        try flush()
-                        for k in 0..<count { render(k) }
-                        return
-                    }
-                    // One work item per block (a concurrentPerform started from a worker thread was seen to
-                    // run all its iterations on that one thread).
-                    let computed = DispatchGroup()
-                    for k in 0..<count { DispatchQueue.global().async(group: computed) { render(k) } }
-                    // The workers write into `buffer` until the group is done, so it is waited for even when
-                    // writing fails.
-                    var failure: Error?
-                    do { try flush() } catch { failure = error }
-                    computed.wait()
-                    if let failure { throw failure }
-                }
-                pending = texts
-                pendingProfiles = Swift.min(store.profileCount, (first + count) * blockSize) - first * blockSize
-                first += count
-            }
-        }
-        try flush()
-        return stores.map(\.ledger)
     }
 
-    /// A subject (with the same group values) in two files is an error: rows are never silently pooled.
-    private static func rejectSubjectsInSeveralFiles(_ stores: [ProfileStore]) throws(DataError) {
-        guard stores.count > 1 else { return }
-        var check = SubjectFileCheck()
-        for store in stores {
-            for p in 0..<store.profileCount {
-                try check.record(subject: store.subjects[p], groups: store.groups[p], file: store.file, line: store.firstLine(p))
-            }
+    /// ``writeCSV(files:progress:to:)`` for JSON: the same bytes as `run(files:).table.rendered(as: .json)`
+    /// (``JSONWriter``), streamed the same way, with the same guarantees (flat memory, identical bytes for
+    /// every thread count, nothing written on an input error) and the same errors.
+    /// - Parameter progress: called after each written wave of blocks with (profiles written, total).
+    /// - Returns: one ledger per input file, as ``Output/ledgers``.
+    @discardableResult
+    public func writeJSON(
+        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> [RowLedger] {
+        try writeJSON(files: files, threads: ProcessInfo.processInfo.activeProcessorCount, progress: progress, to: write)
+    }
+
+    /// `writeJSON(files:progress:to:)` on a chosen number of threads (1 = all on the calling thread).
+    @discardableResult
+    func writeJSON(
+        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> [RowLedger] {
+        let columns = NCARegistry.columns(for: options)
+        let keys = JSONWriter.keys(["subject"] + selection.groups + columns.map(\.name))
+        return try stream(files: files, threads: threads, progress: progress, to: write) { stores in
+            StreamLayout(header: JSONWriter.opening, renderer: NCATableRows(columns: columns, jsonKeys: keys),
+                         footer: JSONWriter.closing(empty: stores.allSatisfy { $0.profileCount == 0 }),
+                         bytesPerProfile: 1_000)
         }
     }
 }

@@ -58,8 +58,8 @@ public enum CSVWriter {
     }
 
     /// Writes the decimal digits of `n` (with a minus sign when negative), as `String(n)` spells them, and
-    /// returns their count (at most 20).
-    private static func writeInteger(_ n: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    /// returns their count (at most 20). JSON spells integers the same way.
+    static func writeInteger(_ n: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
         var p = out
         if n < 0 {
             p.pointee = UInt8(ascii: "-")

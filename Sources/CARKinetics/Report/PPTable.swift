@@ -55,50 +55,89 @@ public enum PPTable {
 
     /// The PP table of `results` (NCA run with `options`); `studyIDs`, when given, has one entry per result.
     public static func make(_ results: [NCAResult], options: NCAOptions, studyIDs: [String]? = nil) -> ResultTable {
-        let parameters: [(column: NCAColumn, code: String, interval: AUCInterval?)] =
-            NCARegistry.columns(for: options).compactMap { column in
-                guard column.unit != .text, let code = sponsorCodes[column.name] ?? column.cdiscCode else { return nil }
-                let interval = options.intervals.first {
-                    column.name == $0.columnName || column.name == $0.columnName + "_extrap"
-                }
-                return (column, code, interval)
-            }
-        var sequence: [String: Int] = [:]
+        let layout = Layout(options: options)
+        var profilesSeen: [String: Int] = [:]
         var rows: [[ResultCell]] = []
-        rows.reserveCapacity(results.count * parameters.count)
+        rows.reserveCapacity(results.count * layout.parameters.count)
+        var row = [ResultCell](repeating: .empty, count: columns.count)
         for (index, result) in results.enumerated() {
+            let earlier = profilesSeen[result.subject] ?? 0
+            profilesSeen[result.subject] = earlier + 1
             let study = studyIDs.map { ResultCell.text($0[index]) } ?? .empty
-            let group = result.groups.joined(separator: "; ")
-            for parameter in parameters {
-                let seq = (sequence[result.subject] ?? 0) + 1
-                sequence[result.subject] = seq
-                let unit = unitText(parameter.column.unit, levelUnit: result.unit)
-                var row: [ResultCell] = [study, .text("PP"), .text(result.subject), .integer(seq),
-                                         group.isEmpty ? .empty : .text(group), .text(parameter.code),
-                                         .text(testNames[parameter.code] ?? parameter.column.description)]
-                let text: String?, number: ResultCell
-                switch parameter.column.cell(result) {
-                case .number(let x): text = CSVWriter.number(x); number = .number(x)
-                case .integer(let k): text = String(k); number = .integer(k)
-                case .text, .empty: text = nil; number = .empty
-                }
-                let unitCell = unit.map(ResultCell.text) ?? .empty
-                if let text {
-                    row += [.text(text), unitCell, .text(text), number, unitCell, .empty, .empty]
-                } else {
-                    row += [.empty, unitCell, .empty, .empty, unitCell, .text("NOT DONE"),
-                            .text(reason(parameter.column.name, result, options: options))]
-                }
-                if let interval = parameter.interval {
-                    row += [ISODuration.format(days: interval.start).map(ResultCell.text) ?? .empty,
-                            ISODuration.format(days: interval.end).map(ResultCell.text) ?? .empty]
-                } else {
-                    row += [.empty, .empty]
-                }
+            let group = Layout.group(result.groups)
+            for k in layout.parameters.indices {
+                layout.fill(&row, parameter: k, of: result, group: group, study: study, earlierProfiles: earlier)
                 rows.append(row)
             }
         }
         return ResultTable(columns: columns, rows: rows)
+    }
+
+    /// The parameters a PP table has for given options, and how each row is filled: shared by ``make`` and
+    /// the streamed export, so both write the same cells.
+    struct Layout: Sendable {
+        struct Parameter: Sendable {
+            var column: NCAColumn
+            var code: String
+            var test: ResultCell
+            /// `PPSTINT` and `PPENINT`.
+            var start: ResultCell
+            var end: ResultCell
+        }
+
+        let options: NCAOptions
+        /// The registry's columns that are PP parameters, in registry order.
+        let parameters: [Parameter]
+
+        init(options: NCAOptions) {
+            self.options = options
+            parameters = NCARegistry.columns(for: options).compactMap { column in
+                guard column.unit != .text, let code = sponsorCodes[column.name] ?? column.cdiscCode else { return nil }
+                let interval = options.intervals.first {
+                    column.name == $0.columnName || column.name == $0.columnName + "_extrap"
+                }
+                func duration(_ days: Double?) -> ResultCell { days.flatMap(ISODuration.format(days:)).map(ResultCell.text) ?? .empty }
+                return Parameter(column: column, code: code, test: .text(testNames[code] ?? column.description),
+                                 start: duration(interval?.start), end: duration(interval?.end))
+            }
+        }
+
+        /// The `PPGRPID` cell of a profile with these `--group` values.
+        static func group(_ groups: [String]) -> ResultCell {
+            let joined = groups.joined(separator: "; ")
+            return joined.isEmpty ? .empty : .text(joined)
+        }
+
+        /// Overwrites `row` (one cell per ``PPTable/columns``) with parameter `k` of `result`, whose `PPGRPID`
+        /// is `group` (``group(_:)``). `earlierProfiles` counts the subject's profiles before this one: every
+        /// profile has one row per parameter, so `PPSEQ` runs on across them.
+        func fill(_ row: inout [ResultCell], parameter k: Int, of result: NCAResult, group: ResultCell, study: ResultCell,
+                  earlierProfiles: Int) {
+            let parameter = parameters[k]
+            row[0] = study
+            row[1] = .text("PP")
+            row[2] = .text(result.subject)
+            row[3] = .integer(earlierProfiles * parameters.count + k + 1)
+            row[4] = group
+            row[5] = .text(parameter.code)
+            row[6] = parameter.test
+            let text: String?, number: ResultCell
+            switch parameter.column.cell(result) {
+            case .number(let x): text = CSVWriter.number(x); number = .number(x)
+            case .integer(let n): text = String(n); number = .integer(n)
+            case .text, .empty: text = nil; number = .empty
+            }
+            let unit = unitText(parameter.column.unit, levelUnit: result.unit).map(ResultCell.text) ?? .empty
+            row[7] = text.map(ResultCell.text) ?? .empty
+            row[8] = unit
+            row[9] = row[7]
+            row[10] = number
+            row[11] = unit
+            row[12] = text == nil ? .text("NOT DONE") : .empty
+            row[13] = text == nil ? .text(reason(parameter.column.name, result, options: options)) : .empty
+            row[14] = parameter.start
+            row[15] = parameter.end
+        }
     }
 
     /// The `PPORRESU` text of a unit kind; nil when the levels' unit is unknown and the kind depends on it.

@@ -35,7 +35,7 @@ for product in FuzzCSV FuzzFormula; do
 done
 
 status=0
-for target in "FuzzCSV csv 4096" "FuzzFormula formula 512"; do
+for target in "FuzzCSV csv 16384" "FuzzFormula formula 512"; do
     read -r product corpus maxlen <<<"$target"
     work=".build/fuzz-corpus/$corpus"
     mkdir -p "$work"

@@ -15,11 +15,7 @@ public enum CSVWriter {
     /// Appends the header line; `render` is this followed by `appendRow` for each row, so a table streamed in
     /// pieces has exactly the bytes of the rendered one.
     static func appendHeader(_ columns: [String], to out: inout [UInt8]) {
-        for (c, name) in columns.enumerated() {
-            if c > 0 { out.append(0x2C) }
-            appendEscaped(name, to: &out)
-        }
-        out.append(0x0A)
+        appendRow(columns.map { .text($0) }, to: &out)
     }
 
     /// Appends one row and its line end. The row is laid out in a scratch buffer sized for its worst case and
@@ -118,19 +114,5 @@ public enum CSVWriter {
             guard let base = buffer.baseAddress else { return }
             out.append(contentsOf: UnsafeBufferPointer(start: base, count: writeNumber(x, to: base)))
         }
-    }
-
-    static func escape(_ text: String) -> String {
-        guard needsQuotes(text) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    private static func needsQuotes(_ text: String) -> Bool {
-        text.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
-    }
-
-    private static func appendEscaped(_ text: String, to out: inout [UInt8]) {
-        var text = needsQuotes(text) ? escape(text) : text
-        text.withUTF8 { out.append(contentsOf: $0) }
     }
 }

@@ -2,22 +2,17 @@
 /// shortest round-trip digits; JSON has no NaN or infinity, so those are the strings `"NaN"`, `"Infinity"`,
 /// `"-Infinity"` (never null, so they cannot be confused with an empty cell); empty cells are `null`.
 public enum JSONWriter {
-    /// The whole table as JSON text.
+    /// The whole table as JSON text: ``opening``, ``appendObject(_:keys:first:to:)`` for each row, then
+    /// ``closing(empty:)`` — the pieces a streamed table is written with, so both have the same bytes.
     public static func render(_ table: ResultTable) -> String {
-        var out = "[\n"
-        for (r, row) in table.rows.enumerated() {
-            out += "  {"
-            for (c, name) in table.columns.enumerated() {
-                if c > 0 { out += ", " }
-                out += quote(name) + ": " + value(c < row.count ? row[c] : .empty)
-            }
-            out += r + 1 < table.rows.count ? "},\n" : "}\n"
-        }
-        return out + "]\n"
+        let keys = keys(table.columns)
+        var out = opening
+        for (r, row) in table.rows.enumerated() { appendObject(row, keys: keys, first: r == 0, to: &out) }
+        out += closing(empty: table.rows.isEmpty)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// The bytes before the first row. `render` is `opening`, then `appendObject` for each row, then
-    /// `closing`, so a table streamed in pieces has exactly the bytes of the rendered one.
+    /// The bytes before the first row.
     static let opening: [UInt8] = Array("[\n".utf8)
 
     /// The bytes after the last row: the line end of the last row, if any, and the closing bracket.
@@ -28,7 +23,14 @@ public enum JSONWriter {
     /// What precedes each column's value in a row: the row's opening and the quoted key, or the separator and
     /// the quoted key; computed once per table.
     static func keys(_ columns: [String]) -> [[UInt8]] {
-        columns.enumerated().map { c, name in Array(((c == 0 ? "  {" : ", ") + quote(name) + ": ").utf8) }
+        columns.enumerated().map { c, name in
+            var key = Array((c == 0 ? "  {" : ", ").utf8)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6 * name.utf8.count + 2) { buffer in
+                guard let base = buffer.baseAddress else { return }
+                key.append(contentsOf: UnsafeBufferPointer(start: base, count: writeQuoted(name, to: base)))
+            }
+            return key + Array(": ".utf8)
+        }
     }
 
     /// Appends one row's object, preceded by the previous row's separator unless it is the `first`, and
@@ -75,8 +77,9 @@ public enum JSONWriter {
         }
     }
 
-    /// Writes `quote(text)` at `out` (room for 6 × its UTF-8 length + 2 bytes) and returns its length. Bytes
-    /// of multi-byte characters are all ≥ 0x80, so escaping byte by byte is escaping scalar by scalar.
+    /// Writes `text` as a JSON string at `out` (room for 6 × its UTF-8 length + 2 bytes) and returns its
+    /// length: `"` and `\` escaped, LF, CR and tab as `\n`, `\r`, `\t`, other controls as `\u00xx`. Bytes of
+    /// multi-byte characters are all ≥ 0x80, so escaping byte by byte is escaping scalar by scalar.
     private static func writeQuoted(_ text: String, to out: UnsafeMutablePointer<UInt8>) -> Int {
         let hex: StaticString = "0123456789abcdef"
         var text = text
@@ -112,35 +115,5 @@ public enum JSONWriter {
             p.pointee = 0x22
             return p + 1 - out
         }
-    }
-
-    static func value(_ cell: ResultCell) -> String {
-        switch cell {
-        case .number(let x):
-            if x.isNaN { return "\"NaN\"" }
-            if x.isInfinite { return x > 0 ? "\"Infinity\"" : "\"-Infinity\"" }
-            return x.description
-        case .integer(let n): return String(n)
-        case .text(let s): return quote(s)
-        case .empty: return "null"
-        }
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -7,7 +7,6 @@ let package = Package(
     products: [
         .library(name: "CARKinetics", targets: ["CARKinetics"]),
         .executable(name: "pkfit", targets: ["pkfit"]),
-        .executable(name: "CARKineticsBenchmarks", targets: ["CARKineticsBenchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -15,9 +14,44 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
+        // Layers, each depending only on the ones below it (docs/architecture.md); the compiler rejects an
+        // import upwards. `CARKinetics` re-exports them all and is the one library product.
+        .target(
+            name: "CARKineticsNumerics",
+            dependencies: ["CLAPACK"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "CARKineticsData",
+            dependencies: ["CARKineticsNumerics"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "CARKineticsNCA",
+            dependencies: ["CARKineticsData"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "CARKineticsModels",
+            dependencies: ["CARKineticsNCA"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "CARKineticsStatistics",
+            dependencies: ["CARKineticsModels"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "CARKineticsReports",
+            dependencies: ["CARKineticsStatistics"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .target(
             name: "CARKinetics",
-            dependencies: ["CLAPACK"],
+            dependencies: [
+                "CARKineticsNumerics", "CARKineticsData", "CARKineticsNCA", "CARKineticsModels",
+                "CARKineticsStatistics", "CARKineticsReports",
+            ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
@@ -29,7 +63,8 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 
-        // Speed is measured here, not in tests: `swift run -c release CARKineticsBenchmarks [section ...]`.
+        // Speed is measured here, not in tests: `swift run -c release CARKineticsBenchmarks [section ...]`
+        // (scripts/bench.sh). A target, not a product: users of the package do not see it.
         .executableTarget(
             name: "CARKineticsBenchmarks",
             dependencies: ["CARKinetics"],
@@ -52,7 +87,7 @@ let package = Package(
         ),
 
         // MARK: - Implementation details (not API)
-        // Fortran LAPACK/BLAS declarations; only Sources/CARKinetics/Fitting/LAPACK talks to it.
+        // Fortran LAPACK/BLAS declarations; only Sources/CARKineticsNumerics/LAPACK talks to it.
         .systemLibrary(
             name: "CLAPACK",
             pkgConfig: "lapack",

@@ -1,5 +1,11 @@
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// Records of a CSV text as (line, fields).
 func scanRecords(_ text: String) throws(DataError) -> [(line: Int, fields: [String])] {

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// Reading a file in chunks must give exactly what reading its bytes at once gives, wherever the chunk
 /// boundaries fall: inside a quoted field with line breaks, between CR and LF, inside a multi-byte UTF-8

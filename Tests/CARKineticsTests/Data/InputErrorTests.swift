@@ -1,5 +1,11 @@
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// One test per class of bad input: the exact message, with file, line and column.
 @Suite struct InputErrorTests {

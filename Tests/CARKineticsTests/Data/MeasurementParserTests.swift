@@ -1,5 +1,11 @@
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 func parseCell(_ text: String, lloq: Double? = nil) -> MeasurementParser.Outcome {
     Array(text.utf8).withUnsafeBufferPointer { MeasurementParser.parse($0, lloq: lloq) }

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 func parseNumber(_ text: String) -> NumberParser.Outcome {
     Array(text.utf8).withUnsafeBufferPointer { NumberParser.parse($0) }

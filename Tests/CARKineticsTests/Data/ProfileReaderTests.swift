@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 func readProfiles(_ text: String, _ selection: ColumnSelection = ColumnSelection()) throws(DataError) -> ProfileSet {
     try ProfileReader(selection: selection).read(bytes: Array(text.utf8), file: "data.csv")

@@ -1,4 +1,10 @@
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 import Foundation
 import Testing
 

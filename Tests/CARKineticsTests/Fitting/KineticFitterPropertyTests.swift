@@ -2,6 +2,12 @@ import Foundation
 import PropertyBased
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// The model fits on hostile input: extreme magnitudes, zeros, NaN and infinities never trap, and
 /// non-convergence is a status, not a crash.

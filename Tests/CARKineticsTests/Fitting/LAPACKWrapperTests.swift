@@ -1,5 +1,11 @@
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 @Suite("LAPACK wrapper")
 struct LAPACKWrapperTests {

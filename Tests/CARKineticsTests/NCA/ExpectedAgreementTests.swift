@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// Agreement with Fixtures/expected/*_nca.csv (the project's rules, full precision) to 1e-9 relative,
 /// for every subject, both AUC methods and every column the file has.

@@ -2,6 +2,12 @@ import Foundation
 import PropertyBased
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// Properties of NCA that hold for every profile, checked on generated ones (swift-property-based; a
 /// failure prints the seed to reproduce it with `.fixedSeed`).

@@ -1,4 +1,10 @@
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// A profile from (time, level) pairs; nil level = BLQ, `.nan` = missing. Lines count from 2 in the given order.
 func makeProfile(_ points: [(Double, Double?)], subject: String = "S1") -> Profile {

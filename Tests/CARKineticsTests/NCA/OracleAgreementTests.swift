@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// Agreement with PKNCA 0.12 (Fixtures/oracle/*_pknca.csv) to 1e-9 relative wherever the conventions
 /// coincide. Where they differ the difference is classified and our value is asserted against

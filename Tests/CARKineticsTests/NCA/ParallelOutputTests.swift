@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// The streamed, multi-threaded `pkfit nca` output must be byte for byte the single-threaded one and the
 /// rendered table, on a generated cohort whose subjects' rows are interleaved (not contiguous).

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// Pseudo-random (seeded, deterministic) profiles with BLQs, zeros, gaps, pre-infusion rows and magnitudes
 /// from 1e-300 to 1e300: NCA never traps, never yields NaN, and obeys the invariants every rule implies.

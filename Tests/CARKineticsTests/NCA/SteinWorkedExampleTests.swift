@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// The worked example of the domain reference §3: the Stein 2019 typical curve (§8.1) sampled at days
 /// 0, 1, 4, 7, 10, 14, 21, 28, 60, 90 with the day-0 value set to 0. The reference values are rounded to

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// `pkfit nca --format json` and `--format pp` are streamed like CSV: on every thread count the streamed
 /// bytes must be those of the table path (the table of `run(files:)` in a reference JSON encoding,

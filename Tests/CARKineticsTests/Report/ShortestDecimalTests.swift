@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// `ShortestDecimal` must spell every finite double exactly as `Double.description` does (the CSV output is
 /// promised byte for byte), so each test compares the two over a family of values.

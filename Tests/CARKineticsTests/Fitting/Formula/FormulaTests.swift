@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 /// Evaluates `text` with the named parameter and variable values (parameters bound in dictionary-key order).
 private func evaluate(_ text: String, parameters: KeyValuePairs<String, Double> = [:],

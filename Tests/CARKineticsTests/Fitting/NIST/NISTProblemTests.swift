@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 
 let nistNonlinearNames = ["Chwirut1", "Chwirut2", "DanWood", "Eckerle4", "Gauss1", "Gauss2", "Gauss3", "Kirby2",
                           "Lanczos2", "Lanczos3", "MGH09", "Misra1a", "Misra1b", "Misra1c", "Nelson", "Rat42",

@@ -1,0 +1,32 @@
+import CARKineticsNumerics
+
+/// A rejected input, located precisely enough for a person to fix the file.
+///
+/// `description` reads like a compiler diagnostic: `data.csv:5: column 'value': "1.2.3" is not a number`.
+public struct DataError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file name as given by the caller.
+    public var file: String
+    /// 1-based line (header = 1); nil for errors about the file as a whole.
+    public var line: Int?
+    /// The column concerned, by its header name; nil when no single column is at fault.
+    public var column: String?
+    /// What was found and what was expected.
+    public var message: String
+
+    /// An error at `file`:`line`, optionally in `column`.
+    public init(file: String, line: Int? = nil, column: String? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    /// `file:line: column 'name': message`.
+    public var description: String {
+        var text = file
+        if let line { text += ":\(line)" }
+        text += ": "
+        if let column { text += "column '\(column)': " }
+        return text + message
+    }
+}

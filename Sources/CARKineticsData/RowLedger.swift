@@ -1,0 +1,54 @@
+import CARKineticsNumerics
+
+/// The fate of every line of one input file, as far as the data layer decides it.
+///
+/// Every data line is blank, excluded as invalid (only under ``InvalidRowPolicy/skip``) or an `Observation`
+/// of exactly one profile (whose BLQ treatment the NCA step records in `NCAResult.treatments`), so
+/// `dataLines == blankLines.count + excluded.count + quantifiable + belowLimit + missing` always holds;
+/// `preInfusion` counts the observations with negative time among those.
+public struct RowLedger: Sendable, Equatable {
+    /// The file name used in messages.
+    public var file: String
+    /// Lines after the header.
+    public var dataLines: Int = 0
+    /// Empty lines, skipped.
+    public var blankLines: [Int] = []
+    public var quantifiable: Int = 0
+    public var belowLimit: Int = 0
+    public var missing: Int = 0
+    /// Observations before infusion (time < 0), whatever their measurement.
+    public var preInfusion: Int = 0
+    /// Invalid rows left out, in line order, duplicate times included (empty unless invalid rows are skipped).
+    public var excluded: [ExcludedRow] = []
+
+    /// An empty ledger for `file`.
+    public init(file: String) {
+        self.file = file
+    }
+
+    mutating func record(_ measurement: Measurement, time: Double) {
+        dataLines += 1
+        switch measurement {
+        case .value(let x) where x > 0: quantifiable += 1
+        case .value, .belowLimit: belowLimit += 1
+        case .missing: missing += 1
+        }
+        if time < 0 { preInfusion += 1 }
+    }
+
+    /// Takes back an observation already recorded (a duplicate time found once the profile is sorted).
+    mutating func unrecord(_ measurement: Measurement, time: Double) {
+        dataLines -= 1
+        switch measurement {
+        case .value(let x) where x > 0: quantifiable -= 1
+        case .value, .belowLimit: belowLimit -= 1
+        case .missing: missing -= 1
+        }
+        if time < 0 { preInfusion -= 1 }
+    }
+
+    mutating func exclude(line: Int, reason: DataError) {
+        dataLines += 1
+        excluded.append(ExcludedRow(line: line, reason: reason))
+    }
+}

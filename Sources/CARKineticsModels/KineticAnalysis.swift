@@ -1,0 +1,100 @@
+import CARKineticsNumerics
+import CARKineticsData
+import CARKineticsNCA
+import Dispatch
+import Foundation
+
+/// The whole `pkfit fit` job as a library call: read files, fit every profile, build the table.
+///
+/// Profiles are fitted in parallel over all cores; results keep input order and are identical to a
+/// single-threaded run (each fit is a pure function of its profile).
+public struct KineticAnalysis: Sendable {
+    /// What is fitted to each profile.
+    public enum Method: Sendable {
+        case model(KineticFitter)
+        case formula(FormulaKineticModel)
+    }
+
+    public var selection: ColumnSelection
+    public var method: Method
+    /// Whether an invalid row stops the run (default) or is excluded and listed in its file's ledger.
+    public var invalidRows: InvalidRowPolicy = .stop
+
+    public init(selection: ColumnSelection = ColumnSelection(), method: Method = .model(KineticFitter())) {
+        self.selection = selection
+        self.method = method
+    }
+
+    public struct Output: Sendable {
+        /// The group columns read (``ColumnSelection/groups``), in the order of each fit's `groups`.
+        public var groupColumns: [String]
+        /// Parameters of a formula model beyond the built-in ones, in the formula's order.
+        public var extraParameters: [String]
+        public var fits: [SubjectFit]
+        public var ledgers: [RowLedger]
+        /// Profiles as read, in the order of `fits`.
+        public var profiles: [Profile]
+        /// For each profile, the index in `ledgers` of the file it came from.
+        public var profileFiles: [Int]
+    }
+
+    /// Reads the files and fits every profile.
+    /// - Parameter progress: called on the calling thread after each wave of fits with (profiles fitted, total).
+    public func run(files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(DataError) -> Output {
+        let collection = try ProfileCollection.read(files: files, selection: selection, invalidRows: invalidRows)
+        let fits = fit(collection.profiles, progress: progress)
+        var extra: [String] = []
+        if case .formula(let formula) = method { extra = formula.formula.parameterNames }
+        return Output(
+            groupColumns: selection.groups, extraParameters: extra,
+            fits: fits, ledgers: collection.ledgers, profiles: collection.profiles,
+            profileFiles: collection.profileFiles)
+    }
+
+    /// Fits every profile; BLQ, missing, zero and pre-infusion rows are not used and are counted per subject.
+    /// - Parameter progress: called on the calling thread after each wave of fits with (profiles fitted, total).
+    public func fit(_ profiles: [Profile], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> [SubjectFit] {
+        var results = [SubjectFit?](repeating: nil, count: profiles.count)
+        let method = self.method
+        // Waves keep every core busy while letting progress be reported from this thread.
+        let wave = Swift.max(64, 32 * ProcessInfo.processInfo.activeProcessorCount)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            var first = 0
+            while first < profiles.count {
+                let count = Swift.min(wave, profiles.count - first)
+                let offset = first
+                DispatchQueue.concurrentPerform(iterations: count) { index in
+                    output[offset + index] = Self.fit(profiles[offset + index], method: method)
+                }
+                first += count
+                progress?(first, profiles.count)
+            }
+        }
+        return results.compactMap { $0 }
+    }
+
+    static func fit(_ profile: Profile, method: Method) -> SubjectFit {
+        var times: [Double] = []
+        var values: [Double] = []
+        var notUsed = SampleExclusions()
+        for observation in profile.observations {
+            guard observation.time >= 0 else { notUsed.preInfusion += 1; continue }
+            switch observation.measurement {
+            case .value(let x) where x > 0:
+                times.append(observation.time)
+                values.append(x)
+            case .value, .belowLimit:
+                notUsed.belowLimit += 1
+            case .missing:
+                notUsed.missing += 1
+            }
+        }
+        let fit: KineticFit
+        switch method {
+        case .model(let fitter): fit = fitter.fit(times: times, values: values)
+        case .formula(let formula): fit = formula.fit(times: times, values: values)
+        }
+        return SubjectFit(subject: profile.subject, groups: profile.groups, fit: fit, notUsed: notUsed)
+    }
+}

@@ -1,0 +1,381 @@
+import CARKineticsNumerics
+import CARKineticsData
+import CARKineticsNCA
+import Foundation
+
+/// Fits a ``KineticModel`` to one subject's samples by least squares on the natural-log scale.
+///
+/// Input is the quantifiable samples at t ≥ 0 (BLQ, missing and pre-infusion rows are not used). Each model
+/// is estimated on a transformed scale where every parameter vector is valid (see ``KineticCurve``), from the
+/// systematic multi-start of ``StartGrid`` (every start screened by a short run, the best two refined to full
+/// convergence); the best local optimum is kept. For `stein`, the two boundaries of its parameter space —
+/// β → 0 (no decline in the persistence phase) and fb → 0 (no persistence phase) — are fitted as their own
+/// sub-models, because an optimum there is reached only in the limit: when a boundary fit is at least as good,
+/// it is reported, with the status saying so. When the optimum has Tmax on a sample time — a kink of the
+/// objective, where steps in Tmax stall — Tmax is pinned there and the rest refitted. Rules: docs/fitting.md.
+public struct KineticFitter: Sendable {
+    public var model: KineticModel
+    public var options: LevenbergMarquardt.Options
+
+    /// Solver settings for kinetic fits: the library defaults with an evaluation limit suited to six parameters
+    /// and a few dozen samples (the NIST-grade default of 20,000 only lets a stalled start burn time).
+    public static let defaultOptions: LevenbergMarquardt.Options = {
+        var options = LevenbergMarquardt.Options.default
+        options.maxEvaluations = 2_000
+        return options
+    }()
+
+    public init(model: KineticModel = .stein, options: LevenbergMarquardt.Options = KineticFitter.defaultOptions) {
+        self.model = model
+        self.options = options
+    }
+
+    /// Fits the samples (times in days, values > 0); samples with t < 0 or non-positive values are ignored.
+    public func fit(times: [Double], values: [Double]) -> KineticFit {
+        var t: [Double] = []
+        var y: [Double] = []
+        // Filter before sorting: a NaN time would break the sort's ordering and scramble the valid samples.
+        for (time, value) in zip(times, values).filter({ $0.0 >= 0 && $0.1 > 0 && $0.1.isFinite && $0.0.isFinite })
+            .sorted(by: { $0.0 < $1.0 }) {
+            t.append(time)
+            y.append(Foundation.log(value))
+        }
+        switch model {
+        case .auto: return fitAuto(times: t, logs: y)
+        case .expansion: return ExpansionRate.fit(times: t, logs: y)
+        default: return fitCurveModel(model, times: t, logs: y)
+        }
+    }
+
+    /// `auto`: stein against expansion-monoexp by AIC; when neither can be fitted, the contraction-only
+    /// `monoexp`, then the rising-phase `expansion` — the most a sparse profile supports.
+    private func fitAuto(times: [Double], logs: [Double]) -> KineticFit {
+        func annotated(_ fit: KineticFit, _ reason: String) -> KineticFit {
+            var fit = fit
+            fit.note = (["auto: " + reason] + [fit.note].compactMap { $0 }).joined(separator: "; ")
+            return fit
+        }
+        let stein = fitCurveModel(.stein, times: times, logs: logs)
+        let simple = fitCurveModel(.expansionMonoexp, times: times, logs: logs)
+        switch (stein.status.hasEstimates, simple.status.hasEstimates) {
+        case (true, true):
+            guard let steinAIC = stein.aic, let simpleAIC = simple.aic else { return stein }
+            let (a, b) = (formatAIC(steinAIC), formatAIC(simpleAIC))
+            return steinAIC < simpleAIC
+                ? annotated(stein, "stein AIC \(a) < expansion-monoexp AIC \(b)")
+                : annotated(simple, "expansion-monoexp AIC \(b) <= stein AIC \(a)")
+        case (true, false):
+            return annotated(stein, "expansion-monoexp not fitted (\(simple.status))")
+        case (false, true):
+            return annotated(simple, "stein not fitted (\(stein.status))")
+        case (false, false):
+            for fallback in [KineticModel.monoexp, .expansion] {
+                let fit = fallback == .expansion
+                    ? ExpansionRate.fit(times: times, logs: logs)
+                    : fitCurveModel(fallback, times: times, logs: logs)
+                if fit.status.hasEstimates {
+                    return annotated(fit, "stein and expansion-monoexp not fitted (\(simple.status)); \(fallback.rawValue) used")
+                }
+            }
+            return annotated(simple, "no model could be fitted")
+        }
+    }
+
+    private func formatAIC(_ value: Double) -> String {
+        String(format: "%.4g", value)
+    }
+
+    func fitCurveModel(_ model: KineticModel, times: [Double], logs: [Double]) -> KineticFit {
+        guard var curve = model.curve else { return ExpansionRate.fit(times: times, logs: logs) }
+        var t = times, y = logs
+        if !curve.hasExpansion {
+            // Contraction-only models start at the observed peak.
+            guard let peak = y.indices.max(by: { y[$0] < y[$1] }) else {
+                return Self.unfitted(model, .tooFewSamples(have: 0, need: model.minimumSamples), count: 0)
+            }
+            curve.fixedTmax = t[peak]
+            t = Array(t[peak...])
+            y = Array(y[peak...])
+        }
+        guard t.count >= model.minimumSamples else {
+            return Self.unfitted(model, .tooFewSamples(have: t.count, need: model.minimumSamples), count: t.count)
+        }
+        if curve.hasExpansion, let peak = y.indices.max(by: { y[$0] < y[$1] }), peak == 0 {
+            return Self.unfitted(
+                model, .notIdentifiable("the first quantifiable sample is the peak, so expansion cannot be estimated"),
+                count: t.count)
+        }
+        var solvers = SolverCache()
+        guard var best = optimise(
+            curve, times: t, logs: y, starts: StartGrid.starts(curve: curve, times: t, logs: y).map(\.theta),
+            solvers: &solvers)
+        else {
+            return Self.unfitted(model, .notConverged("no start gave a finite sum of squares"), count: t.count)
+        }
+        var boundary: String?
+        var kink: Double?
+        var iterations = best.iterations, evaluations = best.evaluations
+        /// Refits `alternative` from the best curve so far; keeps it when its sum of squares is not larger.
+        func consider(_ alternative: KineticCurve, boundaryNote: String?) {
+            let p = best.curve.parameters(theta: best.theta)
+            let start = alternative.theta(
+                logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? StartGrid.risingSlope(times: t, logs: y),
+                alpha: p.alpha, beta: p.beta ?? min(0.005, p.alpha / 2), fraction: p.fraction ?? 0.01)
+            guard let candidate = optimise(alternative, times: t, logs: y, starts: [start], solvers: &solvers) else { return }
+            iterations += candidate.iterations
+            evaluations += candidate.evaluations
+            if candidate.ssr <= best.ssr {
+                best = candidate
+                boundary = boundaryNote
+                kink = alternative.estimatesTmax || !alternative.hasExpansion ? nil : alternative.fixedTmax
+            }
+        }
+        let flatNote = "beta -> 0 (no decline in the persistence phase)"
+        let monoNote = "fb -> 0 (no persistence phase; the same curve as expansion-monoexp)"
+        if model == .stein {
+            // The boundaries of the parameter space are reached only in the limit: fit them as sub-models.
+            consider(KineticCurve(hasExpansion: true, decline: .biExponentialFlat), boundaryNote: flatNote)
+            consider(KineticCurve(hasExpansion: true, decline: .monoExponential), boundaryNote: monoNote)
+        }
+        // An optimum with Tmax on a sample time sits on a kink of the objective, where the optimiser's steps in
+        // Tmax stall: pin Tmax there and refit the smooth remaining problem (with the boundary sub-models).
+        if curve.estimatesTmax {
+            let tmax = best.curve.parameters(theta: best.theta).tmax
+            if let sample = t.first(where: { abs($0 - tmax) <= 1e-5 * $0 }) {
+                let declines: [(KineticCurve.Decline, String?)] = model == .stein
+                    ? [(.biExponential, nil), (.biExponentialFlat, flatNote), (.monoExponential, monoNote)]
+                    : [(curve.decline, nil)]
+                for (decline, note) in declines {
+                    consider(KineticCurve(hasExpansion: true, decline: decline, fixedTmax: sample), boundaryNote: note)
+                }
+            }
+        }
+        best.iterations = iterations
+        best.evaluations = evaluations
+        if best.curve.decline == .biExponential, let tLast = t.last {
+            boundary = Self.numericalBoundary(best.curve.parameters(theta: best.theta), span: tLast)
+        }
+        var fit = report(model, best, sampleCount: t.count, boundary: boundary)
+        if let kink {
+            let note = "tmax is at the sample time \(kink) d, where the objective has a kink: no standard error for tmax"
+            fit.note = [note, fit.note].compactMap { $0 }.joined(separator: "; ")
+        }
+        return fit
+    }
+
+    /// Names the boundary an interior optimum sits on to working precision: the persistence phase does not
+    /// decline over the observed span, carries no weight, or has the contraction rate.
+    static func numericalBoundary(_ p: CurveParameters, span: Double) -> String? {
+        let negligible = 1e-9
+        if let beta = p.beta, beta * span < negligible { return "beta -> 0 (no decline in the persistence phase)" }
+        if let fraction = p.fraction, fraction < negligible || 1 - fraction < negligible {
+            return "fb at a bound (a single exponential decline)"
+        }
+        if let beta = p.beta, (p.alpha - beta) < negligible * p.alpha {
+            return "alpha -> beta (a single exponential decline)"
+        }
+        return nil
+    }
+
+    /// The outcome of local optimisation on one curve family.
+    struct Optimum {
+        var curve: KineticCurve
+        var theta: [Double]
+        var ssr: Double
+        var fit: NonlinearFit
+        var iterations: Int
+        var evaluations: Int
+    }
+
+    /// How many screened starts are refined to full convergence.
+    static let refinedStarts = 2
+    /// Evaluation budget of a screening run: enough to leave a start's basin, far less than convergence to
+    /// 10 digits costs on a flat or kinked objective.
+    static let screeningEvaluations = 25
+
+    /// ``optimise(_:times:logs:starts:solvers:)`` with solvers of its own.
+    func optimise(_ curve: KineticCurve, times: [Double], logs: [Double], starts: [[Double]]) -> Optimum? {
+        var solvers = SolverCache()
+        return optimise(curve, times: times, logs: logs, starts: starts, solvers: &solvers)
+    }
+
+    /// Solvers by problem shape, reused across the several optimisations of one subject (each solver sizes
+    /// its LAPACK workspace by query when created).
+    struct SolverCache {
+        private struct Shape: Hashable {
+            var parameters: Int
+            var residuals: Int
+        }
+
+        private var solvers: [Shape: LevenbergMarquardt] = [:]
+
+        mutating func take(parameters n: Int, residuals m: Int, options: LevenbergMarquardt.Options) -> LevenbergMarquardt {
+            guard var solver = solvers.removeValue(forKey: Shape(parameters: n, residuals: m)) else {
+                return LevenbergMarquardt(parameterCount: n, residualCount: m, options: options)
+            }
+            solver.options = options
+            return solver
+        }
+
+        mutating func give(_ solver: LevenbergMarquardt) {
+            solvers[Shape(parameters: solver.parameterCount, residuals: solver.residualCount)] = solver
+        }
+    }
+
+    /// Local optimisation from every start, keeping the lowest sum of squares. With more starts than
+    /// ``refinedStarts``, each start first gets a short screening run; only the best screened points are then
+    /// run to full convergence with the caller's options.
+    func optimise(
+        _ curve: KineticCurve, times: [Double], logs: [Double], starts: [[Double]], solvers: inout SolverCache
+    ) -> Optimum? {
+        let m = times.count
+        let n = curve.parameterCount
+        var solver = solvers.take(parameters: n, residuals: m, options: options)
+        defer { solvers.give(solver) }
+        var iterations = 0, evaluations = 0
+        return times.withUnsafeBufferPointer { times in
+            logs.withUnsafeBufferPointer { logs in
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { gradient in
+                    guard let g = gradient.baseAddress else { return nil }
+                    func run(_ start: [Double]) -> NonlinearFit {
+                        let result = solver.minimize(
+                            start: start,
+                            residuals: { theta, residuals in
+                                let curve = KineticCurve.Evaluator(curve, theta: theta)
+                                for i in 0..<m { residuals[i] = logs[i] - curve.logValue(at: times[i], gradient: nil) }
+                            },
+                            jacobian: { theta, jacobian in
+                                let curve = KineticCurve.Evaluator(curve, theta: theta)
+                                for i in 0..<m {
+                                    _ = curve.logValue(at: times[i], gradient: g)
+                                    for j in 0..<n { jacobian[i + j * m] = -g[j] }
+                                }
+                            })
+                        iterations += result.iterations
+                        evaluations += result.evaluations
+                        return result
+                    }
+
+                    var refine = starts
+                    if starts.count > Self.refinedStarts {
+                        var screening = options
+                        screening.maxEvaluations = min(options.maxEvaluations, Self.screeningEvaluations)
+                        screening.restarts = 0
+                        solver.options = screening
+                        solver.computesCovariance = false
+                        let screened = starts.map { start -> (ssr: Double, theta: [Double]) in
+                            let result = run(start)
+                            return (result.ssr.isFinite ? result.ssr : .infinity, result.parameters)
+                        }
+                        solver.options = options
+                        solver.computesCovariance = true
+                        refine = screened.sorted { $0.ssr < $1.ssr }.prefix(Self.refinedStarts).map(\.theta)
+                    }
+                    var best: Optimum?
+                    for start in refine {
+                        let result = run(start)
+                        guard result.ssr.isFinite else { continue }
+                        if result.ssr < best?.ssr ?? .infinity {
+                            best = Optimum(
+                                curve: curve, theta: result.parameters, ssr: result.ssr, fit: result, iterations: 0,
+                                evaluations: 0)
+                        }
+                    }
+                    best?.iterations = iterations
+                    best?.evaluations = evaluations
+                    return best
+                }
+            }
+        }
+    }
+
+    private static func unfitted(_ model: KineticModel, _ status: FitStatus, count: Int) -> KineticFit {
+        KineticFit.unfitted(model: model.rawValue, status: status, sampleCount: count)
+    }
+
+    private func report(_ model: KineticModel, _ optimum: Optimum, sampleCount m: Int, boundary: String?) -> KineticFit {
+        let curve = optimum.curve
+        let parameters = curve.parameters(theta: optimum.theta)
+        let p = model.parameterCount
+        let dof = m - p
+        let covariance = optimum.fit.covariance
+        let quantile = dof > 0 ? StudentT.quantile975(degreesOfFreedom: dof) : nil
+        let theta = optimum.theta
+
+        func variance(_ weights: [(Int, Double)]) -> Double? {
+            guard let covariance else { return nil }
+            var v = 0.0
+            for (i, wi) in weights { for (j, wj) in weights { v += wi * wj * covariance[i, j] } }
+            return v >= 0 && v.isFinite ? v : nil
+        }
+        /// A positive quantity x = e^θ-like with ∂x/∂θ given; CI on ln x.
+        func positive(_ name: String, _ value: Double, _ weights: [(Int, Double)]) -> ParameterEstimate {
+            guard let v = variance(weights), let quantile else {
+                return ParameterEstimate(name: name, value: value, standardError: variance(weights).map { $0.squareRoot() },
+                                         lower: nil, upper: nil)
+            }
+            let se = v.squareRoot()
+            let seLog = se / value
+            return ParameterEstimate(
+                name: name, value: value, standardError: se,
+                lower: value * Foundation.exp(-quantile * seLog), upper: value * Foundation.exp(quantile * seLog))
+        }
+        func fraction(_ index: Int, _ value: Double) -> ParameterEstimate {
+            guard let v = variance([(index, 1)]) else {
+                return ParameterEstimate(name: "fb", value: value, standardError: nil, lower: nil, upper: nil)
+            }
+            let seLogit = v.squareRoot()
+            let se = value * (1 - value) * seLogit
+            guard let quantile else {
+                return ParameterEstimate(name: "fb", value: value, standardError: se, lower: nil, upper: nil)
+            }
+            return ParameterEstimate(
+                name: "fb", value: value, standardError: se,
+                lower: logistic(theta[index] - quantile * seLogit), upper: logistic(theta[index] + quantile * seLogit))
+        }
+        func fixed(_ name: String, _ value: Double) -> ParameterEstimate {
+            ParameterEstimate(name: name, value: value, standardError: nil, lower: nil, upper: nil)
+        }
+
+        var estimates = [positive("cmax", parameters.cmax, [(0, parameters.cmax)])]
+        if let index = curve.tmaxIndex {
+            estimates.append(positive("tmax", parameters.tmax, [(index, parameters.tmax)]))
+        } else {
+            estimates.append(fixed("tmax", parameters.tmax))
+        }
+        if let index = curve.rhoIndex, let rho = parameters.rho {
+            estimates.append(positive("rho", rho, [(index, rho)]))
+        }
+        let k = curve.declineOffset
+        switch curve.decline {
+        case .monoExponential:
+            estimates.append(positive("alpha", parameters.alpha, [(k, parameters.alpha)]))
+            if model == .stein { estimates.append(fixed("fb", 0)) }
+        case .biExponential:
+            let beta = parameters.beta ?? 0
+            estimates.append(positive("alpha", parameters.alpha, [(k, parameters.alpha - beta), (k + 1, beta)]))
+            estimates.append(positive("beta", beta, [(k + 1, beta)]))
+            estimates.append(fraction(k + 2, parameters.fraction ?? 0))
+        case .biExponentialFlat:
+            estimates.append(positive("alpha", parameters.alpha, [(k, parameters.alpha)]))
+            estimates.append(fixed("beta", 0))
+            estimates.append(fraction(k + 1, parameters.fraction ?? 0))
+        }
+
+        let status: FitStatus
+        if !optimum.fit.converged {
+            status = .notConverged("\(optimum.fit.termination)")
+        } else if let boundary {
+            status = .boundary(boundary)
+        } else {
+            status = .converged
+        }
+        let note = covariance == nil
+            ? "no standard errors: the Jacobian is numerically rank-deficient at the optimum (some parameters are not identifiable from these samples)"
+            : nil
+        return KineticFit(
+            model: model.rawValue, status: status, sampleCount: m, parameterCount: p, estimates: estimates,
+            curve: parameters, ssr: optimum.ssr, iterations: optimum.iterations, evaluations: optimum.evaluations,
+            note: note)
+    }
+}

@@ -1,0 +1,70 @@
+import CARKineticsNumerics
+import CARKineticsData
+import Dispatch
+import Foundation
+
+/// The whole `pkfit nca` job as a library call: read files, compute NCA per profile, build the table.
+public struct NCAAnalysis: Sendable {
+    /// Columns to read and how to compute.
+    public var selection: ColumnSelection
+    public var options: NCAOptions
+    /// Whether an invalid row stops the run (default) or is excluded and listed in its file's ledger.
+    public var invalidRows: InvalidRowPolicy = .stop
+
+    /// An analysis with recognised columns and PKNCA-default options unless given.
+    public init(selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions()) {
+        self.selection = selection
+        self.options = options
+    }
+
+    /// What an analysis produced.
+    public struct Output: Sendable {
+        /// The group columns read (``ColumnSelection/groups``), in the order of each result's `groups`.
+        public var groupColumns: [String]
+        /// The options the results were computed with (they fix the interval columns).
+        public var options: NCAOptions
+        /// One result per profile, in input order.
+        public var results: [NCAResult]
+        /// Profiles as read, in the order of `results`.
+        public var profiles: [Profile]
+        /// One ledger per input file, in the order the files were given.
+        public var ledgers: [RowLedger]
+        /// For each profile, the index in `ledgers` of the file it came from (line numbers are per file).
+        public var profileFiles: [Int]
+    }
+
+    /// Reads each file and analyses every profile. A subject (with the same group values) found in two
+    /// files is an error: rows are never silently pooled across files.
+    public func run(files: [URL]) throws(DataError) -> Output {
+        analyze(try ProfileCollection.read(files: files, selection: selection, invalidRows: invalidRows))
+    }
+
+    /// Analyses profile sets already read (for callers holding bytes rather than files).
+    public func run(_ sets: [ProfileSet]) throws(DataError) -> Output {
+        analyze(try ProfileCollection.combine(sets))
+    }
+
+    private func analyze(_ collection: ProfileCollection) -> Output {
+        let profiles = collection.profiles
+        let results = Self.analyze(profiles, options: options, threads: ProcessInfo.processInfo.activeProcessorCount)
+        return Output(groupColumns: selection.groups, options: options, results: results, profiles: profiles,
+                      ledgers: collection.ledgers, profileFiles: collection.profileFiles)
+    }
+
+    /// NCA of every profile, spread over `threads` cores; the result is the same whatever the thread count
+    /// (each analysis is a pure function of its profile, stored at its own index).
+    static func analyze(_ profiles: [Profile], options: NCAOptions, threads: Int) -> [NCAResult] {
+        guard threads > 1, profiles.count > 64 else { return profiles.map { NCA.analyze($0, options: options) } }
+        var results = [NCAResult?](repeating: nil, count: profiles.count)
+        let blocks = Swift.min(profiles.count, threads * 8)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                for index in stride(from: block, to: profiles.count, by: blocks) {
+                    output[index] = NCA.analyze(profiles[index], options: options)
+                }
+            }
+        }
+        return results.compactMap { $0 }
+    }
+}

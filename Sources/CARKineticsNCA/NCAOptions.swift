@@ -1,0 +1,93 @@
+import CARKineticsNumerics
+import CARKineticsData
+
+/// How the area of one segment between two samples is computed.
+public enum AUCMethod: String, Sendable, CaseIterable {
+    /// Linear trapezoid everywhere; linear interpolation.
+    case linear
+    /// Log trapezoid (and log interpolation) on segments where the level falls and both ends are > 0;
+    /// linear otherwise. PKNCA's default ("lin up/log down").
+    case linearUpLogDown = "linear-up-log-down"
+}
+
+/// What happens to a below-limit sample (or an observed 0) in one position of the profile.
+public enum BLQTreatment: String, Sendable, CaseIterable {
+    /// Kept as a level of 0.
+    case zero = "keep"
+    /// Removed from the curve.
+    case drop
+}
+
+/// BLQ handling by position relative to the quantifiable values (PKNCA's `conc.blq`).
+public struct BLQRule: Sendable, Equatable {
+    /// Before the first quantifiable value (also: every sample when none is quantifiable).
+    public var first: BLQTreatment
+    /// Between the first and last quantifiable values.
+    public var middle: BLQTreatment
+    /// After the last quantifiable value.
+    public var last: BLQTreatment
+
+    /// A rule from the three positions' treatments.
+    public init(first: BLQTreatment, middle: BLQTreatment, last: BLQTreatment) {
+        self.first = first
+        self.middle = middle
+        self.last = last
+    }
+
+    /// PKNCA's default: first = keep (0), middle = drop, last = keep (0).
+    public static let pknca = BLQRule(first: .zero, middle: .drop, last: .zero)
+}
+
+/// A window [start, end] in days for a partial AUC.
+public struct AUCInterval: Sendable, Equatable, Hashable {
+    /// Window bounds in days, 0 ≤ start < end.
+    public var start: Double
+    public var end: Double
+
+    /// Fails unless 0 ≤ start < end and both are finite.
+    public init?(start: Double, end: Double) {
+        guard start.isFinite, end.isFinite, start >= 0, start < end else { return nil }
+        self.start = start
+        self.end = end
+    }
+
+    /// `auc_0_28`: bounds printed as integers when integral, otherwise shortest round-trip decimals.
+    public var columnName: String {
+        "auc_\(Self.format(start))_\(Self.format(end))"
+    }
+
+    /// A window bound as the column names and reports write it.
+    package static func format(_ x: Double) -> String {
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+        return "\(x)"
+    }
+}
+
+/// Everything that changes how NCA computes, with PKNCA-compatible defaults.
+public struct NCAOptions: Sendable, Equatable {
+    /// Segment rule for every AUC.
+    public var aucMethod: AUCMethod
+    public var blqRule: BLQRule
+    /// Partial AUC windows, in output order.
+    public var intervals: [AUCInterval]
+    /// Fits within this distance of the best adjusted R² count as equally good; the one with most points wins.
+    public var adjustedR2Tolerance: Double
+    /// Fewest points in a λz regression.
+    public var minimumLambdaZPoints: Int
+
+    /// Options; defaults are PKNCA's (linear-up/log-down, first=keep middle=drop last=keep, windows 0–28 and 0–90).
+    public init(aucMethod: AUCMethod = .linearUpLogDown, blqRule: BLQRule = .pknca,
+                intervals: [AUCInterval] = NCAOptions.defaultIntervals,
+                adjustedR2Tolerance: Double = 1e-4, minimumLambdaZPoints: Int = 3) {
+        self.aucMethod = aucMethod
+        self.blqRule = blqRule
+        self.intervals = intervals
+        self.adjustedR2Tolerance = adjustedR2Tolerance
+        self.minimumLambdaZPoints = minimumLambdaZPoints
+    }
+
+    /// Days 0–28 and 0–90, the windows product labels report.
+    public static let defaultIntervals: [AUCInterval] = [
+        AUCInterval(start: 0, end: 28), AUCInterval(start: 0, end: 90),
+    ].compactMap { $0 }
+}

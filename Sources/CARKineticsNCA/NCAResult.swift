@@ -1,0 +1,116 @@
+import CARKineticsNumerics
+import CARKineticsData
+
+/// The partial AUCs of one window.
+public struct IntervalResult: Sendable, Equatable {
+    /// The window.
+    public var interval: AUCInterval
+    /// Area over [start, min(end, Tlast)].
+    public var auc: NCAValue
+    /// `auc` plus the λz extrapolation past Tlast.
+    public var aucExtrapolated: NCAValue
+    /// nil when nothing is quantifiable.
+    public var end: WindowEnd?
+    /// Quantifiable samples with start ≤ t ≤ end.
+    public var quantifiableSamples: Int
+}
+
+/// All NCA parameters of one profile.
+public struct NCAResult: Sendable, Equatable {
+    /// Identification, copied from the profile.
+    public var subject: String
+    public var groups: [String]
+    public var unit: String?
+    /// See `NCA.cmax(_:)` and its siblings for each definition.
+    public var cmax: NCAValue
+    public var tmax: NCAValue
+    public var clast: NCAValue
+    public var tlast: NCAValue
+    public var tlag: NCAValue
+    public var auclast: NCAValue
+    public var aucall: NCAValue
+    /// One entry per `NCAOptions.intervals` window, in that order.
+    public var intervals: [IntervalResult]
+    /// The terminal-phase fit, or why there is none.
+    public var lambdaZ: Result<LambdaZFit, LambdaZFailure>
+    public var aucinfObserved: NCAValue
+    /// Samples after infusion that are quantifiable / below the limit (or 0); missing cells.
+    public var quantifiableCount: Int
+    public var belowLimitCount: Int
+    public var missingCount: Int
+    /// What happened to each observation of the profile, in the profile's order.
+    public var treatments: [PointTreatment]
+
+    /// A λz-derived value or the reason it is missing.
+    public func fromLambdaZ(_ value: (LambdaZFit) -> Double) -> NCAValue {
+        switch lambdaZ {
+        case .success(let fit): .value(value(fit))
+        case .failure(let failure): .notComputable(reason: "λz: \(failure)")
+        }
+    }
+
+    /// Clast predicted by the λz regression: exp(intercept − λz·Tlast).
+    public var clastPredicted: NCAValue {
+        guard case .value(let t) = tlast else { return tlast }
+        return fromLambdaZ { exp($0.intercept - $0.lambdaZ * t) }
+    }
+
+    /// 100·(AUCinf,obs − AUClast)/AUCinf,obs.
+    public var aucPercentExtrapolated: NCAValue {
+        guard case .value(let inf) = aucinfObserved, case .value(let last) = auclast else { return aucinfObserved }
+        return inf > 0 ? .value(100 * (inf - last) / inf) : .notComputable(reason: "AUCinf is 0")
+    }
+
+    /// Root causes of empty values: no samples or no quantifiable level, and why λz is missing (which also
+    /// empties the extrapolated AUCs).
+    public var notes: [String] {
+        var seen: [String] = []
+        if let reason = cmax.reason { seen.append(reason) }
+        if let reason = tmax.reason, !seen.contains(reason) { seen.append(reason) }
+        if seen.isEmpty, case .failure(let failure) = lambdaZ { seen.append("λz: \(failure)") }
+        return seen
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension NCA {
+    /// Every parameter of one profile. Pure; linear in the number of observations except λz selection,
+    /// which is quadratic in the number of points after Tmax (tens at most in practice).
+    public static func analyze(_ profile: Profile, options: NCAOptions = NCAOptions()) -> NCAResult {
+        let curve = ConcentrationCurve(profile: profile, rule: options.blqRule)
+        let method = options.aucMethod
+        let slope = lambdaZ(curve, options: options)
+        var quantifiable = 0, belowLimit = 0, missing = 0
+        for treatment in curve.treatments {
+            switch treatment {
+            case .quantifiable: quantifiable += 1
+            case .belowLimitAsZero, .belowLimitDropped: belowLimit += 1
+            case .missing: missing += 1
+            case .preInfusionCarriedToZero, .preInfusionIgnored: break
+            }
+        }
+        let intervals = options.intervals.map { interval in
+            let auc = intervalAUC(curve, interval, method: method)
+            return IntervalResult(
+                interval: interval,
+                auc: auc,
+                aucExtrapolated: intervalAUCExtrapolated(curve, interval, observed: auc, lambdaZ: slope),
+                end: windowEnd(curve, interval),
+                quantifiableSamples: quantifiableCount(curve, in: interval))
+        }
+        let area = auclast(curve, method: method)
+        return NCAResult(
+            subject: profile.subject, groups: profile.groups, unit: profile.unit,
+            cmax: cmax(curve), tmax: tmax(curve), clast: clast(curve), tlast: tlast(curve), tlag: tlag(curve),
+            auclast: area, aucall: aucall(curve, auclast: area),
+            intervals: intervals, lambdaZ: slope,
+            aucinfObserved: aucinfObserved(curve, auclast: area, lambdaZ: slope),
+            quantifiableCount: quantifiable, belowLimitCount: belowLimit, missingCount: missing,
+            treatments: curve.treatments)
+    }
+}

@@ -1,0 +1,179 @@
+import CARKineticsNumerics
+import CARKineticsData
+import CARKineticsNCA
+import CARKineticsModels
+import CARKineticsStatistics
+
+/// The SDTM PP-style long table of `pkfit nca --format pp`: one row per profile × parameter.
+///
+/// Driven by ``NCARegistry``: every column with a CDISC code becomes a `PPTESTCD`, in registry order; the
+/// QC counts get the sponsor-defined codes in ``sponsorCodes``; text columns (window-end flags, unit, notes)
+/// are not parameters and are left out. Conventions, decided and documented in docs/pp-output.md:
+/// - `PPORRES` is the value at full precision (shortest round-trip decimal), `PPSTRESC` the same text and
+///   `PPSTRESN` the number; no unit conversion is made, so `PPSTRESU` = `PPORRESU`.
+/// - Units: levels in the profile's unit (from the unit column, e.g. `AVALU`), times `day`, AUCs
+///   `day*<unit>`, rates `1/day`, percentages `%`; dimensionless values and counts have no unit. When the
+///   input has no unit column, level and AUC units are empty rather than guessed.
+/// - Interval AUCs (`AUCINT`, and `AUCINTIS` for the λz-extrapolated variant, PKNCA's aucint.inf.obs code)
+///   carry `PPSTINT` / `PPENINT` as ISO 8601 durations (``ISODuration``); other parameters leave them empty.
+/// - A value that is not computable has empty results, `PPSTAT` = `NOT DONE` and the reason in `PPREASND`.
+/// - `PPGRPID` holds the profile's `--group` values joined by `; ` (empty without groups), so profiles of one
+///   subject stay apart; `PPSEQ` numbers each subject's rows from 1 across all its profiles.
+public enum PPTable {
+    /// Column names, in output order.
+    public static let columns = [
+        "STUDYID", "DOMAIN", "USUBJID", "PPSEQ", "PPGRPID", "PPTESTCD", "PPTEST", "PPORRES", "PPORRESU",
+        "PPSTRESC", "PPSTRESN", "PPSTRESU", "PPSTAT", "PPREASND", "PPSTINT", "PPENINT",
+    ]
+
+    /// `PPTEST` (≤ 40 characters) for each code; CDISC controlled-terminology wording for standard codes.
+    public static let testNames: [String: String] = [
+        "CMAX": "Max Conc",
+        "TMAX": "Time of CMAX",
+        "CLST": "Last Nonzero Conc",
+        "TLST": "Time of Last Nonzero Conc",
+        "AUCLST": "AUC to Last Nonzero Conc",
+        "AUCINT": "AUC from T1 to T2",
+        "AUCINTIS": "AUC from T1 to T2 Extrapolated Obs",
+        "LAMZ": "Lambda z",
+        "LAMZHL": "Half-Life Lambda z",
+        "R2ADJ": "R Squared Adjusted",
+        "LAMZNPT": "Number of Points for Lambda z",
+        "AUCIFO": "AUC Infinity Obs",
+        "R2": "R Squared",
+        "LAMZLL": "Lambda z Lower Limit",
+        "LAMZUL": "Lambda z Upper Limit",
+        "LAMZSPN": "Lambda z Span",
+        "CLSTP": "Last Nonzero Conc Pred",
+        "AUCPEO": "AUC %Extrapolation Obs",
+        "AUCALL": "AUC All",
+        "TLAG": "Time Until First Nonzero Conc",
+        "NQUANT": "Number of Quantifiable Conc",
+        "NBLQ": "Number of BLQ Conc",
+        "NMISS": "Number of Missing Conc",
+    ]
+
+    /// Sponsor-defined codes for registry columns without a fitting CDISC code. `n_quantifiable` is not
+    /// CDISC's CNTCONC (which counts every non-missing level, BLQ included), so it gets its own code.
+    public static let sponsorCodes: [String: String] = [
+        "n_quantifiable": "NQUANT", "n_blq": "NBLQ", "n_missing": "NMISS",
+    ]
+
+    /// The PP table of `results` (NCA run with `options`); `studyIDs`, when given, has one entry per result.
+    public static func make(_ results: [NCAResult], options: NCAOptions, studyIDs: [String]? = nil) -> ResultTable {
+        let layout = Layout(options: options)
+        var profilesSeen: [String: Int] = [:]
+        var rows: [[ResultCell]] = []
+        rows.reserveCapacity(results.count * layout.parameters.count)
+        var row = [ResultCell](repeating: .empty, count: columns.count)
+        for (index, result) in results.enumerated() {
+            let earlier = profilesSeen[result.subject] ?? 0
+            profilesSeen[result.subject] = earlier + 1
+            let study = studyIDs.map { ResultCell.text($0[index]) } ?? .empty
+            let group = Layout.group(result.groups)
+            for k in layout.parameters.indices {
+                layout.fill(&row, parameter: k, of: result, group: group, study: study, earlierProfiles: earlier)
+                rows.append(row)
+            }
+        }
+        return ResultTable(columns: columns, rows: rows)
+    }
+
+    /// The parameters a PP table has for given options, and how each row is filled: shared by ``make`` and
+    /// the streamed export, so both write the same cells.
+    struct Layout: Sendable {
+        struct Parameter: Sendable {
+            var column: NCAColumn
+            var code: String
+            var test: ResultCell
+            /// `PPSTINT` and `PPENINT`.
+            var start: ResultCell
+            var end: ResultCell
+        }
+
+        let options: NCAOptions
+        /// The registry's columns that are PP parameters, in registry order.
+        let parameters: [Parameter]
+
+        init(options: NCAOptions) {
+            self.options = options
+            parameters = NCARegistry.columns(for: options).compactMap { column in
+                guard column.unit != .text, let code = sponsorCodes[column.name] ?? column.cdiscCode else { return nil }
+                let interval = options.intervals.first {
+                    column.name == $0.columnName || column.name == $0.columnName + "_extrap"
+                }
+                func duration(_ days: Double?) -> ResultCell { days.flatMap(ISODuration.format(days:)).map(ResultCell.text) ?? .empty }
+                return Parameter(column: column, code: code, test: .text(testNames[code] ?? column.description),
+                                 start: duration(interval?.start), end: duration(interval?.end))
+            }
+        }
+
+        /// The `PPGRPID` cell of a profile with these `--group` values.
+        static func group(_ groups: [String]) -> ResultCell {
+            let joined = groups.joined(separator: "; ")
+            return joined.isEmpty ? .empty : .text(joined)
+        }
+
+        /// Overwrites `row` (one cell per ``PPTable/columns``) with parameter `k` of `result`, whose `PPGRPID`
+        /// is `group` (``group(_:)``). `earlierProfiles` counts the subject's profiles before this one: every
+        /// profile has one row per parameter, so `PPSEQ` runs on across them.
+        func fill(_ row: inout [ResultCell], parameter k: Int, of result: NCAResult, group: ResultCell, study: ResultCell,
+                  earlierProfiles: Int) {
+            let parameter = parameters[k]
+            row[0] = study
+            row[1] = .text("PP")
+            row[2] = .text(result.subject)
+            row[3] = .integer(earlierProfiles * parameters.count + k + 1)
+            row[4] = group
+            row[5] = .text(parameter.code)
+            row[6] = parameter.test
+            let text: String?, number: ResultCell
+            switch parameter.column.cell(result) {
+            case .number(let x): text = CSVWriter.number(x); number = .number(x)
+            case .integer(let n): text = String(n); number = .integer(n)
+            case .text, .empty: text = nil; number = .empty
+            }
+            let unit = unitText(parameter.column.unit, levelUnit: result.unit).map(ResultCell.text) ?? .empty
+            row[7] = text.map(ResultCell.text) ?? .empty
+            row[8] = unit
+            row[9] = row[7]
+            row[10] = number
+            row[11] = unit
+            row[12] = text == nil ? .text("NOT DONE") : .empty
+            row[13] = text == nil ? .text(reason(parameter.column.name, result, options: options)) : .empty
+            row[14] = parameter.start
+            row[15] = parameter.end
+        }
+    }
+
+    /// The `PPORRESU` text of a unit kind; nil when the levels' unit is unknown and the kind depends on it.
+    public static func unitText(_ kind: UnitKind, levelUnit: String?) -> String? {
+        switch kind {
+        case .concentration: levelUnit
+        case .time: "day"
+        case .auc: levelUnit.map { "day*\($0)" }
+        case .rate: "1/day"
+        case .percent: "%"
+        case .dimensionless, .count, .text: nil
+        }
+    }
+
+    /// Why the named column is empty for `result`: the parameter's own reason where the NCA records one,
+    /// otherwise why λz is missing (every other empty column derives from the terminal fit).
+    static func reason(_ name: String, _ result: NCAResult, options: NCAOptions) -> String {
+        let direct: [String: NCAValue] = [
+            "cmax": result.cmax, "tmax": result.tmax, "clast": result.clast, "tlast": result.tlast,
+            "auclast": result.auclast, "aucall": result.aucall, "tlag": result.tlag,
+            "aucinf_obs": result.aucinfObserved, "clast_pred": result.clastPredicted,
+            "aucpext_obs": result.aucPercentExtrapolated,
+        ]
+        if let reason = direct[name]?.reason { return reason }
+        for (k, interval) in options.intervals.enumerated() where k < result.intervals.count {
+            if name == interval.columnName, let reason = result.intervals[k].auc.reason { return reason }
+            if name == interval.columnName + "_extrap", let reason = result.intervals[k].aucExtrapolated.reason { return reason }
+        }
+        if let reason = result.tlast.reason { return reason }
+        if case .failure(let failure) = result.lambdaZ { return "λz: \(failure)" }
+        return "not computable"
+    }
+}

@@ -1,0 +1,115 @@
+import CARKineticsNumerics
+import CARKineticsData
+import CARKineticsNCA
+import CARKineticsModels
+import CARKineticsStatistics
+import Foundation
+
+/// One tick mark on a plot axis.
+public struct AxisTick: Sendable, Equatable {
+    /// Position in data units.
+    public var value: Double
+    /// Text under (or beside) the tick; `nil` for an unlabelled minor tick.
+    public var label: String?
+    /// Major ticks get a grid line and a longer mark.
+    public var isMajor: Bool
+}
+
+/// An axis range in data units and its ticks.
+public struct AxisLayout: Sendable, Equatable {
+    /// Lower end of the axis (data units).
+    public var lower: Double
+    /// Upper end of the axis (data units).
+    public var upper: Double
+    /// Ticks inside [lower, upper], ascending.
+    public var ticks: [AxisTick]
+    /// Whether positions are mapped by log10.
+    public var isLogarithmic: Bool
+
+    /// Position of `value` as a fraction of the axis length (0 at `lower`, 1 at `upper`).
+    public func fraction(_ value: Double) -> Double {
+        if isLogarithmic {
+            return (log10(value) - log10(lower)) / (log10(upper) - log10(lower))
+        }
+        return (value - lower) / (upper - lower)
+    }
+
+    /// A linear axis covering [minimum, maximum] with about `targetTicks` ticks at "nice" steps
+    /// (1, 2, 2.5 or 5 × 10ᵏ). Without `padding` the ends are rounded outward to whole steps; with
+    /// it the ends are the data range widened by that fraction of its length on each side and only
+    /// the ticks inside are kept (so a sample at day −1 does not stretch a 0–360 day axis to −100).
+    /// A degenerate range is widened (±1 around 0, ±10% otherwise).
+    public static func linear(minimum: Double, maximum: Double, targetTicks: Int = 6, padding: Double? = nil) -> AxisLayout {
+        precondition(minimum.isFinite && maximum.isFinite && minimum <= maximum, "axis range must be finite and ordered")
+        var low = minimum, high = maximum
+        if low == high {
+            let pad = low == 0 ? 1 : abs(low) * 0.1
+            low -= pad
+            high += pad
+        }
+        let rough = (high - low) / Double(max(1, targetTicks - 1))
+        let magnitude = pow(10, floor(log10(rough)))
+        let step = [1, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= rough * (1 - 1e-9) } ?? 10 * magnitude
+        let firstTick = ceil(low / step - 1e-9) * step
+        let lastTick = floor(high / step + 1e-9) * step
+        var lower = floor(low / step + 1e-9) * step
+        var upper = ceil(high / step - 1e-9) * step
+        if let padding {
+            lower = low - padding * (high - low)
+            upper = high + padding * (high - low)
+        }
+        let first = padding == nil ? lower : firstTick
+        let count = Int((((padding == nil ? upper : lastTick) - first) / step).rounded())
+        let decimals = max(0, -Int(floor(log10(step) + 1e-9)) + (step / magnitude == 2.5 ? 1 : 0))
+        let ticks = (0...max(0, count)).map { i -> AxisTick in
+            var value = first + Double(i) * step
+            if abs(value) < step * 1e-9 { value = 0 }
+            return AxisTick(value: value, label: String(format: "%.\(decimals)f", value), isMajor: true)
+        }
+        return AxisLayout(lower: lower, upper: upper, ticks: ticks, isLogarithmic: false)
+    }
+
+    /// A log10 axis covering [minimum, maximum] (both > 0), extended outward to whole decades.
+    ///
+    /// Major ticks at every decade, labelled `0.001` … `1000` in plain notation and `10⁴`, `10⁻⁵`
+    /// beyond; with more than eight decades only every k-th decade is labelled. Minor ticks at 2 and
+    /// 5 × 10ᵏ when the axis spans at most six decades, and labelled too when it spans at most two
+    /// (so a range inside one decade, e.g. 20–80, still gets readable ticks on its 10–100 axis).
+    public static func logarithmic(minimum: Double, maximum: Double) -> AxisLayout {
+        precondition(minimum > 0 && maximum >= minimum && maximum.isFinite, "log axis range must be positive and ordered")
+        // The small allowance keeps exact powers of ten (whose log10 may be off by an ulp) on their decade.
+        let lowExponent = Int(floor(log10(minimum) + 1e-12))
+        var highExponent = Int(ceil(log10(maximum) - 1e-12))
+        if highExponent <= lowExponent { highExponent = lowExponent + 1 }
+        let decades = highExponent - lowExponent
+        let labelEvery = max(1, Int((Double(decades) / 8).rounded(.up)))
+        var ticks: [AxisTick] = []
+        for exponent in lowExponent...highExponent {
+            let labelled = (exponent - lowExponent) % labelEvery == 0
+            ticks.append(AxisTick(value: pow(10, Double(exponent)), label: labelled ? logLabel(1, exponent) : nil, isMajor: true))
+            guard exponent < highExponent, decades <= 6 else { continue }
+            for mantissa in [2, 5] {
+                ticks.append(AxisTick(value: Double(mantissa) * pow(10, Double(exponent)),
+                                      label: decades <= 2 ? logLabel(mantissa, exponent) : nil, isMajor: false))
+            }
+        }
+        return AxisLayout(lower: pow(10, Double(lowExponent)), upper: pow(10, Double(highExponent)),
+                          ticks: ticks, isLogarithmic: true)
+    }
+
+    /// `mantissa × 10^exponent` as a short label: plain decimals from 0.001 to 9999, otherwise
+    /// with a superscript power (`10⁴`, `2×10⁻⁵`).
+    static func logLabel(_ mantissa: Int, _ exponent: Int) -> String {
+        if (-3...3).contains(exponent) {
+            if exponent >= 0 {
+                return String(mantissa) + String(repeating: "0", count: exponent)
+            }
+            return "0." + String(repeating: "0", count: -exponent - 1) + String(mantissa)
+        }
+        let superscripts: [Character: Character] = [
+            "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹", "-": "⁻",
+        ]
+        let power = "10" + String(String(exponent).compactMap { superscripts[$0] })
+        return mantissa == 1 ? power : "\(mantissa)×\(power)"
+    }
+}

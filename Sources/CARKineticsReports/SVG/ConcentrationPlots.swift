@@ -1,0 +1,112 @@
+import CARKineticsNumerics
+import CARKineticsData
+import CARKineticsNCA
+import CARKineticsModels
+import CARKineticsStatistics
+
+/// Concentration–time plots on a log10 concentration axis.
+///
+/// How levels are drawn: a quantified level > 0 is a filled marker joined by lines to the
+/// neighbouring quantified levels of the same subject. A BLQ level is an open downward triangle
+/// in the subject's colour placed at its LLOQ when the file states one, and at the floor of the
+/// axis otherwise; a measured 0 (which a log axis cannot show) is drawn the same way at the floor.
+/// Lines break at BLQ and zero levels, so a subject dropping below quantification and expanding
+/// again shows as two pieces. Missing cells are not drawn. When all BLQ levels share one LLOQ it is
+/// drawn as a dashed reference line.
+public enum ConcentrationPlots {
+    /// Every subject's profile in one plot (one colour per subject, in `profiles` order, so two plots
+    /// of the same profiles match), e.g. one plot per cohort. `until`, when given, keeps only samples at
+    /// or before that day (an early-phase view). Below 700 px wide the legend runs in rows under the title.
+    public static func spaghetti(profiles: [Profile], title: String, unit: String?, until: Double? = nil,
+                                 width: Double = 900, height: Double = 440) -> SVGImage {
+        var chart = Chart(title: title, xLabel: "Time since infusion (days)", yLabel: concentrationLabel(unit))
+        chart.width = width
+        chart.height = height
+        chart.legendOnTop = width < 700
+        let profiles = profiles.map { profile in
+            var cut = profile
+            if let until { cut.observations = profile.observations.filter { $0.time <= until } }
+            return cut
+        }
+        var limits = Set<Double>()
+        var anyBLQ = false
+        for (i, profile) in profiles.enumerated() {
+            let drawn = series(profile, color: Palette.color(i), shape: Palette.shape(i))
+            chart.series.append(drawn.series)
+            limits.formUnion(drawn.limits)
+            anyBLQ = anyBLQ || drawn.hasBLQ
+        }
+        finish(&chart, limits: limits, anyBLQ: anyBLQ)
+        return chart.render()
+    }
+
+    /// One subject's observations, with an optional fitted model curve given as (time, level)
+    /// points in time order; curve points ≤ 0 or non-finite are left out. `width` × `height` in CSS
+    /// pixels; below 700 px wide the legend is one row under the title so the plot keeps its width.
+    public static func individual(profile: Profile, fitted: [(time: Double, value: Double)]?, title: String,
+                                  width: Double = 900, height: Double = 440) -> SVGImage {
+        var chart = Chart(title: title, xLabel: "Time since infusion (days)", yLabel: concentrationLabel(profile.unit))
+        chart.width = width
+        chart.height = height
+        chart.legendOnTop = width < 700
+        var drawn = series(profile, color: Palette.color(0), shape: .circle)
+        drawn.series.label = "observed"
+        drawn.series.lines = []
+        chart.series.append(drawn.series)
+        if let fitted {
+            let curve = fitted.filter { $0.time.isFinite && $0.value.isFinite && $0.value > 0 }.map { (x: $0.time, y: $0.value) }
+            chart.series.append(Chart.Series(label: "fitted model", color: "#D55E00", lines: [curve], lineWidth: 2))
+        }
+        finish(&chart, limits: drawn.limits, anyBLQ: drawn.hasBLQ)
+        return chart.render()
+    }
+
+    static func concentrationLabel(_ unit: String?) -> String {
+        unit.map { "Concentration (\($0))" } ?? "Concentration"
+    }
+
+    private static func finish(_ chart: inout Chart, limits: Set<Double>, anyBLQ: Bool) {
+        if limits.count == 1, let lloq = limits.first {
+            chart.references.append((lloq, "LLOQ"))
+        }
+        if anyBLQ {
+            let place = limits.isEmpty ? "at axis floor" : "at LLOQ"
+            chart.extraLegend.append(Chart.LegendEntry(label: "BLQ (\(place))", color: "#555", shape: .triangleDown, filled: false))
+        }
+    }
+
+    private static func series(_ profile: Profile, color: String, shape: MarkerShape)
+        -> (series: Chart.Series, limits: Set<Double>, hasBLQ: Bool)
+    {
+        var s = Chart.Series(label: profile.subject, color: color, shape: shape)
+        var current: [(x: Double, y: Double)] = []
+        var limits = Set<Double>()
+        var hasBLQ = false
+        func breakLine() {
+            if current.count >= 2 { s.lines.append(current) }
+            current = []
+        }
+        for observation in profile.observations where observation.time.isFinite {
+            let t = observation.time
+            switch observation.measurement {
+            case .value(let level) where level > 0:
+                current.append((t, level))
+                s.markers.append(Chart.Marker(x: t, y: level, filled: true, tooltip: "\(profile.subject): day \(t), \(level)"))
+            case .value:
+                breakLine()
+                hasBLQ = true
+                s.markers.append(Chart.Marker(x: t, y: nil, filled: false, tooltip: "\(profile.subject): day \(t), 0", shape: .triangleDown))
+            case .belowLimit(let lloq):
+                breakLine()
+                hasBLQ = true
+                let at = lloq.flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
+                if let at { limits.insert(at) }
+                s.markers.append(Chart.Marker(x: t, y: at, filled: false, tooltip: "\(profile.subject): day \(t), BLQ", shape: .triangleDown))
+            case .missing:
+                continue
+            }
+        }
+        breakLine()
+        return (s, limits, hasBLQ)
+    }
+}

@@ -1,0 +1,135 @@
+import CARKineticsNumerics
+import CARKineticsData
+import CARKineticsNCA
+import CARKineticsModels
+import Foundation
+
+/// Why a cohort analysis failed: the input could not be read, or its NCA results could not be summarised.
+public enum CohortAnalysisError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Reading or checking the input failed (file, line and column in the error).
+    case data(DataError)
+    /// The per-subject results could not be summarised (e.g. a dose that is not a number).
+    case summary(SummaryError)
+    /// The dose–exposure regression of one parameter failed inside the least-squares layer.
+    case fit(parameter: String, LeastSquaresError)
+
+    /// A one-line message for users.
+    public var description: String {
+        switch self {
+        case .data(let error): error.description
+        case .summary(let error): error.description
+        case let .fit(parameter, error): "dose–exposure fit of \(parameter): \(error.description)"
+        }
+    }
+}
+
+/// The whole `pkfit summary` / `pkfit report` job as a library call: read the files, run the NCA per
+/// profile (``NCAAnalysis``), summarise the parameters per group, and optionally fit dose–exposure.
+public struct CohortAnalysis: Sendable {
+    /// Columns to read; its `groups` are the summary's grouping columns.
+    public var selection: ColumnSelection
+    /// NCA settings (AUC method, windows, BLQ rule), as for `pkfit nca`.
+    public var options: NCAOptions
+    /// Column holding each subject's dose, for the power model; nil = no dose–exposure fit.
+    public var doseColumn: String?
+    /// Two-sided confidence level of the slope interval.
+    public var confidenceLevel: Double
+    /// Whether an invalid row stops the run (default) or is excluded and listed in its file's ledger.
+    public var invalidRows: InvalidRowPolicy = .stop
+
+    /// Creates an analysis; see the properties.
+    public init(selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions(),
+                doseColumn: String? = nil, confidenceLevel: Double = 0.90) {
+        self.selection = selection
+        self.options = options
+        self.doseColumn = doseColumn
+        self.confidenceLevel = confidenceLevel
+    }
+
+    /// What an analysis produced.
+    public struct Output: Sendable {
+        /// The per-subject NCA (its table has the dose column among the group columns when it was
+        /// read only for the fit).
+        public var nca: NCAAnalysis.Output
+        /// Statistics per group × summarised parameter.
+        public var summary: CohortSummary
+        /// Power-model fits for Cmax and the AUCs, when a dose column was given.
+        public var doseExposure: [(parameter: String, fit: PowerModelFit)]?
+        /// Unit of the levels when every profile states the same one.
+        public var unit: String?
+        /// Each profile's dose (in the order of `nca.results`), when a dose column was given.
+        public var doses: [Double]?
+    }
+
+    /// The NCA columns that are summarised: levels, times, AUCs and rates, without the λz
+    /// regression's bookkeeping (first/last time, predicted Clast).
+    public static func summarisedColumns(_ options: NCAOptions) -> [NCAColumn] {
+        let kinds: Set<UnitKind> = [.concentration, .time, .auc, .rate]
+        return NCARegistry.columns(for: options).filter {
+            kinds.contains($0.unit) && !$0.name.hasPrefix("lambda_z_time") && $0.name != "clast_pred"
+        }
+    }
+
+    /// Reads `files`, runs the NCA per profile and summarises. Values are never pooled across files
+    /// for one subject (``NCAAnalysis``). A dose column must hold a positive number for every subject.
+    public func run(files: [URL]) throws(CohortAnalysisError) -> Output {
+        var readSelection = selection
+        var doseIndex: Int?
+        if let doseColumn {
+            if let i = selection.groups.firstIndex(of: doseColumn) {
+                doseIndex = i
+            } else {
+                // Reading the dose as an extra group column attaches it to each profile.
+                readSelection.groups.append(doseColumn)
+                doseIndex = readSelection.groups.count - 1
+            }
+        }
+        let nca: NCAAnalysis.Output
+        do {
+            var analysis = NCAAnalysis(selection: readSelection, options: options)
+            analysis.invalidRows = invalidRows
+            nca = try analysis.run(files: files)
+        } catch {
+            throw .data(error)
+        }
+        let columns = Self.summarisedColumns(options)
+        let groupCount = selection.groups.count
+        let subjects = nca.results.map { result in
+            SubjectParameters(subject: result.subject, groups: Array(result.groups.prefix(groupCount)),
+                              values: columns.map { $0.cell(result).number })
+        }
+        let summary: CohortSummary
+        do {
+            summary = try CohortSummary(groupColumns: selection.groups, parameters: columns.map(\.name), subjects: subjects)
+        } catch {
+            throw .summary(error)
+        }
+        var doseExposure: [(parameter: String, fit: PowerModelFit)]?
+        var doseValues: [Double]?
+        if let doseColumn, let doseIndex {
+            var doses: [Double?] = []
+            for result in nca.results {
+                let cell = result.groups[doseIndex]
+                guard let dose = Double(cell.trimmingCharacters(in: .whitespaces)), dose.isFinite, dose > 0 else {
+                    throw .summary(.invalidDose(subject: result.subject, column: doseColumn, value: cell))
+                }
+                doses.append(dose)
+            }
+            let exposures = columns.enumerated().filter { $0.element.name == "cmax" || $0.element.unit == .auc }
+            var fits: [(parameter: String, fit: PowerModelFit)] = []
+            for (index, column) in exposures {
+                do {
+                    fits.append((column.name, try DoseExposure.powerModel(
+                        doses: doses, exposures: subjects.map { $0.values[index] }, confidenceLevel: confidenceLevel)))
+                } catch {
+                    throw .fit(parameter: column.name, error)
+                }
+            }
+            doseExposure = fits
+            doseValues = doses.compactMap { $0 }
+        }
+        let units = Set(nca.profiles.compactMap(\.unit))
+        return Output(nca: nca, summary: summary, doseExposure: doseExposure, unit: units.count == 1 ? units.first : nil, doses: doseValues)
+    }
+
+}

@@ -59,12 +59,14 @@ struct ReportCommand: ParsableCommand {
             let directory = url.deletingLastPathComponent()
             files += figures.map { (directory.appendingPathComponent($0.fileName), $0.image.markup + "\n") }
         }
-        try rows.emit(audit: { () throws(DataError) in try nca.audit(result, input) }) {
-            do throws(OutputError) {
-                for (url, text) in files { try AtomicFileWriter.write(text, to: url) }
-            } catch {
-                throw CommandFailure(message: error.description)
-            }
-        }
+        try rows.emit(
+            audit: { () throws(DataError) in try nca.audit(result, input) },
+            results: {
+                do throws(OutputError) {
+                    for (url, text) in files { try AtomicFileWriter.write(text, to: url) }
+                } catch {
+                    throw CommandFailure(message: error.description)
+                }
+            })
     }
 }

@@ -91,9 +91,9 @@ struct LAPACKWrapperTests {
         for i in 0..<5 { for j in 0..<5 { #expect(abs(qtq[i, j] - (i == j ? 1 : 0)) < 1e-14) } }
         for j in 0..<3 {
             for i in 0..<5 {
-                var qr_ij = 0.0
-                for k in 0...min(j, 2) { qr_ij += q[i, k] * qr.r(k, j) }
-                #expect(abs(qr_ij - a[i, qr.pivot(j)]) < 1e-13 * 30, "A·P vs Q·R at (\(i), \(j))")
+                var qrIJ = 0.0
+                for k in 0...min(j, 2) { qrIJ += q[i, k] * qr.r(k, j) }
+                #expect(abs(qrIJ - a[i, qr.pivot(j)]) < 1e-13 * 30, "A·P vs Q·R at (\(i), \(j))")
             }
         }
         #expect(qr.rank(relativeTolerance: 1e-12) == 3)

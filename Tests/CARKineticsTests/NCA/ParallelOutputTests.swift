@@ -53,7 +53,7 @@ import Testing
             try analysis.writeCSV(files: [url], threads: threads, progress: { done, total in
                 #expect(total == 1_200)
                 reports.append(done)
-            }) { bytes.append(contentsOf: $0) }
+            }, to: { bytes.append(contentsOf: $0) })
             #expect(bytes == expected, "\(threads) threads")
             #expect(reports.last == 1_200 && reports == reports.sorted(), "\(threads) threads")
         }
@@ -70,9 +70,9 @@ import Testing
         for threads in [1, 2] {
             var bytes: [UInt8] = []
             var reports: [Int] = []
-            try analysis.writeCSV(files: [url], threads: threads, progress: { done, _ in reports.append(done) }) {
-                bytes.append(contentsOf: $0)
-            }
+            try analysis.writeCSV(
+                files: [url], threads: threads, progress: { done, _ in reports.append(done) },
+                to: { bytes.append(contentsOf: $0) })
             #expect(bytes == expected, "\(threads) threads")
             #expect(reports.count > 1 && reports.last == 9_000 && reports == reports.sorted(), "\(threads) threads")
         }

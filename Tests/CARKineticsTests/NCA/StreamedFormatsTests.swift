@@ -108,7 +108,7 @@ import Testing
                 let ledgers = try c.analysis.writeJSON(files: c.files, threads: threads, progress: { done, total in
                     #expect(total == output.results.count)
                     reports.append(done)
-                }) { bytes.append(contentsOf: $0) }
+                }, to: { bytes.append(contentsOf: $0) })
                 #expect(Self.firstDifference(bytes, expected) == nil, "\(c.name), \(threads) threads")
                 #expect(ledgers == output.ledgers, "\(c.name), \(threads) threads")
                 #expect(reports.last == output.results.count && reports == reports.sorted(), "\(c.name), \(threads) threads")
@@ -129,7 +129,7 @@ import Testing
                 let ledgers = try export.writeCSV(files: c.files, threads: threads, progress: { done, total in
                     #expect(total == nca.results.count)
                     reports.append(done)
-                }) { bytes.append(contentsOf: $0) }
+                }, to: { bytes.append(contentsOf: $0) })
                 #expect(Self.firstDifference(bytes, expected) == nil, "\(c.name), \(threads) threads")
                 #expect(ledgers == nca.ledgers, "\(c.name), \(threads) threads")
                 #expect(reports.last == nca.results.count && reports == reports.sorted(), "\(c.name), \(threads) threads")

@@ -30,8 +30,6 @@ public struct CurveParameters: Sendable, Equatable {
         self.fraction = fraction
     }
 
-    /// Expansion doubling time ln 2/ρ in days.
-    public var doublingTime: Double? { rho.map { M_LN2 / $0 } }
     /// Contraction half-life ln 2/α in days.
     public var contractionHalfLife: Double { M_LN2 / alpha }
     /// Persistence half-life ln 2/β in days (infinite when β is at its boundary 0).

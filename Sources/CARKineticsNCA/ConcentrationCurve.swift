@@ -87,7 +87,7 @@ public struct ConcentrationCurve: Sendable, Equatable {
                 treatment = rule.first
             }
             switch treatment {
-            case .zero:
+            case .keep:
                 treatments[i] = .belowLimitAsZero(position)
                 times.append(o.time)
                 levels.append(0)

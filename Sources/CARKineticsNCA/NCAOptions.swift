@@ -13,7 +13,7 @@ public enum AUCMethod: String, Sendable, CaseIterable {
 /// What happens to a below-limit sample (or an observed 0) in one position of the profile.
 public enum BLQTreatment: String, Sendable, CaseIterable {
     /// Kept as a level of 0.
-    case zero = "keep"
+    case keep
     /// Removed from the curve.
     case drop
 }
@@ -35,7 +35,7 @@ public struct BLQRule: Sendable, Equatable {
     }
 
     /// PKNCA's default: first = keep (0), middle = drop, last = keep (0).
-    public static let pknca = BLQRule(first: .zero, middle: .drop, last: .zero)
+    public static let pknca = BLQRule(first: .keep, middle: .drop, last: .keep)
 }
 
 /// A window [start, end] in days for a partial AUC.

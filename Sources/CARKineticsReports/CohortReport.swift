@@ -15,12 +15,6 @@ import Foundation
 /// ``CohortSummary`` groups; without grouping columns there is one group, "All subjects".
 /// Parameters carry display names and units (``ParameterNames``).
 public enum CohortReport {
-    /// Per-subject NCA columns shown in the report (when present), after subject and groups; the
-    /// interval AUCs (not extrapolated) follow `auclast`.
-    public static let subjectColumns = [
-        "cmax", "tmax", "clast", "tlast", "auclast", "half_life", "r2adj", "lambda_z_points", "notes",
-    ]
-
     /// Per-subject fit columns shown in the report (``FitTable`` names), after subject and groups.
     public static let fitColumns = [
         "model", "status", "n", "cmax", "tmax", "rho", "alpha", "beta", "fb", "doubling_time",
@@ -36,6 +30,8 @@ public enum CohortReport {
         let summary = output.summary
         let groupColumns = summary.groupColumns
         let unitText = output.unit ?? "unit not stated"
+        // Built once: the analysis holds results, and the table is laid out from them on each request.
+        let ncaTable = output.nca.table
 
         // Input and row accounting.
         report.blocks.append(.heading("Input", level: 2))
@@ -78,7 +74,7 @@ public enum CohortReport {
             if let doses = output.doses {
                 let shown = ["cmax"] + (options.intervals.first.map { [$0.columnName] } ?? ["auclast"])
                 for (parameter, fit) in fits where shown.contains(parameter) {
-                    guard let cells = output.nca.table.column(parameter) else { continue }
+                    guard let cells = ncaTable.column(parameter) else { continue }
                     let points = output.nca.results.indices.map { i -> (subject: String, dose: Double?, exposure: Double?) in
                         if case .number(let x) = cells[i] { return (output.nca.results[i].subject, doses[i], x) }
                         return (output.nca.results[i].subject, doses[i], nil)
@@ -94,8 +90,7 @@ public enum CohortReport {
 
         // Per-subject NCA.
         report.blocks.append(.heading("Per-subject NCA", level: 2))
-        let intervalColumns = options.intervals.map(\.columnName)
-        report.blocks.append(.table(ParameterNames.relabel(select(output.nca.table, groupColumns: groupColumns, intervals: intervalColumns),
+        report.blocks.append(.table(ParameterNames.relabel(select(ncaTable, groupColumns: groupColumns, options: options),
                                             levelUnit: output.unit, keep: groupColumns),
                                     caption: "Per-subject NCA. Interval AUCs stop at Tlast when the window ends after it (see the CSV for the λz-extrapolated values)."))
 
@@ -140,7 +135,7 @@ public enum CohortReport {
         let exposureColumns = ["cmax"] + (options.intervals.first.map { [$0.columnName] } ?? ["auclast"])
         var exposurePlots: [(image: SVGImage, caption: String)] = []
         for column in exposureColumns {
-            guard let cells = nca.table.column(column) else { continue }
+            guard let cells = ncaTable.column(column) else { continue }
             let values = cohorts.map { cohort in
                 (name: cohort.key.isEmpty ? "All" : cohort.key.joined(separator: " / "),
                  values: cohort.rows.map { i -> SubjectValue in
@@ -253,11 +248,10 @@ public enum CohortReport {
         return table
     }
 
-    /// The NCA table cut to subject, the summary's group columns and ``subjectColumns`` with the
-    /// `intervals` columns after `auclast`.
-    static func select(_ table: ResultTable, groupColumns: [String], intervals: [String] = []) -> ResultTable {
-        var shown = subjectColumns
-        if let at = shown.firstIndex(of: "auclast") { shown.insert(contentsOf: intervals, at: at + 1) }
+    /// The NCA table cut to subject, the summary's group columns and the registry's columns shown per subject
+    /// in the report (``NCAColumn/inSubjectReport``), in registry order.
+    static func select(_ table: ResultTable, groupColumns: [String], options: NCAOptions) -> ResultTable {
+        let shown = NCARegistry.columns(for: options).filter(\.inSubjectReport).map(\.name)
         let wanted = ["subject"] + groupColumns + shown
         let indices = wanted.compactMap { table.columns.firstIndex(of: $0) }
         return ResultTable(columns: indices.map { table.columns[$0] },

@@ -6,9 +6,9 @@ import CARKineticsStatistics
 
 /// The SDTM PP-style long table of `pkfit nca --format pp`: one row per profile × parameter.
 ///
-/// Driven by ``NCARegistry``: every column with a CDISC code becomes a `PPTESTCD`, in registry order; the
-/// QC counts get the sponsor-defined codes in ``sponsorCodes``; text columns (window-end flags, unit, notes)
-/// are not parameters and are left out. Conventions, decided and documented in docs/pp-output.md:
+/// Driven by ``NCARegistry``: every column with a ``PPTest`` becomes a `PPTESTCD`, in registry order (CDISC
+/// codes, and sponsor-defined codes for the QC counts); text columns (window-end flags, unit, notes) are not
+/// parameters and are left out. Conventions, decided and documented in docs/pp-output.md:
 /// - `PPORRES` is the value at full precision (shortest round-trip decimal), `PPSTRESC` the same text and
 ///   `PPSTRESN` the number; no unit conversion is made, so `PPSTRESU` = `PPORRESU`.
 /// - Units: levels in the profile's unit (from the unit column, e.g. `AVALU`), times `day`, AUCs
@@ -24,39 +24,6 @@ public enum PPTable {
     public static let columns = [
         "STUDYID", "DOMAIN", "USUBJID", "PPSEQ", "PPGRPID", "PPTESTCD", "PPTEST", "PPORRES", "PPORRESU",
         "PPSTRESC", "PPSTRESN", "PPSTRESU", "PPSTAT", "PPREASND", "PPSTINT", "PPENINT",
-    ]
-
-    /// `PPTEST` (≤ 40 characters) for each code; CDISC controlled-terminology wording for standard codes.
-    public static let testNames: [String: String] = [
-        "CMAX": "Max Conc",
-        "TMAX": "Time of CMAX",
-        "CLST": "Last Nonzero Conc",
-        "TLST": "Time of Last Nonzero Conc",
-        "AUCLST": "AUC to Last Nonzero Conc",
-        "AUCINT": "AUC from T1 to T2",
-        "AUCINTIS": "AUC from T1 to T2 Extrapolated Obs",
-        "LAMZ": "Lambda z",
-        "LAMZHL": "Half-Life Lambda z",
-        "R2ADJ": "R Squared Adjusted",
-        "LAMZNPT": "Number of Points for Lambda z",
-        "AUCIFO": "AUC Infinity Obs",
-        "R2": "R Squared",
-        "LAMZLL": "Lambda z Lower Limit",
-        "LAMZUL": "Lambda z Upper Limit",
-        "LAMZSPN": "Lambda z Span",
-        "CLSTP": "Last Nonzero Conc Pred",
-        "AUCPEO": "AUC %Extrapolation Obs",
-        "AUCALL": "AUC All",
-        "TLAG": "Time Until First Nonzero Conc",
-        "NQUANT": "Number of Quantifiable Conc",
-        "NBLQ": "Number of BLQ Conc",
-        "NMISS": "Number of Missing Conc",
-    ]
-
-    /// Sponsor-defined codes for registry columns without a fitting CDISC code. `n_quantifiable` is not
-    /// CDISC's CNTCONC (which counts every non-missing level, BLQ included), so it gets its own code.
-    public static let sponsorCodes: [String: String] = [
-        "n_quantifiable": "NQUANT", "n_blq": "NBLQ", "n_missing": "NMISS",
     ]
 
     /// The PP table of `results` (NCA run with `options`); `studyIDs`, when given, has one entry per result.
@@ -98,12 +65,12 @@ public enum PPTable {
         init(options: NCAOptions) {
             self.options = options
             parameters = NCARegistry.columns(for: options).compactMap { column in
-                guard column.unit != .text, let code = sponsorCodes[column.name] ?? column.cdiscCode else { return nil }
+                guard column.unit != .text, let test = column.ppTest else { return nil }
                 let interval = options.intervals.first {
                     column.name == $0.columnName || column.name == $0.columnName + "_extrap"
                 }
                 func duration(_ days: Double?) -> ResultCell { days.flatMap(ISODuration.format(days:)).map(ResultCell.text) ?? .empty }
-                return Parameter(column: column, code: code, test: .text(testNames[code] ?? column.description),
+                return Parameter(column: column, code: test.code, test: .text(test.name),
                                  start: duration(interval?.start), end: duration(interval?.end))
             }
         }
@@ -140,7 +107,7 @@ public enum PPTable {
             row[10] = number
             row[11] = unit
             row[12] = text == nil ? .text("NOT DONE") : .empty
-            row[13] = text == nil ? .text(reason(parameter.column.name, result, options: options)) : .empty
+            row[13] = text == nil ? .text(PPTable.reason(parameter.column, result)) : .empty
             row[14] = parameter.start
             row[15] = parameter.end
         }
@@ -158,20 +125,10 @@ public enum PPTable {
         }
     }
 
-    /// Why the named column is empty for `result`: the parameter's own reason where the NCA records one,
-    /// otherwise why λz is missing (every other empty column derives from the terminal fit).
-    static func reason(_ name: String, _ result: NCAResult, options: NCAOptions) -> String {
-        let direct: [String: NCAValue] = [
-            "cmax": result.cmax, "tmax": result.tmax, "clast": result.clast, "tlast": result.tlast,
-            "auclast": result.auclast, "aucall": result.aucall, "tlag": result.tlag,
-            "aucinf_obs": result.aucinfObserved, "clast_pred": result.clastPredicted,
-            "aucpext_obs": result.aucPercentExtrapolated,
-        ]
-        if let reason = direct[name]?.reason { return reason }
-        for (k, interval) in options.intervals.enumerated() where k < result.intervals.count {
-            if name == interval.columnName, let reason = result.intervals[k].auc.reason { return reason }
-            if name == interval.columnName + "_extrap", let reason = result.intervals[k].aucExtrapolated.reason { return reason }
-        }
+    /// Why `column` is empty for `result`: the parameter's own reason where the NCA records one, otherwise
+    /// why Tlast or λz is missing (every other empty column derives from the terminal fit).
+    static func reason(_ column: NCAColumn, _ result: NCAResult) -> String {
+        if let reason = column.reason(result) { return reason }
         if let reason = result.tlast.reason { return reason }
         if case .failure(let failure) = result.lambdaZ { return "λz: \(failure)" }
         return "not computable"

@@ -7,58 +7,37 @@ import CARKineticsStatistics
 /// Names of parameters for people: plots and readable tables show `Cmax`, `AUC0–28d`, `t½` with units, while
 /// machine formats (csv, json, pp) keep the column names (`cmax`, `auc_0_28`, `half_life`).
 public enum ParameterNames {
+    /// Display names of the table columns that are not NCA parameters: the subject and the model-fit
+    /// columns (``FitTable``). NCA parameters take theirs from ``NCARegistry``.
     private static let names: [String: String] = [
-        "subject": "Subject", "cmax": "Cmax", "tmax": "Tmax", "clast": "Clast", "tlast": "Tlast",
-        "auclast": "AUClast", "aucall": "AUCall", "aucinf_obs": "AUCinf,obs", "aucpext_obs": "AUCextrap,obs",
-        "lambda_z": "λz", "half_life": "t½", "r2adj": "R²adj", "r2": "R²", "lambda_z_points": "λz points",
-        "lambda_z_time_first": "λz first time", "lambda_z_time_last": "λz last time", "span_ratio": "Span ratio",
-        "clast_pred": "Clast,pred", "tlag": "Tlag", "n_quantifiable": "n quantifiable", "n_blq": "n BLQ",
-        "n_missing": "n missing", "unit": "Unit", "notes": "Notes",
-        // model-fit columns (FitTable)
-        "model": "Model", "status": "Status", "n": "n", "rho": "ρ", "alpha": "α", "beta": "β", "fb": "fb",
-        "doubling_time": "Doubling time", "contraction_half_life": "t½,α", "persistence_half_life": "t½,β",
-        "residual_sd": "Residual SD (ln)", "ssr": "SSR (ln)", "aic": "AIC", "bic": "BIC", "iterations": "Iterations",
-        "evaluations": "Evaluations", "n_blq_not_used": "n BLQ not used", "n_missing_not_used": "n missing not used",
-        "n_preinfusion_not_used": "n pre-infusion not used", "note": "Note", "auc_0_28_model": "AUC0–28d,model", "auc_0_90_model": "AUC0–90d,model",
+        "subject": "Subject",
+        "model": "Model", "status": "Status", "n": "n", "cmax": "Cmax", "tmax": "Tmax", "rho": "ρ", "alpha": "α",
+        "beta": "β", "fb": "fb", "doubling_time": "Doubling time", "contraction_half_life": "t½,α",
+        "persistence_half_life": "t½,β", "residual_sd": "Residual SD (ln)", "ssr": "SSR (ln)", "aic": "AIC",
+        "bic": "BIC", "iterations": "Iterations", "evaluations": "Evaluations", "n_blq_not_used": "n BLQ not used",
+        "n_missing_not_used": "n missing not used", "n_preinfusion_not_used": "n pre-infusion not used",
+        "note": "Note", "auc_0_28_model": "AUC0–28d,model", "auc_0_90_model": "AUC0–90d,model",
     ]
 
     /// What a column is measured in, by name; nil for names this package does not define.
     public static func unitKind(_ name: String) -> UnitKind? {
         if let (base, _) = derived(name) { return unitKind(base) }
-        if let interval = interval(name) {
-            switch interval.suffix {
-            case "_n": return .count
-            case "_end": return .text
-            default: return .auc
-            }
-        }
+        if let column = NCARegistry.column(named: name) { return column.unit }
         switch name {
         case "rho", "alpha", "beta": return .rate
         case "doubling_time", "contraction_half_life", "persistence_half_life": return .time
         case "auc_0_28_model", "auc_0_90_model": return .auc
         case "fb", "residual_sd", "ssr", "aic", "bic": return .dimensionless
-        default: return registryKinds[name]
+        default: return nil
         }
     }
-
-    private static let registryKinds: [String: UnitKind] = Dictionary(
-        NCARegistry.columns(for: NCAOptions(intervals: [])).map { ($0.name, $0.unit) }, uniquingKeysWith: { first, _ in first })
 
     /// The display name: `cmax` → `Cmax`, `auc_0_28` → `AUC0–28d`, `auc_0_28_extrap` → `AUC0–28d,extrap`,
     /// `half_life` → `t½`; names this package does not define are returned unchanged.
     public static func displayName(_ name: String) -> String {
+        if let column = NCARegistry.column(named: name) { return column.displayName }
         if let known = names[name] { return known }
         if let (base, pattern) = derived(name) { return pattern.replacingOccurrences(of: "#", with: displayName(base)) }
-        if let interval = interval(name) {
-            let base = "AUC\(interval.start)–\(interval.end)d"
-            switch interval.suffix {
-            case "": return base
-            case "_extrap": return base + ",extrap"
-            case "_end": return base + " end"
-            case "_n": return base + " n"
-            default: return name
-            }
-        }
         return name
     }
 
@@ -97,20 +76,5 @@ public enum ParameterNames {
         if name.hasSuffix("_lower95"), name.count > 8 { return (String(name.dropLast(8)), "# lower 95%") }
         if name.hasSuffix("_upper95"), name.count > 8 { return (String(name.dropLast(8)), "# upper 95%") }
         return nil
-    }
-
-    /// `auc_A_B` with an optional `_extrap`, `_end` or `_n` suffix, split into its parts.
-    private static func interval(_ name: String) -> (start: String, end: String, suffix: String)? {
-        guard name.hasPrefix("auc_"), !name.hasSuffix("_model") else { return nil }
-        var rest = Substring(name.dropFirst(4))
-        var suffix = ""
-        for candidate in ["_extrap", "_end", "_n"] where rest.hasSuffix(candidate) {
-            suffix = candidate
-            rest = rest.dropLast(candidate.count)
-            break
-        }
-        let parts = rest.split(separator: "_", omittingEmptySubsequences: false)
-        guard parts.count == 2, Double(parts[0]) != nil, Double(parts[1]) != nil else { return nil }
-        return (String(parts[0]), String(parts[1]), suffix)
     }
 }

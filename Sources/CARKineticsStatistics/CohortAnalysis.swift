@@ -61,13 +61,10 @@ public struct CohortAnalysis: Sendable {
         public var doses: [Double]?
     }
 
-    /// The NCA columns that are summarised: levels, times, AUCs and rates, without the λz
-    /// regression's bookkeeping (first/last time, predicted Clast).
+    /// The NCA columns that are summarised: those the registry gives a ``SummaryConvention`` (levels, times,
+    /// AUCs and rates, without the λz regression's bookkeeping), in registry order.
     public static func summarisedColumns(_ options: NCAOptions) -> [NCAColumn] {
-        let kinds: Set<UnitKind> = [.concentration, .time, .auc, .rate]
-        return NCARegistry.columns(for: options).filter {
-            kinds.contains($0.unit) && !$0.name.hasPrefix("lambda_z_time") && $0.name != "clast_pred"
-        }
+        NCARegistry.columns(for: options).filter { $0.summary != nil }
     }
 
     /// Reads `files`, runs the NCA per profile and summarises. Values are never pooled across files

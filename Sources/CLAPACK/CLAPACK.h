@@ -42,9 +42,4 @@ void dpotrf_(const char *uplo, const lapack_int *n, double *a, const lapack_int 
 void dpotri_(const char *uplo, const lapack_int *n, double *a, const lapack_int *lda, lapack_int *info,
              size_t uplo_len);
 
-// Minimum-norm least squares by complete orthogonal factorisation.
-void dgelsy_(const lapack_int *m, const lapack_int *n, const lapack_int *nrhs, double *a,
-             const lapack_int *lda, double *b, const lapack_int *ldb, lapack_int *jpvt,
-             const double *rcond, lapack_int *rank, double *work, const lapack_int *lwork, lapack_int *info);
-
 #endif

@@ -39,7 +39,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (result, options) = try nca.analyse(input, rows: rows)
+        let (result, options) = try nca.analyze(input, rows: rows)
         var fits: [SubjectFit]?
         if fit {
             let fitter = KineticFitter(model: model ?? .auto)

@@ -9,7 +9,7 @@ struct NCAFlags: ParsableArguments {
     @Option(help: "Dose column: fit ln(exposure) = a + b·ln(dose) for Cmax and the AUCs (slope with 90% CI).")
     var dose: String?
 
-    func analyse(_ input: InputOptions, rows: RowAuditOptions) throws -> (CohortAnalysis.Output, NCAOptions) {
+    func analyze(_ input: InputOptions, rows: RowAuditOptions) throws -> (CohortAnalysis.Output, NCAOptions) {
         let options = try nca.options()
         var analysis = CohortAnalysis(selection: input.selection, options: options, doseColumn: dose)
         analysis.invalidRows = rows.invalidRows
@@ -52,7 +52,7 @@ struct SummaryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (result, _) = try nca.analyse(input, rows: rows)
+        let (result, _) = try nca.analyze(input, rows: rows)
         let table: ResultTable
         if let fits = result.doseExposure {
             table = DoseExposure.table(fits)

@@ -3,7 +3,7 @@
 ///
 /// The method is the scaled trust-region algorithm of Moré (1978) as in MINPACK `lmder`:
 /// - scaling `D = diag(‖J e_j‖)`, updated as the running maximum over iterations;
-/// - trust-region radius `Δ` starting at ``Options/initialStepBound``` · ‖D θ₀‖` and updated from the ratio
+/// - trust-region radius `Δ` starting at ``Options/initialStepBound`` · `‖D θ₀‖` and updated from the ratio
 ///   of actual to predicted reduction (shrink below 0.25, expand above 0.75);
 /// - the damping `λ` solved by Moré's safeguarded Newton iteration on `‖D p(λ)‖ = Δ`;
 /// - each Jacobian factorised once by LAPACK's pivoted QR (`dgeqp3`, `Qᵀ f` by `dormqr`); the damped

@@ -211,7 +211,7 @@ struct KineticModelTests {
         for sample in [10.0, 14, 21] {
             for decline in [KineticCurve.Decline.biExponential, .biExponentialFlat, .monoExponential] {
                 let curve = KineticCurve(hasExpansion: true, decline: decline, fixedTmax: sample)
-                let pinned = KineticFitter(model: .stein).optimise(
+                let pinned = KineticFitter(model: .stein).optimize(
                     curve, times: times, logs: logs,
                     starts: StartGrid.starts(curve: curve, times: times, logs: logs).map(\.theta))
                 #expect(ssr <= (pinned?.ssr ?? .infinity) * (1 + 1e-9), "Tmax \(sample) \(decline): \(pinned?.ssr ?? .nan) < \(ssr)")

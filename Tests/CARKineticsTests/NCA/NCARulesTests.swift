@@ -107,11 +107,11 @@ import Testing
 
     @Test func blqRuleChangeable() {
         let p = makeProfile([(0, nil), (1, nil), (2, 5), (3, nil), (4, 10), (5, 2), (6, nil)])
-        let keepMiddle = NCA.analyze(p, options: NCAOptions(aucMethod: .linear, blqRule: BLQRule(first: .zero, middle: .zero, last: .drop)))
+        let keepMiddle = NCA.analyze(p, options: NCAOptions(aucMethod: .linear, blqRule: BLQRule(first: .keep, middle: .keep, last: .drop)))
         // 0 + 2.5 + 2.5 + 5 + 6; the trailing BLQ is dropped, so AUCall = AUClast
         #expect(keepMiddle.auclast == .value(16))
         #expect(keepMiddle.aucall == .value(16))
-        let dropFirst = NCA.analyze(p, options: NCAOptions(aucMethod: .linear, blqRule: BLQRule(first: .drop, middle: .drop, last: .zero)))
+        let dropFirst = NCA.analyze(p, options: NCAOptions(aucMethod: .linear, blqRule: BLQRule(first: .drop, middle: .drop, last: .keep)))
         // leading BLQs gone: C(0) = 0 anchor, straight line to (2, 5): 5 + 15 + 6
         #expect(dropFirst.auclast == .value(26))
     }

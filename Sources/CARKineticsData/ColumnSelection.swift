@@ -30,6 +30,15 @@ public struct ColumnSelection: Sendable, Equatable {
     public var groups: [String]
     public var lloq: LLOQSource?
     public var unit: String?
+    /// How the caller's user names each column explicitly, quoted in the error for a missing or ambiguous
+    /// column (a command line passes its option names, e.g. `--time`); a role without an entry is worded
+    /// generically. The library itself knows no command-line options.
+    public var namingHints: [Role: String] = [:]
+
+    /// The columns found by name when not given.
+    public enum Role: String, Sendable, Hashable, CaseIterable {
+        case subject, time, value, unit
+    }
 
     /// A selection; every argument defaults to recognition by name / none.
     public init(subject: String? = nil, time: String? = nil, value: String? = nil, groups: [String] = [],
@@ -73,29 +82,32 @@ struct ResolvedColumns {
             let problem = loose.isEmpty ? "no column named '\(name)'" : "more than one column named '\(name)'"
             throw DataError(file: file, line: 1, message: "\(problem) for \(role); \(listing)")
         }
-        func recognised(_ tiers: [[String]], role: String, flag: String) throws(DataError) -> Int? {
+        func hint(_ role: ColumnSelection.Role, _ verb: String) -> String {
+            selection.namingHints[role].map { "\(verb) with \($0)" } ?? "\(verb) explicitly"
+        }
+        func recognised(_ tiers: [[String]], role: ColumnSelection.Role) throws(DataError) -> Int? {
             for tier in tiers {
                 let matches = lowered.indices.filter { tier.contains(lowered[$0]) }
                 if matches.count == 1 { return matches[0] }
                 if matches.count > 1 {
                     let names = matches.map { "'\(header[$0])'" }.joined(separator: ", ")
                     throw DataError(file: file, line: 1,
-                                    message: "ambiguous \(role) column (\(names)); choose one with \(flag); \(listing)")
+                                    message: "ambiguous \(role.rawValue) column (\(names)); \(hint(role, "choose one")); \(listing)")
                 }
             }
             return nil
         }
-        func required(_ explicit: String?, _ tiers: [[String]], role: String, flag: String) throws(DataError) -> Int {
-            if let explicit { return try named(explicit, role: role) }
-            if let found = try recognised(tiers, role: role, flag: flag) { return found }
+        func required(_ explicit: String?, _ tiers: [[String]], role: ColumnSelection.Role) throws(DataError) -> Int {
+            if let explicit { return try named(explicit, role: role.rawValue) }
+            if let found = try recognised(tiers, role: role) { return found }
             let known = tiers.joined().joined(separator: ", ")
             throw DataError(file: file, line: 1,
-                            message: "no \(role) column (looked for \(known)); name it with \(flag); \(listing)")
+                            message: "no \(role.rawValue) column (looked for \(known)); \(hint(role, "name it")); \(listing)")
         }
 
-        subject = try required(selection.subject, Self.subjectTiers, role: "subject", flag: "--subject")
-        time = try required(selection.time, Self.timeTiers, role: "time", flag: "--time")
-        value = try required(selection.value, Self.valueTiers, role: "value", flag: "--value")
+        subject = try required(selection.subject, Self.subjectTiers, role: .subject)
+        time = try required(selection.time, Self.timeTiers, role: .time)
+        value = try required(selection.value, Self.valueTiers, role: .value)
         let companion = header[value].lowercased() + "c"
         let companions = lowered.indices.filter { lowered[$0] == companion }
         valueText = companions.count == 1 ? companions[0] : nil
@@ -110,7 +122,7 @@ struct ResolvedColumns {
         if let explicit = selection.unit {
             unit = try named(explicit, role: "unit")
         } else {
-            unit = try recognised(Self.unitTiers, role: "unit", flag: "--unit")
+            unit = try recognised(Self.unitTiers, role: .unit)
         }
         let roles = [("subject", subject), ("time", time), ("value", value)]
         for a in roles.indices {

@@ -190,11 +190,8 @@ public struct ProfileReader: Sendable {
         _ region: UnsafeBufferPointer<UInt8>, cuts: [Int], parser: RowParser, skipInvalid: Bool,
         subjects: ByteInterner
     ) -> [CheckedPart] {
-        var checked = [CheckedPart](repeating: CheckedPart(), count: cuts.count - 1)
-        checked.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let output = buffer
-            nonisolated(unsafe) let input = region
-            DispatchQueue.concurrentPerform(iterations: cuts.count - 1) { k in
+        nonisolated(unsafe) let input = region
+        return parallelMap(count: cuts.count - 1) { k in
                 var part = CheckedPart()
                 let slice = UnsafeBufferPointer(rebasing: input[cuts[k]..<cuts[k + 1]])
                 var previous = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
@@ -226,10 +223,8 @@ public struct ProfileReader: Sendable {
                 } catch {
                     part.error = error
                 }
-                output[k] = part
-            }
+                return part
         }
-        return checked
     }
 
     /// What the builder needs to know of a row's subject, found in parallel: the same

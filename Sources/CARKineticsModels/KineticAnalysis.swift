@@ -54,24 +54,18 @@ public struct KineticAnalysis: Sendable {
     /// Fits every profile; BLQ, missing, zero and pre-infusion rows are not used and are counted per subject.
     /// - Parameter progress: called on the calling thread after each wave of fits with (profiles fitted, total).
     public func fit(_ profiles: [Profile], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> [SubjectFit] {
-        var results = [SubjectFit?](repeating: nil, count: profiles.count)
+        var results: [SubjectFit] = []
+        results.reserveCapacity(profiles.count)
         let method = self.method
         // Waves keep every core busy while letting progress be reported from this thread.
         let wave = Swift.max(64, 32 * ProcessInfo.processInfo.activeProcessorCount)
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let output = buffer
-            var first = 0
-            while first < profiles.count {
-                let count = Swift.min(wave, profiles.count - first)
-                let offset = first
-                DispatchQueue.concurrentPerform(iterations: count) { index in
-                    output[offset + index] = Self.fit(profiles[offset + index], method: method)
-                }
-                first += count
-                progress?(first, profiles.count)
-            }
+        while results.count < profiles.count {
+            let offset = results.count
+            let count = Swift.min(wave, profiles.count - offset)
+            results += parallelMap(count: count) { Self.fit(profiles[offset + $0], method: method) }
+            progress?(results.count, profiles.count)
         }
-        return results.compactMap { $0 }
+        return results
     }
 
     static func fit(_ profile: Profile, method: Method) -> SubjectFit {

@@ -30,17 +30,17 @@ public enum BLQPosition: String, Sendable, Equatable {
 /// an anchor for areas only; it is not an observation for Cmax, Tmax, Tlast or λz.
 public struct ConcentrationCurve: Sendable, Equatable {
     /// Times (ascending, first = 0) and levels of the curve.
-    public var times: [Double]
-    public var levels: [Double]
+    public private(set) var times: [Double]
+    public private(set) var levels: [Double]
     /// Whether each point is an observed sample (false only for the time-0 anchor).
-    public var observed: [Bool]
+    public private(set) var observed: [Bool]
     /// What happened to each observation of the source profile, in the profile's order.
-    public var treatments: [PointTreatment]
+    public private(set) var treatments: [PointTreatment]
     /// Index (into the curve) of the first and last quantifiable points; nil when none.
-    public var firstQuantifiable: Int?
-    public var lastQuantifiable: Int?
+    public private(set) var firstQuantifiable: Int?
+    public private(set) var lastQuantifiable: Int?
     /// Observations (missing excluded) at times ≥ 0.
-    public var sampleCount: Int
+    public private(set) var sampleCount: Int
 
     /// Prepares the curve of `profile` (observations sorted by time) under `rule`.
     public init(profile: Profile, rule: BLQRule) {

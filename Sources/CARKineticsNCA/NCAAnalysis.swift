@@ -55,16 +55,6 @@ public struct NCAAnalysis: Sendable {
     /// (each analysis is a pure function of its profile, stored at its own index).
     static func analyze(_ profiles: [Profile], options: NCAOptions, threads: Int) -> [NCAResult] {
         guard threads > 1, profiles.count > 64 else { return profiles.map { NCA.analyze($0, options: options) } }
-        var results = [NCAResult?](repeating: nil, count: profiles.count)
-        let blocks = Swift.min(profiles.count, threads * 8)
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let output = buffer
-            DispatchQueue.concurrentPerform(iterations: blocks) { block in
-                for index in stride(from: block, to: profiles.count, by: blocks) {
-                    output[index] = NCA.analyze(profiles[index], options: options)
-                }
-            }
-        }
-        return results.compactMap { $0 }
+        return parallelMap(count: profiles.count, chunks: threads * 8) { NCA.analyze(profiles[$0], options: options) }
     }
 }

@@ -24,8 +24,12 @@ public enum CohortReport {
     /// The report of `output`; `options` must be the NCA options the analysis ran with (they are
     /// described in the input section and decide which AUC window is plotted by cohort). `fits`, when
     /// given, are the model fits of `output.nca.profiles` in the same order (``KineticAnalysis/fit(_:)``).
+    /// - Parameter lloqAdvice: how the reader gives an LLOQ, completing "If the file has an LLOQ column or the
+    ///   assay has one limit, give it …" in the note on BLQ samples without a known limit (a command line
+    ///   names its option here).
     public static func build(_ output: CohortAnalysis.Output, title: String, options: NCAOptions,
-                             fits: [SubjectFit]? = nil) -> Report {
+                             fits: [SubjectFit]? = nil,
+                             lloqAdvice: String = "as the LLOQ source of the column selection (a column or a number)") -> Report {
         var report = Report(title: title)
         let summary = output.summary
         let groupColumns = summary.groupColumns
@@ -52,7 +56,7 @@ public enum CohortReport {
             profile.observations.filter { $0.measurement == .belowLimit(lloq: nil) }.count
         }.reduce(0, +)
         if unlimited > 0 {
-            report.blocks.append(.paragraph("Note: \(unlimited) sample\(unlimited == 1 ? " is" : "s are") marked BLQ without a known LLOQ, so the plots place \(unlimited == 1 ? "it" : "them") at the floor of the axis. If the file has an LLOQ column or the assay has one limit, give it with --lloq (e.g. --lloq LLOQ or --lloq 50); it is never taken from a column implicitly."))
+            report.blocks.append(.paragraph("Note: \(unlimited) sample\(unlimited == 1 ? " is" : "s are") marked BLQ without a known LLOQ, so the plots place \(unlimited == 1 ? "it" : "them") at the floor of the axis. If the file has an LLOQ column or the assay has one limit, give it \(lloqAdvice); it is never taken from a column implicitly."))
         }
         report.blocks.append(.table(rowAccounting(output.nca.results), caption: "What happened to each data row (BLQ rule: first/middle/last = \(options.blqRule.first.rawValue)/\(options.blqRule.middle.rawValue)/\(options.blqRule.last.rawValue))"))
 

@@ -65,14 +65,7 @@ public enum JSONWriter {
                     p += bytes.count
                 }
                 switch c < row.count ? row[c] : .empty {
-                case .number(let x):
-                    if x.isNaN {
-                        put("\"NaN\"")
-                    } else if x.isInfinite {
-                        put(x > 0 ? "\"Infinity\"" : "\"-Infinity\"")
-                    } else {
-                        p += ShortestDecimal.write(x, to: p)
-                    }
+                case .number(let x): p += writeNumber(x, to: p)
                 case .integer(let n): p += CSVWriter.writeInteger(n, to: p)
                 case .text(let s): p += writeQuoted(s, to: p)
                 case .empty: put("null")
@@ -80,6 +73,34 @@ public enum JSONWriter {
             }
             put("}")
             out.append(contentsOf: UnsafeBufferPointer(start: base, count: p - base))
+        }
+    }
+
+    /// Appends `x` as a JSON value the way a table cell is written: shortest round-trip digits, or the strings
+    /// `"NaN"`, `"Infinity"`, `"-Infinity"`.
+    static func appendNumber(_ x: Double, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ShortestDecimal.capacity + 2) { buffer in
+            guard let base = buffer.baseAddress else { return }
+            out.append(contentsOf: UnsafeBufferPointer(start: base, count: writeNumber(x, to: base)))
+        }
+    }
+
+    /// Writes `x` as ``appendNumber(_:to:)`` spells it at `out` (room for `ShortestDecimal.capacity` + 2 bytes)
+    /// and returns its length.
+    private static func writeNumber(_ x: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        guard x.isFinite else {
+            let word: StaticString = x.isNaN ? "\"NaN\"" : x > 0 ? "\"Infinity\"" : "\"-Infinity\""
+            out.update(from: word.utf8Start, count: word.utf8CodeUnitCount)
+            return word.utf8CodeUnitCount
+        }
+        return ShortestDecimal.write(x, to: out)
+    }
+
+    /// Appends `text` as a JSON string (escaped as keys and text cells are).
+    static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6 * text.utf8.count + 2) { buffer in
+            guard let base = buffer.baseAddress else { return }
+            out.append(contentsOf: UnsafeBufferPointer(start: base, count: writeQuoted(text, to: base)))
         }
     }
 

@@ -45,7 +45,8 @@ struct ReportCommand: ParsableCommand {
             let fitter = KineticFitter(model: model ?? .auto)
             fits = KineticAnalysis(selection: input.selection, method: .model(fitter)).fit(result.nca.profiles)
         }
-        let report = CohortReport.build(result, title: title, options: options, fits: fits)
+        let report = CohortReport.build(result, title: title, options: options, fits: fits,
+                                        lloqAdvice: "with --lloq (e.g. --lloq LLOQ or --lloq 50)")
         // Everything is rendered before the first file is written.
         var files: [(URL, String)] = []
         if let output {

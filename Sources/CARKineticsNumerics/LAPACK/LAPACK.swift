@@ -13,15 +13,15 @@ import CLAPACK
 ///   query (`lwork = -1`). Callers allocate once and pass the buffer to every subsequent call, so hot loops
 ///   allocate nothing. A `work` buffer smaller than the routine's documented minimum is rejected.
 /// - Functions never allocate except where stated.
-public enum LAPACK {
+package enum LAPACK {
     /// Side from which an orthogonal matrix is applied.
-    public enum Side: Sendable { case left, right }
+    package enum Side: Sendable { case left, right }
     /// Whether to use a matrix or its transpose.
-    public enum Transpose: Sendable { case none, transpose }
+    package enum Transpose: Sendable { case none, transpose }
     /// Which triangle of a matrix holds the data.
-    public enum Triangle: Sendable { case upper, lower }
+    package enum Triangle: Sendable { case upper, lower }
     /// Whether a triangular matrix has an implicit unit diagonal.
-    public enum Diagonal: Sendable { case nonUnit, unit }
+    package enum Diagonal: Sendable { case nonUnit, unit }
 }
 
 extension LAPACK.Side { var code: CChar { CChar(UInt8(ascii: self == .left ? "L" : "R")) } }

@@ -8,7 +8,7 @@ public struct Matrix: Sendable, Equatable {
     /// Number of columns (n).
     public let columns: Int
     /// The `rows * columns` entries, column after column.
-    public var elements: [Double]
+    public internal(set) var elements: [Double]
 
     /// A `rows × columns` matrix with every entry equal to `value`.
     /// - Precondition: `rows >= 0` and `columns >= 0` (programmer error otherwise).

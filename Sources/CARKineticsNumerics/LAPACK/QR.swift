@@ -5,7 +5,7 @@ extension LAPACK {
 
     /// Optimal `work` length for ``geqp3(rows:columns:a:leadingDimension:pivots:tau:work:)`` (LAPACK
     /// workspace query; at least the documented minimum `3n + 1`).
-    public static func geqp3WorkspaceSize(rows m: Int, columns n: Int) throws(LAPACKError) -> Int {
+    package static func geqp3WorkspaceSize(rows m: Int, columns n: Int) throws(LAPACKError) -> Int {
         let routine = "DGEQP3"
         try lapackRequire(m >= 0 && n >= 0, routine, "dimensions \(m)×\(n) are negative")
         var mm = try lapackInt(m, routine, "M"), nn = try lapackInt(n, routine, "N")
@@ -29,7 +29,7 @@ extension LAPACK {
     ///   - pivots: at least `columns` entries (input ignored).
     ///   - tau: at least `min(rows, columns)` entries.
     ///   - work: at least `3·columns + 1` entries; ``geqp3WorkspaceSize(rows:columns:)`` gives the optimum.
-    public static func geqp3(
+    package static func geqp3(
         rows m: Int, columns n: Int, a: UnsafeMutableBufferPointer<Double>, leadingDimension: Int,
         pivots: UnsafeMutableBufferPointer<Int32>, tau: UnsafeMutableBufferPointer<Double>,
         work: UnsafeMutableBufferPointer<Double>
@@ -57,7 +57,7 @@ extension LAPACK {
     // MARK: dgeqrf — QR without pivoting
 
     /// Optimal `work` length for ``geqrf(rows:columns:a:leadingDimension:tau:work:)`` (at least `max(1, n)`).
-    public static func geqrfWorkspaceSize(rows m: Int, columns n: Int) throws(LAPACKError) -> Int {
+    package static func geqrfWorkspaceSize(rows m: Int, columns n: Int) throws(LAPACKError) -> Int {
         let routine = "DGEQRF"
         try lapackRequire(m >= 0 && n >= 0, routine, "dimensions \(m)×\(n) are negative")
         var mm = try lapackInt(m, routine, "M"), nn = try lapackInt(n, routine, "N")
@@ -72,7 +72,7 @@ extension LAPACK {
     /// Householder QR factorisation `A = Q·R` without pivoting (LAPACK `dgeqrf`). Storage of `R`, the
     /// reflectors and `tau` as for ``geqp3(rows:columns:a:leadingDimension:pivots:tau:work:)``.
     /// - Parameter work: at least `max(1, columns)` entries.
-    public static func geqrf(
+    package static func geqrf(
         rows m: Int, columns n: Int, a: UnsafeMutableBufferPointer<Double>, leadingDimension: Int,
         tau: UnsafeMutableBufferPointer<Double>, work: UnsafeMutableBufferPointer<Double>
     ) throws(LAPACKError) {
@@ -94,7 +94,7 @@ extension LAPACK {
 
     /// Optimal `work` length for ``ormqr(side:transpose:rows:columns:reflectors:a:leadingDimension:tau:c:leadingDimensionC:work:)``
     /// (at least `max(1, n)` for `.left`, `max(1, m)` for `.right`).
-    public static func ormqrWorkspaceSize(
+    package static func ormqrWorkspaceSize(
         side: Side, transpose: Transpose, rows m: Int, columns n: Int, reflectors k: Int
     ) throws(LAPACKError) -> Int {
         let routine = "DORMQR"
@@ -118,7 +118,7 @@ extension LAPACK {
     /// - Parameters:
     ///   - a: the factorisation output; its leading dimension must be ≥ `m` (`.left`) or `n` (`.right`).
     ///   - work: at least `max(1, n)` (`.left`) or `max(1, m)` (`.right`) entries.
-    public static func ormqr(
+    package static func ormqr(
         side: Side, transpose: Transpose, rows m: Int, columns n: Int, reflectors k: Int,
         a: UnsafeBufferPointer<Double>, leadingDimension: Int, tau: UnsafeBufferPointer<Double>,
         c: UnsafeMutableBufferPointer<Double>, leadingDimensionC: Int, work: UnsafeMutableBufferPointer<Double>

@@ -10,19 +10,19 @@
 ///   numerical rank. Without pivoting `dgeqrf` is used (faster; no rank information).
 ///
 /// `rows < columns` is allowed; then at most `rows` columns can be basic.
-public struct QRWorkspace: Sendable {
+package struct QRWorkspace: Sendable {
     /// Row count m of the matrices this workspace factors.
-    public let rows: Int
+    package let rows: Int
     /// Column count n of the matrices this workspace factors.
-    public let columns: Int
+    package let columns: Int
     /// Whether columns are pivoted (`dgeqp3`) or kept in order (`dgeqrf`).
-    public let pivoting: Bool
+    package let pivoting: Bool
     /// The factored matrix in LAPACK's compact form (column-major, leading dimension `rows`).
-    public private(set) var factors: [Double]
+    package private(set) var factors: [Double]
     /// The `min(rows, columns)` Householder scalars.
-    public private(set) var tau: [Double]
+    package private(set) var tau: [Double]
     /// Whether ``factors`` currently holds a factorisation.
-    public private(set) var isFactored = false
+    package private(set) var isFactored = false
     private var pivots: [Int32]
     private var work: [Double]
     private var scratch: [Double]
@@ -30,7 +30,7 @@ public struct QRWorkspace: Sendable {
 
     /// Allocates every buffer for `rows × columns` problems, sizing LAPACK workspace by query.
     /// - Throws: ``LAPACKError/invalidDimensions(routine:reason:)`` for non-positive or oversized dimensions.
-    public init(rows: Int, columns: Int, pivoting: Bool = true) throws(LAPACKError) {
+    package init(rows: Int, columns: Int, pivoting: Bool = true) throws(LAPACKError) {
         try lapackRequire(rows >= 1 && columns >= 1, "QRWorkspace", "dimensions \(rows)×\(columns) must be positive")
         self.rows = rows
         self.columns = columns
@@ -53,7 +53,7 @@ public struct QRWorkspace: Sendable {
     /// Factors the matrix that `fill` writes into the (column-major, `rows × columns`) buffer it receives.
     /// Writing the matrix in place avoids an intermediate copy in hot loops. The buffer still holds the
     /// previous factorisation, so `fill` must write every entry.
-    public mutating func factor(
+    package mutating func factor(
         filling fill: (_ matrix: UnsafeMutableBufferPointer<Double>) -> Void
     ) throws(LAPACKError) {
         isFactored = false
@@ -63,7 +63,7 @@ public struct QRWorkspace: Sendable {
 
     /// Factors a copy of `matrix` (`rows × columns` column-major; extra entries are ignored).
     /// - Throws: ``LAPACKError/invalidDimensions(routine:reason:)`` if `matrix` is too short.
-    public mutating func factor(_ matrix: UnsafeBufferPointer<Double>) throws(LAPACKError) {
+    package mutating func factor(_ matrix: UnsafeBufferPointer<Double>) throws(LAPACKError) {
         try lapackRequire(matrix.count >= rows * columns, "QRWorkspace",
                           "matrix holds \(matrix.count) elements, needs \(rows * columns)")
         isFactored = false
@@ -75,7 +75,7 @@ public struct QRWorkspace: Sendable {
 
     /// Factors a copy of `matrix`.
     /// - Throws: ``LAPACKError/invalidDimensions(routine:reason:)`` if its shape differs from the workspace's.
-    public mutating func factor(_ matrix: Matrix) throws(LAPACKError) {
+    package mutating func factor(_ matrix: Matrix) throws(LAPACKError) {
         try lapackRequire(matrix.rows == rows && matrix.columns == columns, "QRWorkspace",
                           "matrix is \(matrix.rows)×\(matrix.columns), workspace is \(rows)×\(columns)")
         try matrix.elements.withUnsafeBufferPointer { (m) throws(LAPACKError) in try factor(m) }
@@ -108,11 +108,11 @@ public struct QRWorkspace: Sendable {
 
     /// The original (zero-based) column index placed at position `position` of `R`.
     /// - Precondition: `0 ≤ position < columns`.
-    public func pivot(_ position: Int) -> Int { Int(pivots[position]) }
+    package func pivot(_ position: Int) -> Int { Int(pivots[position]) }
 
     /// Entry `(i, j)` of `R` (zero below the diagonal), in pivoted column order.
     /// - Precondition: indices in range.
-    public func r(_ i: Int, _ j: Int) -> Double {
+    package func r(_ i: Int, _ j: Int) -> Double {
         precondition(i >= 0 && i < min(rows, columns) && j >= 0 && j < columns, "R index out of range")
         return i > j ? 0 : factors[i + j * rows]
     }
@@ -122,7 +122,7 @@ public struct QRWorkspace: Sendable {
     /// Only meaningful with pivoting. Returns 0 for a zero matrix. The leading `rank × rank` block of `R` is
     /// then well conditioned relative to the tolerance (up to the usual rare failures of pivoted QR as a
     /// rank-revealing factorisation; Kahan-type matrices).
-    public func rank(relativeTolerance: Double) -> Int {
+    package func rank(relativeTolerance: Double) -> Int {
         let k = min(rows, columns)
         guard isFactored, k > 0 else { return 0 }
         let threshold = relativeTolerance * abs(factors[0])
@@ -132,12 +132,12 @@ public struct QRWorkspace: Sendable {
     }
 
     /// Overwrites `vector` (length `rows`) with `Qᵀ·vector`.
-    public mutating func applyQTranspose(_ vector: UnsafeMutableBufferPointer<Double>) throws(LAPACKError) {
+    package mutating func applyQTranspose(_ vector: UnsafeMutableBufferPointer<Double>) throws(LAPACKError) {
         try applyQ(vector, transpose: .transpose)
     }
 
     /// Overwrites `vector` (length `rows`) with `Q·vector`.
-    public mutating func applyQ(_ vector: UnsafeMutableBufferPointer<Double>) throws(LAPACKError) {
+    package mutating func applyQ(_ vector: UnsafeMutableBufferPointer<Double>) throws(LAPACKError) {
         try applyQ(vector, transpose: .none)
     }
 
@@ -157,7 +157,7 @@ public struct QRWorkspace: Sendable {
 
     /// Solves `R₁₁·x = x` (or `R₁₁ᵀ·x = x` when `transpose`) in place for the leading `rank × rank`
     /// block of `R`; `vector` needs at least `rank` entries (further entries are untouched).
-    public func solveR(rank k: Int, transpose: Bool = false, _ vector: UnsafeMutableBufferPointer<Double>) throws(LAPACKError) {
+    package func solveR(rank k: Int, transpose: Bool = false, _ vector: UnsafeMutableBufferPointer<Double>) throws(LAPACKError) {
         try requireFactored("solveR")
         try lapackRequire(k >= 0 && k <= min(rows, columns), "QRWorkspace", "rank \(k) exceeds min(rows, columns)")
         try lapackRequire(vector.count >= k, "QRWorkspace", "vector has \(vector.count) entries, needs \(k)")
@@ -173,7 +173,7 @@ public struct QRWorkspace: Sendable {
     /// `x[P(j)] = (R₁₁⁻¹ (Qᵀb)₁)_j` for `j < rank`, zero for the other columns. With full column rank this
     /// is the least-squares solution. `b` (length `rows`) is overwritten by `Qᵀb`, whose last
     /// `rows − rank` entries are the residual's coordinates; `solution` needs `columns` entries.
-    public mutating func solve(
+    package mutating func solve(
         _ b: UnsafeMutableBufferPointer<Double>, rank k: Int, solution: UnsafeMutableBufferPointer<Double>
     ) throws(LAPACKError) {
         try lapackRequire(solution.count >= columns, "QRWorkspace", "solution has \(solution.count) entries, needs \(columns)")
@@ -197,7 +197,7 @@ public struct QRWorkspace: Sendable {
     /// - Throws: ``LAPACKError/invalidDimensions(routine:reason:)`` unless `rows ≥ columns`;
     ///   ``LAPACKError/routineFailure(routine:info:meaning:)`` if a diagonal entry of `R` is exactly zero.
     ///   Callers should check ``rank(relativeTolerance:)`` first: a tiny but non-zero `R_kk` gives huge values.
-    public mutating func inverseGram(into output: UnsafeMutableBufferPointer<Double>) throws(LAPACKError) {
+    package mutating func inverseGram(into output: UnsafeMutableBufferPointer<Double>) throws(LAPACKError) {
         try requireFactored("inverseGram")
         try lapackRequire(rows >= columns, "QRWorkspace", "inverseGram needs rows ≥ columns (\(rows) < \(columns))")
         let (m, n) = (rows, columns)

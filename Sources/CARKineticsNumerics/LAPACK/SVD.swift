@@ -2,7 +2,7 @@ import CLAPACK
 
 extension LAPACK {
     /// Which singular vectors ``gesdd(vectors:rows:columns:a:leadingDimension:singularValues:u:leadingDimensionU:vt:leadingDimensionVT:work:iwork:)`` computes.
-    public enum SingularVectors: Sendable {
+    package enum SingularVectors: Sendable {
         /// Singular values only (`JOBZ = 'N'`).
         case none
         /// The first `min(m, n)` columns of `U` and rows of `Vᵀ` (`JOBZ = 'S'`).
@@ -10,7 +10,7 @@ extension LAPACK {
     }
 
     /// Optimal `work` length for `gesdd` (LAPACK workspace query). `iwork` needs `8·min(m, n)` entries.
-    public static func gesddWorkspaceSize(
+    package static func gesddWorkspaceSize(
         vectors: SingularVectors, rows m: Int, columns n: Int
     ) throws(LAPACKError) -> Int {
         let routine = "DGESDD"
@@ -37,7 +37,7 @@ extension LAPACK {
     /// With `.thin`, `u` receives `m × min(m, n)` and `vt` receives `min(m, n) × n`; with `.none` they are
     /// not referenced (pass empty buffers and leading dimension 1).
     /// - Throws: ``LAPACKError/routineFailure(routine:info:meaning:)`` if the bidiagonal iteration fails to converge.
-    public static func gesdd(
+    package static func gesdd(
         vectors: SingularVectors, rows m: Int, columns n: Int,
         a: UnsafeMutableBufferPointer<Double>, leadingDimension: Int,
         singularValues: UnsafeMutableBufferPointer<Double>,
@@ -80,7 +80,7 @@ extension LAPACK {
 
     /// The singular values of `matrix`, largest first (allocates; for diagnostics such as condition numbers
     /// and rank, not for hot loops).
-    public static func singularValues(of matrix: Matrix) throws(LAPACKError) -> [Double] {
+    package static func singularValues(of matrix: Matrix) throws(LAPACKError) -> [Double] {
         let small = min(matrix.rows, matrix.columns)
         if small == 0 { return [] }
         var a = matrix.elements
@@ -96,7 +96,7 @@ extension LAPACK {
     }
 
     /// The 2-norm condition number `σ_max / σ_min` of `matrix` (`+∞` when `σ_min = 0`); allocates.
-    public static func conditionNumber(of matrix: Matrix) throws(LAPACKError) -> Double {
+    package static func conditionNumber(of matrix: Matrix) throws(LAPACKError) -> Double {
         let s = try singularValues(of: matrix)
         guard let largest = s.first, let smallest = s.last else { return .nan }
         return smallest == 0 ? .infinity : largest / smallest

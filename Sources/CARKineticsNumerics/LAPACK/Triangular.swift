@@ -6,7 +6,7 @@ extension LAPACK {
     /// - Throws: ``LAPACKError/routineFailure(routine:info:meaning:)`` when a diagonal entry of `T` is
     ///   exactly zero (`info` is its 1-based index); callers that need a rank decision must make it
     ///   beforehand with an explicit tolerance.
-    public static func trtrs(
+    package static func trtrs(
         triangle: Triangle, transpose: Transpose, diagonal: Diagonal = .nonUnit, order n: Int, rightHandSides nrhs: Int,
         a: UnsafeBufferPointer<Double>, leadingDimension: Int,
         b: UnsafeMutableBufferPointer<Double>, leadingDimensionB: Int
@@ -29,7 +29,7 @@ extension LAPACK {
     /// Inverts the `order × order` triangular matrix in `a` in place (LAPACK `dtrtri`); the other triangle
     /// is not referenced. No allocation.
     /// - Throws: ``LAPACKError/routineFailure(routine:info:meaning:)`` when a diagonal entry is exactly zero.
-    public static func trtri(
+    package static func trtri(
         triangle: Triangle, diagonal: Diagonal = .nonUnit, order n: Int,
         a: UnsafeMutableBufferPointer<Double>, leadingDimension: Int
     ) throws(LAPACKError) {
@@ -46,7 +46,7 @@ extension LAPACK {
     /// Cholesky factorisation of the symmetric positive definite matrix in `a` (LAPACK `dpotrf`); only
     /// `triangle` is referenced and overwritten by the factor.
     /// - Throws: ``LAPACKError/routineFailure(routine:info:meaning:)`` when the matrix is not positive definite.
-    public static func potrf(
+    package static func potrf(
         triangle: Triangle, order n: Int, a: UnsafeMutableBufferPointer<Double>, leadingDimension: Int
     ) throws(LAPACKError) {
         let routine = "DPOTRF"
@@ -63,7 +63,7 @@ extension LAPACK {
     /// upper triangle holding `R` such that `M = RᵀR`, this yields `M⁻¹ = R⁻¹R⁻ᵀ` in the upper triangle —
     /// exactly the `(RᵀR)⁻¹` a least-squares covariance needs when `R` comes from a QR factorisation.
     /// - Throws: ``LAPACKError/routineFailure(routine:info:meaning:)`` when a diagonal entry of the factor is zero.
-    public static func potri(
+    package static func potri(
         triangle: Triangle, order n: Int, a: UnsafeMutableBufferPointer<Double>, leadingDimension: Int
     ) throws(LAPACKError) {
         let routine = "DPOTRI"

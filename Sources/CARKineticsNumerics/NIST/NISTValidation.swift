@@ -143,42 +143,4 @@ public enum NISTValidation {
                       residualSumOfSquares: ssr, parameterLRE: lre, minimumLRE: lre.min() ?? 0,
                       residualSumOfSquaresLRE: ssrLRE, iterations: iterations, termination: termination)
     }
-
-    /// The estimates as JSON, in result order: `{"Misra1a": {"start1": [b1, ...], "start2": [...]},
-    /// "Longley": [B0, ...]}`, parameters in file order, every number at full (shortest round-trip)
-    /// precision; a non-finite estimate is written as `null`.
-    public static func estimatesJSON(_ results: [Result]) -> String {
-        func array(_ values: [Double]) -> String {
-            "[" + values.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ", ") + "]"
-        }
-        func quoted(_ text: String) -> String {
-            var escaped = ""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": escaped += "\\\""
-                case "\\": escaped += "\\\\"
-                case _ where scalar.value < 0x20: escaped += String(format: "\\u%04x", scalar.value)
-                default: escaped.unicodeScalars.append(scalar)
-                }
-            }
-            return "\"" + escaped + "\""
-        }
-        var entries: [String] = []
-        var index = 0
-        while index < results.count {
-            let name = results[index].problem
-            var group: [Result] = []
-            while index < results.count, results[index].problem == name {
-                group.append(results[index])
-                index += 1
-            }
-            if group.count == 1, group[0].start == nil {
-                entries.append("  \(quoted(name)): \(array(group[0].estimates))")
-            } else {
-                let starts = group.map { "    \(quoted("start\($0.start ?? 0)")): \(array($0.estimates))" }
-                entries.append("  \(quoted(name)): {\n" + starts.joined(separator: ",\n") + "\n  }")
-            }
-        }
-        return "{\n" + entries.joined(separator: ",\n") + "\n}\n"
-    }
 }

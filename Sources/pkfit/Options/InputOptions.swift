@@ -33,7 +33,9 @@ struct InputOptions: ParsableArguments {
                 lloqSource = .column(lloq)
             }
         }
-        return ColumnSelection(subject: subject, time: time, value: value, groups: group, lloq: lloqSource, unit: unit)
+        var selection = ColumnSelection(subject: subject, time: time, value: value, groups: group, lloq: lloqSource, unit: unit)
+        selection.namingHints = [.subject: "--subject", .time: "--time", .value: "--value", .unit: "--unit"]
+        return selection
     }
 
     func validate() throws {

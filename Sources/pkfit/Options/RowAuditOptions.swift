@@ -14,7 +14,7 @@ struct RowAuditOptions: ParsableArguments {
 
     /// Lists the excluded rows on stderr.
     func reportExclusions(_ ledgers: [RowLedger]) {
-        if let report = RowLedger.exclusionReport(ledgers) {
+        if let report = Self.exclusionReport(ledgers) {
             FileHandle.standardError.write(Data((report + "\n").utf8))
         }
     }
@@ -51,5 +51,20 @@ struct RowAuditOptions: ParsableArguments {
                 throw CommandFailure(message: error.description)
             }
         }
+    }
+}
+
+extension RowAuditOptions {
+    /// The rows excluded under ``InvalidRowPolicy/skip``, worded for a person: nil when none, otherwise a
+    /// count line followed by one line per excluded row (`file:line: column 'c': message`), in file and line
+    /// order.
+    static func exclusionReport(_ ledgers: [RowLedger]) -> String? {
+        let total = ledgers.reduce(0) { $0 + $1.excluded.count }
+        guard total > 0 else { return nil }
+        var lines = ["excluded \(total) invalid row\(total == 1 ? "" : "s") (--skip-invalid):"]
+        for ledger in ledgers {
+            for row in ledger.excluded.sorted(by: { $0.line < $1.line }) { lines.append("  " + row.reason.description) }
+        }
+        return lines.joined(separator: "\n")
     }
 }

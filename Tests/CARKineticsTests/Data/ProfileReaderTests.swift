@@ -72,13 +72,23 @@ func readProfiles(_ text: String, _ selection: ColumnSelection = ColumnSelection
     }
 
     @Test func ambiguousColumnsListTheHeader() {
-        #expect(throws: DataError(file: "data.csv", line: 1, message: "ambiguous time column ('time', 'day'); choose one with --time; header has: 'id', 'time', 'day', 'value'")) {
+        #expect(throws: DataError(file: "data.csv", line: 1, message: "ambiguous time column ('time', 'day'); choose one explicitly; header has: 'id', 'time', 'day', 'value'")) {
             _ = try readProfiles("id,time,day,value\nA,1,1,1\n")
         }
     }
 
+    /// The library knows no command-line options: a caller says how its users name a column, and the error
+    /// quotes that (pkfit passes `--time` and friends).
+    @Test func namingHintsAreTheCallersWords() {
+        var selection = ColumnSelection()
+        selection.namingHints = [.time: "--time"]
+        #expect(throws: DataError(file: "data.csv", line: 1, message: "ambiguous time column ('time', 'day'); choose one with --time; header has: 'id', 'time', 'day', 'value'")) {
+            _ = try readProfiles("id,time,day,value\nA,1,1,1\n", selection)
+        }
+    }
+
     @Test func missingColumnListsTheHeader() {
-        #expect(throws: DataError(file: "data.csv", line: 1, message: "no value column (looked for aval, value, conc, concentration); name it with --value; header has: 'patient_id', 'day', 'car_t_cells_per_uL'")) {
+        #expect(throws: DataError(file: "data.csv", line: 1, message: "no value column (looked for aval, value, conc, concentration); name it explicitly; header has: 'patient_id', 'day', 'car_t_cells_per_uL'")) {
             _ = try readProfiles("patient_id,day,car_t_cells_per_uL\nW,1,1\n")
         }
         #expect(throws: DataError(file: "data.csv", line: 1, message: "no column named 'dose' for group; header has: 'id', 'time', 'value'")) {

@@ -89,3 +89,16 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["blocked"])
     }
 }
+
+/// One spelling of non-finite numbers per format (docs/architecture.md): the readable layouts spell them as the
+/// `table` writer does, where they used to say `Inf`.
+@Suite struct NonFiniteSpellingTests {
+    @Test func readableFormatsAgree() {
+        #expect(SignificantFigures.format(.infinity) == "inf")
+        #expect(SignificantFigures.format(-.infinity) == "-inf")
+        #expect(SignificantFigures.format(.nan) == "NaN")
+        let table = ResultTable(columns: ["x"], rows: [[.number(.infinity)], [.number(-.infinity)]])
+        #expect(table.rendered(as: .table).contains(" inf"))
+        #expect(table.rendered(as: .table).contains("-inf"))
+    }
+}

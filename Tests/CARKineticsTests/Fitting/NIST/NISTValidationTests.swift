@@ -38,18 +38,20 @@ import Testing
         #expect(throws: NISTError.self) { try NISTValidation.run(problem) }
     }
 
+    /// Non-finite estimates are spelled as in every JSON output of the package (JSONWriter): strings, never
+    /// `null` (which would read as "no value").
     @Test func json() throws {
         let linear = NISTValidation.Result(problem: "Norris", kind: .linear, start: nil, estimates: [0.1, -2.5e-15],
                                            residualSumOfSquares: 1, parameterLRE: [], minimumLRE: 0,
                                            residualSumOfSquaresLRE: 0, iterations: nil, termination: nil)
         var first = linear
-        first.problem = "Misra1a"; first.kind = .nonlinear; first.start = 1; first.estimates = [238.94212918, .nan]
+        first.problem = "Misra1a"; first.kind = .nonlinear; first.start = 1; first.estimates = [238.94212918, .nan, -.infinity]
         var second = first
         second.start = 2; second.estimates = [1, 2]
         #expect(NISTValidation.estimatesJSON([first, second, linear]) == """
             {
               "Misra1a": {
-                "start1": [238.94212918, null],
+                "start1": [238.94212918, "NaN", "-Infinity"],
                 "start2": [1.0, 2.0]
               },
               "Norris": [0.1, -2.5e-15]

@@ -8,9 +8,9 @@ import CARKineticsStatistics
 /// decimals (`Double.description`, so parsing them back gives the same bits); NaN is written `NaN`,
 /// infinities `inf` / `-inf`; empty cells are empty. Fields containing a comma, quote, CR or LF are quoted
 /// with `""` escapes.
-public enum CSVWriter {
+enum CSVWriter {
     /// The whole table as CSV text.
-    public static func render(_ table: ResultTable) -> String {
+    static func render(_ table: ResultTable) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((table.rows.count + 1) * table.columns.count * 12)
         appendHeader(table.columns, to: &out)

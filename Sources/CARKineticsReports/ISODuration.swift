@@ -6,13 +6,13 @@ import CARKineticsStatistics
 import Foundation
 
 /// ISO 8601 durations for SDTM `PPSTINT` / `PPENINT` (times relative to the infusion).
-public enum ISODuration {
+enum ISODuration {
     /// `days` as an ISO 8601 duration: whole days as `PnD` (`P0D`, `P28D`); other values as days plus a time
     /// part in hours, minutes and seconds (`0.5` → `PT12H`, `1.25` → `P1DT6H`, `0.1` → `PT2H24M`), seconds
     /// with at most three decimals. The value is rounded to the nearest millisecond first, so a window end
     /// typed as `28.000000001` still reads `P28D`. Negative values get a leading minus (`-P1D`, the ISO 8601
     /// extension SDTM uses for pre-reference times); nil for non-finite input.
-    public static func format(days: Double) -> String? {
+    static func format(days: Double) -> String? {
         guard days.isFinite else { return nil }
         let totalMilliseconds = (abs(days) * 86_400_000).rounded()
         guard totalMilliseconds < 9e15 else { return nil }

@@ -7,10 +7,10 @@ import CARKineticsStatistics
 /// JSON: an array with one object per row, keys in column order. Finite numbers are JSON numbers with
 /// shortest round-trip digits; JSON has no NaN or infinity, so those are the strings `"NaN"`, `"Infinity"`,
 /// `"-Infinity"` (never null, so they cannot be confused with an empty cell); empty cells are `null`.
-public enum JSONWriter {
+enum JSONWriter {
     /// The whole table as JSON text: ``opening``, ``appendObject(_:keys:first:to:)`` for each row, then
     /// ``closing(empty:)`` — the pieces a streamed table is written with, so both have the same bytes.
-    public static func render(_ table: ResultTable) -> String {
+    static func render(_ table: ResultTable) -> String {
         let keys = keys(table.columns)
         var out = opening
         for (r, row) in table.rows.enumerated() { appendObject(row, keys: keys, first: r == 0, to: &out) }

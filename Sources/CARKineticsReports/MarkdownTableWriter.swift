@@ -8,10 +8,10 @@ import CARKineticsStatistics
 ///
 /// Numeric columns (any number or integer cell) are right-aligned. Text from the data is escaped with
 /// ``MarkdownReport/escape(_:)``, so an ID such as `A|B` or `<b>` shows literally and cannot break a row.
-public enum MarkdownTableWriter {
+enum MarkdownTableWriter {
     /// The table with numbers to 6 significant digits (as the `table` format), integers in full, NaN as
     /// `NaN`, infinities as `inf` / `-inf` and empty cells blank; ends with a newline.
-    public static func render(_ table: ResultTable) -> String {
+    static func render(_ table: ResultTable) -> String {
         lines(table) { cell in
             if case .empty = cell { return "" }
             return TableWriter.format(cell)
@@ -19,7 +19,7 @@ public enum MarkdownTableWriter {
     }
 
     /// The table's lines (header, alignment row, one line per row) with each cell shown by `text`.
-    public static func lines(_ table: ResultTable, text: (ResultCell) -> String) -> [String] {
+    static func lines(_ table: ResultTable, text: (ResultCell) -> String) -> [String] {
         let numeric = table.columns.indices.map { c in
             table.rows.contains { row in
                 guard c < row.count else { return false }

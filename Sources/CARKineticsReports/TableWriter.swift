@@ -7,9 +7,9 @@ import Foundation
 
 /// Human-readable aligned columns for a terminal: numbers with 6 significant digits, right-aligned;
 /// text left-aligned; empty cells shown as `-`. Not for machines (precision is cut).
-public enum TableWriter {
+enum TableWriter {
     /// The whole table as aligned text.
-    public static func render(_ table: ResultTable) -> String {
+    static func render(_ table: ResultTable) -> String {
         let cells = table.rows.map { row in table.columns.indices.map { $0 < row.count ? format(row[$0]) : "-" } }
         let numeric = table.columns.indices.map { c in
             table.rows.contains { row in

@@ -6,28 +6,28 @@ import CARKineticsStatistics
 import Foundation
 
 /// One tick mark on a plot axis.
-public struct AxisTick: Sendable, Equatable {
+struct AxisTick: Sendable, Equatable {
     /// Position in data units.
-    public var value: Double
+    var value: Double
     /// Text under (or beside) the tick; `nil` for an unlabelled minor tick.
-    public var label: String?
+    var label: String?
     /// Major ticks get a grid line and a longer mark.
-    public var isMajor: Bool
+    var isMajor: Bool
 }
 
 /// An axis range in data units and its ticks.
-public struct AxisLayout: Sendable, Equatable {
+struct AxisLayout: Sendable, Equatable {
     /// Lower end of the axis (data units).
-    public var lower: Double
+    var lower: Double
     /// Upper end of the axis (data units).
-    public var upper: Double
+    var upper: Double
     /// Ticks inside [lower, upper], ascending.
-    public var ticks: [AxisTick]
+    var ticks: [AxisTick]
     /// Whether positions are mapped by log10.
-    public var isLogarithmic: Bool
+    var isLogarithmic: Bool
 
     /// Position of `value` as a fraction of the axis length (0 at `lower`, 1 at `upper`).
-    public func fraction(_ value: Double) -> Double {
+    func fraction(_ value: Double) -> Double {
         if isLogarithmic {
             return (log10(value) - log10(lower)) / (log10(upper) - log10(lower))
         }
@@ -39,7 +39,7 @@ public struct AxisLayout: Sendable, Equatable {
     /// it the ends are the data range widened by that fraction of its length on each side and only
     /// the ticks inside are kept (so a sample at day −1 does not stretch a 0–360 day axis to −100).
     /// A degenerate range is widened (±1 around 0, ±10% otherwise).
-    public static func linear(minimum: Double, maximum: Double, targetTicks: Int = 6, padding: Double? = nil) -> AxisLayout {
+    static func linear(minimum: Double, maximum: Double, targetTicks: Int = 6, padding: Double? = nil) -> AxisLayout {
         precondition(minimum.isFinite && maximum.isFinite && minimum <= maximum, "axis range must be finite and ordered")
         var low = minimum, high = maximum
         if low == high {
@@ -75,7 +75,7 @@ public struct AxisLayout: Sendable, Equatable {
     /// beyond; with more than eight decades only every k-th decade is labelled. Minor ticks at 2 and
     /// 5 × 10ᵏ when the axis spans at most six decades, and labelled too when it spans at most two
     /// (so a range inside one decade, e.g. 20–80, still gets readable ticks on its 10–100 axis).
-    public static func logarithmic(minimum: Double, maximum: Double) -> AxisLayout {
+    static func logarithmic(minimum: Double, maximum: Double) -> AxisLayout {
         precondition(minimum > 0 && maximum >= minimum && maximum.isFinite, "log axis range must be positive and ordered")
         // The small allowance keeps exact powers of ten (whose log10 may be off by an ulp) on their decade.
         let lowExponent = Int(floor(log10(minimum) + 1e-12))

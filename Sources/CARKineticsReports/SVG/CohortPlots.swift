@@ -6,21 +6,21 @@ import CARKineticsStatistics
 import Foundation
 
 /// One subject's value of a parameter, for plots by cohort.
-public struct SubjectValue: Sendable, Equatable {
+struct SubjectValue: Sendable, Equatable {
     /// Subject identifier (shown as the point's tooltip).
-    public var subject: String
+    var subject: String
     /// `nil` = not computed; not drawn.
-    public var value: Double?
+    var value: Double?
 
     /// Creates a value; see the properties.
-    public init(subject: String, value: Double?) {
+    init(subject: String, value: Double?) {
         self.subject = subject
         self.value = value
     }
 }
 
 /// Plots comparing cohorts.
-public enum CohortPlots {
+enum CohortPlots {
     /// Each subject's value as a point above its cohort's name (log10 axis), spread sideways by a
     /// fixed, data-independent offset so equal values stay visible, and a horizontal bar at the
     /// cohort's median (type 7, as in ``DescriptiveStatistics``, so it matches the summary table).
@@ -28,7 +28,7 @@ public enum CohortPlots {
     /// are not drawn. Category labels show n, the
     /// count of values drawn.
     /// `groupLabel` titles the category axis (e.g. the grouping column's name).
-    public static func pointsByCohort(_ cohorts: [(name: String, values: [SubjectValue])], parameter: String,
+    static func pointsByCohort(_ cohorts: [(name: String, values: [SubjectValue])], parameter: String,
                                       unit: String?, title: String, groupLabel: String = "Cohort") -> SVGImage {
         let names = cohorts.map { cohort in "\(cohort.name) (n=\(cohort.values.filter { $0.value != nil }.count))" }
         var chart = Chart(title: title, xLabel: groupLabel, yLabel: unit.map { "\(parameter) (\($0))" } ?? parameter)
@@ -57,7 +57,7 @@ public enum CohortPlots {
     /// Exposure against dose on log–log axes with the fitted power-model line
     /// exp(a)·dose^b over the range of doses (when the fit has a slope). Pairs with a missing or
     /// non-positive dose or exposure are not drawn (the fit leaves them out too).
-    public static func doseExposure(_ points: [(subject: String, dose: Double?, exposure: Double?)], fit: PowerModelFit,
+    static func doseExposure(_ points: [(subject: String, dose: Double?, exposure: Double?)], fit: PowerModelFit,
                                     parameter: String, unit: String?, title: String) -> SVGImage {
         var chart = Chart(title: title, xLabel: "Dose", yLabel: unit.map { "\(parameter) (\($0))" } ?? parameter)
         chart.xAxis = .logarithmic

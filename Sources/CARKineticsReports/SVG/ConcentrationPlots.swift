@@ -13,11 +13,11 @@ import CARKineticsStatistics
 /// Lines break at BLQ and zero levels, so a subject dropping below quantification and expanding
 /// again shows as two pieces. Missing cells are not drawn. When all BLQ levels share one LLOQ it is
 /// drawn as a dashed reference line.
-public enum ConcentrationPlots {
+enum ConcentrationPlots {
     /// Every subject's profile in one plot (one colour per subject, in `profiles` order, so two plots
     /// of the same profiles match), e.g. one plot per cohort. `until`, when given, keeps only samples at
     /// or before that day (an early-phase view). Below 700 px wide the legend runs in rows under the title.
-    public static func spaghetti(profiles: [Profile], title: String, unit: String?, until: Double? = nil,
+    static func spaghetti(profiles: [Profile], title: String, unit: String?, until: Double? = nil,
                                  width: Double = 900, height: Double = 440) -> SVGImage {
         var chart = Chart(title: title, xLabel: "Time since infusion (days)", yLabel: concentrationLabel(unit))
         chart.width = width
@@ -43,7 +43,7 @@ public enum ConcentrationPlots {
     /// One subject's observations, with an optional fitted model curve given as (time, level)
     /// points in time order; curve points ≤ 0 or non-finite are left out. `width` × `height` in CSS
     /// pixels; below 700 px wide the legend is one row under the title so the plot keeps its width.
-    public static func individual(profile: Profile, fitted: [(time: Double, value: Double)]?, title: String,
+    static func individual(profile: Profile, fitted: [(time: Double, value: Double)]?, title: String,
                                   width: Double = 900, height: Double = 440) -> SVGImage {
         var chart = Chart(title: title, xLabel: "Time since infusion (days)", yLabel: concentrationLabel(profile.unit))
         chart.width = width

@@ -9,11 +9,11 @@ import CARKineticsStatistics
 /// Every string that did not come from this package's own code goes through here before it is
 /// placed in markup, so an ID such as `<script>` or `A&B` shows as text and the document stays
 /// well-formed.
-public enum MarkupEscaping {
+enum MarkupEscaping {
     /// `text` safe as element content and as a quoted attribute value: `&`, `<`, `>`, `"` and `'`
     /// become character references, and characters XML 1.0 forbids (C0 controls other than tab,
     /// newline and carriage return) become U+FFFD.
-    public static func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

@@ -11,4 +11,10 @@ extension RowLedger {
         }
         return lines.joined(separator: "\n")
     }
+
+    /// The ledgers' warnings, one per line, each starting `warning: `; nil when there are none.
+    public static func warningReport(_ ledgers: [RowLedger]) -> String? {
+        let warnings = ledgers.flatMap(\.warnings)
+        return warnings.isEmpty ? nil : warnings.map { "warning: " + $0 }.joined(separator: "\n")
+    }
 }

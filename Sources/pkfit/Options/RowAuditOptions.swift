@@ -12,8 +12,11 @@ struct RowAuditOptions: ParsableArguments {
 
     var invalidRows: InvalidRowPolicy { skipInvalid ? .skip : .stop }
 
-    /// Lists the excluded rows on stderr.
+    /// Lists the reader's warnings and the excluded rows on stderr.
     func reportExclusions(_ ledgers: [RowLedger]) {
+        if let warnings = RowLedger.warningReport(ledgers) {
+            FileHandle.standardError.write(Data((warnings + "\n").utf8))
+        }
         if let report = RowLedger.exclusionReport(ledgers) {
             FileHandle.standardError.write(Data((report + "\n").utf8))
         }

@@ -72,7 +72,7 @@ struct FitCommand: ParsableCommand {
             if strict { throw CommandFailure(message: message + "; nothing written (--strict)") }
             FileHandle.standardError.write(Data(("warning: " + message + "\n").utf8))
         }
-        let table = output.isReadable ? ParameterNames.relabel(result.table, levelUnit: nil, keep: input.group) : result.table
+        let table = output.isReadable ? ParameterNames.relabel(result.table, levelUnit: nil, keep: input.selection.groups) : result.table
         try rows.emit(table, through: output) { () throws(DataError) in try analysis.audit(result, files: files) }
     }
 

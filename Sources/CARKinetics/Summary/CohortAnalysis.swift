@@ -55,6 +55,9 @@ public struct CohortAnalysis: Sendable {
         public var unit: String?
         /// Each profile's dose (in the order of `nca.results`), when a dose column was given.
         public var doses: [Double]?
+        /// Whether the profiles state more than one unit, so that `unit` is the summary's last grouping column
+        /// and each result's groups end with its unit (empty when it states none).
+        public var stratifiedByUnit = false
     }
 
     /// The NCA columns that are summarised: levels, times, AUCs and rates, without the λz
@@ -141,7 +144,8 @@ public struct CohortAnalysis: Sendable {
             doseValues = doses.compactMap { $0 }
         }
         let units = Set(nca.profiles.compactMap(\.unit))
-        return Output(nca: nca, summary: summary, doseExposure: doseExposure, unit: units.count == 1 ? units.first : nil, doses: doseValues)
+        return Output(nca: nca, summary: summary, doseExposure: doseExposure, unit: units.count == 1 ? units.first : nil,
+                      doses: doseValues, stratifiedByUnit: stratifiedByUnit)
     }
 
     /// `subject 'A' (file:line)` for the profile at `index`.

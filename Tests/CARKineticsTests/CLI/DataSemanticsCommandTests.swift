@@ -50,6 +50,9 @@ struct DataSemanticsCommandTests {
         #expect(report.status == 0, "\(report.stderr)")
         let markdown = try String(contentsOf: directory.appendingPathComponent("r.md"), encoding: .utf8)
         #expect(markdown.contains("cells/uL") && markdown.contains("copies/ug"))
+        let (fitted, third) = try Self.run(["report", "m.csv", "--fit", "--markdown", "r.md"], files: ["m.csv": Self.mixedUnits])
+        defer { try? FileManager.default.removeItem(at: third) }
+        #expect(fitted.status == 0, "\(fitted.stderr)")
         let dosed = Self.mixedUnits.replacingOccurrences(of: "unit\n", with: "unit,dose\n")
             .split(separator: "\n").enumerated().map { $0.offset == 0 ? String($0.element) : $0.element + ",1" }
             .joined(separator: "\n") + "\n"

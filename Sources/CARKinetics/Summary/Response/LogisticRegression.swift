@@ -92,8 +92,10 @@ public enum LogisticRegression {
     ///
     /// **Inference.** SE(β₁) = √[I(β̂)⁻¹]₁₁ — for Firth the information at the penalised estimate, as
     /// `logistf`'s `vcov`; Wald limits β₁ ∓ z(1 − α/2)·SE. Likelihood ratio LR = 2(ℓ(β̂) − ℓ(β̂₀)) against the
-    /// intercept-only ML fit (ℓ₀ = n₁ ln(n₁/n) + n₀ ln(n₀/n)); for Firth, as `logistf` reports it,
-    /// LR = 2(ℓ*(β̂) − ℓ*(β̂₀)) with β̂₀ the penalised intercept-only fit. p = P(χ²₁ > LR).
+    /// intercept-only ML fit (ℓ₀ = n₁ ln(n₁/n) + n₀ ln(n₀/n)); for Firth, as `logistf` computes it,
+    /// LR = 2(ℓ*(β̂) − ℓ*(β̃₀, 0)) where β̃₀ maximises the full model's penalised likelihood with the slope
+    /// fixed at 0 (so the penalty is ½ ln det of the two-column information, not of the intercept-only
+    /// model's). p = P(χ²₁ > LR).
     ///
     /// - Parameters:
     ///   - x: the covariate (ln exposure for exposure–response), finite.
@@ -115,7 +117,6 @@ public enum LogisticRegression {
         let separated = !(max0 > min1 && max1 > min0)
         let n = x.count
         let design = Matrix(rows: n, columns: 2) { i, j in j == 0 ? 1 : x[i] }
-        let intercepts = Matrix(rows: n, columns: 1, repeating: 1)
         let outcomes = y.map { $0 ? 1.0 : 0.0 }
         let mean = Double(ones.count) / Double(n)
         let start = [log(mean / (1 - mean)), 0]
@@ -133,7 +134,9 @@ public enum LogisticRegression {
             let m1 = Double(ones.count), m0 = Double(zeros.count), total = Double(n)
             null = m1 * log(m1 / total) + m0 * log(m0 / total)
         } else {
-            null = try Newton.maximise(intercepts, outcomes, penalised: true, start: [start[0]]).objective
+            // logistf's null model: the slope fixed at 0 in the full penalised likelihood (the penalty keeps
+            // the two-column information), the intercept re-estimated.
+            null = try Newton.maximise(design, outcomes, penalised: true, start: [start[0], 0], free: [0]).objective
         }
         let se = full.covariance[1, 1].squareRoot()
         let z = Normal.quantile(1 - (1 - confidenceLevel) / 2)
@@ -168,12 +171,15 @@ public enum LogisticRegression {
 
         static let maximumIterations = 500
 
-        static func maximise(_ x: Matrix, _ y: [Double], penalised: Bool, start: [Double])
+        /// Maximises over the coefficients listed in `free` (nil: all); the others stay at their `start`.
+        /// Hat values and the penalty always use the whole design, as `logistf.fit(col.fit =)` does.
+        static func maximise(_ x: Matrix, _ y: [Double], penalised: Bool, start: [Double], free: [Int]? = nil)
             throws(LogisticRegressionError) -> Result
         {
+            let columns = free ?? Array(0..<x.columns)
             var state = try evaluate(x, y, start, penalised: penalised)
             for iteration in 1...maximumIterations {
-                let n = x.rows, k = x.columns
+                let n = x.rows, k = columns.count
                 // Right-hand side W^{-½}(y − p + h(½ − p)); W^{½}X as the design.
                 var rhs = [Double](repeating: 0, count: n)
                 for i in 0..<n {
@@ -181,7 +187,7 @@ public enum LogisticRegression {
                     if penalised { score += state.hat[i] * (0.5 - state.p[i]) }
                     rhs[i] = score / state.w[i].squareRoot()
                 }
-                let weighted = Matrix(rows: n, columns: k) { i, j in x[i, j] * state.w[i].squareRoot() }
+                let weighted = Matrix(rows: n, columns: k) { i, j in x[i, columns[j]] * state.w[i].squareRoot() }
                 let solution: LinearFit
                 do {
                     solution = try LinearLeastSquares.solve(design: weighted, response: rhs)
@@ -189,7 +195,8 @@ public enum LogisticRegression {
                     throw .leastSquares(error)
                 }
                 guard solution.rank == k else { throw .constantCovariate }
-                var delta = solution.coefficients
+                var delta = [Double](repeating: 0, count: x.columns)
+                for (j, column) in columns.enumerated() { delta[column] = solution.coefficients[j] }
                 let largest = delta.map(abs).max() ?? 0
                 if largest > 5 { delta = delta.map { $0 * 5 / largest } }
                 var accepted: State?

@@ -210,6 +210,13 @@ struct KaplanMeierTests {
         #expect(a.median == 120 && a.medianLower == 14 && a.medianUpper == 400)
         let b = KaplanMeier(times: Self.b.times, events: Self.b.events, convention: .lifelines)
         #expect(b.median == .infinity && b.medianLower == 28 && b.medianUpper == .infinity)
+        // Six uncensored times: Ŝ = 3/6 after the third. lifelines' exp(Σ ln) gives ½ + 1 ulp there, so it
+        // reports the fourth time (14.88, as KaplanMeierFitter does); R the midpoint of the third and fourth.
+        let six = [13.29, 13.99, 14.42, 14.88, 29.21, 29.37]
+        let r6 = KaplanMeier(times: six, events: six.map { _ in true })
+        #expect(r6.median == (14.42 + 14.88) / 2 && r6.medianLower == 13.29 && r6.medianUpper == .infinity)
+        let l6 = KaplanMeier(times: six, events: six.map { _ in true }, convention: .lifelines)
+        #expect(l6.median == 14.88 && l6.medianLower == 13.29 && l6.medianUpper == 29.37)
     }
 
     @Test("log-rank over two and three groups (R survdiff, lifelines multivariate_logrank_test)")

@@ -27,6 +27,7 @@ public struct KaplanMeier: Sendable, Equatable {
         /// Greenwood's standard error of ln Ŝ: √Σ_{tⱼ ≤ time} dⱼ/(nⱼ(nⱼ − dⱼ)); +∞ once Ŝ = 0.
         public var standardErrorOfLog: Double
         /// Lower log-log confidence limit of S(time); nil where Ŝ is 0 or 1 (the transform is undefined).
+        /// Under the lifelines convention, lifelines' values (1 where Ŝ = 1, 0 where Ŝ = 0).
         public var lower: Double?
         /// Upper log-log confidence limit of S(time); nil where Ŝ is 0 or 1.
         public var upper: Double?
@@ -63,9 +64,12 @@ public struct KaplanMeier: Sendable, Equatable {
     ///   (R: NA; lifelines: inf). This is R survival's `quantile.survfit`; lifelines'
     ///   `median_survival_time_` differs only when Ŝ is exactly ½ on a step (it takes the step's start).
     ///
-    /// With `convention: .lifelines` the median (and each limit) is instead the first time the curve is ≤ ½
-    /// (within tol), and where Ŝ = 0 both bands are 0 (lifelines' values), so an upper limit is reached at
-    /// the time the last subject at risk has its event.
+    /// With `convention: .lifelines` the median and its limits are computed as lifelines 0.30 computes them,
+    /// floating-point evaluation included, because there the answer on a step at exactly ½ depends on it:
+    /// S_L = exp(Σ (ln(n − d) − ln n)); bands exp(−exp(ln(−v) ∓ z·√G/v)) with v = ln S_L and G the Greenwood
+    /// sum with its infinite term (d = n) replaced by 0, NaN bands (where S_L = 1) set to 1, so where Ŝ = 0 both
+    /// bands are 0; each quantity is the first time its curve is ≤ ½ (+∞ if the curve ends above ½). On a
+    /// step at exactly ½, S_L is ½ or ½ ± 1 ulp, so lifelines reports that step's time or the next event's.
     public init(times: [Double], events: [Bool], confidenceLevel: Double = 0.95, convention: Convention = .r) {
         precondition(times.count == events.count, "one event flag per time")
         precondition(times.allSatisfy(\.isFinite), "times must be finite")
@@ -79,6 +83,10 @@ public struct KaplanMeier: Sendable, Equatable {
         var atRisk = times.count
         var survival = 1.0
         var greenwood = 0.0
+        // lifelines' evaluation (used only for the median under `.lifelines`).
+        var logEstimate = 0.0
+        var greenwoodFinite = 0.0
+        var lifelinesCurves: [(time: Double, survival: Double, lower: Double, upper: Double)] = []
         var k = 0
         while k < order.count {
             let time = times[order[k]]
@@ -90,6 +98,15 @@ public struct KaplanMeier: Sendable, Equatable {
             if d > 0 {
                 survival *= Double(atRisk - d) / Double(atRisk)
                 greenwood += d == atRisk ? .infinity : Double(d) / (Double(atRisk) * Double(atRisk - d))
+                logEstimate += log(Double(atRisk - d)) - log(Double(atRisk))
+                if d < atRisk { greenwoodFinite += Double(d) / (Double(atRisk) * Double(atRisk - d)) }
+            }
+            if convention == .lifelines {
+                let estimate = exp(logEstimate)
+                let v = log(estimate)
+                let spread = z * greenwoodFinite.squareRoot() / v
+                func band(_ x: Double) -> Double { x.isNaN ? 1 : x }
+                lifelinesCurves.append((time, estimate, band(exp(-exp(log(-v) - spread))), band(exp(-exp(log(-v) + spread)))))
             }
             var lower: Double?, upper: Double?
             if survival > 0 && survival < 1 {
@@ -98,9 +115,10 @@ public struct KaplanMeier: Sendable, Equatable {
                 let spread = z * greenwood.squareRoot() / abs(logS)
                 lower = exp(-exp(g + spread))
                 upper = exp(-exp(g - spread))
-            } else if survival == 0 && convention == .lifelines {
-                lower = 0
-                upper = 0
+            }
+            if let last = lifelinesCurves.last {
+                lower = last.lower
+                upper = last.upper
             }
             steps.append(Step(time: time, atRisk: atRisk, events: d, censored: c, survival: survival,
                               standardErrorOfLog: greenwood.squareRoot(), lower: lower, upper: upper))
@@ -108,10 +126,20 @@ public struct KaplanMeier: Sendable, Equatable {
         }
         self.steps = steps
         let lastTime = steps.last?.time ?? 0
-        let midpoint = convention == .r
-        median = Self.quantileTime(steps.map { ($0.time, $0.survival) }, lastTime: lastTime, midpoint: midpoint)
-        medianLower = Self.quantileTime(steps.map { ($0.time, $0.lower) }, lastTime: lastTime, midpoint: midpoint)
-        medianUpper = Self.quantileTime(steps.map { ($0.time, $0.upper) }, lastTime: lastTime, midpoint: midpoint)
+        switch convention {
+        case .r:
+            median = Self.quantileTime(steps.map { ($0.time, $0.survival) }, lastTime: lastTime)
+            medianLower = Self.quantileTime(steps.map { ($0.time, $0.lower) }, lastTime: lastTime)
+            medianUpper = Self.quantileTime(steps.map { ($0.time, $0.upper) }, lastTime: lastTime)
+        case .lifelines:
+            func first(_ curve: [Double]) -> Double {
+                guard let last = curve.last, last <= 0.5, let i = curve.firstIndex(where: { $0 <= 0.5 }) else { return .infinity }
+                return lifelinesCurves[i].time
+            }
+            median = first(lifelinesCurves.map(\.survival))
+            medianLower = first(lifelinesCurves.map(\.lower))
+            medianUpper = first(lifelinesCurves.map(\.upper))
+        }
     }
 
     /// Ŝ(t): 1 before the first time, the last step's value at or before t; nil past the last observed time
@@ -123,9 +151,8 @@ public struct KaplanMeier: Sendable, Equatable {
         return steps.last(where: { $0.time <= t })?.survival ?? 1
     }
 
-    /// The time where `curve` falls to ½, by R's `findq` rule (see the initialiser), or without the midpoint
-    /// rule the first time within tol of ½ or below; +∞ when it does not.
-    static func quantileTime(_ curve: [(Double, Double?)], lastTime: Double, midpoint: Bool, probability: Double = 0.5) -> Double {
+    /// The time where `curve` falls to ½, by R's `findq` rule (see the initialiser); +∞ when it does not.
+    static func quantileTime(_ curve: [(Double, Double?)], lastTime: Double, probability: Double = 0.5) -> Double {
         let tolerance = Double.ulpOfOne.squareRoot()
         var x: [Double] = [0], y: [Double] = [0]
         for (time, value) in curve {
@@ -134,9 +161,6 @@ public struct KaplanMeier: Sendable, Equatable {
             if y.contains(f) { continue }
             x.append(time)
             y.append(f)
-        }
-        if !midpoint {
-            return y.firstIndex(where: { $0 + tolerance >= probability }).map { x[$0] } ?? .infinity
         }
         // R tests the highest level against ½ without the tolerance before locating it with the tolerance.
         guard let highest = y.max(), highest >= probability,

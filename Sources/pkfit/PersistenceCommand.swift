@@ -21,8 +21,8 @@ struct PersistenceCommand: ParsableCommand {
     @Option(help: "Also write one row per profile (persistence time, event, status) to this CSV file (atomically).")
     var individual: String?
 
-    @Option(name: .customLong("median-convention"),
-            help: "Median and CI rule where R and lifelines differ: r (R survival, default) or lifelines.")
+    @Option(name: .customLong("km-convention"),
+            help: "Where R survival and lifelines differ (median on a step at exactly 0.5, CI limits where S = 0, S past the last observed day): r (default) or lifelines.")
     var convention: KaplanMeier.Convention = .r
 
     @OptionGroup var output: OutputOptions

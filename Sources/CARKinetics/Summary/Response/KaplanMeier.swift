@@ -3,12 +3,13 @@ import Foundation
 /// The Kaplan–Meier estimate of a survival function from right-censored times, with Greenwood's variance,
 /// log-log confidence bands and the median with its Brookmeyer–Crowley interval.
 public struct KaplanMeier: Sendable, Equatable {
-    /// Which program's conventions the median and its interval follow where they differ.
+    /// Which program's conventions the median, its interval and Ŝ past the last observed time follow where
+    /// they differ.
     public enum Convention: String, Sendable, Equatable, CaseIterable {
         /// R survival 3.x `quantile.survfit` (midpoint on a step at exactly ½; bands undefined where Ŝ = 0).
         case r
         /// lifelines 0.30 `median_survival_time_` / `median_survival_times(confidence_interval_)`: the first
-        /// time the curve is ≤ ½, and bands of 0 where Ŝ = 0.
+        /// time the curve is ≤ ½, bands of 0 where Ŝ = 0, and Ŝ carried forward past the last observed time.
         case lifelines
     }
 
@@ -41,6 +42,8 @@ public struct KaplanMeier: Sendable, Equatable {
     public var steps: [Step]
     /// Two-sided level of the bands and the median's interval.
     public var confidenceLevel: Double
+    /// The convention of the median, its limits and Ŝ past the follow-up.
+    public var convention: Convention
     /// The median: +∞ when the curve does not fall to ½ (not reached).
     public var median: Double
     /// Lower limit of the median's interval (where the lower band falls to ½); +∞ when it does not.
@@ -75,6 +78,7 @@ public struct KaplanMeier: Sendable, Equatable {
         precondition(times.allSatisfy(\.isFinite), "times must be finite")
         precondition(confidenceLevel > 0 && confidenceLevel < 1, "confidence level must lie in (0, 1)")
         self.confidenceLevel = confidenceLevel
+        self.convention = convention
         count = times.count
         eventCount = events.filter { $0 }.count
         let z = Normal.quantile(1 - (1 - confidenceLevel) / 2)
@@ -142,12 +146,12 @@ public struct KaplanMeier: Sendable, Equatable {
         }
     }
 
-    /// Ŝ(t): 1 before the first time, the last step's value at or before t; nil past the last observed time
-    /// unless the curve has reached 0 (the estimate is undefined there; R's `summary(times =)` drops such
-    /// times).
+    /// Ŝ(t): 1 before the first time, the last step's value at or before t. Past the last observed time the
+    /// estimate is undefined unless the curve has reached 0: nil under the R convention (R's
+    /// `summary(times =)` drops such times), the last value under lifelines' (`predict` carries it forward).
     public func survival(at t: Double) -> Double? {
         guard let last = steps.last else { return nil }
-        if t > last.time && last.survival > 0 { return nil }
+        if t > last.time && last.survival > 0 && convention == .r { return nil }
         return steps.last(where: { $0.time <= t })?.survival ?? 1
     }
 

@@ -86,6 +86,21 @@ public struct PersistenceAnalysis: Sendable {
         } catch {
             throw .data(error)
         }
+        return try analyse(nca)
+    }
+
+    /// Runs the analysis on profile sets already read with ``selection`` (for callers holding bytes).
+    public func run(_ sets: [ProfileSet]) throws(ResponseError) -> Output {
+        let nca: NCAAnalysis.Output
+        do {
+            nca = try NCAAnalysis(selection: selection).run(sets)
+        } catch {
+            throw .data(error)
+        }
+        return try analyse(nca)
+    }
+
+    private func analyse(_ nca: NCAAnalysis.Output) throws(ResponseError) -> Output {
         let subjects = nca.profiles.map(SubjectPersistence.init)
         var groups: [GroupEstimate] = []
         var times: [Double] = [], events: [Bool] = [], labels: [Int] = []

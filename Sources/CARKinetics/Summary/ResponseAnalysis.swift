@@ -161,15 +161,7 @@ public struct ResponseAnalysis: Sendable {
     /// - Throws: ``ResponseError``: reading errors; a subject with two response values (both lines named);
     ///   an unrecognised coding; an unknown parameter.
     public func run(files: [URL]) throws(ResponseError) -> Output {
-        let columns = NCARegistry.columns(for: options)
-        let wanted = parameters ?? Self.defaultParameters(options)
-        var indices: [Int] = []
-        for name in wanted {
-            guard let index = columns.firstIndex(where: { $0.name == name }) else {
-                throw .unknownParameter(name, available: columns.map(\.name))
-            }
-            indices.append(index)
-        }
+        let indices = try parameterIndices()
         var analysis = NCAAnalysis(selection: readSelection, options: options)
         analysis.invalidRows = invalidRows
         let nca: NCAAnalysis.Output
@@ -178,6 +170,36 @@ public struct ResponseAnalysis: Sendable {
         } catch {
             throw .data(error)
         }
+        return try analyse(nca, indices)
+    }
+
+    /// Runs the analysis on profile sets already read with ``readSelection`` (for callers holding bytes).
+    public func run(_ sets: [ProfileSet]) throws(ResponseError) -> Output {
+        let indices = try parameterIndices()
+        let nca: NCAAnalysis.Output
+        do {
+            nca = try NCAAnalysis(selection: readSelection, options: options).run(sets)
+        } catch {
+            throw .data(error)
+        }
+        return try analyse(nca, indices)
+    }
+
+    private func parameterIndices() throws(ResponseError) -> [Int] {
+        let columns = NCARegistry.columns(for: options)
+        var indices: [Int] = []
+        for name in parameters ?? Self.defaultParameters(options) {
+            guard let index = columns.firstIndex(where: { $0.name == name }) else {
+                throw .unknownParameter(name, available: columns.map(\.name))
+            }
+            indices.append(index)
+        }
+        return indices
+    }
+
+    private func analyse(_ nca: NCAAnalysis.Output, _ indices: [Int]) throws(ResponseError) -> Output {
+        let columns = NCARegistry.columns(for: options)
+        let wanted = indices.map { columns[$0].name }
         let groupCount = selection.groups.count
         // One response per subject (and group combination): two profiles differing only in the response are a conflict.
         var first: [[String]: Int] = [:]

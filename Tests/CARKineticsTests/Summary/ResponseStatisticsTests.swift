@@ -235,3 +235,36 @@ struct KaplanMeierTests {
         #expect(try LogRankTest(times: [1, 2], events: [true, false], groups: [0, 0]) == nil)
     }
 }
+
+@Suite("Response coding")
+struct ResponseCodingTests {
+    @Test("two-valued codings are recognised case-insensitively, responder side first")
+    func recognised() throws {
+        let yes = try ResponseCoding.infer(column: "R", values: ["No", "YES"], responderValues: [])
+        #expect(yes.responders == ["YES"] && yes.nonResponders == ["No"])
+        let bor = try ResponseCoding.infer(column: "BOR", values: ["SD", "CR", "PD", "PR"], responderValues: [])
+        #expect(bor.responders == ["CR", "PR"] && bor.nonResponders == ["SD", "PD"])
+        let ones = try ResponseCoding.infer(column: "R", values: ["0", "1"], responderValues: [])
+        #expect(ones.isResponder("1") == true && ones.isResponder("0") == false && ones.isResponder("2") == nil)
+        let nr = try ResponseCoding.infer(column: "R", values: ["Non-Responder", "Responder"], responderValues: [])
+        #expect(nr.responders == ["Responder"])
+    }
+
+    @Test("a third value, an unknown pair or mixed families are errors listing the values; --responder decides")
+    func ambiguous() throws {
+        #expect(throws: ResponseError.unrecognisedCoding(column: "BOR", values: ["CR", "MR", "PD"])) {
+            try ResponseCoding.infer(column: "BOR", values: ["CR", "MR", "PD"], responderValues: [])
+        }
+        #expect(throws: ResponseError.unrecognisedCoding(column: "R", values: ["yes", "0"])) {
+            try ResponseCoding.infer(column: "R", values: ["yes", "0"], responderValues: [])
+        }
+        #expect(throws: ResponseError.unrecognisedCoding(column: "R", values: ["2", "1"])) {
+            try ResponseCoding.infer(column: "R", values: ["2", "1"], responderValues: [])
+        }
+        let chosen = try ResponseCoding.infer(column: "BOR", values: ["CR", "MR", "PD"], responderValues: ["cr", "MR"])
+        #expect(chosen.responders == ["CR", "MR"] && chosen.nonResponders == ["PD"])
+        #expect(throws: ResponseError.responderValueNotFound(column: "BOR", value: "VGPR", values: ["CR", "PD"])) {
+            try ResponseCoding.infer(column: "BOR", values: ["CR", "PD"], responderValues: ["VGPR"])
+        }
+    }
+}

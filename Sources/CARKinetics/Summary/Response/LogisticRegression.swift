@@ -241,32 +241,34 @@ public enum LogisticRegression {
             guard logLikelihood.isFinite, w.allSatisfy({ $0 > 0 && $0.isNormal }) else {
                 throw .notConverged(iterations: 0)
             }
-            do {
-                var qr = try QRWorkspace(rows: n, columns: k, pivoting: true)
+            var qr: QRWorkspace
+            do throws(LAPACKError) {
+                qr = try QRWorkspace(rows: n, columns: k, pivoting: true)
                 try qr.factor(Matrix(rows: n, columns: k) { i, j in x[i, j] * w[i].squareRoot() })
-                guard qr.rank(relativeTolerance: 1e-13) == k else { throw LogisticRegressionError.constantCovariate }
+            } catch {
+                throw .lapack(error)
+            }
+            guard qr.rank(relativeTolerance: 1e-13) == k else { throw .constantCovariate }
+            let covariance: Matrix
+            do throws(LAPACKError) {
                 var inverse = [Double](repeating: 0, count: k * k)
                 try inverse.withUnsafeMutableBufferPointer { (buffer) throws(LAPACKError) in try qr.inverseGram(into: buffer) }
-                let covariance = try Matrix(rows: k, columns: k, elements: inverse)
-                var objective = logLikelihood
-                // ½ ln det(XᵀWX) = Σ ln|R_jj|.
-                if penalised { for j in 0..<k { objective += log(abs(qr.r(j, j))) } }
-                var hat = [Double](repeating: 0, count: n)
-                if penalised {
-                    for i in 0..<n {
-                        var quadratic = 0.0
-                        for a in 0..<k { for b in 0..<k { quadratic += x[i, a] * covariance[a, b] * x[i, b] } }
-                        hat[i] = w[i] * quadratic
-                    }
-                }
-                return State(beta: beta, p: p, w: w, objective: objective, covariance: covariance, hat: hat)
-            } catch let error as LAPACKError {
-                throw .lapack(error)
-            } catch let error as LogisticRegressionError {
-                throw error
+                covariance = try Matrix(rows: k, columns: k, elements: inverse)
             } catch {
-                throw .notConverged(iterations: 0)
+                throw .lapack(error)
             }
+            var objective = logLikelihood
+            // ½ ln det(XᵀWX) = Σ ln|R_jj|.
+            if penalised { for j in 0..<k { objective += log(abs(qr.r(j, j))) } }
+            var hat = [Double](repeating: 0, count: n)
+            if penalised {
+                for i in 0..<n {
+                    var quadratic = 0.0
+                    for a in 0..<k { for b in 0..<k { quadratic += x[i, a] * covariance[a, b] * x[i, b] } }
+                    hat[i] = w[i] * quadratic
+                }
+            }
+            return State(beta: beta, p: p, w: w, objective: objective, covariance: covariance, hat: hat)
         }
     }
 }

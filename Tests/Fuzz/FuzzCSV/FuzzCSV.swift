@@ -53,7 +53,7 @@ public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
                 fatalError("non-finite time on line \(observation.line)")
             }
         }
-        checkPersistenceAndCoding(set, selection: selection)
+        checkPersistenceAndCoding(set, selection: selection, convention: flags & 4 != 0 ? .lifelines : .r)
         guard let output = try? NCAAnalysis(selection: selection, options: options).run([set]) else { continue }
         for result in output.results {
             for value in [result.cmax, result.auclast, result.aucinfObserved] {
@@ -92,12 +92,11 @@ private func sameObservations(_ a: [Profile], _ b: [Profile]) -> Bool {
     return true
 }
 
-/// Persistence (Kaplan–Meier, log-rank) on whatever was read, both conventions, and the response-coding
+/// Persistence (Kaplan–Meier, log-rank) on whatever was read, in the convention the flags byte picks, and the response-coding
 /// recogniser on the subject identifiers as if they were response values: a result or a typed error, never a
 /// trap; survival in [0, 1] and non-increasing; medians and limits ≥ 0 (or +∞); p-values in [0, 1].
-private func checkPersistenceAndCoding(_ set: ProfileSet, selection: ColumnSelection) {
-    for convention in KaplanMeier.Convention.allCases {
-        guard let output = try? PersistenceAnalysis(selection: selection, convention: convention).run([set]) else { continue }
+private func checkPersistenceAndCoding(_ set: ProfileSet, selection: ColumnSelection, convention: KaplanMeier.Convention) {
+    if let output = try? PersistenceAnalysis(selection: selection, convention: convention).run([set]) {
         for estimate in output.groups.compactMap(\.estimate) {
             var previous = 1.0
             for step in estimate.steps {

@@ -115,4 +115,26 @@ struct ResponseCommandTests {
         let bl = try #require(Self.rows(lifelines.stdout).first { $0["ARM"] == "B" })
         expectClose(bl["survival_90"].flatMap(Double.init), 0.2, relative: 1e-15, "lifelines B S(90)")
     }
+
+    @Test("report --response adds exposure by response, logistic curves and Kaplan–Meier with numbers at risk")
+    func report() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let html = directory.appendingPathComponent("r.html").path
+        let plain = try runPKFit(["report", file, "--output", html])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let before = try String(contentsOfFile: html, encoding: .utf8)
+        let run = try runPKFit(["report", file, "--response", "BOR", "--output", html])
+        #expect(run.status == 0, "\(run.stderr)")
+        let text = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(!before.contains("Exposure by response") && text.contains("Exposure by response"))
+        #expect(text.contains("Numbers at risk") && text.contains("Time to loss of CAR-T detection"))
+        // Points by response for the 4 default parameters, a logistic curve for cmax, auc_0_28 and auc_0_90
+        // (aucinf_obs has no non-responder value, so no fit), one Kaplan–Meier figure.
+        let figures = text.components(separatedBy: "<svg").count - before.components(separatedBy: "<svg").count
+        #expect(figures == 4 + 3 + 1, "\(figures) new figures")
+        #expect(text.components(separatedBy: "P(response) vs").count - 1 >= 3)
+        let usage = try runPKFit(["report", file, "--responder", "CR", "--output", html])
+        #expect(usage.status == 64 && usage.stderr.contains("--responder needs --response"))
+    }
 }

@@ -10,6 +10,7 @@ let sections: [BenchmarkSection] = [
     levenbergMarquardtSection,
     ncaThroughputSection,
     steinFitSection,
+    longSubjectSection,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

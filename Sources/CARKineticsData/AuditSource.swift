@@ -28,7 +28,10 @@ package struct AuditSource {
             if row.isBlank { return }
             func cell(_ index: Int) -> String { index < row.count ? row.string(index) : "" }
             var value = resolved.value
-            if let text = resolved.valueText, value < row.count, row.trimmedBytes(value).isEmpty { value = text }
+            if let text = resolved.valueText, value < row.count, text < row.count,
+               row.trimmedBytes(value).isEmpty || MeasurementParser.isBelowLimitMarker(row.trimmedBytes(text)) {
+                value = text
+            }
             cells[row.line] = Cells(subject: cell(resolved.subject), time: cell(resolved.time), value: cell(value))
         }
         self.cells = cells

@@ -19,8 +19,9 @@ struct CSVRow {
 
     var count: Int { spans.count }
 
-    /// True for an empty line, which carries no data.
-    var isBlank: Bool { spans.count == 1 && spans[0].count == 0 }
+    /// An empty line, or one of spaces and tabs only: no field can hold data (a data row has at least the
+    /// subject, time and value fields), so it is a blank line, not a one-field ragged row.
+    var isBlank: Bool { spans.count == 1 && (spans[0].count == 0 || trimmedBytes(0).isEmpty) }
 
     func bytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         let span = spans[index]

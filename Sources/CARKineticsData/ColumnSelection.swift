@@ -26,8 +26,13 @@ public struct ColumnSelection: Sendable, Equatable {
     public var subject: String?
     public var time: String?
     public var value: String?
-    /// Columns carried to the output, in order; each distinct combination with the subject is one profile.
+    /// Columns carried to the output, in order. A group column describes the subject (cohort, dose level):
+    /// its value must be the same on every row of a profile, and a row where it differs is an error naming
+    /// both lines — a one-cell typo must not split a subject into a phantom profile.
     public var groups: [String]
+    /// The group columns (names also in ``groups``) whose values split a subject into several profiles
+    /// (analyte, period): the profile is the subject × these values. Empty: one profile per subject.
+    public var profileBy: [String]
     public var lloq: LLOQSource?
     public var unit: String?
     /// How the caller's user names each column explicitly, quoted in the error for a missing or ambiguous
@@ -35,18 +40,21 @@ public struct ColumnSelection: Sendable, Equatable {
     /// generically. The library itself knows no command-line options.
     public var namingHints: [Role: String] = [:]
 
-    /// The columns found by name when not given.
+    /// The columns a caller may name explicitly, for ``namingHints``: the four found by name when not given,
+    /// and the columns that split a subject into profiles (``profileBy``).
     public enum Role: String, Sendable, Hashable, CaseIterable {
-        case subject, time, value, unit
+        case subject, time, value, unit, profileBy
     }
 
-    /// A selection; every argument defaults to recognition by name / none.
+    /// A selection; every argument defaults to recognition by name / none. A `profileBy` name missing from
+    /// `groups` is added to them (at the end).
     public init(subject: String? = nil, time: String? = nil, value: String? = nil, groups: [String] = [],
-                lloq: LLOQSource? = nil, unit: String? = nil) {
+                profileBy: [String] = [], lloq: LLOQSource? = nil, unit: String? = nil) {
         self.subject = subject
         self.time = time
         self.value = value
-        self.groups = groups
+        self.groups = groups + profileBy.filter { !groups.contains($0) }
+        self.profileBy = profileBy
         self.lloq = lloq
         self.unit = unit
     }
@@ -60,6 +68,9 @@ struct ResolvedColumns {
     var value: Int
     var valueText: Int?
     var groups: [Int]
+    /// Positions in `groups` of the ``ColumnSelection/profileBy`` columns (they form the profile key with
+    /// the subject); the other group columns must be constant within a profile.
+    var profileKey: [Int] = []
     var lloqColumn: Int?
     var lloqConstant: Double?
     var unit: Int?
@@ -114,6 +125,17 @@ struct ResolvedColumns {
         var groupIndices: [Int] = []
         for group in selection.groups { groupIndices.append(try named(group, role: "group")) }
         groups = groupIndices
+        profileKey = selection.groups.indices.filter { selection.profileBy.contains(selection.groups[$0]) }
+        for (position, column) in groupIndices.enumerated() {
+            if let role = [("subject", subject), ("time", time), ("value", value)].first(where: { $0.1 == column }) {
+                throw DataError(file: file, line: 1,
+                                message: "column '\(header[column])' cannot be both a group and the \(role.0) column")
+            }
+            if let earlier = groupIndices[..<position].firstIndex(of: column) {
+                throw DataError(file: file, line: 1,
+                                message: "column '\(header[column])' is given twice as a group ('\(selection.groups[earlier])', '\(selection.groups[position])')")
+            }
+        }
         switch selection.lloq {
         case .column(let name): lloqColumn = try named(name, role: "LLOQ")
         case .constant(let limit): lloqConstant = limit

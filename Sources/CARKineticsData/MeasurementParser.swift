@@ -43,9 +43,19 @@ enum MeasurementParser {
             return .measurement(.value(value))
         case .nonFinite:
             return .invalid("\(quoted(text)) is not a finite number")
+        case .underflow:
+            return .invalid(NumberParser.underflowMessage(text))
         case .invalid:
             return .invalid("\(quoted(text)) is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ")
         }
+    }
+
+    /// Whether a (trimmed) cell is written as below the limit: `<…` or one of the marker words. Used for the
+    /// CDISC text companion (`AVALC`), which wins over the numeric cell when it says BLQ (docs/robustness.md).
+    static func isBelowLimitMarker(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = text.first else { return false }
+        if first == UInt8(ascii: "<") { return true }
+        return markers.contains { equalsIgnoringCase(text, $0) }
     }
 
     static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: some Collection<UInt8>) -> Bool {

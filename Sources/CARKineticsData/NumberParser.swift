@@ -19,6 +19,9 @@ enum NumberParser {
         case number(Double)
         /// Syntactically a number but out of range (`1e400`), or a spelled-out non-finite value.
         case nonFinite
+        /// A non-zero number too small for a `Double` (`1e-400`): it would round to 0 and pass for an
+        /// observed zero, so it is refused like `1e400` (docs/robustness.md).
+        case underflow
         case invalid
     }
 
@@ -90,6 +93,8 @@ enum NumberParser {
             buffer[n] = 0
             return strtod(buffer.baseAddress!, nil)
         }
+        // A zero from a non-zero significand is an underflow (a written zero, `0e-500`, has no significant digit).
+        if value == 0, significantDigits > 0 { return .underflow }
         return value.isFinite ? .number(value) : .nonFinite
     }
 
@@ -122,6 +127,11 @@ enum NumberParser {
         var value = Double(significand)
         if fractionDigits > 0 { value /= powersOfTen[fractionDigits] }
         return negative ? -value : value
+    }
+
+    /// The error for an ``Outcome/underflow`` cell.
+    static func underflowMessage(_ text: UnsafeBufferPointer<UInt8>) -> String {
+        "\(MeasurementParser.quoted(text)) is too small to represent (it would be read as 0); write 0 for a zero"
     }
 
     private static func digit(_ byte: UInt8) -> UInt8? {

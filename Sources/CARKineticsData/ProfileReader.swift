@@ -152,6 +152,8 @@ public struct ProfileReader: Sendable {
         var lines: [Int] = []
         /// The errors of the invalid rows, in order (only when invalid rows are skipped).
         var invalid: [DataError] = []
+        /// The subject cell of each invalid row (empty when it has none), so its subject keeps a profile.
+        var invalidSubjects: [UnsafeBufferPointer<UInt8>] = []
         var endLine = 2
         var error: DataError?
     }
@@ -174,7 +176,8 @@ public struct ProfileReader: Sendable {
                             subjects: builder.knownSubjects)
         for part in checked {
             let base = line - 2
-            try builder.append(part.rows, records: part.lines, invalid: part.invalid, base: base)
+            try builder.append(part.rows, records: part.lines, invalid: part.invalid, invalidSubjects: part.invalidSubjects,
+                               base: base)
             if var error = part.error {
                 error.line = error.line.map { base + $0 }
                 throw error
@@ -209,6 +212,7 @@ public struct ProfileReader: Sendable {
                             } catch {
                                 guard skipInvalid else { throw error }
                                 part.invalid.append(error)
+                                part.invalidSubjects.append(parser.subjectOfInvalid(row) ?? UnsafeBufferPointer(start: nil, count: 0))
                                 part.lines.append(0)
                                 return
                             }

@@ -19,6 +19,8 @@ extension ProfileStore {
         private var keys = ByteInterner()
         private var units = ByteInterner()
         private var unitLines: [Int32] = []
+        /// Per profile: the line that created it (its group values are that line's).
+        private var profileLines: [Int32] = []
         private var key: [UInt8] = []
         private var lastProfile = -1
         /// Whether the last unit checked for a row checked in parallel was accepted (a repeat of an excluded one is checked again).
@@ -73,12 +75,38 @@ extension ProfileStore {
             } catch {
                 guard skipsInvalidRows else { throw error }
                 exclude(error)
+                keepSubject(of: row, parser: parser)
                 return
             }
             if parser.layout.hasGroups {
-                try append(cells, profile: profileWithGroups(of: row), line: row.line)
+                guard let profile = try profileWithGroups(of: row) else { return }
+                try append(cells, profile: profile, line: row.line)
             } else {
                 try append(cells, line: row.line)
+            }
+        }
+
+        /// A subject whose every row is invalid must not vanish from the results: an excluded row that still
+        /// has the header's field count and a subject cell creates (or finds) its profile, which then may have
+        /// no observations (its NCA row is empty, with a note).
+        private mutating func keepSubject(of row: CSVRow, parser: RowParser) {
+            guard let subject = parser.subjectOfInvalid(row) else { return }
+            let previous = lastProfile
+            defer { lastProfile = previous }
+            guard parser.layout.hasGroups, let resolved = columns else {
+                _ = profile(of: subject)
+                return
+            }
+            key.removeAll(keepingCapacity: true)
+            key.append(contentsOf: subject)
+            for position in resolved.profileKey {
+                key.append(0x1F)
+                key.append(contentsOf: row.trimmedBytes(resolved.groups[position]))
+            }
+            let found = key.withUnsafeBufferPointer { keys.insert($0) }
+            if found.inserted {
+                addProfile(row.string(resolved.subject), groups: resolved.groups.map { row.string($0) })
+                profileLines[found.profile] = Int32(truncatingIfNeeded: row.line)
             }
         }
 
@@ -106,7 +134,8 @@ extension ProfileStore {
         /// whose line is relative too), otherwise a data row (the next of `rows`). Per data row only the profile
         /// number (from `rows.known`, so only subjects new in the chunk are hashed) and the unit are settled
         /// here; the columns and ledger counts follow in block copies, without the rows excluded for their unit.
-        mutating func append(_ rows: CheckedRows, records: [Int], invalid: [DataError], base: Int) throws(DataError) {
+        mutating func append(_ rows: CheckedRows, records: [Int], invalid: [DataError], invalidSubjects: [UnsafeBufferPointer<UInt8>],
+                             base: Int) throws(DataError) {
             var excluded: [Int] = []
             var profiles: [Int32] = []
             var lines: [Int32] = []
@@ -124,6 +153,12 @@ extension ProfileStore {
                     nextInvalid += 1
                     error.line = error.line.map { base + $0 }
                     exclude(error)
+                    // As `keepSubject` does on the serial path; `lastProfile` stays the last valid row's.
+                    if !invalidSubjects[nextInvalid - 1].isEmpty {
+                        let previous = lastProfile
+                        _ = profile(of: invalidSubjects[nextInvalid - 1])
+                        lastProfile = previous
+                    }
                     continue
                 }
                 let r = next
@@ -227,21 +262,38 @@ extension ProfileStore {
             return found.profile
         }
 
-        /// The profile number of the row's subject and group values (joined by 0x1F into one key).
-        private mutating func profileWithGroups(of row: CSVRow) -> Int {
+        /// The profile number of the row's subject and ``ColumnSelection/profileBy`` values (joined by 0x1F
+        /// into one key). The other group values must equal those of the profile's first line: a differing one
+        /// is thrown naming both lines, or under ``InvalidRowPolicy/skip`` excludes the row (nil).
+        private mutating func profileWithGroups(of row: CSVRow) throws(DataError) -> Int? {
             guard let resolved = columns else { return 0 }
             key.removeAll(keepingCapacity: true)
             key.append(contentsOf: row.trimmedBytes(resolved.subject))
-            for group in resolved.groups {
+            for position in resolved.profileKey {
                 key.append(0x1F)
-                key.append(contentsOf: row.trimmedBytes(group))
+                key.append(contentsOf: row.trimmedBytes(resolved.groups[position]))
             }
             let found = key.withUnsafeBufferPointer { bytes in
                 if lastProfile >= 0, keys.equals(lastProfile, bytes) { return (profile: lastProfile, inserted: false) }
                 return keys.insert(bytes)
             }
             lastProfile = found.profile
-            if found.inserted { addProfile(row.string(resolved.subject), groups: resolved.groups.map { row.string($0) }) }
+            if found.inserted {
+                addProfile(row.string(resolved.subject), groups: resolved.groups.map { row.string($0) })
+                profileLines[found.profile] = Int32(truncatingIfNeeded: row.line)
+                return found.profile
+            }
+            let known = store.groups[found.profile]
+            for (position, column) in resolved.groups.enumerated() where !resolved.profileKey.contains(position) {
+                let cell = row.trimmedBytes(column)
+                guard !cell.elementsEqual(known[position].utf8) else { continue }
+                let name = resolved.header[column]
+                let error = DataError(file: store.file, line: row.line, column: name,
+                                      message: "\(MeasurementParser.quoted(cell)) differs from '\(known[position])' on line \(profileLines[found.profile]) for subject '\(store.subjects[found.profile])'; a group column must be constant within a subject (if '\(name)' splits the subject into several profiles, say so \(selection.namingHints[.profileBy].map { "with \($0) \(name)" } ?? "in the column selection's profileBy"))")
+                guard skipsInvalidRows else { throw error }
+                exclude(error)
+                return nil
+            }
             return found.profile
         }
 
@@ -270,6 +322,7 @@ extension ProfileStore {
             store.groups.append(groups)
             store.unitIDs.append(-1)
             unitLines.append(0)
+            profileLines.append(0)
         }
 
         /// Groups the rows by profile, sorts each profile by time and rejects two non-missing samples of one
@@ -277,7 +330,7 @@ extension ProfileStore {
         consuming func finish() throws(DataError) -> ProfileStore {
             let file = store.file
             guard let resolved = columns else { throw DataError(file: file, message: "is empty; expected a header line and data rows") }
-            guard store.profileCount > 0 else {
+            guard !store.times.isEmpty else {
                 if let first = store.ledger.excluded.first {
                     throw DataError(file: file, line: first.line,
                                     message: "no valid data rows (\(store.ledger.excluded.count) excluded); first: \(first.reason.description)")
@@ -337,6 +390,8 @@ extension ProfileStore {
             if !duplicates.isEmpty { excludeDuplicates(duplicates, order: &order, starts: &starts) }
             store.starts = starts
             store.order = order
+            let finished = store
+            store.ledger.warnings = SubjectSpellings.warnings(subjects: finished.subjects, file: file) { finished.firstLine($0) }
             return store
         }
     }

@@ -20,6 +20,9 @@ public struct RowLedger: Sendable, Equatable {
     public var preInfusion: Int = 0
     /// Invalid rows left out, in line order, duplicate times included (empty unless invalid rows are skipped).
     public var excluded: [ExcludedRow] = []
+    /// Facts about the file worth a warning that do not stop the run (e.g. two subject identifiers that differ
+    /// only in Unicode normalization or invisible characters), each worded with the file and lines.
+    public var warnings: [String] = []
 
     /// An empty ledger for `file`.
     public init(file: String) {

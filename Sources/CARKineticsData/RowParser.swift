@@ -58,6 +58,7 @@ struct RowParser: Sendable {
         switch NumberParser.parse(timeBytes) {
         case .number(let t): time = t
         case .nonFinite: throw fail(row, layout.time, "\(MeasurementParser.quoted(timeBytes)) is not a finite number")
+        case .underflow: throw fail(row, layout.time, NumberParser.underflowMessage(timeBytes))
         case .invalid:
             throw fail(row, layout.time, timeBytes.isEmpty
                 ? "is empty; expected a time in days since infusion"
@@ -74,7 +75,12 @@ struct RowParser: Sendable {
             }
         }
         var valueColumn = layout.value
-        if layout.valueText >= 0, row.trimmedBytes(valueColumn).isEmpty { valueColumn = layout.valueText }
+        // The text companion (AVALC) is read when the value cell is empty, and wins when it says below the
+        // limit: AVAL 7 with AVALC "BLQ" is BLQ (a laboratory's flag is not overruled by a number beside it).
+        if layout.valueText >= 0,
+           row.trimmedBytes(valueColumn).isEmpty || MeasurementParser.isBelowLimitMarker(row.trimmedBytes(layout.valueText)) {
+            valueColumn = layout.valueText
+        }
         let measurement: Measurement
         switch MeasurementParser.parse(row.bytes(valueColumn), lloq: lloq) {
         case .measurement(let m): measurement = m
@@ -82,6 +88,14 @@ struct RowParser: Sendable {
         }
         let unit = layout.unit >= 0 ? row.trimmedBytes(layout.unit) : UnsafeBufferPointer(start: nil, count: 0)
         return Cells(time: time, measurement: measurement, subject: subject, unit: unit)
+    }
+
+    /// The subject cell of an invalid row, when the row has the header's field count and the cell is not
+    /// empty (a ragged row's fields cannot be trusted to be in their columns).
+    func subjectOfInvalid(_ row: CSVRow) -> UnsafeBufferPointer<UInt8>? {
+        guard row.count == layout.fields else { return nil }
+        let subject = row.trimmedBytes(layout.subject)
+        return subject.isEmpty ? nil : subject
     }
 
     private func fail(_ row: CSVRow, _ column: Int, _ message: String) -> DataError {

@@ -1,3 +1,4 @@
+import CARKineticsNumerics
 import Foundation
 
 extension ProfileReader {

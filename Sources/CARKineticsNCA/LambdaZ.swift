@@ -47,25 +47,44 @@ public enum LambdaZ {
     /// Fits with λz > 0 are kept; the best adjusted R² wins, and among fits within `tolerance` of it the one
     /// with the most points. Returns the reason when no fit qualifies.
     ///
+    /// O(n) in all: the candidates grow by one point at a time from the end, so their centred sums are updated
+    /// rather than recomputed (Welford's co-moment update, which keeps the centring and so the accuracy of
+    /// ``regress(_:_:)``). For a point (x, y) added to m points with means x̄, ȳ:
+    /// x̄′ = x̄ + (x − x̄)/(m + 1), Sxx′ = Sxx + (x − x̄)(x − x̄′), Sxy′ = Sxy + (x − x̄)(y − ȳ′),
+    /// Syy′ = Syy + (y − ȳ)(y − ȳ′). The selection rule is unchanged; the sums agree with the two-pass ones
+    /// to rounding (see `LambdaZIncrementalTests`).
+    ///
     /// - Parameters: `times`/`levels`: the quantifiable points (level > 0) after Tmax up to Tlast, in time order.
     public static func select(times: [Double], levels: [Double], minimumPoints: Int = 3,
                               tolerance: Double = 1e-4) -> Result<LambdaZFit, LambdaZFailure> {
         let minimum = max(3, minimumPoints)
-        guard times.count >= minimum else { return .failure(.tooFewPoints(times.count, needed: minimum)) }
-        let logLevels = levels.map { log($0) }
-        // Every candidate's fit is kept (in rising k) because the winner is only known once the best adjusted
-        // R² is; one reserved array rather than growing, mapping and filtering ones (this runs per profile).
-        var candidates: [LambdaZFit] = []
         let n = times.count
+        guard n >= minimum else { return .failure(.tooFewPoints(n, needed: minimum)) }
+        // The winner is only known once the best adjusted R² is; each candidate is summarised by its k and
+        // the values of its fit, kept in rising k (one reserved array: this runs per profile).
+        var candidates: [LambdaZFit] = []
         candidates.reserveCapacity(n - minimum + 1)
         var best = -Double.infinity
-        for k in minimum...n {
-            guard let fit = regress(times[(n - k)...], logLevels[(n - k)...]), fit.slope < 0 else { continue }
-            let r2 = fit.r2
+        // Sums of points taken relative to the last one: the running means then stay within the data's span
+        // (times of 1e8 days would otherwise lose digits in every mean update).
+        let x0 = times[n - 1], y0 = log(levels[n - 1])
+        var xMean = 0.0, yMean = 0.0, sxx = 0.0, sxy = 0.0, syy = 0.0
+        for k in 1...n {
+            let x = times[n - k] - x0, y = log(levels[n - k]) - y0
+            let dx = x - xMean, dy = y - yMean
+            xMean += dx / Double(k)
+            yMean += dy / Double(k)
+            sxx += dx * (x - xMean)
+            sxy += dx * (y - yMean)
+            syy += dy * (y - yMean)
+            guard k >= minimum, sxx > 0, syy > 0 else { continue }
+            let slope = sxy / sxx
+            guard slope < 0 else { continue }
+            let r2 = min(1, sxy * sxy / (sxx * syy))
             let adjusted = 1 - (1 - r2) * Double(k - 1) / Double(k - 2)
             best = max(best, adjusted)
-            candidates.append(LambdaZFit(lambdaZ: -fit.slope, intercept: fit.intercept, r2: r2, adjustedR2: adjusted,
-                                         points: k, timeFirst: times[n - k], timeLast: times[n - 1]))
+            candidates.append(LambdaZFit(lambdaZ: -slope, intercept: (yMean + y0) - slope * (xMean + x0), r2: r2,
+                                         adjustedR2: adjusted, points: k, timeFirst: times[n - k], timeLast: times[n - 1]))
         }
         // The most points among the fits within `tolerance` of the best: the last such one, as k rises.
         guard let chosen = candidates.last(where: { $0.adjustedR2 >= best - tolerance }) else { return .failure(.noDecline) }

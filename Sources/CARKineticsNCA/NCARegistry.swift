@@ -1,3 +1,6 @@
+import CARKineticsNumerics
+import CARKineticsData
+
 /// What a parameter's number is measured in, relative to the input's units.
 public enum UnitKind: String, Sendable {
     case concentration, time, auc = "concentration*time", rate = "1/time", percent, dimensionless, count, text

@@ -68,6 +68,10 @@ public struct NCAResult: Sendable, Equatable {
         if let reason = cmax.reason { seen.append(reason) }
         if let reason = tmax.reason, !seen.contains(reason) { seen.append(reason) }
         if seen.isEmpty, case .failure(let failure) = lambdaZ { seen.append("λz: \(failure)") }
+        let areas = [auclast, aucall, aucinfObserved] + intervals.flatMap { [$0.auc, $0.aucExtrapolated] }
+        for reason in areas.compactMap(\.reason) where reason.hasPrefix(NCA.overflowPrefix) && !seen.contains(reason) {
+            seen.append(reason)
+        }
         return seen
     }
 }
@@ -79,8 +83,16 @@ import Darwin
 #endif
 
 extension NCA {
-    /// Every parameter of one profile. Pure; linear in the number of observations except λz selection,
-    /// which is quadratic in the number of points after Tmax (tens at most in practice).
+    /// How the reason of an area that overflows begins (``NCAResult/notes`` lists such reasons).
+    static let overflowPrefix = "not a finite number"
+
+    /// An area that overflowed (levels near the largest `Double`) as not computable, never as `inf`.
+    static func finiteArea(_ value: NCAValue, _ name: String) -> NCAValue {
+        guard case .value(let x) = value, !x.isFinite else { return value }
+        return .notComputable(reason: "\(overflowPrefix): \(name) exceeds the largest Double")
+    }
+
+    /// Every parameter of one profile. Pure; linear in the number of observations (λz selection included).
     public static func analyze(_ profile: Profile, options: NCAOptions = NCAOptions()) -> NCAResult {
         let curve = ConcentrationCurve(profile: profile, rule: options.blqRule)
         let method = options.aucMethod
@@ -95,21 +107,22 @@ extension NCA {
             }
         }
         let intervals = options.intervals.map { interval in
-            let auc = intervalAUC(curve, interval, method: method)
+            let auc = finiteArea(intervalAUC(curve, interval, method: method), "AUC(\(interval.start), \(interval.end))")
             return IntervalResult(
                 interval: interval,
                 auc: auc,
-                aucExtrapolated: intervalAUCExtrapolated(curve, interval, observed: auc, lambdaZ: slope),
+                aucExtrapolated: finiteArea(intervalAUCExtrapolated(curve, interval, observed: auc, lambdaZ: slope),
+                                            "AUC(\(interval.start), \(interval.end)) extrapolated"),
                 end: windowEnd(curve, interval),
                 quantifiableSamples: quantifiableCount(curve, in: interval))
         }
-        let area = auclast(curve, method: method)
+        let area = finiteArea(auclast(curve, method: method), "AUClast")
         return NCAResult(
             subject: profile.subject, groups: profile.groups, unit: profile.unit,
             cmax: cmax(curve), tmax: tmax(curve), clast: clast(curve), tlast: tlast(curve), tlag: tlag(curve),
-            auclast: area, aucall: aucall(curve, auclast: area),
+            auclast: area, aucall: finiteArea(aucall(curve, auclast: area), "AUCall"),
             intervals: intervals, lambdaZ: slope,
-            aucinfObserved: aucinfObserved(curve, auclast: area, lambdaZ: slope),
+            aucinfObserved: finiteArea(aucinfObserved(curve, auclast: area, lambdaZ: slope), "AUCinf,obs"),
             quantifiableCount: quantifiable, belowLimitCount: belowLimit, missingCount: missing,
             treatments: curve.treatments)
     }

@@ -42,7 +42,10 @@ public enum CohortReport {
         let ledgers = output.nca.ledgers
         var facts: [(label: String, value: String)] = [
             ("Files", ledgers.map(\.file).joined(separator: ", ")),
-            ("Subjects (profiles)", String(output.nca.results.count)),
+            // A subject is in one file only (NCAAnalysis), so its identifier counts it; --profile-by can give it
+            // several profiles.
+            ("Subjects", String(Set(output.nca.results.map(\.subject)).count)),
+            ("Profiles", String(output.nca.results.count)),
             ("Grouping", groupColumns.isEmpty ? "none (one overall group)" : groupColumns.joined(separator: ", ")),
             ("Unit of levels", unitText),
             ("AUC method", options.aucMethod.rawValue),
@@ -131,7 +134,13 @@ public enum CohortReport {
             ]))
         }
 
-        if let fits {
+        if var fits {
+            if output.stratifiedByUnit {
+                // The fits carry the read group columns; the unit column follows them, as in the summary.
+                for i in fits.indices where i < nca.profiles.count {
+                    fits[i].groups = Array(fits[i].groups.prefix(groupColumns.count - 1)) + [nca.profiles[i].unit ?? ""]
+                }
+            }
             report.blocks += fitBlocks(fits, profiles: nca.profiles, groupColumns: groupColumns, levelUnit: output.unit)
         }
 

@@ -59,6 +59,9 @@ public struct CohortAnalysis: Sendable {
         public var unit: String?
         /// Each profile's dose (in the order of `nca.results`), when a dose column was given.
         public var doses: [Double]?
+        /// Whether the profiles state more than one unit, so that `unit` is the summary's last grouping column
+        /// and each result's groups end with its unit (empty when it states none).
+        public var stratifiedByUnit = false
     }
 
     /// The NCA columns that are summarised: those the registry gives a ``SummaryConvention`` (levels, times,
@@ -81,7 +84,7 @@ public struct CohortAnalysis: Sendable {
                 doseIndex = readSelection.groups.count - 1
             }
         }
-        let nca: NCAAnalysis.Output
+        var nca: NCAAnalysis.Output
         do {
             var analysis = NCAAnalysis(selection: readSelection, options: options)
             analysis.invalidRows = invalidRows
@@ -91,15 +94,30 @@ public struct CohortAnalysis: Sendable {
         }
         let columns = Self.summarisedColumns(options)
         let groupCount = selection.groups.count
-        let subjects = nca.results.map { result in
-            SubjectParameters(subject: result.subject, groups: Array(result.groups.prefix(groupCount)),
+        // Levels in different units are never pooled: with more than one unit (no unit counting as one) the
+        // unit becomes the last grouping column, `unit` (docs/robustness.md). Dose–exposure needs one unit.
+        let profileUnits = nca.profiles.map { $0.unit ?? "" }
+        let stratifiedByUnit = Set(profileUnits).count > 1
+        if stratifiedByUnit, doseColumn != nil, let first = profileUnits.first,
+           let other = profileUnits.firstIndex(where: { $0 != first }) {
+            throw .summary(.mixedUnits(first: Self.place(nca, 0), firstUnit: first,
+                                       second: Self.place(nca, other), secondUnit: profileUnits[other]))
+        }
+        let subjects = nca.results.enumerated().map { index, result in
+            SubjectParameters(subject: result.subject,
+                              groups: Array(result.groups.prefix(groupCount)) + (stratifiedByUnit ? [profileUnits[index]] : []),
                               values: columns.map { $0.cell(result).number })
         }
         let summary: CohortSummary
         do {
-            summary = try CohortSummary(groupColumns: selection.groups, parameters: columns.map(\.name), subjects: subjects)
+            summary = try CohortSummary(groupColumns: selection.groups + (stratifiedByUnit ? ["unit"] : []),
+                                        parameters: columns.map(\.name), subjects: subjects)
         } catch {
             throw .summary(error)
+        }
+        if stratifiedByUnit {
+            // The report groups the per-subject results by the summary's grouping columns.
+            for index in nca.results.indices { nca.results[index].groups.insert(profileUnits[index], at: groupCount) }
         }
         var doseExposure: [(parameter: String, fit: PowerModelFit)]?
         var doseValues: [Double]?
@@ -107,7 +125,8 @@ public struct CohortAnalysis: Sendable {
             var doses: [Double?] = []
             for result in nca.results {
                 let cell = result.groups[doseIndex]
-                guard let dose = Double(cell.trimmingCharacters(in: .whitespaces)), dose.isFinite, dose > 0 else {
+                // The number grammar of data cells (no hex, nan or inf).
+                guard case .number(let dose) = NumberText.parse(cell), dose > 0 else {
                     throw .summary(.invalidDose(subject: result.subject, column: doseColumn, value: cell))
                 }
                 doses.append(dose)
@@ -126,7 +145,16 @@ public struct CohortAnalysis: Sendable {
             doseValues = doses.compactMap { $0 }
         }
         let units = Set(nca.profiles.compactMap(\.unit))
-        return Output(nca: nca, summary: summary, doseExposure: doseExposure, unit: units.count == 1 ? units.first : nil, doses: doseValues)
+        return Output(nca: nca, summary: summary, doseExposure: doseExposure, unit: units.count == 1 ? units.first : nil,
+                      doses: doseValues, stratifiedByUnit: stratifiedByUnit)
+    }
+
+    /// `subject 'A' (file:line)` for the profile at `index`.
+    private static func place(_ nca: NCAAnalysis.Output, _ index: Int) -> String {
+        let profile = nca.profiles[index]
+        let file = nca.ledgers.indices.contains(nca.profileFiles[index]) ? nca.ledgers[nca.profileFiles[index]].file : "?"
+        let line = profile.observations.map(\.line).min() ?? 1
+        return "subject '\(profile.subject)' (\(file):\(line))"
     }
 
 }

@@ -103,7 +103,7 @@ public struct DescriptiveStatistics: Sendable, Equatable {
         return sorted[lower] + fraction * (sorted[lower + 1] - sorted[lower])
     }
 
-    private static func meanAndStandardDeviation(_ values: [Double]) -> (Double?, Double?) {
+    static func meanAndStandardDeviation(_ values: [Double]) -> (Double?, Double?) {
         guard !values.isEmpty else { return (nil, nil) }
         let n = Double(values.count)
         let mean = CompensatedSum(values).value / n

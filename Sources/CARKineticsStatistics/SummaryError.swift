@@ -15,6 +15,9 @@ public enum SummaryError: Error, Sendable, Equatable, CustomStringConvertible {
     case groupColumnNameClash(String)
     /// A subject's dose cell is not a positive number.
     case invalidDose(subject: String, column: String, value: String)
+    /// Dose–exposure over profiles whose levels are in different units (`first`/`second` name a subject and
+    /// its file:line); a power model pooled over units would be meaningless.
+    case mixedUnits(first: String, firstUnit: String, second: String, secondUnit: String)
 
     /// A one-line message for users, naming the subject.
     public var description: String {
@@ -29,6 +32,8 @@ public enum SummaryError: Error, Sendable, Equatable, CustomStringConvertible {
             "group column '\(name)' has the name of a summary column; rename it in the input"
         case let .invalidDose(subject, column, value):
             "subject \(subject): column '\(column)': \"\(value)\" is not a positive number (a dose is needed for the power model)"
+        case let .mixedUnits(first, firstUnit, second, secondUnit):
+            "dose–exposure needs one unit of the levels: \(first) is in '\(firstUnit)', \(second) in '\(secondUnit)'; analyse each unit separately"
         }
     }
 }

@@ -20,8 +20,8 @@ struct FitCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var rows: RowAuditOptions
 
-    @Option(help: "Model: \(KineticModel.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var model: KineticModel = .stein
+    @Option(help: "Model: \(KineticModel.allCases.map(\.rawValue).joined(separator: ", ")) (default stein); not with --formula.")
+    var model: KineticModel?
 
     @Option(help: "A user model in the formula language, e.g. \"C = c0*exp(-k*t)\" (time variable t).")
     var formula: String?
@@ -29,8 +29,14 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Starting value of a formula parameter, name=value; repeatable, one per parameter.")
     var start: [String] = []
 
+    @Flag(help: "Exit with status 1 (writing nothing) when a fit does not converge; without it such fits are written with their status and counted on stderr.")
+    var strict = false
+
     func validate() throws {
         try output.rejectPP(command: "fit")
+        if formula != nil, let model {
+            throw ValidationError("--model \(model.rawValue) and --formula are two models; give one")
+        }
         if formula == nil && !start.isEmpty { throw ValidationError("--start needs --formula") }
         if formula != nil && start.isEmpty { throw ValidationError("--formula needs a --start name=value for each parameter") }
     }
@@ -45,7 +51,7 @@ struct FitCommand: ParsableCommand {
                 throw CommandFailure(message: "--formula: \(error.description)")
             }
         } else {
-            method = .model(KineticFitter(model: model))
+            method = .model(KineticFitter(model: model ?? .stein))
         }
         var analysis = KineticAnalysis(selection: input.selection, method: method)
         analysis.invalidRows = rows.invalidRows
@@ -59,13 +65,20 @@ struct FitCommand: ParsableCommand {
             throw CommandFailure(message: error.description)
         }
         rows.reportExclusions(result.ledgers)
-        let table = output.isReadable ? ParameterNames.relabel(result.table, levelUnit: nil, keep: input.group) : result.table
+        let failed = result.fits.filter { if case .notConverged = $0.fit.status { true } else { false } }
+        if !failed.isEmpty {
+            let names = failed.prefix(5).map { "'\($0.subject)'" }.joined(separator: ", ") + (failed.count > 5 ? ", …" : "")
+            let message = "\(failed.count) of \(result.fits.count) fit\(result.fits.count == 1 ? "" : "s") did not converge (\(names)); see the status column"
+            if strict { throw CommandFailure(message: message + "; nothing written (--strict)") }
+            FileHandle.standardError.write(Data(("warning: " + message + "\n").utf8))
+        }
+        let table = output.isReadable ? ParameterNames.relabel(result.table, levelUnit: nil, keep: input.selection.groups) : result.table
         try rows.emit(table, through: output) { () throws(DataError) in try analysis.audit(result, files: files) }
     }
 
     static func parseStart(_ text: String) throws -> (name: String, value: Double) {
         let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.count == 2, !parts[0].isEmpty, let value = Double(parts[1]), value.isFinite else {
+        guard parts.count == 2, !parts[0].isEmpty, case .number(let value) = NumberText.parse(parts[1]) else {
             throw ValidationError("--start '\(text)': expected name=value with a finite number, e.g. k=0.2")
         }
         return (parts[0], value)

@@ -51,7 +51,7 @@ struct NCACommand: ParsableCommand {
                 table = result.table
                 if output.isReadable {
                     let units = Set(result.results.compactMap(\.unit))
-                    table = ParameterNames.relabel(table, levelUnit: units.count == 1 ? units.first : nil, keep: input.group)
+                    table = ParameterNames.relabel(table, levelUnit: units.count == 1 ? units.first : nil, keep: input.selection.groups)
                 }
             }
         } catch {

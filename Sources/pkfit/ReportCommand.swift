@@ -27,6 +27,12 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Model for --fit: \(KineticModel.allCases.map(\.rawValue).joined(separator: ", ")) (default auto, which falls back to fewer parameters for sparse profiles).")
     var model: KineticModel?
 
+    @Option(help: "Per-subject response column: adds exposure by response (GMR, Mann–Whitney, logistic curve) and persistence (Kaplan–Meier by group) sections.")
+    var response: String?
+
+    @Option(help: "With --response: a value meaning responder (repeatable); default: recognise yes/no, 1/0, CR/PR vs SD/PD, ….")
+    var responder: [String] = []
+
     @OptionGroup var rows: RowAuditOptions
 
     func validate() throws {
@@ -35,6 +41,12 @@ struct ReportCommand: ParsableCommand {
         }
         if model != nil && !fit {
             throw ValidationError("--model needs --fit.")
+        }
+        if !responder.isEmpty && response == nil {
+            throw ValidationError("--responder needs --response.")
+        }
+        if let response, input.group.contains(response) {
+            throw ValidationError("--response '\(response)' is also a --group column; a response cannot split the groups it is compared within")
         }
     }
 
@@ -45,8 +57,11 @@ struct ReportCommand: ParsableCommand {
             let fitter = KineticFitter(model: model ?? .auto)
             fits = KineticAnalysis(selection: input.selection, method: .model(fitter)).fit(result.nca.profiles)
         }
-        let report = CohortReport.build(result, title: title, options: options, fits: fits,
+        var report = CohortReport.build(result, title: title, options: options, fits: fits,
                                         lloqAdvice: "with --lloq (e.g. --lloq LLOQ or --lloq 50)")
+        if let response {
+            report.blocks += try responseSections(response, options: options, unit: result.unit)
+        }
         // Everything is rendered before the first file is written.
         var files: [(URL, String)] = []
         if let output {
@@ -69,5 +84,22 @@ struct ReportCommand: ParsableCommand {
                     throw CommandFailure(message: error.description)
                 }
             })
+    }
+
+    /// The exposure–response and persistence sections (the files are read again with the response column).
+    private func responseSections(_ column: String, options: NCAOptions, unit: String?) throws -> [Report.Block] {
+        let files = input.files.map { URL(fileURLWithPath: $0) }
+        var analysis = ResponseAnalysis(selection: input.selection, options: options, responseColumn: column, responderValues: responder)
+        analysis.invalidRows = rows.invalidRows
+        var persistence = PersistenceAnalysis(selection: input.selection)
+        persistence.invalidRows = rows.invalidRows
+        do {
+            let compared = try analysis.run(files: files)
+            let persisted = try persistence.run(files: files)
+            return ResponseReport.blocks(compared, responseColumn: column, persistence: persisted, groupColumns: input.group,
+                                         days: PersistenceCommand.days, unit: unit)
+        } catch {
+            throw CommandFailure(message: error.description)
+        }
     }
 }

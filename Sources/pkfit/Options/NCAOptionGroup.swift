@@ -19,15 +19,21 @@ struct NCAOptionGroup: ParsableArguments {
     /// The library options these flags describe.
     func options() throws -> NCAOptions {
         var options = NCAOptions(aucMethod: aucMethod)
-        if !intervals.isEmpty { options.intervals = try intervals.map(Self.parseInterval) }
+        if !intervals.isEmpty {
+            options.intervals = try intervals.map(Self.parseInterval)
+            for (k, interval) in options.intervals.enumerated() where options.intervals[..<k].contains(interval) {
+                throw ValidationError("--interval '\(intervals[k])' is given twice")
+            }
+        }
         if let blqRule { options.blqRule = try Self.parseBLQRule(blqRule) }
         return options
     }
 
     static func parseInterval(_ text: String) throws -> AUCInterval {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-        guard parts.count == 2, let a = Double(parts[0].trimmingCharacters(in: .whitespaces)),
-              let b = Double(parts[1].trimmingCharacters(in: .whitespaces)),
+        // The number grammar of data cells (no hex, no nan/inf, no under- or overflow).
+        guard parts.count == 2, case .number(let a) = NumberText.parse(String(parts[0])),
+              case .number(let b) = NumberText.parse(String(parts[1])),
               let interval = AUCInterval(start: a, end: b) else {
             throw ValidationError("--interval '\(text)': expected A,B with 0 <= A < B, e.g. 0,28")
         }

@@ -12,8 +12,11 @@ struct RowAuditOptions: ParsableArguments {
 
     var invalidRows: InvalidRowPolicy { skipInvalid ? .skip : .stop }
 
-    /// Lists the excluded rows on stderr.
+    /// Lists the reader's warnings and the excluded rows on stderr.
     func reportExclusions(_ ledgers: [RowLedger]) {
+        if let warnings = Self.warningReport(ledgers) {
+            FileHandle.standardError.write(Data((warnings + "\n").utf8))
+        }
         if let report = Self.exclusionReport(ledgers) {
             FileHandle.standardError.write(Data((report + "\n").utf8))
         }
@@ -54,6 +57,7 @@ struct RowAuditOptions: ParsableArguments {
     }
 }
 
+// How the reader's findings are worded on stderr (the library returns them as values in the ledgers).
 extension RowAuditOptions {
     /// The rows excluded under ``InvalidRowPolicy/skip``, worded for a person: nil when none, otherwise a
     /// count line followed by one line per excluded row (`file:line: column 'c': message`), in file and line
@@ -66,5 +70,11 @@ extension RowAuditOptions {
             for row in ledger.excluded.sorted(by: { $0.line < $1.line }) { lines.append("  " + row.reason.description) }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The ledgers' warnings, one per line, each starting `warning: `; nil when there are none.
+    static func warningReport(_ ledgers: [RowLedger]) -> String? {
+        let warnings = ledgers.flatMap(\.warnings)
+        return warnings.isEmpty ? nil : warnings.map { "warning: " + $0 }.joined(separator: "\n")
     }
 }

@@ -145,6 +145,33 @@ import Testing
         }
     }
 
+    /// Issue 11: a subject whose every row is invalid keeps an (empty) profile, at the place of its first row,
+    /// on the parallel path exactly as serially — whether it is new in a chunk or interleaved with others.
+    @Test func subjectsWithEveryRowInvalidKeepAProfileOnEveryPath() throws {
+        var text = "USUBJID,AFRLT,AVAL\n"
+        for k in 0..<4_000 {
+            let subject = k / 10, day = k % 10
+            // S37 and S250: every value invalid; S251's rows are valid; ragged rows name no subject.
+            let value = subject == 37 || subject == 250 ? "x\(day)" : "\(Double(k % 100) + 1)"
+            text += subject == 300 && day == 3 ? "S300,3\n" : "S\(subject),\(day),\(value)\n"
+        }
+        let bytes = Array(text.utf8)
+        let url = try write(bytes)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let lenient = ProfileReader(invalidRows: .skip)
+        let whole = try lenient.read(bytes: bytes, file: "f.csv")
+        #expect(whole.profiles.count == 400)
+        #expect(whole.profiles[37].subject == "S37" && whole.profiles[37].observations.isEmpty)
+        #expect(whole.profiles[250].subject == "S250" && whole.profiles[250].observations.isEmpty)
+        #expect(whole.ledger.excluded.count == 21)
+        for threads in [1, 2, 3, 7] {
+            let chunked = ProfileSet(try lenient.store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads))
+            #expect(chunked.ledger == whole.ledger, "\(threads) threads")
+            #expect(chunked.profiles.map(\.subject) == whole.profiles.map(\.subject), "\(threads) threads")
+            #expect(chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "\(threads) threads")
+        }
+    }
+
     /// Subject-major rows checked in parallel skip the unit check when a row repeats the previous row's subject
     /// and unit. After a conflicting unit is excluded, its repeats must be excluded too (and, strictly, the
     /// first conflict stops the read), exactly as in a serial read.

@@ -21,7 +21,15 @@ func parseNumber(_ text: String) -> NumberParser.Outcome {
         #expect(parseNumber("0.1") == .number(0.1))
         #expect(parseNumber("1E+2") == .number(100))
         #expect(parseNumber("00012.50") == .number(12.5))
-        #expect(parseNumber("1e-400") == .number(0))
+        #expect(parseNumber("0e-400") == .number(0))
+        #expect(parseNumber("4.9e-324") == .number(4.9e-324), "the smallest subnormal is a number")
+    }
+
+    /// A non-zero number that rounds to 0 would pass for an observed zero: refused (issue 11).
+    @Test func underflowIsNotZero() {
+        for text in ["1e-400", "-2.5e-330", "0.0000001e-330"] {
+            #expect(parseNumber(text) == .underflow, "\(text)")
+        }
     }
 
     @Test func rejectedForms() {

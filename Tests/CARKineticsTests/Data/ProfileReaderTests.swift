@@ -51,10 +51,27 @@ func readProfiles(_ text: String, _ selection: ColumnSelection = ColumnSelection
         #expect(unsorted.auclast == .value(5 + 6 * 20))
     }
 
-    @Test func groupsSplitProfilesAndAreCarried() throws {
-        let set = try readProfiles("ID,time,value,infusion,arm\nA,0,1,1,x\nA,0,2,2,x\nA,1,3,1,x\n", ColumnSelection(groups: ["infusion", "arm"]))
-        #expect(set.profiles.map(\.groups) == [["1", "x"], ["2", "x"]])
+    @Test func profileByColumnsSplitProfilesAndGroupsAreCarried() throws {
+        let set = try readProfiles("ID,time,value,infusion,arm\nA,0,1,1,x\nA,0,2,2,x\nA,1,3,1,x\n",
+                                   ColumnSelection(groups: ["arm"], profileBy: ["infusion"]))
+        #expect(set.profiles.map(\.groups) == [["x", "1"], ["x", "2"]])
         #expect(set.profiles[0].observations.count == 2)
+    }
+
+    /// Issue 11 item 4: a group value that changes within a subject is an error naming both lines, never a
+    /// phantom profile; under --skip-invalid the differing row is excluded with that error.
+    @Test func aGroupValueChangingWithinASubjectIsAnError() throws {
+        let text = "ID,time,value,cohort\nA,0,1,DL1\nB,0,2,DL2\nA,1,3,dl1\nA,2,4,DL1\n"
+        #expect {
+            _ = try readProfiles(text, ColumnSelection(groups: ["cohort"]))
+        } throws: { error in
+            (error as? DataError)?.description == "data.csv:4: column 'cohort': \"dl1\" differs from 'DL1' on line 2 for subject 'A'; a group column must be constant within a subject (if 'cohort' splits the subject into several profiles, say so with --profile-by cohort)"
+        }
+        let lenient = try ProfileReader(selection: ColumnSelection(groups: ["cohort"]), invalidRows: .skip)
+            .read(bytes: Array(text.utf8), file: "data.csv")
+        #expect(lenient.profiles.map(\.subject) == ["A", "B"])
+        #expect(lenient.profiles[0].observations.map(\.line) == [2, 5])
+        #expect(lenient.ledger.excluded.map(\.line) == [4])
     }
 
 }

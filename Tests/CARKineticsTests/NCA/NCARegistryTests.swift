@@ -1,6 +1,12 @@
 import Testing
 
 @testable import CARKinetics
+@testable import CARKineticsData
+@testable import CARKineticsModels
+@testable import CARKineticsNCA
+@testable import CARKineticsNumerics
+@testable import CARKineticsReports
+@testable import CARKineticsStatistics
 @testable import CARKineticsNCA
 
 /// The registry is the one place that says each column's facts; these pin the facts other layers read from it.

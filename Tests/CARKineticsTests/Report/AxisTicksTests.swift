@@ -1,5 +1,6 @@
 import Testing
 import CARKinetics
+@testable import CARKineticsReports
 
 @Suite("Axis ticks")
 struct AxisTicksTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import CARKinetics
+@testable import CARKineticsReports
 
 @Suite("HTML and Markdown reports")
 struct HTMLReportTests {

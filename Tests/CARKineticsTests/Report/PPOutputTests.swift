@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import CARKinetics
+@testable import CARKineticsReports
 
 /// `pkfit nca --format pp` on a hand-checked profile, and the ISO 8601 durations it uses.
 @Suite("CDISC PP output")

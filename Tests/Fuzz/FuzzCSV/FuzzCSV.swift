@@ -7,7 +7,8 @@ import Foundation
 /// the row ledger adds up, every observation is finite, NCA values are never NaN, a file read strictly is
 /// read identically in lenient mode, the audit has one entry per data line, and the same bytes read from a file
 /// (the chunked reader, whose rows are checked on several threads once a chunk holds 4 KB of quote-free
-/// rows) give the same profiles, ledger or error as the in-memory serial reader.
+/// rows) give the same profiles, ledger or error as the in-memory serial reader. Persistence (Kaplan–Meier,
+/// log-rank) and the response-coding recogniser run on what was read too (`checkPersistenceAndCoding`).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let input = UnsafeRawBufferPointer(start: start, count: count)
@@ -52,6 +53,7 @@ public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
                 fatalError("non-finite time on line \(observation.line)")
             }
         }
+        checkPersistenceAndCoding(set, selection: selection, convention: flags & 4 != 0 ? .lifelines : .r)
         guard let output = try? NCAAnalysis(selection: selection, options: options).run([set]) else { continue }
         for result in output.results {
             for value in [result.cmax, result.auclast, result.aucinfObserved] {
@@ -88,4 +90,28 @@ private func sameObservations(_ a: [Profile], _ b: [Profile]) -> Bool {
         }
     }
     return true
+}
+
+/// Persistence (Kaplan–Meier, log-rank) on whatever was read, in the convention the flags byte picks, and the response-coding
+/// recogniser on the subject identifiers as if they were response values: a result or a typed error, never a
+/// trap; survival in [0, 1] and non-increasing; medians and limits ≥ 0 (or +∞); p-values in [0, 1].
+private func checkPersistenceAndCoding(_ set: ProfileSet, selection: ColumnSelection, convention: KaplanMeier.Convention) {
+    if let output = try? PersistenceAnalysis(selection: selection, convention: convention).run([set]) {
+        for estimate in output.groups.compactMap(\.estimate) {
+            var previous = 1.0
+            for step in estimate.steps {
+                if !(0...previous).contains(step.survival) { fatalError("survival \(step.survival) after \(previous)") }
+                previous = step.survival
+            }
+            for x in [estimate.median, estimate.medianLower, estimate.medianUpper] where !(x >= 0) {
+                fatalError("median or limit \(x)")
+            }
+        }
+        if let p = output.logRank?.p, !(0...1).contains(p), !p.isNaN { fatalError("log-rank p \(p)") }
+    }
+    let values = Array(Set(set.profiles.map(\.subject))).sorted()
+    if let coding = try? ResponseCoding.infer(column: "fuzz", values: values, responderValues: []) {
+        if Set(coding.responders).intersection(coding.nonResponders).count > 0 { fatalError("a value on both sides") }
+        if coding.responders.count + coding.nonResponders.count != values.count { fatalError("a value on neither side") }
+    }
 }

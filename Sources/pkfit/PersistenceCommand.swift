@@ -1,0 +1,68 @@
+import ArgumentParser
+import CARKinetics
+import Foundation
+
+extension KaplanMeier.Convention: ExpressibleByArgument {}
+
+/// `pkfit persistence`: time to loss of detection, Kaplan–Meier per group and a log-rank test.
+struct PersistenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "persistence",
+        abstract: "Persistence: Kaplan–Meier time to loss of detection per group (median with 95% CI, survival at 90/180/365 days, log-rank p).",
+        discussion: """
+            Per profile, the persistence time is the last quantifiable sample at t >= 0 (days); an event when a BLQ \
+            (or zero) sample follows it, otherwise censored there. Profiles without a quantifiable sample at \
+            t >= 0 are left out and counted (n_not_evaluable). median/limits: inf = not reached. \
+            Definitions and validation: docs/response.md.
+            """)
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: "Also write one row per profile (persistence time, event, status) to this CSV file (atomically).")
+    var individual: String?
+
+    @Option(name: .customLong("km-convention"),
+            help: "Where R survival and lifelines differ (median on a step at exactly 0.5, CI limits where S = 0, S past the last observed day): r (default) or lifelines.")
+    var convention: KaplanMeier.Convention = .r
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var rows: RowAuditOptions
+
+    static let days: [Double] = [90, 180, 365]
+
+    func validate() throws {
+        try output.rejectPP(command: "persistence")
+        try OutputPaths.check(inputs: input.files,
+                              outputs: [("--output", output.output), ("--individual", individual), ("--audit", rows.audit)])
+    }
+
+    func run() throws {
+        var analysis = PersistenceAnalysis(selection: input.selection, days: Self.days, convention: convention)
+        analysis.invalidRows = rows.invalidRows
+        let files = input.files.map { URL(fileURLWithPath: $0) }
+        let result: PersistenceAnalysis.Output
+        do {
+            result = try analysis.run(files: files)
+        } catch {
+            throw CommandFailure(message: error.description)
+        }
+        rows.reportExclusions(result.nca.ledgers)
+        let table = ResponseTables.persistence(result, groupColumns: input.group, days: Self.days)
+        let perSubject = individual.map { _ in ResponseTables.individual(result, groupColumns: input.group).rendered(as: .csv) }
+        let audit = NCAAnalysis(selection: input.selection)
+        try rows.emit(audit: { () throws(DataError) in try audit.audit(result.nca, files: files) }) {
+            var written: URL?
+            do {
+                if let individual, let perSubject {
+                    let url = URL(fileURLWithPath: individual)
+                    try AtomicFileWriter.write(perSubject, to: url)
+                    written = url
+                }
+                try output.emit(table)
+            } catch let error as OutputError {
+                if let written { try? FileManager.default.removeItem(at: written) }
+                throw CommandFailure(message: error.description)
+            }
+        }
+    }
+}

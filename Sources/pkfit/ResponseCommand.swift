@@ -1,0 +1,89 @@
+import ArgumentParser
+import CARKinetics
+import Foundation
+
+/// `pkfit response`: exposure by response — responders against non-responders per NCA parameter.
+struct ResponseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "response",
+        abstract: "Exposure–response: GMR (Welch 90% CI), Mann–Whitney U and logistic regression on ln exposure per parameter.",
+        discussion: """
+            The response is a per-subject column (the same value on every row of a subject). Without --responder, \
+            yes/no, Y/N, true/false, 1/0, responder/non-responder, R/NR and CR/PR vs SD/PD are recognised. \
+            Exposures come from the NCA (same flags as pkfit nca); missing or non-positive exposures are left out \
+            and counted (n_excluded). Definitions and validation: docs/response.md.
+            """)
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var nca: NCAOptionGroup
+
+    @Option(help: "The per-subject response column.")
+    var response: String
+
+    @Option(help: "A value of the response column meaning responder (repeatable); all other values are non-responders.")
+    var responder: [String] = []
+
+    @Option(help: "Comma-separated NCA parameters to compare (default: cmax, the interval AUCs, aucinf_obs).")
+    var parameters: String?
+
+    @Flag(help: "Firth's penalised likelihood for every logistic fit (otherwise only when the outcome is separated).")
+    var firth = false
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var rows: RowAuditOptions
+
+    func validate() throws {
+        try output.rejectPP(command: "response")
+        if input.group.contains(response) {
+            throw ValidationError("--response '\(response)' is also a --group column; a response cannot split the groups it is compared within")
+        }
+        if let parameters { _ = try Self.parseParameters(parameters) }
+        try OutputPaths.check(inputs: input.files, outputs: [("--output", output.output), ("--audit", rows.audit)])
+    }
+
+    static func parseParameters(_ text: String) throws -> [String] {
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if names.contains(where: \.isEmpty) {
+            throw ValidationError("--parameters '\(text)': expected comma-separated names, e.g. cmax,auc_0_28")
+        }
+        if let repeated = names.enumerated().first(where: { names[..<$0.offset].contains($0.element) })?.element {
+            throw ValidationError("--parameters '\(text)': '\(repeated)' is named twice")
+        }
+        return names
+    }
+
+    func run() throws {
+        var analysis = ResponseAnalysis(
+            selection: input.selection, options: try nca.options(), responseColumn: response, responderValues: responder,
+            parameters: try parameters.map(Self.parseParameters), firth: firth)
+        analysis.invalidRows = rows.invalidRows
+        let files = input.files.map { URL(fileURLWithPath: $0) }
+        let result: ResponseAnalysis.Output
+        do {
+            result = try analysis.run(files: files)
+        } catch {
+            throw CommandFailure(message: error.description)
+        }
+        rows.reportExclusions(result.nca.ledgers)
+        let audit = NCAAnalysis(selection: analysis.readSelection)
+        try rows.emit(ResponseTables.comparison(result), through: output) { () throws(DataError) in
+            try audit.audit(result.nca, files: files)
+        }
+    }
+}
+
+/// Checks that no two outputs share a path and that no output is an input file (never overwrite an input).
+enum OutputPaths {
+    static func check(inputs: [String], outputs: [(flag: String, path: String?)]) throws {
+        func key(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
+        let inputKeys = Set(inputs.map(key))
+        var seen: [String: String] = [:]
+        for (flag, path) in outputs {
+            guard let path else { continue }
+            let k = key(path)
+            if inputKeys.contains(k) { throw ValidationError("\(flag) \(path) is an input file; it would be overwritten") }
+            if let other = seen[k] { throw ValidationError("\(flag) and \(other) name the same file \(path)") }
+            seen[k] = flag
+        }
+    }
+}

@@ -58,7 +58,7 @@ public enum ResponseError: Error, Sendable, Equatable, CustomStringConvertible {
     case data(DataError)
     /// The response column's values are not a recognised two-valued coding.
     case unrecognisedCoding(column: String, values: [String])
-    /// A `--responder` value does not occur in the column.
+    /// A given responder value does not occur in the column.
     case responderValueNotFound(column: String, value: String, values: [String])
     /// A requested parameter is not an NCA output column.
     case unknownParameter(String, available: [String])
@@ -73,11 +73,11 @@ public enum ResponseError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .unrecognisedCoding(column, values):
             return "column '\(column)': values \(list(values)) are not a recognised two-valued response coding "
                 + "(yes/no, Y/N, true/false, 1/0, responder/non-responder, R/NR, CR/PR vs SD/PD); "
-                + "name the responder value(s) with --responder"
+                + "name the responder value(s) explicitly"
         case let .responderValueNotFound(column, value, values):
-            return "column '\(column)': --responder \"\(value)\" does not occur; the values are \(list(values))"
+            return "column '\(column)': responder value \"\(value)\" does not occur; the values are \(list(values))"
         case let .unknownParameter(name, available):
-            return "--parameters: '\(name)' is not an NCA parameter; available: \(available.joined(separator: ", "))"
+            return "requested parameter '\(name)' is not an NCA parameter; available: \(available.joined(separator: ", "))"
         case .leastSquares(let error): return error.description
         }
     }

@@ -99,7 +99,7 @@ struct ReportCommand: ParsableCommand {
             return ResponseReport.blocks(compared, responseColumn: column, persistence: persisted, groupColumns: input.group,
                                          days: PersistenceCommand.days, unit: unit)
         } catch {
-            throw CommandFailure(message: error.description)
+            throw CommandFailure(message: error.commandLineDescription)
         }
     }
 }

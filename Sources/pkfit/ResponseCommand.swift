@@ -62,7 +62,7 @@ struct ResponseCommand: ParsableCommand {
         do {
             result = try analysis.run(files: files)
         } catch {
-            throw CommandFailure(message: error.description)
+            throw CommandFailure(message: error.commandLineDescription)
         }
         rows.reportExclusions(result.nca.ledgers)
         let audit = NCAAnalysis(selection: analysis.readSelection)

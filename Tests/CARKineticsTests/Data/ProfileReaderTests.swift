@@ -65,7 +65,7 @@ func readProfiles(_ text: String, _ selection: ColumnSelection = ColumnSelection
         #expect {
             _ = try readProfiles(text, ColumnSelection(groups: ["cohort"]))
         } throws: { error in
-            (error as? DataError)?.description == "data.csv:4: column 'cohort': \"dl1\" differs from 'DL1' on line 2 for subject 'A'; a group column must be constant within a subject (if 'cohort' splits the subject into several profiles, say so with --profile-by cohort)"
+            (error as? DataError)?.description == "data.csv:4: column 'cohort': \"dl1\" differs from 'DL1' on line 2 for subject 'A'; a group column must be constant within a subject (if 'cohort' splits the subject into several profiles, say so in the column selection's profileBy)"
         }
         let lenient = try ProfileReader(selection: ColumnSelection(groups: ["cohort"]), invalidRows: .skip)
             .read(bytes: Array(text.utf8), file: "data.csv")

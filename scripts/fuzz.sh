@@ -4,7 +4,7 @@
 #   FuzzFormula  arbitrary text  -> formula parser -> bind -> value and gradient
 # Usage: scripts/fuzz.sh [seconds per target, default 20] [extra libFuzzer flags...]
 # Longer run, e.g. overnight with both cores:  scripts/fuzz.sh 3600 -jobs=2 -workers=2
-# Seeds: Tests/Fuzz/Corpus/{csv,formula} (read only). New inputs go to .build/fuzz-corpus/, crashes to
+# Seeds: Tests/Fuzz/Corpus/{csv,formula} and, for CSV, SampleData/ (read only). New inputs go to .build/fuzz-corpus/, crashes to
 # .build/fuzz-artifacts/ (reproduce: .build/fuzz/debug/FuzzCSV .build/fuzz-artifacts/crash-...).
 # Exits non-zero when a target crashes, so CI fails.
 set -euo pipefail
@@ -41,7 +41,10 @@ for target in "FuzzCSV csv 16384" "FuzzFormula formula 512"; do
     mkdir -p "$work"
     printf 'fuzz: %s for %ss\n' "$product" "$seconds"
     log=".build/fuzz-artifacts/$product.log"
-    if "$scratch/debug/$product" "$work" "Tests/Fuzz/Corpus/$corpus" \
+    # The CSV target is also seeded with the example files, stored once in SampleData/.
+    seeds=("Tests/Fuzz/Corpus/$corpus")
+    if [ "$corpus" = csv ]; then seeds+=(SampleData); fi
+    if "$scratch/debug/$product" "$work" "${seeds[@]}" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$maxlen" \
         -artifact_prefix=.build/fuzz-artifacts/ -print_final_stats=1 "$@" >"$log" 2>&1; then
         grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added)|Done [0-9]+ runs" "$log" || true

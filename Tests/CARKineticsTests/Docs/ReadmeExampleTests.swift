@@ -60,7 +60,7 @@ struct ReadmeExampleTests {
 
     @Test("NCA of whole files, as pkfit nca does")
     func wholeFiles() throws {
-        // README: "Whole files, as `pkfit nca` does" (fixture copy of SampleData/aid_cd7_qpcr.csv)
+        // README: "Whole files, as `pkfit nca` does" (SampleData/aid_cd7_qpcr.csv)
         let output = try NCAAnalysis(selection: ColumnSelection(groups: ["COHORT"]))
             .run(files: [fixtureURL("data/aid_cd7_qpcr.csv")])
         let table = output.table

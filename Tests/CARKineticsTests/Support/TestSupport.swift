@@ -3,8 +3,24 @@ import Testing
 
 // Shared helpers for the test suite. Tests are not API; nothing here is visible outside the test target.
 
-/// The URL of a file under `Tests/CARKineticsTests/Fixtures`.
+/// The example data files, stored once in the repository's `SampleData/` (which `scripts/run-sample.sh` and the
+/// fuzz seeds read too) and named here as the fixtures they once were copies of.
+private let sampleDataFiles = [
+    "data/aid_cd7_qpcr.csv": "aid_cd7_qpcr.csv",
+    "data/waiha_cd19bcma_flow.csv": "waiha_cd19bcma_flow.csv",
+    "data/noise_free_profiles.csv": "stein_noise_free.csv",
+]
+
+/// The URL of a file under `Tests/CARKineticsTests/Fixtures`, or of an example file in `SampleData/` (found from
+/// this source file's place in the clone: the tests run where they were built).
 func fixtureURL(_ relativePath: String) -> URL {
+    if let name = sampleDataFiles[relativePath] {
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()  // Support
+            .deletingLastPathComponent()  // CARKineticsTests
+            .deletingLastPathComponent()  // Tests
+            .deletingLastPathComponent()  // the package root
+            .appendingPathComponent("SampleData").appendingPathComponent(name)
+    }
     guard let base = Bundle.module.resourceURL?.appendingPathComponent("Fixtures") else {
         fatalError("test bundle has no Fixtures resource directory")
     }

@@ -26,7 +26,7 @@ public struct KineticAnalysis: Sendable {
     }
 
     public struct Output: Sendable {
-        /// The group columns read (``ColumnSelection/groups``), in the order of each fit's `groups`.
+        /// The group columns read (`ColumnSelection/groups`), in the order of each fit's `groups`.
         public var groupColumns: [String]
         /// Parameters of a formula model beyond the built-in ones, in the formula's order.
         public var extraParameters: [String]
@@ -39,7 +39,9 @@ public struct KineticAnalysis: Sendable {
     }
 
     /// Reads the files and fits every profile.
-    /// - Parameter progress: called on the calling thread after each wave of fits with (profiles fitted, total).
+    /// - Parameters:
+    ///   - files: the input files, read as ``selection`` says.
+    ///   - progress: called on the calling thread after each wave of fits with (profiles fitted, total).
     public func run(files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(DataError) -> Output {
         let collection = try ProfileCollection.read(files: files, selection: selection, invalidRows: invalidRows)
         let fits = fit(collection.profiles, progress: progress)
@@ -52,7 +54,9 @@ public struct KineticAnalysis: Sendable {
     }
 
     /// Fits every profile; BLQ, missing, zero and pre-infusion rows are not used and are counted per subject.
-    /// - Parameter progress: called on the calling thread after each wave of fits with (profiles fitted, total).
+    /// - Parameters:
+    ///   - profiles: the profiles to fit.
+    ///   - progress: called on the calling thread after each wave of fits with (profiles fitted, total).
     public func fit(_ profiles: [Profile], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> [SubjectFit] {
         var results: [SubjectFit] = []
         results.reserveCapacity(profiles.count)

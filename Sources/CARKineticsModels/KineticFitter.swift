@@ -6,8 +6,8 @@ import Foundation
 /// Fits a ``KineticModel`` to one subject's samples by least squares on the natural-log scale.
 ///
 /// Input is the quantifiable samples at t ≥ 0 (BLQ, missing and pre-infusion rows are not used). Each model
-/// is estimated on a transformed scale where every parameter vector is valid (see ``KineticCurve``), from the
-/// systematic multi-start of ``StartGrid`` (every start screened by a short run, the best two refined to full
+/// is estimated on a transformed scale where every parameter vector is valid (see `KineticCurve`), from the
+/// systematic multi-start of `StartGrid` (every start screened by a short run, the best two refined to full
 /// convergence); the best local optimum is kept. For `stein`, the two boundaries of its parameter space —
 /// β → 0 (no decline in the persistence phase) and fb → 0 (no persistence phase) — are fitted as their own
 /// sub-models, because an optimum there is reached only in the limit: when a boundary fit is at least as good,

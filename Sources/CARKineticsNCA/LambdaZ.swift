@@ -49,7 +49,7 @@ public enum LambdaZ {
     ///
     /// O(n) in all: the candidates grow by one point at a time from the end, so their centred sums are updated
     /// rather than recomputed (Welford's co-moment update, which keeps the centring and so the accuracy of
-    /// ``regress(_:_:)``). For a point (x, y) added to m points with means x̄, ȳ:
+    /// `regress(_:_:)`). For a point (x, y) added to m points with means x̄, ȳ:
     /// x̄′ = x̄ + (x − x̄)/(m + 1), Sxx′ = Sxx + (x − x̄)(x − x̄′), Sxy′ = Sxy + (x − x̄)(y − ȳ′),
     /// Syy′ = Syy + (y − ȳ)(y − ȳ′). The selection rule is unchanged; the sums agree with the two-pass ones
     /// to rounding (see `LambdaZIncrementalTests`).

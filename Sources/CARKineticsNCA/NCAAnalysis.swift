@@ -19,7 +19,7 @@ public struct NCAAnalysis: Sendable {
 
     /// What an analysis produced.
     public struct Output: Sendable {
-        /// The group columns read (``ColumnSelection/groups``), in the order of each result's `groups`.
+        /// The group columns read (`ColumnSelection/groups`), in the order of each result's `groups`.
         public var groupColumns: [String]
         /// The options the results were computed with (they fix the interval columns).
         public var options: NCAOptions

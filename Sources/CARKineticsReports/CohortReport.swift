@@ -5,14 +5,14 @@ import CARKineticsModels
 import CARKineticsStatistics
 import Foundation
 
-/// Builds the `pkfit report` document from a ``CohortAnalysis`` output.
+/// Builds the `pkfit report` document from a `CohortAnalysis` output.
 ///
 /// Sections: input (files, subjects, what happened to every row, a warning when BLQ samples have
 /// no known LLOQ), cohort summary in the conventional layout (one column per cohort) and with all
 /// statistics, dose–exposure (when fitted), per-subject NCA, concentration–time plots per cohort
 /// (log axis, BLQ marked), model fits (when given: a per-subject table and each profile with its
 /// fitted curve) and Cmax / AUC over the first interval by cohort. Groups are the
-/// ``CohortSummary`` groups; without grouping columns there is one group, "All subjects".
+/// `CohortSummary` groups; without grouping columns there is one group, "All subjects".
 /// Parameters carry display names and units (``ParameterNames``).
 public enum CohortReport {
     /// Per-subject fit columns shown in the report (``FitTable`` names), after subject and groups.
@@ -23,10 +23,15 @@ public enum CohortReport {
 
     /// The report of `output`; `options` must be the NCA options the analysis ran with (they are
     /// described in the input section and decide which AUC window is plotted by cohort). `fits`, when
-    /// given, are the model fits of `output.nca.profiles` in the same order (``KineticAnalysis/fit(_:)``).
-    /// - Parameter lloqAdvice: how the reader gives an LLOQ, completing "If the file has an LLOQ column or the
-    ///   assay has one limit, give it …" in the note on BLQ samples without a known limit (a command line
-    ///   names its option here).
+    /// given, are the model fits of `output.nca.profiles` in the same order (`KineticAnalysis/fit(_:)`).
+    /// - Parameters:
+    ///   - output: the cohort analysis to report.
+    ///   - title: the document's title.
+    ///   - options: the NCA options of the analysis.
+    ///   - fits: the model fits, or nil for a report without them.
+    ///   - lloqAdvice: how the reader gives an LLOQ, completing "If the file has an LLOQ column or the assay has
+    ///     one limit, give it …" in the note on BLQ samples without a known limit (a command line names its
+    ///     option here).
     public static func build(_ output: CohortAnalysis.Output, title: String, options: NCAOptions,
                              fits: [SubjectFit]? = nil,
                              lloqAdvice: String = "as the LLOQ source of the column selection (a column or a number)") -> Report {

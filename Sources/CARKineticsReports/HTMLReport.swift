@@ -9,7 +9,7 @@ import CARKineticsStatistics
 /// Self-contained: CSS and SVG are inline, there are no scripts and no external references, and
 /// a Content-Security-Policy meta tag (`default-src 'none'`) makes a browser refuse any fetch or
 /// script even if one were introduced. Every string from the data (subject IDs, group values,
-/// column names, units, captions) is escaped with ``MarkupEscaping``. The markup is also
+/// column names, units, captions) is escaped with `MarkupEscaping`. The markup is also
 /// well-formed XML (void elements self-closed), so it can be checked with any XML parser.
 public enum HTMLReport {
     /// The complete HTML document (UTF-8 text). Deterministic: no dates or random identifiers.

@@ -15,7 +15,7 @@ extension ResultCell {
 }
 
 extension NCAAnalysis.Output {
-    /// `subject`, the group columns, then ``NCARegistry/columns(for:)``; one row per profile in input order.
+    /// `subject`, the group columns, then `NCARegistry/columns(for:)`; one row per profile in input order.
     public var table: ResultTable {
         let columns = NCARegistry.columns(for: options)
         var table = ResultTable(columns: ["subject"] + groupColumns + columns.map(\.name))
@@ -36,11 +36,14 @@ extension NCAAnalysis {
     /// 29 bytes per input row, plus two waves of output) and the bytes are identical for every thread count.
     ///
     /// Every file is read and checked before the first byte is written, so an input error produces no
-    /// output. Throws ``DataError`` for bad input, or whatever `write` throws. Invalid rows follow
-    /// `invalidRows` as in ``run(files:)``; the per-row audit needs ``run(files:)``, which keeps every result.
-    /// - Parameter progress: called after each written wave of blocks with (profiles written, total).
+    /// output. Throws `DataError` for bad input, or whatever `write` throws. Invalid rows follow
+    /// `invalidRows` as in `run(files:)`; the per-row audit needs `run(files:)`, which keeps every result.
+    /// - Parameters:
+    ///   - files: the input files.
+    ///   - progress: called after each written wave of blocks with (profiles written, total).
+    ///   - write: receives the output bytes in order, on the calling thread.
     /// - Returns: one ledger per input file, as ``Output/ledgers`` (with the exclusions under
-    ///   ``InvalidRowPolicy/skip``).
+    ///   `InvalidRowPolicy/skip`).
     @discardableResult
     public func writeCSV(
         files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
@@ -65,9 +68,12 @@ extension NCAAnalysis {
     }
 
     /// ``writeCSV(files:progress:to:)`` for JSON: the same bytes as `run(files:).table.rendered(as: .json)`
-    /// (``JSONWriter``), streamed the same way, with the same guarantees (flat memory, identical bytes for
+    /// (`JSONWriter`), streamed the same way, with the same guarantees (flat memory, identical bytes for
     /// every thread count, nothing written on an input error) and the same errors.
-    /// - Parameter progress: called after each written wave of blocks with (profiles written, total).
+    /// - Parameters:
+    ///   - files: the input files.
+    ///   - progress: called after each written wave of blocks with (profiles written, total).
+    ///   - write: receives the output bytes in order, on the calling thread.
     /// - Returns: one ledger per input file, as ``Output/ledgers``.
     @discardableResult
     public func writeJSON(

@@ -4,7 +4,7 @@ extension NISTValidation {
     /// The estimates as JSON, in result order: `{"Misra1a": {"start1": [b1, ...], "start2": [...]},
     /// "Longley": [B0, ...]}`, parameters in file order, every number at full (shortest round-trip)
     /// precision; a non-finite estimate is written as every JSON output of the package writes it, as the
-    /// string `"NaN"`, `"Infinity"` or `"-Infinity"` (``JSONWriter``).
+    /// string `"NaN"`, `"Infinity"` or `"-Infinity"` (`JSONWriter`).
     public static func estimatesJSON(_ results: [Result]) -> String {
         func array(_ values: [Double], to out: inout [UInt8]) {
             out.append(UInt8(ascii: "["))

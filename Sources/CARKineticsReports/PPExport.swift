@@ -5,7 +5,7 @@ import CARKineticsModels
 import CARKineticsStatistics
 import Foundation
 
-/// `pkfit nca --format pp` as a library call: the NCA of ``NCAAnalysis`` written as ``PPTable``, with
+/// `pkfit nca --format pp` as a library call: the NCA of `NCAAnalysis` written as ``PPTable``, with
 /// `STUDYID` taken from a column of that name (any case) when every input file has exactly one.
 public struct PPExport: Sendable {
     /// The NCA behind the table (columns, options, invalid-row policy), as for `pkfit nca`. A `STUDYID` column
@@ -17,12 +17,12 @@ public struct PPExport: Sendable {
         self.analysis = analysis
     }
 
-    /// Reads `files`, runs the NCA and builds the PP table. Errors are those of ``NCAAnalysis/run(files:)``.
+    /// Reads `files`, runs the NCA and builds the PP table. Errors are those of `NCAAnalysis/run(files:)`.
     public func run(files: [URL]) throws(DataError) -> ResultTable {
         try export(files: files).table
     }
 
-    /// ``run(files:)`` with the NCA behind the table, for its ledgers and audit (``NCAAnalysis/audit(_:files:)``).
+    /// ``run(files:)`` with the NCA behind the table, for its ledgers and audit (`NCAAnalysis/audit(_:files:)`).
     /// The NCA's groups include `STUDYID` when it was read as a group for the table.
     public func export(files: [URL]) throws(DataError) -> (table: ResultTable, nca: NCAAnalysis.Output) {
         let plan = reading(files)
@@ -39,10 +39,13 @@ public struct PPExport: Sendable {
     }
 
     /// Reads the files and writes the PP table as CSV — the same bytes as
-    /// `run(files:).rendered(as: .pp)` — streamed as ``NCAAnalysis/writeCSV(files:progress:to:)`` streams the
+    /// `run(files:).rendered(as: .pp)` — streamed as `NCAAnalysis/writeCSV(files:progress:to:)` streams the
     /// NCA table, with the same guarantees (flat memory, identical bytes for every thread count, nothing
     /// written on an input error) and the same errors.
-    /// - Parameter progress: called after each written wave of blocks with (profiles written, total).
+    /// - Parameters:
+    ///   - files: the input files.
+    ///   - progress: called after each written wave of blocks with (profiles written, total).
+    ///   - write: receives the output bytes in order, on the calling thread.
     /// - Returns: one ledger per input file.
     @discardableResult
     public func writeCSV(

@@ -6,7 +6,7 @@ import CARKineticsStatistics
 
 /// The SDTM PP-style long table of `pkfit nca --format pp`: one row per profile × parameter.
 ///
-/// Driven by ``NCARegistry``: every column with a ``PPTest`` becomes a `PPTESTCD`, in registry order (CDISC
+/// Driven by `NCARegistry`: every column with a `PPTest` becomes a `PPTESTCD`, in registry order (CDISC
 /// codes, and sponsor-defined codes for the QC counts); text columns (window-end flags, unit, notes) are not
 /// parameters and are left out. Conventions, decided and documented in docs/pp-output.md:
 /// - `PPORRES` is the value at full precision (shortest round-trip decimal), `PPSTRESC` the same text and
@@ -15,7 +15,7 @@ import CARKineticsStatistics
 ///   `day*<unit>`, rates `1/day`, percentages `%`; dimensionless values and counts have no unit. When the
 ///   input has no unit column, level and AUC units are empty rather than guessed.
 /// - Interval AUCs (`AUCINT`, and `AUCINTIS` for the λz-extrapolated variant, PKNCA's aucint.inf.obs code)
-///   carry `PPSTINT` / `PPENINT` as ISO 8601 durations (``ISODuration``); other parameters leave them empty.
+///   carry `PPSTINT` / `PPENINT` as ISO 8601 durations (`ISODuration`); other parameters leave them empty.
 /// - A value that is not computable has empty results, `PPSTAT` = `NOT DONE` and the reason in `PPREASND`.
 /// - `PPGRPID` holds the profile's `--group` values joined by `; ` (empty without groups), so profiles of one
 ///   subject stay apart; `PPSEQ` numbers each subject's rows from 1 across all its profiles.

@@ -42,7 +42,7 @@ public enum ResponseTables {
         })
     }
 
-    /// Columns of ``persistence(_:)`` after the group columns.
+    /// Columns of `persistence(_:)` after the group columns.
     public static func persistenceColumns(days: [Double]) -> [String] {
         ["n", "n_events", "median", "median_lower95", "median_upper95"]
             + days.map { d in d == d.rounded() && abs(d) < 1e15 ? "survival_\(Int(d))" : "survival_\(d)" }

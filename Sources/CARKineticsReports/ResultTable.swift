@@ -42,7 +42,7 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     case json
     /// Aligned columns for a terminal, 6 significant digits.
     case table
-    /// A Markdown pipe table, 6 significant digits (see ``MarkdownTableWriter``).
+    /// A Markdown pipe table, 6 significant digits (see `MarkdownTableWriter`).
     case markdown
     /// The SDTM PP-style long table as CSV (``PPTable``); only `pkfit nca` produces it. Rendering any
     /// table in this format writes it as CSV: the PP shape is built by the command, not by the writer.

@@ -44,7 +44,7 @@ extension KineticAnalysis.Output {
 }
 
 extension CohortSummary {
-    /// The machine-readable table: group columns, then ``statisticColumns``, full precision,
+    /// The machine-readable table: group columns, then `statisticColumns`, full precision,
     /// unavailable statistics as empty cells.
     public var table: ResultTable {
         ResultTable(columns: groupColumns + Self.statisticColumns, rows: rows.map { row in
@@ -59,7 +59,7 @@ extension CohortSummary {
     }
 
     /// The conventional layout for reading: per group × parameter, N, the n the shown statistic
-    /// used, the statistic chosen by ``SummaryConvention``, and its value rounded to
+    /// used, the statistic chosen by `SummaryConvention`, and its value rounded to
     /// `significantDigits` significant figures, e.g. `12300 (45.6%)` or `10.0 (7.00–14.0)`.
     /// "NC" (not calculable) stands for a statistic without enough values. Parameters show their
     /// display names with units (``ParameterNames/label(_:levelUnit:)``), levels in `levelUnit`.

@@ -24,7 +24,7 @@ public enum CohortAnalysisError: Error, Sendable, Equatable, CustomStringConvert
 }
 
 /// The whole `pkfit summary` / `pkfit report` job as a library call: read the files, run the NCA per
-/// profile (``NCAAnalysis``), summarise the parameters per group, and optionally fit dose–exposure.
+/// profile (`NCAAnalysis`), summarise the parameters per group, and optionally fit dose–exposure.
 public struct CohortAnalysis: Sendable {
     /// Columns to read; its `groups` are the summary's grouping columns.
     public var selection: ColumnSelection
@@ -64,14 +64,14 @@ public struct CohortAnalysis: Sendable {
         public var stratifiedByUnit = false
     }
 
-    /// The NCA columns that are summarised: those the registry gives a ``SummaryConvention`` (levels, times,
+    /// The NCA columns that are summarised: those the registry gives a `SummaryConvention` (levels, times,
     /// AUCs and rates, without the λz regression's bookkeeping), in registry order.
     public static func summarisedColumns(_ options: NCAOptions) -> [NCAColumn] {
         NCARegistry.columns(for: options).filter { $0.summary != nil }
     }
 
     /// Reads `files`, runs the NCA per profile and summarises. Values are never pooled across files
-    /// for one subject (``NCAAnalysis``). A dose column must hold a positive number for every subject.
+    /// for one subject (`NCAAnalysis`). A dose column must hold a positive number for every subject.
     public func run(files: [URL]) throws(CohortAnalysisError) -> Output {
         var readSelection = selection
         var doseIndex: Int?

@@ -44,7 +44,7 @@ public struct CohortSummary: Sendable {
     /// The summary rows.
     public var rows: [Row]
 
-    /// Column names of ``table``, after the group columns.
+    /// Column names of `table`, after the group columns.
     public static let statisticColumns = [
         "parameter", "n_subjects", "n", "n_missing", "n_nonpositive", "mean", "sd", "cv_percent",
         "geometric_mean", "geometric_cv_percent", "median", "min", "max", "q1", "q3",

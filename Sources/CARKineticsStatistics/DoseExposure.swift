@@ -28,11 +28,11 @@ public struct PowerModelFit: Sendable, Equatable {
 
 /// Dose–exposure regression across subjects.
 public enum DoseExposure {
-    /// Fits ln(exposure) = a + b·ln(dose) by linear least squares (``LinearLeastSquares``, pivoted
+    /// Fits ln(exposure) = a + b·ln(dose) by linear least squares (`LinearLeastSquares`, pivoted
     /// QR with refinement) over the pairs where both are finite and positive. b and its interval need
     /// two distinct doses (a rank-2 design); the standard error and interval need n ≥ 3. Exact
     /// power-law data give b to rounding and an interval of width ~1e-15.
-    /// - Throws: ``LeastSquaresError`` only for a failure inside the LAPACK layer (inputs are
+    /// - Throws: `LeastSquaresError` only for a failure inside the LAPACK layer (inputs are
     ///   filtered to finite values first).
     public static func powerModel(doses: [Double?], exposures: [Double?], confidenceLevel: Double = 0.90)
         throws(LeastSquaresError) -> PowerModelFit

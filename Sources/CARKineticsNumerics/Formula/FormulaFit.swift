@@ -58,7 +58,11 @@ public enum FormulaFit {
     /// - Parameters:
     ///   - formula: the model, e.g. `"y = b1*(1-exp[-b2*x])"` or `"log[C] = a - k*t"`.
     ///   - parameters: parameter names, in the order of `start` and of the result.
+    ///   - start: a starting value per parameter.
     ///   - variables: variable names, in the order of `values`.
+    ///   - values: one array per variable, one entry per observation.
+    ///   - response: the observed response, one per observation.
+    ///   - options: the Levenberg–Marquardt stopping rules.
     public static func fit(formula: String, parameters: [String], start: [Double], variables: [String],
                            values: [[Double]], response: [Double],
                            options: LevenbergMarquardt.Options = .default) throws(FormulaFitError) -> NonlinearFit {

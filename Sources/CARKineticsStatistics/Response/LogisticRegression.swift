@@ -80,7 +80,7 @@ public enum LogisticRegression {
     ///
     /// **Newton step.** δ = I(β)⁻¹·U(β) with U = Xᵀ(y − p) (ML) or Firth's modified score
     /// U* = Xᵀ(y − p + h∘(½ − p)), hᵢ the diagonal of W^{½}X(XᵀWX)⁻¹XᵀW^{½}. δ is computed as the linear
-    /// least-squares solution of W^{½}X·δ ≈ W^{−½}(y − p + …) through ``LinearLeastSquares`` (pivoted QR with
+    /// least-squares solution of W^{½}X·δ ≈ W^{−½}(y − p + …) through `LinearLeastSquares` (pivoted QR with
     /// refinement); the step is capped at 5 in each coordinate (as R's `logistf`, `maxstep = 5`) and halved
     /// until the objective — ℓ, or for Firth ℓ* = ℓ + ½ ln det I(β) (ln det from the diagonal of the QR
     /// factor of W^{½}X) — does not decrease. Iteration stops when max|δ| ≤ 1e-10·max(1, |β|) and the

@@ -90,15 +90,18 @@ import Testing
     }
 }
 
-/// One spelling of non-finite numbers per format (docs/architecture.md): the readable layouts spell them as the
-/// `table` writer does, where they used to say `Inf`.
+/// Non-finite numbers are spelled one way per kind of output (docs/architecture.md): full-precision tables
+/// `inf`, the rounded layouts of summaries and reports `Inf` (the report of a fit with β → 0 shows an infinite
+/// persistence half-life; its bytes are kept).
 @Suite struct NonFiniteSpellingTests {
-    @Test func readableFormatsAgree() {
-        #expect(SignificantFigures.format(.infinity) == "inf")
-        #expect(SignificantFigures.format(-.infinity) == "-inf")
+    @Test func spellings() {
+        #expect(SignificantFigures.format(.infinity) == "Inf")
+        #expect(SignificantFigures.format(-.infinity) == "-Inf")
         #expect(SignificantFigures.format(.nan) == "NaN")
         let table = ResultTable(columns: ["x"], rows: [[.number(.infinity)], [.number(-.infinity)]])
         #expect(table.rendered(as: .table).contains(" inf"))
         #expect(table.rendered(as: .table).contains("-inf"))
+        #expect(table.rendered(as: .csv) == "x\ninf\n-inf\n")
+        #expect(table.rendered(as: .json).contains("\"Infinity\"") && table.rendered(as: .json).contains("\"-Infinity\""))
     }
 }

@@ -28,6 +28,8 @@ public struct ColumnSelection: Sendable, Equatable {
     public var groups: [String]
     public var lloq: LLOQSource?
     public var unit: String?
+    /// Which member or sheet of a SAS transport or Excel file, and where its header row is.
+    public var table = TableChoice()
 
     /// A selection; every argument defaults to recognition by name / none.
     public init(subject: String? = nil, time: String? = nil, value: String? = nil, groups: [String] = [],

@@ -46,6 +46,24 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
+            name: "FuzzXPT",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzXPT",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "FuzzDatasetJSON",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzDatasetJSON",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "FuzzXLSX",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzXLSX",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
             name: "FuzzFormula",
             dependencies: ["CARKinetics"],
             path: "Tests/Fuzz/FuzzFormula",

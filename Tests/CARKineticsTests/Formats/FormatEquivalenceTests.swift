@@ -142,3 +142,15 @@ import Testing
         #expect(TableFormat.detect(Array("\u{FEFF}\n  {\"columns\"".utf8)) == .datasetJSON)
     }
 }
+
+@Suite struct DamagedWorkbookTests {
+    /// Found by FuzzXLSX: a workbook whose ZIP offsets point past the end trapped inside ZIPFoundation's
+    /// in-memory archive; it must be an error naming the file.
+    @Test func damagedArchiveIsAnErrorNotATrap() throws {
+        let bytes = [UInt8](try Data(contentsOf: fixtureURL("formats/damaged_offsets.xlsx")))
+        #expect(throws: DataError.self) { _ = try ProfileReader().read(bytes: bytes, file: "lab.xlsx") }
+        #expect(throws: DataError.self) {
+            _ = try ProfileReader().read(contentsOf: fixtureURL("formats/damaged_offsets.xlsx"), displayName: "lab.xlsx")
+        }
+    }
+}

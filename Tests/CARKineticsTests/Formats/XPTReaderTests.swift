@@ -146,3 +146,18 @@ extension ColumnSelection {
         self.table.dataset = dataset
     }
 }
+
+@Suite struct XPTAllRowsInvalidTests {
+    @Test func noValidRowQuotesTheFirstRecordByItsPlace() throws {
+        // The LLOQ read from a text variable fails in every record, so no record is valid.
+        var selection = ColumnSelection(time: "AFRLT", value: "L7", lloq: .column("USUBJID"))
+        selection.table.dataset = "ADPC"
+        do {
+            _ = try ProfileReader(selection: selection, invalidRows: .skip).read(contentsOf: fixtureURL("formats/members.xpt"), displayName: "m.xpt")
+            Issue.record("text values accepted")
+        } catch {
+            #expect(error.description.hasPrefix("m.xpt: record 1: no valid data rows (28 excluded); first: m.xpt: record 1, variable USUBJID: \"S-1\" is not a non-negative number; expected an LLOQ"),
+                    "\(error.description)")
+        }
+    }
+}

@@ -174,7 +174,7 @@ extension CellTable {
         do {
             store = try builder.finish()
         } catch {
-            throw located(error)
+            throw located(relocatingFirstExclusion(error, file: file))
         }
         store.ledger.excluded = store.ledger.excluded.map { row in
             var row = row
@@ -182,6 +182,26 @@ extension CellTable {
             return row
         }
         return store
+    }
+
+    /// "No valid data rows … first: FILE:LINE: column 'C': MESSAGE" quotes the first exclusion in CSV terms
+    /// (the builder words it before the exclusions are located); this rewrites that quotation with the record's
+    /// place.
+    private func relocatingFirstExclusion(_ error: DataError, file: String) -> DataError {
+        let marker = "; first: \(file):"
+        guard error.message.hasPrefix("no valid data rows"), let range = error.message.range(of: marker) else { return error }
+        let quoted = error.message[range.upperBound...]
+        guard let colon = quoted.firstIndex(of: ":"), let line = Int(quoted[..<colon]) else { return error }
+        var rest = quoted[quoted.index(after: colon)...].drop { $0 == " " }
+        var column: String?
+        if rest.hasPrefix("column '"), let end = rest.dropFirst(8).range(of: "': ") {
+            column = String(rest.dropFirst(8)[..<end.lowerBound])
+            rest = rest[end.upperBound...]
+        }
+        var error = error
+        let place = place(line: line, column: column).map { "\($0): " } ?? ""
+        error.message = String(error.message[..<range.lowerBound]) + "; first: \(file): " + place + rest
+        return error
     }
 
     /// The raw subject, time and value cells of every record, for the audit.

@@ -18,9 +18,21 @@ enum Workbook {
     static let maxPartSize: UInt64 = 1 << 30
 
     static func table(_ bytes: [UInt8], file: String, choice: TableChoice) throws(DataError) -> CellTable {
+        // ZIPFoundation's in-memory archive (0.9.20) traps on a damaged archive whose offsets point past the end
+        // (Archive+MemoryFile.readData builds a negative range; found by FuzzXLSX). Its file-backed archive reads
+        // through the C library, where such a read is a short read and an error, so the bytes go through a
+        // private temporary file, removed when done.
+        let scratch = FileManager.default.temporaryDirectory
+            .appendingPathComponent("carkinetics-\(UUID().uuidString).xlsx")
+        do {
+            try Data(bytes).write(to: scratch, options: .withoutOverwriting)
+        } catch {
+            throw DataError(file: file, message: "cannot be staged for reading as a workbook (\(error.localizedDescription))")
+        }
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let archive: Archive
         do {
-            archive = try Archive(data: Data(bytes), accessMode: .read)
+            archive = try Archive(url: scratch, accessMode: .read)
         } catch {
             throw DataError(file: file, message: "starts like a ZIP archive (an .xlsx workbook) but cannot be opened as one (\(error))")
         }

@@ -74,6 +74,17 @@ import Testing
         #expect(adsl.rows == [[.text("S-1"), .number(34)], [.text("S-2"), .number(61)], [.text("S-3"), .missing("A")]])
     }
 
+    @Test func writtenBackEveryLengthAndMissingCodeIsUnchanged() throws {
+        for fixture in ["formats/members.xpt", "formats/aid_cd7_qpcr.xpt"] {
+            let file = try XPTFile(bytes: try bytes(fixture), file: fixture)
+            let written = try file.bytes(created: Date(timeIntervalSince1970: 0))
+            #expect(written.count % 80 == 0)
+            #expect(Array(written.prefix(48)) == Array("HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!".utf8))
+            #expect(String(decoding: written[(80 + 64)..<(80 + 80)], as: UTF8.self) == "01JAN70:00:00:00")
+            #expect(try XPTFile(bytes: written, file: "again.xpt") == file, "\(fixture)")
+        }
+    }
+
     @Test func severalMembersNeedDatasetAndErrorsNameRecordAndVariable() throws {
         let url = fixtureURL("formats/members.xpt")
         #expect(throws: DataError(file: "m.xpt", message: "holds 2 datasets (ADPC, ADSL); choose one with --dataset NAME")) {
@@ -158,6 +169,21 @@ extension ColumnSelection {
         } catch {
             #expect(error.description.hasPrefix("m.xpt: record 1: no valid data rows (28 excluded); first: m.xpt: record 1, variable USUBJID: \"S-1\" is not a non-negative number; expected an LLOQ"),
                     "\(error.description)")
+        }
+    }
+}
+
+@Suite struct XPTTruncatedHeaderTests {
+    /// A member header cut inside its digits (the NAMESTR length) is an error, not an out-of-range slice.
+    @Test func memberHeaderCutShort() throws {
+        let whole = [UInt8](try Data(contentsOf: fixtureURL("formats/members.xpt")))
+        for cut in [240 + 48, 240 + 60, 240 + 74, 240 + 76] {
+            do {
+                _ = try XPTFile(bytes: Array(whole.prefix(cut)), file: "cut.xpt")
+                Issue.record("cut at \(cut) accepted")
+            } catch {
+                #expect(error.description.hasPrefix("cut.xpt: file record 4: the MEMBER header gives a NAMESTR length of"), "\(error)")
+            }
         }
     }
 }

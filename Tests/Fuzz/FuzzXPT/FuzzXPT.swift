@@ -4,13 +4,24 @@ import Foundation
 /// libFuzzer entry point: arbitrary bytes through the SAS transport (XPTFile and the reader) reader, strict and lenient, then NCA and the
 /// audit. The first byte picks options (an LLOQ; the member/sheet `ADPC`/`Notes`; header row 3), the rest is
 /// the file. Besides "no crash": the ledger adds up, a strictly accepted file reads identically under
-/// --skip-invalid, every observation time is finite, and the audit has one entry per data row.
+/// --skip-invalid, every observation time is finite, and the audit has one entry per data row; and a parsed file
+/// written back by `XPTFile.bytes()` reads back equal.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzXPT(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let input = UnsafeRawBufferPointer(start: start, count: count)
     let flags = input.first ?? 0
     let bytes = Array(input.dropFirst())
     fuzzTable(bytes, flags: flags)
+    // Whatever the reader accepts and the writer can hold (names, ASCII, lengths) must come back identical:
+    // numbers, missing codes, text, names, labels and lengths.
+    if let file = try? XPTFile(bytes: bytes, file: "fuzz.xpt"), let written = try? file.bytes() {
+        do {
+            let again = try XPTFile(bytes: written, file: "again.xpt")
+            if again != file { fatalError("written and read back, the library differs:\n\(file)\n\(again)") }
+        } catch {
+            fatalError("our own transport file cannot be read back: \(error)")
+        }
+    }
     return 0
 }
 

@@ -98,7 +98,7 @@ extension XPTFile {
             guard matches(offset, Self.memberHeader) else { throw at(offset, "expected a MEMBER header record") }
             let namestrLength = Self.integer(bytes, offset + 74, 4) ?? 0
             guard namestrLength == 140 || namestrLength == 136 else {
-                throw at(offset, "the MEMBER header gives a NAMESTR length of \(String(decoding: bytes[offset + 74..<Swift.min(bytes.count, offset + 78)], as: UTF8.self)); expected 140 or 136")
+                throw at(offset, "the MEMBER header gives a NAMESTR length of \(String(decoding: bytes[Swift.min(bytes.count, offset + 74)..<Swift.min(bytes.count, offset + 78)], as: UTF8.self)); expected 140 or 136")
             }
             guard matches(offset + Self.record, Self.descriptorHeader) else {
                 throw at(offset + Self.record, "expected a DSCRPTR header record")

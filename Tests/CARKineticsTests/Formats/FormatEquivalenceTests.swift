@@ -3,11 +3,12 @@ import Foundation
 import Testing
 
 /// The same cohort (Fixtures/data/aid_cd7_qpcr.csv) written by independent writers as SAS transport
-/// (pyreadstat), Dataset-JSON v1.1, its NDJSON variant and v1.0 (Python's json) and Excel under two title rows
+/// versions 5 and 8 (pyreadstat), Dataset-JSON v1.1, its NDJSON variant and v1.0 (Python's json) and Excel under two title rows
 /// (openpyxl) must give byte-identical `pkfit nca` output and the same audit, row for row.
 @Suite struct FormatEquivalenceTests {
     static let variants: [(String, [String])] = [
         ("formats/aid_cd7_qpcr.xpt", []),
+        ("formats/aid_cd7_qpcr_v8.xpt", []),
         ("formats/aid_cd7_qpcr.json", []),
         ("formats/aid_cd7_qpcr.ndjson", []),
         ("formats/aid_cd7_qpcr_v10.json", []),

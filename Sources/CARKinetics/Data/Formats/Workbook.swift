@@ -90,8 +90,8 @@ enum Workbook {
         return try table(cells.rows, sheet: sheet.name, file: file, headerRow: choice.headerRow)
     }
 
-    /// The header row (given, or the first with a value) and the rows below it, over the header's columns
-    /// from its first to its last non-empty cell.
+    /// The header row (given, or the first with a value) and the rows below it, over the columns from A to the
+    /// header's last non-empty cell.
     private static func table(_ rows: [(Int, [Int: String])], sheet: String, file: String, headerRow: Int?) throws(DataError) -> CellTable {
         let quoted = sheetName(sheet)
         let headerIndex: Int
@@ -108,10 +108,13 @@ enum Workbook {
             headerIndex = k
         }
         let (headerNumber, headerCells) = rows[headerIndex]
+        // Columns run from A (as a CSV export's would, so an unnamed index column written by pandas is a column
+        // with an empty name, not a stray value) to the last named one.
         let filled = headerCells.filter { !$0.value.isEmpty }.keys
-        guard let first = filled.min(), let last = filled.max() else {
+        guard let last = filled.max() else {
             throw DataError(file: file, location: quoted, message: "sheet has no header row")
         }
+        let first = 0
         let columns = Array(first...last)
         var records: [CellTable.Record] = []
         for (number, cells) in rows[(headerIndex + 1)...] {

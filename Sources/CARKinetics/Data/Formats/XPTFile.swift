@@ -1,4 +1,7 @@
 /// A SAS transport file, version 5 (SAS technical note TS-140): the FDA's container for submitted datasets.
+/// Version 8/9 files (`LIBV8`, the default of pyreadstat and R's haven) are read too: the same layout with
+/// `…V8` header names, 32-character dataset and variable names, and a `LABELV8`/`LABELV9` section for labels
+/// longer than 40 characters; they are never written.
 ///
 /// The file is a stream of 80-byte records: a library header (three records), then per member (dataset) a
 /// member header, a descriptor header, two records with the dataset name, label and type, a NAMESTR header
@@ -69,10 +72,25 @@ public struct XPTFile: Sendable, Equatable {
 extension XPTFile {
     private static let record = 80
     private static let prefix = "HEADER RECORD*******"
-    private static let memberHeader = Array((prefix + "MEMBER  HEADER RECORD!!!!!!!").utf8)
-    private static let descriptorHeader = Array((prefix + "DSCRPTR HEADER RECORD!!!!!!!").utf8)
-    private static let namestrHeader = Array((prefix + "NAMESTR HEADER RECORD!!!!!!!").utf8)
-    private static let obsHeader = Array((prefix + "OBS     HEADER RECORD!!!!!!!").utf8)
+    /// The header records of one version: 5 (TS-140) or 8/9 (long names and labels).
+    private struct Headers {
+        let member: [UInt8], descriptor: [UInt8], namestr: [UInt8], obs: [UInt8]
+        /// Width of the dataset name in the member descriptor: 8, or 32 in version 8.
+        let nameWidth: Int
+        let isVersion8: Bool
+
+        init(version8: Bool) {
+            func header(_ kind: String) -> [UInt8] { Array((XPTFile.prefix + kind + "HEADER RECORD!!!!!!!").utf8) }
+            isVersion8 = version8
+            member = header(version8 ? "MEMBV8  " : "MEMBER  ")
+            descriptor = header(version8 ? "DSCPTV8 " : "DSCRPTR ")
+            namestr = header(version8 ? "NAMSTV8 " : "NAMESTR ")
+            obs = header(version8 ? "OBSV8   " : "OBS     ")
+            nameWidth = version8 ? 32 : 8
+        }
+    }
+    private static let longLabels8 = Array((prefix + "LABELV8 HEADER RECORD!!!!!!!").utf8)
+    private static let longLabels9 = Array((prefix + "LABELV9 HEADER RECORD!!!!!!!").utf8)
 
     /// Parses the bytes of a transport file; `file` names it in errors, which give the record (80-byte block
     /// of the file, 1-based) or the observation and variable at fault.
@@ -84,31 +102,30 @@ extension XPTFile {
         func matches(_ offset: Int, _ magic: [UInt8]) -> Bool {
             offset + magic.count <= bytes.count && bytes[offset..<offset + magic.count].elementsEqual(magic)
         }
-        if matches(0, TableFormat.xpt8Magic) {
-            throw fail("is a SAS transport file of version 8/9 (LIBV8); only version 5 (the FDA's format, TS-140) is read; write it with the XPORT engine or as version 5")
-        }
-        guard matches(0, TableFormat.xptMagic) else {
+        let version8 = matches(0, TableFormat.xpt8Magic)
+        guard version8 || matches(0, TableFormat.xptMagic) else {
             throw fail("is not a SAS transport file (the first record is not the library header)")
         }
+        let headers = Headers(version8: version8)
         var offset = 3 * Self.record
         var datasets: [Dataset] = []
         while offset < bytes.count {
             // Blank padding after the last member ends the file.
             if bytes[offset...].allSatisfy({ $0 == 0x20 || $0 == 0 }) { break }
-            guard matches(offset, Self.memberHeader) else { throw at(offset, "expected a MEMBER header record") }
+            guard matches(offset, headers.member) else { throw at(offset, "expected a MEMBER header record") }
             let namestrLength = Self.integer(bytes, offset + 74, 4) ?? 0
             guard namestrLength == 140 || namestrLength == 136 else {
                 throw at(offset, "the MEMBER header gives a NAMESTR length of \(String(decoding: bytes[Swift.min(bytes.count, offset + 74)..<Swift.min(bytes.count, offset + 78)], as: UTF8.self)); expected 140 or 136")
             }
-            guard matches(offset + Self.record, Self.descriptorHeader) else {
+            guard matches(offset + Self.record, headers.descriptor) else {
                 throw at(offset + Self.record, "expected a DSCRPTR header record")
             }
             let descriptor = offset + 2 * Self.record
             guard descriptor + 2 * Self.record <= bytes.count else { throw at(descriptor, "the file ends inside a member header") }
-            let name = try Self.text(bytes[descriptor + 8..<descriptor + 16], file: file, at: descriptor)
+            let name = try Self.text(bytes[descriptor + 8..<descriptor + 8 + headers.nameWidth], file: file, at: descriptor)
             let label = try Self.text(bytes[descriptor + Self.record + 32..<descriptor + Self.record + 72], file: file, at: descriptor)
             let namestrs = descriptor + 2 * Self.record
-            guard matches(namestrs, Self.namestrHeader), let count = Self.integer(bytes, namestrs + 48, 10) else {
+            guard matches(namestrs, headers.namestr), let count = Self.integer(bytes, namestrs + 48, 10) else {
                 throw at(namestrs, "expected a NAMESTR header record with the number of variables")
             }
             var variables: [Variable] = []
@@ -122,7 +139,12 @@ extension XPTFile {
                 let n = start + k * namestrLength
                 let type = Self.binary(bytes, n, 2)
                 let length = Self.binary(bytes, n + 4, 2)
-                let variableName = try Self.text(bytes[n + 8..<n + 16], file: file, at: n)
+                var variableName = try Self.text(bytes[n + 8..<n + 16], file: file, at: n)
+                // Version 8 keeps the full name (≤ 32) after the 88 bytes of version 5.
+                if headers.isVersion8, namestrLength == 140 {
+                    let long = try Self.text(bytes[n + 88..<n + 120], file: file, at: n)
+                    if !long.isEmpty { variableName = long }
+                }
                 guard type == 1 || type == 2 else {
                     throw at(n, "variable \(k + 1) ('\(variableName)') has type \(type); expected 1 (numeric) or 2 (character)")
                 }
@@ -135,14 +157,18 @@ extension XPTFile {
                 positions.append(Self.binary(bytes, n + 84, 4))
             }
             start = end + (Self.record - (end % Self.record)) % Self.record
-            guard matches(start, Self.obsHeader) else { throw at(start, "expected the OBS header record") }
+            if headers.isVersion8, matches(start, Self.longLabels8) || matches(start, Self.longLabels9) {
+                start = try Self.longLabels(bytes, at: start, version9: matches(start, Self.longLabels9),
+                                            variables: &variables, file: file)
+            }
+            guard matches(start, headers.obs) else { throw at(start, "expected the OBS header record") }
             let rowLength = zip(positions, variables).map { $0 + $1.length }.max() ?? 0
             for (k, variable) in variables.enumerated() where positions[k] < 0 || positions[k] + variable.length > rowLength {
                 throw at(namestrs, "variable \(variable.name) lies outside the observation")
             }
             let data = start + Self.record
             var next = data
-            while next < bytes.count, !matches(next, Self.memberHeader) { next += Self.record }
+            while next < bytes.count, !matches(next, headers.member) { next += Self.record }
             next = Swift.min(next, bytes.count)
             var rows: [[Value]] = []
             var rowStart = data
@@ -184,6 +210,39 @@ extension XPTFile {
         }
         guard !datasets.isEmpty else { throw fail("is a SAS transport library without datasets") }
         self.datasets = datasets
+    }
+
+    /// Reads a version 8 (`LABELV8`: number, name length, label length, name, label) or version 9 (`LABELV9`:
+    /// also format and informat lengths and texts) long-label section starting at the header record at `offset`,
+    /// sets the variables' names and labels, and returns the offset of the record after it.
+    private static func longLabels(
+        _ bytes: [UInt8], at offset: Int, version9: Bool, variables: inout [Variable], file: String
+    ) throws(DataError) -> Int {
+        func fail(_ at: Int, _ message: String) -> DataError {
+            DataError(file: file, location: "file record \(at / record + 1)", message: message)
+        }
+        let digits = bytes[(offset + 48)..<Swift.min(bytes.count, offset + 80)].prefix { (0x30...0x39).contains($0) }
+        guard !digits.isEmpty, digits.count <= 6 else { throw fail(offset, "the long-label header has no count of labels") }
+        let count = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        var at = offset + record
+        let fields = version9 ? 5 : 3
+        for _ in 0..<count {
+            guard at + 2 * fields <= bytes.count else { throw fail(at, "the file ends inside the long labels") }
+            let numbers = (0..<fields).map { binary(bytes, at + 2 * $0, 2) }
+            let number = numbers[0], nameLength = numbers[1], labelLength = numbers[2]
+            let textLength = numbers.dropFirst().reduce(0, +)
+            at += 2 * fields
+            guard at + textLength <= bytes.count else { throw fail(at, "the file ends inside the long labels") }
+            guard number >= 1, number <= variables.count else {
+                throw fail(at, "a long label is for variable \(number); the dataset has \(variables.count)")
+            }
+            let name = try text(bytes[at..<at + nameLength], file: file, at: at)
+            let label = try text(bytes[at + nameLength..<at + nameLength + labelLength], file: file, at: at)
+            if !name.isEmpty { variables[number - 1].name = name }
+            variables[number - 1].label = label
+            at += textLength
+        }
+        return at + (record - at % record) % record
     }
 
     /// The decimal number in `bytes[offset ..< offset + count]`, or nil if those are not all digits.

@@ -154,4 +154,15 @@ import Testing
             _ = try ProfileReader().read(contentsOf: fixtureURL("formats/damaged_offsets.xlsx"), displayName: "lab.xlsx")
         }
     }
+
+    /// Found by FuzzXLSX: an entry whose deflate stream runs into the end of the file made ZIPFoundation's
+    /// inflater loop forever (a short read is no error there); it must be a prompt error.
+    @Test(.timeLimit(.minutes(1))) func deflateStreamRunningOffTheEndIsAnError() throws {
+        do {
+            _ = try ProfileReader().read(contentsOf: fixtureURL("formats/damaged_stream.xlsx"), displayName: "lab.xlsx")
+            Issue.record("damaged workbook accepted")
+        } catch {
+            #expect(error.description.hasPrefix("lab.xlsx: part xl/workbook.xml of the workbook is damaged"), "\(error)")
+        }
+    }
 }

@@ -15,18 +15,33 @@ import ZIPFoundation
 /// audit's line n; errors name the cell, `qPCR!C14`.
 enum Workbook {
     /// The largest part expanded (a guard against a ZIP bomb); a worksheet of a million rows is far smaller.
-    static let maxPartSize: UInt64 = 1 << 30
+    static let maxPartSize: UInt64 = 256 << 20
 
     static func table(_ bytes: [UInt8], file: String, choice: TableChoice) throws(DataError) -> CellTable {
-        // ZIPFoundation's in-memory archive (0.9.20) traps on a damaged archive whose offsets point past the end
-        // (Archive+MemoryFile.readData builds a negative range; found by FuzzXLSX). Its file-backed archive reads
-        // through the C library, where such a read is a short read and an error, so the bytes go through a
-        // private temporary file, removed when done.
+        // Two defects of ZIPFoundation 0.9.20 on damaged archives, both found by FuzzXLSX, are kept away here:
+        // - its in-memory archive traps when offsets point past the end (Archive+MemoryFile.readData builds a
+        //   negative range), so the bytes go through a private temporary file (removed when done);
+        // - its inflater and stored-entry reader loop forever once the file ends inside an entry (a short read is
+        //   not an error there). So the staged file is the archive, then zeros (a sparse hole: no disk used), then
+        //   a copy of the end-of-central-directory record, which ZIPFoundation looks for at the end. Within the
+        //   zeros every inflater state either fails (block header 00: stored with LEN = NLEN = 0; a code-length
+        //   table of zeros) or emits at least one byte per 15 bits, and the consumer below stops an entry that
+        //   emits more than it declared; a stored entry reads at most its declared size, checked to fit the file.
+        guard let end = endOfCentralDirectory(bytes) else {
+            throw DataError(file: file, message: "starts like a ZIP archive (an .xlsx workbook) but has no end-of-central-directory record")
+        }
+        let hole = UInt64(Swift.max(Int(2 * maxPartSize), bytes.count)) + (1 << 20)
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("carkinetics-\(UUID().uuidString).xlsx")
         do {
             try Data(bytes).write(to: scratch, options: .withoutOverwriting)
+            let handle = try FileHandle(forWritingTo: scratch)
+            defer { try? handle.close() }
+            try handle.truncate(atOffset: UInt64(bytes.count) + hole)
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(bytes[end...]))
         } catch {
+            try? FileManager.default.removeItem(at: scratch)
             throw DataError(file: file, message: "cannot be staged for reading as a workbook (\(error.localizedDescription))")
         }
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -41,12 +56,18 @@ enum Workbook {
             guard entry.uncompressedSize <= maxPartSize else {
                 throw DataError(file: file, message: "part \(path) expands to \(entry.uncompressedSize) bytes; more than the \(maxPartSize) read")
             }
+            guard entry.compressedSize <= UInt64(bytes.count) else {
+                throw DataError(file: file, message: "part \(path) claims \(entry.compressedSize) compressed bytes in a file of \(bytes.count); the archive is damaged")
+            }
+            let declared = entry.uncompressedSize
             var data = Data()
             do {
                 _ = try archive.extract(entry, skipCRC32: false) { chunk in
                     data.append(chunk)
-                    if UInt64(data.count) > maxPartSize { throw CocoaError(.fileReadTooLarge) }
+                    if UInt64(data.count) > declared { throw CocoaError(.fileReadCorruptFile) }
                 }
+            } catch is CocoaError {
+                throw DataError(file: file, message: "part \(path) of the workbook is damaged: it inflates to more than the \(declared) bytes it declares")
             } catch {
                 throw DataError(file: file, message: "part \(path) of the workbook cannot be read (\(error))")
             }
@@ -127,6 +148,24 @@ enum Workbook {
         }
         return CellTable(header: columns.map { headerCells[$0] ?? "" }, headerNumber: headerNumber, records: records,
                          places: .sheet(name: quoted, letters: columns.map(letters)))
+    }
+
+    /// Where the end-of-central-directory record starts (with the ZIP64 locator just before it, when there is
+    /// one): the last `PK\u{5}\u{6}` signature within the final 64 KiB + 22 bytes; nil without one.
+    static func endOfCentralDirectory(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 22 else { return nil }
+        var k = bytes.count - 22
+        let lowest = Swift.max(0, bytes.count - 22 - 65_535)
+        while k >= lowest {
+            if bytes[k] == 0x50, bytes[k + 1] == 0x4B, bytes[k + 2] == 0x05, bytes[k + 3] == 0x06 {
+                if k >= 20, bytes[k - 20] == 0x50, bytes[k - 19] == 0x4B, bytes[k - 18] == 0x06, bytes[k - 17] == 0x07 {
+                    return k - 20
+                }
+                return k
+            }
+            k -= 1
+        }
+        return nil
     }
 
     /// A sheet name as Excel writes it in a reference: quoted when it holds anything but letters, digits and `_`.

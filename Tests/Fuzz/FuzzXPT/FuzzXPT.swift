@@ -17,12 +17,37 @@ public func fuzzXPT(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     if let file = try? XPTFile(bytes: bytes, file: "fuzz.xpt"), let written = try? file.bytes() {
         do {
             let again = try XPTFile(bytes: written, file: "again.xpt")
-            if again != file { fatalError("written and read back, the library differs:\n\(file)\n\(again)") }
+            if !sameLibrary(file, again) { fatalError("written and read back, the library differs:\n\(file)\n\(again)") }
         } catch {
             fatalError("our own transport file cannot be read back: \(error)")
         }
     }
     return 0
+}
+
+/// Equal datasets, except that trailing observations whose bytes are all blanks may be missing from `again`:
+/// in version 5 such an observation in the last record cannot be told from the blank padding (TS-140), so the
+/// reader drops it. A blank numeric is the IBM number 0x2020…: 0x2020… · 2^−56 · 16^−32.
+private func sameLibrary(_ file: XPTFile, _ again: XPTFile) -> Bool {
+    guard file.datasets.count == again.datasets.count else { return false }
+    for (a, b) in zip(file.datasets, again.datasets) {
+        guard a.name == b.name, a.label == b.label, a.variables == b.variables, b.rows.count <= a.rows.count,
+              Array(a.rows.prefix(b.rows.count)) == b.rows else { return false }
+        for row in a.rows.dropFirst(b.rows.count) {
+            for (variable, value) in zip(a.variables, row) {
+                switch value {
+                case .text(let text): if !text.isEmpty { return false }
+                case .number(let x):
+                    var fraction: UInt64 = 0
+                    for _ in 1..<variable.length { fraction = fraction << 8 | 0x20 }
+                    fraction <<= UInt64(8 * (8 - variable.length))
+                    if x != Double(fraction) * 0x1p-184 { return false }
+                case .missing: return false
+                }
+            }
+        }
+    }
+    return true
 }
 
 /// The checks shared by the table-format fuzz targets (each target has its own copy: executables share no code).

@@ -154,3 +154,28 @@ import Testing
         return cells
     }
 }
+
+@Suite struct PPStudyFromTableFormatsTests {
+    /// The PP table takes STUDYID from a `STUDYID` column of a Dataset-JSON input too (its header is not a CSV line).
+    @Test func studyIDColumnOfADatasetJSONInput() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("adpc.json")
+        let json = """
+        {"datasetJSONVersion": "1.1.0", "name": "ADPC", "columns": [{"name": "STUDYID", "dataType": "string"},
+         {"name": "USUBJID", "dataType": "string"}, {"name": "AFRLT", "dataType": "double"}, {"name": "AVAL", "dataType": "double"}],
+         "rows": [["CAR-01", "S1", 0, 1], ["CAR-01", "S1", 1, 4], ["CAR-01", "S1", 2, 2]]}
+        """
+        try Data(json.utf8).write(to: input)
+        let csv = try runPKFit(["nca", input.path, "--format", "pp"])
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let rows = csv.stdout.split(separator: "\n").dropFirst()
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.hasPrefix("CAR-01,PP,S1,") })
+        let xpt = directory.appendingPathComponent("pp.xpt")
+        let run = try runPKFit(["nca", input.path, "--format", "pp", "--output", xpt.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let pp = try #require(try XPTFile(bytes: [UInt8](try Data(contentsOf: xpt)), file: "pp.xpt").datasets.first)
+        #expect(pp.rows.allSatisfy { $0.first == .text("CAR-01") })
+        #expect(pp.rows.count == rows.count)
+    }
+}

@@ -20,7 +20,7 @@ struct NCACommand: ParsableCommand {
     @Option(help: "PP: the analyte (PPCAT), e.g. 'CAR-T transgene'.")
     var analyte: String?
 
-    @Option(help: "PP: the specimen (PPSPEC), e.g. BLOOD.")
+    @Option(help: "PP: the specimen (PPSPEC), e.g. BLOOD (default: the input's PCSPEC column, if any).")
     var specimen: String?
 
     func run() throws {
@@ -95,10 +95,8 @@ extension NCACommand {
         let dataset: XPTFile.Dataset
         let result: NCAAnalysis.Output
         do {
-            let (table, nca) = try PPExport(analysis).export(files: files)
-            result = nca
-            dataset = try PPSubmission.dataset(table, options: analysis.options,
-                                               settings: PPSubmission.Settings(study: study, analyte: analyte, specimen: specimen))
+            (dataset, result) = try PPSubmission.export(analysis, files: files,
+                                                        settings: PPSubmission.Settings(study: study, analyte: analyte, specimen: specimen))
         } catch let error as DataError {
             throw CommandFailure(message: error.description)
         } catch let error as PPSubmission.Failure {

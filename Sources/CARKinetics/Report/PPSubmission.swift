@@ -8,7 +8,8 @@ import Foundation
 /// - `STUDYID` is required: from the input's `STUDYID` column or `study`.
 /// - `PPGRPID` groups the records of one profile: empty when the subject has one profile, otherwise the
 ///   profile's number within the subject (`1`, `2`, …). `--group` values (cohorts, doses) are not carried.
-/// - `PPCAT` is the analyte, `PPSCAT` `NON-COMPARTMENTAL`, `PPSPEC` the specimen, `PPANMETH` the AUC method
+/// - `PPCAT` is the analyte, `PPSCAT` `NON-COMPARTMENTAL`, `PPSPEC` the specimen (`--specimen`, else the
+///   input's `PCSPEC` per profile), `PPANMETH` the AUC method
 ///   (`LINEAR UP LOG DOWN METHOD` or `LINEAR METHOD`).
 /// - `NOT DONE` rows have empty units as well as empty results.
 /// - Text is ASCII: `λz` in reasons becomes `lambda z`, `µ`/`μ` in units `u`; any other non-ASCII character is
@@ -61,8 +62,31 @@ public struct PPSubmission: Sendable {
         ("PPENINT", "Planned End of Assessment Interval", false),
     ]
 
-    /// The dataset: `table` is ``PPTable``'s (its ``PPTable/columns``), `options` the NCA's.
-    public static func dataset(_ table: ResultTable, options: NCAOptions, settings: Settings) throws(Failure) -> XPTFile.Dataset {
+    /// Reads `files`, runs the NCA of `analysis` and builds the dataset, with `PPSPEC` from `settings.specimen`
+    /// or else from a `PCSPEC` column (any case, in every file), read per profile (so two specimens of one
+    /// subject are two profiles). Throws ``DataError`` for the input and ``Failure`` for the dataset.
+    public static func export(_ analysis: NCAAnalysis, files: [URL], settings: Settings) throws -> (dataset: XPTFile.Dataset, nca: NCAAnalysis.Output) {
+        var reading = analysis
+        var specimenIndex: Int?
+        if settings.specimen == nil {
+            let names = files.map { PPExport.column(named: "pcspec", in: $0, choice: analysis.selection.table) }
+            if let name = names.first ?? nil, names.allSatisfy({ $0 == name }) {
+                if let existing = reading.selection.groups.firstIndex(where: { $0.lowercased() == "pcspec" }) {
+                    specimenIndex = existing
+                } else {
+                    reading.selection.groups.append(name)
+                    specimenIndex = reading.selection.groups.count - 1
+                }
+            }
+        }
+        let (table, nca) = try PPExport(reading).export(files: files)
+        let specimens = specimenIndex.map { k in nca.results.map { k < $0.groups.count ? $0.groups[k] : "" } }
+        return (try dataset(table, options: analysis.options, settings: settings, specimens: specimens), nca)
+    }
+
+    /// The dataset: `table` is ``PPTable``'s (its ``PPTable/columns``), `options` the NCA's; `specimens`, when
+    /// given, holds `PPSPEC` per profile (in the table's order) and overrides `settings.specimen`.
+    public static func dataset(_ table: ResultTable, options: NCAOptions, settings: Settings, specimens: [String]? = nil) throws(Failure) -> XPTFile.Dataset {
         func column(_ name: String) throws(Failure) -> Int {
             guard let k = table.columns.firstIndex(of: name) else { throw Failure(message: "the PP table has no \(name) column") }
             return k
@@ -78,6 +102,11 @@ public struct PPSubmission: Sendable {
             profiles[text(table.rows[row][subject]), default: 0] += 1
         }
         let method = options.aucMethod == .linear ? "LINEAR METHOD" : "LINEAR UP LOG DOWN METHOD"
+        func specimen(_ row: Int) -> String {
+            guard let specimens, parameters > 0 else { return settings.specimen ?? "" }
+            let profile = row / parameters
+            return profile < specimens.count ? specimens[profile] : ""
+        }
         var rows: [[XPTFile.Value]] = []
         rows.reserveCapacity(table.rows.count)
         for (r, row) in table.rows.enumerated() {
@@ -105,7 +134,7 @@ public struct PPSubmission: Sendable {
             default: cells.append(.missing("."))
             }
             cells += [.text(units), .text(text(row[status])), .text(try ascii(text(row[reason]), "PPREASND", r)),
-                      .text(try ascii(settings.specimen ?? "", "PPSPEC", r)), .text(method),
+                      .text(try ascii(specimen(r), "PPSPEC", r)), .text(method),
                       .text(text(row[start])), .text(text(row[end]))]
             rows.append(cells)
         }

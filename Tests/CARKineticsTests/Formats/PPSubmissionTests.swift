@@ -179,3 +179,41 @@ import Testing
         #expect(pp.rows.count == rows.count)
     }
 }
+
+@Suite struct PPSpecimenTests {
+    /// Without --specimen, PPSPEC comes from the input's PCSPEC, per profile: a subject sampled in blood and
+    /// marrow has two profiles, told apart by PPGRPID 1 and 2.
+    @Test func specimenFromPCSPECPerProfile() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("adpc.csv")
+        try Data("""
+        STUDYID,USUBJID,PCSPEC,AFRLT,AVAL
+        CAR-01,S1,BLOOD,0,1
+        CAR-01,S1,BLOOD,1,4
+        CAR-01,S1,BONE MARROW,0,2
+        CAR-01,S1,BONE MARROW,1,3
+        CAR-01,S2,BLOOD,0,5
+
+        """.utf8).write(to: input)
+        let xpt = directory.appendingPathComponent("pp.xpt")
+        let run = try runPKFit(["nca", input.path, "--format", "pp", "--output", xpt.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let pp = try #require(try XPTFile(bytes: [UInt8](try Data(contentsOf: xpt)), file: "pp.xpt").datasets.first)
+        let spec = try #require(pp.variables.firstIndex { $0.name == "PPSPEC" })
+        let group = try #require(pp.variables.firstIndex { $0.name == "PPGRPID" })
+        let subject = try #require(pp.variables.firstIndex { $0.name == "USUBJID" })
+        var seen: [String] = []
+        for row in pp.rows {
+            guard case .text(let s) = row[subject], case .text(let g) = row[group], case .text(let p) = row[spec] else { continue }
+            let key = "\(s)|\(g)|\(p)"
+            if seen.last != key { seen.append(key) }
+        }
+        #expect(seen == ["S1|1|BLOOD", "S1|2|BONE MARROW", "S2||BLOOD"])
+        // --specimen wins; PCSPEC is then not read, so the two specimens must be split by --group.
+        let given = try runPKFit(["nca", input.path, "--format", "pp", "--output", xpt.path, "--specimen", "PLASMA", "--group", "PCSPEC"])
+        #expect(given.status == 0, "\(given.stderr)")
+        let again = try #require(try XPTFile(bytes: [UInt8](try Data(contentsOf: xpt)), file: "pp.xpt").datasets.first)
+        #expect(again.rows.allSatisfy { $0[spec] == .text("PLASMA") })
+    }
+}

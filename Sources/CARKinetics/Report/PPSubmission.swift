@@ -67,26 +67,34 @@ public struct PPSubmission: Sendable {
     /// subject are two profiles). Throws ``DataError`` for the input and ``Failure`` for the dataset.
     public static func export(_ analysis: NCAAnalysis, files: [URL], settings: Settings) throws -> (dataset: XPTFile.Dataset, nca: NCAAnalysis.Output) {
         var reading = analysis
-        var specimenIndex: Int?
-        if settings.specimen == nil {
-            let names = files.map { PPExport.column(named: "pcspec", in: $0, choice: analysis.selection.table) }
-            if let name = names.first ?? nil, names.allSatisfy({ $0 == name }) {
-                if let existing = reading.selection.groups.firstIndex(where: { $0.lowercased() == "pcspec" }) {
-                    specimenIndex = existing
-                } else {
-                    reading.selection.groups.append(name)
-                    specimenIndex = reading.selection.groups.count - 1
-                }
-            }
+        /// Reads the column named `lowercased` (in every file) per profile, as a group; its index among the groups.
+        func perProfile(_ lowercased: String) -> Int? {
+            let names = files.map { PPExport.column(named: lowercased, in: $0, choice: analysis.selection.table) }
+            guard let name = names.first ?? nil, names.allSatisfy({ $0 == name }) else { return nil }
+            if let existing = reading.selection.groups.firstIndex(where: { $0.lowercased() == lowercased }) { return existing }
+            reading.selection.groups.append(name)
+            return reading.selection.groups.count - 1
         }
+        let specimenIndex = settings.specimen == nil ? perProfile("pcspec") : nil
+        let referenceIndex = perProfile("pcrftdtc")
         let (table, nca) = try PPExport(reading).export(files: files)
-        let specimens = specimenIndex.map { k in nca.results.map { k < $0.groups.count ? $0.groups[k] : "" } }
-        return (try dataset(table, options: analysis.options, settings: settings, specimens: specimens), nca)
+        func values(_ index: Int?) -> [String]? {
+            index.map { k in nca.results.map { k < $0.groups.count ? $0.groups[k] : "" } }
+        }
+        return (try dataset(table, options: analysis.options, settings: settings, specimens: values(specimenIndex),
+                            referenceTimes: values(referenceIndex)), nca)
     }
 
+    /// `PPRFTDTC`, written (before `PPSTINT`) only when the input has a reference time: its `PCRFTDTC` column.
+    public static let referenceTimeVariable = (name: "PPRFTDTC", label: "Date/Time of Reference Point", numeric: false)
+
     /// The dataset: `table` is ``PPTable``'s (its ``PPTable/columns``), `options` the NCA's; `specimens`, when
-    /// given, holds `PPSPEC` per profile (in the table's order) and overrides `settings.specimen`.
-    public static func dataset(_ table: ResultTable, options: NCAOptions, settings: Settings, specimens: [String]? = nil) throws(Failure) -> XPTFile.Dataset {
+    /// given, holds `PPSPEC` per profile (in the table's order) and overrides `settings.specimen`;
+    /// `referenceTimes`, when given, holds `PPRFTDTC` per profile (ISO 8601 text, as in the input).
+    public static func dataset(
+        _ table: ResultTable, options: NCAOptions, settings: Settings, specimens: [String]? = nil,
+        referenceTimes: [String]? = nil
+    ) throws(Failure) -> XPTFile.Dataset {
         func column(_ name: String) throws(Failure) -> Int {
             guard let k = table.columns.firstIndex(of: name) else { throw Failure(message: "the PP table has no \(name) column") }
             return k
@@ -106,6 +114,10 @@ public struct PPSubmission: Sendable {
             guard let specimens, parameters > 0 else { return settings.specimen ?? "" }
             let profile = row / parameters
             return profile < specimens.count ? specimens[profile] : ""
+        }
+        func referenceTime(_ row: Int) -> String {
+            guard let referenceTimes, parameters > 0, row / parameters < referenceTimes.count else { return "" }
+            return referenceTimes[row / parameters]
         }
         var rows: [[XPTFile.Value]] = []
         rows.reserveCapacity(table.rows.count)
@@ -136,10 +148,13 @@ public struct PPSubmission: Sendable {
             cells += [.text(units), .text(text(row[status])), .text(try ascii(text(row[reason]), "PPREASND", r)),
                       .text(try ascii(specimen(r), "PPSPEC", r)), .text(method),
                       .text(text(row[start])), .text(text(row[end]))]
+            if referenceTimes != nil { cells.insert(.text(try ascii(referenceTime(r), "PPRFTDTC", r)), at: cells.count - 2) }
             rows.append(cells)
         }
         var variables: [XPTFile.Variable] = []
-        for (k, variable) in Self.variables.enumerated() {
+        var layout = Self.variables
+        if referenceTimes != nil { layout.insert(referenceTimeVariable, at: layout.count - 2) }
+        for (k, variable) in layout.enumerated() {
             var length = 8
             if !variable.numeric {
                 length = rows.reduce(1) { longest, row in

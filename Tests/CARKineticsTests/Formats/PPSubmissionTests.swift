@@ -217,3 +217,32 @@ import Testing
         #expect(again.rows.allSatisfy { $0[spec] == .text("PLASMA") })
     }
 }
+
+@Suite struct PPReferenceTimeTests {
+    /// PPRFTDTC appears (before PPSTINT) only when the input has PCRFTDTC, with each profile's value.
+    @Test func referenceTimeFromPCRFTDTC() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("adpc.csv")
+        try Data("""
+        STUDYID,USUBJID,PCRFTDTC,AFRLT,AVAL
+        CAR-01,S1,2026-01-05T10:00,0,1
+        CAR-01,S1,2026-01-05T10:00,1,4
+        CAR-01,S2,2026-02-01T09:30,0,5
+
+        """.utf8).write(to: input)
+        let json = directory.appendingPathComponent("pp.json")
+        let run = try runPKFit(["nca", input.path, "--format", "pp", "--output", json.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let table = try DatasetJSON.table([UInt8](try Data(contentsOf: json)), file: "pp.json")
+        var names = PPSubmission.variables.map(\.name)
+        names.insert("PPRFTDTC", at: names.count - 2)
+        #expect(table.header == names)
+        let k = try #require(table.header.firstIndex(of: "PPRFTDTC"))
+        let subject = try #require(table.header.firstIndex(of: "USUBJID"))
+        for record in table.records {
+            let cells = try #require(record.cells)
+            #expect(cells[k] == (cells[subject] == "S1" ? "2026-01-05T10:00" : "2026-02-01T09:30"))
+        }
+    }
+}

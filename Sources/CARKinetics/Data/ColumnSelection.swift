@@ -33,6 +33,8 @@ public struct ColumnSelection: Sendable, Equatable {
     public var profileBy: [String]
     public var lloq: LLOQSource?
     public var unit: String?
+    /// Which member or sheet of a SAS transport or Excel file, and where its header row is.
+    public var table = TableChoice()
 
     /// A selection; every argument defaults to recognition by name / none. A `profileBy` name missing from
     /// `groups` is added to them (at the end).

@@ -69,6 +69,8 @@ public struct ProfileReader: Sendable {
         threads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws(DataError) -> ProfileStore {
         let name = displayName ?? url.path
+        // SAS transport, Dataset-JSON and Excel files are told by their first bytes (Data/Formats).
+        if let table = try storeTable(contentsOf: url, displayName: name) { return table }
         let descriptor = open(url.path, O_RDONLY)
         guard descriptor >= 0 else {
             throw DataError(file: name, message: "cannot be read (\(String(cString: strerror(errno))))")
@@ -255,6 +257,8 @@ public struct ProfileReader: Sendable {
 
     /// Reads CSV bytes already in memory into the compact columnar form.
     func store(bytes: [UInt8], file: String) throws(DataError) -> ProfileStore {
+        let format = TableFormat.detect(bytes)
+        if format != .csv { return try storeTable(bytes: bytes, format: format, file: file) }
         var builder = ProfileStore.Builder(file: file, selection: selection, invalidRows: invalidRows)
         try bytes.withUnsafeBufferPointer { (buffer) throws(DataError) in
             try CSVScanner.scan(buffer, file: file) { (row) throws(DataError) in try builder.add(row) }

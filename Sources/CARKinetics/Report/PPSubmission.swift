@@ -72,7 +72,10 @@ public struct PPSubmission: Sendable {
             let names = files.map { PPExport.column(named: lowercased, in: $0, choice: analysis.selection.table) }
             guard let name = names.first ?? nil, names.allSatisfy({ $0 == name }) else { return nil }
             if let existing = reading.selection.groups.firstIndex(where: { $0.lowercased() == lowercased }) { return existing }
+            // A profile-by column: it may change within a subject (two specimens are two profiles), which a
+            // group column may not.
             reading.selection.groups.append(name)
+            reading.selection.profileBy.append(name)
             return reading.selection.groups.count - 1
         }
         let specimenIndex = settings.specimen == nil ? perProfile("pcspec") : nil

@@ -210,8 +210,8 @@ import Testing
             if seen.last != key { seen.append(key) }
         }
         #expect(seen == ["S1|1|BLOOD", "S1|2|BONE MARROW", "S2||BLOOD"])
-        // --specimen wins; PCSPEC is then not read, so the two specimens must be split by --group.
-        let given = try runPKFit(["nca", input.path, "--format", "pp", "--output", xpt.path, "--specimen", "PLASMA", "--group", "PCSPEC"])
+        // --specimen wins; PCSPEC is then not read, so the two specimens must be split by --profile-by.
+        let given = try runPKFit(["nca", input.path, "--format", "pp", "--output", xpt.path, "--specimen", "PLASMA", "--profile-by", "PCSPEC"])
         #expect(given.status == 0, "\(given.stderr)")
         let again = try #require(try XPTFile(bytes: [UInt8](try Data(contentsOf: xpt)), file: "pp.xpt").datasets.first)
         #expect(again.rows.allSatisfy { $0[spec] == .text("PLASMA") })

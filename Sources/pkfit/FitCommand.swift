@@ -31,6 +31,7 @@ struct FitCommand: ParsableCommand {
 
     func validate() throws {
         try output.rejectPP(command: "fit")
+        try FileSafety.check(inputs: input.files, outputs: output.outputs + rows.outputs)
         if formula == nil && !start.isEmpty { throw ValidationError("--start needs --formula") }
         if formula != nil && start.isEmpty { throw ValidationError("--formula needs a --start name=value for each parameter") }
     }

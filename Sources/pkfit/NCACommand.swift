@@ -14,13 +14,18 @@ struct NCACommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var rows: RowAuditOptions
 
+    func validate() throws {
+        try FileSafety.check(inputs: input.files, outputs: output.outputs + rows.outputs)
+    }
+
     func run() throws {
         let files = input.files.map { URL(fileURLWithPath: $0) }
         var analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
         analysis.invalidRows = rows.invalidRows
-        if [.csv, .json, .pp].contains(output.format) && rows.audit == nil {
+        if [.csv, .json, .pp].contains(output.format) && rows.audit == nil && !output.csvSafe {
             // Streamed: flat memory however many rows, and the same bytes as the table path. The audit needs
-            // every profile's row treatments at once, so a run with --audit takes the table path below.
+            // every profile's row treatments at once, so a run with --audit takes the table path below (as does
+            // --csv-safe, which rewrites text cells of the finished table).
             var ledgers: [RowLedger] = []
             do {
                 let progress = output.progress("nca")

@@ -46,7 +46,7 @@ struct ValidateNIST: ParsableCommand {
         if let json {
             let text = NISTValidation.estimatesJSON(results)
             do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: json), options: .atomic)
+                try AtomicFileWriter.write(text, to: URL(fileURLWithPath: json))
             } catch {
                 throw OutputFailure(message: "cannot write \(json): \(error.localizedDescription)")
             }
@@ -61,7 +61,7 @@ struct ValidateNIST: ParsableCommand {
         }
         if !failing.isEmpty {
             let names = failing.map(label).joined(separator: ", ")
-            FileHandle.standardError.write(Data("pkfit validate nist: \(failing.count) of \(solves) below LRE \(format(minLRE)): \(names)\n".utf8))
+            StandardStreams.writeError("pkfit validate nist: \(failing.count) of \(solves) below LRE \(format(minLRE)): \(names)\n")
             throw ExitCode.failure
         }
     }

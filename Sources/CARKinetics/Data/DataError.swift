@@ -19,12 +19,13 @@ public struct DataError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `file:line: column 'name': message`.
+    /// `file:line: column 'name': message`, with control characters escaped and the column name capped
+    /// (``MessageText``).
     public var description: String {
-        var text = file
+        var text = MessageText.escaped(file)
         if let line { text += ":\(line)" }
         text += ": "
-        if let column { text += "column '\(column)': " }
-        return text + message
+        if let column { text += "column '\(MessageText.capped(column))': " }
+        return text + MessageText.escaped(message, keepingLineBreaks: true)
     }
 }

@@ -8,8 +8,6 @@ public enum SummaryError: Error, Sendable, Equatable, CustomStringConvertible {
     case nonFiniteValue(subject: String, parameter: String, value: Double)
     /// A grouping column has the name of one of the summary's own columns.
     case groupColumnNameClash(String)
-    /// A subject's dose cell is not a positive number.
-    case invalidDose(subject: String, column: String, value: String)
 
     /// A one-line message for users, naming the subject.
     public var description: String {
@@ -22,8 +20,6 @@ public enum SummaryError: Error, Sendable, Equatable, CustomStringConvertible {
             "subject \(subject): parameter \(parameter) is \(value); summaries need finite values or missing"
         case let .groupColumnNameClash(name):
             "group column '\(name)' has the name of a summary column; rename it in the input"
-        case let .invalidDose(subject, column, value):
-            "subject \(subject): column '\(column)': \"\(value)\" is not a positive number (a dose is needed for the power model)"
         }
     }
 }

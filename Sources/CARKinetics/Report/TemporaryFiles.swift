@@ -46,6 +46,12 @@ public enum TemporaryFiles {
         // Touch the lazily created tables before any handler can run.
         _ = slots
         _ = state
+        // A parent may hand down a mask that blocks these signals (test runners do); a handler that is never
+        // called removes nothing, so they are unblocked on this thread.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signalNumber in signals { sigaddset(&unblock, signalNumber) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signalNumber in signals {
             let previous = signal(signalNumber, temporaryFilesSignalHandler)
             if let previous, unsafeBitCast(previous, to: Int.self) == 1 {

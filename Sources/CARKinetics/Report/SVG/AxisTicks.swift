@@ -49,6 +49,7 @@ public struct AxisLayout: Sendable, Equatable {
             low -= pad
             high += pad
         }
+        guard low.isFinite, high.isFinite else { return endsOnly(minimum, maximum) }
         let rough = (high - low) / Double(max(1, targetTicks - 1))
         guard rough.isNormal, (high - low).isFinite else { return endsOnly(low, high) }
         let magnitude = pow(10, floor(log10(rough)))
@@ -87,8 +88,8 @@ public struct AxisLayout: Sendable, Equatable {
     static func endsOnly(_ low: Double, _ high: Double) -> AxisLayout {
         var lower = low, upper = high
         if !(lower < upper) {
-            lower = low.nextDown
-            upper = high.nextUp.isFinite ? high.nextUp : high
+            if low.nextDown.isFinite { lower = low.nextDown }
+            if high.nextUp.isFinite { upper = high.nextUp }
         }
         let ticks = [lower, upper].map { AxisTick(value: $0, label: String(format: "%.3g", $0), isMajor: true) }
         return AxisLayout(lower: lower, upper: upper, ticks: ticks, isLogarithmic: false)
@@ -105,9 +106,12 @@ public struct AxisLayout: Sendable, Equatable {
         // here, as its log10 (−323.3) is an ordinary number.
         guard minimum > 0, maximum >= minimum, maximum.isFinite else { return logarithmic(minimum: 1, maximum: 10) }
         // The small allowance keeps exact powers of ten (whose log10 may be off by an ulp) on their decade.
-        let lowExponent = Int(floor(log10(minimum) + 1e-12))
-        var highExponent = Int(ceil(log10(maximum) - 1e-12))
+        // 10^-323 is the smallest power of ten above 0 and 10^308 the largest below infinity: beyond them the
+        // axis end would be 0 or ∞ and every position NaN (a level of 5e-324 sits just below the axis).
+        let lowExponent = max(-323, Int(floor(log10(minimum) + 1e-12)))
+        var highExponent = min(308, Int(ceil(log10(maximum) - 1e-12)))
         if highExponent <= lowExponent { highExponent = lowExponent + 1 }
+        if highExponent > 308 { return logarithmic(minimum: 1e307, maximum: 1e308) }
         let decades = highExponent - lowExponent
         let labelEvery = max(1, Int((Double(decades) / 8).rounded(.up)))
         var ticks: [AxisTick] = []

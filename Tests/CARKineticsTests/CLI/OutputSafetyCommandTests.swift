@@ -250,8 +250,13 @@ import Darwin
         }
         #expect(sawTemporary, "the streamed output's temporary exists while the input is open")
         kill(process.processIdentifier, signalNumber)
+        // Bounded: a pkfit that does not act on the signal is a failure, not a hung test run.
+        for _ in 0..<500 where process.isRunning { usleep(20_000) }
+        let stopped = !process.isRunning
+        if !stopped { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         close(writer)
+        #expect(stopped, "pkfit stopped within 10 s of the signal")
         #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == signalNumber, "stopped by the signal, re-raised")
         #expect(try names(in: directory) == ["d.csv", "in.csv"], "no temporary and no output left")
     }

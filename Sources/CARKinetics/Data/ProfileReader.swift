@@ -139,7 +139,10 @@ public struct ProfileReader: Sendable {
             consumedTotal += consumed
             if !estimated, builder.rows > 0, consumedTotal > 0 {
                 estimated = true
-                builder.reserve(rows: Int(Double(builder.rows) * Double(fileSize) / Double(consumedTotal) * 1.02) + 16)
+                // A sparse file or a device can report any size: only a plausible estimate is reserved, and
+                // the Double is converted only when it fits in an Int.
+                let estimate = Double(builder.rows) * Double(fileSize) / Double(consumedTotal) * 1.02
+                if estimate.isFinite, estimate < 1e9 { builder.reserve(rows: Int(estimate) + 16) }
             }
             if consumed > 0 {
                 buffer.withUnsafeMutableBufferPointer { all in

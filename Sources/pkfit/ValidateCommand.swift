@@ -51,13 +51,18 @@ struct ValidateNIST: ParsableCommand {
                 throw OutputFailure(message: "cannot write \(json): \(error.localizedDescription)")
             }
         }
-        print(table(results), terminator: "")
+        var report = table(results)
 
         let failing = results.filter { !($0.minimumLRE >= minLRE) }
         let solves = results.count
         let lowest = results.min { $0.minimumLRE < $1.minimumLRE }
         if let lowest {
-            print("\(problems.count) problems, \(solves) solves; lowest parameter LRE \(format(lowest.minimumLRE)) (\(label(lowest)))")
+            report += "\(problems.count) problems, \(solves) solves; lowest parameter LRE \(format(lowest.minimumLRE)) (\(label(lowest)))\n"
+        }
+        do {
+            try StandardStreams.writeOutput(report)
+        } catch {
+            throw OutputFailure(message: error.description)
         }
         if !failing.isEmpty {
             let names = failing.map(label).joined(separator: ", ")

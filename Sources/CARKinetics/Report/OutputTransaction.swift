@@ -144,7 +144,14 @@ public final class OutputTransaction {
     /// Adds a file whose whole text is known: a regular destination is written to its temporary now (so a
     /// full disk fails before anything is renamed); a device is written at `commit()`.
     public func add(_ text: String, to path: String) throws(OutputError) {
-        let destination = try OutputDestination(path)
+        let destination: OutputDestination
+        do throws(OutputError) {
+            destination = try OutputDestination(path)
+        } catch {
+            // A transaction with a file that cannot be written commits nothing.
+            discard()
+            throw error
+        }
         if destination.kind == .special {
             let file = File(destination: destination)
             file.pending = Array(text.utf8)
@@ -165,14 +172,23 @@ public final class OutputTransaction {
 
     /// Opens a destination to be written in pieces (a temporary file, or the device itself).
     public func open(_ path: String) throws(OutputError) -> File {
-        try open(try OutputDestination(path))
+        do throws(OutputError) {
+            return try open(try OutputDestination(path))
+        } catch {
+            discard()
+            throw error
+        }
     }
 
     private func open(_ destination: OutputDestination) throws(OutputError) -> File {
         let file = File(destination: destination)
         if destination.kind == .special {
             file.descriptor = openPath(destination.resolved, O_WRONLY | O_CLOEXEC | O_NOCTTY)
-            guard file.descriptor >= 0 else { throw OutputError.system(destination.given) }
+            guard file.descriptor >= 0 else {
+                let failure = OutputError.system(destination.given)
+                discard()
+                throw failure
+            }
             files.append(file)
             return file
         }
@@ -189,7 +205,9 @@ public final class OutputTransaction {
                 TemporaryFiles.unregister(slot)
                 if code == EEXIST { continue }
                 errno = code
-                throw OutputError.system(destination.given)
+                let failure = OutputError.system(destination.given)
+                discard()
+                throw failure
             }
             if case let .regularFile(mode, owner, group) = destination.kind {
                 // Keep the replaced file's permissions (a 0600 file stays 0600) and, where allowed, its owner.

@@ -23,6 +23,10 @@ struct NCACommand: ParsableCommand {
     @Option(help: "PP: the specimen (PPSPEC), e.g. BLOOD (default: the input's PCSPEC column, if any).")
     var specimen: String?
 
+    func validate() throws {
+        try FileSafety.check(inputs: input.files, outputs: output.outputs + rows.outputs)
+    }
+
     func run() throws {
         let files = input.files.map { URL(fileURLWithPath: $0) }
         var analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
@@ -31,9 +35,10 @@ struct NCACommand: ParsableCommand {
             try writeSubmission(analysis, files: files, to: path, as: kind)
             return
         }
-        if [.csv, .json, .pp].contains(output.format) && rows.audit == nil {
+        if [.csv, .json, .pp].contains(output.format) && rows.audit == nil && !output.csvSafe {
             // Streamed: flat memory however many rows, and the same bytes as the table path. The audit needs
-            // every profile's row treatments at once, so a run with --audit takes the table path below.
+            // every profile's row treatments at once, so a run with --audit takes the table path below (as does
+            // --csv-safe, which rewrites text cells of the finished table).
             var ledgers: [RowLedger] = []
             do {
                 let progress = output.progress("nca")
@@ -116,14 +121,10 @@ extension NCACommand {
             bytes = Array(PPSubmission.datasetJSON(dataset, study: studyID).utf8)
         }
         rows.reportExclusions(result.ledgers)
-        try rows.emit(audit: { () throws(DataError) in try analysis.audit(result, files: files) }) {
-            do throws(OutputError) {
-                let file = try AtomicFileWriter.Stream(to: URL(fileURLWithPath: path))
-                try bytes.withUnsafeBufferPointer { (buffer) throws(OutputError) in try file.write(buffer) }
-                try file.commit()
-            } catch {
-                throw CommandFailure(message: error.description)
-            }
+        // The dataset and the audit are committed together: both renamed, or neither.
+        try rows.emit(audit: { () throws(DataError) in try analysis.audit(result, files: files) }) { transaction in
+            let file = try transaction.open(path)
+            try bytes.withUnsafeBufferPointer { (buffer) throws(OutputError) in try file.write(buffer) }
         }
     }
 }

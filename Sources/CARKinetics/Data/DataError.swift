@@ -23,13 +23,17 @@ public struct DataError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `file:line: column 'name': message`, or `file: location: message`.
+    /// `file:line: column 'name': message`, or `file: location: message`, with control characters escaped and
+    /// the column name capped (``MessageText``).
     public var description: String {
-        if let location { return "\(file): \(location): \(message)" }
-        var text = file
+        if let location {
+            return "\(MessageText.escaped(file)): \(MessageText.escaped(location)): "
+                + MessageText.escaped(message, keepingLineBreaks: true)
+        }
+        var text = MessageText.escaped(file)
         if let line { text += ":\(line)" }
         text += ": "
-        if let column { text += "column '\(column)': " }
-        return text + message
+        if let column { text += "column '\(MessageText.capped(column))': " }
+        return text + MessageText.escaped(message, keepingLineBreaks: true)
     }
 }

@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
         // `swift package generate-documentation` (scripts/test.sh builds every catalog).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", exact: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // MARK: - Public API
@@ -25,7 +26,8 @@ let package = Package(
         ),
         .target(
             name: "CARKineticsData",
-            dependencies: ["CARKineticsNumerics"],
+            // ZIPFoundation reads the XLSX container (Formats/Workbook.swift).
+            dependencies: ["CARKineticsNumerics", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
@@ -79,6 +81,24 @@ let package = Package(
             name: "FuzzCSV",
             dependencies: ["CARKinetics"],
             path: "Tests/Fuzz/FuzzCSV",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "FuzzXPT",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzXPT",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "FuzzDatasetJSON",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzDatasetJSON",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "FuzzXLSX",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzXLSX",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(

@@ -16,6 +16,9 @@ package struct AuditSource {
     /// Cells by line of the record's start.
     package var cells: [Int: Cells] = [:]
 
+    /// No cells yet (filled by the readers of other formats, `CellTable.auditSource`).
+    package init() {}
+
     package init(buffer: UnsafeBufferPointer<UInt8>, file: String, selection: ColumnSelection) throws(DataError) {
         var columns: ResolvedColumns?
         var cells: [Int: Cells] = [:]
@@ -38,6 +41,12 @@ package struct AuditSource {
     }
 
     package init(bytes: [UInt8], file: String, selection: ColumnSelection) throws(DataError) {
+        let format = TableFormat.detect(bytes)
+        if format != .csv {
+            self = try CellTable.read(bytes, format: format, file: file, choice: selection.table)
+                .auditSource(file: file, selection: selection)
+            return
+        }
         self = try bytes.withUnsafeBufferPointer { (buffer) throws(DataError) -> AuditSource in
             try AuditSource(buffer: buffer, file: file, selection: selection)
         }

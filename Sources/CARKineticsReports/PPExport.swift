@@ -88,7 +88,7 @@ public struct PPExport: Sendable {
     /// groups, at `studyIndex`, added to the user's groups (`studyAdded`) unless it already was one of them.
     private func reading(_ files: [URL]) -> (analysis: NCAAnalysis, studyIndex: Int?, studyAdded: Bool) {
         var reading = analysis
-        let names = files.map { ProfileReader.studyColumn(in: $0) }
+        let names = files.map { ProfileReader.studyColumn(in: $0, choice: analysis.selection.table) }
         guard let name = names.first ?? nil, names.allSatisfy({ $0 == name }) else { return (reading, nil, false) }
         if let existing = analysis.selection.groups.firstIndex(where: { $0.lowercased() == "studyid" }) {
             return (reading, existing, false)

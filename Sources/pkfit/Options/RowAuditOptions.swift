@@ -18,43 +18,41 @@ struct RowAuditOptions: ParsableArguments {
             FileHandle.standardError.write(Data((warnings + "\n").utf8))
         }
         if let report = Self.exclusionReport(ledgers) {
-            FileHandle.standardError.write(Data((report + "\n").utf8))
+            StandardStreams.writeError(report + "\n")
         }
     }
 
-    /// Writes the audit (when asked for), then the results; if the results cannot be written the audit is
-    /// removed again, so a failed run leaves neither.
-    func emit(audit trail: () throws(DataError) -> AuditTrail, results write: () throws -> Void) throws {
-        guard let audit else {
-            try write()
-            return
+    /// Writes the audit (when asked for) and the results as one commit (docs/robustness.md, "Output files"):
+    /// `write` prints to standard output or adds its files to the transaction, and the files are renamed into
+    /// place only when everything is complete; on any failure every temporary is removed, so a failed run
+    /// leaves neither file and replaces nothing.
+    func emit(audit trail: () throws(DataError) -> AuditTrail, results write: (OutputTransaction) throws -> Void) throws {
+        let files = OutputTransaction()
+        defer { files.discard() }
+        if let audit {
+            do {
+                try files.add(try trail().table.rendered(as: .csv), to: audit)
+            } catch let error as DataError {
+                throw CommandFailure(message: error.description)
+            } catch let error as OutputError {
+                throw CommandFailure(message: "--audit: \(error.description)")
+            }
         }
-        let url = URL(fileURLWithPath: audit)
         do {
-            try AtomicFileWriter.write(try trail().table.rendered(as: .csv), to: url)
-        } catch let error as DataError {
-            throw CommandFailure(message: error.description)
+            try write(files)
+            try files.commit()
         } catch let error as OutputError {
-            throw CommandFailure(message: "--audit: \(error.description)")
-        }
-        do {
-            try write()
-        } catch {
-            try? FileManager.default.removeItem(at: url)
-            throw error
+            throw CommandFailure(message: error.description)
         }
     }
 
     /// `emit(audit:results:)` for a result table printed or written through `output`.
     func emit(_ table: ResultTable, through output: OutputOptions, audit trail: () throws(DataError) -> AuditTrail) throws {
-        try emit(audit: trail) {
-            do {
-                try output.emit(table)
-            } catch let error as OutputError {
-                throw CommandFailure(message: error.description)
-            }
-        }
+        try emit(audit: trail) { files in try output.emit(table, into: files) }
     }
+
+    /// The outputs this group names, for `FileSafety`.
+    var outputs: [FileSafety.Output] { audit.map { [FileSafety.Output(flag: "--audit", path: $0)] } ?? [] }
 }
 
 // How the reader's findings are worded on stderr (the library returns them as values in the ledgers).

@@ -102,7 +102,9 @@ extension NCAAnalysis {
 /// The rows of ``NCAAnalysis/Output/table``, one per profile (subject, groups, then the registry's columns),
 /// as CSV lines or as the objects of a JSON array.
 struct NCATableRows: StreamRenderer {
-    let columns: [NCAColumn]
+    /// The registry columns' readers only: iterating whole ``NCAColumn`` values would copy (retain and release)
+    /// their names, test codes and closures for every cell.
+    let readers: [@Sendable (NCAResult) -> NCAColumnValue]
     /// The JSON key bytes of each table column (``JSONWriter/keys(_:)``); nil for CSV.
     let jsonKeys: [[UInt8]]?
     /// One row of cells, overwritten in place for each profile (emptying and refilling an array costs more
@@ -110,18 +112,18 @@ struct NCATableRows: StreamRenderer {
     private var cells: [ResultCell] = []
 
     init(columns: [NCAColumn], jsonKeys: [[UInt8]]?) {
-        self.columns = columns
+        readers = columns.map(\.cell)
         self.jsonKeys = jsonKeys
     }
 
     mutating func append(_ result: NCAResult, index: Int, to text: inout [UInt8]) {
         let offset = 1 + result.groups.count
-        if cells.count != offset + columns.count {
-            cells = [ResultCell](repeating: .empty, count: offset + columns.count)
+        if cells.count != offset + readers.count {
+            cells = [ResultCell](repeating: .empty, count: offset + readers.count)
         }
         cells[0] = .text(result.subject)
         for (g, group) in result.groups.enumerated() { cells[1 + g] = .text(group) }
-        for (c, column) in columns.enumerated() { cells[offset + c] = ResultCell(column.cell(result)) }
+        for c in readers.indices { cells[offset + c] = ResultCell(readers[c](result)) }
         if let jsonKeys {
             JSONWriter.appendObject(cells, keys: jsonKeys, first: index == 0, to: &text)
         } else {

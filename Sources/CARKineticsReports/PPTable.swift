@@ -49,8 +49,12 @@ public enum PPTable {
     /// The parameters a PP table has for given options, and how each row is filled: shared by ``make`` and
     /// the streamed export, so both write the same cells.
     struct Layout: Sendable {
+        /// What a PP row needs of its registry column (the whole ``NCAColumn`` would be copied, with all its
+        /// names and closures, for every row).
         struct Parameter: Sendable {
-            var column: NCAColumn
+            var cell: @Sendable (NCAResult) -> NCAColumnValue
+            var reason: @Sendable (NCAResult) -> String?
+            var unit: UnitKind
             var code: String
             var test: ResultCell
             /// `PPSTINT` and `PPENINT`.
@@ -70,7 +74,8 @@ public enum PPTable {
                     column.name == $0.columnName || column.name == $0.columnName + "_extrap"
                 }
                 func duration(_ days: Double?) -> ResultCell { days.flatMap(ISODuration.format(days:)).map(ResultCell.text) ?? .empty }
-                return Parameter(column: column, code: test.code, test: .text(test.name),
+                return Parameter(cell: column.cell, reason: column.reason, unit: column.unit, code: test.code,
+                                 test: .text(test.name),
                                  start: duration(interval?.start), end: duration(interval?.end))
             }
         }
@@ -95,19 +100,19 @@ public enum PPTable {
             row[5] = .text(parameter.code)
             row[6] = parameter.test
             let text: String?, number: ResultCell
-            switch parameter.column.cell(result) {
+            switch parameter.cell(result) {
             case .number(let x): text = CSVWriter.number(x); number = .number(x)
             case .integer(let n): text = String(n); number = .integer(n)
             case .text, .empty: text = nil; number = .empty
             }
-            let unit = unitText(parameter.column.unit, levelUnit: result.unit).map(ResultCell.text) ?? .empty
+            let unit = unitText(parameter.unit, levelUnit: result.unit).map(ResultCell.text) ?? .empty
             row[7] = text.map(ResultCell.text) ?? .empty
             row[8] = unit
             row[9] = row[7]
             row[10] = number
             row[11] = unit
             row[12] = text == nil ? .text("NOT DONE") : .empty
-            row[13] = text == nil ? .text(PPTable.reason(parameter.column, result)) : .empty
+            row[13] = text == nil ? .text(PPTable.reason(parameter.reason, result)) : .empty
             row[14] = parameter.start
             row[15] = parameter.end
         }
@@ -125,10 +130,10 @@ public enum PPTable {
         }
     }
 
-    /// Why `column` is empty for `result`: the parameter's own reason where the NCA records one, otherwise
-    /// why Tlast or λz is missing (every other empty column derives from the terminal fit).
-    static func reason(_ column: NCAColumn, _ result: NCAResult) -> String {
-        if let reason = column.reason(result) { return reason }
+    /// Why a column is empty for `result`: the parameter's own reason (`own`, the column's `reason`) where the NCA
+    /// records one, otherwise why Tlast or λz is missing (every other empty column derives from the terminal fit).
+    static func reason(_ own: (NCAResult) -> String?, _ result: NCAResult) -> String {
+        if let reason = own(result) { return reason }
         if let reason = result.tlast.reason { return reason }
         if case .failure(let failure) = result.lambdaZ { return "λz: \(failure)" }
         return "not computable"

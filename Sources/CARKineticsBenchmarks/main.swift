@@ -10,6 +10,7 @@ let sections: [BenchmarkSection] = [
     levenbergMarquardtSection,
     ncaThroughputSection,
     steinFitSection,
+    populationSection,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

@@ -147,7 +147,7 @@ struct SubjectObjective {
         let r = randomCount
         var eta = start
         var trial = start
-        var g = [Double](repeating: 0, count: r), gTrial = g, gPlus = g, gMinus = g
+        var g = [Double](repeating: 0, count: r), gTrial = g, gPlus = g
         var h = [Double](repeating: 0, count: r * r), hTrial = h, system = h, exact = h
         var step = [Double](repeating: 0, count: r)
         var work = [Double](repeating: 0, count: workCount)
@@ -178,22 +178,28 @@ struct SubjectObjective {
         for _ in 0..<200 {
             guard value.isFinite else { break }
             if useExact {
-                // Exact Hessian from central differences of the analytic gradient (symmetrised).
+                // Exact Hessian from forward differences of the analytic gradient (symmetrised): Newton then
+                // converges superlinearly to the tight tolerance the outer finite differences need.
                 for b in 0..<r {
-                    let hb = 1e-5 * max(1, abs(eta[b]))
-                    trial = eta; trial[b] += hb
+                    let hb = 1e-7 * max(1, abs(eta[b]))
+                    trial = eta
+                    trial[b] += hb
                     _ = f(trial, &gPlus, &hTrial)
-                    trial = eta; trial[b] -= hb
-                    _ = f(trial, &gMinus, &hTrial)
-                    for a in 0..<r { exact[a + b * r] = (gPlus[a] - gMinus[a]) / (2 * hb) }
+                    for a in 0..<r { exact[a + b * r] = (gPlus[a] - g[a]) / hb }
                 }
-                for a in 0..<r { for b in 0..<a { let s = 0.5 * (exact[a + b * r] + exact[b + a * r]); exact[a + b * r] = s; exact[b + a * r] = s } }
+                for a in 0..<r {
+                    for b in 0..<a {
+                        let s = 0.5 * (exact[a + b * r] + exact[b + a * r])
+                        exact[a + b * r] = s
+                        exact[b + a * r] = s
+                    }
+                }
             }
+            var maxDiag = 0.0
+            for a in 0..<r { maxDiag = max(maxDiag, abs(h[a + a * r])) }
             var solved = false
-            for source in (useExact ? [exact, h] : [h]) {
-                system = source
-                var maxDiag = 0.0
-                for a in 0..<r { maxDiag = max(maxDiag, abs(h[a + a * r])) }
+            for attempt in 0..<(useExact ? 2 : 1) {
+                if useExact && attempt == 0 { system = exact } else { system = h }
                 for a in 0..<r { system[a + a * r] += lambda * max(h[a + a * r], 1e-12 * maxDiag) }
                 for a in 0..<r { step[a] = -g[a] }
                 if SmallLinearAlgebra.solvePositiveDefinite(&system, &step, order: r) { solved = true; break }

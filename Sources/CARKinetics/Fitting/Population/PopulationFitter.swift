@@ -229,12 +229,12 @@ public struct PopulationFitter: Sendable {
             g = gNew
             history.append(current.value)
             smallChanges = change <= 1e-9 * max(1, abs(current.value)) ? smallChanges + 1 : 0
-            if history.count > 10, history[history.count - 11] - current.value <= 1e-6 * max(1, abs(current.value)) {
+            if history.count > 10, history[history.count - 11] - current.value <= 1e-7 * max(1, abs(current.value)) {
                 // Progress has stalled: typical of objectives with kinks (the Stein model's Tmax), where finite
                 // differences see one side of a kink. Stop and say so rather than iterate on noise.
                 let largest = g.map(abs).max() ?? 0
                 return Minimum(x: x, value: current.value, modes: current.modes, converged: largest <= 0.05,
-                               reason: "-2 ln L changed by less than 1e-6 relative over 10 iterations (largest gradient component \(String(format: "%.3g", largest)))",
+                               reason: "-2 ln L changed by less than 1e-7 relative over 10 iterations (largest gradient component \(String(format: "%.3g", largest)))",
                                iterations: iteration, evaluations: evaluations)
             }
             if smallChanges >= 3 && g.allSatisfy({ abs($0) <= 0.05 }) {

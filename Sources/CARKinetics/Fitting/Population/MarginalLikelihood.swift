@@ -48,16 +48,19 @@ struct MarginalLikelihood {
         terms.reserveCapacity(total)
         var logDetA = Double(r) * Foundation.log(2.0)
         for k in 0..<r { logDetA -= Foundation.log(mode.cholesky[k + k * r]) }
+        // A = 2·L⁻ᵀ, column by column, once per subject: then each node costs one small matrix–vector product.
+        let a = Self.inverseTransposeFactor(mode.cholesky, order: r, scale: 2)
         for _ in 0..<total {
             var logWeight = 0.0
             for k in 0..<r {
                 x[k] = rule.nodes[index[k]]
                 logWeight += Foundation.log(rule.weights[index[k]]) + x[k] * x[k]
             }
-            // η = η̂ + 2·L⁻ᵀx.
-            var shift = x
-            _ = SmallLinearAlgebra.solveWithFactor(mode.cholesky, &shift, order: r, transposeOnly: true)
-            for k in 0..<r { eta[k] = mode.eta[k] + 2 * shift[k] }
+            for i in 0..<r {
+                var v = mode.eta[i]
+                for k in 0..<r { v += a[i + k * r] * x[k] }
+                eta[i] = v
+            }
             let f = evaluate(subject, base: base, point: point, eta: eta, work: &work)
             terms.append(logWeight - f / 2)
             var k = 0
@@ -88,15 +91,18 @@ struct MarginalLikelihood {
         for k in 0..<r { logDetA -= Foundation.log(mode.cholesky[k + k * r]) }
         let logConstant = Foundation.lgamma((nu + Double(r)) / 2) - Foundation.lgamma(nu / 2)
             - 0.5 * Double(r) * Foundation.log(nu * Double.pi)
+        let a = Self.inverseTransposeFactor(mode.cholesky, order: r, scale: 2.squareRoot())
         for _ in 0..<draws {
             var chi = 0.0
             for _ in 0..<Int(nu) { let z = generator.normal(); chi += z * z }
             let scale = (chi / nu).squareRoot()
             var norm2 = 0.0
             for k in 0..<r { u[k] = generator.normal() / scale; norm2 += u[k] * u[k] }
-            var shift = u
-            _ = SmallLinearAlgebra.solveWithFactor(mode.cholesky, &shift, order: r, transposeOnly: true)
-            for k in 0..<r { eta[k] = mode.eta[k] + 2.squareRoot() * shift[k] }
+            for i in 0..<r {
+                var v = mode.eta[i]
+                for k in 0..<r { v += a[i + k * r] * u[k] }
+                eta[i] = v
+            }
             let logProposal = logConstant - (nu + Double(r)) / 2 * Foundation.log1p(norm2 / nu) - logDetA
             let f = evaluate(subject, base: base, point: point, eta: eta, work: &work)
             logWeights.append(-f / 2 - logProposal)
@@ -107,6 +113,18 @@ struct MarginalLikelihood {
         for lw in logWeights { let v = Foundation.exp(lw - logMean) - 1; sum2 += v * v }
         let relativeVariance = sum2 / Double(draws - 1) / Double(draws)
         return (-2 * logMean, 4 * relativeVariance)
+    }
+
+    /// scale·L⁻ᵀ (column-major) for the lower Cholesky factor L.
+    static func inverseTransposeFactor(_ l: [Double], order r: Int, scale: Double) -> [Double] {
+        var a = [Double](repeating: 0, count: r * r)
+        for k in 0..<r {
+            var column = [Double](repeating: 0, count: r)
+            column[k] = 1
+            _ = SmallLinearAlgebra.solveWithFactor(l, &column, order: r, transposeOnly: true)
+            for i in 0..<r { a[i + k * r] = scale * column[i] }
+        }
+        return a
     }
 
     private func evaluate(_ subject: PopulationSubject, base: [Double], point: PopulationPoint, eta: [Double],

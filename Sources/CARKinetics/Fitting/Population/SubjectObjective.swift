@@ -48,9 +48,19 @@ struct SubjectObjective {
     /// Structural-parameter index of each random effect.
     let randomIndex: [Int]
     let parameterCount: Int
+    /// The formula of a formula model, held apart from the enum so a prediction does not copy the payload.
+    let formula: BoundFormula?
+    let columnCount: Int
 
     init(model: PopulationModel) {
         structure = model.structure
+        if case .formula(let bound, let columns) = model.structure {
+            formula = bound
+            columnCount = columns.count
+        } else {
+            formula = nil
+            columnCount = 0
+        }
         error = model.error
         let names = model.structure.parameterNames
         randomIndex = model.random.compactMap { names.firstIndex(of: $0) }
@@ -86,8 +96,24 @@ struct SubjectObjective {
         let sigmaP = error == .combined ? point.sigma[1] : 0
         subject.columns.withUnsafeBufferPointer { columns in
             for j in 0..<subject.times.count {
-                let p = structure.predict(t: subject.times[j], psi: UnsafeBufferPointer(psi), columns: columns, logScale: logScale,
+                let p: Double
+                if let formula {
+                    scratch[0] = subject.times[j]
+                    for k in 0..<columnCount { scratch[1 + k] = columns[k] }
+                    let variables = UnsafeBufferPointer(rebasing: scratch[0..<(1 + columnCount)])
+                    let f = wantsDerivatives
+                        ? formula.value(parameters: UnsafeBufferPointer(psi), variables: variables, gradient: dpsi)
+                        : formula.value(parameters: UnsafeBufferPointer(psi), variables: variables)
+                    if logScale {
+                        if wantsDerivatives { for k in 0..<n { dpsi[k] /= f } }
+                        p = Foundation.log(f)
+                    } else {
+                        p = f
+                    }
+                } else {
+                    p = structure.predict(t: subject.times[j], psi: UnsafeBufferPointer(psi), columns: columns, logScale: logScale,
                                           gradient: wantsDerivatives ? dpsi : nil, scratch: scratch)
+                }
                 let s: Double
                 var dsFactor = 0.0  // ∂s/∂p
                 switch error {

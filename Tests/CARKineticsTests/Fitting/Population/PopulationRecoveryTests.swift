@@ -62,3 +62,26 @@ import Testing
         #expect((dropped.estimate("tv_lk")?.value ?? .nan) < value("tv_lk"))
     }
 }
+
+@Suite struct PopulationParallelTests {
+    /// The outer objective summed over subjects evaluated in parallel equals the serial sum bit for bit, modes too.
+    @Test func parallelEvaluationEqualsSerial() throws {
+        let model = PopulationModel(structure: .stein, covariates: [CovariateEffect(parameter: "cmax", column: "dose")])
+        let data = try PopulationData.make(profiles: SteinPopulationSimulator().simulate(subjects: 24, seed: 5),
+                                           groupColumns: ["dose"], model: model)
+        let typical: [Double] = [20_000, 9, 0.9, 0.16, 0.004, 0.01 / 0.99]
+        let x: [Double] = typical.map { Foundation.log($0) } + [0.6, 0.0, -1.2, -1, -0.7, -0.5, -0.2, Foundation.log(0.45)]
+        let objective = SubjectObjective(model: model)
+        let layout = PopulationFitter.Layout(k: 6, e: 1, r: 6, s: 1)
+        let warm = [[Double]](repeating: [Double](repeating: 0, count: 6), count: data.subjects.count)
+        var serialOptions = PopulationFitter.Options()
+        serialOptions.parallel = false
+        let serial = PopulationFitter(model: model, options: serialOptions)
+            .evaluate(x, layout: layout, data: data, objective: objective, warm: warm, kind: .laplace)
+        let parallel = PopulationFitter(model: model)
+            .evaluate(x, layout: layout, data: data, objective: objective, warm: warm, kind: .laplace)
+        #expect(serial.value.isFinite)
+        #expect(serial.value == parallel.value)
+        #expect(serial.modes.map { $0.eta } == parallel.modes.map { $0.eta })
+    }
+}

@@ -27,7 +27,7 @@ public struct PopulationFitter: Sendable {
         public var starts = 2
         public var maxIterations = 300
         /// AGQ nodes per dimension while refining on the exact likelihood (≤ 2 random effects); 0 = no refinement.
-        public var refinementNodes = 7
+        public var refinementNodes = 5
         /// AGQ nodes per axis for the reported −2 ln L with 2 random effects (with 1: at least 60).
         public var reportNodes = 30
         /// Target Monte Carlo SE of −2 ln L for importance sampling.
@@ -126,11 +126,21 @@ public struct PopulationFitter: Sendable {
         var reason: String
         var iterations: Int
         var evaluations: Int
+        /// The final BFGS inverse-Hessian approximation (column-major), to warm-start a following stage.
+        var inverse: [Double] = []
     }
 
     /// BFGS with an Armijo backtracking line search.
     func minimise(from start: [Double], warm: [[Double]], layout: Layout, data: PopulationData,
-                  objective: SubjectObjective, kind: Objective) -> Minimum {
+                  objective: SubjectObjective, kind: Objective, inverseHessian: [Double]? = nil) -> Minimum {
+        var result = minimiseBFGS(from: start, warm: warm, layout: layout, data: data, objective: objective, kind: kind,
+                                  inverseHessian: inverseHessian)
+        if result.inverse.isEmpty { result.inverse = identity(start.count) }
+        return result
+    }
+
+    private func minimiseBFGS(from start: [Double], warm: [[Double]], layout: Layout, data: PopulationData,
+                              objective: SubjectObjective, kind: Objective, inverseHessian: [Double]?) -> Minimum {
         var x = start
         var current = evaluate(x, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
         var evaluations = 1
@@ -141,14 +151,14 @@ public struct PopulationFitter: Sendable {
         let p = x.count
         var modes = current.modes.map(\.eta)
         var g = gradient(x, layout: layout, data: data, objective: objective, warm: modes, kind: kind, evaluations: &evaluations)
-        var inverse = identity(p)
-        var scaled = false
+        var inverse = inverseHessian ?? identity(p)
+        var scaled = inverseHessian != nil
         var smallChanges = 0
         var history: [Double] = [current.value]
         for iteration in 1...max(1, options.maxIterations) {
             if g.allSatisfy({ abs($0) <= 1e-4 }) {
                 return Minimum(x: x, value: current.value, modes: current.modes, converged: true,
-                               reason: "gradient below tolerance", iterations: iteration - 1, evaluations: evaluations)
+                               reason: "gradient below tolerance", iterations: iteration - 1, evaluations: evaluations, inverse: inverse)
             }
             var direction = multiply(inverse, g).map { -$0 }
             var slope = dot(g, direction)
@@ -198,7 +208,7 @@ public struct PopulationFitter: Sendable {
                 return Minimum(x: x, value: current.value, modes: current.modes, converged: small,
                                reason: small ? "no further reduction possible (gradient small)"
                                    : "the line search could not reduce the objective",
-                               iterations: iteration, evaluations: evaluations)
+                               iterations: iteration, evaluations: evaluations, inverse: inverse)
             }
             let s = direction.map { alpha * $0 }
             let xNew = zip(x, s).map { $0 + $1 }
@@ -235,17 +245,17 @@ public struct PopulationFitter: Sendable {
                 let largest = g.map(abs).max() ?? 0
                 return Minimum(x: x, value: current.value, modes: current.modes, converged: largest <= 0.05,
                                reason: "-2 ln L changed by less than 1e-7 relative over 10 iterations (largest gradient component \(String(format: "%.3g", largest)))",
-                               iterations: iteration, evaluations: evaluations)
+                               iterations: iteration, evaluations: evaluations, inverse: inverse)
             }
             if smallChanges >= 3 && g.allSatisfy({ abs($0) <= 0.05 }) {
                 return Minimum(x: x, value: current.value, modes: current.modes, converged: true,
                                reason: "relative change of the objective below 1e-9", iterations: iteration,
-                               evaluations: evaluations)
+                               evaluations: evaluations, inverse: inverse)
             }
         }
         return Minimum(x: x, value: current.value, modes: current.modes, converged: false,
                        reason: "iteration limit (\(options.maxIterations)) reached", iterations: options.maxIterations,
-                       evaluations: evaluations)
+                       evaluations: evaluations, inverse: inverse)
     }
 
     // MARK: - Fit
@@ -322,8 +332,9 @@ public struct PopulationFitter: Sendable {
         var kind = Objective.laplace
         if layout.r > 0 && layout.r <= 2 && options.refinementNodes > 0 {
             let rule = GaussHermite(count: options.refinementNodes)
+            // The Laplace stage's curvature model is a good start for the nearby exact-likelihood optimum.
             let refined = minimise(from: chosen.x, warm: chosen.modes.map(\.eta), layout: layout, data: data,
-                                   objective: objective, kind: .agq(rule))
+                                   objective: objective, kind: .agq(rule), inverseHessian: chosen.inverse)
             iterations += refined.iterations
             evaluations += refined.evaluations
             if refined.value.isFinite {

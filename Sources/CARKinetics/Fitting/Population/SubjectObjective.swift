@@ -242,9 +242,13 @@ struct SubjectObjective {
                 break
             }
             if decrement < 1e-5 { useExact = true }
-            for a in 0..<r { trial[a] = eta[a] + step[a] }
+            // At most 1 per component in one step (a factor e on log-normal parameters): a warm-started search
+            // stays in the basin of the mode it starts near, so the objective does not jump between modes.
+            let longest = step.map(abs).max() ?? 0
+            let shrink = longest > 1 ? 1 / longest : 1
+            for a in 0..<r { trial[a] = eta[a] + shrink * step[a] }
             let candidate = f(trial, &gTrial, &hTrial)
-            if candidate <= value - 1e-4 * decrement {
+            if candidate <= value - 1e-4 * shrink * decrement {
                 eta = trial; value = candidate; swap(&g, &gTrial); swap(&h, &hTrial)
                 lambda = lambda < 1e-6 ? 0 : lambda / 10
             } else {

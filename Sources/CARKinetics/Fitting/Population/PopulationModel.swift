@@ -85,14 +85,24 @@ public enum PopulationStructure: Sendable {
         return false
     }
 
+    /// For built-in models: ∂ ln C/∂ψ of the rising branch and of the declining branch at `t` (each extended past
+    /// Tmax), and Tmax; nil for formulas. The curve is continuous at Tmax but these derivatives differ there.
+    func branchGradients(t: Double, psi: UnsafeBufferPointer<Double>, rising: UnsafeMutableBufferPointer<Double>,
+                         declining: UnsafeMutableBufferPointer<Double>) -> Double? {
+        guard nativeLog else { return nil }
+        _ = steinLogValue(t: t, psi: psi, bi: isStein, gradient: rising, branch: 1)
+        _ = steinLogValue(t: t, psi: psi, bi: isStein, gradient: declining, branch: 2)
+        return Foundation.exp(psi[1])
+    }
+
     /// ln C for ψ = (ln Cmax, ln Tmax, ln ρ, ln α[, ln β, logit fb]) and ∂ ln C/∂ψ.
     @inline(__always)
     private func steinLogValue(t: Double, psi: UnsafeBufferPointer<Double>, bi: Bool,
-                               gradient g: UnsafeMutableBufferPointer<Double>?) -> Double {
+                               gradient g: UnsafeMutableBufferPointer<Double>?, branch: Int = 0) -> Double {
         let tmax = Foundation.exp(psi[1]), rho = Foundation.exp(psi[2]), alpha = Foundation.exp(psi[3])
         let count = bi ? 6 : 4
         if let g { for j in 0..<count { g[j] = 0 }; g[0] = 1 }
-        if t <= tmax {
+        if branch == 1 || (branch == 0 && t <= tmax) {
             if let g { g[1] = -rho * tmax; g[2] = rho * (t - tmax) }
             return psi[0] + rho * (t - tmax)
         }

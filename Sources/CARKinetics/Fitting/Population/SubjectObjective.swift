@@ -84,7 +84,10 @@ struct SubjectObjective {
         let r = randomCount, n = parameterCount
         let psi = UnsafeMutableBufferPointer(rebasing: work[0..<n])
         let dpsi = UnsafeMutableBufferPointer(rebasing: work[n..<(2 * n)])
-        let scratch = UnsafeMutableBufferPointer(rebasing: work[(2 * n)...])
+        let hpsi = UnsafeMutableBufferPointer(rebasing: work[(2 * n)..<(3 * n)])
+        let rise = UnsafeMutableBufferPointer(rebasing: work[(3 * n)..<(4 * n)])
+        let decline = UnsafeMutableBufferPointer(rebasing: work[(4 * n)..<(5 * n)])
+        let scratch = UnsafeMutableBufferPointer(rebasing: work[(5 * n)...])
         for k in 0..<n { psi[k] = base[k] }
         for q in 0..<r { psi[randomIndex[q]] += eta[q] }
         let wantsDerivatives = gradient != nil || hessian != nil
@@ -114,6 +117,23 @@ struct SubjectObjective {
                     p = structure.predict(t: subject.times[j], psi: UnsafeBufferPointer(psi), columns: columns, logScale: logScale,
                                           gradient: wantsDerivatives ? dpsi : nil, scratch: scratch)
                 }
+                // The Hessian's model derivatives: at the Stein kink (t = Tmax) ∂ ln C/∂ψ jumps between the rising
+                // and the declining branch, which would make ln det H — and the Laplace objective — jump whenever a
+                // mode's Tmax crosses a sample time. Within ±6·δ of Tmax (δ = 0.05·Tmax) the two branches' derivatives
+                // are blended by a logistic weight; the likelihood and its gradient stay exact.
+                if hessian != nil {
+                    for k in 0..<n { hpsi[k] = dpsi[k] }
+                    if formula == nil, let tmax = structure.branchGradients(
+                        t: subject.times[j], psi: UnsafeBufferPointer(psi), rising: rise, declining: decline) {
+                        let delta = 0.05 * tmax
+                        let u = (tmax - subject.times[j]) / delta
+                        if abs(u) < 6 {
+                            let w = logistic(u)
+                            let scale = logScale ? 1 : Foundation.exp(p)
+                            for k in 0..<n { hpsi[k] = scale * (w * rise[k] + (1 - w) * decline[k]) }
+                        }
+                    }
+                }
                 let s: Double
                 var dsFactor = 0.0  // ∂s/∂p
                 switch error {
@@ -136,7 +156,10 @@ struct SubjectObjective {
                     for a in 0..<r {
                         let da = dpsi[randomIndex[a]]
                         gradient?[a] += cp * da
-                        if let hessian { for b in 0..<r { hessian[a + b * r] += hp * da * dpsi[randomIndex[b]] } }
+                        if let hessian {
+                            let ha = hpsi[randomIndex[a]]
+                            for b in 0..<r { hessian[a + b * r] += hp * ha * hpsi[randomIndex[b]] }
+                        }
                     }
                 } else {
                     let z = (observed - p) / s
@@ -150,7 +173,10 @@ struct SubjectObjective {
                     for a in 0..<r {
                         let da = dpsi[randomIndex[a]]
                         gradient?[a] += cp * da
-                        if let hessian { for b in 0..<r { hessian[a + b * r] += hp * da * dpsi[randomIndex[b]] } }
+                        if let hessian {
+                            let ha = hpsi[randomIndex[a]]
+                            for b in 0..<r { hessian[a + b * r] += hp * ha * hpsi[randomIndex[b]] }
+                        }
                     }
                 }
             }
@@ -164,7 +190,7 @@ struct SubjectObjective {
         return total.isFinite ? total : .infinity
     }
 
-    var workCount: Int { 2 * parameterCount + structure.columns.count + 2 }
+    var workCount: Int { 5 * parameterCount + structure.columns.count + 2 }
 
     /// The conditional mode η̂ = argmin F, from `start`: Newton steps on the expected-information Hessian with
     /// Levenberg damping and an Armijo test, switching to the exact Hessian (central differences of the analytic

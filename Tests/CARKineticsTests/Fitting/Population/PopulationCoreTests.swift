@@ -282,3 +282,40 @@ private func referenceLogCDF(_ z: Double) -> Double {
         #expect(dropped.subjects[0].blqDropped == 1)
     }
 }
+
+@Suite struct SteinKinkTests {
+    /// The Laplace Hessian of a Stein subject is continuous when Tmax crosses a sample time (where ∂ ln C/∂ψ jumps
+    /// between the rising and the declining branch): without the blended Hessian derivatives ln det H — and the
+    /// Laplace objective — jumped there, which broke the finite-difference gradients of the outer problem (on 50
+    /// simulated subjects the largest gradient component at the stop was 5,500; with the blend, 3.3).
+    @Test func hessianIsContinuousWhenTmaxCrossesASampleTime() throws {
+        let model = PopulationModel(structure: .stein)
+        let profile = try #require(SteinPopulationSimulator().simulate(subjects: 1, seed: 3).first)
+        let data = try PopulationData.make(profiles: [profile], groupColumns: ["dose"], model: model)
+        let subject = data.subjects[0]
+        let objective = SubjectObjective(model: model)
+        let sample = try #require(subject.times.first { $0 > 8 })
+        let point = PopulationPoint(mu: [Foundation.log(20_000), Foundation.log(sample), Foundation.log(0.9), Foundation.log(0.16),
+                                         Foundation.log(0.004), Foundation.log(0.01 / 0.99)],
+                                    beta: [], omega: [1, 0.3, 0.35, 0.5, 0.6, 0.8], sigma: [0.45])
+        var work = [Double](repeating: 0, count: objective.workCount)
+        func hessian(_ etaTmax: Double) -> (value: Double, hessian: [Double]) {
+            var h = [Double](repeating: 0, count: 36)
+            let eta = [0.1, etaTmax, 0, 0, 0, 0]
+            let value = eta.withUnsafeBufferPointer { e in
+                work.withUnsafeMutableBufferPointer { w in
+                    h.withUnsafeMutableBufferPointer { hp in
+                        objective.evaluate(subject, base: point.mu, eta: e, point: point, gradient: nil, hessian: hp, work: w)
+                    }
+                }
+            }
+            return (value, h)
+        }
+        let below = hessian(-1e-9), above = hessian(1e-9)
+        #expect(abs(below.value - above.value) < 1e-6)
+        for k in 0..<36 {
+            #expect(isClose(below.hessian[k], above.hessian[k], relative: 1e-6, absolute: 1e-9),
+                    "H[\(k % 6), \(k / 6)]: \(below.hessian[k]) vs \(above.hessian[k])")
+        }
+    }
+}

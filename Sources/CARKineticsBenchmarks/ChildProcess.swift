@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -45,8 +46,9 @@ func runChild(_ arguments: [String], environment: [String: String] = [:]) -> Chi
     let elapsed = clock.now - start
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     func time(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
-    return ChildRun(seconds: seconds, peakBytes: Int(usage.ru_maxrss) * 1024,
-                    cpuSeconds: time(usage.ru_utime) + time(usage.ru_stime), status: status)
+    return ChildRun(
+        seconds: seconds, peakBytes: Int(usage.ru_maxrss) * 1024,
+        cpuSeconds: time(usage.ru_utime) + time(usage.ru_stime), status: status)
     #else
     // Elsewhere: wall time only, through Foundation.
     let process = Process()
@@ -60,8 +62,9 @@ func runChild(_ arguments: [String], environment: [String: String] = [:]) -> Chi
     do { try process.run() } catch { return ChildRun(seconds: .nan, peakBytes: 0, cpuSeconds: .nan, status: -1) }
     process.waitUntilExit()
     let elapsed = clock.now - start
-    return ChildRun(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-                    peakBytes: 0, cpuSeconds: .nan, status: process.terminationStatus)
+    return ChildRun(
+        seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+        peakBytes: 0, cpuSeconds: .nan, status: process.terminationStatus)
     #endif
 }
 

@@ -25,7 +25,8 @@ let ncaThroughputSection = BenchmarkSection(name: "nca", title: "pkfit nca on a 
         // What any run costs before it reads a row: process start-up, runtime initialisation, exit.
         let tiny = directory.appendingPathComponent("one-row.csv")
         try Data("USUBJID,AFRLT,AVAL\nS1,1,100\n".utf8).write(to: tiny)
-        let fixed = bestOf(5, [pkfit, "nca", tiny.path, "--output", directory.appendingPathComponent("one-row-nca.csv").path])
+        let fixed = bestOf(
+            5, [pkfit, "nca", tiny.path, "--output", directory.appendingPathComponent("one-row-nca.csv").path])
         let subjects = max(1, benchmarkRows / CohortGenerator.days.count)
         for interleaved in [false, true] {
             let generator = CohortGenerator(subjects: subjects, interleaved: interleaved)
@@ -35,7 +36,9 @@ let ncaThroughputSection = BenchmarkSection(name: "nca", title: "pkfit nca on a 
             let output = directory.appendingPathComponent("nca.csv")
             let size = (try FileManager.default.attributesOfItem(atPath: input.path)[.size] as? Int) ?? 0
             let layout = interleaved ? "visit-major (no two consecutive rows share a subject)" : "subject-contiguous"
-            print("  file: \(generator.rows) rows, \(subjects) subjects, \(formatted(Double(size) / 1e6, digits: 3)) MB, \(layout)")
+            print(
+                "  file: \(generator.rows) rows, \(subjects) subjects, \(formatted(Double(size) / 1e6, digits: 3)) MB, \(layout)"
+            )
 
             let baseline = bestOf(5, [wc, "-l", input.path])
             let nca = bestOf(5, [pkfit, "nca", input.path, "--output", output.path])
@@ -48,12 +51,22 @@ let ncaThroughputSection = BenchmarkSection(name: "nca", title: "pkfit nca on a 
             let versusPKNCA = subjectsPerSecond * pkncaSecondsPerSubject
             let ratio = nca.seconds / baseline.seconds
             print("    wc -l (baseline)          \(formatted(baseline.seconds * 1000, digits: 4)) ms")
-            print("    pkfit nca --output        \(formatted(nca.seconds * 1000, digits: 4)) ms   ratio to wc -l ×\(formatted(ratio, digits: 3))   [target ≤ 10×: \(ratio <= 10 ? "met" : "NOT met")]")
-            print("    of which fixed cost       \(formatted(fixed.seconds * 1000, digits: 3)) ms = ×\(formatted(fixed.seconds / baseline.seconds, digits: 3)) wc -l (pkfit nca on a one-row file: start-up and exit)")
-            print("    CPU time (user+sys)       wc -l \(formatted(baseline.cpuSeconds * 1000, digits: 4)) ms, pkfit nca \(formatted(nca.cpuSeconds * 1000, digits: 4)) ms (over \(ProcessInfo.processInfo.activeProcessorCount) cores)")
+            print(
+                "    pkfit nca --output        \(formatted(nca.seconds * 1000, digits: 4)) ms   ratio to wc -l ×\(formatted(ratio, digits: 3))   [target ≤ 10×: \(ratio <= 10 ? "met" : "NOT met")]"
+            )
+            print(
+                "    of which fixed cost       \(formatted(fixed.seconds * 1000, digits: 3)) ms = ×\(formatted(fixed.seconds / baseline.seconds, digits: 3)) wc -l (pkfit nca on a one-row file: start-up and exit)"
+            )
+            print(
+                "    CPU time (user+sys)       wc -l \(formatted(baseline.cpuSeconds * 1000, digits: 4)) ms, pkfit nca \(formatted(nca.cpuSeconds * 1000, digits: 4)) ms (over \(ProcessInfo.processInfo.activeProcessorCount) cores)"
+            )
             print("    rows/s                    \(formatted(rowsPerSecond, digits: 4))")
-            print("    subjects/s                \(formatted(subjectsPerSecond, digits: 4))   vs PKNCA (quoted ~20 ms/subject = 50/s) ×\(formatted(versusPKNCA, digits: 4))   [target ≥ 1000×: \(versusPKNCA >= 1000 ? "met" : "NOT met")]")
-            print("    peak RSS of pkfit nca     \(formatted(Double(nca.peakBytes) / 1e6, digits: 4)) MB   [target < 200 MB: \(nca.peakBytes < 200_000_000 ? "met" : "NOT met")]")
+            print(
+                "    subjects/s                \(formatted(subjectsPerSecond, digits: 4))   vs PKNCA (quoted ~20 ms/subject = 50/s) ×\(formatted(versusPKNCA, digits: 4))   [target ≥ 1000×: \(versusPKNCA >= 1000 ? "met" : "NOT met")]"
+            )
+            print(
+                "    peak RSS of pkfit nca     \(formatted(Double(nca.peakBytes) / 1e6, digits: 4)) MB   [target < 200 MB: \(nca.peakBytes < 200_000_000 ? "met" : "NOT met")]"
+            )
         }
     } catch {
         print("  cannot generate the cohort: \(error)")

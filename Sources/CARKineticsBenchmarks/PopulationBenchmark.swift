@@ -23,11 +23,16 @@ let populationSection = BenchmarkSection(name: "popfit", title: "Population fits
             times.append(seconds(clock.now - start))
         }
         let median = times.sorted()[times.count / 2]
-        print("  Theoph: median of 5 fits \(formatted(median, digits: 3)) s; -2lnL \(formatted(fit?.minus2LogLikelihood ?? .nan, digits: 9)), \(fit?.evaluations ?? 0) objective evaluations")
+        print(
+            "  Theoph: median of 5 fits \(formatted(median, digits: 3)) s; -2lnL \(formatted(fit?.minus2LogLikelihood ?? .nan, digits: 9)), \(fit?.evaluations ?? 0) objective evaluations"
+        )
     } catch {
         print("  Theoph: \(error)")
     }
-    let sizes = ProcessInfo.processInfo.environment["BENCH_POP_SUBJECTS"].map { $0.split(separator: ",").compactMap { Int($0) } } ?? [50, 150, 400]
+    let sizes =
+        ProcessInfo.processInfo.environment["BENCH_POP_SUBJECTS"].map {
+            $0.split(separator: ",").compactMap { Int($0) }
+        } ?? [50, 150, 400]
     for n in sizes {
         let profiles = SteinPopulationSimulator().simulate(subjects: n, seed: 42)
         let model = PopulationModel(structure: .stein, covariates: [CovariateEffect(parameter: "cmax", column: "dose")])
@@ -39,7 +44,9 @@ let populationSection = BenchmarkSection(name: "popfit", title: "Population fits
             let fit = try PopulationFitter(model: model, options: options).fit(data)
             let elapsed = seconds(clock.now - start)
             let blq = 100 * Double(data.censoredCount) / Double(data.observationCount)
-            print("  Stein \(n) subjects (\(formatted(blq, digits: 3))% BLQ): \(formatted(elapsed, digits: 3)) s, \(fit.iterations) iterations, \(fit.evaluations) evaluations, \(fit.status)")
+            print(
+                "  Stein \(n) subjects (\(formatted(blq, digits: 3))% BLQ): \(formatted(elapsed, digits: 3)) s, \(fit.iterations) iterations, \(fit.evaluations) evaluations, \(fit.status)"
+            )
         } catch {
             print("  Stein \(n): \(error)")
         }

@@ -24,24 +24,36 @@ struct SingleStartStein {
     static func start(_ data: FitData) -> [Double] {
         let peak = data.logs.indices.max { data.logs[$0] < data.logs[$1] } ?? 0
         let tmax = max(data.times[peak], 0.5)
-        let rising = peak > 0 && data.times[peak] > data.times[0]
+        let rising =
+            peak > 0 && data.times[peak] > data.times[0]
             ? (data.logs[peak] - data.logs[0]) / (data.times[peak] - data.times[0]) : 0.5
         return [data.logs[peak], log(tmax), log(max(rising, 0.05)), log(0.2), log(0.005), log(0.05 / 0.95)]
     }
 
     /// ln C(t) and, when `gradient` is given, its derivatives with respect to the six parameters.
-    static func logValue(_ t: Double, _ p: UnsafeBufferPointer<Double>, _ gradient: UnsafeMutablePointer<Double>?) -> Double {
-        let tmax = exp(p[1]), rho = exp(p[2])
+    static func logValue(
+        _ t: Double, _ p: UnsafeBufferPointer<Double>, _ gradient: UnsafeMutablePointer<Double>?
+    ) -> Double {
+        let tmax = exp(p[1])
+        let rho = exp(p[2])
         if t <= tmax {
             if let g = gradient {
-                g[0] = 1; g[1] = -rho * tmax; g[2] = rho * (t - tmax); g[3] = 0; g[4] = 0; g[5] = 0
+                g[0] = 1
+                g[1] = -rho * tmax
+                g[2] = rho * (t - tmax)
+                g[3] = 0
+                g[4] = 0
+                g[5] = 0
             }
             return p[0] + rho * (t - tmax)
         }
-        let d = exp(p[3]), beta = exp(p[4]), alpha = d + beta
+        let d = exp(p[3])
+        let beta = exp(p[4])
+        let alpha = d + beta
         let fb = 1 / (1 + exp(-p[5]))
         let tau = t - tmax
-        let ea = exp(-alpha * tau), eb = exp(-beta * tau)
+        let ea = exp(-alpha * tau)
+        let eb = exp(-beta * tau)
         let s = (1 - fb) * ea + fb * eb
         if let g = gradient {
             let dTau = (-alpha * (1 - fb) * ea - beta * fb * eb) / s
@@ -154,8 +166,12 @@ let steinFitSection = BenchmarkSection(name: "fit", title: "pkfit fit --model st
         } while elapsed < 1
         let singleRate = Double(fits) / elapsed
 
-        print("    pkfit fit --model stein             \(formatted(pkfitRate, digits: 4)) subjects/s wall (\(formatted(run.seconds * 1000, digits: 4)) ms, CPU \(formatted(run.cpuSeconds * 1000, digits: 4)) ms; \(formatted(Double(profiles.count) / run.cpuSeconds, digits: 4)) subjects per CPU-second)")
-        print("    single-start LM, one core           \(formatted(singleRate, digits: 4)) fits/s   pkfit ÷ single-start ×\(formatted(pkfitRate / singleRate, digits: 3)) (wall), ×\(formatted(Double(profiles.count) / run.cpuSeconds / singleRate, digits: 3)) (per CPU-second)")
+        print(
+            "    pkfit fit --model stein             \(formatted(pkfitRate, digits: 4)) subjects/s wall (\(formatted(run.seconds * 1000, digits: 4)) ms, CPU \(formatted(run.cpuSeconds * 1000, digits: 4)) ms; \(formatted(Double(profiles.count) / run.cpuSeconds, digits: 4)) subjects per CPU-second)"
+        )
+        print(
+            "    single-start LM, one core           \(formatted(singleRate, digits: 4)) fits/s   pkfit ÷ single-start ×\(formatted(pkfitRate / singleRate, digits: 3)) (wall), ×\(formatted(Double(profiles.count) / run.cpuSeconds / singleRate, digits: 3)) (per CPU-second)"
+        )
 
         // The library's multi-start on one core, same subjects: its cost per fit relative to one start, and
         // how often the single start stops above the multi-start optimum.
@@ -169,9 +185,12 @@ let steinFitSection = BenchmarkSection(name: "fit", title: "pkfit fit --model st
             if let best = fit.ssr, !(singleSSR[k] <= best * (1 + 1e-6) + 1e-12) { worse += 1 }
         }
         let multiDuration = clock.now - multiBegin
-        let multiRate = Double(data.count)
+        let multiRate =
+            Double(data.count)
             / (Double(multiDuration.components.seconds) + Double(multiDuration.components.attoseconds) * 1e-18)
-        print("    multi-start KineticFitter, one core \(formatted(multiRate, digits: 4)) fits/s   ÷ single-start ×\(formatted(multiRate / singleRate, digits: 3)) (cost of robustness ×\(formatted(singleRate / multiRate, digits: 3)))")
+        print(
+            "    multi-start KineticFitter, one core \(formatted(multiRate, digits: 4)) fits/s   ÷ single-start ×\(formatted(multiRate / singleRate, digits: 3)) (cost of robustness ×\(formatted(singleRate / multiRate, digits: 3)))"
+        )
         print("    single start above the multi-start optimum (relative 1e-6) in \(worse) of \(data.count) subjects")
 
         // The floor this design puts under a fit: every LM iteration factorises the Jacobian through LAPACK
@@ -182,11 +201,16 @@ let steinFitSection = BenchmarkSection(name: "fit", title: "pkfit fit --model st
         let qrSeconds = lapackFactorisationSeconds(rows: typicalRows, columns: 6)
         let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
         let floorRate = cores / (perSubject * qrSeconds)
-        print("    LAPACK floor: \(formatted(perSubject, digits: 4)) Jacobian factorisations per subject × \(formatted(qrSeconds * 1e6, digits: 3)) µs (dgeqp3 + dormqr, \(typicalRows)×6)")
-        print("      = at most \(formatted(floorRate, digits: 4)) subjects/s on \(Int(cores)) cores with everything else free")
+        print(
+            "    LAPACK floor: \(formatted(perSubject, digits: 4)) Jacobian factorisations per subject × \(formatted(qrSeconds * 1e6, digits: 3)) µs (dgeqp3 + dormqr, \(typicalRows)×6)"
+        )
+        print(
+            "      = at most \(formatted(floorRate, digits: 4)) subjects/s on \(Int(cores)) cores with everything else free"
+        )
         lastLAPACKFloorRate = floorRate
 
-        let script = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("scripts/bench_scipy.py")
+        let script = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(
+            "scripts/bench_scipy.py")
         guard let python = onPath("python3"), FileManager.default.fileExists(atPath: script.path) else {
             print("    scipy: skipped (needs python3 and scripts/bench_scipy.py, run from the package root)")
             return
@@ -200,14 +224,19 @@ let steinFitSection = BenchmarkSection(name: "fit", title: "pkfit fit --model st
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0,
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("fits_per_second=") }),
-              let scipyRate = Double(line.dropFirst("fits_per_second=".count)) else {
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("fits_per_second=") }),
+            let scipyRate = Double(line.dropFirst("fits_per_second=".count))
+        else {
             print("    scipy: skipped (\(text.split(separator: "\n").last ?? "no output"))")
             return
         }
         let ratio = pkfitRate / scipyRate
-        print("    scipy least_squares, 1 start        \(formatted(scipyRate, digits: 4)) fits/s   pkfit ÷ scipy ×\(formatted(ratio, digits: 3))   [target ≥ 20×: \(ratio >= 20 ? "met" : "NOT met")]")
-        print("      the LAPACK floor above is ×\(formatted(lastLAPACKFloorRate / scipyRate, digits: 3)) scipy: the most this multi-start can reach on this machine")
+        print(
+            "    scipy least_squares, 1 start        \(formatted(scipyRate, digits: 4)) fits/s   pkfit ÷ scipy ×\(formatted(ratio, digits: 3))   [target ≥ 20×: \(ratio >= 20 ? "met" : "NOT met")]"
+        )
+        print(
+            "      the LAPACK floor above is ×\(formatted(lastLAPACKFloorRate / scipyRate, digits: 3)) scipy: the most this multi-start can reach on this machine"
+        )
     } catch {
         print("  cannot run: \(error)")
     }

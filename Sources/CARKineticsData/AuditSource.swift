@@ -25,14 +25,16 @@ package struct AuditSource {
         try CSVScanner.scan(buffer, file: file) { (row) throws(DataError) in
             guard let resolved = columns else {
                 if row.isBlank { return }
-                columns = try ResolvedColumns(header: (0..<row.count).map { row.string($0) }, selection: selection, file: file)
+                columns = try ResolvedColumns(
+                    header: (0..<row.count).map { row.string($0) }, selection: selection, file: file)
                 return
             }
             if row.isBlank { return }
             func cell(_ index: Int) -> String { index < row.count ? row.string(index) : "" }
             var value = resolved.value
             if let text = resolved.valueText, value < row.count, text < row.count,
-               row.trimmedBytes(value).isEmpty || MeasurementParser.isBelowLimitMarker(row.trimmedBytes(text)) {
+                row.trimmedBytes(value).isEmpty || MeasurementParser.isBelowLimitMarker(row.trimmedBytes(text))
+            {
                 value = text
             }
             cells[row.line] = Cells(subject: cell(resolved.subject), time: cell(resolved.time), value: cell(value))

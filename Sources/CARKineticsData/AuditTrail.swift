@@ -34,7 +34,6 @@ public struct AuditTrail: Sendable, Equatable {
         entries.reduce(0) { $0 + ($1.fate == fate ? 1 : 0) }
     }
 
-
     /// `fate: count` for every fate, and the total, e.g. `252 rows: 118 used, 116 blq, 0 missing, ...`.
     public var summary: String {
         "\(entries.count) rows: " + AuditFate.allCases.map { "\(count($0)) \($0.rawValue)" }.joined(separator: ", ")
@@ -42,20 +41,25 @@ public struct AuditTrail: Sendable, Equatable {
 
     /// Assembles the audit of profiles read from `ledgers`' files. `fate(p, k)` says what the analysis did
     /// with observation `k` of profile `p`; `sources[i]` holds the raw cells of file `i`.
-    package init(ledgers: [RowLedger], profiles: [Profile], profileFiles: [Int], sources: [AuditSource],
-         fate: (_ profile: Int, _ observation: Int) -> (AuditFate, String)) {
+    package init(
+        ledgers: [RowLedger], profiles: [Profile], profileFiles: [Int], sources: [AuditSource],
+        fate: (_ profile: Int, _ observation: Int) -> (AuditFate, String)
+    ) {
         var perFile = [[Entry]](repeating: [], count: ledgers.count)
         func entry(_ file: Int, _ line: Int, _ fate: AuditFate, _ detail: String) -> Entry {
             let cells = sources[file].cells[line]
-            return Entry(file: ledgers[file].file, line: line, subject: cells?.subject ?? "", time: cells?.time ?? "",
-                         rawValue: cells?.value ?? "", fate: fate, detail: detail)
+            return Entry(
+                file: ledgers[file].file, line: line, subject: cells?.subject ?? "", time: cells?.time ?? "",
+                rawValue: cells?.value ?? "", fate: fate, detail: detail)
         }
         for (file, ledger) in ledgers.enumerated() {
             for line in ledger.blankLines { perFile[file].append(entry(file, line, .excluded, "blank line")) }
             for row in ledger.excluded {
                 let reason = row.reason
-                perFile[file].append(entry(file, row.line, .excluded,
-                                           (reason.column.map { "column '\($0)': " } ?? "") + reason.message))
+                perFile[file].append(
+                    entry(
+                        file, row.line, .excluded,
+                        (reason.column.map { "column '\($0)': " } ?? "") + reason.message))
             }
         }
         for (p, profile) in profiles.enumerated() {

@@ -26,7 +26,7 @@ struct CSVRow {
     func bytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         let span = spans[index]
         let base = span.inScratch ? scratch : source
-        return UnsafeBufferPointer(rebasing: base[span.start ..< span.start + span.count])
+        return UnsafeBufferPointer(rebasing: base[span.start..<span.start + span.count])
     }
 
     /// The field with surrounding spaces and tabs removed.
@@ -108,8 +108,9 @@ enum CSVScanner {
                                 line = recordLine
                                 return recordStart
                             }
-                            throw DataError(file: file, line: recordLine,
-                                            message: "field \(spanCount + 1) has an opening quote that is never closed")
+                            throw DataError(
+                                file: file, line: recordLine,
+                                message: "field \(spanCount + 1) has an opening quote that is never closed")
                         }
                         let c = input[i]
                         if c == quote {
@@ -138,8 +139,9 @@ enum CSVScanner {
                         line += 1
                         break fields
                     }
-                    throw DataError(file: file, line: line,
-                                    message: "unexpected text after the closing quote of field \(spanCount)")
+                    throw DataError(
+                        file: file, line: line,
+                        message: "unexpected text after the closing quote of field \(spanCount)")
                 } else {
                     let start = i
                     while i < n {
@@ -181,7 +183,10 @@ enum CSVScanner {
     ) throws(DataError) -> Int {
         let b0 = input[i]
         if b0 < 0x80 {
-            if b0 == 0 { throw DataError(file: file, line: line, message: "contains a NUL byte (binary content, not a CSV text file)") }
+            if b0 == 0 {
+                throw DataError(
+                    file: file, line: line, message: "contains a NUL byte (binary content, not a CSV text file)")
+            }
             return 1
         }
         let n = input.count
@@ -201,8 +206,9 @@ enum CSVScanner {
         }
         guard length > 0 else {
             let hex = String(b0, radix: 16, uppercase: true)
-            throw DataError(file: file, line: line,
-                            message: "invalid UTF-8 (byte 0x\(hex.count == 1 ? "0" + hex : hex)); expected a UTF-8 text file")
+            throw DataError(
+                file: file, line: line,
+                message: "invalid UTF-8 (byte 0x\(hex.count == 1 ? "0" + hex : hex)); expected a UTF-8 text file")
         }
         return length
     }

@@ -6,7 +6,6 @@ import Glibc
 import Darwin
 #endif
 
-
 extension ProfileStore {
     /// Data rows of one part of a chunk, checked on a worker thread and already in the store's column layout,
     /// so the builder appends the columns in block copies and per row only settles the profile and the unit.

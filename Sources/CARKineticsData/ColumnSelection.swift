@@ -50,8 +50,10 @@ public struct ColumnSelection: Sendable, Equatable {
 
     /// A selection; every argument defaults to recognition by name / none. A `profileBy` name missing from
     /// `groups` is added to them (at the end).
-    public init(subject: String? = nil, time: String? = nil, value: String? = nil, groups: [String] = [],
-                profileBy: [String] = [], lloq: LLOQSource? = nil, unit: String? = nil) {
+    public init(
+        subject: String? = nil, time: String? = nil, value: String? = nil, groups: [String] = [],
+        profileBy: [String] = [], lloq: LLOQSource? = nil, unit: String? = nil
+    ) {
         self.subject = subject
         self.time = time
         self.value = value
@@ -85,7 +87,8 @@ struct ResolvedColumns {
     init(header: [String], selection: ColumnSelection, file: String) throws(DataError) {
         self.header = header
         let lowered = header.map { $0.lowercased() }
-        let listing = "header has: " + header.prefix(20).map { "'\(MessageText.capped($0))'" }.joined(separator: ", ")
+        let listing =
+            "header has: " + header.prefix(20).map { "'\(MessageText.capped($0))'" }.joined(separator: ", ")
             + (header.count > 20 ? ", … (\(header.count) columns)" : "")
 
         func named(_ name: String, role: String) throws(DataError) -> Int {
@@ -93,7 +96,10 @@ struct ResolvedColumns {
             if exact.count == 1 { return exact[0] }
             let loose = lowered.indices.filter { lowered[$0] == name.lowercased() }
             if loose.count == 1 { return loose[0] }
-            let problem = loose.isEmpty ? "no column named '\(MessageText.capped(name))'" : "more than one column named '\(MessageText.capped(name))'"
+            let problem =
+                loose.isEmpty
+                ? "no column named '\(MessageText.capped(name))'"
+                : "more than one column named '\(MessageText.capped(name))'"
             throw DataError(file: file, line: 1, message: "\(problem) for \(role); \(listing)")
         }
         func hint(_ role: ColumnSelection.Role, _ verb: String) -> String {
@@ -105,8 +111,10 @@ struct ResolvedColumns {
                 if matches.count == 1 { return matches[0] }
                 if matches.count > 1 {
                     let names = matches.map { "'\(MessageText.capped(header[$0]))'" }.joined(separator: ", ")
-                    throw DataError(file: file, line: 1,
-                                    message: "ambiguous \(role.rawValue) column (\(names)); \(hint(role, "choose one")); \(listing)")
+                    throw DataError(
+                        file: file, line: 1,
+                        message: "ambiguous \(role.rawValue) column (\(names)); \(hint(role, "choose one")); \(listing)"
+                    )
                 }
             }
             return nil
@@ -115,8 +123,9 @@ struct ResolvedColumns {
             if let explicit { return try named(explicit, role: role.rawValue) }
             if let found = try recognised(tiers, role: role) { return found }
             let known = tiers.joined().joined(separator: ", ")
-            throw DataError(file: file, line: 1,
-                            message: "no \(role.rawValue) column (looked for \(known)); \(hint(role, "name it")); \(listing)")
+            throw DataError(
+                file: file, line: 1,
+                message: "no \(role.rawValue) column (looked for \(known)); \(hint(role, "name it")); \(listing)")
         }
 
         subject = try required(selection.subject, Self.subjectTiers, role: .subject)
@@ -131,12 +140,16 @@ struct ResolvedColumns {
         profileKey = selection.groups.indices.filter { selection.profileBy.contains(selection.groups[$0]) }
         for (position, column) in groupIndices.enumerated() {
             if let role = [("subject", subject), ("time", time), ("value", value)].first(where: { $0.1 == column }) {
-                throw DataError(file: file, line: 1,
-                                message: "column '\(header[column])' cannot be both a group and the \(role.0) column")
+                throw DataError(
+                    file: file, line: 1,
+                    message: "column '\(header[column])' cannot be both a group and the \(role.0) column")
             }
             if let earlier = groupIndices[..<position].firstIndex(of: column) {
-                throw DataError(file: file, line: 1,
-                                message: "column '\(header[column])' is given twice as a group ('\(selection.groups[earlier])', '\(selection.groups[position])')")
+                throw DataError(
+                    file: file, line: 1,
+                    message:
+                        "column '\(header[column])' is given twice as a group ('\(selection.groups[earlier])', '\(selection.groups[position])')"
+                )
             }
         }
         switch selection.lloq {
@@ -152,8 +165,9 @@ struct ResolvedColumns {
         let roles = [("subject", subject), ("time", time), ("value", value)]
         for a in roles.indices {
             for b in roles.indices where b > a && roles[a].1 == roles[b].1 {
-                throw DataError(file: file, line: 1,
-                                message: "column '\(header[roles[a].1])' cannot be both \(roles[a].0) and \(roles[b].0)")
+                throw DataError(
+                    file: file, line: 1,
+                    message: "column '\(header[roles[a].1])' cannot be both \(roles[a].0) and \(roles[b].0)")
             }
         }
     }

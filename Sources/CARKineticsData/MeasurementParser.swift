@@ -25,7 +25,9 @@ enum MeasurementParser {
             case .number(let limit) where limit >= 0:
                 return .measurement(.belowLimit(lloq: limit))
             default:
-                return .invalid("\(quoted(text)) is not a below-limit marker; expected '<' followed by a non-negative number or LLOQ")
+                return .invalid(
+                    "\(quoted(text)) is not a below-limit marker; expected '<' followed by a non-negative number or LLOQ"
+                )
             }
         }
         for marker in markers where equalsIgnoringCase(text, marker) {
@@ -59,11 +61,12 @@ enum MeasurementParser {
     }
 
     static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: some Collection<UInt8>) -> Bool {
-        bytes.count == lowercase.count && zip(bytes, lowercase).allSatisfy { pair in
-            let b = pair.0
-            let lowered = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
-            return lowered == pair.1
-        }
+        bytes.count == lowercase.count
+            && zip(bytes, lowercase).allSatisfy { pair in
+                let b = pair.0
+                let lowered = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
+                return lowered == pair.1
+            }
     }
 
     static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: String) -> Bool {
@@ -74,6 +77,7 @@ enum MeasurementParser {
     static func quoted(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         // Decode a bounded prefix only (a cell may be megabytes long), then cap by characters.
         let text = String(decoding: bytes.prefix(4 * MessageText.limit + 4), as: UTF8.self)
-        return "\"" + MessageText.capped(text) + (bytes.count > 4 * MessageText.limit + 4 && text.count <= MessageText.limit ? "…" : "") + "\""
+        return "\"" + MessageText.capped(text)
+            + (bytes.count > 4 * MessageText.limit + 4 && text.count <= MessageText.limit ? "…" : "") + "\""
     }
 }

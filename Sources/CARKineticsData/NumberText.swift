@@ -25,7 +25,8 @@ public enum NumberText {
             let raw = UnsafeBufferPointer(buffer)
             switch NumberParser.parse(raw) {
             case .number(let value): return .number(value)
-            case .nonFinite: return .outOfRange("\(MeasurementParser.quoted(CSVScanner.trim(raw))) is not a finite number")
+            case .nonFinite:
+                return .outOfRange("\(MeasurementParser.quoted(CSVScanner.trim(raw))) is not a finite number")
             case .underflow: return .outOfRange(NumberParser.underflowMessage(CSVScanner.trim(raw)))
             case .invalid: return .notANumber
             }

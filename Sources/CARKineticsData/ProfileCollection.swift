@@ -13,8 +13,10 @@ public struct ProfileCollection: Sendable {
     /// Reads each file. A subject (with the same group values) found in two files is an error: rows are
     /// never silently pooled across files.
     /// `invalidRows` says whether an invalid row stops the read or is excluded (and listed in its ledger).
-    public static func read(files: [URL], selection: ColumnSelection,
-                            invalidRows: InvalidRowPolicy = .stop) throws(DataError) -> ProfileCollection {
+    public static func read(
+        files: [URL], selection: ColumnSelection,
+        invalidRows: InvalidRowPolicy = .stop
+    ) throws(DataError) -> ProfileCollection {
         var sets: [ProfileSet] = []
         for url in files {
             let reader = ProfileReader(selection: selection, invalidRows: invalidRows)
@@ -33,8 +35,9 @@ public struct ProfileCollection: Sendable {
             // Within one file the reader has already merged each profile's rows.
             if sets.count > 1 {
                 for profile in set.profiles {
-                    try check.record(subject: profile.subject, groups: profile.groups, file: set.file,
-                                     line: profile.observations.map(\.line).min() ?? 1)
+                    try check.record(
+                        subject: profile.subject, groups: profile.groups, file: set.file,
+                        line: profile.observations.map(\.line).min() ?? 1)
                 }
             }
             profiles += set.profiles
@@ -53,8 +56,11 @@ package struct SubjectFileCheck {
     package mutating func record(subject: String, groups: [String], file: String, line: Int) throws(DataError) {
         let key = ([subject] + groups).joined(separator: "\u{1F}")
         if let earlier = firstFile[key], earlier.file != file {
-            throw DataError(file: file, line: line,
-                            message: "subject '\(MessageText.capped(subject))' also appears in \(MessageText.escaped(earlier.file)) (line \(earlier.line)); analyse one file per subject")
+            throw DataError(
+                file: file, line: line,
+                message:
+                    "subject '\(MessageText.capped(subject))' also appears in \(MessageText.escaped(earlier.file)) (line \(earlier.line)); analyse one file per subject"
+            )
         }
         if firstFile[key] == nil { firstFile[key] = (file, line) }
     }

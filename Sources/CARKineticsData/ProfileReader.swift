@@ -1,6 +1,7 @@
 import CARKineticsNumerics
 import Dispatch
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 /// `read(2)`, named apart from `ProfileReader.read(contentsOf:)`.
@@ -107,8 +108,13 @@ public struct ProfileReader: Sendable {
                     // A first line with no line break (LF or CR) in its first MB is not a CSV header: stop
                     // now rather than read and echo a 50 MB "header" (docs/robustness.md).
                     if consumedTotal == 0, filled > Self.headerLimit,
-                       !buffer.prefix(Self.headerLimit).contains(UInt8(ascii: "\r")) {
-                        throw DataError(file: name, line: 1, message: "has no line break in its first \(Self.headerLimit >> 20) MB; expected a header line of column names")
+                        !buffer.prefix(Self.headerLimit).contains(UInt8(ascii: "\r"))
+                    {
+                        throw DataError(
+                            file: name, line: 1,
+                            message:
+                                "has no line break in its first \(Self.headerLimit >> 20) MB; expected a header line of column names"
+                        )
                     }
                     continue
                 }
@@ -119,8 +125,10 @@ public struct ProfileReader: Sendable {
                 // A quote-free first line alone first: when it is the header, the rest of the first chunk can
                 // be checked in parallel too.
                 if threads > 1, builder.parser == nil, let base = region.baseAddress,
-                   let newline = memchr(base, Int32(UInt8(ascii: "\n")), limit) {
-                    let first = UnsafeBufferPointer(start: base, count: UnsafeRawPointer(newline) - UnsafeRawPointer(base) + 1)
+                    let newline = memchr(base, Int32(UInt8(ascii: "\n")), limit)
+                {
+                    let first = UnsafeBufferPointer(
+                        start: base, count: UnsafeRawPointer(newline) - UnsafeRawPointer(base) + 1)
                     if memchr(base, Int32(UInt8(ascii: "\"")), first.count) == nil {
                         done = try CSVScanner.scan(first, file: name, line: &line, isFinal: false) {
                             (row) throws(DataError) in try builder.add(row)
@@ -129,7 +137,8 @@ public struct ProfileReader: Sendable {
                     }
                 }
                 if threads > 1, let parser = builder.parser, let base = region.baseAddress, region.count >= 4096,
-                   memchr(base, Int32(UInt8(ascii: "\"")), region.count) == nil {
+                    memchr(base, Int32(UInt8(ascii: "\"")), region.count) == nil
+                {
                     try Self.addInParallel(region, parser: parser, parts: threads * 4, line: &line, to: &builder)
                     return limit
                 }
@@ -188,12 +197,14 @@ public struct ProfileReader: Sendable {
             bounds.append(cut)
         }
         bounds.append(region.count)
-        let checked = check(region, cuts: bounds, parser: parser, skipInvalid: builder.skipsInvalidRows,
-                            subjects: builder.knownSubjects)
+        let checked = check(
+            region, cuts: bounds, parser: parser, skipInvalid: builder.skipsInvalidRows,
+            subjects: builder.knownSubjects)
         for part in checked {
             let base = line - 2
-            try builder.append(part.rows, records: part.lines, invalid: part.invalid, invalidSubjects: part.invalidSubjects,
-                               base: base)
+            try builder.append(
+                part.rows, records: part.lines, invalid: part.invalid, invalidSubjects: part.invalidSubjects,
+                base: base)
             if var error = part.error {
                 error.line = error.line.map { base + $0 }
                 throw error
@@ -211,39 +222,41 @@ public struct ProfileReader: Sendable {
     ) -> [CheckedPart] {
         nonisolated(unsafe) let input = region
         return parallelMap(count: cuts.count - 1) { k in
-                var part = CheckedPart()
-                let slice = UnsafeBufferPointer(rebasing: input[cuts[k]..<cuts[k + 1]])
-                var previous = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-                var previousProfile = -1
-                do throws(DataError) {
-                    part.endLine = 2
-                    _ = try CSVScanner.scan(slice, file: parser.file, line: &part.endLine, isFinal: true) {
-                        (row) throws(DataError) in
-                        if row.isBlank {
-                            part.lines.append(-row.line)
-                        } else {
-                            let cells: RowParser.Cells
-                            do throws(DataError) {
-                                cells = try parser.cells(row)
-                            } catch {
-                                guard skipInvalid else { throw error }
-                                part.invalid.append(error)
-                                part.invalidSubjects.append(parser.subjectOfInvalid(row) ?? UnsafeBufferPointer(start: nil, count: 0))
-                                part.lines.append(0)
-                                return
-                            }
-                            let found = known(cells.subject, previous: previous, previousProfile: previousProfile,
-                                              in: subjects)
-                            if found != ProfileStore.CheckedRows.sameSubject { previousProfile = Int(found) }
-                            previous = cells.subject
-                            part.rows.add(cells, known: found)
-                            part.lines.append(row.line)
+            var part = CheckedPart()
+            let slice = UnsafeBufferPointer(rebasing: input[cuts[k]..<cuts[k + 1]])
+            var previous = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+            var previousProfile = -1
+            do throws(DataError) {
+                part.endLine = 2
+                _ = try CSVScanner.scan(slice, file: parser.file, line: &part.endLine, isFinal: true) {
+                    (row) throws(DataError) in
+                    if row.isBlank {
+                        part.lines.append(-row.line)
+                    } else {
+                        let cells: RowParser.Cells
+                        do throws(DataError) {
+                            cells = try parser.cells(row)
+                        } catch {
+                            guard skipInvalid else { throw error }
+                            part.invalid.append(error)
+                            part.invalidSubjects.append(
+                                parser.subjectOfInvalid(row) ?? UnsafeBufferPointer(start: nil, count: 0))
+                            part.lines.append(0)
+                            return
                         }
+                        let found = known(
+                            cells.subject, previous: previous, previousProfile: previousProfile,
+                            in: subjects)
+                        if found != ProfileStore.CheckedRows.sameSubject { previousProfile = Int(found) }
+                        previous = cells.subject
+                        part.rows.add(cells, known: found)
+                        part.lines.append(row.line)
                     }
-                } catch {
-                    part.error = error
                 }
-                return part
+            } catch {
+                part.error = error
+            }
+            return part
         }
     }
 
@@ -256,7 +269,8 @@ public struct ProfileReader: Sendable {
         in subjects: ByteInterner
     ) -> Int32 {
         if previous.count == subject.count, let a = previous.baseAddress, let b = subject.baseAddress,
-           memcmp(a, b, subject.count) == 0 {
+            memcmp(a, b, subject.count) == 0
+        {
             return ProfileStore.CheckedRows.sameSubject
         }
         if previousProfile >= 0, previousProfile + 1 < subjects.count, subjects.equals(previousProfile + 1, subject) {

@@ -6,7 +6,6 @@ import Glibc
 import Darwin
 #endif
 
-
 extension ProfileStore {
     /// Turns CSV records into a store, row by row as the scanner delivers them, checking each cell.
     struct Builder {
@@ -134,8 +133,10 @@ extension ProfileStore {
         /// whose line is relative too), otherwise a data row (the next of `rows`). Per data row only the profile
         /// number (from `rows.known`, so only subjects new in the chunk are hashed) and the unit are settled
         /// here; the columns and ledger counts follow in block copies, without the rows excluded for their unit.
-        mutating func append(_ rows: CheckedRows, records: [Int], invalid: [DataError], invalidSubjects: [UnsafeBufferPointer<UInt8>],
-                             base: Int) throws(DataError) {
+        mutating func append(
+            _ rows: CheckedRows, records: [Int], invalid: [DataError], invalidSubjects: [UnsafeBufferPointer<UInt8>],
+            base: Int
+        ) throws(DataError) {
             var excluded: [Int] = []
             var profiles: [Int32] = []
             var lines: [Int32] = []
@@ -206,7 +207,8 @@ extension ProfileStore {
                 if next < excluded.count, excluded[next] == r {
                     next += 1
                     // `exclude` counted the line again when it listed the row.
-                    store.ledger.unrecord(ProfileStore.measurement(kind: rows.kinds[r], level: rows.levels[r]), time: rows.times[r])
+                    store.ledger.unrecord(
+                        ProfileStore.measurement(kind: rows.kinds[r], level: rows.levels[r]), time: rows.times[r])
                     continue
                 }
                 store.times.append(rows.times[r])
@@ -221,12 +223,17 @@ extension ProfileStore {
 
         /// Checks a non-empty unit cell against the profile's unit, recording it when it is the profile's first.
         /// A conflict is thrown, or under ``InvalidRowPolicy/skip`` excludes the row (returns false).
-        private mutating func unitAccepted(_ unit: UnsafeBufferPointer<UInt8>, profile: Int, line: Int) throws(DataError) -> Bool {
+        private mutating func unitAccepted(
+            _ unit: UnsafeBufferPointer<UInt8>, profile: Int, line: Int
+        ) throws(DataError) -> Bool {
             let known = Int(store.unitIDs[profile])
             if known >= 0 {
                 if !units.equals(known, unit) {
-                    let error = DataError(file: store.file, line: line, column: columns?.unit.map { columns?.header[$0] ?? "" },
-                                          message: "unit \(MeasurementParser.quoted(unit)) differs from '\(MessageText.capped(units.string(known)))' on line \(unitLines[profile]) for subject '\(MessageText.capped(store.subjects[profile]))'; one profile must have one unit")
+                    let error = DataError(
+                        file: store.file, line: line, column: columns?.unit.map { columns?.header[$0] ?? "" },
+                        message:
+                            "unit \(MeasurementParser.quoted(unit)) differs from '\(MessageText.capped(units.string(known)))' on line \(unitLines[profile]) for subject '\(MessageText.capped(store.subjects[profile]))'; one profile must have one unit"
+                    )
                     guard skipsInvalidRows else { throw error }
                     exclude(error)
                     return false
@@ -288,8 +295,11 @@ extension ProfileStore {
                 let cell = row.trimmedBytes(column)
                 guard !cell.elementsEqual(known[position].utf8) else { continue }
                 let name = resolved.header[column]
-                let error = DataError(file: store.file, line: row.line, column: name,
-                                      message: "\(MeasurementParser.quoted(cell)) differs from '\(known[position])' on line \(profileLines[found.profile]) for subject '\(store.subjects[found.profile])'; a group column must be constant within a subject (if '\(name)' splits the subject into several profiles, say so \(selection.namingHints[.profileBy].map { "with \($0) \(name)" } ?? "in the column selection's profileBy"))")
+                let error = DataError(
+                    file: store.file, line: row.line, column: name,
+                    message:
+                        "\(MeasurementParser.quoted(cell)) differs from '\(known[position])' on line \(profileLines[found.profile]) for subject '\(store.subjects[found.profile])'; a group column must be constant within a subject (if '\(name)' splits the subject into several profiles, say so \(selection.namingHints[.profileBy].map { "with \($0) \(name)" } ?? "in the column selection's profileBy"))"
+                )
                 guard skipsInvalidRows else { throw error }
                 exclude(error)
                 return nil
@@ -299,7 +309,9 @@ extension ProfileStore {
 
         /// Takes the rows at duplicated times out of the profiles and moves them from the ledger's counts to its
         /// exclusions, which are then in line order like every other exclusion.
-        private mutating func excludeDuplicates(_ duplicates: [Int: DataError], order: inout [Int32], starts: inout [Int]) {
+        private mutating func excludeDuplicates(
+            _ duplicates: [Int: DataError], order: inout [Int32], starts: inout [Int]
+        ) {
             var kept: [Int32] = []
             kept.reserveCapacity(order.count - duplicates.count)
             var keptStarts = [0]
@@ -329,11 +341,16 @@ extension ProfileStore {
         /// profile at one time (naming both lines) — or, when invalid rows are skipped, excludes every such row.
         consuming func finish() throws(DataError) -> ProfileStore {
             let file = store.file
-            guard let resolved = columns else { throw DataError(file: file, message: "is empty; expected a header line and data rows") }
+            guard let resolved = columns else {
+                throw DataError(file: file, message: "is empty; expected a header line and data rows")
+            }
             guard !store.times.isEmpty else {
                 if let first = store.ledger.excluded.first {
-                    throw DataError(file: file, line: first.line,
-                                    message: "no valid data rows (\(store.ledger.excluded.count) excluded); first: \(first.reason.description)")
+                    throw DataError(
+                        file: file, line: first.line,
+                        message:
+                            "no valid data rows (\(store.ledger.excluded.count) excluded); first: \(first.reason.description)"
+                    )
                 }
                 throw DataError(file: file, line: 1, message: "has a header but no data rows")
             }
@@ -374,8 +391,11 @@ extension ProfileStore {
                         let row = Int(order[k])
                         guard kinds[row] != missing else { continue }
                         if previous >= 0, times[previous] == times[row] {
-                            let error = DataError(file: file, line: Int(lines[row]), column: resolved.header[resolved.time],
-                                                  message: "subject '\(MessageText.capped(store.subjects[p]))' has two samples at time \(times[row]) (lines \(lines[previous]) and \(lines[row]))")
+                            let error = DataError(
+                                file: file, line: Int(lines[row]), column: resolved.header[resolved.time],
+                                message:
+                                    "subject '\(MessageText.capped(store.subjects[p]))' has two samples at time \(times[row]) (lines \(lines[previous]) and \(lines[row]))"
+                            )
                             guard skipInvalid else { throw error }
                             for duplicate in [previous, row] where duplicates[duplicate] == nil {
                                 var own = error
@@ -391,7 +411,9 @@ extension ProfileStore {
             store.starts = starts
             store.order = order
             let finished = store
-            store.ledger.warnings = SubjectSpellings.warnings(subjects: finished.subjects, file: file) { finished.firstLine($0) }
+            store.ledger.warnings = SubjectSpellings.warnings(subjects: finished.subjects, file: file) {
+                finished.firstLine($0)
+            }
             return store
         }
     }

@@ -6,7 +6,6 @@ import Glibc
 import Darwin
 #endif
 
-
 /// Checks and converts the cells of one data row. Holds no mutable state, so the rows of one chunk can be
 /// checked on several threads and then added in file order.
 struct RowParser: Sendable {
@@ -48,8 +47,9 @@ struct RowParser: Sendable {
     /// The cells of a non-blank data row, or the error naming its line, column and what was expected.
     func cells(_ row: CSVRow) throws(DataError) -> Cells {
         guard row.count == layout.fields else {
-            throw DataError(file: file, line: row.line,
-                            message: "has \(row.count) fields; expected \(layout.fields) as in the header")
+            throw DataError(
+                file: file, line: row.line,
+                message: "has \(row.count) fields; expected \(layout.fields) as in the header")
         }
         let subject = row.trimmedBytes(layout.subject)
         if subject.isEmpty { throw fail(row, layout.subject, "is empty; expected a subject identifier") }
@@ -60,16 +60,20 @@ struct RowParser: Sendable {
         case .nonFinite: throw fail(row, layout.time, "\(MeasurementParser.quoted(timeBytes)) is not a finite number")
         case .underflow: throw fail(row, layout.time, NumberParser.underflowMessage(timeBytes))
         case .invalid:
-            throw fail(row, layout.time, timeBytes.isEmpty
-                ? "is empty; expected a time in days since infusion"
-                : "\(MeasurementParser.quoted(timeBytes)) is not a number; expected a time in days since infusion")
+            throw fail(
+                row, layout.time,
+                timeBytes.isEmpty
+                    ? "is empty; expected a time in days since infusion"
+                    : "\(MeasurementParser.quoted(timeBytes)) is not a number; expected a time in days since infusion")
         }
         var lloq = layout.lloqConstant
         if layout.lloqColumn >= 0 {
             let cell = row.trimmedBytes(layout.lloqColumn)
             if !cell.isEmpty {
                 guard case .number(let limit) = NumberParser.parse(cell), limit >= 0 else {
-                    throw fail(row, layout.lloqColumn, "\(MeasurementParser.quoted(cell)) is not a non-negative number; expected an LLOQ")
+                    throw fail(
+                        row, layout.lloqColumn,
+                        "\(MeasurementParser.quoted(cell)) is not a non-negative number; expected an LLOQ")
                 }
                 lloq = limit
             }
@@ -78,7 +82,9 @@ struct RowParser: Sendable {
         // The text companion (AVALC) is read when the value cell is empty, and wins when it says below the
         // limit: AVAL 7 with AVALC "BLQ" is BLQ (a laboratory's flag is not overruled by a number beside it).
         if layout.valueText >= 0,
-           row.trimmedBytes(valueColumn).isEmpty || MeasurementParser.isBelowLimitMarker(row.trimmedBytes(layout.valueText)) {
+            row.trimmedBytes(valueColumn).isEmpty
+                || MeasurementParser.isBelowLimitMarker(row.trimmedBytes(layout.valueText))
+        {
             valueColumn = layout.valueText
         }
         let measurement: Measurement

@@ -14,7 +14,8 @@ extension ProfileReader {
         let format = TableFormat.detect(contentsOf: url)
         if format != .csv {
             guard let bytes = try? Data(contentsOf: url),
-                  let table = try? CellTable.read([UInt8](bytes), format: format, file: url.path, choice: choice) else { return nil }
+                let table = try? CellTable.read([UInt8](bytes), format: format, file: url.path, choice: choice)
+            else { return nil }
             let matches = table.header.filter { $0.lowercased() == lowercased }
             return matches.count == 1 ? matches[0] : nil
         }

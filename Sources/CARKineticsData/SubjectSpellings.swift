@@ -6,7 +6,9 @@ import CARKineticsNumerics
 /// text as written — but each such pair is worded as a warning so that a split subject is seen.
 enum SubjectSpellings {
     /// Scalars that render as nothing; removed before comparing.
-    private static let invisible: Set<Unicode.Scalar> = ["\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{FEFF}", "\u{00AD}"]
+    private static let invisible: Set<Unicode.Scalar> = [
+        "\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{FEFF}", "\u{00AD}",
+    ]
 
     /// One warning per identifier whose look-alike came earlier, naming both spellings (as code points) and
     /// lines. `subjects[p]` was first seen on `firstLine(p)`. ASCII-only identifiers cannot collide, so a file
@@ -27,18 +29,25 @@ enum SubjectSpellings {
             let other = subjects[q]
             // The same bytes are the same subject (another profile of it, under --profile-by).
             guard !other.utf8.elementsEqual(subject.utf8) else { continue }
-            warnings.append("\(file): subject \(shown(other)) (line \(firstLine(q))) and \(shown(subject)) (line \(firstLine(p))) differ only in Unicode normalization or invisible characters; they are analysed as two subjects")
+            warnings.append(
+                "\(file): subject \(shown(other)) (line \(firstLine(q))) and \(shown(subject)) (line \(firstLine(p))) differ only in Unicode normalization or invisible characters; they are analysed as two subjects"
+            )
         }
         return warnings
     }
 
     /// `'é' [U+0065 U+0301]`, cut short after 40 scalars.
     private static func shown(_ subject: String) -> String {
-        let scalars = subject.unicodeScalars.prefix(40).map { "U+" + String($0.value, radix: 16, uppercase: true).leftPadded(4) }
-        return "'\(String(subject.prefix(40)))' [\(scalars.joined(separator: " "))\(subject.unicodeScalars.count > 40 ? " …" : "")]"
+        let scalars = subject.unicodeScalars.prefix(40).map {
+            "U+" + String($0.value, radix: 16, uppercase: true).leftPadded(4)
+        }
+        return
+            "'\(String(subject.prefix(40)))' [\(scalars.joined(separator: " "))\(subject.unicodeScalars.count > 40 ? " …" : "")]"
     }
 }
 
-private extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
 }

@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// Natural-scale parameters of a fitted expansion/contraction curve (see ``KineticModel``).
@@ -75,7 +75,8 @@ extension KineticCurve {
         let k = declineOffset
         switch decline {
         case .monoExponential:
-            return CurveParameters(cmax: cmax, tmax: tmax, rho: rho, alpha: Foundation.exp(theta[k]), beta: nil, fraction: nil)
+            return CurveParameters(
+                cmax: cmax, tmax: tmax, rho: rho, alpha: Foundation.exp(theta[k]), beta: nil, fraction: nil)
         case .biExponential:
             let beta = Foundation.exp(theta[k + 1])
             return CurveParameters(

@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// The `expansion` model: ln C = a + ρ·t over the rising samples, from the first quantifiable sample at t ≥ 0 up
@@ -26,7 +26,8 @@ enum ExpansionRate {
         }
         let rho = solution.coefficients[1]
         guard rho > 0 else {
-            return unfitted(.notIdentifiable("ln C does not increase over the rising samples (slope \(rho))"), count: t.count)
+            return unfitted(
+                .notIdentifiable("ln C does not increase over the rising samples (slope \(rho))"), count: t.count)
         }
         let dof = t.count - 2
         var estimate = ParameterEstimate(name: "rho", value: rho, standardError: nil, lower: nil, upper: nil)

@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// A user model `C = f(t; θ)` written in the formula language, fitted like the built-in models.
@@ -23,8 +23,9 @@ public struct FormulaKineticModel: Sendable {
     public init(text: String, start: [(name: String, value: Double)]) throws(FormulaError) {
         let parsed = try Formula(parsing: text)
         if let unused = start.first(where: { !parsed.identifiers.contains($0.name) }) {
-            throw FormulaError(.invalidName, column: nil,
-                               "parameter '\(unused.name)' has a start value but does not appear in the formula")
+            throw FormulaError(
+                .invalidName, column: nil,
+                "parameter '\(unused.name)' has a start value but does not appear in the formula")
         }
         formula = try parsed.bind(parameters: start.map(\.name), variables: ["t"])
         self.start = start.map(\.value)
@@ -41,7 +42,8 @@ public struct FormulaKineticModel: Sendable {
             t.append(time)
             target.append(y)
         }
-        let m = t.count, n = formula.parameterCount
+        let m = t.count
+        let n = formula.parameterCount
         guard m > n else {
             return KineticFit.unfitted(model: "formula", status: .tooFewSamples(have: m, need: n + 1), sampleCount: m)
         }
@@ -53,14 +55,17 @@ public struct FormulaKineticModel: Sendable {
                 start: start,
                 residuals: { p, r in
                     for i in 0..<m {
-                        let f = withUnsafePointer(to: t[i]) { formula.value(parameters: p, variables: UnsafeBufferPointer(start: $0, count: 1)) }
+                        let f = withUnsafePointer(to: t[i]) {
+                            formula.value(parameters: p, variables: UnsafeBufferPointer(start: $0, count: 1))
+                        }
                         r[i] = target[i] - (logScale ? Foundation.log(f) : f)
                     }
                 },
                 jacobian: { p, jacobian in
                     for i in 0..<m {
                         let f = withUnsafePointer(to: t[i]) {
-                            formula.value(parameters: p, variables: UnsafeBufferPointer(start: $0, count: 1), gradient: gradient)
+                            formula.value(
+                                parameters: p, variables: UnsafeBufferPointer(start: $0, count: 1), gradient: gradient)
                         }
                         let scale = logScale ? -1 / f : -1
                         for j in 0..<n { jacobian[i + j * m] = scale * gradient[j] }

@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// One scored point of the start grid: the decline parameters tried, and ln Cmax and ρ solved for them.
@@ -56,7 +56,8 @@ struct GridScorer {
     /// Scores the full grid (or the coarse one) at `tmax` and returns its best point, or nil when no point
     /// has a finite sum of squares.
     mutating func best(at tmax: Double, coarse: Bool) -> GridPoint? {
-        let (alphas, betas, fractions) = coarse
+        let (alphas, betas, fractions) =
+            coarse
             ? (StartGrid.coarseAlphas, StartGrid.coarseBetas, StartGrid.coarseFractions)
             : (StartGrid.alphas, StartGrid.betas, StartGrid.fractions)
         // Rising samples (t ≤ Tmax): z = y, design column d = t − Tmax (0 without an expansion phase).
@@ -67,7 +68,12 @@ struct GridScorer {
             if !curve.hasExpansion && t < tmax { continue }
             if t <= tmax {
                 let d = curve.hasExpansion ? t - tmax : 0
-                rising.count += 1; rising.d += d; rising.dd += d * d; rising.z += y; rising.zz += y * y; rising.dz += d * y
+                rising.count += 1
+                rising.d += d
+                rising.dd += d * d
+                rising.z += y
+                rising.zz += y * y
+                rising.dz += d * y
             } else {
                 tau.append(t - tmax)
                 declineLogs.append(y)
@@ -77,7 +83,9 @@ struct GridScorer {
         var best: GridPoint?
         func consider(alpha: Double, beta: Double, fraction: Double, z: Double, zz: Double) {
             var sums = rising
-            sums.count += Double(m); sums.z += z; sums.zz += zz
+            sums.count += Double(m)
+            sums.z += z
+            sums.zz += zz
             guard let point = solve(sums, tmax: tmax, alpha: alpha, beta: beta, fraction: fraction) else { return }
             if point.ssr < best?.ssr ?? .infinity { best = point }
             insertOverall(point)
@@ -85,10 +93,12 @@ struct GridScorer {
         switch curve.decline {
         case .monoExponential:
             for alpha in alphas {
-                var z = 0.0, zz = 0.0
+                var z = 0.0
+                var zz = 0.0
                 for i in 0..<m {
                     let value = declineLogs[i] + alpha * tau[i]
-                    z += value; zz += value * value
+                    z += value
+                    zz += value * value
                 }
                 consider(alpha: alpha, beta: 0, fraction: 0, z: z, zz: zz)
             }
@@ -101,11 +111,13 @@ struct GridScorer {
                 for (b, beta) in slowRates.enumerated() where flat || beta < alpha {
                     for fraction in fractions {
                         let complement = 1 - fraction
-                        var z = 0.0, zz = 0.0
+                        var z = 0.0
+                        var zz = 0.0
                         for i in 0..<m {
                             let s = Foundation.log(complement * fastDecay[a * m + i] + fraction * slowDecay[b * m + i])
                             let value = declineLogs[i] - s
-                            z += value; zz += value * value
+                            z += value
+                            zz += value * value
                         }
                         consider(alpha: alpha, beta: beta, fraction: fraction, z: z, zz: zz)
                     }
@@ -139,8 +151,10 @@ struct GridScorer {
         }
         rho = max(rho, 0.01)
         let level = (s.z - rho * s.d) / s.count
-        let ssr = max(0, s.zz - 2 * level * s.z - 2 * rho * s.dz + s.count * level * level + 2 * level * rho * s.d
-            + rho * rho * s.dd)
+        let ssr = max(
+            0,
+            s.zz - 2 * level * s.z - 2 * rho * s.dz + s.count * level * level + 2 * level * rho * s.d
+                + rho * rho * s.dd)
         guard ssr.isFinite else { return nil }
         return GridPoint(
             ssr: ssr, tmax: tmax, alpha: alpha, beta: beta, fraction: fraction, logCmax: level + meanLog, rho: rho)

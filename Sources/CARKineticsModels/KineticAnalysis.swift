@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Dispatch
 import Foundation
 
@@ -77,7 +77,10 @@ public struct KineticAnalysis: Sendable {
         var values: [Double] = []
         var notUsed = SampleExclusions()
         for observation in profile.observations {
-            guard observation.time >= 0 else { notUsed.preInfusion += 1; continue }
+            guard observation.time >= 0 else {
+                notUsed.preInfusion += 1
+                continue
+            }
             switch observation.measurement {
             case .value(let x) where x > 0:
                 times.append(observation.time)

@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 extension KineticAnalysis {
@@ -12,11 +12,14 @@ extension KineticAnalysis {
         for (url, ledger) in zip(files, output.ledgers) {
             sources.append(try AuditSource(contentsOf: url, file: ledger.file, selection: selection))
         }
-        return AuditTrail(ledgers: output.ledgers, profiles: output.profiles, profileFiles: output.profileFiles,
-                          sources: sources) { p, k in
+        return AuditTrail(
+            ledgers: output.ledgers, profiles: output.profiles, profileFiles: output.profileFiles,
+            sources: sources
+        ) { p, k in
             let observation = output.profiles[p].observations[k]
             if observation.time < 0 {
-                return observation.measurement == .missing ? (.missing, "empty value") : (.preInfusion, "not used by the fit")
+                return observation.measurement == .missing
+                    ? (.missing, "empty value") : (.preInfusion, "not used by the fit")
             }
             switch observation.measurement {
             case .value(let x) where x > 0: return (.used, "")

@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// The family of piecewise exponential curves behind every built-in CAR-T model, evaluated on the natural-log
@@ -62,7 +62,9 @@ struct KineticCurve: Sendable, Equatable {
     var declineOffset: Int { 1 + (tmaxIndex == nil ? 0 : 1) + (rhoIndex == nil ? 0 : 1) }
 
     /// ln C(t) for estimation-scale parameters `theta`; when `gradient` is given it receives ∂ ln C/∂θ.
-    func logValue(at t: Double, theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>?) -> Double {
+    func logValue(
+        at t: Double, theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>?
+    ) -> Double {
         Evaluator(self, theta: theta).logValue(at: t, gradient: gradient?.baseAddress)
     }
 

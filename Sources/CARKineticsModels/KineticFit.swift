@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// One estimated parameter on its natural scale, with its uncertainty.
@@ -43,7 +43,7 @@ public enum FitStatus: Sendable, Equatable, CustomStringConvertible {
         case .converged: "converged"
         case .boundary(let what): "converged at boundary: \(what)"
         case .notConverged(let why): "not converged: \(why)"
-        case let .tooFewSamples(have, need): "too few samples: \(have) quantifiable at t >= 0, model needs \(need)"
+        case .tooFewSamples(let have, let need): "too few samples: \(have) quantifiable at t >= 0, model needs \(need)"
         case .notIdentifiable(let why): "not identifiable: \(why)"
         }
     }

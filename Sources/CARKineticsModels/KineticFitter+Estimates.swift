@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 // From an optimum to the reported fit: parameters on their natural scales, standard errors by the delta
@@ -28,8 +28,9 @@ extension KineticFitter {
         /// A positive quantity x = e^θ-like with ∂x/∂θ given; CI on ln x.
         func positive(_ name: String, _ value: Double, _ weights: [(Int, Double)]) -> ParameterEstimate {
             guard let v = variance(weights), let quantile else {
-                return ParameterEstimate(name: name, value: value, standardError: variance(weights).map { $0.squareRoot() },
-                                         lower: nil, upper: nil)
+                return ParameterEstimate(
+                    name: name, value: value, standardError: variance(weights).map { $0.squareRoot() },
+                    lower: nil, upper: nil)
             }
             let se = v.squareRoot()
             let seLog = se / value
@@ -87,7 +88,8 @@ extension KineticFitter {
         } else {
             status = .converged
         }
-        let note = covariance == nil
+        let note =
+            covariance == nil
             ? "no standard errors: the Jacobian is numerically rank-deficient at the optimum (some parameters are not identifiable from these samples)"
             : nil
         return KineticFit(

@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 // The multi-start local optimisation behind every curve-model fit: screening runs from the grid of starts,
@@ -38,7 +38,9 @@ extension KineticFitter {
 
         private var solvers: [Shape: LevenbergMarquardt] = [:]
 
-        mutating func take(parameters n: Int, residuals m: Int, options: LevenbergMarquardt.Options) -> LevenbergMarquardt {
+        mutating func take(
+            parameters n: Int, residuals m: Int, options: LevenbergMarquardt.Options
+        ) -> LevenbergMarquardt {
             guard var solver = solvers.removeValue(forKey: Shape(parameters: n, residuals: m)) else {
                 return LevenbergMarquardt(parameterCount: n, residualCount: m, options: options)
             }
@@ -61,7 +63,8 @@ extension KineticFitter {
         let n = curve.parameterCount
         var solver = solvers.take(parameters: n, residuals: m, options: options)
         defer { solvers.give(solver) }
-        var iterations = 0, evaluations = 0
+        var iterations = 0
+        var evaluations = 0
         return times.withUnsafeBufferPointer { times in
             logs.withUnsafeBufferPointer { logs in
                 withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { gradient in

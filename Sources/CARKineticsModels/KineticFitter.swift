@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// Fits a ``KineticModel`` to one subject's samples by least squares on the natural-log scale.
@@ -36,7 +36,8 @@ public struct KineticFitter: Sendable {
         var y: [Double] = []
         // Filter before sorting: a NaN time would break the sort's ordering and scramble the valid samples.
         for (time, value) in zip(times, values).filter({ $0.0 >= 0 && $0.1 > 0 && $0.1.isFinite && $0.0.isFinite })
-            .sorted(by: { $0.0 < $1.0 }) {
+            .sorted(by: { $0.0 < $1.0 })
+        {
             t.append(time)
             y.append(Foundation.log(value))
         }
@@ -70,11 +71,13 @@ public struct KineticFitter: Sendable {
             return annotated(simple, "stein not fitted (\(stein.status))")
         case (false, false):
             for fallback in [KineticModel.monoexp, .expansion] {
-                let fit = fallback == .expansion
+                let fit =
+                    fallback == .expansion
                     ? ExpansionRate.fit(times: times, logs: logs)
                     : fitCurveModel(fallback, times: times, logs: logs)
                 if fit.status.hasEstimates {
-                    return annotated(fit, "stein and expansion-monoexp not fitted (\(simple.status)); \(fallback.rawValue) used")
+                    return annotated(
+                        fit, "stein and expansion-monoexp not fitted (\(simple.status)); \(fallback.rawValue) used")
                 }
             }
             return annotated(simple, "no model could be fitted")
@@ -87,7 +90,8 @@ public struct KineticFitter: Sendable {
 
     func fitCurveModel(_ model: KineticModel, times: [Double], logs: [Double]) -> KineticFit {
         guard var curve = model.curve else { return ExpansionRate.fit(times: times, logs: logs) }
-        var t = times, y = logs
+        var t = times
+        var y = logs
         if !curve.hasExpansion {
             // Contraction-only models start at the observed peak.
             guard let peak = y.indices.max(by: { y[$0] < y[$1] }) else {
@@ -106,22 +110,26 @@ public struct KineticFitter: Sendable {
                 count: t.count)
         }
         var solvers = SolverCache()
-        guard var best = optimize(
-            curve, times: t, logs: y, starts: StartGrid.starts(curve: curve, times: t, logs: y).map(\.theta),
-            solvers: &solvers)
+        guard
+            var best = optimize(
+                curve, times: t, logs: y, starts: StartGrid.starts(curve: curve, times: t, logs: y).map(\.theta),
+                solvers: &solvers)
         else {
             return Self.unfitted(model, .notConverged("no start gave a finite sum of squares"), count: t.count)
         }
         var boundary: String?
         var kink: Double?
-        var iterations = best.iterations, evaluations = best.evaluations
+        var iterations = best.iterations
+        var evaluations = best.evaluations
         /// Refits `alternative` from the best curve so far; keeps it when its sum of squares is not larger.
         func consider(_ alternative: KineticCurve, boundaryNote: String?) {
             let p = best.curve.parameters(theta: best.theta)
             let start = alternative.theta(
                 logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? StartGrid.risingSlope(times: t, logs: y),
                 alpha: p.alpha, beta: p.beta ?? min(0.005, p.alpha / 2), fraction: p.fraction ?? 0.01)
-            guard let candidate = optimize(alternative, times: t, logs: y, starts: [start], solvers: &solvers) else { return }
+            guard let candidate = optimize(alternative, times: t, logs: y, starts: [start], solvers: &solvers) else {
+                return
+            }
             iterations += candidate.iterations
             evaluations += candidate.evaluations
             if candidate.ssr <= best.ssr {
@@ -142,7 +150,8 @@ public struct KineticFitter: Sendable {
         if curve.estimatesTmax {
             let tmax = best.curve.parameters(theta: best.theta).tmax
             if let sample = t.first(where: { abs($0 - tmax) <= 1e-5 * $0 }) {
-                let declines: [(KineticCurve.Decline, String?)] = model == .stein
+                let declines: [(KineticCurve.Decline, String?)] =
+                    model == .stein
                     ? [(.biExponential, nil), (.biExponentialFlat, flatNote), (.monoExponential, monoNote)]
                     : [(curve.decline, nil)]
                 for (decline, note) in declines {
@@ -157,7 +166,8 @@ public struct KineticFitter: Sendable {
         }
         var fit = report(model, best, sampleCount: t.count, boundary: boundary)
         if let kink {
-            let note = "tmax is at the sample time \(kink) d, where the objective has a kink: no standard error for tmax"
+            let note =
+                "tmax is at the sample time \(kink) d, where the objective has a kink: no standard error for tmax"
             fit.note = [note, fit.note].compactMap { $0 }.joined(separator: "; ")
         }
         return fit

@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 
 /// The cellular-kinetic models `pkfit fit` offers (domain reference §8).
 ///

@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// Systematic multi-start for the kinetic curves.
@@ -69,7 +69,8 @@ struct StartGrid: Sendable {
     static func starts(curve: KineticCurve, times: [Double], logs: [Double]) -> [Candidate] {
         let near = curve.estimatesTmax ? tmaxCandidates(times: times, logs: logs) : [curve.fixedTmax]
         let distant = curve.estimatesTmax ? distantTmaxCandidates(times: times, near: near) : []
-        var scorer = GridScorer(curve: curve, times: times, logs: logs, fallbackRho: risingSlope(times: times, logs: logs))
+        var scorer = GridScorer(
+            curve: curve, times: times, logs: logs, fallbackRho: risingSlope(times: times, logs: logs))
         var chosen = near.compactMap { scorer.best(at: $0, coarse: false) }
         let distantBest = distant.compactMap { scorer.best(at: $0, coarse: true) }.sorted { $0.ssr < $1.ssr }
         chosen += distantBest.prefix(distantStarts)

@@ -1,5 +1,5 @@
-import CARKineticsNumerics
 import CARKineticsData
+import CARKineticsNumerics
 import Foundation
 
 /// Segment rules, interpolation and partial areas. All functions are exact for their model (a straight line
@@ -29,8 +29,10 @@ public enum AUC {
     }
 
     /// The level at t (t1 ≤ t ≤ t2) on the segment, by the rule that segment uses.
-    public static func interpolate(_ t1: Double, _ c1: Double, _ t2: Double, _ c2: Double, at t: Double,
-                                   method: AUCMethod) -> Double {
+    public static func interpolate(
+        _ t1: Double, _ c1: Double, _ t2: Double, _ c2: Double, at t: Double,
+        method: AUCMethod
+    ) -> Double {
         interpolate(t1, c1, t2, c2, at: t, log: usesLog(c1, c2, method: method))
     }
 
@@ -43,16 +45,21 @@ public enum AUC {
     /// Area under the piecewise curve between a and b (clamped to the curve's time range). A segment cut by
     /// a or b is interpolated and integrated by the rule of the whole segment, so splitting a segment never
     /// changes the total. Linear in the number of points.
-    public static func area(times: [Double], levels: [Double], from a: Double, to b: Double, method: AUCMethod) -> Double {
+    public static func area(
+        times: [Double], levels: [Double], from a: Double, to b: Double, method: AUCMethod
+    ) -> Double {
         guard times.count >= 2, b > a else { return 0 }
         var total = 0.0
-        for i in 0 ..< times.count - 1 {
-            let t1 = times[i], t2 = times[i + 1]
+        for i in 0..<times.count - 1 {
+            let t1 = times[i]
+            let t2 = times[i + 1]
             if t2 <= a { continue }
             if t1 >= b { break }
-            let c1 = levels[i], c2 = levels[i + 1]
+            let c1 = levels[i]
+            let c2 = levels[i + 1]
             let log = usesLog(c1, c2, method: method)
-            let lo = max(a, t1), hi = min(b, t2)
+            let lo = max(a, t1)
+            let hi = min(b, t2)
             let cLo = lo == t1 ? c1 : interpolate(t1, c1, t2, c2, at: lo, log: log)
             let cHi = hi == t2 ? c2 : interpolate(t1, c1, t2, c2, at: hi, log: log)
             total += segment(lo, cLo, hi, cHi, log: log && cLo > cHi && cHi > 0)
@@ -62,7 +69,9 @@ public enum AUC {
 
     /// ∫ from s to e of clast·exp(−λz(t − tlast)) dt, for tlast ≤ s ≤ e, computed with expm1 so short spans
     /// and small λz keep full relative precision.
-    public static func exponentialTail(clast: Double, tlast: Double, lambdaZ: Double, from s: Double, to e: Double) -> Double {
+    public static func exponentialTail(
+        clast: Double, tlast: Double, lambdaZ: Double, from s: Double, to e: Double
+    ) -> Double {
         guard e > s else { return 0 }
         return clast / lambdaZ * exp(-lambdaZ * (s - tlast)) * -expm1(-lambdaZ * (e - s))
     }

@@ -1,5 +1,5 @@
-import CARKineticsNumerics
 import CARKineticsData
+import CARKineticsNumerics
 
 /// What NCA did with one observation of a profile (for the audit of every input row).
 public enum PointTreatment: Sendable, Equatable {

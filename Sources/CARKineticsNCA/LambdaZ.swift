@@ -1,5 +1,5 @@
-import CARKineticsNumerics
 import CARKineticsData
+import CARKineticsNumerics
 import Foundation
 
 /// The chosen terminal-phase regression of ln C on t.
@@ -26,14 +26,19 @@ public struct LambdaZFit: Sendable, Equatable {
 public enum LambdaZ {
     /// Unweighted least squares of ln y on x with centred sums (no cancellation from large x).
     /// Returns nil for fewer than 3 points or when x or ln y does not vary.
-    static func regress(_ x: ArraySlice<Double>, _ logY: ArraySlice<Double>) -> (slope: Double, intercept: Double, r2: Double)? {
+    static func regress(
+        _ x: ArraySlice<Double>, _ logY: ArraySlice<Double>
+    ) -> (slope: Double, intercept: Double, r2: Double)? {
         let n = Double(x.count)
         guard x.count >= 3 else { return nil }
         let xMean = x.reduce(0, +) / n
         let yMean = logY.reduce(0, +) / n
-        var sxx = 0.0, sxy = 0.0, syy = 0.0
+        var sxx = 0.0
+        var sxy = 0.0
+        var syy = 0.0
         for (xi, yi) in zip(x, logY) {
-            let dx = xi - xMean, dy = yi - yMean
+            let dx = xi - xMean
+            let dy = yi - yMean
             sxx += dx * dx
             sxy += dx * dy
             syy += dy * dy
@@ -55,8 +60,10 @@ public enum LambdaZ {
     /// to rounding (see `LambdaZIncrementalTests`).
     ///
     /// - Parameters: `times`/`levels`: the quantifiable points (level > 0) after Tmax up to Tlast, in time order.
-    public static func select(times: [Double], levels: [Double], minimumPoints: Int = 3,
-                              tolerance: Double = 1e-4) -> Result<LambdaZFit, LambdaZFailure> {
+    public static func select(
+        times: [Double], levels: [Double], minimumPoints: Int = 3,
+        tolerance: Double = 1e-4
+    ) -> Result<LambdaZFit, LambdaZFailure> {
         let minimum = max(3, minimumPoints)
         let n = times.count
         guard n >= minimum else { return .failure(.tooFewPoints(n, needed: minimum)) }
@@ -67,11 +74,18 @@ public enum LambdaZ {
         var best = -Double.infinity
         // Sums of points taken relative to the last one: the running means then stay within the data's span
         // (times of 1e8 days would otherwise lose digits in every mean update).
-        let x0 = times[n - 1], y0 = log(levels[n - 1])
-        var xMean = 0.0, yMean = 0.0, sxx = 0.0, sxy = 0.0, syy = 0.0
+        let x0 = times[n - 1]
+        let y0 = log(levels[n - 1])
+        var xMean = 0.0
+        var yMean = 0.0
+        var sxx = 0.0
+        var sxy = 0.0
+        var syy = 0.0
         for k in 1...n {
-            let x = times[n - k] - x0, y = log(levels[n - k]) - y0
-            let dx = x - xMean, dy = y - yMean
+            let x = times[n - k] - x0
+            let y = log(levels[n - k]) - y0
+            let dx = x - xMean
+            let dy = y - yMean
             xMean += dx / Double(k)
             yMean += dy / Double(k)
             sxx += dx * (x - xMean)
@@ -83,11 +97,15 @@ public enum LambdaZ {
             let r2 = min(1, sxy * sxy / (sxx * syy))
             let adjusted = 1 - (1 - r2) * Double(k - 1) / Double(k - 2)
             best = max(best, adjusted)
-            candidates.append(LambdaZFit(lambdaZ: -slope, intercept: (yMean + y0) - slope * (xMean + x0), r2: r2,
-                                         adjustedR2: adjusted, points: k, timeFirst: times[n - k], timeLast: times[n - 1]))
+            candidates.append(
+                LambdaZFit(
+                    lambdaZ: -slope, intercept: (yMean + y0) - slope * (xMean + x0), r2: r2,
+                    adjustedR2: adjusted, points: k, timeFirst: times[n - k], timeLast: times[n - 1]))
         }
         // The most points among the fits within `tolerance` of the best: the last such one, as k rises.
-        guard let chosen = candidates.last(where: { $0.adjustedR2 >= best - tolerance }) else { return .failure(.noDecline) }
+        guard let chosen = candidates.last(where: { $0.adjustedR2 >= best - tolerance }) else {
+            return .failure(.noDecline)
+        }
         return .success(chosen)
     }
 }

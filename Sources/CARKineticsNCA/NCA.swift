@@ -1,5 +1,5 @@
-import CARKineticsNumerics
 import CARKineticsData
+import CARKineticsNumerics
 
 /// One function per NCA parameter, each a pure function of the prepared curve (PKNCA's organisation).
 /// Definitions and conventions: docs/nca-rules.md.
@@ -59,7 +59,8 @@ public enum NCA {
     public static func auclast(_ curve: ConcentrationCurve, method: AUCMethod) -> NCAValue {
         guard curve.sampleCount > 0 else { return noSamples }
         guard let last = curve.lastQuantifiable else { return .value(0) }
-        return .value(AUC.area(times: curve.times, levels: curve.levels, from: 0, to: curve.times[last], method: method))
+        return .value(
+            AUC.area(times: curve.times, levels: curve.levels, from: 0, to: curve.times[last], method: method))
     }
 
     /// AUClast plus the linear segment from Clast down to the next point when the BLQ rule kept it as 0.
@@ -76,7 +77,8 @@ public enum NCA {
 
     /// Area of the observed curve over [start, min(end, Tlast)]; nothing is added after Tlast. Window ends
     /// inside the data are interpolated by the method's rule. 0 when nothing is quantifiable.
-    public static func intervalAUC(_ curve: ConcentrationCurve, _ interval: AUCInterval, method: AUCMethod) -> NCAValue {
+    public static func intervalAUC(_ curve: ConcentrationCurve, _ interval: AUCInterval, method: AUCMethod) -> NCAValue
+    {
         guard curve.sampleCount > 0 else { return noSamples }
         guard let last = curve.lastQuantifiable else { return .value(0) }
         let end = min(interval.end, curve.times[last])
@@ -85,21 +87,27 @@ public enum NCA {
 
     /// `intervalAUC` plus, when the window ends after Tlast, the exact integral of Clast·e^(−λz(t − Tlast))
     /// over the part of the window after Tlast. Not computable when that tail is needed and λz is not.
-    public static func intervalAUCExtrapolated(_ curve: ConcentrationCurve, _ interval: AUCInterval, method: AUCMethod,
-                                               lambdaZ: Result<LambdaZFit, LambdaZFailure>) -> NCAValue {
-        intervalAUCExtrapolated(curve, interval, observed: intervalAUC(curve, interval, method: method), lambdaZ: lambdaZ)
+    public static func intervalAUCExtrapolated(
+        _ curve: ConcentrationCurve, _ interval: AUCInterval, method: AUCMethod,
+        lambdaZ: Result<LambdaZFit, LambdaZFailure>
+    ) -> NCAValue {
+        intervalAUCExtrapolated(
+            curve, interval, observed: intervalAUC(curve, interval, method: method), lambdaZ: lambdaZ)
     }
 
     /// `intervalAUCExtrapolated` from the window's `intervalAUC` already computed.
-    static func intervalAUCExtrapolated(_ curve: ConcentrationCurve, _ interval: AUCInterval, observed: NCAValue,
-                                        lambdaZ: Result<LambdaZFit, LambdaZFailure>) -> NCAValue {
+    static func intervalAUCExtrapolated(
+        _ curve: ConcentrationCurve, _ interval: AUCInterval, observed: NCAValue,
+        lambdaZ: Result<LambdaZFit, LambdaZFailure>
+    ) -> NCAValue {
         guard case .value(let area) = observed, let last = curve.lastQuantifiable else { return observed }
         let tlast = curve.times[last]
         guard interval.end > tlast else { return observed }
         switch lambdaZ {
         case .success(let fit):
-            let tail = AUC.exponentialTail(clast: curve.levels[last], tlast: tlast, lambdaZ: fit.lambdaZ,
-                                           from: max(interval.start, tlast), to: interval.end)
+            let tail = AUC.exponentialTail(
+                clast: curve.levels[last], tlast: tlast, lambdaZ: fit.lambdaZ,
+                from: max(interval.start, tlast), to: interval.end)
             return .value(area + tail)
         case .failure(let failure):
             return .notComputable(reason: "window ends after Tlast and λz is not estimable: \(failure)")
@@ -121,19 +129,24 @@ public enum NCA {
                 levels.append(curve.levels[i])
             }
         }
-        return LambdaZ.select(times: times, levels: levels, minimumPoints: options.minimumLambdaZPoints,
-                              tolerance: options.adjustedR2Tolerance)
+        return LambdaZ.select(
+            times: times, levels: levels, minimumPoints: options.minimumLambdaZPoints,
+            tolerance: options.adjustedR2Tolerance)
     }
 
     /// AUClast + Clast/λz; 0 when nothing is quantifiable (the curve is identically 0).
-    public static func aucinfObserved(_ curve: ConcentrationCurve, method: AUCMethod,
-                                      lambdaZ: Result<LambdaZFit, LambdaZFailure>) -> NCAValue {
+    public static func aucinfObserved(
+        _ curve: ConcentrationCurve, method: AUCMethod,
+        lambdaZ: Result<LambdaZFit, LambdaZFailure>
+    ) -> NCAValue {
         aucinfObserved(curve, auclast: auclast(curve, method: method), lambdaZ: lambdaZ)
     }
 
     /// `aucinfObserved` from an AUClast already computed.
-    static func aucinfObserved(_ curve: ConcentrationCurve, auclast area: NCAValue,
-                               lambdaZ: Result<LambdaZFit, LambdaZFailure>) -> NCAValue {
+    static func aucinfObserved(
+        _ curve: ConcentrationCurve, auclast area: NCAValue,
+        lambdaZ: Result<LambdaZFit, LambdaZFailure>
+    ) -> NCAValue {
         guard case .value(let auc) = area, let last = curve.lastQuantifiable else { return area }
         switch lambdaZ {
         case .success(let fit): return .value(auc + curve.levels[last] / fit.lambdaZ)
@@ -153,7 +166,9 @@ public enum NCA {
     public static func quantifiableCount(_ curve: ConcentrationCurve, in interval: AUCInterval) -> Int {
         var count = 0
         for i in curve.levels.indices
-        where curve.observed[i] && curve.levels[i] > 0 && curve.times[i] >= interval.start && curve.times[i] <= interval.end {
+        where curve.observed[i] && curve.levels[i] > 0 && curve.times[i] >= interval.start
+            && curve.times[i] <= interval.end
+        {
             count += 1
         }
         return count

@@ -1,5 +1,5 @@
-import CARKineticsNumerics
 import CARKineticsData
+import CARKineticsNumerics
 import Dispatch
 import Foundation
 
@@ -47,8 +47,9 @@ public struct NCAAnalysis: Sendable {
     private func analyze(_ collection: ProfileCollection) -> Output {
         let profiles = collection.profiles
         let results = Self.analyze(profiles, options: options, threads: ProcessInfo.processInfo.activeProcessorCount)
-        return Output(groupColumns: selection.groups, options: options, results: results, profiles: profiles,
-                      ledgers: collection.ledgers, profileFiles: collection.profileFiles)
+        return Output(
+            groupColumns: selection.groups, options: options, results: results, profiles: profiles,
+            ledgers: collection.ledgers, profileFiles: collection.profileFiles)
     }
 
     /// NCA of every profile, spread over `threads` cores; the result is the same whatever the thread count

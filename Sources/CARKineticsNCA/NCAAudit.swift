@@ -1,5 +1,5 @@
-import CARKineticsNumerics
 import CARKineticsData
+import CARKineticsNumerics
 import Foundation
 
 extension NCAAnalysis {
@@ -23,8 +23,10 @@ extension NCAAnalysis {
     }
 
     private static func audit(_ output: Output, sources: [AuditSource]) -> AuditTrail {
-        AuditTrail(ledgers: output.ledgers, profiles: output.profiles, profileFiles: output.profileFiles,
-                   sources: sources) { p, k in
+        AuditTrail(
+            ledgers: output.ledgers, profiles: output.profiles, profileFiles: output.profileFiles,
+            sources: sources
+        ) { p, k in
             let zero = output.profiles[p].observations[k].measurement == .value(0) ? "observed 0; " : ""
             switch output.results[p].treatments[k] {
             case .quantifiable: return (.used, "")

@@ -1,5 +1,5 @@
-import CARKineticsNumerics
 import CARKineticsData
+import CARKineticsNumerics
 
 /// How the area of one segment between two samples is computed.
 public enum AUCMethod: String, Sendable, CaseIterable {
@@ -76,9 +76,11 @@ public struct NCAOptions: Sendable, Equatable {
     public var minimumLambdaZPoints: Int
 
     /// Options; defaults are PKNCA's (linear-up/log-down, first=keep middle=drop last=keep, windows 0–28 and 0–90).
-    public init(aucMethod: AUCMethod = .linearUpLogDown, blqRule: BLQRule = .pknca,
-                intervals: [AUCInterval] = NCAOptions.defaultIntervals,
-                adjustedR2Tolerance: Double = 1e-4, minimumLambdaZPoints: Int = 3) {
+    public init(
+        aucMethod: AUCMethod = .linearUpLogDown, blqRule: BLQRule = .pknca,
+        intervals: [AUCInterval] = NCAOptions.defaultIntervals,
+        adjustedR2Tolerance: Double = 1e-4, minimumLambdaZPoints: Int = 3
+    ) {
         self.aucMethod = aucMethod
         self.blqRule = blqRule
         self.intervals = intervals

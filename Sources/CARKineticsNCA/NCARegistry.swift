@@ -1,9 +1,12 @@
-import CARKineticsNumerics
 import CARKineticsData
+import CARKineticsNumerics
 
 /// What a parameter's number is measured in, relative to the input's units.
 public enum UnitKind: String, Sendable {
-    case concentration, time, auc = "concentration*time", rate = "1/time", percent, dimensionless, count, text
+    case concentration, time
+    case auc = "concentration*time"
+    case rate = "1/time"
+    case percent, dimensionless, count, text
 }
 
 /// A parameter's SDTM PP test: `PPTESTCD` and `PPTEST` (at most 40 characters), from CDISC controlled
@@ -107,85 +110,138 @@ public enum NCARegistry {
     /// Output columns for these options (interval columns follow `options.intervals`).
     public static func columns(for options: NCAOptions) -> [NCAColumn] {
         var columns: [NCAColumn] = [
-            value("cmax", "Cmax", .cdisc("CMAX", "Max Conc"), .concentration, .geometricMean, report: true,
-                  "Maximum observed level after infusion") { $0.cmax },
-            value("tmax", "Tmax", .cdisc("TMAX", "Time of CMAX"), .time, .medianRange, report: true,
-                  "First time of Cmax") { $0.tmax },
-            value("clast", "Clast", .cdisc("CLST", "Last Nonzero Conc"), .concentration, .geometricMean, report: true,
-                  "Last quantifiable level") { $0.clast },
-            value("tlast", "Tlast", .cdisc("TLST", "Time of Last Nonzero Conc"), .time, .medianRange, report: true,
-                  "Time of Clast") { $0.tlast },
-            value("auclast", "AUClast", .cdisc("AUCLST", "AUC to Last Nonzero Conc"), .auc, .geometricMean,
-                  report: true, "AUC from 0 to Tlast") { $0.auclast },
+            value(
+                "cmax", "Cmax", .cdisc("CMAX", "Max Conc"), .concentration, .geometricMean, report: true,
+                "Maximum observed level after infusion"
+            ) { $0.cmax },
+            value(
+                "tmax", "Tmax", .cdisc("TMAX", "Time of CMAX"), .time, .medianRange, report: true,
+                "First time of Cmax"
+            ) { $0.tmax },
+            value(
+                "clast", "Clast", .cdisc("CLST", "Last Nonzero Conc"), .concentration, .geometricMean, report: true,
+                "Last quantifiable level"
+            ) { $0.clast },
+            value(
+                "tlast", "Tlast", .cdisc("TLST", "Time of Last Nonzero Conc"), .time, .medianRange, report: true,
+                "Time of Clast"
+            ) { $0.tlast },
+            value(
+                "auclast", "AUClast", .cdisc("AUCLST", "AUC to Last Nonzero Conc"), .auc, .geometricMean,
+                report: true, "AUC from 0 to Tlast"
+            ) { $0.auclast },
         ]
         for (k, interval) in options.intervals.enumerated() {
             let name = interval.columnName
             let display = intervalDisplayName(interval)
-            let start = AUCInterval.format(interval.start), end = AUCInterval.format(interval.end)
-            columns.append(value(name, display, .cdisc("AUCINT", "AUC from T1 to T2"), .auc, .geometricMean,
-                                 report: true, "AUC over [\(start), min(\(end), Tlast)]") { $0.intervals[k].auc })
-            columns.append(value(name + "_extrap", display + ",extrap",
-                                 .cdisc("AUCINTIS", "AUC from T1 to T2 Extrapolated Obs"), .auc, .geometricMean,
-                                 lambdaZ: true, "\(name) plus the λz extrapolation from Tlast to the window end") {
-                $0.intervals[k].aucExtrapolated
-            })
+            let start = AUCInterval.format(interval.start)
+            let end = AUCInterval.format(interval.end)
+            columns.append(
+                value(
+                    name, display, .cdisc("AUCINT", "AUC from T1 to T2"), .auc, .geometricMean,
+                    report: true, "AUC over [\(start), min(\(end), Tlast)]"
+                ) { $0.intervals[k].auc })
+            columns.append(
+                value(
+                    name + "_extrap", display + ",extrap",
+                    .cdisc("AUCINTIS", "AUC from T1 to T2 Extrapolated Obs"), .auc, .geometricMean,
+                    lambdaZ: true, "\(name) plus the λz extrapolation from Tlast to the window end"
+                ) {
+                    $0.intervals[k].aucExtrapolated
+                })
         }
         columns += [
-            fit("lambda_z", "λz", .cdisc("LAMZ", "Lambda z"), .rate, .arithmeticMean,
-                "Terminal slope (best-fit adjusted R²)") { $0.lambdaZ },
-            fit("half_life", "t½", .cdisc("LAMZHL", "Half-Life Lambda z"), .time, .arithmeticMean, report: true,
-                "ln 2 / λz") { $0.halfLife },
-            fit("r2adj", "R²adj", .cdisc("R2ADJ", "R Squared Adjusted"), .dimensionless, nil, report: true,
-                "Adjusted R² of the λz regression") { $0.adjustedR2 },
-            integer("lambda_z_points", "λz points", .cdisc("LAMZNPT", "Number of Points for Lambda z"),
-                    lambdaZ: true, report: true, "Points in the λz regression") { r in
+            fit(
+                "lambda_z", "λz", .cdisc("LAMZ", "Lambda z"), .rate, .arithmeticMean,
+                "Terminal slope (best-fit adjusted R²)"
+            ) { $0.lambdaZ },
+            fit(
+                "half_life", "t½", .cdisc("LAMZHL", "Half-Life Lambda z"), .time, .arithmeticMean, report: true,
+                "ln 2 / λz"
+            ) { $0.halfLife },
+            fit(
+                "r2adj", "R²adj", .cdisc("R2ADJ", "R Squared Adjusted"), .dimensionless, nil, report: true,
+                "Adjusted R² of the λz regression"
+            ) { $0.adjustedR2 },
+            integer(
+                "lambda_z_points", "λz points", .cdisc("LAMZNPT", "Number of Points for Lambda z"),
+                lambdaZ: true, report: true, "Points in the λz regression"
+            ) { r in
                 if case .success(let fit) = r.lambdaZ { return fit.points }
                 return nil
             },
-            value("aucinf_obs", "AUCinf,obs", .cdisc("AUCIFO", "AUC Infinity Obs"), .auc, .geometricMean,
-                  lambdaZ: true, "AUClast + Clast/λz") { $0.aucinfObserved },
+            value(
+                "aucinf_obs", "AUCinf,obs", .cdisc("AUCIFO", "AUC Infinity Obs"), .auc, .geometricMean,
+                lambdaZ: true, "AUClast + Clast/λz"
+            ) { $0.aucinfObserved },
             fit("r2", "R²", .cdisc("R2", "R Squared"), .dimensionless, nil, "R² of the λz regression") { $0.r2 },
-            fit("lambda_z_time_first", "λz first time", .cdisc("LAMZLL", "Lambda z Lower Limit"), .time, nil,
-                "First time in the λz regression") { $0.timeFirst },
-            fit("lambda_z_time_last", "λz last time", .cdisc("LAMZUL", "Lambda z Upper Limit"), .time, nil,
-                "Last time in the λz regression") { $0.timeLast },
-            fit("span_ratio", "Span ratio", .cdisc("LAMZSPN", "Lambda z Span"), .dimensionless, nil,
-                "(λz last − first time) / half-life") { ($0.timeLast - $0.timeFirst) / $0.halfLife },
-            value("clast_pred", "Clast,pred", .cdisc("CLSTP", "Last Nonzero Conc Pred"), .concentration, nil,
-                  lambdaZ: true, "Clast predicted by the λz regression") { $0.clastPredicted },
-            value("aucpext_obs", "AUCextrap,obs", .cdisc("AUCPEO", "AUC %Extrapolation Obs"), .percent, nil,
-                  lambdaZ: true, "Percent of AUCinf,obs extrapolated") { $0.aucPercentExtrapolated },
-            value("aucall", "AUCall", .cdisc("AUCALL", "AUC All"), .auc, .geometricMean,
-                  "AUClast plus the linear drop to the next (BLQ = 0) sample") { $0.aucall },
-            value("tlag", "Tlag", .cdisc("TLAG", "Time Until First Nonzero Conc"), .time, .medianRange,
-                  "Time of the last sample before the first quantifiable one") { $0.tlag },
+            fit(
+                "lambda_z_time_first", "λz first time", .cdisc("LAMZLL", "Lambda z Lower Limit"), .time, nil,
+                "First time in the λz regression"
+            ) { $0.timeFirst },
+            fit(
+                "lambda_z_time_last", "λz last time", .cdisc("LAMZUL", "Lambda z Upper Limit"), .time, nil,
+                "Last time in the λz regression"
+            ) { $0.timeLast },
+            fit(
+                "span_ratio", "Span ratio", .cdisc("LAMZSPN", "Lambda z Span"), .dimensionless, nil,
+                "(λz last − first time) / half-life"
+            ) { ($0.timeLast - $0.timeFirst) / $0.halfLife },
+            value(
+                "clast_pred", "Clast,pred", .cdisc("CLSTP", "Last Nonzero Conc Pred"), .concentration, nil,
+                lambdaZ: true, "Clast predicted by the λz regression"
+            ) { $0.clastPredicted },
+            value(
+                "aucpext_obs", "AUCextrap,obs", .cdisc("AUCPEO", "AUC %Extrapolation Obs"), .percent, nil,
+                lambdaZ: true, "Percent of AUCinf,obs extrapolated"
+            ) { $0.aucPercentExtrapolated },
+            value(
+                "aucall", "AUCall", .cdisc("AUCALL", "AUC All"), .auc, .geometricMean,
+                "AUClast plus the linear drop to the next (BLQ = 0) sample"
+            ) { $0.aucall },
+            value(
+                "tlag", "Tlag", .cdisc("TLAG", "Time Until First Nonzero Conc"), .time, .medianRange,
+                "Time of the last sample before the first quantifiable one"
+            ) { $0.tlag },
             // CDISC's CNTCONC counts every non-missing level, BLQ included, so the count of quantifiable levels
             // gets a sponsor code (docs/pp-output.md).
-            integer("n_quantifiable", "n quantifiable", .sponsor("NQUANT", "Number of Quantifiable Conc"),
-                    "Quantifiable samples after infusion") { $0.quantifiableCount },
-            integer("n_blq", "n BLQ", .sponsor("NBLQ", "Number of BLQ Conc"),
-                    "Below-limit (or 0) samples after infusion") { $0.belowLimitCount },
-            integer("n_missing", "n missing", .sponsor("NMISS", "Number of Missing Conc"),
-                    "Rows with an empty value") { $0.missingCount },
+            integer(
+                "n_quantifiable", "n quantifiable", .sponsor("NQUANT", "Number of Quantifiable Conc"),
+                "Quantifiable samples after infusion"
+            ) { $0.quantifiableCount },
+            integer(
+                "n_blq", "n BLQ", .sponsor("NBLQ", "Number of BLQ Conc"),
+                "Below-limit (or 0) samples after infusion"
+            ) { $0.belowLimitCount },
+            integer(
+                "n_missing", "n missing", .sponsor("NMISS", "Number of Missing Conc"),
+                "Rows with an empty value"
+            ) { $0.missingCount },
         ]
         for (k, interval) in options.intervals.enumerated() {
             let name = interval.columnName
             let display = intervalDisplayName(interval)
-            columns.append(text(name + "_end", display + " end",
-                                "Window end: observed, interpolated, or extrapolated (after Tlast)") { r in
-                r.intervals[k].end.map { .text($0.rawValue) } ?? .empty
-            })
-            columns.append(integer(name + "_n", display + " n", nil, "Quantifiable samples inside the window") {
-                $0.intervals[k].quantifiableSamples
-            })
+            columns.append(
+                text(
+                    name + "_end", display + " end",
+                    "Window end: observed, interpolated, or extrapolated (after Tlast)"
+                ) { r in
+                    r.intervals[k].end.map { .text($0.rawValue) } ?? .empty
+                })
+            columns.append(
+                integer(name + "_n", display + " n", nil, "Quantifiable samples inside the window") {
+                    $0.intervals[k].quantifiableSamples
+                })
         }
-        columns.append(text("unit", "Unit", "Unit of the levels, from the unit column") { r in
-            r.unit.map { .text($0) } ?? .empty
-        })
-        columns.append(text("notes", "Notes", report: true, "Why values are empty") { r in
-            let notes = r.notes
-            return notes.isEmpty ? .empty : .text(notes.joined(separator: "; "))
-        })
+        columns.append(
+            text("unit", "Unit", "Unit of the levels, from the unit column") { r in
+                r.unit.map { .text($0) } ?? .empty
+            })
+        columns.append(
+            text("notes", "Notes", report: true, "Why values are empty") { r in
+                let notes = r.notes
+                return notes.isEmpty ? .empty : .text(notes.joined(separator: "; "))
+            })
         return columns
     }
 

@@ -1,5 +1,5 @@
-import CARKineticsNumerics
 import CARKineticsData
+import CARKineticsNumerics
 
 /// The partial AUCs of one window.
 public struct IntervalResult: Sendable, Equatable {
@@ -97,7 +97,9 @@ extension NCA {
         let curve = ConcentrationCurve(profile: profile, rule: options.blqRule)
         let method = options.aucMethod
         let slope = lambdaZ(curve, options: options)
-        var quantifiable = 0, belowLimit = 0, missing = 0
+        var quantifiable = 0
+        var belowLimit = 0
+        var missing = 0
         for treatment in curve.treatments {
             switch treatment {
             case .quantifiable: quantifiable += 1
@@ -107,12 +109,14 @@ extension NCA {
             }
         }
         let intervals = options.intervals.map { interval in
-            let auc = finiteArea(intervalAUC(curve, interval, method: method), "AUC(\(interval.start), \(interval.end))")
+            let auc = finiteArea(
+                intervalAUC(curve, interval, method: method), "AUC(\(interval.start), \(interval.end))")
             return IntervalResult(
                 interval: interval,
                 auc: auc,
-                aucExtrapolated: finiteArea(intervalAUCExtrapolated(curve, interval, observed: auc, lambdaZ: slope),
-                                            "AUC(\(interval.start), \(interval.end)) extrapolated"),
+                aucExtrapolated: finiteArea(
+                    intervalAUCExtrapolated(curve, interval, observed: auc, lambdaZ: slope),
+                    "AUC(\(interval.start), \(interval.end)) extrapolated"),
                 end: windowEnd(curve, interval),
                 quantifiableSamples: quantifiableCount(curve, in: interval))
         }

@@ -1,5 +1,5 @@
-import CARKineticsNumerics
 import CARKineticsData
+import CARKineticsNumerics
 import Dispatch
 import Foundation
 
@@ -89,7 +89,8 @@ extension NCAAnalysis {
                         text.reserveCapacity((end - start) * bytesPerProfile)
                         var blockRenderer = renderer
                         for p in start..<end {
-                            blockRenderer.append(NCA.analyze(store.profile(p), options: options), index: offset + p, to: &text)
+                            blockRenderer.append(
+                                NCA.analyze(store.profile(p), options: options), index: offset + p, to: &text)
                         }
                         output[k] = text
                     }
@@ -126,7 +127,8 @@ extension NCAAnalysis {
         var check = SubjectFileCheck()
         for store in stores {
             for p in 0..<store.profileCount {
-                try check.record(subject: store.subjects[p], groups: store.groups[p], file: store.file, line: store.firstLine(p))
+                try check.record(
+                    subject: store.subjects[p], groups: store.groups[p], file: store.file, line: store.firstLine(p))
             }
         }
     }

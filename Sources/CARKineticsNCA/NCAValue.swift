@@ -1,5 +1,5 @@
-import CARKineticsNumerics
 import CARKineticsData
+import CARKineticsNumerics
 
 /// A parameter's value, or why it cannot be computed for this profile. Never thrown: a profile without a
 /// terminal phase still has a Cmax.

@@ -1,9 +1,10 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 /// `write(2)`, named apart from `AtomicFileWriter.write(_:to:)`.

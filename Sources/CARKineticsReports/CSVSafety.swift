@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 
 /// OWASP "CSV injection" neutralisation for files meant for spreadsheets (`pkfit --csv-safe`).
@@ -28,7 +28,7 @@ public enum CSVSafety {
         table.columns = table.columns.map(neutralised)
         table.rows = table.rows.map { row in
             row.map { cell in
-                if case let .text(text) = cell { return .text(neutralised(text)) }
+                if case .text(let text) = cell { return .text(neutralised(text)) }
                 return cell
             }
         }
@@ -41,7 +41,10 @@ public enum CSVSafety {
         if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
         func digits() -> Int {
             var n = 0
-            while let b = bytes.first, b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") { bytes = bytes.dropFirst(); n += 1 }
+            while let b = bytes.first, b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
+                bytes = bytes.dropFirst()
+                n += 1
+            }
             return n
         }
         var mantissa = digits()
@@ -52,7 +55,9 @@ public enum CSVSafety {
         guard mantissa > 0 else { return false }
         if let e = bytes.first, e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
             bytes = bytes.dropFirst()
-            if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+            if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                bytes = bytes.dropFirst()
+            }
             guard digits() > 0 else { return false }
         }
         return bytes.isEmpty

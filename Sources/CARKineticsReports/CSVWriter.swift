@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 
 /// RFC 4180 CSV: a header line, then one line per row, LF line ends. Numbers are shortest round-trip

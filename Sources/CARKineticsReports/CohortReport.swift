@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
 
@@ -32,9 +32,11 @@ public enum CohortReport {
     ///   - lloqAdvice: how the reader gives an LLOQ, completing "If the file has an LLOQ column or the assay has
     ///     one limit, give it …" in the note on BLQ samples without a known limit (a command line names its
     ///     option here).
-    public static func build(_ output: CohortAnalysis.Output, title: String, options: NCAOptions,
-                             fits: [SubjectFit]? = nil,
-                             lloqAdvice: String = "as the LLOQ source of the column selection (a column or a number)") -> Report {
+    public static func build(
+        _ output: CohortAnalysis.Output, title: String, options: NCAOptions,
+        fits: [SubjectFit]? = nil,
+        lloqAdvice: String = "as the LLOQ source of the column selection (a column or a number)"
+    ) -> Report {
         var report = Report(title: title)
         let summary = output.summary
         let groupColumns = summary.groupColumns
@@ -54,7 +56,11 @@ public enum CohortReport {
             ("Grouping", groupColumns.isEmpty ? "none (one overall group)" : groupColumns.joined(separator: ", ")),
             ("Unit of levels", unitText),
             ("AUC method", options.aucMethod.rawValue),
-            ("Partial AUC windows (days)", options.intervals.map { "\(AUCInterval.format($0.start))–\(AUCInterval.format($0.end))" }.joined(separator: ", ")),
+            (
+                "Partial AUC windows (days)",
+                options.intervals.map { "\(AUCInterval.format($0.start))–\(AUCInterval.format($0.end))" }.joined(
+                    separator: ", ")
+            ),
             ("Data rows", String(ledgers.map(\.dataLines).reduce(0, +))),
         ]
         let blank = ledgers.map(\.blankLines.count).reduce(0, +)
@@ -64,22 +70,46 @@ public enum CohortReport {
             profile.observations.filter { $0.measurement == .belowLimit(lloq: nil) }.count
         }.reduce(0, +)
         if unlimited > 0 {
-            report.blocks.append(.paragraph("Note: \(unlimited) sample\(unlimited == 1 ? " is" : "s are") marked BLQ without a known LLOQ, so the plots place \(unlimited == 1 ? "it" : "them") at the floor of the axis. If the file has an LLOQ column or the assay has one limit, give it \(lloqAdvice); it is never taken from a column implicitly."))
+            report.blocks.append(
+                .paragraph(
+                    "Note: \(unlimited) sample\(unlimited == 1 ? " is" : "s are") marked BLQ without a known LLOQ, so the plots place \(unlimited == 1 ? "it" : "them") at the floor of the axis. If the file has an LLOQ column or the assay has one limit, give it \(lloqAdvice); it is never taken from a column implicitly."
+                ))
         }
-        report.blocks.append(.table(rowAccounting(output.nca.results), caption: "What happened to each data row (BLQ rule: first/middle/last = \(options.blqRule.first.rawValue)/\(options.blqRule.middle.rawValue)/\(options.blqRule.last.rawValue))"))
+        report.blocks.append(
+            .table(
+                rowAccounting(output.nca.results),
+                caption:
+                    "What happened to each data row (BLQ rule: first/middle/last = \(options.blqRule.first.rawValue)/\(options.blqRule.middle.rawValue)/\(options.blqRule.last.rawValue))"
+            ))
 
         // Summary tables.
         report.blocks.append(.heading("Cohort summary", level: 2))
-        report.blocks.append(.paragraph("Geometric mean (geometric CV%) for levels and AUCs, median (min–max) for times, mean (SD) otherwise; N = subjects, [n=k] = values used when fewer than N; NC = not calculable. Geometric statistics use values > 0 only. \(output.unit.map { "Levels in \($0), times in days." } ?? "Times in days; the input states no unit for the levels.")"))
-        report.blocks.append(.table(summary.byGroupTable(levelUnit: output.unit), caption: "Cohort summary, conventional layout (3 significant figures)"))
-        report.blocks.append(.table(readableStatistics(summary, levelUnit: output.unit), caption: "Descriptive statistics (n = values used, ≤0 = values left out of geometric statistics; quartiles by R type 7)"))
+        report.blocks.append(
+            .paragraph(
+                "Geometric mean (geometric CV%) for levels and AUCs, median (min–max) for times, mean (SD) otherwise; N = subjects, [n=k] = values used when fewer than N; NC = not calculable. Geometric statistics use values > 0 only. \(output.unit.map { "Levels in \($0), times in days." } ?? "Times in days; the input states no unit for the levels.")"
+            ))
+        report.blocks.append(
+            .table(
+                summary.byGroupTable(levelUnit: output.unit),
+                caption: "Cohort summary, conventional layout (3 significant figures)"))
+        report.blocks.append(
+            .table(
+                readableStatistics(summary, levelUnit: output.unit),
+                caption:
+                    "Descriptive statistics (n = values used, ≤0 = values left out of geometric statistics; quartiles by R type 7)"
+            ))
         if let fits = output.doseExposure {
             report.blocks.append(.heading("Dose–exposure", level: 2))
-            report.blocks.append(.paragraph("Power model ln(exposure) = a + b·ln(dose) by least squares over subjects with dose and exposure > 0; b = 1 is dose-proportional. Confidence interval from Student's t with n − 2 degrees of freedom."))
+            report.blocks.append(
+                .paragraph(
+                    "Power model ln(exposure) = a + b·ln(dose) by least squares over subjects with dose and exposure > 0; b = 1 is dose-proportional. Confidence interval from Student's t with n − 2 degrees of freedom."
+                ))
             var slopes = DoseExposure.table(fits)
             if let p = slopes.columns.firstIndex(of: "parameter") {
                 for r in slopes.rows.indices {
-                    if case .text(let name) = slopes.rows[r][p] { slopes.rows[r][p] = .text(ParameterNames.displayName(name)) }
+                    if case .text(let name) = slopes.rows[r][p] {
+                        slopes.rows[r][p] = .text(ParameterNames.displayName(name))
+                    }
                 }
             }
             report.blocks.append(.table(slopes, caption: "Power-model slope b per exposure parameter"))
@@ -87,24 +117,32 @@ public enum CohortReport {
                 let shown = ["cmax"] + (options.intervals.first.map { [$0.columnName] } ?? ["auclast"])
                 for (parameter, fit) in fits where shown.contains(parameter) {
                     guard let cells = ncaTable.column(parameter) else { continue }
-                    let points = output.nca.results.indices.map { i -> (subject: String, dose: Double?, exposure: Double?) in
+                    let points = output.nca.results.indices.map {
+                        i -> (subject: String, dose: Double?, exposure: Double?) in
                         if case .number(let x) = cells[i] { return (output.nca.results[i].subject, doses[i], x) }
                         return (output.nca.results[i].subject, doses[i], nil)
                     }
                     let name = ParameterNames.displayName(parameter)
-                    let image = CohortPlots.doseExposure(points, fit: fit, parameter: name,
-                                                         unit: ParameterNames.unit(parameter, levelUnit: output.unit),
-                                                         title: "\(name) vs dose")
-                    report.blocks.append(.figure(image, caption: "\(name) against dose (log–log) with the power-model fit."))
+                    let image = CohortPlots.doseExposure(
+                        points, fit: fit, parameter: name,
+                        unit: ParameterNames.unit(parameter, levelUnit: output.unit),
+                        title: "\(name) vs dose")
+                    report.blocks.append(
+                        .figure(image, caption: "\(name) against dose (log–log) with the power-model fit."))
                 }
             }
         }
 
         // Per-subject NCA.
         report.blocks.append(.heading("Per-subject NCA", level: 2))
-        report.blocks.append(.table(ParameterNames.relabel(select(ncaTable, groupColumns: groupColumns, options: options),
-                                            levelUnit: output.unit, keep: groupColumns),
-                                    caption: "Per-subject NCA. Interval AUCs stop at Tlast when the window ends after it (see the CSV for the λz-extrapolated values)."))
+        report.blocks.append(
+            .table(
+                ParameterNames.relabel(
+                    select(ncaTable, groupColumns: groupColumns, options: options),
+                    levelUnit: output.unit, keep: groupColumns),
+                caption:
+                    "Per-subject NCA. Interval AUCs stop at Tlast when the window ends after it (see the CSV for the λz-extrapolated values)."
+            ))
 
         // Plots. Rows of the NCA table, results and profiles share one order (NCAAnalysis.Output).
         let nca = output.nca
@@ -130,13 +168,19 @@ public enum CohortReport {
                     }
                 }
             }
-            let whole = ConcentrationPlots.spaghetti(profiles: profiles, title: name, unit: output.unit, width: 560, height: 400)
-            let first = ConcentrationPlots.spaghetti(profiles: profiles, title: "\(name), days 0–\(AUCInterval.format(early))",
-                                                     unit: output.unit, until: early, width: 560, height: 400)
-            report.blocks.append(.figureGrid([
-                (whole, "\(name): levels by subject over the whole follow-up, log scale\(hasBLQ ? "; open triangles are BLQ samples" : "")."),
-                (first, "\(name): the first \(AUCInterval.format(early)) days (expansion and contraction)."),
-            ]))
+            let whole = ConcentrationPlots.spaghetti(
+                profiles: profiles, title: name, unit: output.unit, width: 560, height: 400)
+            let first = ConcentrationPlots.spaghetti(
+                profiles: profiles, title: "\(name), days 0–\(AUCInterval.format(early))",
+                unit: output.unit, until: early, width: 560, height: 400)
+            report.blocks.append(
+                .figureGrid([
+                    (
+                        whole,
+                        "\(name): levels by subject over the whole follow-up, log scale\(hasBLQ ? "; open triangles are BLQ samples" : "")."
+                    ),
+                    (first, "\(name): the first \(AUCInterval.format(early)) days (expansion and contraction)."),
+                ]))
         }
 
         if var fits {
@@ -155,16 +199,21 @@ public enum CohortReport {
         for column in exposureColumns {
             guard let cells = ncaTable.column(column) else { continue }
             let values = cohorts.map { cohort in
-                (name: cohort.key.isEmpty ? "All" : cohort.key.joined(separator: " / "),
-                 values: cohort.rows.map { i -> SubjectValue in
-                     if case .number(let x) = cells[i] { return SubjectValue(subject: nca.results[i].subject, value: x) }
-                     return SubjectValue(subject: nca.results[i].subject, value: nil)
-                 })
+                (
+                    name: cohort.key.isEmpty ? "All" : cohort.key.joined(separator: " / "),
+                    values: cohort.rows.map { i -> SubjectValue in
+                        if case .number(let x) = cells[i] {
+                            return SubjectValue(subject: nca.results[i].subject, value: x)
+                        }
+                        return SubjectValue(subject: nca.results[i].subject, value: nil)
+                    }
+                )
             }
             let name = ParameterNames.displayName(column)
-            let image = CohortPlots.pointsByCohort(values, parameter: name, unit: ParameterNames.unit(column, levelUnit: output.unit),
-                                                   title: "\(name) by cohort",
-                                                   groupLabel: groupColumns.isEmpty ? "All subjects" : groupColumns.joined(separator: " / "))
+            let image = CohortPlots.pointsByCohort(
+                values, parameter: name, unit: ParameterNames.unit(column, levelUnit: output.unit),
+                title: "\(name) by cohort",
+                groupLabel: groupColumns.isEmpty ? "All subjects" : groupColumns.joined(separator: " / "))
             exposurePlots.append((image, "\(name) per subject by cohort (log scale); bar = median."))
         }
         report.blocks.append(.figureGrid(exposurePlots))
@@ -173,7 +222,10 @@ public enum CohortReport {
 
     /// Counts of rows by what the NCA did with them, per subject and in total.
     static func rowAccounting(_ results: [NCAResult]) -> ResultTable {
-        let columns = ["subject", "quantifiable", "BLQ set to 0", "BLQ dropped", "missing", "pre-infusion used at 0", "pre-infusion ignored"]
+        let columns = [
+            "subject", "quantifiable", "BLQ set to 0", "BLQ dropped", "missing", "pre-infusion used at 0",
+            "pre-infusion ignored",
+        ]
         var total = [Int](repeating: 0, count: 6)
         var rows: [[ResultCell]] = []
         for result in results {
@@ -196,7 +248,9 @@ public enum CohortReport {
     }
 
     /// The model-fit section: per-subject table and each profile with its fitted curve.
-    static func fitBlocks(_ fits: [SubjectFit], profiles: [Profile], groupColumns: [String], levelUnit: String?) -> [Report.Block] {
+    static func fitBlocks(
+        _ fits: [SubjectFit], profiles: [Profile], groupColumns: [String], levelUnit: String?
+    ) -> [Report.Block] {
         var blocks: [Report.Block] = [.heading("Model fits", level: 2)]
         let trimmed = fits.map { fit -> SubjectFit in
             var fit = fit
@@ -205,20 +259,29 @@ public enum CohortReport {
         }
         let converged = fits.filter { $0.fit.status == .converged }.count
         let models = Set(fits.map(\.fit.model)).sorted().joined(separator: ", ")
-        blocks.append(.paragraph("Least squares on ln C over the quantifiable samples at t ≥ 0 (BLQ, zero, missing and pre-infusion samples are not used). Models: \(models). \(converged) of \(fits.count) fits converged; the status column says why the others have no or boundary estimates. t½,α = ln 2/α (contraction), t½,β = ln 2/β (persistence), doubling time = ln 2/ρ."))
+        blocks.append(
+            .paragraph(
+                "Least squares on ln C over the quantifiable samples at t ≥ 0 (BLQ, zero, missing and pre-infusion samples are not used). Models: \(models). \(converged) of \(fits.count) fits converged; the status column says why the others have no or boundary estimates. t½,α = ln 2/α (contraction), t½,β = ln 2/β (persistence), doubling time = ln 2/ρ."
+            ))
         let table = FitTable.make(trimmed, groupColumns: groupColumns)
         let wanted = ["subject"] + groupColumns + fitColumns
         let indices = wanted.compactMap { table.columns.firstIndex(of: $0) }
-        let cut = ResultTable(columns: indices.map { table.columns[$0] },
-                              rows: table.rows.map { row in indices.map { $0 < row.count ? row[$0] : .empty } })
-        blocks.append(.table(ParameterNames.relabel(cut, levelUnit: levelUnit, keep: groupColumns), caption: "Per-subject model fits"))
+        let cut = ResultTable(
+            columns: indices.map { table.columns[$0] },
+            rows: table.rows.map { row in indices.map { $0 < row.count ? row[$0] : .empty } })
+        blocks.append(
+            .table(
+                ParameterNames.relabel(cut, levelUnit: levelUnit, keep: groupColumns), caption: "Per-subject model fits"
+            ))
         var grid: [(image: SVGImage, caption: String)] = []
         for (fit, profile) in zip(fits, profiles) {
             let curve = fit.fit.curve.map { fittedPoints($0, profile: profile) }
             let title = "\(profile.subject) – \(fit.fit.model)"
-            let image = ConcentrationPlots.individual(profile: profile, fitted: curve, title: title, width: 540, height: 330)
+            let image = ConcentrationPlots.individual(
+                profile: profile, fitted: curve, title: title, width: 540, height: 330)
             let status = fit.fit.status == .converged ? "" : " (\(fit.fit.status.description))"
-            let caption = curve == nil
+            let caption =
+                curve == nil
                 ? "\(profile.subject): observations; no fitted curve\(status)."
                 : "\(profile.subject): observations and the fitted \(fit.fit.model) curve\(status)."
             grid.append((image, caption))
@@ -234,10 +297,13 @@ public enum CohortReport {
     static func fittedPoints(_ curve: CurveParameters, profile: Profile) -> [(time: Double, value: Double)] {
         var quantified: [(time: Double, level: Double)] = []
         for observation in profile.observations where observation.time >= 0 && observation.time.isFinite {
-            if case .value(let level) = observation.measurement, level > 0 { quantified.append((observation.time, level)) }
+            if case .value(let level) = observation.measurement, level > 0 {
+                quantified.append((observation.time, level))
+            }
         }
         guard var start = quantified.map(\.time).min(), let lowest = quantified.map(\.level).min(),
-              let end = profile.observations.map(\.time).filter(\.isFinite).max() else { return [] }
+            let end = profile.observations.map(\.time).filter(\.isFinite).max()
+        else { return [] }
         if curve.rho == nil { start = max(start, curve.tmax) }
         guard end > start else { return [] }
         var grid = (0...200).map { start + (end - start) * Double($0) / 200 }
@@ -272,7 +338,8 @@ public enum CohortReport {
         let shown = NCARegistry.columns(for: options).filter(\.inSubjectReport).map(\.name)
         let wanted = ["subject"] + groupColumns + shown
         let indices = wanted.compactMap { table.columns.firstIndex(of: $0) }
-        return ResultTable(columns: indices.map { table.columns[$0] },
-                           rows: table.rows.map { row in indices.map { $0 < row.count ? row[$0] : .empty } })
+        return ResultTable(
+            columns: indices.map { table.columns[$0] },
+            rows: table.rows.map { row in indices.map { $0 < row.count ? row[$0] : .empty } })
     }
 }

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
 
@@ -16,7 +16,8 @@ import Foundation
 public enum FitTable {
     static let builtInParameters = ["cmax", "tmax", "rho", "alpha", "beta", "fb"]
 
-    public static func make(_ fits: [SubjectFit], groupColumns: [String], extraParameters: [String] = []) -> ResultTable {
+    public static func make(_ fits: [SubjectFit], groupColumns: [String], extraParameters: [String] = []) -> ResultTable
+    {
         let parameters = builtInParameters + extraParameters.filter { !builtInParameters.contains($0) }
         var columns = ["subject"] + groupColumns + ["model", "status", "n"]
         columns += builtInParameters
@@ -24,8 +25,12 @@ public enum FitTable {
         columns += ["ssr", "residual_sd", "aic", "bic"]
         columns += parameters.map { "se_\($0)" }
         for name in parameters { columns += ["\(name)_lower95", "\(name)_upper95"] }
-        columns += ["doubling_time", "contraction_half_life", "persistence_half_life", "auc_0_28_model", "auc_0_90_model"]
-        columns += ["iterations", "evaluations", "n_blq_not_used", "n_missing_not_used", "n_preinfusion_not_used", "note"]
+        columns += [
+            "doubling_time", "contraction_half_life", "persistence_half_life", "auc_0_28_model", "auc_0_90_model",
+        ]
+        columns += [
+            "iterations", "evaluations", "n_blq_not_used", "n_missing_not_used", "n_preinfusion_not_used", "note",
+        ]
 
         let rows = fits.map { subjectFit -> [ResultCell] in
             let fit = subjectFit.fit
@@ -48,8 +53,10 @@ public enum FitTable {
                 number(curve?.area(upTo: 90)),
             ]
             row += [.integer(fit.iterations), .integer(fit.evaluations)]
-            row += [.integer(subjectFit.notUsed.belowLimit), .integer(subjectFit.notUsed.missing),
-                    .integer(subjectFit.notUsed.preInfusion)]
+            row += [
+                .integer(subjectFit.notUsed.belowLimit), .integer(subjectFit.notUsed.missing),
+                .integer(subjectFit.notUsed.preInfusion),
+            ]
             row.append(fit.note.map(ResultCell.text) ?? .empty)
             return row
         }

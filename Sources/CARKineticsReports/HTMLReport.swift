@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 
 /// Renders a ``Report`` as one self-contained HTML5 document.
@@ -15,24 +15,25 @@ public enum HTMLReport {
     /// The complete HTML document (UTF-8 text). Deterministic: no dates or random identifiers.
     public static func render(_ report: Report) -> String {
         var html = """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8"/>
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"/>
-        <meta name="viewport" content="width=device-width, initial-scale=1"/>
-        <title>\(MarkupEscaping.escape(report.title))</title>
-        <style>\(stylesheet)</style>
-        </head>
-        <body>
-        <main>
-        <h1>\(MarkupEscaping.escape(report.title))</h1>
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8"/>
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"/>
+            <meta name="viewport" content="width=device-width, initial-scale=1"/>
+            <title>\(MarkupEscaping.escape(report.title))</title>
+            <style>\(stylesheet)</style>
+            </head>
+            <body>
+            <main>
+            <h1>\(MarkupEscaping.escape(report.title))</h1>
 
-        """
-        var figureNumber = 0, tableNumber = 0
+            """
+        var figureNumber = 0
+        var tableNumber = 0
         for block in report.blocks {
             switch block {
-            case let .heading(text, level):
+            case .heading(let text, let level):
                 let h = min(6, max(2, level))
                 html += "<h\(h)>\(MarkupEscaping.escape(text))</h\(h)>\n"
             case .paragraph(let text):
@@ -40,20 +41,23 @@ public enum HTMLReport {
             case .facts(let pairs):
                 html += "<dl class=\"facts\">\n"
                 for pair in pairs {
-                    html += "<dt>\(MarkupEscaping.escape(pair.label))</dt><dd>\(MarkupEscaping.escape(pair.value))</dd>\n"
+                    html +=
+                        "<dt>\(MarkupEscaping.escape(pair.label))</dt><dd>\(MarkupEscaping.escape(pair.value))</dd>\n"
                 }
                 html += "</dl>\n"
-            case let .table(table, caption):
+            case .table(let table, let caption):
                 tableNumber += 1
                 html += render(table, caption: caption.map { "Table \(tableNumber). \($0)" })
-            case let .figure(image, caption):
+            case .figure(let image, let caption):
                 figureNumber += 1
-                html += "<figure>\n\(image.markup)\n<figcaption>Figure \(figureNumber). \(MarkupEscaping.escape(caption))</figcaption>\n</figure>\n"
+                html +=
+                    "<figure>\n\(image.markup)\n<figcaption>Figure \(figureNumber). \(MarkupEscaping.escape(caption))</figcaption>\n</figure>\n"
             case .figureGrid(let figures):
                 html += "<div class=\"grid\">\n"
                 for (image, caption) in figures {
                     figureNumber += 1
-                    html += "<figure>\n\(image.markup)\n<figcaption>Figure \(figureNumber). \(MarkupEscaping.escape(caption))</figcaption>\n</figure>\n"
+                    html +=
+                        "<figure>\n\(image.markup)\n<figcaption>Figure \(figureNumber). \(MarkupEscaping.escape(caption))</figcaption>\n</figure>\n"
                 }
                 html += "</div>\n"
             }
@@ -65,7 +69,9 @@ public enum HTMLReport {
     private static func render(_ table: ResultTable, caption: String?) -> String {
         var html = "<div class=\"table-wrap\"><table>\n"
         if let caption { html += "<caption>\(MarkupEscaping.escape(caption))</caption>\n" }
-        html += "<thead><tr>" + table.columns.map { "<th scope=\"col\">\(MarkupEscaping.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        html +=
+            "<thead><tr>" + table.columns.map { "<th scope=\"col\">\(MarkupEscaping.escape($0))</th>" }.joined()
+            + "</tr></thead>\n<tbody>\n"
         for row in table.rows {
             html += "<tr>"
             for cell in row {
@@ -88,28 +94,28 @@ public enum HTMLReport {
 
     private static let stylesheet = """
 
-    body { font-family: Helvetica, Arial, sans-serif; color: #222; background: #fafafa; margin: 0; }
-    main { max-width: 1240px; margin: 0 auto; padding: 24px 32px 48px; background: white; }
-    h1 { font-size: 1.6em; border-bottom: 2px solid #0072B2; padding-bottom: 6px; }
-    h2 { font-size: 1.3em; margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
-    h3 { font-size: 1.1em; margin-top: 1.5em; }
-    dl.facts { display: grid; grid-template-columns: max-content auto; gap: 4px 16px; }
-    dl.facts dt { font-weight: bold; }
-    dl.facts dd { margin: 0; }
-    .table-wrap { overflow-x: auto; margin: 12px 0 20px; }
-    table { border-collapse: collapse; font-size: 0.9em; }
-    caption { text-align: left; font-weight: bold; padding: 4px 0 8px; }
-    th, td { border: 1px solid #d0d0d0; padding: 4px 6px; text-align: left; vertical-align: top; }
-    th { background: #eef3f8; }
-    tbody tr:nth-child(even) { background: #f7f7f7; }
-    td { white-space: nowrap; }
-    td.long { white-space: normal; min-width: 11em; }
-    td.num { text-align: right; font-variant-numeric: tabular-nums; }
-    figure { margin: 16px 0 28px; }
-    figure svg { max-width: 100%; height: auto; border: 1px solid #e5e5e5; }
-    figcaption { font-size: 0.9em; color: #444; margin-top: 4px; }
-    div.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(500px, 1fr)); gap: 8px 20px; }
-    div.grid figure { margin: 8px 0 16px; }
+        body { font-family: Helvetica, Arial, sans-serif; color: #222; background: #fafafa; margin: 0; }
+        main { max-width: 1240px; margin: 0 auto; padding: 24px 32px 48px; background: white; }
+        h1 { font-size: 1.6em; border-bottom: 2px solid #0072B2; padding-bottom: 6px; }
+        h2 { font-size: 1.3em; margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+        h3 { font-size: 1.1em; margin-top: 1.5em; }
+        dl.facts { display: grid; grid-template-columns: max-content auto; gap: 4px 16px; }
+        dl.facts dt { font-weight: bold; }
+        dl.facts dd { margin: 0; }
+        .table-wrap { overflow-x: auto; margin: 12px 0 20px; }
+        table { border-collapse: collapse; font-size: 0.9em; }
+        caption { text-align: left; font-weight: bold; padding: 4px 0 8px; }
+        th, td { border: 1px solid #d0d0d0; padding: 4px 6px; text-align: left; vertical-align: top; }
+        th { background: #eef3f8; }
+        tbody tr:nth-child(even) { background: #f7f7f7; }
+        td { white-space: nowrap; }
+        td.long { white-space: normal; min-width: 11em; }
+        td.num { text-align: right; font-variant-numeric: tabular-nums; }
+        figure { margin: 16px 0 28px; }
+        figure svg { max-width: 100%; height: auto; border: 1px solid #e5e5e5; }
+        figcaption { font-size: 0.9em; color: #444; margin-top: 4px; }
+        div.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(500px, 1fr)); gap: 8px 20px; }
+        div.grid figure { margin: 8px 0 16px; }
 
-    """
+        """
 }

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
 
@@ -24,7 +24,8 @@ enum ISODuration {
         rest %= 3_600_000
         let minutes = rest / 60_000
         rest %= 60_000
-        let seconds = rest / 1000, milliseconds = rest % 1000
+        let seconds = rest / 1000
+        let milliseconds = rest % 1000
         var text = sign + "P"
         if wholeDays > 0 || (hours == 0 && minutes == 0 && rest == 0) { text += "\(wholeDays)D" }
         guard hours > 0 || minutes > 0 || rest > 0 else { return text }

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 
 /// JSON: an array with one object per row, keys in column order. Finite numbers are JSON numbers with
@@ -48,7 +48,11 @@ enum JSONWriter {
         for (c, key) in keys.enumerated() {
             bound += key.count
             // A byte becomes at most six ("\u001f"); a number at most `ShortestDecimal.capacity` plus quotes.
-            if c < row.count, case .text(let s) = row[c] { bound += 6 * s.utf8.count + 2 } else { bound += ShortestDecimal.capacity + 2 }
+            if c < row.count, case .text(let s) = row[c] {
+                bound += 6 * s.utf8.count + 2
+            } else {
+                bound += ShortestDecimal.capacity + 2
+            }
         }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { buffer in
             guard let base = buffer.baseAddress else { return }

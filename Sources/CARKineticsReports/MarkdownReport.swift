@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 
 /// Renders a ``Report`` as GitHub-flavoured Markdown for notebooks and wikis.
@@ -13,24 +13,27 @@ import CARKineticsStatistics
 public enum MarkdownReport {
     /// The Markdown text and the figures it links to, as (file name, image) in figure order; the
     /// file names are `<stem>-figure-<n>.svg` with `stem` reduced to letters, digits, `.`, `_`, `-`.
-    public static func render(_ report: Report, figureStem: String) -> (text: String, figures: [(fileName: String, image: SVGImage)]) {
-        let stem = String(figureStem.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+    public static func render(
+        _ report: Report, figureStem: String
+    ) -> (text: String, figures: [(fileName: String, image: SVGImage)]) {
+        let stem = String(
+            figureStem.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
         var lines = ["# \(escape(report.title))", ""]
         var figures: [(fileName: String, image: SVGImage)] = []
         var tableNumber = 0
         for block in report.blocks {
             switch block {
-            case let .heading(text, level):
+            case .heading(let text, let level):
                 lines += [String(repeating: "#", count: min(6, max(2, level))) + " " + escape(text), ""]
             case .paragraph(let text):
                 lines += [escape(text), ""]
             case .facts(let pairs):
                 lines += pairs.map { "- **\(escape($0.label)):** \(escape($0.value))" } + [""]
-            case let .table(table, caption):
+            case .table(let table, let caption):
                 tableNumber += 1
                 if let caption { lines += ["**Table \(tableNumber). \(escape(caption))**", ""] }
                 lines += self.table(table) + [""]
-            case let .figure(image, caption):
+            case .figure(let image, let caption):
                 let name = "\(stem)-figure-\(figures.count + 1).svg"
                 figures.append((name, image))
                 lines += ["![\(escape(caption))](\(name))", "", "*Figure \(figures.count). \(escape(caption))*", ""]
@@ -38,7 +41,9 @@ public enum MarkdownReport {
                 for (image, caption) in grid {
                     let name = "\(stem)-figure-\(figures.count + 1).svg"
                     figures.append((name, image))
-                    lines += ["![\(escape(caption))](\(name))", "", "*Figure \(figures.count). \(escape(caption))*", ""]
+                    lines += [
+                        "![\(escape(caption))](\(name))", "", "*Figure \(figures.count). \(escape(caption))*", "",
+                    ]
                 }
             }
         }

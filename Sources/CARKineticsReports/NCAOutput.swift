@@ -62,8 +62,9 @@ extension NCAAnalysis {
         var header: [UInt8] = []
         CSVWriter.appendHeader(["subject"] + selection.groups + columns.map(\.name), to: &header)
         return try stream(files: files, threads: threads, progress: progress, to: write) { _ in
-            StreamLayout(header: header, renderer: NCATableRows(columns: columns, jsonKeys: nil), footer: [],
-                         bytesPerProfile: 400)
+            StreamLayout(
+                header: header, renderer: NCATableRows(columns: columns, jsonKeys: nil), footer: [],
+                bytesPerProfile: 400)
         }
     }
 
@@ -80,7 +81,8 @@ extension NCAAnalysis {
         files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> [RowLedger] {
-        try writeJSON(files: files, threads: ProcessInfo.processInfo.activeProcessorCount, progress: progress, to: write)
+        try writeJSON(
+            files: files, threads: ProcessInfo.processInfo.activeProcessorCount, progress: progress, to: write)
     }
 
     /// `writeJSON(files:progress:to:)` on a chosen number of threads (1 = all on the calling thread).
@@ -92,9 +94,10 @@ extension NCAAnalysis {
         let columns = NCARegistry.columns(for: options)
         let keys = JSONWriter.keys(["subject"] + selection.groups + columns.map(\.name))
         return try stream(files: files, threads: threads, progress: progress, to: write) { stores in
-            StreamLayout(header: JSONWriter.opening, renderer: NCATableRows(columns: columns, jsonKeys: keys),
-                         footer: JSONWriter.closing(empty: stores.allSatisfy { $0.profileCount == 0 }),
-                         bytesPerProfile: 1_000)
+            StreamLayout(
+                header: JSONWriter.opening, renderer: NCATableRows(columns: columns, jsonKeys: keys),
+                footer: JSONWriter.closing(empty: stores.allSatisfy { $0.profileCount == 0 }),
+                bytesPerProfile: 1_000)
         }
     }
 }

@@ -1,9 +1,10 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -77,14 +78,19 @@ public struct OutputDestination: Sendable {
                 let length = readlink(current, &buffer, buffer.count - 1)
                 guard length >= 0 else { throw OutputError.system(path) }
                 let target = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                current = target.hasPrefix("/") ? target : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+                current =
+                    target.hasPrefix("/")
+                    ? target
+                    : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
                 continue
             }
             resolved = current
-            identity = FileIdentity(device: UInt64(truncatingIfNeeded: status.st_dev), inode: UInt64(truncatingIfNeeded: status.st_ino))
+            identity = FileIdentity(
+                device: UInt64(truncatingIfNeeded: status.st_dev), inode: UInt64(truncatingIfNeeded: status.st_ino))
             switch type {
             case S_IFREG:
-                kind = .regularFile(mode: UInt32(status.st_mode & 0o7777), owner: UInt32(status.st_uid), group: UInt32(status.st_gid))
+                kind = .regularFile(
+                    mode: UInt32(status.st_mode & 0o7777), owner: UInt32(status.st_uid), group: UInt32(status.st_gid))
             case S_IFCHR, S_IFIFO, S_IFSOCK:
                 kind = .special
             case S_IFDIR:
@@ -129,7 +135,9 @@ public final class OutputTransaction {
 
         /// Appends bytes (to the temporary file, or to the device itself).
         public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws(OutputError) {
-            guard descriptor >= 0 else { throw OutputError(path: destination.given, message: "cannot be written (already closed)") }
+            guard descriptor >= 0 else {
+                throw OutputError(path: destination.given, message: "cannot be written (already closed)")
+            }
             if let reason = AtomicFileWriter.writeAll(descriptor, bytes) {
                 throw OutputError(path: destination.given, message: "cannot be written (\(reason))")
             }
@@ -214,7 +222,7 @@ public final class OutputTransaction {
                 discard()
                 throw failure
             }
-            if case let .regularFile(mode, owner, group) = destination.kind {
+            if case .regularFile(let mode, let owner, let group) = destination.kind {
                 // Keep the replaced file's permissions (a 0600 file stays 0600) and, where allowed, its owner.
                 _ = fchown(descriptor, owner, group)
                 _ = fchmod(descriptor, mode_t(mode))
@@ -231,7 +239,10 @@ public final class OutputTransaction {
     /// Writes pending device output, flushes and closes every temporary file, then renames them all over
     /// their destinations. On failure before the first rename every temporary is removed.
     public func commit() throws(OutputError) {
-        guard !finished else { throw OutputError(path: files.first?.destination.given ?? "output", message: "cannot be written (already closed)") }
+        guard !finished else {
+            throw OutputError(
+                path: files.first?.destination.given ?? "output", message: "cannot be written (already closed)")
+        }
         do throws(OutputError) {
             for file in files where file.pending != nil {
                 guard let pending = file.pending else { continue }
@@ -239,7 +250,9 @@ public final class OutputTransaction {
                 guard descriptor >= 0 else { throw OutputError.system(file.destination.given) }
                 file.descriptor = descriptor
                 let reason = pending.withUnsafeBufferPointer { AtomicFileWriter.writeAll(descriptor, $0) }
-                if let reason { throw OutputError(path: file.destination.given, message: "cannot be written (\(reason))") }
+                if let reason {
+                    throw OutputError(path: file.destination.given, message: "cannot be written (\(reason))")
+                }
                 file.pending = nil
             }
             for file in files where file.descriptor >= 0 {

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
 
@@ -78,9 +78,11 @@ public struct PPExport: Sendable {
                     seen[subject] = count + 1
                 }
             }
-            let rows = PPRows(layout: layout, earlierProfiles: earlier, studyIndex: plan.studyIndex, studyAdded: plan.studyAdded)
-            return StreamLayout(header: header, renderer: rows, footer: [],
-                                bytesPerProfile: 100 * layout.parameters.count)
+            let rows = PPRows(
+                layout: layout, earlierProfiles: earlier, studyIndex: plan.studyIndex, studyAdded: plan.studyAdded)
+            return StreamLayout(
+                header: header, renderer: rows, footer: [],
+                bytesPerProfile: 100 * layout.parameters.count)
         }
     }
 
@@ -127,7 +129,8 @@ private struct PPRows: StreamRenderer {
         }
         let group = PPTable.Layout.group(groups)
         for k in layout.parameters.indices {
-            layout.fill(&row, parameter: k, of: result, group: group, study: study, earlierProfiles: earlierProfiles[index])
+            layout.fill(
+                &row, parameter: k, of: result, group: group, study: study, earlierProfiles: earlierProfiles[index])
             CSVWriter.appendRow(row, to: &text)
         }
     }

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
 
@@ -73,13 +73,17 @@ public struct PPSubmission: Sendable {
     /// Reads `files`, runs the NCA of `analysis` and builds the dataset, with `PPSPEC` from `settings.specimen`
     /// or else from a `PCSPEC` column (any case, in every file), read per profile (so two specimens of one
     /// subject are two profiles). Throws ``DataError`` for the input and ``Failure`` for the dataset.
-    public static func export(_ analysis: NCAAnalysis, files: [URL], settings: Settings) throws -> (dataset: XPTFile.Dataset, nca: NCAAnalysis.Output) {
+    public static func export(
+        _ analysis: NCAAnalysis, files: [URL], settings: Settings
+    ) throws -> (dataset: XPTFile.Dataset, nca: NCAAnalysis.Output) {
         var reading = analysis
         /// Reads the column named `lowercased` (in every file) per profile, as a group; its index among the groups.
         func perProfile(_ lowercased: String) -> Int? {
             let names = files.map { ProfileReader.column(named: lowercased, in: $0, choice: analysis.selection.table) }
             guard let name = names.first ?? nil, names.allSatisfy({ $0 == name }) else { return nil }
-            if let existing = reading.selection.groups.firstIndex(where: { $0.lowercased() == lowercased }) { return existing }
+            if let existing = reading.selection.groups.firstIndex(where: { $0.lowercased() == lowercased }) {
+                return existing
+            }
             // A profile-by column: it may change within a subject (two specimens are two profiles), which a
             // group column may not.
             reading.selection.groups.append(name)
@@ -92,8 +96,11 @@ public struct PPSubmission: Sendable {
         func values(_ index: Int?) -> [String]? {
             index.map { k in nca.results.map { k < $0.groups.count ? $0.groups[k] : "" } }
         }
-        return (try dataset(table, options: analysis.options, settings: settings, specimens: values(specimenIndex),
-                            referenceTimes: values(referenceIndex)), nca)
+        return (
+            try dataset(
+                table, options: analysis.options, settings: settings, specimens: values(specimenIndex),
+                referenceTimes: values(referenceIndex)), nca
+        )
     }
 
     /// `PPRFTDTC`, written (before `PPSTINT`) only when the input has a reference time: its `PCRFTDTC` column.
@@ -107,13 +114,23 @@ public struct PPSubmission: Sendable {
         referenceTimes: [String]? = nil
     ) throws(Failure) -> XPTFile.Dataset {
         func column(_ name: String) throws(Failure) -> Int {
-            guard let k = table.columns.firstIndex(of: name) else { throw Failure(message: "the PP table has no \(name) column") }
+            guard let k = table.columns.firstIndex(of: name) else {
+                throw Failure(message: "the PP table has no \(name) column")
+            }
             return k
         }
-        let study = try column("STUDYID"), subject = try column("USUBJID"), sequence = try column("PPSEQ")
-        let code = try column("PPTESTCD"), test = try column("PPTEST"), original = try column("PPORRES")
-        let unit = try column("PPORRESU"), number = try column("PPSTRESN"), status = try column("PPSTAT")
-        let reason = try column("PPREASND"), start = try column("PPSTINT"), end = try column("PPENINT")
+        let study = try column("STUDYID")
+        let subject = try column("USUBJID")
+        let sequence = try column("PPSEQ")
+        let code = try column("PPTESTCD")
+        let test = try column("PPTEST")
+        let original = try column("PPORRES")
+        let unit = try column("PPORRESU")
+        let number = try column("PPSTRESN")
+        let status = try column("PPSTAT")
+        let reason = try column("PPREASND")
+        let start = try column("PPSTINT")
+        let end = try column("PPENINT")
         let parameters = Layout(options: options).count
         // Profiles per subject (each profile is `parameters` consecutive rows), for PPGRPID.
         var profiles: [String: Int] = [:]
@@ -137,7 +154,10 @@ public struct PPSubmission: Sendable {
             var studyID = text(row[study])
             if studyID.isEmpty { studyID = settings.study ?? "" }
             guard !studyID.isEmpty else {
-                throw Failure(message: "STUDYID is required in a submitted PP dataset: give the input a STUDYID column or \(settings.studyHint.map { "use \($0)" } ?? "give the study identifier in the settings")")
+                throw Failure(
+                    message:
+                        "STUDYID is required in a submitted PP dataset: give the input a STUDYID column or \(settings.studyHint.map { "use \($0)" } ?? "give the study identifier in the settings")"
+                )
             }
             let seq = integer(row[sequence])
             let profile = parameters > 0 ? (seq - 1) / parameters + 1 : 1
@@ -145,7 +165,8 @@ public struct PPSubmission: Sendable {
             let units = notDone ? "" : try ascii(text(row[unit]), "PPORRESU", r)
             let value = text(row[original])
             var cells: [XPTFile.Value] = [
-                .text(try ascii(studyID, "STUDYID", r)), .text("PP"), .text(try ascii(usubjid, "USUBJID", r, strict: true)),
+                .text(try ascii(studyID, "STUDYID", r)), .text("PP"),
+                .text(try ascii(usubjid, "USUBJID", r, strict: true)),
                 .number(Double(seq)), .text((profiles[usubjid] ?? 1) > 1 ? String(profile) : ""),
                 .text(try ascii(text(row[code]), "PPTESTCD", r)), .text(try ascii(text(row[test]), "PPTEST", r)),
                 .text(try ascii(settings.analyte ?? "", "PPCAT", r)), .text("NON-COMPARTMENTAL"),
@@ -156,10 +177,14 @@ public struct PPSubmission: Sendable {
             case .integer(let n): cells.append(.number(Double(n)))
             default: cells.append(.missing("."))
             }
-            cells += [.text(units), .text(text(row[status])), .text(try ascii(text(row[reason]), "PPREASND", r)),
-                      .text(try ascii(specimen(r), "PPSPEC", r)), .text(method),
-                      .text(text(row[start])), .text(text(row[end]))]
-            if referenceTimes != nil { cells.insert(.text(try ascii(referenceTime(r), "PPRFTDTC", r)), at: cells.count - 2) }
+            cells += [
+                .text(units), .text(text(row[status])), .text(try ascii(text(row[reason]), "PPREASND", r)),
+                .text(try ascii(specimen(r), "PPSPEC", r)), .text(method),
+                .text(text(row[start])), .text(text(row[end])),
+            ]
+            if referenceTimes != nil {
+                cells.insert(.text(try ascii(referenceTime(r), "PPRFTDTC", r)), at: cells.count - 2)
+            }
             rows.append(cells)
         }
         var variables: [XPTFile.Variable] = []
@@ -173,10 +198,14 @@ public struct PPSubmission: Sendable {
                     return longest
                 }
                 guard length <= 200 else {
-                    throw Failure(message: "a \(variable.name) value is \(length) characters long; SAS transport v5 holds at most 200")
+                    throw Failure(
+                        message:
+                            "a \(variable.name) value is \(length) characters long; SAS transport v5 holds at most 200")
                 }
             }
-            variables.append(XPTFile.Variable(name: variable.name, label: variable.label, isNumeric: variable.numeric, length: length))
+            variables.append(
+                XPTFile.Variable(
+                    name: variable.name, label: variable.label, isNumeric: variable.numeric, length: length))
         }
         return XPTFile.Dataset(name: "PP", label: "Pharmacokinetic Parameters", variables: variables, rows: rows)
     }
@@ -206,17 +235,24 @@ public struct PPSubmission: Sendable {
 
     /// `text` in printable ASCII: the characters our own messages and common units use are spelled out;
     /// `strict` values (identifiers) and anything else non-ASCII are an error.
-    private static func ascii(_ text: String, _ variable: String, _ row: Int, strict: Bool = false) throws(Failure) -> String {
+    private static func ascii(
+        _ text: String, _ variable: String, _ row: Int, strict: Bool = false
+    ) throws(Failure) -> String {
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
         if !strict {
-            let replaced = text.replacingOccurrences(of: "λz", with: "lambda z").replacingOccurrences(of: "λ", with: "lambda")
-                .replacingOccurrences(of: "µ", with: "u").replacingOccurrences(of: "μ", with: "u")
-                .replacingOccurrences(of: "≥", with: ">=").replacingOccurrences(of: "≤", with: "<=")
-                .replacingOccurrences(of: "–", with: "-").replacingOccurrences(of: "—", with: "-")
-                .replacingOccurrences(of: "×", with: "x").replacingOccurrences(of: "²", with: "2")
+            let replaced = text.replacingOccurrences(of: "λz", with: "lambda z").replacingOccurrences(
+                of: "λ", with: "lambda"
+            )
+            .replacingOccurrences(of: "µ", with: "u").replacingOccurrences(of: "μ", with: "u")
+            .replacingOccurrences(of: "≥", with: ">=").replacingOccurrences(of: "≤", with: "<=")
+            .replacingOccurrences(of: "–", with: "-").replacingOccurrences(of: "—", with: "-")
+            .replacingOccurrences(of: "×", with: "x").replacingOccurrences(of: "²", with: "2")
             if replaced.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return replaced }
         }
-        throw Failure(message: "\(variable) '\(text)' (PP row \(row + 1)) is not ASCII; SAS transport v5 and submission datasets hold ASCII text")
+        throw Failure(
+            message:
+                "\(variable) '\(text)' (PP row \(row + 1)) is not ASCII; SAS transport v5 and submission datasets hold ASCII text"
+        )
     }
 
     /// The dataset as CDISC Dataset-JSON v1.1: metadata, `columns` (with `length` for text) and `rows`, numbers
@@ -228,24 +264,33 @@ public struct PPSubmission: Sendable {
         out += "\"fileOID\": \(quoted("CARKinetics.PP.\(study)")),\n\"originator\": \"CARKinetics\",\n"
         out += "\"sourceSystem\": {\"name\": \"CARKinetics pkfit\", \"version\": \"1\"},\n"
         out += "\"studyOID\": \(quoted(study)),\n\"metaDataVersionOID\": \"MDV.PP\",\n\"itemGroupOID\": \"IG.PP\",\n"
-        out += "\"records\": \(dataset.rows.count),\n\"name\": \(quoted(dataset.name)),\n\"label\": \(quoted(dataset.label)),\n"
+        out +=
+            "\"records\": \(dataset.rows.count),\n\"name\": \(quoted(dataset.name)),\n\"label\": \(quoted(dataset.label)),\n"
         out += "\"columns\": [\n"
         out += dataset.variables.map { v in
             let type = v.name == "PPSEQ" ? "integer" : v.isNumeric ? "double" : "string"
-            let key = v.name == "USUBJID" ? ", \"keySequence\": 2" : v.name == "STUDYID" ? ", \"keySequence\": 1"
-                : v.name == "PPSEQ" ? ", \"keySequence\": 3" : ""
-            return "  {\"itemOID\": \(quoted("IT.PP." + v.name)), \"name\": \(quoted(v.name)), \"label\": \(quoted(v.label)), \"dataType\": \"\(type)\""
+            let key =
+                v.name == "USUBJID"
+                ? ", \"keySequence\": 2"
+                : v.name == "STUDYID"
+                    ? ", \"keySequence\": 1"
+                    : v.name == "PPSEQ" ? ", \"keySequence\": 3" : ""
+            return
+                "  {\"itemOID\": \(quoted("IT.PP." + v.name)), \"name\": \(quoted(v.name)), \"label\": \(quoted(v.label)), \"dataType\": \"\(type)\""
                 + (v.isNumeric ? "" : ", \"length\": \(v.length)") + key + "}"
         }.joined(separator: ",\n")
         out += "\n],\n\"rows\": [\n"
         out += dataset.rows.map { row in
-            "  [" + row.map { value in
-                switch value {
-                case .text(let s): quoted(s)
-                case .number(let x): x.isFinite ? (x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : CSVWriter.number(x)) : "null"
-                case .missing: "null"
-                }
-            }.joined(separator: ", ") + "]"
+            "  ["
+                + row.map { value in
+                    switch value {
+                    case .text(let s): quoted(s)
+                    case .number(let x):
+                        x.isFinite
+                            ? (x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : CSVWriter.number(x)) : "null"
+                    case .missing: "null"
+                    }
+                }.joined(separator: ", ") + "]"
         }.joined(separator: ",\n")
         out += "\n]\n}\n"
         return out

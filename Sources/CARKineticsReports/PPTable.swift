@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 
 /// The SDTM PP-style long table of `pkfit nca --format pp`: one row per profile × parameter.
@@ -73,10 +73,13 @@ public enum PPTable {
                 let interval = options.intervals.first {
                     column.name == $0.columnName || column.name == $0.columnName + "_extrap"
                 }
-                func duration(_ days: Double?) -> ResultCell { days.flatMap(ISODuration.format(days:)).map(ResultCell.text) ?? .empty }
-                return Parameter(cell: column.cell, reason: column.reason, unit: column.unit, code: test.code,
-                                 test: .text(test.name),
-                                 start: duration(interval?.start), end: duration(interval?.end))
+                func duration(_ days: Double?) -> ResultCell {
+                    days.flatMap(ISODuration.format(days:)).map(ResultCell.text) ?? .empty
+                }
+                return Parameter(
+                    cell: column.cell, reason: column.reason, unit: column.unit, code: test.code,
+                    test: .text(test.name),
+                    start: duration(interval?.start), end: duration(interval?.end))
             }
         }
 
@@ -89,8 +92,10 @@ public enum PPTable {
         /// Overwrites `row` (one cell per ``PPTable/columns``) with parameter `k` of `result`, whose `PPGRPID`
         /// is `group` (``group(_:)``). `earlierProfiles` counts the subject's profiles before this one: every
         /// profile has one row per parameter, so `PPSEQ` runs on across them.
-        func fill(_ row: inout [ResultCell], parameter k: Int, of result: NCAResult, group: ResultCell, study: ResultCell,
-                  earlierProfiles: Int) {
+        func fill(
+            _ row: inout [ResultCell], parameter k: Int, of result: NCAResult, group: ResultCell, study: ResultCell,
+            earlierProfiles: Int
+        ) {
             let parameter = parameters[k]
             row[0] = study
             row[1] = .text("PP")
@@ -99,11 +104,18 @@ public enum PPTable {
             row[4] = group
             row[5] = .text(parameter.code)
             row[6] = parameter.test
-            let text: String?, number: ResultCell
+            let text: String?
+            let number: ResultCell
             switch parameter.cell(result) {
-            case .number(let x): text = CSVWriter.number(x); number = .number(x)
-            case .integer(let n): text = String(n); number = .integer(n)
-            case .text, .empty: text = nil; number = .empty
+            case .number(let x):
+                text = CSVWriter.number(x)
+                number = .number(x)
+            case .integer(let n):
+                text = String(n)
+                number = .integer(n)
+            case .text, .empty:
+                text = nil
+                number = .empty
             }
             let unit = unitText(parameter.unit, levelUnit: result.unit).map(ResultCell.text) ?? .empty
             row[7] = text.map(ResultCell.text) ?? .empty

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 
 /// Names of parameters for people: plots and readable tables show `Cmax`, `AUC0–28d`, `t½` with units, while

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 
 /// Result tables of `pkfit response` and `pkfit persistence`.
@@ -17,29 +17,36 @@ public enum ResponseTables {
 
     /// One row per group × parameter, full precision, unavailable values empty (the reason in `logit_note`).
     public static func comparison(_ output: ResponseAnalysis.Output) -> ResultTable {
-        ResultTable(columns: output.groupColumns + comparisonColumns, rows: output.rows.map { row in
-            let r = row.ratio, u = row.mannWhitney
-            var cells = row.groups.map(ResultCell.text)
-            cells += [.text(row.parameter), .integer(row.responders), .integer(row.nonResponders)]
-            cells += [r?.geometricMean1, r?.geometricMean2, r?.ratio, r?.lower, r?.upper, u?.u, u?.p].map(number)
-            switch row.logistic {
-            case .success(let fit):
-                cells += [fit.intercept, fit.slope, fit.slopeStandardError, fit.slopeLower, fit.slopeUpper,
-                          fit.likelihoodRatioP, fit.oddsRatioPerDoubling].map(number)
-                cells.append(.text(fit.method.rawValue))
-            case .failure:
-                cells += Array(repeating: ResultCell.empty, count: 8)
-            }
-            cells += [.integer(row.excluded), .integer(row.responseMissing), number(r?.degreesOfFreedom),
-                      u.map { .text($0.method.rawValue) } ?? .empty]
-            switch row.logistic {
-            case .success(let fit) where fit.separated:
-                cells.append(.text("outcome separated by the exposure: ML estimate does not exist"))
-            case .success: cells.append(.empty)
-            case .failure(let error): cells.append(.text("no logistic fit: \(error.description)"))
-            }
-            return cells
-        })
+        ResultTable(
+            columns: output.groupColumns + comparisonColumns,
+            rows: output.rows.map { row in
+                let r = row.ratio
+                let u = row.mannWhitney
+                var cells = row.groups.map(ResultCell.text)
+                cells += [.text(row.parameter), .integer(row.responders), .integer(row.nonResponders)]
+                cells += [r?.geometricMean1, r?.geometricMean2, r?.ratio, r?.lower, r?.upper, u?.u, u?.p].map(number)
+                switch row.logistic {
+                case .success(let fit):
+                    cells += [
+                        fit.intercept, fit.slope, fit.slopeStandardError, fit.slopeLower, fit.slopeUpper,
+                        fit.likelihoodRatioP, fit.oddsRatioPerDoubling,
+                    ].map(number)
+                    cells.append(.text(fit.method.rawValue))
+                case .failure:
+                    cells += Array(repeating: ResultCell.empty, count: 8)
+                }
+                cells += [
+                    .integer(row.excluded), .integer(row.responseMissing), number(r?.degreesOfFreedom),
+                    u.map { .text($0.method.rawValue) } ?? .empty,
+                ]
+                switch row.logistic {
+                case .success(let fit) where fit.separated:
+                    cells.append(.text("outcome separated by the exposure: ML estimate does not exist"))
+                case .success: cells.append(.empty)
+                case .failure(let error): cells.append(.text("no logistic fit: \(error.description)"))
+                }
+                return cells
+            })
     }
 
     /// Columns of `persistence(_:)` after the group columns.
@@ -51,31 +58,45 @@ public enum ResponseTables {
 
     /// One row per group: Kaplan–Meier median (+∞ = not reached) with its interval, Ŝ at `days` (empty past the
     /// follow-up), and the log-rank test across groups repeated on every row (empty with one group).
-    public static func persistence(_ output: PersistenceAnalysis.Output, groupColumns: [String], days: [Double]) -> ResultTable {
-        ResultTable(columns: groupColumns + persistenceColumns(days: days), rows: output.groups.map { group in
-            var cells = group.groups.map(ResultCell.text)
-            let km = group.estimate
-            cells += [.integer(km?.count ?? 0), .integer(km?.eventCount ?? 0)]
-            cells += [km?.median, km?.medianLower, km?.medianUpper].map(number)
-            cells += days.map { number(km?.survival(at: $0)) }
-            let test = output.logRank
-            cells += [number(test?.p), .integer((km?.count ?? 0) - (km?.eventCount ?? 0)), .integer(group.notEvaluable),
-                      number(test?.chiSquare), test.map { .integer($0.degreesOfFreedom) } ?? .empty]
-            return cells
-        })
+    public static func persistence(
+        _ output: PersistenceAnalysis.Output, groupColumns: [String], days: [Double]
+    ) -> ResultTable {
+        ResultTable(
+            columns: groupColumns + persistenceColumns(days: days),
+            rows: output.groups.map { group in
+                var cells = group.groups.map(ResultCell.text)
+                let km = group.estimate
+                cells += [.integer(km?.count ?? 0), .integer(km?.eventCount ?? 0)]
+                cells += [km?.median, km?.medianLower, km?.medianUpper].map(number)
+                cells += days.map { number(km?.survival(at: $0)) }
+                let test = output.logRank
+                cells += [
+                    number(test?.p), .integer((km?.count ?? 0) - (km?.eventCount ?? 0)), .integer(group.notEvaluable),
+                    number(test?.chiSquare), test.map { .integer($0.degreesOfFreedom) } ?? .empty,
+                ]
+                return cells
+            })
     }
 
     /// Columns of ``individual(_:groupColumns:)`` after `subject` and the group columns.
-    public static let individualColumns = ["persistence_time", "event", "status", "last_sample_time", "first_loss_time"]
+    public static let individualColumns = [
+        "persistence_time", "event", "status", "last_sample_time", "first_loss_time",
+    ]
 
     /// One row per profile: persistence time (days), event 1/0, status, follow-up and first loss time.
     public static func individual(_ output: PersistenceAnalysis.Output, groupColumns: [String]) -> ResultTable {
-        ResultTable(columns: ["subject"] + groupColumns + individualColumns, rows: output.subjects.map { s in
-            let status = s.time == nil ? "not evaluable (no quantifiable sample at t >= 0)" : s.event ? "loss of detection" : "censored"
-            return [.text(s.subject)] + s.groups.map(ResultCell.text)
-                + [number(s.time), s.time == nil ? .empty : .integer(s.event ? 1 : 0), .text(status),
-                   number(s.lastSample), number(s.firstLoss)]
-        })
+        ResultTable(
+            columns: ["subject"] + groupColumns + individualColumns,
+            rows: output.subjects.map { s in
+                let status =
+                    s.time == nil
+                    ? "not evaluable (no quantifiable sample at t >= 0)" : s.event ? "loss of detection" : "censored"
+                return [.text(s.subject)] + s.groups.map(ResultCell.text)
+                    + [
+                        number(s.time), s.time == nil ? .empty : .integer(s.event ? 1 : 0), .text(status),
+                        number(s.lastSample), number(s.firstLoss),
+                    ]
+            })
     }
 
     private static func number(_ x: Double?) -> ResultCell { x.map(ResultCell.number) ?? .empty }

@@ -10,29 +10,35 @@ import Foundation
 extension AuditTrail {
     /// Columns `file, line, subject, time, raw_value, fate, detail`, one row per entry.
     public var table: ResultTable {
-        ResultTable(columns: ["file", "line", "subject", "time", "raw_value", "fate", "detail"],
-                    rows: entries.map { entry in
-                        [.text(entry.file), .integer(entry.line), .text(entry.subject), .text(entry.time),
-                         .text(entry.rawValue), .text(entry.fate.rawValue), .text(entry.detail)]
-                    })
+        ResultTable(
+            columns: ["file", "line", "subject", "time", "raw_value", "fate", "detail"],
+            rows: entries.map { entry in
+                [
+                    .text(entry.file), .integer(entry.line), .text(entry.subject), .text(entry.time),
+                    .text(entry.rawValue), .text(entry.fate.rawValue), .text(entry.detail),
+                ]
+            })
     }
 }
 
 extension DoseExposure {
     /// Column names of ``table(_:)``.
     public static let columns = [
-        "parameter", "n", "n_excluded", "intercept", "slope", "slope_se", "confidence_level", "slope_lower", "slope_upper",
+        "parameter", "n", "n_excluded", "intercept", "slope", "slope_se", "confidence_level", "slope_lower",
+        "slope_upper",
     ]
 
     /// One row per (parameter, fit), full precision, unavailable values empty.
     public static func table(_ fits: [(parameter: String, fit: PowerModelFit)]) -> ResultTable {
-        ResultTable(columns: columns, rows: fits.map { parameter, fit in
-            let numbers = [fit.intercept, fit.slope, fit.slopeStandardError]
-            return [.text(parameter), .integer(fit.count), .integer(fit.excluded)]
-                + numbers.map { $0.map(ResultCell.number) ?? .empty }
-                + [.number(fit.confidenceLevel)]
-                + [fit.slopeLower, fit.slopeUpper].map { $0.map(ResultCell.number) ?? .empty }
-        })
+        ResultTable(
+            columns: columns,
+            rows: fits.map { parameter, fit in
+                let numbers = [fit.intercept, fit.slope, fit.slopeStandardError]
+                return [.text(parameter), .integer(fit.count), .integer(fit.excluded)]
+                    + numbers.map { $0.map(ResultCell.number) ?? .empty }
+                    + [.number(fit.confidenceLevel)]
+                    + [fit.slopeLower, fit.slopeUpper].map { $0.map(ResultCell.number) ?? .empty }
+            })
     }
 }
 
@@ -47,15 +53,21 @@ extension CohortSummary {
     /// The machine-readable table: group columns, then `statisticColumns`, full precision,
     /// unavailable statistics as empty cells.
     public var table: ResultTable {
-        ResultTable(columns: groupColumns + Self.statisticColumns, rows: rows.map { row in
-            let s = row.statistics
-            let numbers = [s.mean, s.standardDeviation, s.cvPercent, s.geometricMean, s.geometricCVPercent,
-                           s.median, s.minimum, s.maximum, s.firstQuartile, s.thirdQuartile]
-            return row.groups.map(ResultCell.text)
-                + [.text(row.parameter), .integer(row.subjects), .integer(s.count), .integer(s.missing),
-                   .integer(s.nonPositive)]
-                + numbers.map { $0.map(ResultCell.number) ?? .empty }
-        })
+        ResultTable(
+            columns: groupColumns + Self.statisticColumns,
+            rows: rows.map { row in
+                let s = row.statistics
+                let numbers = [
+                    s.mean, s.standardDeviation, s.cvPercent, s.geometricMean, s.geometricCVPercent,
+                    s.median, s.minimum, s.maximum, s.firstQuartile, s.thirdQuartile,
+                ]
+                return row.groups.map(ResultCell.text)
+                    + [
+                        .text(row.parameter), .integer(row.subjects), .integer(s.count), .integer(s.missing),
+                        .integer(s.nonPositive),
+                    ]
+                    + numbers.map { $0.map(ResultCell.number) ?? .empty }
+            })
     }
 
     /// The conventional layout for reading: per group × parameter, N, the n the shown statistic
@@ -64,12 +76,18 @@ extension CohortSummary {
     /// "NC" (not calculable) stands for a statistic without enough values. Parameters show their
     /// display names with units (``ParameterNames/label(_:levelUnit:)``), levels in `levelUnit`.
     public func displayTable(significantDigits: Int = 3, levelUnit: String? = nil) -> ResultTable {
-        ResultTable(columns: groupColumns + Self.displayColumns, rows: rows.map { row in
-            let cell = displayCell(row, significantDigits: significantDigits)
-            return row.groups.map(ResultCell.text)
-                + [.text(ParameterNames.label(row.parameter, levelUnit: levelUnit)), .integer(row.subjects), .integer(cell.n),
-                   .text(cell.convention.label), .text(cell.value), cell.notes.isEmpty ? .empty : .text(cell.notes.joined(separator: "; "))]
-        })
+        ResultTable(
+            columns: groupColumns + Self.displayColumns,
+            rows: rows.map { row in
+                let cell = displayCell(row, significantDigits: significantDigits)
+                return row.groups.map(ResultCell.text)
+                    + [
+                        .text(ParameterNames.label(row.parameter, levelUnit: levelUnit)), .integer(row.subjects),
+                        .integer(cell.n),
+                        .text(cell.convention.label), .text(cell.value),
+                        cell.notes.isEmpty ? .empty : .text(cell.notes.joined(separator: "; ")),
+                    ]
+            })
     }
 
     /// The conventional layout with one column per group, as study reports print it: a row per parameter
@@ -79,14 +97,18 @@ extension CohortSummary {
     public func byGroupTable(significantDigits: Int = 3, levelUnit: String? = nil) -> ResultTable {
         let groups = Grouping.byFirstAppearance(rows, key: \.groups)
         let headers = groups.map { group in
-            let name = group.key.isEmpty ? "All subjects"
+            let name =
+                group.key.isEmpty
+                ? "All subjects"
                 : zip(groupColumns, group.key).map { "\($0) \($1)" }.joined(separator: ", ")
             return "\(name) (N=\(group.rows.first?.subjects ?? 0))"
         }
         var table = ResultTable(columns: ["Parameter", "Statistic"] + headers)
         for parameter in parameters {
             let convention = SummaryConvention(parameter: parameter)
-            var line: [ResultCell] = [.text(ParameterNames.label(parameter, levelUnit: levelUnit)), .text(convention.label)]
+            var line: [ResultCell] = [
+                .text(ParameterNames.label(parameter, levelUnit: levelUnit)), .text(convention.label),
+            ]
             for group in groups {
                 guard let row = group.rows.first(where: { $0.parameter == parameter }) else {
                     line.append(.empty)
@@ -100,13 +122,16 @@ extension CohortSummary {
         return table
     }
 
-    private func displayCell(_ row: Row, significantDigits: Int) -> (convention: SummaryConvention, n: Int, value: String, notes: [String]) {
+    private func displayCell(
+        _ row: Row, significantDigits: Int
+    ) -> (convention: SummaryConvention, n: Int, value: String, notes: [String]) {
         func f(_ x: Double?) -> String {
             x.map { SignificantFigures.format($0, digits: significantDigits) } ?? "NC"
         }
         let s = row.statistics
         let convention = SummaryConvention(parameter: row.parameter)
-        let n: Int, value: String
+        let n: Int
+        let value: String
         var notes: [String] = []
         switch convention {
         case .geometricMean:

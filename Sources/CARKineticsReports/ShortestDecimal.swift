@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 
 /// The text of a finite `Double` exactly as `Double.description` spells it, written into a byte buffer
@@ -77,7 +77,7 @@ enum ShortestDecimal {
                 return p + count + 1 - out
             }
             p.update(from: digits, count: count)
-            for k in count ..< point { p[k] = UInt8(ascii: "0") }
+            for k in count..<point { p[k] = UInt8(ascii: "0") }
             p[point] = UInt8(ascii: ".")
             p[point + 1] = UInt8(ascii: "0")
             return p + point + 2 - out
@@ -91,8 +91,10 @@ enum ShortestDecimal {
 
     /// Writes the decimal digits of `value` (at least `minimumCount`, zero-padded) so that they end just before
     /// `end`, and returns where they start.
-    private static func writeDigits(_ value: UInt64, endingAt end: UnsafeMutablePointer<UInt8>,
-                                    minimumCount: Int = 1) -> UnsafeMutablePointer<UInt8> {
+    private static func writeDigits(
+        _ value: UInt64, endingAt end: UnsafeMutablePointer<UInt8>,
+        minimumCount: Int = 1
+    ) -> UnsafeMutablePointer<UInt8> {
         let pairs = digitPairs.utf8Start
         var rest = value
         var p = end
@@ -212,7 +214,7 @@ struct PowerTable: Sendable {
     private init() {
         var entries = [Entry](repeating: Entry(high: 0, low: 0, exponent: 0), count: Self.largest - Self.smallest + 1)
         var power = WideInteger(1)
-        for e in 0 ... Self.largest {
+        for e in 0...Self.largest {
             if e > 0 { power.multiply(by: 10) }
             entries[e - Self.smallest] = Self.entry(power, scale: 0)
         }
@@ -280,10 +282,13 @@ private struct WideInteger {
     func bits(from shift: Int) -> (high: UInt64, low: UInt64) {
         /// 32 bits of the value starting at bit `i` (zeros outside it).
         func word(at i: Int) -> UInt64 {
-            let index = i >> 5, offset = i & 31
+            let index = i >> 5
+            let offset = i & 31
             func at(_ k: Int) -> UInt64 { k >= 0 && k < words.count ? UInt64(words[k]) : 0 }
             return (at(index) >> UInt64(offset) | at(index + 1) << UInt64(32 - offset)) & 0xFFFF_FFFF
         }
-        return (high: word(at: shift + 96) << 32 | word(at: shift + 64), low: word(at: shift + 32) << 32 | word(at: shift))
+        return (
+            high: word(at: shift + 96) << 32 | word(at: shift + 64), low: word(at: shift + 32) << 32 | word(at: shift)
+        )
     }
 }

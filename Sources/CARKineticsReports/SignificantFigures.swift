@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
 
@@ -23,8 +23,8 @@ public enum SignificantFigures {
         // %e does the rounding, including carries such as 9.996 → 1.00e+01.
         let scientific = String(format: "%.*e", digits - 1, value)
         guard let eIndex = scientific.firstIndex(of: "e"),
-              let exponent = Int(scientific[scientific.index(after: eIndex)...]),
-              let rounded = Double(scientific)
+            let exponent = Int(scientific[scientific.index(after: eIndex)...]),
+            let rounded = Double(scientific)
         else { return scientific }
         guard (-4..<6).contains(exponent) else { return scientific }
         let decimals = max(0, digits - 1 - exponent)

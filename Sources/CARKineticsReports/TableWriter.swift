@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
 
@@ -14,7 +14,10 @@ enum TableWriter {
         let numeric = table.columns.indices.map { c in
             table.rows.contains { row in
                 guard c < row.count else { return false }
-                switch row[c] { case .number, .integer: return true; default: return false }
+                switch row[c] {
+                case .number, .integer: return true
+                default: return false
+                }
             }
         }
         let widths = table.columns.indices.map { c in
@@ -45,9 +48,9 @@ enum TableWriter {
     }
 }
 
-private extension String {
+extension String {
     /// Left-aligned last columns are padded; a terminal line should not end in spaces.
-    func trimmingTrailingSpaces() -> String {
+    fileprivate func trimmingTrailingSpaces() -> String {
         var end = endIndex
         while end > startIndex, self[index(before: end)] == " " { end = index(before: end) }
         return String(self[..<end])

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// Why a cohort analysis failed: the input could not be read, or its NCA results could not be summarised.
@@ -18,7 +18,7 @@ public enum CohortAnalysisError: Error, Sendable, Equatable, CustomStringConvert
         switch self {
         case .data(let error): error.description
         case .summary(let error): error.description
-        case let .fit(parameter, error): "dose–exposure fit of \(parameter): \(error.description)"
+        case .fit(let parameter, let error): "dose–exposure fit of \(parameter): \(error.description)"
         }
     }
 }
@@ -38,8 +38,10 @@ public struct CohortAnalysis: Sendable {
     public var invalidRows: InvalidRowPolicy = .stop
 
     /// Creates an analysis; see the properties.
-    public init(selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions(),
-                doseColumn: String? = nil, confidenceLevel: Double = 0.90) {
+    public init(
+        selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions(),
+        doseColumn: String? = nil, confidenceLevel: Double = 0.90
+    ) {
         self.selection = selection
         self.options = options
         self.doseColumn = doseColumn
@@ -99,19 +101,24 @@ public struct CohortAnalysis: Sendable {
         let profileUnits = nca.profiles.map { $0.unit ?? "" }
         let stratifiedByUnit = Set(profileUnits).count > 1
         if stratifiedByUnit, doseColumn != nil, let first = profileUnits.first,
-           let other = profileUnits.firstIndex(where: { $0 != first }) {
-            throw .summary(.mixedUnits(first: Self.place(nca, 0), firstUnit: first,
-                                       second: Self.place(nca, other), secondUnit: profileUnits[other]))
+            let other = profileUnits.firstIndex(where: { $0 != first })
+        {
+            throw .summary(
+                .mixedUnits(
+                    first: Self.place(nca, 0), firstUnit: first,
+                    second: Self.place(nca, other), secondUnit: profileUnits[other]))
         }
         let subjects = nca.results.enumerated().map { index, result in
-            SubjectParameters(subject: result.subject,
-                              groups: Array(result.groups.prefix(groupCount)) + (stratifiedByUnit ? [profileUnits[index]] : []),
-                              values: columns.map { $0.cell(result).number })
+            SubjectParameters(
+                subject: result.subject,
+                groups: Array(result.groups.prefix(groupCount)) + (stratifiedByUnit ? [profileUnits[index]] : []),
+                values: columns.map { $0.cell(result).number })
         }
         let summary: CohortSummary
         do {
-            summary = try CohortSummary(groupColumns: selection.groups + (stratifiedByUnit ? ["unit"] : []),
-                                        parameters: columns.map(\.name), subjects: subjects)
+            summary = try CohortSummary(
+                groupColumns: selection.groups + (stratifiedByUnit ? ["unit"] : []),
+                parameters: columns.map(\.name), subjects: subjects)
         } catch {
             throw .summary(error)
         }
@@ -128,10 +135,16 @@ public struct CohortAnalysis: Sendable {
                 // The number grammar of data cells (no hex, nan or inf).
                 guard case .number(let dose) = NumberText.parse(cell), dose > 0 else {
                     // Named by the file and the profile's first line, where the dose cell is read.
-                    let file = nca.profileFiles.indices.contains(index) ? nca.ledgers[nca.profileFiles[index]].file : "input"
-                    let line = nca.profiles.indices.contains(index) ? nca.profiles[index].observations.map(\.line).min() : nil
-                    throw .data(DataError(file: file, line: line, column: doseColumn,
-                                          message: "\"\(MessageText.capped(cell))\" is not a positive number (a dose is needed for the power model); subject '\(MessageText.capped(result.subject))'"))
+                    let file =
+                        nca.profileFiles.indices.contains(index) ? nca.ledgers[nca.profileFiles[index]].file : "input"
+                    let line =
+                        nca.profiles.indices.contains(index) ? nca.profiles[index].observations.map(\.line).min() : nil
+                    throw .data(
+                        DataError(
+                            file: file, line: line, column: doseColumn,
+                            message:
+                                "\"\(MessageText.capped(cell))\" is not a positive number (a dose is needed for the power model); subject '\(MessageText.capped(result.subject))'"
+                        ))
                 }
                 doses.append(dose)
             }
@@ -139,8 +152,13 @@ public struct CohortAnalysis: Sendable {
             var fits: [(parameter: String, fit: PowerModelFit)] = []
             for (index, column) in exposures {
                 do {
-                    fits.append((column.name, try DoseExposure.powerModel(
-                        doses: doses, exposures: subjects.map { $0.values[index] }, confidenceLevel: confidenceLevel)))
+                    fits.append(
+                        (
+                            column.name,
+                            try DoseExposure.powerModel(
+                                doses: doses, exposures: subjects.map { $0.values[index] },
+                                confidenceLevel: confidenceLevel)
+                        ))
                 } catch {
                     throw .fit(parameter: column.name, error)
                 }
@@ -149,14 +167,16 @@ public struct CohortAnalysis: Sendable {
             doseValues = doses.compactMap { $0 }
         }
         let units = Set(nca.profiles.compactMap(\.unit))
-        return Output(nca: nca, summary: summary, doseExposure: doseExposure, unit: units.count == 1 ? units.first : nil,
-                      doses: doseValues, stratifiedByUnit: stratifiedByUnit)
+        return Output(
+            nca: nca, summary: summary, doseExposure: doseExposure, unit: units.count == 1 ? units.first : nil,
+            doses: doseValues, stratifiedByUnit: stratifiedByUnit)
     }
 
     /// `subject 'A' (file:line)` for the profile at `index`.
     private static func place(_ nca: NCAAnalysis.Output, _ index: Int) -> String {
         let profile = nca.profiles[index]
-        let file = nca.ledgers.indices.contains(nca.profileFiles[index]) ? nca.ledgers[nca.profileFiles[index]].file : "?"
+        let file =
+            nca.ledgers.indices.contains(nca.profileFiles[index]) ? nca.ledgers[nca.profileFiles[index]].file : "?"
         let line = profile.observations.map(\.line).min() ?? 1
         return "subject '\(profile.subject)' (\(file):\(line))"
     }

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 
 /// One subject's parameter values and group membership, the input of a ``CohortSummary``.
 public struct SubjectParameters: Sendable, Equatable {
@@ -64,10 +64,12 @@ public struct CohortSummary: Sendable {
         }
         for subject in subjects {
             guard subject.groups.count == groupColumns.count else {
-                throw .groupCountMismatch(subject: subject.subject, expected: groupColumns.count, found: subject.groups.count)
+                throw .groupCountMismatch(
+                    subject: subject.subject, expected: groupColumns.count, found: subject.groups.count)
             }
             guard subject.values.count == parameters.count else {
-                throw .valueCountMismatch(subject: subject.subject, expected: parameters.count, found: subject.values.count)
+                throw .valueCountMismatch(
+                    subject: subject.subject, expected: parameters.count, found: subject.values.count)
             }
             for (parameter, value) in zip(parameters, subject.values) {
                 if let value, !value.isFinite {
@@ -80,13 +82,13 @@ public struct CohortSummary: Sendable {
         var rows: [Row] = []
         for group in Grouping.byFirstAppearance(subjects, key: \.groups) {
             for (p, parameter) in parameters.enumerated() {
-                rows.append(Row(
-                    groups: group.key, parameter: parameter, subjects: group.rows.count,
-                    statistics: DescriptiveStatistics(group.rows.map { $0.values[p] })))
+                rows.append(
+                    Row(
+                        groups: group.key, parameter: parameter, subjects: group.rows.count,
+                        statistics: DescriptiveStatistics(group.rows.map { $0.values[p] })))
             }
         }
         self.rows = rows
     }
-
 
 }

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// Descriptive statistics of one parameter over the subjects of one group.
@@ -62,9 +62,13 @@ public struct DescriptiveStatistics: Sendable, Equatable {
     public init(_ values: [Double?]) {
         var finite: [Double] = []
         finite.reserveCapacity(values.count)
-        var missing = 0, nonFinite = 0
+        var missing = 0
+        var nonFinite = 0
         for value in values {
-            guard let value else { missing += 1; continue }
+            guard let value else {
+                missing += 1
+                continue
+            }
             if value.isFinite { finite.append(value) } else { nonFinite += 1 }
         }
         self.missing = missing

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// The fit of the power model ln(exposure) = a + b·ln(dose) (issue 5, "Dose–exposure").
@@ -34,12 +34,15 @@ public enum DoseExposure {
     /// power-law data give b to rounding and an interval of width ~1e-15.
     /// - Throws: `LeastSquaresError` only for a failure inside the LAPACK layer (inputs are
     ///   filtered to finite values first).
-    public static func powerModel(doses: [Double?], exposures: [Double?], confidenceLevel: Double = 0.90)
+    public static func powerModel(
+        doses: [Double?], exposures: [Double?], confidenceLevel: Double = 0.90
+    )
         throws(LeastSquaresError) -> PowerModelFit
     {
         precondition(doses.count == exposures.count, "one dose per exposure")
         precondition(confidenceLevel > 0 && confidenceLevel < 1, "confidence level must lie in (0, 1)")
-        var x: [Double] = [], y: [Double] = []
+        var x: [Double] = []
+        var y: [Double] = []
         for (dose, exposure) in zip(doses, exposures) {
             guard let dose, let exposure, dose.isFinite, exposure.isFinite, dose > 0, exposure > 0 else { continue }
             x.append(log(dose))

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// One profile's persistence: how long CAR-T stayed quantifiable and whether loss was observed.
@@ -51,8 +51,10 @@ public struct PersistenceAnalysis: Sendable {
     public var invalidRows: InvalidRowPolicy = .stop
 
     /// Creates an analysis; see the properties.
-    public init(selection: ColumnSelection = ColumnSelection(), days: [Double] = [90, 180, 365],
-                convention: KaplanMeier.Convention = .r) {
+    public init(
+        selection: ColumnSelection = ColumnSelection(), days: [Double] = [90, 180, 365],
+        convention: KaplanMeier.Convention = .r
+    ) {
         self.selection = selection
         self.days = days
         self.convention = convention
@@ -107,11 +109,14 @@ public struct PersistenceAnalysis: Sendable {
     private func analyse(_ nca: NCAAnalysis.Output) throws(ResponseError) -> Output {
         let subjects = nca.profiles.map(SubjectPersistence.init)
         var groups: [GroupEstimate] = []
-        var times: [Double] = [], events: [Bool] = [], labels: [Int] = []
+        var times: [Double] = []
+        var events: [Bool] = []
+        var labels: [Int] = []
         var tested = 0
         for group in Grouping.byFirstAppearance(subjects, key: \.groups) {
             let evaluable = group.rows.filter { $0.time != nil }
-            let t = evaluable.compactMap(\.time), e = evaluable.map(\.event)
+            let t = evaluable.compactMap(\.time)
+            let e = evaluable.map(\.event)
             // Groups without an evaluable profile take no part in the test (they would add a zero row to V).
             if !t.isEmpty {
                 times += t
@@ -119,9 +124,10 @@ public struct PersistenceAnalysis: Sendable {
                 labels += Array(repeating: tested, count: t.count)
                 tested += 1
             }
-            groups.append(GroupEstimate(
-                groups: group.key, notEvaluable: group.rows.count - evaluable.count,
-                estimate: t.isEmpty ? nil : KaplanMeier(times: t, events: e, convention: convention)))
+            groups.append(
+                GroupEstimate(
+                    groups: group.key, notEvaluable: group.rows.count - evaluable.count,
+                    estimate: t.isEmpty ? nil : KaplanMeier(times: t, events: e, convention: convention)))
         }
         let logRank: LogRankTest?
         do {

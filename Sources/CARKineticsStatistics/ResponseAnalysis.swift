@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// How a response column's values map to responder / non-responder.
@@ -25,23 +25,29 @@ public struct ResponseCoding: Sendable, Equatable {
     /// belong to exactly one recognised family — yes/no, Y/N, true/false, 1/0, responder/non-responder,
     /// R/NR, or CR/PR vs SD/PD — anything else (a third value, `2`, `MR`, two families at once) is an error
     /// that lists the values, because guessing which side a value falls on would be a silent misread.
-    public static func infer(column: String, values: [String], responderValues: [String]) throws(ResponseError) -> ResponseCoding {
+    public static func infer(
+        column: String, values: [String], responderValues: [String]
+    ) throws(ResponseError) -> ResponseCoding {
         if !responderValues.isEmpty {
             let wanted = Set(responderValues.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
             let present = Set(values.map { $0.lowercased() })
-            if let missing = responderValues.first(where: { !present.contains($0.trimmingCharacters(in: .whitespaces).lowercased()) }) {
+            if let missing = responderValues.first(where: {
+                !present.contains($0.trimmingCharacters(in: .whitespaces).lowercased())
+            }) {
                 throw .responderValueNotFound(column: column, value: missing, values: values)
             }
-            return ResponseCoding(responders: values.filter { wanted.contains($0.lowercased()) },
-                                  nonResponders: values.filter { !wanted.contains($0.lowercased()) })
+            return ResponseCoding(
+                responders: values.filter { wanted.contains($0.lowercased()) },
+                nonResponders: values.filter { !wanted.contains($0.lowercased()) })
         }
         let lowered = Set(values.map { $0.lowercased() })
         let fitting = families.filter { lowered.isSubset(of: $0.responders.union($0.nonResponders)) }
         guard fitting.count == 1, let family = fitting.first, !values.isEmpty else {
             throw .unrecognisedCoding(column: column, values: values)
         }
-        return ResponseCoding(responders: values.filter { family.responders.contains($0.lowercased()) },
-                              nonResponders: values.filter { family.nonResponders.contains($0.lowercased()) })
+        return ResponseCoding(
+            responders: values.filter { family.responders.contains($0.lowercased()) },
+            nonResponders: values.filter { family.nonResponders.contains($0.lowercased()) })
     }
 
     /// Whether `value` (trimmed) is a responder value; nil for a value of neither side.
@@ -67,17 +73,20 @@ public enum ResponseError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// A one-line message for users.
     public var description: String {
-        func list(_ values: [String]) -> String { values.isEmpty ? "none" : values.map { "\"\($0)\"" }.joined(separator: ", ") }
+        func list(_ values: [String]) -> String {
+            values.isEmpty ? "none" : values.map { "\"\($0)\"" }.joined(separator: ", ")
+        }
         switch self {
         case .data(let error): return error.description
-        case let .unrecognisedCoding(column, values):
+        case .unrecognisedCoding(let column, let values):
             return "column '\(column)': values \(list(values)) are not a recognised two-valued response coding "
                 + "(yes/no, Y/N, true/false, 1/0, responder/non-responder, R/NR, CR/PR vs SD/PD); "
                 + "name the responder value(s) explicitly"
-        case let .responderValueNotFound(column, value, values):
+        case .responderValueNotFound(let column, let value, let values):
             return "column '\(column)': responder value \"\(value)\" does not occur; the values are \(list(values))"
-        case let .unknownParameter(name, available):
-            return "requested parameter '\(name)' is not an NCA parameter; available: \(available.joined(separator: ", "))"
+        case .unknownParameter(let name, let available):
+            return
+                "requested parameter '\(name)' is not an NCA parameter; available: \(available.joined(separator: ", "))"
         case .leastSquares(let error): return error.description
         }
     }
@@ -103,8 +112,10 @@ public struct ResponseAnalysis: Sendable {
     public var invalidRows: InvalidRowPolicy = .stop
 
     /// Creates an analysis; see the properties.
-    public init(selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions(), responseColumn: String,
-                responderValues: [String] = [], parameters: [String]? = nil, firth: Bool = false) {
+    public init(
+        selection: ColumnSelection = ColumnSelection(), options: NCAOptions = NCAOptions(), responseColumn: String,
+        responderValues: [String] = [], parameters: [String]? = nil, firth: Bool = false
+    ) {
         self.selection = selection
         self.options = options
         self.responseColumn = responseColumn
@@ -221,15 +232,18 @@ public struct ResponseAnalysis: Sendable {
         }
         let coding = try ResponseCoding.infer(column: responseColumn, values: values, responderValues: responderValues)
         let subjects = nca.results.map { result in
-            (groups: Array(result.groups.prefix(groupCount)),
-             response: coding.isResponder((result.groups.last ?? "").trimmingCharacters(in: .whitespaces)),
-             values: indices.map { columns[$0].cell(result).number })
+            (
+                groups: Array(result.groups.prefix(groupCount)),
+                response: coding.isResponder((result.groups.last ?? "").trimmingCharacters(in: .whitespaces)),
+                values: indices.map { columns[$0].cell(result).number }
+            )
         }
         var rows: [Row] = []
         for group in Grouping.byFirstAppearance(subjects, key: \.groups) {
             let missing = group.rows.filter { $0.response == nil }.count
             for (k, parameter) in wanted.enumerated() {
-                var positive: [Double] = [], negative: [Double] = []
+                var positive: [Double] = []
+                var negative: [Double] = []
                 var excluded = 0
                 for subject in group.rows {
                     guard let response = subject.response else { continue }
@@ -242,17 +256,20 @@ public struct ResponseAnalysis: Sendable {
                 let both = !positive.isEmpty && !negative.isEmpty
                 let logistic: Result<LogisticFit, LogisticRegressionError>
                 do {
-                    logistic = .success(try LogisticRegression.fit(
-                        x: (positive + negative).map { log($0) },
-                        y: positive.map { _ in true } + negative.map { _ in false }, firth: firth))
+                    logistic = .success(
+                        try LogisticRegression.fit(
+                            x: (positive + negative).map { log($0) },
+                            y: positive.map { _ in true } + negative.map { _ in false }, firth: firth))
                 } catch {
                     logistic = .failure(error)
                 }
-                rows.append(Row(
-                    groups: group.key, parameter: parameter, responders: positive.count, nonResponders: negative.count,
-                    excluded: excluded, responseMissing: missing,
-                    ratio: both ? GeometricMeanRatio(positive, negative) : nil,
-                    mannWhitney: both ? MannWhitneyTest(positive, negative) : nil, logistic: logistic))
+                rows.append(
+                    Row(
+                        groups: group.key, parameter: parameter, responders: positive.count,
+                        nonResponders: negative.count,
+                        excluded: excluded, responseMissing: missing,
+                        ratio: both ? GeometricMeanRatio(positive, negative) : nil,
+                        mannWhitney: both ? MannWhitneyTest(positive, negative) : nil, logistic: logistic))
             }
         }
         return Output(nca: nca, coding: coding, groupColumns: selection.groups, rows: rows)
@@ -267,8 +284,11 @@ public struct ResponseAnalysis: Sendable {
         var (x, y) = (where_(a), where_(b))
         if (x.file, x.line) > (y.file, y.line) && x.file == y.file { swap(&x, &y) }
         let place = x.file == y.file ? "line \(x.line)" : "\(x.file):\(x.line)"
-        return DataError(file: y.file, line: y.line, column: responseColumn,
-                         message: "subject '\(nca.profiles[a].subject)' has \"\(y.value)\" here but \"\(x.value)\" on \(place); the response must be the same on every row of a subject")
+        return DataError(
+            file: y.file, line: y.line, column: responseColumn,
+            message:
+                "subject '\(nca.profiles[a].subject)' has \"\(y.value)\" here but \"\(x.value)\" on \(place); the response must be the same on every row of a subject"
+        )
     }
 
 }

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 
 /// Why a summary could not be computed from its input.
 public enum SummaryError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -22,17 +22,17 @@ public enum SummaryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A one-line message for users, naming the subject.
     public var description: String {
         switch self {
-        case let .valueCountMismatch(subject, expected, found):
+        case .valueCountMismatch(let subject, let expected, let found):
             "subject \(subject): expected \(expected) parameter values, found \(found)"
-        case let .groupCountMismatch(subject, expected, found):
+        case .groupCountMismatch(let subject, let expected, let found):
             "subject \(subject): expected \(expected) group values, found \(found)"
-        case let .nonFiniteValue(subject, parameter, value):
+        case .nonFiniteValue(let subject, let parameter, let value):
             "subject \(subject): parameter \(parameter) is \(value); summaries need finite values or missing"
-        case let .groupColumnNameClash(name):
+        case .groupColumnNameClash(let name):
             "group column '\(name)' has the name of a summary column; rename it in the input"
-        case let .invalidDose(subject, column, value):
+        case .invalidDose(let subject, let column, let value):
             "subject \(subject): column '\(column)': \"\(value)\" is not a positive number (a dose is needed for the power model)"
-        case let .mixedUnits(first, firstUnit, second, secondUnit):
+        case .mixedUnits(let first, let firstUnit, let second, let secondUnit):
             "dose–exposure needs one unit of the levels: \(first) is in '\(firstUnit)', \(second) in '\(secondUnit)'; analyse each unit separately"
         }
     }

@@ -20,7 +20,10 @@ struct FitCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var rows: RowAuditOptions
 
-    @Option(help: "Model: \(KineticModel.allCases.map(\.rawValue).joined(separator: ", ")) (default stein); not with --formula.")
+    @Option(
+        help:
+            "Model: \(KineticModel.allCases.map(\.rawValue).joined(separator: ", ")) (default stein); not with --formula."
+    )
     var model: KineticModel?
 
     @Option(help: "A user model in the formula language, e.g. \"C = c0*exp(-k*t)\" (time variable t).")
@@ -29,7 +32,10 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Starting value of a formula parameter, name=value; repeatable, one per parameter.")
     var start: [String] = []
 
-    @Flag(help: "Exit with status 1 (writing nothing) when a fit does not converge; without it such fits are written with their status and counted on stderr.")
+    @Flag(
+        help:
+            "Exit with status 1 (writing nothing) when a fit does not converge; without it such fits are written with their status and counted on stderr."
+    )
     var strict = false
 
     func validate() throws {
@@ -39,7 +45,9 @@ struct FitCommand: ParsableCommand {
         }
         try FileSafety.check(inputs: input.files, outputs: output.outputs + rows.outputs)
         if formula == nil && !start.isEmpty { throw ValidationError("--start needs --formula") }
-        if formula != nil && start.isEmpty { throw ValidationError("--formula needs a --start name=value for each parameter") }
+        if formula != nil && start.isEmpty {
+            throw ValidationError("--formula needs a --start name=value for each parameter")
+        }
     }
 
     func run() throws {
@@ -68,12 +76,16 @@ struct FitCommand: ParsableCommand {
         rows.reportExclusions(result.ledgers)
         let failed = result.fits.filter { if case .notConverged = $0.fit.status { true } else { false } }
         if !failed.isEmpty {
-            let names = failed.prefix(5).map { "'\($0.subject)'" }.joined(separator: ", ") + (failed.count > 5 ? ", …" : "")
-            let message = "\(failed.count) of \(result.fits.count) fit\(result.fits.count == 1 ? "" : "s") did not converge (\(names)); see the status column"
+            let names =
+                failed.prefix(5).map { "'\($0.subject)'" }.joined(separator: ", ") + (failed.count > 5 ? ", …" : "")
+            let message =
+                "\(failed.count) of \(result.fits.count) fit\(result.fits.count == 1 ? "" : "s") did not converge (\(names)); see the status column"
             if strict { throw CommandFailure(message: message + "; nothing written (--strict)") }
             FileHandle.standardError.write(Data(("warning: " + message + "\n").utf8))
         }
-        let table = output.isReadable ? ParameterNames.relabel(result.table, levelUnit: nil, keep: input.selection.groups) : result.table
+        let table =
+            output.isReadable
+            ? ParameterNames.relabel(result.table, levelUnit: nil, keep: input.selection.groups) : result.table
         try rows.emit(table, through: output) { () throws(DataError) in try analysis.audit(result, files: files) }
     }
 

@@ -7,7 +7,9 @@ struct NCACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nca",
         abstract: "Noncompartmental analysis (Cmax, Tmax, AUCs, λz, ...) per subject.",
-        discussion: "Rules: docs/nca-rules.md. --format pp writes the SDTM PP-style long table (docs/pp-output.md). --skip-invalid and --audit: docs/robustness.md. Errors name file, line and column; no output file is written on error.")
+        discussion:
+            "Rules: docs/nca-rules.md. --format pp writes the SDTM PP-style long table (docs/pp-output.md). --skip-invalid and --audit: docs/robustness.md. Errors name file, line and column; no output file is written on error."
+    )
 
     @OptionGroup var input: InputOptions
     @OptionGroup var nca: NCAOptionGroup
@@ -69,7 +71,8 @@ struct NCACommand: ParsableCommand {
                 table = result.table
                 if output.isReadable {
                     let units = Set(result.results.compactMap(\.unit))
-                    table = ParameterNames.relabel(table, levelUnit: units.count == 1 ? units.first : nil, keep: input.selection.groups)
+                    table = ParameterNames.relabel(
+                        table, levelUnit: units.count == 1 ? units.first : nil, keep: input.selection.groups)
                 }
             }
         } catch {

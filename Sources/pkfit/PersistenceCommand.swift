@@ -8,7 +8,8 @@ extension KaplanMeier.Convention: ExpressibleByArgument {}
 struct PersistenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "persistence",
-        abstract: "Persistence: Kaplan–Meier time to loss of detection per group (median with 95% CI, survival at 90/180/365 days, log-rank p).",
+        abstract:
+            "Persistence: Kaplan–Meier time to loss of detection per group (median with 95% CI, survival at 90/180/365 days, log-rank p).",
         discussion: """
             Per profile, the persistence time is the last quantifiable sample at t >= 0 (days); an event when a BLQ \
             (or zero) sample follows it, otherwise censored there. Profiles without a quantifiable sample at \
@@ -21,8 +22,11 @@ struct PersistenceCommand: ParsableCommand {
     @Option(help: "Also write one row per profile (persistence time, event, status) to this CSV file (atomically).")
     var individual: String?
 
-    @Option(name: .customLong("km-convention"),
-            help: "Where R survival and lifelines differ (median on a step at exactly 0.5, CI limits where S = 0, S past the last observed day): r (default) or lifelines.")
+    @Option(
+        name: .customLong("km-convention"),
+        help:
+            "Where R survival and lifelines differ (median on a step at exactly 0.5, CI limits where S = 0, S past the last observed day): r (default) or lifelines."
+    )
     var convention: KaplanMeier.Convention = .r
 
     @OptionGroup var output: OutputOptions
@@ -32,9 +36,10 @@ struct PersistenceCommand: ParsableCommand {
 
     func validate() throws {
         try output.rejectPP(command: "persistence")
-        try FileSafety.check(inputs: input.files,
-                             outputs: output.outputs + rows.outputs
-                                + (individual.map { [FileSafety.Output(flag: "--individual", path: $0)] } ?? []))
+        try FileSafety.check(
+            inputs: input.files,
+            outputs: output.outputs + rows.outputs
+                + (individual.map { [FileSafety.Output(flag: "--individual", path: $0)] } ?? []))
     }
 
     func run() throws {
@@ -49,7 +54,9 @@ struct PersistenceCommand: ParsableCommand {
         }
         rows.reportExclusions(result.nca.ledgers)
         let table = ResponseTables.persistence(result, groupColumns: input.group, days: Self.days)
-        let perSubject = individual.map { _ in ResponseTables.individual(result, groupColumns: input.group).rendered(as: .csv) }
+        let perSubject = individual.map { _ in
+            ResponseTables.individual(result, groupColumns: input.group).rendered(as: .csv)
+        }
         let audit = NCAAnalysis(selection: input.selection)
         // The table, the per-subject file and the audit are committed together: all renamed, or none.
         try rows.emit(audit: { () throws(DataError) in try audit.audit(result.nca, files: files) }) { transaction in

@@ -23,7 +23,10 @@ struct PopFitCommand: ParsableCommand {
     @Option(help: "Built-in model: stein or expansion-monoexp.")
     var model: String = "stein"
 
-    @Option(help: "A model in the formula language, C = f(t, columns...), e.g. \"C = Dose*exp(lA - exp(lk)*t)\"; names that are not parameters or t are subject-level columns.")
+    @Option(
+        help:
+            "A model in the formula language, C = f(t, columns...), e.g. \"C = Dose*exp(lA - exp(lk)*t)\"; names that are not parameters or t are subject-level columns."
+    )
     var formula: String?
 
     @Option(help: "Typical-value start, name=value; one per formula parameter (built-in models: optional).")
@@ -32,19 +35,28 @@ struct PopFitCommand: ParsableCommand {
     @Option(help: "Parameters with between-subject variability, comma-separated (default: all).")
     var random: String?
 
-    @Option(help: "Covariate effect \"p ~ COLUMN\" (numeric column: power model normalised by the median; text: a multiplier per level against the first); repeatable.")
+    @Option(
+        help:
+            "Covariate effect \"p ~ COLUMN\" (numeric column: power model normalised by the median; text: a multiplier per level against the first); repeatable."
+    )
     var covariate: [String] = []
 
     @Option(help: "BLQ samples: m3 (censored likelihood, default) or drop.")
     var blq: CensoringMethod = .m3
 
-    @Option(help: "Residual error: log-additive (default for built-in models), additive (default for formulas), proportional, combined.")
+    @Option(
+        help:
+            "Residual error: log-additive (default for built-in models), additive (default for formulas), proportional, combined."
+    )
     var error: ResidualError?
 
     @Option(help: "Number of starting points of the optimisation.")
     var starts: Int = 2
 
-    @Option(help: "Write per-subject conditional modes, individual parameters, model Cmax/Tmax/AUCs and sample counts here (same format).")
+    @Option(
+        help:
+            "Write per-subject conditional modes, individual parameters, model Cmax/Tmax/AUCs and sample counts here (same format)."
+    )
     var individual: String?
 
     func validate() throws {
@@ -52,11 +64,14 @@ struct PopFitCommand: ParsableCommand {
         if formula == nil && !["stein", "expansion-monoexp"].contains(model) {
             throw ValidationError("--model '\(model)': popfit offers stein or expansion-monoexp (or --formula)")
         }
-        if formula != nil && start.isEmpty { throw ValidationError("--formula needs a --start name=value for each parameter") }
+        if formula != nil && start.isEmpty {
+            throw ValidationError("--formula needs a --start name=value for each parameter")
+        }
         if starts < 1 || starts > 20 { throw ValidationError("--starts must be between 1 and 20") }
-        try FileSafety.check(inputs: input.files,
-                             outputs: output.outputs
-                                + (individual.map { [FileSafety.Output(flag: "--individual", path: $0)] } ?? []))
+        try FileSafety.check(
+            inputs: input.files,
+            outputs: output.outputs
+                + (individual.map { [FileSafety.Output(flag: "--individual", path: $0)] } ?? []))
     }
 
     func run() throws {
@@ -71,14 +86,20 @@ struct PopFitCommand: ParsableCommand {
         } else {
             structure = model == "stein" ? .stein : .expansionMonoexp
             if let unknown = starts.first(where: { !structure.parameterNames.contains($0.name) }) {
-                throw CommandFailure(message: "--start '\(unknown.name)': not a parameter of \(model) (\(structure.parameterNames.joined(separator: ", ")))")
+                throw CommandFailure(
+                    message:
+                        "--start '\(unknown.name)': not a parameter of \(model) (\(structure.parameterNames.joined(separator: ", ")))"
+                )
             }
         }
         var effects: [CovariateEffect] = []
         for text in covariate {
-            let parts = text.split(separator: "~", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let parts = text.split(separator: "~", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw CommandFailure(message: "--covariate '\(text)': expected \"parameter ~ COLUMN\", e.g. \"cmax ~ dose\"")
+                throw CommandFailure(
+                    message: "--covariate '\(text)': expected \"parameter ~ COLUMN\", e.g. \"cmax ~ dose\"")
             }
             effects.append(CovariateEffect(parameter: parts[0], column: parts[1]))
         }
@@ -104,7 +125,8 @@ struct PopFitCommand: ParsableCommand {
             let collection = try ProfileCollection.read(files: files, selection: selection)
             var limit: Double?
             if case .constant(let value) = selection.lloq { limit = value }
-            data = try PopulationData.make(profiles: collection.profiles, groupColumns: columns, model: populationModel, lloq: limit)
+            data = try PopulationData.make(
+                profiles: collection.profiles, groupColumns: columns, model: populationModel, lloq: limit)
             var options = PopulationFitter.Options()
             options.starts = self.starts
             fit = try PopulationFitter(model: populationModel, options: options).fit(data)

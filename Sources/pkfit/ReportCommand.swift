@@ -24,13 +24,22 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Fit a kinetic model per subject and show each profile with its fitted curve and a fit table.")
     var fit = false
 
-    @Option(help: "Model for --fit: \(KineticModel.allCases.map(\.rawValue).joined(separator: ", ")) (default auto, which falls back to fewer parameters for sparse profiles).")
+    @Option(
+        help:
+            "Model for --fit: \(KineticModel.allCases.map(\.rawValue).joined(separator: ", ")) (default auto, which falls back to fewer parameters for sparse profiles)."
+    )
     var model: KineticModel?
 
-    @Option(help: "Per-subject response column: adds exposure by response (GMR, Mann–Whitney, logistic curve) and persistence (Kaplan–Meier by group) sections.")
+    @Option(
+        help:
+            "Per-subject response column: adds exposure by response (GMR, Mann–Whitney, logistic curve) and persistence (Kaplan–Meier by group) sections."
+    )
     var response: String?
 
-    @Option(help: "With --response: a value meaning responder (repeatable); default: recognise yes/no, 1/0, CR/PR vs SD/PD, ….")
+    @Option(
+        help:
+            "With --response: a value meaning responder (repeatable); default: recognise yes/no, 1/0, CR/PR vs SD/PD, …."
+    )
     var responder: [String] = []
 
     @OptionGroup var rows: RowAuditOptions
@@ -46,12 +55,15 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError("--responder needs --response.")
         }
         if let response, input.group.contains(response) {
-            throw ValidationError("--response '\(response)' is also a --group column; a response cannot split the groups it is compared within")
+            throw ValidationError(
+                "--response '\(response)' is also a --group column; a response cannot split the groups it is compared within"
+            )
         }
-        try FileSafety.check(inputs: input.files,
-                             outputs: (output.map { [FileSafety.Output(flag: "--output", path: $0)] } ?? [])
-                                + (markdown.map { [FileSafety.Output(flag: "--markdown", path: $0)] } ?? []) + rows.outputs,
-                             figuresBeside: markdown)
+        try FileSafety.check(
+            inputs: input.files,
+            outputs: (output.map { [FileSafety.Output(flag: "--output", path: $0)] } ?? [])
+                + (markdown.map { [FileSafety.Output(flag: "--markdown", path: $0)] } ?? []) + rows.outputs,
+            figuresBeside: markdown)
     }
 
     func run() throws {
@@ -61,8 +73,9 @@ struct ReportCommand: ParsableCommand {
             let fitter = KineticFitter(model: model ?? .auto)
             fits = KineticAnalysis(selection: input.selection, method: .model(fitter)).fit(result.nca.profiles)
         }
-        var report = CohortReport.build(result, title: title, options: options, fits: fits,
-                                        lloqAdvice: "with --lloq (e.g. --lloq LLOQ or --lloq 50)")
+        var report = CohortReport.build(
+            result, title: title, options: options, fits: fits,
+            lloqAdvice: "with --lloq (e.g. --lloq LLOQ or --lloq 50)")
         if let response {
             report.blocks += try responseSections(response, options: options, unit: result.unit)
         }
@@ -90,15 +103,17 @@ struct ReportCommand: ParsableCommand {
     /// The exposure–response and persistence sections (the files are read again with the response column).
     private func responseSections(_ column: String, options: NCAOptions, unit: String?) throws -> [Report.Block] {
         let files = input.files.map { URL(fileURLWithPath: $0) }
-        var analysis = ResponseAnalysis(selection: input.selection, options: options, responseColumn: column, responderValues: responder)
+        var analysis = ResponseAnalysis(
+            selection: input.selection, options: options, responseColumn: column, responderValues: responder)
         analysis.invalidRows = rows.invalidRows
         var persistence = PersistenceAnalysis(selection: input.selection)
         persistence.invalidRows = rows.invalidRows
         do {
             let compared = try analysis.run(files: files)
             let persisted = try persistence.run(files: files)
-            return ResponseReport.blocks(compared, responseColumn: column, persistence: persisted, groupColumns: input.group,
-                                         days: PersistenceCommand.days, unit: unit)
+            return ResponseReport.blocks(
+                compared, responseColumn: column, persistence: persisted, groupColumns: input.group,
+                days: PersistenceCommand.days, unit: unit)
         } catch {
             throw CommandFailure(message: error.commandLineDescription)
         }

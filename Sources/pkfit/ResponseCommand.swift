@@ -6,7 +6,8 @@ import Foundation
 struct ResponseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "response",
-        abstract: "Exposure–response: GMR (Welch 90% CI), Mann–Whitney U and logistic regression on ln exposure per parameter.",
+        abstract:
+            "Exposure–response: GMR (Welch 90% CI), Mann–Whitney U and logistic regression on ln exposure per parameter.",
         discussion: """
             The response is a per-subject column (the same value on every row of a subject). Without --responder, \
             yes/no, Y/N, true/false, 1/0, responder/non-responder, R/NR and CR/PR vs SD/PD are recognised. \
@@ -35,14 +36,18 @@ struct ResponseCommand: ParsableCommand {
     func validate() throws {
         try output.rejectPP(command: "response")
         if input.group.contains(response) {
-            throw ValidationError("--response '\(response)' is also a --group column; a response cannot split the groups it is compared within")
+            throw ValidationError(
+                "--response '\(response)' is also a --group column; a response cannot split the groups it is compared within"
+            )
         }
         if let parameters { _ = try Self.parseParameters(parameters) }
         try FileSafety.check(inputs: input.files, outputs: output.outputs + rows.outputs)
     }
 
     static func parseParameters(_ text: String) throws -> [String] {
-        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         if names.contains(where: \.isEmpty) {
             throw ValidationError("--parameters '\(text)': expected comma-separated names, e.g. cmax,auc_0_28")
         }
@@ -54,7 +59,8 @@ struct ResponseCommand: ParsableCommand {
 
     func run() throws {
         var analysis = ResponseAnalysis(
-            selection: input.selection, options: try nca.options(), responseColumn: response, responderValues: responder,
+            selection: input.selection, options: try nca.options(), responseColumn: response,
+            responderValues: responder,
             parameters: try parameters.map(Self.parseParameters), firth: firth)
         analysis.invalidRows = rows.invalidRows
         let files = input.files.map { URL(fileURLWithPath: $0) }

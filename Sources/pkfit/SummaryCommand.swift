@@ -25,7 +25,8 @@ struct NCAFlags: ParsableArguments {
 
     /// The audit of the NCA behind a summary or report.
     func audit(_ result: CohortAnalysis.Output, _ input: InputOptions) throws(DataError) -> AuditTrail {
-        try NCAAnalysis(selection: input.selection).audit(result.nca, files: input.files.map { URL(fileURLWithPath: $0) })
+        try NCAAnalysis(selection: input.selection).audit(
+            result.nca, files: input.files.map { URL(fileURLWithPath: $0) })
     }
 }
 
@@ -35,11 +36,11 @@ struct SummaryCommand: ParsableCommand {
         commandName: "summary",
         abstract: "Cohort summaries of the NCA parameters (one row per group × parameter).",
         discussion: """
-        csv/json: n, n_missing, n_nonpositive, mean, sd, cv_percent, geometric_mean, geometric_cv_percent, median, \
-        min, max, q1, q3 at full precision (quartiles by R type 7). table/markdown: geometric mean (geo CV%) for \
-        levels and AUCs, median (min–max) for times, 3 significant figures. With --dose the output is the \
-        dose–exposure table instead (power-model slope b, 90% CI, n).
-        """)
+            csv/json: n, n_missing, n_nonpositive, mean, sd, cv_percent, geometric_mean, geometric_cv_percent, median, \
+            min, max, q1, q3 at full precision (quartiles by R type 7). table/markdown: geometric mean (geo CV%) for \
+            levels and AUCs, median (min–max) for times, 3 significant figures. With --dose the output is the \
+            dose–exposure table instead (power-model slope b, 90% CI, n).
+            """)
 
     @OptionGroup var input: InputOptions
     @OptionGroup var nca: NCAFlags

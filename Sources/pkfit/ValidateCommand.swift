@@ -35,7 +35,9 @@ struct ValidateNIST: ParsableCommand {
     var minLRE: Double = 6
 
     func validate() throws {
-        guard minLRE.isFinite, minLRE >= 0 else { throw ValidationError("--min-lre must be a number ≥ 0, got \(minLRE)") }
+        guard minLRE.isFinite, minLRE >= 0 else {
+            throw ValidationError("--min-lre must be a number ≥ 0, got \(minLRE)")
+        }
     }
 
     func run() throws {
@@ -57,7 +59,8 @@ struct ValidateNIST: ParsableCommand {
         let solves = results.count
         let lowest = results.min { $0.minimumLRE < $1.minimumLRE }
         if let lowest {
-            report += "\(problems.count) problems, \(solves) solves; lowest parameter LRE \(format(lowest.minimumLRE)) (\(label(lowest)))\n"
+            report +=
+                "\(problems.count) problems, \(solves) solves; lowest parameter LRE \(format(lowest.minimumLRE)) (\(label(lowest)))\n"
         }
         do {
             try StandardStreams.writeOutput(report)
@@ -66,7 +69,8 @@ struct ValidateNIST: ParsableCommand {
         }
         if !failing.isEmpty {
             let names = failing.map(label).joined(separator: ", ")
-            StandardStreams.writeError("pkfit validate nist: \(failing.count) of \(solves) below LRE \(format(minLRE)): \(names)\n")
+            StandardStreams.writeError(
+                "pkfit validate nist: \(failing.count) of \(solves) below LRE \(format(minLRE)): \(names)\n")
             throw ExitCode.failure
         }
     }
@@ -80,8 +84,10 @@ struct ValidateNIST: ParsableCommand {
     private func table(_ results: [NISTValidation.Result]) -> String {
         let header = ["problem", "start", "min LRE", "RSS LRE", "iterations", "termination"]
         let rows = results.map { r in
-            [r.problem, r.start.map(String.init) ?? "-", format(r.minimumLRE), format(r.residualSumOfSquaresLRE),
-             r.iterations.map(String.init) ?? "-", r.termination.map { "\($0)" } ?? "linear solve"]
+            [
+                r.problem, r.start.map(String.init) ?? "-", format(r.minimumLRE), format(r.residualSumOfSquaresLRE),
+                r.iterations.map(String.init) ?? "-", r.termination.map { "\($0)" } ?? "linear solve",
+            ]
         }
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {

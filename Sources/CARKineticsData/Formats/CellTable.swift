@@ -137,7 +137,9 @@ struct CellTable {
 
 extension CellTable {
     /// Reads `bytes` of a non-CSV `format` into cells.
-    static func read(_ bytes: [UInt8], format: TableFormat, file: String, choice: TableChoice) throws(DataError) -> CellTable {
+    static func read(
+        _ bytes: [UInt8], format: TableFormat, file: String, choice: TableChoice
+    ) throws(DataError) -> CellTable {
         switch format {
         case .xpt: return try XPTFile.table(bytes, file: file, dataset: choice.dataset, advice: choice.datasetAdvice)
         case .datasetJSON:
@@ -166,7 +168,9 @@ extension CellTable {
 
     /// The header's row and every record through the same column recognition, row checks, ledger and
     /// `--skip-invalid` handling as a CSV file (`ProfileStore.Builder`); each record's number is its line.
-    func store(file: String, selection: ColumnSelection, invalidRows: InvalidRowPolicy) throws(DataError) -> ProfileStore {
+    func store(
+        file: String, selection: ColumnSelection, invalidRows: InvalidRowPolicy
+    ) throws(DataError) -> ProfileStore {
         var builder = ProfileStore.Builder(file: file, selection: selection, invalidRows: invalidRows)
         do {
             try Self.withRow(header, line: headerNumber) { (row) throws(DataError) in try builder.add(row) }
@@ -174,7 +178,9 @@ extension CellTable {
             throw located(error, header: true)
         }
         guard records.contains(where: { $0.cells != nil }) else {
-            throw DataError(file: file, message: records.isEmpty ? "has column names but no data rows" : "has column names but only empty rows")
+            throw DataError(
+                file: file,
+                message: records.isEmpty ? "has column names but no data rows" : "has column names but only empty rows")
         }
         for record in records {
             do {
@@ -202,7 +208,9 @@ extension CellTable {
     /// place.
     private func relocatingFirstExclusion(_ error: DataError, file: String) -> DataError {
         let marker = "; first: \(file):"
-        guard error.message.hasPrefix("no valid data rows"), let range = error.message.range(of: marker) else { return error }
+        guard error.message.hasPrefix("no valid data rows"), let range = error.message.range(of: marker) else {
+            return error
+        }
         let quoted = error.message[range.upperBound...]
         guard let colon = quoted.firstIndex(of: ":"), let line = Int(quoted[..<colon]) else { return error }
         var rest = quoted[quoted.index(after: colon)...].drop { $0 == " " }
@@ -231,7 +239,8 @@ extension CellTable {
             func cell(_ k: Int) -> String { k < cells.count ? cells[k].trimmingCharacters(in: .whitespaces) : "" }
             var value = resolved.value
             if let text = resolved.valueText, cell(value).isEmpty { value = text }
-            source.cells[record.number] = AuditSource.Cells(subject: cell(resolved.subject), time: cell(resolved.time), value: cell(value))
+            source.cells[record.number] = AuditSource.Cells(
+                subject: cell(resolved.subject), time: cell(resolved.time), value: cell(value))
         }
         return source
     }

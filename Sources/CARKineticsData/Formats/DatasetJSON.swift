@@ -27,17 +27,22 @@ enum DatasetJSON {
         } catch {
             throw failure(error)
         }
-        guard case .object = document else { throw DataError(file: file, message: "is JSON but not a Dataset-JSON object") }
+        guard case .object = document else {
+            throw DataError(file: file, message: "is JSON but not a Dataset-JSON object")
+        }
         if let columns = document["columns"] {
             let rows: [JSONValue]
             switch document["rows"] {
             case .array(let all)?:
-                guard ndjsonRows.isEmpty else { throw DataError(file: file, message: "has rows both in 'rows' and on lines after the metadata") }
+                guard ndjsonRows.isEmpty else {
+                    throw DataError(file: file, message: "has rows both in 'rows' and on lines after the metadata")
+                }
                 rows = all
             case nil: rows = ndjsonRows
             default: throw DataError(file: file, message: "'rows' is not an array of rows")
             }
-            return try table(columns: columns, rows: rows, file: file, nameKey: "name", typeKey: "dataType", skipFirst: false)
+            return try table(
+                columns: columns, rows: rows, file: file, nameKey: "name", typeKey: "dataType", skipFirst: false)
         }
         guard ndjsonRows.isEmpty else { throw DataError(file: file, message: "has text after the Dataset-JSON object") }
         // Version 1.0.
@@ -46,7 +51,11 @@ enum DatasetJSON {
             if case .object(let members)? = document[part]?["itemGroupData"] { groups += members }
         }
         guard !groups.isEmpty else {
-            throw DataError(file: file, message: "is JSON but not Dataset-JSON (no 'columns' of version 1.1, no 'clinicalData' or 'referenceData' → 'itemGroupData' of version 1.0)")
+            throw DataError(
+                file: file,
+                message:
+                    "is JSON but not Dataset-JSON (no 'columns' of version 1.1, no 'clinicalData' or 'referenceData' → 'itemGroupData' of version 1.0)"
+            )
         }
         func name(_ group: JSONMember) -> String {
             if case .string(let name)? = group.value["name"] { return name }
@@ -54,13 +63,20 @@ enum DatasetJSON {
         }
         let chosen: JSONMember
         if let wanted {
-            guard let found = groups.first(where: { name($0).uppercased() == wanted.uppercased() || $0.key == wanted }) else {
-                throw DataError(file: file, message: "has no dataset '\(wanted)'; it holds \(groups.map(name).joined(separator: ", "))")
+            guard let found = groups.first(where: { name($0).uppercased() == wanted.uppercased() || $0.key == wanted })
+            else {
+                throw DataError(
+                    file: file,
+                    message: "has no dataset '\(wanted)'; it holds \(groups.map(name).joined(separator: ", "))")
             }
             chosen = found
         } else {
             guard groups.count == 1, let only = groups.first else {
-                throw DataError(file: file, message: "holds \(groups.count) datasets (\(groups.map(name).joined(separator: ", "))); choose one \(advice)")
+                throw DataError(
+                    file: file,
+                    message:
+                        "holds \(groups.count) datasets (\(groups.map(name).joined(separator: ", "))); choose one \(advice)"
+                )
             }
             chosen = only
         }
@@ -73,7 +89,9 @@ enum DatasetJSON {
     private static func table(
         columns: JSONValue, rows: [JSONValue], file: String, nameKey: String, typeKey: String, skipFirst: Bool
     ) throws(DataError) -> CellTable {
-        guard case .array(let list) = columns, !list.isEmpty else { throw DataError(file: file, message: "'columns' is not a non-empty array") }
+        guard case .array(let list) = columns, !list.isEmpty else {
+            throw DataError(file: file, message: "'columns' is not a non-empty array")
+        }
         var names: [String] = []
         for (k, column) in list.enumerated() {
             guard case .string(let name)? = column[nameKey] else {
@@ -90,8 +108,9 @@ enum DatasetJSON {
                 throw DataError(file: file, line: k + 1, location: "row \(k + 1)", message: "is not an array of values")
             }
             guard values.count == names.count else {
-                throw DataError(file: file, line: k + 1, location: "row \(k + 1)",
-                                message: "has \(values.count) values; expected \(names.count) as in 'columns'")
+                throw DataError(
+                    file: file, line: k + 1, location: "row \(k + 1)",
+                    message: "has \(values.count) values; expected \(names.count) as in 'columns'")
             }
             var cells: [String] = []
             cells.reserveCapacity(values.count - first)
@@ -102,8 +121,9 @@ enum DatasetJSON {
                 case .string(let text): cells.append(text)
                 case .bool(let flag): cells.append(flag ? "true" : "false")
                 case .array, .object:
-                    throw DataError(file: file, line: k + 1, column: names[c], location: "row \(k + 1), column \(names[c])",
-                                    message: "is an array or object; expected a single value or null")
+                    throw DataError(
+                        file: file, line: k + 1, column: names[c], location: "row \(k + 1), column \(names[c])",
+                        message: "is an array or object; expected a single value or null")
                 }
             }
             records.append(CellTable.Record(number: k + 1, cells: cells))

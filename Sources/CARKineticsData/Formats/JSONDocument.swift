@@ -52,9 +52,13 @@ struct JSONParser {
 
     /// Parses one value and the white space after it.
     mutating func value(depth: Int = 0) throws(Failure) -> JSONValue {
-        guard depth < Self.maxDepth else { throw Failure(offset: index, message: "nesting deeper than \(Self.maxDepth) levels") }
+        guard depth < Self.maxDepth else {
+            throw Failure(offset: index, message: "nesting deeper than \(Self.maxDepth) levels")
+        }
         skipSpace()
-        guard index < bytes.count else { throw Failure(offset: index, message: "unexpected end of the file; expected a value") }
+        guard index < bytes.count else {
+            throw Failure(offset: index, message: "unexpected end of the file; expected a value")
+        }
         let result: JSONValue
         switch bytes[index] {
         case UInt8(ascii: "{"):
@@ -66,12 +70,17 @@ struct JSONParser {
             } else {
                 while true {
                     skipSpace()
-                    guard peek(UInt8(ascii: "\"")) else { throw Failure(offset: index, message: "expected a member name in quotes") }
+                    guard peek(UInt8(ascii: "\"")) else {
+                        throw Failure(offset: index, message: "expected a member name in quotes")
+                    }
                     let key = try string()
                     skipSpace()
                     try expect(UInt8(ascii: ":"))
                     members.append(JSONMember(key: key, value: try value(depth: depth + 1)))
-                    if peek(UInt8(ascii: ",")) { index += 1; continue }
+                    if peek(UInt8(ascii: ",")) {
+                        index += 1
+                        continue
+                    }
                     try expect(UInt8(ascii: "}"))
                     break
                 }
@@ -86,16 +95,25 @@ struct JSONParser {
             } else {
                 while true {
                     elements.append(try value(depth: depth + 1))
-                    if peek(UInt8(ascii: ",")) { index += 1; continue }
+                    if peek(UInt8(ascii: ",")) {
+                        index += 1
+                        continue
+                    }
                     try expect(UInt8(ascii: "]"))
                     break
                 }
             }
             result = .array(elements)
         case UInt8(ascii: "\""): result = .string(try string())
-        case UInt8(ascii: "t"): try word("true"); result = .bool(true)
-        case UInt8(ascii: "f"): try word("false"); result = .bool(false)
-        case UInt8(ascii: "n"): try word("null"); result = .null
+        case UInt8(ascii: "t"):
+            try word("true")
+            result = .bool(true)
+        case UInt8(ascii: "f"):
+            try word("false")
+            result = .bool(false)
+        case UInt8(ascii: "n"):
+            try word("null")
+            result = .null
         default: result = .number(try number())
         }
         skipSpace()
@@ -118,8 +136,10 @@ struct JSONParser {
 
     private mutating func word(_ text: String) throws(Failure) {
         let expected = Array(text.utf8)
-        guard index + expected.count <= bytes.count, bytes[index..<index + expected.count].elementsEqual(expected) else {
-            throw Failure(offset: index, message: "expected a value (a string, number, object, array, true, false or null)")
+        guard index + expected.count <= bytes.count, bytes[index..<index + expected.count].elementsEqual(expected)
+        else {
+            throw Failure(
+                offset: index, message: "expected a value (a string, number, object, array, true, false or null)")
         }
         index += expected.count
     }
@@ -136,7 +156,8 @@ struct JSONParser {
         let integerStart = index
         let integerDigits = digits()
         guard integerDigits > 0 else {
-            throw Failure(offset: start, message: "expected a value (a string, number, object, array, true, false or null)")
+            throw Failure(
+                offset: start, message: "expected a value (a string, number, object, array, true, false or null)")
         }
         if integerDigits > 1, bytes[integerStart] == UInt8(ascii: "0") {
             throw Failure(offset: start, message: "a number has a leading zero")
@@ -165,7 +186,10 @@ struct JSONParser {
                 index += 1
                 break
             }
-            if c < 0x20 { throw Failure(offset: index, message: "a string contains a control character (byte \(c)); write it as an escape") }
+            if c < 0x20 {
+                throw Failure(
+                    offset: index, message: "a string contains a control character (byte \(c)); write it as an escape")
+            }
             if c != UInt8(ascii: "\\") {
                 out.append(c)
                 index += 1
@@ -185,12 +209,16 @@ struct JSONParser {
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
                 if (0xD800...0xDBFF).contains(scalar) {
-                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                        bytes[index + 1] == UInt8(ascii: "u")
+                    else {
                         throw Failure(offset: index, message: "a \\u escape is half of a surrogate pair")
                     }
                     index += 2
                     let low = try hex4()
-                    guard (0xDC00...0xDFFF).contains(low) else { throw Failure(offset: index, message: "a \\u escape is half of a surrogate pair") }
+                    guard (0xDC00...0xDFFF).contains(low) else {
+                        throw Failure(offset: index, message: "a \\u escape is half of a surrogate pair")
+                    }
                     scalar = 0x10000 + (scalar - 0xD800) << 10 + (low - 0xDC00)
                 } else if (0xDC00...0xDFFF).contains(scalar) {
                     throw Failure(offset: index, message: "a \\u escape is half of a surrogate pair")
@@ -210,7 +238,9 @@ struct JSONParser {
     }
 
     private mutating func hex4() throws(Failure) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw Failure(offset: index, message: "a \\u escape needs four hexadecimal digits") }
+        guard index + 4 <= bytes.count else {
+            throw Failure(offset: index, message: "a \\u escape needs four hexadecimal digits")
+        }
         var value: UInt32 = 0
         for byte in bytes[index..<index + 4] {
             let digit: UInt32

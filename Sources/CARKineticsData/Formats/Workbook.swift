@@ -1,9 +1,10 @@
 import CARKineticsNumerics
 import Foundation
+import ZIPFoundation
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import ZIPFoundation
 
 /// An Excel workbook (`.xlsx`, Office Open XML): a ZIP archive (read by ZIPFoundation) of XML parts (read by
 /// Foundation's `XMLParser`). `xl/workbook.xml` lists the sheets by name, `xl/_rels/workbook.xml.rels` maps
@@ -29,7 +30,9 @@ enum Workbook {
         //   table of zeros) or emits at least one byte per 15 bits, and the consumer below stops an entry that
         //   emits more than it declared; a stored entry reads at most its declared size, checked to fit the file.
         guard let end = endOfCentralDirectory(bytes) else {
-            throw DataError(file: file, message: "starts like a ZIP archive (an .xlsx workbook) but has no end-of-central-directory record")
+            throw DataError(
+                file: file,
+                message: "starts like a ZIP archive (an .xlsx workbook) but has no end-of-central-directory record")
         }
         let hole = UInt64(Swift.max(Int(2 * maxPartSize), bytes.count)) + (1 << 20)
         let scratch = FileManager.default.temporaryDirectory
@@ -43,22 +46,32 @@ enum Workbook {
             try handle.write(contentsOf: Data(bytes[end...]))
         } catch {
             try? FileManager.default.removeItem(at: scratch)
-            throw DataError(file: file, message: "cannot be staged for reading as a workbook (\(error.localizedDescription))")
+            throw DataError(
+                file: file, message: "cannot be staged for reading as a workbook (\(error.localizedDescription))")
         }
         defer { try? FileManager.default.removeItem(at: scratch) }
         let archive: Archive
         do {
             archive = try Archive(url: scratch, accessMode: .read)
         } catch {
-            throw DataError(file: file, message: "starts like a ZIP archive (an .xlsx workbook) but cannot be opened as one (\(error))")
+            throw DataError(
+                file: file,
+                message: "starts like a ZIP archive (an .xlsx workbook) but cannot be opened as one (\(error))")
         }
         func part(_ path: String) throws(DataError) -> Data? {
             guard let entry = archive[path] else { return nil }
             guard entry.uncompressedSize <= maxPartSize else {
-                throw DataError(file: file, message: "part \(path) expands to \(entry.uncompressedSize) bytes; more than the \(maxPartSize) read")
+                throw DataError(
+                    file: file,
+                    message:
+                        "part \(path) expands to \(entry.uncompressedSize) bytes; more than the \(maxPartSize) read")
             }
             guard entry.compressedSize <= UInt64(bytes.count) else {
-                throw DataError(file: file, message: "part \(path) claims \(entry.compressedSize) compressed bytes in a file of \(bytes.count); the archive is damaged")
+                throw DataError(
+                    file: file,
+                    message:
+                        "part \(path) claims \(entry.compressedSize) compressed bytes in a file of \(bytes.count); the archive is damaged"
+                )
             }
             let declared = entry.uncompressedSize
             var data = Data()
@@ -68,22 +81,29 @@ enum Workbook {
                     if UInt64(data.count) > declared { throw CocoaError(.fileReadCorruptFile) }
                 }
             } catch is CocoaError {
-                throw DataError(file: file, message: "part \(path) of the workbook is damaged: it inflates to more than the \(declared) bytes it declares")
+                throw DataError(
+                    file: file,
+                    message:
+                        "part \(path) of the workbook is damaged: it inflates to more than the \(declared) bytes it declares"
+                )
             } catch {
                 throw DataError(file: file, message: "part \(path) of the workbook cannot be read (\(error))")
             }
             return data
         }
         guard let workbookXML = try part("xl/workbook.xml") else {
-            throw DataError(file: file, message: "is a ZIP archive without xl/workbook.xml, so not an Excel .xlsx workbook")
+            throw DataError(
+                file: file, message: "is a ZIP archive without xl/workbook.xml, so not an Excel .xlsx workbook")
         }
         let sheets = try parse(workbookXML, file: file, part: "xl/workbook.xml", into: SheetList())
         guard !sheets.sheets.isEmpty else { throw DataError(file: file, message: "is a workbook without sheets") }
         let names = sheets.sheets.map { "'\($0.name)'" }.joined(separator: ", ")
         let sheet: SheetList.Sheet
         if let wanted = choice.sheet {
-            guard let found = sheets.sheets.first(where: { $0.name == wanted })
-                ?? sheets.sheets.first(where: { $0.name.lowercased() == wanted.lowercased() }) else {
+            guard
+                let found = sheets.sheets.first(where: { $0.name == wanted })
+                    ?? sheets.sheets.first(where: { $0.name.lowercased() == wanted.lowercased() })
+            else {
                 throw DataError(file: file, message: "has no sheet '\(wanted)'; its sheets are \(names)")
             }
             sheet = found
@@ -107,10 +127,12 @@ enum Workbook {
         guard let sheetXML = try part(target) else {
             throw DataError(file: file, message: "sheet '\(sheet.name)' (\(target)) is missing from the workbook")
         }
-        let cells = try parse(sheetXML, file: file, part: target, into: SheetCells(shared: shared, sheet: sheet.name, file: file))
+        let cells = try parse(
+            sheetXML, file: file, part: target, into: SheetCells(shared: shared, sheet: sheet.name, file: file))
         if let error = cells.error { throw error }
-        return try table(cells.rows, sheet: sheet.name, file: file, headerRow: choice.headerRow,
-                         headerRowOption: choice.namingHints[.headerRow])
+        return try table(
+            cells.rows, sheet: sheet.name, file: file, headerRow: choice.headerRow,
+            headerRowOption: choice.namingHints[.headerRow])
     }
 
     /// The header row (given, or the first with a value) and the rows below it, over the columns from A to the
@@ -122,13 +144,17 @@ enum Workbook {
         let headerIndex: Int
         if let headerRow {
             guard let k = rows.firstIndex(where: { $0.0 == headerRow && $0.1.values.contains { !$0.isEmpty } }) else {
-                throw DataError(file: file, line: headerRow, location: "\(quoted)!\(headerRow):\(headerRow)",
-                                message: "row \(headerRow)\(headerRowOption.map { " (\($0))" } ?? "") is empty; expected the column names")
+                throw DataError(
+                    file: file, line: headerRow, location: "\(quoted)!\(headerRow):\(headerRow)",
+                    message:
+                        "row \(headerRow)\(headerRowOption.map { " (\($0))" } ?? "") is empty; expected the column names"
+                )
             }
             headerIndex = k
         } else {
             guard let k = rows.firstIndex(where: { $0.1.values.contains { !$0.isEmpty } }) else {
-                throw DataError(file: file, location: quoted, message: "sheet is empty; expected a header row and data rows")
+                throw DataError(
+                    file: file, location: quoted, message: "sheet is empty; expected a header row and data rows")
             }
             headerIndex = k
         }
@@ -144,14 +170,20 @@ enum Workbook {
         var records: [CellTable.Record] = []
         for (number, cells) in rows[(headerIndex + 1)...] {
             if let outside = cells.filter({ !$0.value.isEmpty && !(first...last).contains($0.key) }).keys.min() {
-                throw DataError(file: file, line: number, location: "\(quoted)!\(letters(outside))\(number)",
-                                message: "a value outside the header's columns (\(letters(first))–\(letters(last)) on row \(headerNumber)); give the column a name or clear the cell" + (headerRow == nil ? ", or if row \(headerNumber) is a title, name the header row\(headerRowOption.map { " with \($0) N" } ?? "")" : ""))
+                throw DataError(
+                    file: file, line: number, location: "\(quoted)!\(letters(outside))\(number)",
+                    message:
+                        "a value outside the header's columns (\(letters(first))–\(letters(last)) on row \(headerNumber)); give the column a name or clear the cell"
+                        + (headerRow == nil
+                            ? ", or if row \(headerNumber) is a title, name the header row\(headerRowOption.map { " with \($0) N" } ?? "")"
+                            : ""))
             }
             let values = columns.map { cells[$0] ?? "" }
             records.append(CellTable.Record(number: number, cells: values.allSatisfy(\.isEmpty) ? nil : values))
         }
-        return CellTable(header: columns.map { headerCells[$0] ?? "" }, headerNumber: headerNumber, records: records,
-                         places: .sheet(name: quoted, letters: columns.map(letters)))
+        return CellTable(
+            header: columns.map { headerCells[$0] ?? "" }, headerNumber: headerNumber, records: records,
+            places: .sheet(name: quoted, letters: columns.map(letters)))
     }
 
     /// Where the end-of-central-directory record starts (with the ZIP64 locator just before it, when there is
@@ -174,7 +206,8 @@ enum Workbook {
 
     /// A sheet name as Excel writes it in a reference: quoted when it holds anything but letters, digits and `_`.
     static func sheetName(_ name: String) -> String {
-        name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } ? name : "'" + name.replacingOccurrences(of: "'", with: "''") + "'"
+        name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+            ? name : "'" + name.replacingOccurrences(of: "'", with: "''") + "'"
     }
 
     /// Column letters of a 0-based column number: 0 → A, 25 → Z, 26 → AA.
@@ -212,13 +245,19 @@ enum Workbook {
         return (row, column - 1)
     }
 
-    private static func parse<Handler: PartHandler & XMLParserDelegate>(_ data: Data, file: String, part: String, into handler: Handler) throws(DataError) -> Handler {
+    private static func parse<Handler: PartHandler & XMLParserDelegate>(
+        _ data: Data, file: String, part: String, into handler: Handler
+    ) throws(DataError) -> Handler {
         let parser = XMLParser(data: data)
         parser.shouldResolveExternalEntities = false
         parser.delegate = handler
         guard parser.parse() else {
             if let error = (handler as? SheetCells)?.error { throw error }
-            throw DataError(file: file, message: "part \(part) is not well-formed XML (line \(parser.lineNumber): \(parser.parserError.map { "\($0)" } ?? "unknown error"))")
+            throw DataError(
+                file: file,
+                message:
+                    "part \(part) is not well-formed XML (line \(parser.lineNumber): \(parser.parserError.map { "\($0)" } ?? "unknown error"))"
+            )
         }
         return handler
     }
@@ -243,8 +282,10 @@ private final class SheetList: PartHandler, XMLParserDelegate {
 
     var sheets: [Sheet] = []
 
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String]) {
+    func parser(
+        _ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String]
+    ) {
         guard Self.local(element) == "sheet", let name = attributes["name"] else { return }
         let relation = attributes.first { $0.key.hasSuffix(":id") }?.value ?? attributes["id"] ?? ""
         sheets.append(Sheet(name: name, relation: relation))
@@ -255,9 +296,13 @@ private final class SheetList: PartHandler, XMLParserDelegate {
 private final class Relations: PartHandler, XMLParserDelegate {
     var targets: [String: String] = [:]
 
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String]) {
-        guard Self.local(element) == "Relationship", let id = attributes["Id"], let target = attributes["Target"] else { return }
+    func parser(
+        _ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String]
+    ) {
+        guard Self.local(element) == "Relationship", let id = attributes["Id"], let target = attributes["Target"] else {
+            return
+        }
         targets[id] = target
     }
 }
@@ -269,8 +314,10 @@ private final class SharedStrings: PartHandler, XMLParserDelegate {
     private var inText = false
     private var phonetic = 0
 
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String]) {
+    func parser(
+        _ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String]
+    ) {
         switch Self.local(element) {
         case "si": current = ""
         case "t": inText = phonetic == 0
@@ -320,14 +367,18 @@ private final class SheetCells: PartHandler, XMLParserDelegate {
         parser.abortParsing()
     }
 
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String]) {
+    func parser(
+        _ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String]
+    ) {
         switch Self.local(element) {
         case "row":
             let previous = rows.last?.0 ?? 0
             if let r = attributes["r"] {
                 guard let number = Int(r), number > previous, number <= 1_048_576 else {
-                    fail(parser, "row number '\(r)' is not a row after row \(previous)", at: "\(previous + 1):\(previous + 1)")
+                    fail(
+                        parser, "row number '\(r)' is not a row after row \(previous)",
+                        at: "\(previous + 1):\(previous + 1)")
                     return
                 }
                 row = number
@@ -369,7 +420,10 @@ private final class SheetCells: PartHandler, XMLParserDelegate {
             switch type {
             case "s":
                 guard let k = Int(text.trimmingCharacters(in: .whitespaces)), k >= 0, k < shared.count else {
-                    fail(parser, "shared string number '\(text)' is not one of the \(shared.count) in xl/sharedStrings.xml", at: cellReference)
+                    fail(
+                        parser,
+                        "shared string number '\(text)' is not one of the \(shared.count) in xl/sharedStrings.xml",
+                        at: cellReference)
                     return
                 }
                 value = shared[k]

@@ -117,15 +117,22 @@ extension XPTFile {
             guard matches(offset, headers.member) else { throw at(offset, "expected a MEMBER header record") }
             let namestrLength = Self.integer(bytes, offset + 74, 4) ?? 0
             guard namestrLength == 140 || namestrLength == 136 else {
-                throw at(offset, "the MEMBER header gives a NAMESTR length of \(String(decoding: bytes[Swift.min(bytes.count, offset + 74)..<Swift.min(bytes.count, offset + 78)], as: UTF8.self)); expected 140 or 136")
+                throw at(
+                    offset,
+                    "the MEMBER header gives a NAMESTR length of \(String(decoding: bytes[Swift.min(bytes.count, offset + 74)..<Swift.min(bytes.count, offset + 78)], as: UTF8.self)); expected 140 or 136"
+                )
             }
             guard matches(offset + Self.record, headers.descriptor) else {
                 throw at(offset + Self.record, "expected a DSCRPTR header record")
             }
             let descriptor = offset + 2 * Self.record
-            guard descriptor + 2 * Self.record <= bytes.count else { throw at(descriptor, "the file ends inside a member header") }
-            let name = try Self.text(bytes[descriptor + 8..<descriptor + 8 + headers.nameWidth], file: file, at: descriptor)
-            let label = try Self.text(bytes[descriptor + Self.record + 32..<descriptor + Self.record + 72], file: file, at: descriptor)
+            guard descriptor + 2 * Self.record <= bytes.count else {
+                throw at(descriptor, "the file ends inside a member header")
+            }
+            let name = try Self.text(
+                bytes[descriptor + 8..<descriptor + 8 + headers.nameWidth], file: file, at: descriptor)
+            let label = try Self.text(
+                bytes[descriptor + Self.record + 32..<descriptor + Self.record + 72], file: file, at: descriptor)
             let namestrs = descriptor + 2 * Self.record
             guard matches(namestrs, headers.namestr), let count = Self.integer(bytes, namestrs + 48, 10) else {
                 throw at(namestrs, "expected a NAMESTR header record with the number of variables")
@@ -135,7 +142,10 @@ extension XPTFile {
             var start = namestrs + Self.record
             let end = start + count * namestrLength
             guard count > 0, end <= bytes.count else {
-                throw at(namestrs, "the NAMESTR header announces \(count) variables; the file \(count == 0 ? "needs at least one" : "ends before their descriptions")")
+                throw at(
+                    namestrs,
+                    "the NAMESTR header announces \(count) variables; the file \(count == 0 ? "needs at least one" : "ends before their descriptions")"
+                )
             }
             for k in 0..<count {
                 let n = start + k * namestrLength
@@ -148,24 +158,33 @@ extension XPTFile {
                     if !long.isEmpty { variableName = long }
                 }
                 guard type == 1 || type == 2 else {
-                    throw at(n, "variable \(k + 1) ('\(variableName)') has type \(type); expected 1 (numeric) or 2 (character)")
+                    throw at(
+                        n,
+                        "variable \(k + 1) ('\(variableName)') has type \(type); expected 1 (numeric) or 2 (character)")
                 }
                 guard type == 2 ? length >= 1 : (2...8).contains(length) else {
-                    throw at(n, "variable \(variableName) has length \(length); expected \(type == 2 ? "at least 1" : "2 to 8") for a \(type == 2 ? "character" : "numeric") variable")
+                    throw at(
+                        n,
+                        "variable \(variableName) has length \(length); expected \(type == 2 ? "at least 1" : "2 to 8") for a \(type == 2 ? "character" : "numeric") variable"
+                    )
                 }
-                variables.append(Variable(
-                    name: variableName, label: try Self.text(bytes[n + 16..<n + 56], file: file, at: n),
-                    isNumeric: type == 1, length: length, format: try Self.text(bytes[n + 56..<n + 64], file: file, at: n)))
+                variables.append(
+                    Variable(
+                        name: variableName, label: try Self.text(bytes[n + 16..<n + 56], file: file, at: n),
+                        isNumeric: type == 1, length: length,
+                        format: try Self.text(bytes[n + 56..<n + 64], file: file, at: n)))
                 positions.append(Self.binary(bytes, n + 84, 4))
             }
             start = end + (Self.record - (end % Self.record)) % Self.record
             if headers.isVersion8, matches(start, Self.longLabels8) || matches(start, Self.longLabels9) {
-                start = try Self.longLabels(bytes, at: start, version9: matches(start, Self.longLabels9),
-                                            variables: &variables, file: file)
+                start = try Self.longLabels(
+                    bytes, at: start, version9: matches(start, Self.longLabels9),
+                    variables: &variables, file: file)
             }
             guard matches(start, headers.obs) else { throw at(start, "expected the OBS header record") }
             let rowLength = zip(positions, variables).map { $0 + $1.length }.max() ?? 0
-            for (k, variable) in variables.enumerated() where positions[k] < 0 || positions[k] + variable.length > rowLength {
+            for (k, variable) in variables.enumerated()
+            where positions[k] < 0 || positions[k] + variable.length > rowLength {
                 throw at(namestrs, "variable \(variable.name) lies outside the observation")
             }
             let data = start + Self.record
@@ -178,7 +197,8 @@ extension XPTFile {
                 let row = bytes[rowStart..<rowStart + rowLength]
                 // Blank padding in the last record is not an observation (TS-140).
                 if next - rowStart < Self.record, row.allSatisfy({ $0 == 0x20 }),
-                   bytes[rowStart..<next].allSatisfy({ $0 == 0x20 }) {
+                    bytes[rowStart..<next].allSatisfy({ $0 == 0x20 })
+                {
                     break
                 }
                 var values: [Value] = []
@@ -195,9 +215,10 @@ extension XPTFile {
                         do {
                             values.append(.text(try Self.text(cell, file: file, at: rowStart)))
                         } catch {
-                            throw DataError(file: file, line: rows.count + 1, column: variable.name,
-                                            location: "dataset \(name), record \(rows.count + 1), variable \(variable.name)",
-                                            message: error.message)
+                            throw DataError(
+                                file: file, line: rows.count + 1, column: variable.name,
+                                location: "dataset \(name), record \(rows.count + 1), variable \(variable.name)",
+                                message: error.message)
                         }
                     }
                 }
@@ -205,7 +226,10 @@ extension XPTFile {
                 rowStart += rowLength
             }
             if rowStart < next, !bytes[rowStart..<next].allSatisfy({ $0 == 0x20 || $0 == 0 }) {
-                throw at(rowStart, "dataset \(name) ends with \(next - rowStart) bytes that are not a whole observation of \(rowLength) bytes")
+                throw at(
+                    rowStart,
+                    "dataset \(name) ends with \(next - rowStart) bytes that are not a whole observation of \(rowLength) bytes"
+                )
             }
             datasets.append(Dataset(name: name, label: label, variables: variables, rows: rows))
             offset = next
@@ -224,14 +248,18 @@ extension XPTFile {
             DataError(file: file, location: "file record \(at / record + 1)", message: message)
         }
         let digits = bytes[(offset + 48)..<Swift.min(bytes.count, offset + 80)].prefix { (0x30...0x39).contains($0) }
-        guard !digits.isEmpty, digits.count <= 6 else { throw fail(offset, "the long-label header has no count of labels") }
+        guard !digits.isEmpty, digits.count <= 6 else {
+            throw fail(offset, "the long-label header has no count of labels")
+        }
         let count = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
         var at = offset + record
         let fields = version9 ? 5 : 3
         for _ in 0..<count {
             guard at + 2 * fields <= bytes.count else { throw fail(at, "the file ends inside the long labels") }
             let numbers = (0..<fields).map { binary(bytes, at + 2 * $0, 2) }
-            let number = numbers[0], nameLength = numbers[1], labelLength = numbers[2]
+            let number = numbers[0]
+            let nameLength = numbers[1]
+            let labelLength = numbers[2]
             let textLength = numbers.dropFirst().reduce(0, +)
             at += 2 * fields
             guard at + textLength <= bytes.count else { throw fail(at, "the file ends inside the long labels") }
@@ -272,12 +300,16 @@ extension XPTFile {
         while end > bytes.startIndex, bytes[end - 1] == 0x20 || bytes[end - 1] == 0 { end -= 1 }
         let trimmed = bytes[bytes.startIndex..<end]
         if let nul = trimmed.firstIndex(of: 0) {
-            throw DataError(file: file, location: "file record \(offset / record + 1)",
-                            message: "text contains a NUL byte at position \(nul - bytes.startIndex + 1)")
+            throw DataError(
+                file: file, location: "file record \(offset / record + 1)",
+                message: "text contains a NUL byte at position \(nul - bytes.startIndex + 1)")
         }
         guard let string = String(validating: trimmed, as: UTF8.self) else {
-            throw DataError(file: file, location: "file record \(offset / record + 1)",
-                            message: "text is not ASCII or UTF-8 (\(trimmed.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }.joined())); re-export it as ASCII or UTF-8")
+            throw DataError(
+                file: file, location: "file record \(offset / record + 1)",
+                message:
+                    "text is not ASCII or UTF-8 (\(trimmed.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }.joined())); re-export it as ASCII or UTF-8"
+            )
         }
         return string
     }
@@ -293,7 +325,9 @@ extension DataError {
 
 extension XPTFile {
     /// The member to analyse: the only one, or the one named by `--dataset` (case-insensitive).
-    func dataset(named wanted: String?, file: String, advice: String = "by naming its dataset") throws(DataError) -> Dataset {
+    func dataset(
+        named wanted: String?, file: String, advice: String = "by naming its dataset"
+    ) throws(DataError) -> Dataset {
         let names = datasets.map(\.name).joined(separator: ", ")
         if let wanted {
             guard let found = datasets.first(where: { $0.name.uppercased() == wanted.uppercased() }) else {
@@ -308,18 +342,23 @@ extension XPTFile {
     }
 
     /// The chosen member as text cells: record k (1-based) is line k; the header has number 0.
-    static func table(_ bytes: [UInt8], file: String, dataset: String?, advice: String = "by naming its dataset") throws(DataError) -> CellTable {
+    static func table(
+        _ bytes: [UInt8], file: String, dataset: String?, advice: String = "by naming its dataset"
+    ) throws(DataError) -> CellTable {
         let member = try XPTFile(bytes: bytes, file: file).dataset(named: dataset, file: file, advice: advice)
         let records = member.rows.enumerated().map { (k, row) in
-            CellTable.Record(number: k + 1, cells: row.map { value in
-                switch value {
-                case .number(let x): CellTable.cell(x)
-                case .missing: ""
-                case .text(let s): s
-                }
-            })
+            CellTable.Record(
+                number: k + 1,
+                cells: row.map { value in
+                    switch value {
+                    case .number(let x): CellTable.cell(x)
+                    case .missing: ""
+                    case .text(let s): s
+                    }
+                })
         }
-        return CellTable(header: member.variables.map(\.name), headerNumber: 0, records: records,
-                         places: .xpt(member: member.name))
+        return CellTable(
+            header: member.variables.map(\.name), headerNumber: 0, records: records,
+            places: .xpt(member: member.name))
     }
 }

@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// Gauss–Hermite quadrature: nodes xₖ and weights wₖ with `∫ e^(−x²) g(x) dx ≈ Σ wₖ g(xₖ)`, exact for
@@ -33,7 +33,8 @@ struct GaussHermite: Sendable {
             }
             var derivative = 0.0
             for _ in 0..<100 {
-                var p1 = Foundation.pow(Double.pi, -0.25), p2 = 0.0
+                var p1 = Foundation.pow(Double.pi, -0.25)
+                var p2 = 0.0
                 for j in 0..<n {
                     let p3 = p2
                     p2 = p1

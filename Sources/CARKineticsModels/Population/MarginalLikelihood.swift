@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// How the marginal −2 ln L = −2 Σ ln ∫ p(y_i|η)p(η) dη was computed after estimation.
@@ -15,7 +15,7 @@ public enum MarginalMethod: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .adaptiveGaussHermite(let n): "adaptive Gauss-Hermite quadrature, \(n) nodes per dimension"
-        case let .importanceSampling(draws, se):
+        case .importanceSampling(let draws, let se):
             "importance sampling, \(draws) draws per subject (multivariate t, 5 df), Monte Carlo SE \(String(format: "%.3f", se))"
         case .laplace: "Laplace approximation"
         }
@@ -36,8 +36,10 @@ struct MarginalLikelihood {
     let objective: SubjectObjective
 
     /// −2 ln L_i by AGQ with `nodes` per dimension.
-    func adaptiveGaussHermite(_ subject: PopulationSubject, base: [Double], point: PopulationPoint, mode: SubjectMode,
-                              rule: GaussHermite) -> Double {
+    func adaptiveGaussHermite(
+        _ subject: PopulationSubject, base: [Double], point: PopulationPoint, mode: SubjectMode,
+        rule: GaussHermite
+    ) -> Double {
         let r = objective.randomCount
         guard r > 0 else { return mode.objective }
         let n = rule.nodes.count
@@ -78,8 +80,10 @@ struct MarginalLikelihood {
     }
 
     /// −2 ln L_i by importance sampling and the variance of that estimate.
-    func importanceSampling(_ subject: PopulationSubject, base: [Double], point: PopulationPoint, mode: SubjectMode,
-                            draws: Int, seed: UInt64) -> (value: Double, variance: Double) {
+    func importanceSampling(
+        _ subject: PopulationSubject, base: [Double], point: PopulationPoint, mode: SubjectMode,
+        draws: Int, seed: UInt64
+    ) -> (value: Double, variance: Double) {
         let r = objective.randomCount
         guard r > 0 else { return (mode.objective, 0) }
         let nu = 5.0
@@ -92,15 +96,22 @@ struct MarginalLikelihood {
         // ln |det(√2·L⁻ᵀ)| and the log normalising constant of the t density.
         var logDetA = 0.5 * Double(r) * Foundation.log(2.0)
         for k in 0..<r { logDetA -= Foundation.log(mode.cholesky[k + k * r]) }
-        let logConstant = Foundation.lgamma((nu + Double(r)) / 2) - Foundation.lgamma(nu / 2)
+        let logConstant =
+            Foundation.lgamma((nu + Double(r)) / 2) - Foundation.lgamma(nu / 2)
             - 0.5 * Double(r) * Foundation.log(nu * Double.pi)
         let a = Self.inverseTransposeFactor(mode.cholesky, order: r, scale: 2.squareRoot())
         for _ in 0..<draws {
             var chi = 0.0
-            for _ in 0..<Int(nu) { let z = generator.normal(); chi += z * z }
+            for _ in 0..<Int(nu) {
+                let z = generator.normal()
+                chi += z * z
+            }
             let scale = (chi / nu).squareRoot()
             var norm2 = 0.0
-            for k in 0..<r { u[k] = generator.normal() / scale; norm2 += u[k] * u[k] }
+            for k in 0..<r {
+                u[k] = generator.normal() / scale
+                norm2 += u[k] * u[k]
+            }
             for i in 0..<r {
                 var v = mode.eta[i]
                 for k in 0..<r { v += a[i + k * r] * u[k] }
@@ -113,7 +124,10 @@ struct MarginalLikelihood {
         let logMean = logSumExp(logWeights) - Foundation.log(Double(draws))
         // Var(mean w)/mean² = Var(w/mean)/N.
         var sum2 = 0.0
-        for lw in logWeights { let v = Foundation.exp(lw - logMean) - 1; sum2 += v * v }
+        for lw in logWeights {
+            let v = Foundation.exp(lw - logMean) - 1
+            sum2 += v * v
+        }
         let relativeVariance = sum2 / Double(draws - 1) / Double(draws)
         return (-2 * logMean, 4 * relativeVariance)
     }
@@ -130,8 +144,10 @@ struct MarginalLikelihood {
         return a
     }
 
-    private func evaluate(_ subject: PopulationSubject, base: [Double], point: PopulationPoint, eta: [Double],
-                          work: inout [Double]) -> Double {
+    private func evaluate(
+        _ subject: PopulationSubject, base: [Double], point: PopulationPoint, eta: [Double],
+        work: inout [Double]
+    ) -> Double {
         eta.withUnsafeBufferPointer { e in
             work.withUnsafeMutableBufferPointer { w in
                 objective.evaluate(subject, base: base, eta: e, point: point, gradient: nil, hessian: nil, work: w)
@@ -173,7 +189,8 @@ struct SplitMix64: RandomNumberGenerator {
             self.spare = nil
             return spare
         }
-        let u1 = uniform(), u2 = uniform()
+        let u1 = uniform()
+        let u2 = uniform()
         let radius = (-2 * Foundation.log(u1)).squareRoot()
         spare = radius * Foundation.sin(2 * Double.pi * u2)
         return radius * Foundation.cos(2 * Double.pi * u2)

@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// The standard normal distribution's log-CDF and inverse Mills ratio, finite and accurate in both tails, for

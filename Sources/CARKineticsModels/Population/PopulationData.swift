@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// One subject's data as a population fit uses it.
@@ -56,18 +56,23 @@ public struct PopulationData: Sendable {
     /// censored at its limit; under the other error models a level of 0 is data. A censored row needs its limit
     /// (from the file, `--lloq`, or `<x`) under M3.
     /// - Throws: ``PopulationFitError`` naming the subject, line and column of the problem.
-    public static func make(profiles: [Profile], groupColumns: [String], model: PopulationModel,
-                            lloq: Double? = nil) throws(PopulationFitError) -> PopulationData {
+    public static func make(
+        profiles: [Profile], groupColumns: [String], model: PopulationModel,
+        lloq: Double? = nil
+    ) throws(PopulationFitError) -> PopulationData {
         func column(_ name: String) throws(PopulationFitError) -> Int {
             if let index = groupColumns.firstIndex(where: { $0.lowercased() == name.lowercased() }) { return index }
-            throw PopulationFitError("column '\(name)' is not among the columns read (\(groupColumns.joined(separator: ", ")))")
+            throw PopulationFitError(
+                "column '\(name)' is not among the columns read (\(groupColumns.joined(separator: ", ")))")
         }
         var seen: [String: Int] = [:]
         for (index, profile) in profiles.enumerated() {
             if let earlier = seen[profile.subject] {
-                let names = zip(groupColumns, zip(profiles[earlier].groups, profile.groups)).filter { $1.0 != $1.1 }.map(\.0)
+                let names = zip(groupColumns, zip(profiles[earlier].groups, profile.groups)).filter { $1.0 != $1.1 }
+                    .map(\.0)
                 throw PopulationFitError(
-                    "column '\(names.first ?? "?")' varies within subject '\(profile.subject)' (line \(profile.observations.first?.line ?? 0)); covariates and model columns must be constant within a subject")
+                    "column '\(names.first ?? "?")' varies within subject '\(profile.subject)' (line \(profile.observations.first?.line ?? 0)); covariates and model columns must be constant within a subject"
+                )
             }
             seen[profile.subject] = index
         }
@@ -77,7 +82,9 @@ public struct PopulationData: Sendable {
         var termColumns: [Int] = []
         for effect in model.covariates {
             guard let k = names.firstIndex(of: effect.parameter) else {
-                throw PopulationFitError("covariate on '\(effect.parameter)', which is not a model parameter (\(names.joined(separator: ", ")))")
+                throw PopulationFitError(
+                    "covariate on '\(effect.parameter)', which is not a model parameter (\(names.joined(separator: ", ")))"
+                )
             }
             let c = try column(effect.column)
             let raw = profiles.map { $0.groups[c] }
@@ -85,23 +92,36 @@ public struct PopulationData: Sendable {
             if numbers.allSatisfy({ $0 != nil }) {
                 let values = numbers.compactMap { $0 }
                 if let bad = values.firstIndex(where: { !($0 > 0) || !$0.isFinite }) {
-                    throw PopulationFitError("covariate '\(effect.column)' of subject '\(profiles[bad].subject)' is \(raw[bad]); a power model needs positive values")
+                    throw PopulationFitError(
+                        "covariate '\(effect.column)' of subject '\(profiles[bad].subject)' is \(raw[bad]); a power model needs positive values"
+                    )
                 }
                 let sorted = values.sorted()
-                let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2]
+                let median =
+                    sorted.count % 2 == 1
+                    ? sorted[sorted.count / 2]
                     : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
                 if sorted.first == sorted.last {
-                    throw PopulationFitError("covariate '\(effect.column)' is the same (\(raw[0])) for every subject, so its effect on '\(effect.parameter)' has no information")
+                    throw PopulationFitError(
+                        "covariate '\(effect.column)' is the same (\(raw[0])) for every subject, so its effect on '\(effect.parameter)' has no information"
+                    )
                 }
-                terms.append(CovariateTerm(name: "\(effect.parameter)_\(effect.column)", parameterIndex: k, reference: median, level: nil))
+                terms.append(
+                    CovariateTerm(
+                        name: "\(effect.parameter)_\(effect.column)", parameterIndex: k, reference: median, level: nil))
                 termColumns.append(c)
             } else {
                 let levels = Array(Set(raw)).sorted()
                 if levels.count < 2 {
-                    throw PopulationFitError("covariate '\(effect.column)' has a single level, so its effect on '\(effect.parameter)' has no information")
+                    throw PopulationFitError(
+                        "covariate '\(effect.column)' has a single level, so its effect on '\(effect.parameter)' has no information"
+                    )
                 }
                 for level in levels.dropFirst() {
-                    terms.append(CovariateTerm(name: "\(effect.parameter)_\(effect.column)_\(level)", parameterIndex: k, reference: nil, level: level))
+                    terms.append(
+                        CovariateTerm(
+                            name: "\(effect.parameter)_\(effect.column)_\(level)", parameterIndex: k, reference: nil,
+                            level: level))
                     termColumns.append(c)
                 }
             }
@@ -111,7 +131,9 @@ public struct PopulationData: Sendable {
             var columns: [Double] = []
             for c in modelColumns {
                 guard let x = Double(profile.groups[c].trimmingCharacters(in: .whitespaces)), x.isFinite else {
-                    throw PopulationFitError("column '\(groupColumns[c])' of subject '\(profile.subject)' is \"\(profile.groups[c])\", not a number")
+                    throw PopulationFitError(
+                        "column '\(groupColumns[c])' of subject '\(profile.subject)' is \"\(profile.groups[c])\", not a number"
+                    )
                 }
                 columns.append(x)
             }
@@ -124,9 +146,13 @@ public struct PopulationData: Sendable {
                     design.append(cell == term.level ? 1 : 0)
                 }
             }
-            var subject = PopulationSubject(id: profile.subject, times: [], values: [], censored: [], columns: columns, design: design)
+            var subject = PopulationSubject(
+                id: profile.subject, times: [], values: [], censored: [], columns: columns, design: design)
             for observation in profile.observations {
-                guard observation.time >= 0 else { subject.preInfusion += 1; continue }
+                guard observation.time >= 0 else {
+                    subject.preInfusion += 1
+                    continue
+                }
                 var limit: Double?
                 switch observation.measurement {
                 case .missing:
@@ -142,9 +168,14 @@ public struct PopulationData: Sendable {
                 case .belowLimit(let l):
                     limit = l ?? lloq
                 }
-                guard model.censoring == .m3 else { subject.blqDropped += 1; continue }
+                guard model.censoring == .m3 else {
+                    subject.blqDropped += 1
+                    continue
+                }
                 guard let limit, limit > 0 else {
-                    throw PopulationFitError("subject '\(profile.subject)' line \(observation.line): below the limit (or 0 under log-additive error) but no LLOQ is known; give --lloq, or --blq drop")
+                    throw PopulationFitError(
+                        "subject '\(profile.subject)' line \(observation.line): below the limit (or 0 under log-additive error) but no LLOQ is known; give --lloq, or --blq drop"
+                    )
                 }
                 subject.times.append(observation.time)
                 subject.values.append(limit)

@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// Estimates a ``PopulationModel`` by maximum likelihood (Laplace/FOCE-I, then the exact marginal likelihood).
@@ -48,7 +48,10 @@ public struct PopulationFitter: Sendable {
         self.options = options
     }
 
-    enum Objective { case laplace, agq(GaussHermite) }
+    enum Objective {
+        case laplace
+        case agq(GaussHermite)
+    }
 
     // MARK: - The outer objective
 
@@ -56,9 +59,10 @@ public struct PopulationFitter: Sendable {
         let k: Int, e: Int, r: Int, s: Int
         var count: Int { k + e + r + s }
         func point(_ x: [Double]) -> PopulationPoint {
-            PopulationPoint(mu: Array(x[0..<k]), beta: Array(x[k..<(k + e)]),
-                            omega: x[(k + e)..<(k + e + r)].map { Foundation.exp($0) },
-                            sigma: x[(k + e + r)...].map { Foundation.exp($0) })
+            PopulationPoint(
+                mu: Array(x[0..<k]), beta: Array(x[k..<(k + e)]),
+                omega: x[(k + e)..<(k + e + r)].map { Foundation.exp($0) },
+                sigma: x[(k + e + r)...].map { Foundation.exp($0) })
         }
     }
 
@@ -67,8 +71,10 @@ public struct PopulationFitter: Sendable {
         var modes: [SubjectMode]
     }
 
-    func evaluate(_ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, warm: [[Double]],
-                  kind: Objective) -> Evaluation {
+    func evaluate(
+        _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, warm: [[Double]],
+        kind: Objective
+    ) -> Evaluation {
         let point = layout.point(x)
         let subjects = data.subjects
         var modes = [SubjectMode?](repeating: nil, count: subjects.count)
@@ -81,7 +87,9 @@ public struct PopulationFitter: Sendable {
             switch kind {
             case .laplace: return (mode, mode.laplace)
             case .agq(let rule):
-                return (mode, marginal.adaptiveGaussHermite(subjects[i], base: base, point: point, mode: mode, rule: rule))
+                return (
+                    mode, marginal.adaptiveGaussHermite(subjects[i], base: base, point: point, mode: mode, rule: rule)
+                )
             }
         }
         if options.parallel && subjects.count >= 8 && ProcessInfo.processInfo.activeProcessorCount > 1 {
@@ -105,12 +113,15 @@ public struct PopulationFitter: Sendable {
     }
 
     /// Central-difference gradient of the outer objective, every difference warm-started from `warm`.
-    func gradient(_ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, warm: [[Double]],
-                  kind: Objective, evaluations: inout Int) -> [Double] {
+    func gradient(
+        _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, warm: [[Double]],
+        kind: Objective, evaluations: inout Int
+    ) -> [Double] {
         var g = [Double](repeating: 0, count: x.count)
         for j in x.indices {
             let h = 1e-4 * max(1, abs(x[j]))
-            var plus = x, minus = x
+            var plus = x
+            var minus = x
             plus[j] += h
             minus[j] -= h
             let fp = evaluate(plus, layout: layout, data: data, objective: objective, warm: warm, kind: kind).value
@@ -134,34 +145,43 @@ public struct PopulationFitter: Sendable {
     }
 
     /// BFGS with an Armijo backtracking line search.
-    func minimise(from start: [Double], warm: [[Double]], layout: Layout, data: PopulationData,
-                  objective: SubjectObjective, kind: Objective, inverseHessian: [Double]? = nil) -> Minimum {
-        var result = minimiseBFGS(from: start, warm: warm, layout: layout, data: data, objective: objective, kind: kind,
-                                  inverseHessian: inverseHessian)
+    func minimise(
+        from start: [Double], warm: [[Double]], layout: Layout, data: PopulationData,
+        objective: SubjectObjective, kind: Objective, inverseHessian: [Double]? = nil
+    ) -> Minimum {
+        var result = minimiseBFGS(
+            from: start, warm: warm, layout: layout, data: data, objective: objective, kind: kind,
+            inverseHessian: inverseHessian)
         if result.inverse.isEmpty { result.inverse = identity(start.count) }
         return result
     }
 
-    private func minimiseBFGS(from start: [Double], warm: [[Double]], layout: Layout, data: PopulationData,
-                              objective: SubjectObjective, kind: Objective, inverseHessian: [Double]?) -> Minimum {
+    private func minimiseBFGS(
+        from start: [Double], warm: [[Double]], layout: Layout, data: PopulationData,
+        objective: SubjectObjective, kind: Objective, inverseHessian: [Double]?
+    ) -> Minimum {
         var x = start
         var current = evaluate(x, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
         var evaluations = 1
         guard current.value.isFinite else {
-            return Minimum(x: x, value: .infinity, modes: current.modes, converged: false,
-                           reason: "the objective is not finite at the start", iterations: 0, evaluations: evaluations)
+            return Minimum(
+                x: x, value: .infinity, modes: current.modes, converged: false,
+                reason: "the objective is not finite at the start", iterations: 0, evaluations: evaluations)
         }
         let p = x.count
         var modes = current.modes.map(\.eta)
-        var g = gradient(x, layout: layout, data: data, objective: objective, warm: modes, kind: kind, evaluations: &evaluations)
+        var g = gradient(
+            x, layout: layout, data: data, objective: objective, warm: modes, kind: kind, evaluations: &evaluations)
         var inverse = inverseHessian ?? identity(p)
         var scaled = inverseHessian != nil
         var smallChanges = 0
         var history: [Double] = [current.value]
         for iteration in 1...max(1, options.maxIterations) {
             if g.allSatisfy({ abs($0) <= 1e-4 }) {
-                return Minimum(x: x, value: current.value, modes: current.modes, converged: true,
-                               reason: "gradient below tolerance", iterations: iteration - 1, evaluations: evaluations, inverse: inverse)
+                return Minimum(
+                    x: x, value: current.value, modes: current.modes, converged: true,
+                    reason: "gradient below tolerance", iterations: iteration - 1, evaluations: evaluations,
+                    inverse: inverse)
             }
             var direction = multiply(inverse, g).map { -$0 }
             var slope = dot(g, direction)
@@ -176,7 +196,8 @@ public struct PopulationFitter: Sendable {
             var accepted: Evaluation?
             for _ in 0..<40 {
                 let trial = zip(x, direction).map { $0 + alpha * $1 }
-                let candidate = evaluate(trial, layout: layout, data: data, objective: objective, warm: modes, kind: kind)
+                let candidate = evaluate(
+                    trial, layout: layout, data: data, objective: objective, warm: modes, kind: kind)
                 evaluations += 1
                 if candidate.value <= current.value + 1e-4 * alpha * slope {
                     accepted = candidate
@@ -195,7 +216,8 @@ public struct PopulationFitter: Sendable {
                 let steepSlope = dot(g, steepest)
                 for _ in 0..<40 {
                     let trial = zip(x, steepest).map { $0 + beta * $1 }
-                    let candidate = evaluate(trial, layout: layout, data: data, objective: objective, warm: modes, kind: kind)
+                    let candidate = evaluate(
+                        trial, layout: layout, data: data, objective: objective, warm: modes, kind: kind)
                     evaluations += 1
                     if candidate.value <= current.value + 1e-4 * beta * steepSlope {
                         accepted = candidate
@@ -208,16 +230,19 @@ public struct PopulationFitter: Sendable {
             }
             guard let next = accepted else {
                 let small = g.allSatisfy { abs($0) <= 0.05 }
-                return Minimum(x: x, value: current.value, modes: current.modes, converged: small,
-                               reason: small ? "no further reduction possible (gradient small)"
-                                   : "the line search could not reduce the objective",
-                               iterations: iteration, evaluations: evaluations, inverse: inverse)
+                return Minimum(
+                    x: x, value: current.value, modes: current.modes, converged: small,
+                    reason: small
+                        ? "no further reduction possible (gradient small)"
+                        : "the line search could not reduce the objective",
+                    iterations: iteration, evaluations: evaluations, inverse: inverse)
             }
             let s = direction.map { alpha * $0 }
             let xNew = zip(x, s).map { $0 + $1 }
             let modesNew = next.modes.map(\.eta)
-            let gNew = gradient(xNew, layout: layout, data: data, objective: objective, warm: modesNew, kind: kind,
-                                evaluations: &evaluations)
+            let gNew = gradient(
+                xNew, layout: layout, data: data, objective: objective, warm: modesNew, kind: kind,
+                evaluations: &evaluations)
             let y = zip(gNew, g).map { $0 - $1 }
             let sy = dot(s, y)
             if sy > 1e-12 * (dot(s, s).squareRoot() * dot(y, y).squareRoot()) && sy > 0 {
@@ -231,7 +256,8 @@ public struct PopulationFitter: Sendable {
                 let yhy = dot(y, hy)
                 for a in 0..<p {
                     for b in 0..<p {
-                        inverse[a + b * p] += -rho * (hy[a] * s[b] + s[a] * hy[b]) + (rho * rho * yhy + rho) * s[a] * s[b]
+                        inverse[a + b * p] +=
+                            -rho * (hy[a] * s[b] + s[a] * hy[b]) + (rho * rho * yhy + rho) * s[a] * s[b]
                     }
                 }
             }
@@ -246,19 +272,23 @@ public struct PopulationFitter: Sendable {
                 // Progress has stalled: typical of objectives with kinks (the Stein model's Tmax), where finite
                 // differences see one side of a kink. Stop and say so rather than iterate on noise.
                 let largest = g.map(abs).max() ?? 0
-                return Minimum(x: x, value: current.value, modes: current.modes, converged: largest <= 0.05,
-                               reason: "-2 ln L changed by less than 1e-7 relative over 10 iterations (largest gradient component \(String(format: "%.3g", largest)))",
-                               iterations: iteration, evaluations: evaluations, inverse: inverse)
+                return Minimum(
+                    x: x, value: current.value, modes: current.modes, converged: largest <= 0.05,
+                    reason:
+                        "-2 ln L changed by less than 1e-7 relative over 10 iterations (largest gradient component \(String(format: "%.3g", largest)))",
+                    iterations: iteration, evaluations: evaluations, inverse: inverse)
             }
             if smallChanges >= 3 && g.allSatisfy({ abs($0) <= 0.05 }) {
-                return Minimum(x: x, value: current.value, modes: current.modes, converged: true,
-                               reason: "relative change of the objective below 1e-9", iterations: iteration,
-                               evaluations: evaluations, inverse: inverse)
+                return Minimum(
+                    x: x, value: current.value, modes: current.modes, converged: true,
+                    reason: "relative change of the objective below 1e-9", iterations: iteration,
+                    evaluations: evaluations, inverse: inverse)
             }
         }
-        return Minimum(x: x, value: current.value, modes: current.modes, converged: false,
-                       reason: "iteration limit (\(options.maxIterations)) reached", iterations: options.maxIterations,
-                       evaluations: evaluations, inverse: inverse)
+        return Minimum(
+            x: x, value: current.value, modes: current.modes, converged: false,
+            reason: "iteration limit (\(options.maxIterations)) reached", iterations: options.maxIterations,
+            evaluations: evaluations, inverse: inverse)
     }
 
     // MARK: - Fit
@@ -269,7 +299,8 @@ public struct PopulationFitter: Sendable {
         let names = model.structure.parameterNames
         let transforms = model.structure.transforms
         for name in model.random where !names.contains(name) {
-            throw PopulationFitError("--random names '\(name)', which is not a model parameter (\(names.joined(separator: ", ")))")
+            throw PopulationFitError(
+                "--random names '\(name)', which is not a model parameter (\(names.joined(separator: ", ")))")
         }
         if Set(model.random).count != model.random.count {
             throw PopulationFitError("a parameter is listed twice in --random")
@@ -278,7 +309,8 @@ public struct PopulationFitter: Sendable {
         guard !subjects.isEmpty else { throw PopulationFitError("no subject has an observation that can be used") }
         let data = PopulationData(subjects: subjects, terms: data.terms)
         let objective = SubjectObjective(model: model)
-        let layout = Layout(k: names.count, e: data.terms.count, r: objective.randomCount, s: model.error.parameterNames.count)
+        let layout = Layout(
+            k: names.count, e: data.terms.count, r: objective.randomCount, s: model.error.parameterNames.count)
         guard data.observationCount > layout.count else {
             throw PopulationFitError("\(data.observationCount) observations for \(layout.count) population parameters")
         }
@@ -286,7 +318,8 @@ public struct PopulationFitter: Sendable {
             throw PopulationFitError("every observation is below the limit of quantification")
         }
         if model.structure.nativeLog == false, model.error == .logAdditive,
-           data.subjects.contains(where: { zip($0.values, $0.censored).contains { !$1 && !($0 > 0) } }) {
+            data.subjects.contains(where: { zip($0.values, $0.censored).contains { !$1 && !($0 > 0) } })
+        {
             throw PopulationFitError("log-additive error needs positive observations")
         }
 
@@ -305,7 +338,8 @@ public struct PopulationFitter: Sendable {
         }
         let omegaStart = model.structure.nativeLog ? 0.5 : 0.3
         let sigmaStart = residualScale(mu: mu, data: data, objective: objective)
-        var firstStart = mu + [Double](repeating: 0, count: layout.e)
+        var firstStart =
+            mu + [Double](repeating: 0, count: layout.e)
             + [Double](repeating: Foundation.log(omegaStart), count: layout.r)
         switch model.error {
         case .combined: firstStart += [Foundation.log(sigmaStart.additive), Foundation.log(0.1)]
@@ -313,7 +347,8 @@ public struct PopulationFitter: Sendable {
         }
         let zeros = [[Double]](repeating: [Double](repeating: 0, count: layout.r), count: data.subjects.count)
         var best: Minimum?
-        var iterations = 0, evaluations = 0
+        var iterations = 0
+        var evaluations = 0
         var notes: [String] = []
         for startIndex in 0..<max(1, options.starts) {
             var start = firstStart
@@ -322,7 +357,8 @@ public struct PopulationFitter: Sendable {
                 for q in 0..<layout.r { start[layout.k + layout.e + q] += factor * Foundation.log(2) }
                 for q in 0..<layout.s { start[layout.k + layout.e + layout.r + q] -= factor * Foundation.log(2) }
             }
-            let result = minimise(from: start, warm: zeros, layout: layout, data: data, objective: objective, kind: .laplace)
+            let result = minimise(
+                from: start, warm: zeros, layout: layout, data: data, objective: objective, kind: .laplace)
             iterations += result.iterations
             evaluations += result.evaluations
             if let current = best, !(result.value < current.value) { continue }
@@ -336,27 +372,33 @@ public struct PopulationFitter: Sendable {
         if layout.r > 0 && layout.r <= 2 && options.refinementNodes > 0 {
             let rule = GaussHermite(count: options.refinementNodes)
             // The Laplace stage's curvature model is a good start for the nearby exact-likelihood optimum.
-            let refined = minimise(from: chosen.x, warm: chosen.modes.map(\.eta), layout: layout, data: data,
-                                   objective: objective, kind: .agq(rule), inverseHessian: chosen.inverse)
+            let refined = minimise(
+                from: chosen.x, warm: chosen.modes.map(\.eta), layout: layout, data: data,
+                objective: objective, kind: .agq(rule), inverseHessian: chosen.inverse)
             iterations += refined.iterations
             evaluations += refined.evaluations
             if refined.value.isFinite {
                 chosen = refined
                 kind = .agq(rule)
-                notes.append("estimates maximise the adaptive Gauss-Hermite likelihood (\(options.refinementNodes) nodes per dimension) after the Laplace stage")
+                notes.append(
+                    "estimates maximise the adaptive Gauss-Hermite likelihood (\(options.refinementNodes) nodes per dimension) after the Laplace stage"
+                )
             }
         }
         let x = chosen.x
         let point = layout.point(x)
         let modes = chosen.modes
-        let laplace = evaluate(x, layout: layout, data: data, objective: objective, warm: modes.map(\.eta), kind: .laplace)
+        let laplace = evaluate(
+            x, layout: layout, data: data, objective: objective, warm: modes.map(\.eta), kind: .laplace)
 
         // Exact marginal −2 ln L.
-        let (minus2LL, method) = marginal(point: point, data: data, objective: objective, modes: laplace.modes, layout: layout)
+        let (minus2LL, method) = marginal(
+            point: point, data: data, objective: objective, modes: laplace.modes, layout: layout)
 
         // Standard errors from the Hessian of the final objective.
-        let (covariance, hessianNote) = covarianceMatrix(x, layout: layout, data: data, objective: objective,
-                                                         warm: modes.map(\.eta), kind: kind, evaluations: &evaluations)
+        let (covariance, hessianNote) = covarianceMatrix(
+            x, layout: layout, data: data, objective: objective,
+            warm: modes.map(\.eta), kind: kind, evaluations: &evaluations)
         if let hessianNote { notes.append(hessianNote) }
         var conditionNumber: Double?
         if let covariance {
@@ -376,20 +418,24 @@ public struct PopulationFitter: Sendable {
             let t = transforms[k]
             let value = t.natural(x[k])
             let s = se(k)
-            let derivative: Double = switch t {
-            case .log: value
-            case .logit: value * (1 - value)
-            case .identity: 1
-            }
-            estimates.append(PopulationEstimate(
-                name: "tv_\(name)", value: value, standardError: s.map { abs(derivative) * $0 },
-                lower: s.map { t.natural(x[k] - z975 * $0) }, upper: s.map { t.natural(x[k] + z975 * $0) }))
+            let derivative: Double =
+                switch t {
+                case .log: value
+                case .logit: value * (1 - value)
+                case .identity: 1
+                }
+            estimates.append(
+                PopulationEstimate(
+                    name: "tv_\(name)", value: value, standardError: s.map { abs(derivative) * $0 },
+                    lower: s.map { t.natural(x[k] - z975 * $0) }, upper: s.map { t.natural(x[k] + z975 * $0) }))
         }
         for (c, term) in data.terms.enumerated() {
             let j = layout.k + c
             let s = se(j)
-            estimates.append(PopulationEstimate(name: term.name, value: x[j], standardError: s,
-                                                lower: s.map { x[j] - z975 * $0 }, upper: s.map { x[j] + z975 * $0 }))
+            estimates.append(
+                PopulationEstimate(
+                    name: term.name, value: x[j], standardError: s,
+                    lower: s.map { x[j] - z975 * $0 }, upper: s.map { x[j] + z975 * $0 }))
         }
         let randomNames = objective.randomIndex.map { names[$0] }
         let positiveNames = randomNames.map { "omega_\($0)" } + model.error.parameterNames
@@ -397,9 +443,11 @@ public struct PopulationFitter: Sendable {
             let j = layout.k + layout.e + q
             let value = Foundation.exp(x[j])
             let s = se(j)
-            estimates.append(PopulationEstimate(
-                name: name, value: value, standardError: s.map { value * $0 },
-                lower: s.map { Foundation.exp(x[j] - z975 * $0) }, upper: s.map { Foundation.exp(x[j] + z975 * $0) }))
+            estimates.append(
+                PopulationEstimate(
+                    name: name, value: value, standardError: s.map { value * $0 },
+                    lower: s.map { Foundation.exp(x[j] - z975 * $0) }, upper: s.map { Foundation.exp(x[j] + z975 * $0) }
+                ))
         }
         let unconverged = laplace.modes.filter { !$0.converged }.count
         if unconverged > 0 { notes.append("\(unconverged) subject mode search(es) stopped before the tolerance") }
@@ -420,8 +468,10 @@ public struct PopulationFitter: Sendable {
     // MARK: - Pieces
 
     /// −2 ln L by AGQ (≤ 2 random effects) or importance sampling (more), at converged modes.
-    func marginal(point: PopulationPoint, data: PopulationData, objective: SubjectObjective, modes: [SubjectMode],
-                  layout: Layout) -> (Double, MarginalMethod) {
+    func marginal(
+        point: PopulationPoint, data: PopulationData, objective: SubjectObjective, modes: [SubjectMode],
+        layout: Layout
+    ) -> (Double, MarginalMethod) {
         let likelihood = MarginalLikelihood(objective: objective)
         if layout.r == 0 { return (modes.reduce(0) { $0 + $1.objective }, .laplace) }
         if layout.r <= 2 {
@@ -444,12 +494,17 @@ public struct PopulationFitter: Sendable {
                 DispatchQueue.concurrentPerform(iterations: data.subjects.count) { i in
                     let subject = data.subjects[i]
                     let base = objective.baseParameters(subject, point: point, terms: data.terms)
-                    output[i] = likelihood.importanceSampling(subject, base: base, point: point, mode: modes[i], draws: n,
-                                                              seed: seed &+ UInt64(i) &* 0x9E37_79B9)
+                    output[i] = likelihood.importanceSampling(
+                        subject, base: base, point: point, mode: modes[i], draws: n,
+                        seed: seed &+ UInt64(i) &* 0x9E37_79B9)
                 }
             }
-            var total = 0.0, variance = 0.0
-            for (v, s2) in values { total += v; variance += s2 }
+            var total = 0.0
+            var variance = 0.0
+            for (v, s2) in values {
+                total += v
+                variance += s2
+            }
             let se = variance.squareRoot()
             if se <= options.importanceTarget || draws >= 64_000 || !total.isFinite {
                 return (total, .importanceSampling(draws: draws, standardError: se))
@@ -459,8 +514,10 @@ public struct PopulationFitter: Sendable {
     }
 
     /// 2·H⁻¹ from the central-difference Hessian of the outer objective (step 1e-3 on the estimation scale).
-    func covarianceMatrix(_ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective,
-                          warm: [[Double]], kind: Objective, evaluations: inout Int) -> ([Double]?, String?) {
+    func covarianceMatrix(
+        _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective,
+        warm: [[Double]], kind: Objective, evaluations: inout Int
+    ) -> ([Double]?, String?) {
         let p = x.count
         let h = x.map { 1e-3 * max(1, abs($0)) }
         func f(_ shifts: [(Int, Double)]) -> Double {
@@ -471,7 +528,8 @@ public struct PopulationFitter: Sendable {
         }
         let f0 = f([])
         var hessian = [Double](repeating: 0, count: p * p)
-        var plus = [Double](repeating: 0, count: p), minus = plus
+        var plus = [Double](repeating: 0, count: p)
+        var minus = plus
         for j in 0..<p {
             plus[j] = f([(j, h[j])])
             minus[j] = f([(j, -h[j])])
@@ -479,16 +537,22 @@ public struct PopulationFitter: Sendable {
         }
         for a in 0..<p {
             for b in 0..<a {
-                let v = (f([(a, h[a]), (b, h[b])]) - f([(a, h[a]), (b, -h[b])]) - f([(a, -h[a]), (b, h[b])])
-                    + f([(a, -h[a]), (b, -h[b])])) / (4 * h[a] * h[b])
+                let v =
+                    (f([(a, h[a]), (b, h[b])]) - f([(a, h[a]), (b, -h[b])]) - f([(a, -h[a]), (b, h[b])])
+                        + f([(a, -h[a]), (b, -h[b])])) / (4 * h[a] * h[b])
                 hessian[a + b * p] = v
                 hessian[b + a * p] = v
             }
         }
-        guard hessian.allSatisfy(\.isFinite) else { return (nil, "standard errors not available: the Hessian is not finite") }
+        guard hessian.allSatisfy(\.isFinite) else {
+            return (nil, "standard errors not available: the Hessian is not finite")
+        }
         var factor = hessian
         guard SmallLinearAlgebra.cholesky(&factor, order: p) else {
-            return (nil, "standard errors not available: the Hessian of -2 ln L is not positive definite (a parameter is not identifiable from these data)")
+            return (
+                nil,
+                "standard errors not available: the Hessian of -2 ln L is not positive definite (a parameter is not identifiable from these data)"
+            )
         }
         var covariance = [Double](repeating: 0, count: p * p)
         for j in 0..<p {
@@ -508,15 +572,21 @@ public struct PopulationFitter: Sendable {
         let isStein: Bool
         if case .stein = model.structure { isStein = true } else { isStein = false }
         var defaults: [String: Double] = ["tmax": 9, "rho": 0.9, "alpha": 0.16, "beta": 0.004, "fb": 0.01]
-        var peaks: [Double] = [], peakTimes: [Double] = []
+        var peaks: [Double] = []
+        var peakTimes: [Double] = []
         var fitted: [String: [Double]] = [:]
         let fitter = KineticFitter(model: isStein ? .stein : .expansionMonoexp)
         for subject in data.subjects {
-            var t: [Double] = [], y: [Double] = []
+            var t: [Double] = []
+            var y: [Double] = []
             for j in subject.times.indices where !subject.censored[j] && subject.values[j] > 0 {
-                t.append(subject.times[j]); y.append(subject.values[j])
+                t.append(subject.times[j])
+                y.append(subject.values[j])
             }
-            if let top = y.indices.max(by: { y[$0] < y[$1] }) { peaks.append(y[top]); peakTimes.append(t[top]) }
+            if let top = y.indices.max(by: { y[$0] < y[$1] }) {
+                peaks.append(y[top])
+                peakTimes.append(t[top])
+            }
             let fit = fitter.fit(times: t, values: y)
             guard fit.status == .converged, let curve = fit.curve else { continue }
             fitted["cmax", default: []].append(curve.cmax)
@@ -542,19 +612,25 @@ public struct PopulationFitter: Sendable {
     }
 
     /// The residual scale of the typical curve at the start (quantified observations).
-    func residualScale(mu: [Double], data: PopulationData, objective: SubjectObjective) -> (scale: Double, additive: Double) {
-        var sum = 0.0, count = 0.0, sumAbs = 0.0
+    func residualScale(
+        mu: [Double], data: PopulationData, objective: SubjectObjective
+    ) -> (scale: Double, additive: Double) {
+        var sum = 0.0
+        var count = 0.0
+        var sumAbs = 0.0
         let logScale = model.error == .logAdditive
         var scratch = [Double](repeating: 0, count: objective.workCount)
         for subject in data.subjects {
-            let point = PopulationPoint(mu: mu, beta: [Double](repeating: 0, count: data.terms.count), omega: [], sigma: [])
+            let point = PopulationPoint(
+                mu: mu, beta: [Double](repeating: 0, count: data.terms.count), omega: [], sigma: [])
             let base = objective.baseParameters(subject, point: point, terms: data.terms)
             for j in subject.times.indices where !subject.censored[j] {
                 let p = base.withUnsafeBufferPointer { psi in
                     subject.columns.withUnsafeBufferPointer { columns in
                         scratch.withUnsafeMutableBufferPointer { s in
-                            model.structure.predict(t: subject.times[j], psi: psi, columns: columns, logScale: logScale,
-                                                    gradient: nil, scratch: s)
+                            model.structure.predict(
+                                t: subject.times[j], psi: psi, columns: columns, logScale: logScale,
+                                gradient: nil, scratch: s)
                         }
                     }
                 }
@@ -572,19 +648,25 @@ public struct PopulationFitter: Sendable {
         return (scale, model.error == .combined ? max(scale * 0.5, 1e-3 * sumAbs / max(count, 1)) : scale)
     }
 
-    func individualResults(point: PopulationPoint, data: PopulationData, objective: SubjectObjective,
-                           modes: [SubjectMode]) -> [PopulationIndividual] {
+    func individualResults(
+        point: PopulationPoint, data: PopulationData, objective: SubjectObjective,
+        modes: [SubjectMode]
+    ) -> [PopulationIndividual] {
         let transforms = model.structure.transforms
         return data.subjects.enumerated().map { i, subject in
             var psi = objective.baseParameters(subject, point: point, terms: data.terms)
             for (q, k) in objective.randomIndex.enumerated() { psi[k] += modes[i].eta[q] }
             let natural = zip(psi, transforms).map { $1.natural($0) }
-            var cmax: Double?, tmax: Double?, auc28: Double?, auc90: Double?
+            var cmax: Double?
+            var tmax: Double?
+            var auc28: Double?
+            var auc90: Double?
             switch model.structure {
             case .stein, .expansionMonoexp:
                 let bi = natural.count == 6
-                let curve = CurveParameters(cmax: natural[0], tmax: natural[1], rho: natural[2], alpha: natural[3],
-                                            beta: bi ? natural[4] : nil, fraction: bi ? natural[5] : nil)
+                let curve = CurveParameters(
+                    cmax: natural[0], tmax: natural[1], rho: natural[2], alpha: natural[3],
+                    beta: bi ? natural[4] : nil, fraction: bi ? natural[5] : nil)
                 cmax = curve.cmax
                 tmax = curve.tmax
                 auc28 = curve.area(upTo: 28)
@@ -613,11 +695,15 @@ public struct PopulationFitter: Sendable {
         }
         let end = max(90, subject.times.last ?? 0)
         let steps = 9_000
-        var best = -Double.infinity, bestTime = 0.0
+        var best = -Double.infinity
+        var bestTime = 0.0
         for k in 0...steps {
             let t = end * Double(k) / Double(steps)
             let v = f(t)
-            if v > best { best = v; bestTime = t }
+            if v > best {
+                best = v
+                bestTime = t
+            }
         }
         func simpson(_ b: Double) -> Double {
             let n = 2_000
@@ -639,8 +725,10 @@ public struct PopulationFitter: Sendable {
         }
     }
 
-    func epsilonShrinkage(point: PopulationPoint, data: PopulationData, objective: SubjectObjective,
-                          individuals: [PopulationIndividual]) -> Double {
+    func epsilonShrinkage(
+        point: PopulationPoint, data: PopulationData, objective: SubjectObjective,
+        individuals: [PopulationIndividual]
+    ) -> Double {
         var residuals: [Double] = []
         let logScale = model.error == .logAdditive
         var scratch = [Double](repeating: 0, count: objective.workCount)
@@ -651,17 +739,20 @@ public struct PopulationFitter: Sendable {
                 let p = psi.withUnsafeBufferPointer { ps in
                     subject.columns.withUnsafeBufferPointer { c in
                         scratch.withUnsafeMutableBufferPointer { s in
-                            model.structure.predict(t: subject.times[j], psi: ps, columns: c, logScale: logScale,
-                                                    gradient: nil, scratch: s)
+                            model.structure.predict(
+                                t: subject.times[j], psi: ps, columns: c, logScale: logScale,
+                                gradient: nil, scratch: s)
                         }
                     }
                 }
                 let y = logScale ? Foundation.log(subject.values[j]) : subject.values[j]
-                let s: Double = switch model.error {
-                case .logAdditive, .additive: point.sigma[0]
-                case .proportional: point.sigma[0] * abs(p)
-                case .combined: (point.sigma[0] * point.sigma[0] + point.sigma[1] * point.sigma[1] * p * p).squareRoot()
-                }
+                let s: Double =
+                    switch model.error {
+                    case .logAdditive, .additive: point.sigma[0]
+                    case .proportional: point.sigma[0] * abs(p)
+                    case .combined:
+                        (point.sigma[0] * point.sigma[0] + point.sigma[1] * point.sigma[1] * p * p).squareRoot()
+                    }
                 let r = (y - p) / s
                 if r.isFinite { residuals.append(r) }
             }

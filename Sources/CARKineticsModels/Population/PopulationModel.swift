@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// The structural model of a population fit: the curve C = f(t; φ) every subject shares.
@@ -48,8 +48,10 @@ public enum PopulationStructure: Sendable {
     /// derivatives with respect to `psi` are written to `gradient` (`parameterNames.count` entries) when given.
     /// `columns` holds the subject's values of ``columns``; `scratch` needs `parameterNames.count + 1` entries.
     @inline(__always)
-    func predict(t: Double, psi: UnsafeBufferPointer<Double>, columns: UnsafeBufferPointer<Double>, logScale: Bool,
-                 gradient: UnsafeMutableBufferPointer<Double>?, scratch: UnsafeMutableBufferPointer<Double>) -> Double {
+    func predict(
+        t: Double, psi: UnsafeBufferPointer<Double>, columns: UnsafeBufferPointer<Double>, logScale: Bool,
+        gradient: UnsafeMutableBufferPointer<Double>?, scratch: UnsafeMutableBufferPointer<Double>
+    ) -> Double {
         switch self {
         case .stein, .expansionMonoexp:
             let logF = steinLogValue(t: t, psi: psi, bi: isStein, gradient: gradient)
@@ -90,8 +92,10 @@ public enum PopulationStructure: Sendable {
 
     /// For built-in models: ∂ ln C/∂ψ of the rising branch and of the declining branch at `t` (each extended past
     /// Tmax), and Tmax; nil for formulas. The curve is continuous at Tmax but these derivatives differ there.
-    func branchGradients(t: Double, psi: UnsafeBufferPointer<Double>, rising: UnsafeMutableBufferPointer<Double>,
-                         declining: UnsafeMutableBufferPointer<Double>) -> Double? {
+    func branchGradients(
+        t: Double, psi: UnsafeBufferPointer<Double>, rising: UnsafeMutableBufferPointer<Double>,
+        declining: UnsafeMutableBufferPointer<Double>
+    ) -> Double? {
         guard nativeLog else { return nil }
         _ = steinLogValue(t: t, psi: psi, bi: isStein, gradient: rising, branch: 1)
         _ = steinLogValue(t: t, psi: psi, bi: isStein, gradient: declining, branch: 2)
@@ -100,31 +104,48 @@ public enum PopulationStructure: Sendable {
 
     /// ln C for ψ = (ln Cmax, ln Tmax, ln ρ, ln α[, ln β, logit fb]) and ∂ ln C/∂ψ.
     @inline(__always)
-    private func steinLogValue(t: Double, psi: UnsafeBufferPointer<Double>, bi: Bool,
-                               gradient g: UnsafeMutableBufferPointer<Double>?, branch: Int = 0) -> Double {
-        let tmax = Foundation.exp(psi[1]), rho = Foundation.exp(psi[2]), alpha = Foundation.exp(psi[3])
+    private func steinLogValue(
+        t: Double, psi: UnsafeBufferPointer<Double>, bi: Bool,
+        gradient g: UnsafeMutableBufferPointer<Double>?, branch: Int = 0
+    ) -> Double {
+        let tmax = Foundation.exp(psi[1])
+        let rho = Foundation.exp(psi[2])
+        let alpha = Foundation.exp(psi[3])
         let count = bi ? 6 : 4
-        if let g { for j in 0..<count { g[j] = 0 }; g[0] = 1 }
+        if let g {
+            for j in 0..<count { g[j] = 0 }
+            g[0] = 1
+        }
         if branch == 1 || (branch == 0 && t <= tmax) {
-            if let g { g[1] = -rho * tmax; g[2] = rho * (t - tmax) }
+            if let g {
+                g[1] = -rho * tmax
+                g[2] = rho * (t - tmax)
+            }
             return psi[0] + rho * (t - tmax)
         }
         let tau = t - tmax
         guard bi else {
-            if let g { g[1] = alpha * tmax; g[3] = -alpha * tau }
+            if let g {
+                g[1] = alpha * tmax
+                g[3] = -alpha * tau
+            }
             return psi[0] - alpha * tau
         }
         let beta = Foundation.exp(psi[4])
         let logit = psi[5]
-        let logFraction = -softplus(-logit), logComplement = -softplus(logit)
+        let logFraction = -softplus(-logit)
+        let logComplement = -softplus(logit)
         // Log-sum-exp of the two phases around the larger one, so neither underflows the sum.
-        let fast = logComplement - alpha * tau, slow = logFraction - beta * tau
+        let fast = logComplement - alpha * tau
+        let slow = logFraction - beta * tau
         let fastIsHigh = fast >= slow
         let e = Foundation.exp(fastIsHigh ? slow - fast : fast - slow)
         let logS = (fastIsHigh ? fast : slow) + Foundation.log1p(e)
         if let g {
-            let high = 1 / (1 + e), low = e * high
-            let wf = fastIsHigh ? high : low, ws = fastIsHigh ? low : high
+            let high = 1 / (1 + e)
+            let low = e * high
+            let wf = fastIsHigh ? high : low
+            let ws = fastIsHigh ? low : high
             g[1] = tmax * (alpha * wf + beta * ws)
             g[3] = -alpha * tau * wf
             g[4] = -beta * tau * ws
@@ -222,8 +243,10 @@ public struct PopulationModel: Sendable {
     /// one for every parameter).
     public var start: [String: Double]
 
-    public init(structure: PopulationStructure, random: [String]? = nil, covariates: [CovariateEffect] = [],
-                error: ResidualError? = nil, censoring: CensoringMethod = .m3, start: [String: Double] = [:]) {
+    public init(
+        structure: PopulationStructure, random: [String]? = nil, covariates: [CovariateEffect] = [],
+        error: ResidualError? = nil, censoring: CensoringMethod = .m3, start: [String: Double] = [:]
+    ) {
         self.structure = structure
         self.random = random ?? structure.parameterNames
         self.covariates = covariates
@@ -248,11 +271,13 @@ extension PopulationStructure {
     public static func formula(_ text: String, parameters: [String]) throws(FormulaError) -> PopulationStructure {
         let parsed = try Formula(parsing: text)
         if let unused = parameters.first(where: { !parsed.identifiers.contains($0) }) {
-            throw FormulaError(.invalidName, column: nil, "parameter '\(unused)' has a start value but does not appear in the formula")
+            throw FormulaError(
+                .invalidName, column: nil, "parameter '\(unused)' has a start value but does not appear in the formula")
         }
         if parsed.transformsResponse {
-            throw FormulaError(.invalidLeftSide, column: nil,
-                               "a population formula is written C = f(t); the residual error model (--error) sets the scale")
+            throw FormulaError(
+                .invalidLeftSide, column: nil,
+                "a population formula is written C = f(t); the residual error model (--error) sets the scale")
         }
         let columns = parsed.identifiers.filter { $0 != "t" && !parameters.contains($0) }
         return .formula(try parsed.bind(parameters: parameters, variables: ["t"] + columns), columns: columns)

@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// Simulates CAR-T populations from a known Stein model, for simulation–estimation checks and benchmarks.
@@ -26,7 +26,9 @@ public struct SteinPopulationSimulator: Sendable {
     public func simulate(subjects count: Int, seed: UInt64) -> [Profile] {
         var random = SplitMix64(seed: seed)
         let sortedDoses = doses.sorted()
-        let median = sortedDoses.count % 2 == 1 ? sortedDoses[sortedDoses.count / 2]
+        let median =
+            sortedDoses.count % 2 == 1
+            ? sortedDoses[sortedDoses.count / 2]
             : (sortedDoses[sortedDoses.count / 2 - 1] + sortedDoses[sortedDoses.count / 2]) / 2
         return (0..<count).map { i in
             let dose = doses[i % doses.count]

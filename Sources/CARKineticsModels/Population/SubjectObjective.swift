@@ -1,6 +1,6 @@
-import CARKineticsNumerics
 import CARKineticsData
 import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// The population parameters at one point of the outer optimisation, on their natural scales except μ.
@@ -81,10 +81,13 @@ struct SubjectObjective {
 
     /// F(η); `gradient` (R) and `hessian` (R×R, column-major) are filled when given. `work` needs
     /// `2·parameterCount + structure.columns.count + 2` entries. Non-finite F is returned as +∞.
-    func evaluate(_ subject: PopulationSubject, base: [Double], eta: UnsafeBufferPointer<Double>, point: PopulationPoint,
-                  gradient: UnsafeMutableBufferPointer<Double>?, hessian: UnsafeMutableBufferPointer<Double>?,
-                  work: UnsafeMutableBufferPointer<Double>) -> Double {
-        let r = randomCount, n = parameterCount
+    func evaluate(
+        _ subject: PopulationSubject, base: [Double], eta: UnsafeBufferPointer<Double>, point: PopulationPoint,
+        gradient: UnsafeMutableBufferPointer<Double>?, hessian: UnsafeMutableBufferPointer<Double>?,
+        work: UnsafeMutableBufferPointer<Double>
+    ) -> Double {
+        let r = randomCount
+        let n = parameterCount
         let psi = UnsafeMutableBufferPointer(rebasing: work[0..<n])
         let dpsi = UnsafeMutableBufferPointer(rebasing: work[n..<(2 * n)])
         let hpsi = UnsafeMutableBufferPointer(rebasing: work[(2 * n)..<(3 * n)])
@@ -107,7 +110,8 @@ struct SubjectObjective {
                     scratch[0] = subject.times[j]
                     for k in 0..<columnCount { scratch[1 + k] = columns[k] }
                     let variables = UnsafeBufferPointer(rebasing: scratch[0..<(1 + columnCount)])
-                    let f = wantsDerivatives
+                    let f =
+                        wantsDerivatives
                         ? formula.value(parameters: UnsafeBufferPointer(psi), variables: variables, gradient: dpsi)
                         : formula.value(parameters: UnsafeBufferPointer(psi), variables: variables)
                     if logScale {
@@ -117,8 +121,9 @@ struct SubjectObjective {
                         p = f
                     }
                 } else {
-                    p = structure.predict(t: subject.times[j], psi: UnsafeBufferPointer(psi), columns: columns, logScale: logScale,
-                                          gradient: wantsDerivatives ? dpsi : nil, scratch: scratch)
+                    p = structure.predict(
+                        t: subject.times[j], psi: UnsafeBufferPointer(psi), columns: columns, logScale: logScale,
+                        gradient: wantsDerivatives ? dpsi : nil, scratch: scratch)
                 }
                 // The Hessian's model derivatives: at the Stein kink (t = Tmax) ∂ ln C/∂ψ jumps between the rising
                 // and the declining branch, which would make ln det H — and the Laplace objective — jump whenever a
@@ -126,8 +131,10 @@ struct SubjectObjective {
                 // are blended by a logistic weight; the likelihood and its gradient stay exact.
                 if hessian != nil {
                     for k in 0..<n { hpsi[k] = dpsi[k] }
-                    if formula == nil, let tmax = structure.branchGradients(
-                        t: subject.times[j], psi: UnsafeBufferPointer(psi), rising: rise, declining: decline) {
+                    if formula == nil,
+                        let tmax = structure.branchGradients(
+                            t: subject.times[j], psi: UnsafeBufferPointer(psi), rising: rise, declining: decline)
+                    {
                         let delta = 0.05 * tmax
                         let u = (tmax - subject.times[j]) / delta
                         if abs(u) < 6 {
@@ -138,7 +145,7 @@ struct SubjectObjective {
                     }
                 }
                 let s: Double
-                var dsFactor = 0.0  // ∂s/∂p
+                var dsFactor = 0.0 // ∂s/∂p
                 switch error {
                 case .logAdditive, .additive: s = sigmaA
                 case .proportional:
@@ -202,8 +209,13 @@ struct SubjectObjective {
         let r = randomCount
         var eta = start
         var trial = start
-        var g = [Double](repeating: 0, count: r), gTrial = g, gPlus = g
-        var h = [Double](repeating: 0, count: r * r), hTrial = h, system = h, exact = h
+        var g = [Double](repeating: 0, count: r)
+        var gTrial = g
+        var gPlus = g
+        var h = [Double](repeating: 0, count: r * r)
+        var hTrial = h
+        var system = h
+        var exact = h
         var step = [Double](repeating: 0, count: r)
         var work = [Double](repeating: 0, count: workCount)
         func f(_ x: [Double], _ gr: inout [Double], _ he: inout [Double]) -> Double {
@@ -218,7 +230,8 @@ struct SubjectObjective {
             }
         }
         if r == 0 {
-            var noGradient: [Double] = [], noHessian: [Double] = []
+            var noGradient: [Double] = []
+            var noHessian: [Double] = []
             let value = f([], &noGradient, &noHessian)
             return SubjectMode(eta: [], objective: value, cholesky: [], converged: value.isFinite)
         }
@@ -257,7 +270,10 @@ struct SubjectObjective {
                 if useExact && attempt == 0 { system = exact } else { system = h }
                 for a in 0..<r { system[a + a * r] += lambda * max(h[a + a * r], 1e-12 * maxDiag) }
                 for a in 0..<r { step[a] = -g[a] }
-                if SmallLinearAlgebra.solvePositiveDefinite(&system, &step, order: r) { solved = true; break }
+                if SmallLinearAlgebra.solvePositiveDefinite(&system, &step, order: r) {
+                    solved = true
+                    break
+                }
             }
             if !solved {
                 lambda = max(1e-3, lambda * 10)
@@ -278,10 +294,16 @@ struct SubjectObjective {
             for a in 0..<r { trial[a] = eta[a] + shrink * step[a] }
             let candidate = f(trial, &gTrial, &hTrial)
             if candidate <= value - 1e-4 * shrink * decrement {
-                eta = trial; value = candidate; swap(&g, &gTrial); swap(&h, &hTrial)
+                eta = trial
+                value = candidate
+                swap(&g, &gTrial)
+                swap(&h, &hTrial)
                 lambda = lambda < 1e-6 ? 0 : lambda / 10
             } else {
-                if decrement < 1e-10 { converged = true; break }
+                if decrement < 1e-10 {
+                    converged = true
+                    break
+                }
                 lambda = max(1e-3, lambda * 10)
                 if lambda > 1e12 { break }
             }
@@ -329,11 +351,13 @@ enum SmallLinearAlgebra {
             b.withUnsafeMutableBufferPointer { bp in
                 do {
                     if !transposeOnly {
-                        try LAPACK.trtrs(triangle: .lower, transpose: .none, order: n, rightHandSides: 1, a: lp,
-                                         leadingDimension: n, b: bp, leadingDimensionB: n)
+                        try LAPACK.trtrs(
+                            triangle: .lower, transpose: .none, order: n, rightHandSides: 1, a: lp,
+                            leadingDimension: n, b: bp, leadingDimensionB: n)
                     }
-                    try LAPACK.trtrs(triangle: .lower, transpose: .transpose, order: n, rightHandSides: 1, a: lp,
-                                     leadingDimension: n, b: bp, leadingDimensionB: n)
+                    try LAPACK.trtrs(
+                        triangle: .lower, transpose: .transpose, order: n, rightHandSides: 1, a: lp,
+                        leadingDimension: n, b: bp, leadingDimensionB: n)
                     return bp.allSatisfy(\.isFinite)
                 } catch { return false }
             }

@@ -20,8 +20,10 @@ public struct BoundFormula: Sendable {
     let responseTransform: FormulaFunction?
     let instructions: [FormulaInstruction]
 
-    init(parameterNames: [String], variableNames: [String], responseTransform: FormulaFunction?,
-         instructions: [FormulaInstruction]) {
+    init(
+        parameterNames: [String], variableNames: [String], responseTransform: FormulaFunction?,
+        instructions: [FormulaInstruction]
+    ) {
         self.parameterNames = parameterNames
         self.variableNames = variableNames
         self.responseTransform = responseTransform
@@ -37,8 +39,9 @@ public struct BoundFormula: Sendable {
     /// The right side's value.
     /// - Precondition: `parameters.count >= parameterCount` and `variables.count >= variableCount`.
     public func value(parameters: UnsafeBufferPointer<Double>, variables: UnsafeBufferPointer<Double>) -> Double {
-        precondition(parameters.count >= parameterCount && variables.count >= variableCount,
-                     "BoundFormula.value: too few parameter or variable values")
+        precondition(
+            parameters.count >= parameterCount && variables.count >= variableCount,
+            "BoundFormula.value: too few parameter or variable values")
         return instructions.withUnsafeBufferPointer { tape in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: tape.count) { slots in
                 forward(tape, slots, parameters, variables)
@@ -50,11 +53,14 @@ public struct BoundFormula: Sendable {
     /// to `gradient[0..<parameterCount]` (in ``parameterNames`` order).
     /// - Precondition: `parameters.count >= parameterCount`, `variables.count >= variableCount` and
     ///   `gradient.count >= parameterCount`.
-    public func value(parameters: UnsafeBufferPointer<Double>, variables: UnsafeBufferPointer<Double>,
-                      gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        precondition(parameters.count >= parameterCount && variables.count >= variableCount
-                        && gradient.count >= parameterCount,
-                     "BoundFormula.value: too few parameter, variable or gradient values")
+    public func value(
+        parameters: UnsafeBufferPointer<Double>, variables: UnsafeBufferPointer<Double>,
+        gradient: UnsafeMutableBufferPointer<Double>
+    ) -> Double {
+        precondition(
+            parameters.count >= parameterCount && variables.count >= variableCount
+                && gradient.count >= parameterCount,
+            "BoundFormula.value: too few parameter, variable or gradient values")
         return instructions.withUnsafeBufferPointer { tape in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * tape.count) { scratch in
                 let slots = UnsafeMutableBufferPointer(rebasing: scratch[0..<tape.count])
@@ -68,8 +74,10 @@ public struct BoundFormula: Sendable {
 
     /// `residuals[i] = f(xᵢ) − targets[i]` for the `m` rows of `rows` (row-major, `variableCount` values
     /// per row), with one scratch allocation for all rows.
-    func residuals(parameters: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Double>,
-                   targets: UnsafeBufferPointer<Double>, into residuals: UnsafeMutableBufferPointer<Double>) {
+    func residuals(
+        parameters: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Double>,
+        targets: UnsafeBufferPointer<Double>, into residuals: UnsafeMutableBufferPointer<Double>
+    ) {
         let k = variableCount
         instructions.withUnsafeBufferPointer { tape in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: tape.count) { slots in
@@ -83,9 +91,12 @@ public struct BoundFormula: Sendable {
 
     /// The `m × parameterCount` Jacobian `∂f(xᵢ)/∂θⱼ`, column-major (entry `(i, j)` at `i + j·m`), for the
     /// `m` rows of `rows`, with one scratch allocation for all rows.
-    func jacobian(parameters: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Double>, rowCount m: Int,
-                  into jacobian: UnsafeMutableBufferPointer<Double>) {
-        let k = variableCount, n = parameterCount
+    func jacobian(
+        parameters: UnsafeBufferPointer<Double>, rows: UnsafeBufferPointer<Double>, rowCount m: Int,
+        into jacobian: UnsafeMutableBufferPointer<Double>
+    ) {
+        let k = variableCount
+        let n = parameterCount
         instructions.withUnsafeBufferPointer { tape in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * tape.count + n) { scratch in
                 let slots = UnsafeMutableBufferPointer(rebasing: scratch[0..<tape.count])
@@ -102,8 +113,10 @@ public struct BoundFormula: Sendable {
     }
 
     @inline(__always)
-    private func forward(_ tape: UnsafeBufferPointer<FormulaInstruction>, _ slots: UnsafeMutableBufferPointer<Double>,
-                         _ parameters: UnsafeBufferPointer<Double>, _ variables: UnsafeBufferPointer<Double>) -> Double {
+    private func forward(
+        _ tape: UnsafeBufferPointer<FormulaInstruction>, _ slots: UnsafeMutableBufferPointer<Double>,
+        _ parameters: UnsafeBufferPointer<Double>, _ variables: UnsafeBufferPointer<Double>
+    ) -> Double {
         for i in 0..<tape.count {
             let instruction = tape[i]
             // One dispatch per instruction; mirrors `FormulaInstruction.evaluate`, which constant folding uses.
@@ -132,8 +145,10 @@ public struct BoundFormula: Sendable {
     }
 
     @inline(__always)
-    private func reverse(_ tape: UnsafeBufferPointer<FormulaInstruction>, _ slots: UnsafeMutableBufferPointer<Double>,
-                         _ adjoints: UnsafeMutableBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>) {
+    private func reverse(
+        _ tape: UnsafeBufferPointer<FormulaInstruction>, _ slots: UnsafeMutableBufferPointer<Double>,
+        _ adjoints: UnsafeMutableBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>
+    ) {
         for j in 0..<parameterCount { gradient[j] = 0 }
         for i in 0..<tape.count { adjoints[i] = 0 }
         adjoints[tape.count - 1] = 1
@@ -143,7 +158,8 @@ public struct BoundFormula: Sendable {
             // A zero adjoint contributes nothing; skipping it also keeps 0·∞ from turning a finite
             // derivative into NaN (e.g. a branch multiplied by an exact zero).
             guard instruction.dependsOnParameters, g != 0 else { continue }
-            let a = instruction.a, b = instruction.b
+            let a = instruction.a
+            let b = instruction.b
             switch instruction.operation {
             case .constant, .variable:
                 break

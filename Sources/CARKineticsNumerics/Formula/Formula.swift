@@ -50,9 +50,10 @@ public struct Formula: Sendable {
 
         var body = parsed.body
         var withErrorTerm: FormulaNode?
-        if case let .chain(first, links) = parsed.body, let last = links.last, last.op == .add,
-           case .identifier("e", _) = last.operand,
-           tokens.count >= 2, tokens[tokens.count - 2].kind == .identifier("e") {
+        if case .chain(let first, let links) = parsed.body, let last = links.last, last.op == .add,
+            case .identifier("e", _) = last.operand,
+            tokens.count >= 2, tokens[tokens.count - 2].kind == .identifier("e")
+        {
             let rest: FormulaNode = links.count == 1 ? first : .chain(first, Array(links.dropLast()))
             var restNames: [String] = []
             rest.collectIdentifiers(into: &restNames)
@@ -81,17 +82,20 @@ public struct Formula: Sendable {
         var seen = Set<String>()
         for name in parameters + variables {
             if FormulaFunction(rawValue: name) != nil || name == "pi" {
-                throw FormulaError(.invalidName, column: nil, "'\(name)' is reserved and cannot be a parameter or variable name")
+                throw FormulaError(
+                    .invalidName, column: nil, "'\(name)' is reserved and cannot be a parameter or variable name")
             }
             if !seen.insert(name).inserted {
-                throw FormulaError(.invalidName, column: nil, "'\(name)' is given more than once as a parameter or variable name")
+                throw FormulaError(
+                    .invalidName, column: nil, "'\(name)' is given more than once as a parameter or variable name")
             }
         }
         let tree = (seen.contains("e") ? bodyWithErrorTerm : nil) ?? body
         var compiler = FormulaCompiler(parameters: parameters, variables: variables)
         let result = try compiler.compile(tree)
-        return BoundFormula(parameterNames: parameters, variableNames: variables,
-                            responseTransform: responseTransform,
-                            instructions: compiler.finish(result: result))
+        return BoundFormula(
+            parameterNames: parameters, variableNames: variables,
+            responseTransform: responseTransform,
+            instructions: compiler.finish(result: result))
     }
 }

@@ -22,9 +22,13 @@ public enum FormulaFit {
     /// - Returns: the fit; check ``NonlinearFit/converged``.
     /// - Throws: ``FormulaFitError`` when the counts disagree or the data contain NaN/∞ (also after
     ///   the response transform).
-    public static func fit(_ model: BoundFormula, start: [Double], values: [[Double]], response: [Double],
-                           options: LevenbergMarquardt.Options = .default) throws(FormulaFitError) -> NonlinearFit {
-        let m = response.count, n = model.parameterCount, k = model.variableCount
+    public static func fit(
+        _ model: BoundFormula, start: [Double], values: [[Double]], response: [Double],
+        options: LevenbergMarquardt.Options = .default
+    ) throws(FormulaFitError) -> NonlinearFit {
+        let m = response.count
+        let n = model.parameterCount
+        let k = model.variableCount
         guard start.count == n else { throw .startCount(expected: n, actual: start.count) }
         guard values.count == k else { throw .variableCount(expected: k, actual: values.count) }
         // Rows stored contiguously, so each evaluation reads one short slice.
@@ -63,9 +67,11 @@ public enum FormulaFit {
     ///   - values: one array per variable, one entry per observation.
     ///   - response: the observed response, one per observation.
     ///   - options: the Levenberg–Marquardt stopping rules.
-    public static func fit(formula: String, parameters: [String], start: [Double], variables: [String],
-                           values: [[Double]], response: [Double],
-                           options: LevenbergMarquardt.Options = .default) throws(FormulaFitError) -> NonlinearFit {
+    public static func fit(
+        formula: String, parameters: [String], start: [Double], variables: [String],
+        values: [[Double]], response: [Double],
+        options: LevenbergMarquardt.Options = .default
+    ) throws(FormulaFitError) -> NonlinearFit {
         let model: BoundFormula
         do {
             model = try Formula(parsing: formula).bind(parameters: parameters, variables: variables)

@@ -18,17 +18,18 @@ public enum FormulaFitError: Error, Sendable, Equatable, CustomStringConvertible
     /// The message as shown to users.
     public var description: String {
         switch self {
-        case let .formula(error): return error.description
-        case let .startCount(expected, actual):
+        case .formula(let error): return error.description
+        case .startCount(let expected, let actual):
             return "formula fit: \(actual) start values given for \(expected) parameters"
-        case let .variableCount(expected, actual):
+        case .variableCount(let expected, let actual):
             return "formula fit: \(actual) variable columns given for \(expected) variables"
-        case let .variableLength(variable, expected, actual):
+        case .variableLength(let variable, let expected, let actual):
             return "formula fit: variable '\(variable)' has \(actual) values but there are \(expected) responses"
-        case let .nonFiniteVariable(variable, observation):
+        case .nonFiniteVariable(let variable, let observation):
             return "formula fit: variable '\(variable)' is not a finite number at observation \(observation)"
-        case let .nonFiniteResponse(observation, value):
-            return "formula fit: response \(value) at observation \(observation) is not finite after the left side's transform"
+        case .nonFiniteResponse(let observation, let value):
+            return
+                "formula fit: response \(value) at observation \(observation) is not finite after the left side's transform"
         }
     }
 }

@@ -21,42 +21,50 @@ struct FormulaParser {
     private var current: FormulaToken { tokens[index] }
 
     /// Parses the whole formula: the response name, its transform and the right side.
-    mutating func parseFormula() throws(FormulaError) -> (response: String, responseColumn: Int,
-                                                              transform: FormulaFunction?, body: FormulaNode) {
+    mutating func parseFormula() throws(FormulaError) -> (
+        response: String, responseColumn: Int,
+        transform: FormulaFunction?, body: FormulaNode
+    ) {
         if current.kind == .end { throw FormulaError(.empty, column: nil, "the formula is empty") }
         guard tokens.contains(where: { $0.kind == .equals }) else {
-            throw FormulaError(.missingEquals, column: nil,
-                               "expected '=' between the response and the model, as in 'y = b1*x'")
+            throw FormulaError(
+                .missingEquals, column: nil,
+                "expected '=' between the response and the model, as in 'y = b1*x'")
         }
         let (response, responseColumn, transform) = try parseLeftSide()
         guard current.kind == .equals else {
-            throw FormulaError(.invalidLeftSide, column: current.column,
-                               "expected '=' after the left side but found '\(current.text)'; the left side must be the response name or one function of it, such as 'log[y]'")
+            throw FormulaError(
+                .invalidLeftSide, column: current.column,
+                "expected '=' after the left side but found '\(current.text)'; the left side must be the response name or one function of it, such as 'log[y]'"
+            )
         }
         index += 1
         let body = try parseSum()
-        if case let .close(bracket) = current.kind {
-            throw FormulaError(.unbalancedBracket, column: current.column,
-                               "found '\(bracket)' with no matching opening bracket")
+        if case .close(let bracket) = current.kind {
+            throw FormulaError(
+                .unbalancedBracket, column: current.column,
+                "found '\(bracket)' with no matching opening bracket")
         }
         guard current.kind == .end else { throw unexpected("an operator or the end of the formula") }
         return (response, responseColumn, transform, body)
     }
 
     private mutating func parseLeftSide() throws(FormulaError) -> (String, Int, FormulaFunction?) {
-        let invalid = FormulaError(.invalidLeftSide, column: current.column,
-                                   "the left side must be the response name or one function of it, such as 'log[y]'")
-        guard case let .identifier(name) = current.kind else { throw invalid }
+        let invalid = FormulaError(
+            .invalidLeftSide, column: current.column,
+            "the left side must be the response name or one function of it, such as 'log[y]'")
+        guard case .identifier(let name) = current.kind else { throw invalid }
         let nameColumn = current.column
         index += 1
-        guard case let .open(bracket) = current.kind else { return (name, nameColumn, nil) }
+        guard case .open(let bracket) = current.kind else { return (name, nameColumn, nil) }
         guard let function = FormulaFunction(rawValue: name) else {
-            throw FormulaError(.unknownFunction, column: nameColumn,
-                               "unknown function '\(name)' (known: \(FormulaFunction.names))")
+            throw FormulaError(
+                .unknownFunction, column: nameColumn,
+                "unknown function '\(name)' (known: \(FormulaFunction.names))")
         }
         let openColumn = current.column
         index += 1
-        guard case let .identifier(response) = current.kind else { throw invalid }
+        guard case .identifier(let response) = current.kind else { throw invalid }
         let responseColumn = current.column
         index += 1
         try expectClose(bracket, openedAt: openColumn)
@@ -98,8 +106,9 @@ struct FormulaParser {
         nesting += 1
         defer { nesting -= 1 }
         if nesting > Formula.maximumDepth {
-            throw FormulaError(.tooDeep, column: current.column,
-                               "the formula nests deeper than \(Formula.maximumDepth) levels")
+            throw FormulaError(
+                .tooDeep, column: current.column,
+                "the formula nests deeper than \(Formula.maximumDepth) levels")
         }
         switch current.kind {
         case .minus:
@@ -119,16 +128,17 @@ struct FormulaParser {
     private mutating func parsePrimary() throws(FormulaError) -> FormulaNode {
         let token = current
         switch token.kind {
-        case let .number(value):
+        case .number(let value):
             index += 1
             return .number(value)
-        case let .identifier(name):
+        case .identifier(let name):
             index += 1
             let function = FormulaFunction(rawValue: name)
-            if case let .open(bracket) = current.kind {
+            if case .open(let bracket) = current.kind {
                 guard let function else {
-                    throw FormulaError(.unknownFunction, column: token.column,
-                                       "unknown function '\(name)' (known: \(FormulaFunction.names))")
+                    throw FormulaError(
+                        .unknownFunction, column: token.column,
+                        "unknown function '\(name)' (known: \(FormulaFunction.names))")
                 }
                 let openColumn = current.column
                 index += 1
@@ -137,12 +147,13 @@ struct FormulaParser {
                 return .call(function, argument)
             }
             if function != nil {
-                throw FormulaError(.unexpectedToken, column: current.column,
-                                   "expected '(' or '[' after function '\(name)' but found '\(current.text)'")
+                throw FormulaError(
+                    .unexpectedToken, column: current.column,
+                    "expected '(' or '[' after function '\(name)' but found '\(current.text)'")
             }
             if name == "pi" { return .number(Double.pi) }
             return .identifier(name, column: token.column)
-        case let .open(bracket):
+        case .open(let bracket):
             index += 1
             let inner = try parseSum()
             try expectClose(bracket, openedAt: token.column)
@@ -156,8 +167,9 @@ struct FormulaParser {
         let closing: Character = bracket == "(" ? ")" : "]"
         guard current.kind == .close(closing) else {
             let found = current.kind == .end ? "the end of the formula" : "'\(current.text)'"
-            throw FormulaError(.unbalancedBracket, column: current.column,
-                               "expected '\(closing)' to close '\(bracket)' opened at column \(column) but found \(found)")
+            throw FormulaError(
+                .unbalancedBracket, column: current.column,
+                "expected '\(closing)' to close '\(bracket)' opened at column \(column) but found \(found)")
         }
         index += 1
     }
@@ -166,11 +178,13 @@ struct FormulaParser {
         let token = current
         switch token.kind {
         case .end:
-            return FormulaError(.unexpectedToken, column: token.column,
-                                "expected \(expected) but the formula ended")
+            return FormulaError(
+                .unexpectedToken, column: token.column,
+                "expected \(expected) but the formula ended")
         default:
-            return FormulaError(.unexpectedToken, column: token.column,
-                                "expected \(expected) but found '\(token.text)'")
+            return FormulaError(
+                .unexpectedToken, column: token.column,
+                "expected \(expected) but found '\(token.text)'")
         }
     }
 }

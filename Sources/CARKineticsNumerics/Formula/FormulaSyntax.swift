@@ -45,12 +45,12 @@ indirect enum FormulaNode: Sendable {
     func collectIdentifiers(into names: inout [String]) {
         switch self {
         case .number: return
-        case let .identifier(name, _): if !names.contains(name) { names.append(name) }
-        case let .negate(operand), let .call(_, operand): operand.collectIdentifiers(into: &names)
-        case let .chain(first, links):
+        case .identifier(let name, _): if !names.contains(name) { names.append(name) }
+        case .negate(let operand), .call(_, let operand): operand.collectIdentifiers(into: &names)
+        case .chain(let first, let links):
             first.collectIdentifiers(into: &names)
             for link in links { link.operand.collectIdentifiers(into: &names) }
-        case let .power(base, exponent):
+        case .power(let base, let exponent):
             base.collectIdentifiers(into: &names)
             exponent.collectIdentifiers(into: &names)
         }

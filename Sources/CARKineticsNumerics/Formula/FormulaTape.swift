@@ -128,22 +128,23 @@ struct FormulaCompiler {
 
     private mutating func operand(_ node: FormulaNode) throws(FormulaError) -> Operand {
         switch node {
-        case let .number(value):
+        case .number(let value):
             return .constant(value)
-        case let .identifier(name, column):
+        case .identifier(let name, let column):
             if let index = parameterIndex[name] {
                 return emit(FormulaInstruction(operation: .parameter, a: index, dependsOnParameters: true))
             }
             if let index = variableIndex[name] {
                 return emit(FormulaInstruction(operation: .variable, a: index))
             }
-            throw FormulaError(.unknownIdentifier, column: column,
-                               "unknown name '\(name)': it is neither a parameter nor a variable")
-        case let .negate(inner):
+            throw FormulaError(
+                .unknownIdentifier, column: column,
+                "unknown name '\(name)': it is neither a parameter nor a variable")
+        case .negate(let inner):
             return unary(.negate, try operand(inner))
-        case let .call(function, inner):
+        case .call(let function, let inner):
             return unary(FormulaInstruction.Operation(function), try operand(inner))
-        case let .chain(first, links):
+        case .chain(let first, let links):
             var accumulated = try operand(first)
             for link in links {
                 let rhs = try operand(link.operand)
@@ -157,10 +158,10 @@ struct FormulaCompiler {
                 accumulated = binary(operation, accumulated, rhs)
             }
             return accumulated
-        case let .power(base, exponent):
+        case .power(let base, let exponent):
             let lhs = try operand(base)
             let rhs = try operand(exponent)
-            guard case let .constant(c) = rhs else { return binary(.power, lhs, rhs) }
+            guard case .constant(let c) = rhs else { return binary(.power, lhs, rhs) }
             if c.rounded() == c, c.magnitude <= Double(Self.integerPowerLimit) {
                 var instruction = FormulaInstruction(operation: .integerPower)
                 instruction.b = Int(c)
@@ -179,9 +180,9 @@ struct FormulaCompiler {
     private mutating func unary(_ template: FormulaInstruction, _ x: Operand) -> Operand {
         var instruction = template
         switch x {
-        case let .constant(value):
+        case .constant(let value):
             return .constant(instruction.evaluate(value, 0))
-        case let .slot(index):
+        case .slot(let index):
             instruction.a = index
             instruction.aFlows = instructions[index].dependsOnParameters
             instruction.dependsOnParameters = instruction.aFlows
@@ -191,7 +192,7 @@ struct FormulaCompiler {
 
     private mutating func binary(_ operation: FormulaInstruction.Operation, _ x: Operand, _ y: Operand) -> Operand {
         var instruction = FormulaInstruction(operation: operation)
-        if case let .constant(u) = x, case let .constant(v) = y {
+        if case .constant(let u) = x, case .constant(let v) = y {
             return .constant(instruction.evaluate(u, v))
         }
         instruction.a = slot(x)
@@ -204,8 +205,8 @@ struct FormulaCompiler {
 
     private mutating func slot(_ operand: Operand) -> Int {
         switch operand {
-        case let .slot(index): return index
-        case let .constant(value):
+        case .slot(let index): return index
+        case .constant(let value):
             var instruction = FormulaInstruction(operation: .constant)
             instruction.constant = value
             instructions.append(instruction)

@@ -3,9 +3,9 @@ struct FormulaToken: Equatable {
     enum Kind: Equatable {
         case number(Double)
         case identifier(String)
-        case plus, minus, star, slash, power   // `**` and `^` both lex to `power`
-        case open(Character)                 // `(` or `[`
-        case close(Character)                // `)` or `]`
+        case plus, minus, star, slash, power // `**` and `^` both lex to `power`
+        case open(Character) // `(` or `[`
+        case close(Character) // `)` or `]`
         case equals
         case end
     }
@@ -26,7 +26,10 @@ enum FormulaLexer {
         while i < chars.count {
             let c = chars[i]
             let column = i + 1
-            if c.isWhitespace { i += 1; continue }
+            if c.isWhitespace {
+                i += 1
+                continue
+            }
             if isDigit(c) || (c == "." && i + 1 < chars.count && isDigit(chars[i + 1])) {
                 let start = i
                 while i < chars.count, isDigit(chars[i]) { i += 1 }
@@ -62,7 +65,12 @@ enum FormulaLexer {
             case "+": kind = .plus
             case "-": kind = .minus
             case "*":
-                if i + 1 < chars.count, chars[i + 1] == "*" { kind = .power; length = 2 } else { kind = .star }
+                if i + 1 < chars.count, chars[i + 1] == "*" {
+                    kind = .power
+                    length = 2
+                } else {
+                    kind = .star
+                }
             case "/": kind = .slash
             case "^": kind = .power
             case "(", "[": kind = .open(c)

@@ -58,7 +58,9 @@ func lapackRequireMatrix(
 
 /// The base address of a buffer already validated to be non-empty.
 @inline(__always)
-func lapackBase<T>(_ buffer: UnsafeMutableBufferPointer<T>, _ routine: String, _ name: String) throws(LAPACKError)
+func lapackBase<T>(
+    _ buffer: UnsafeMutableBufferPointer<T>, _ routine: String, _ name: String
+) throws(LAPACKError)
     -> UnsafeMutablePointer<T>
 {
     guard let base = buffer.baseAddress, buffer.count > 0 else {

@@ -17,11 +17,11 @@ public enum LAPACKError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A one-line message naming the routine and the problem.
     public var description: String {
         switch self {
-        case let .illegalArgument(routine, position):
+        case .illegalArgument(let routine, let position):
             return "LAPACK \(routine): argument \(position) had an illegal value"
-        case let .routineFailure(routine, info, meaning):
+        case .routineFailure(let routine, let info, let meaning):
             return "LAPACK \(routine) failed (info = \(info)): \(meaning)"
-        case let .invalidDimensions(routine, reason):
+        case .invalidDimensions(let routine, let reason):
             return "LAPACK \(routine): invalid dimensions: \(reason)"
         }
     }

@@ -8,10 +8,14 @@ extension LAPACK {
     package static func geqp3WorkspaceSize(rows m: Int, columns n: Int) throws(LAPACKError) -> Int {
         let routine = "DGEQP3"
         try lapackRequire(m >= 0 && n >= 0, routine, "dimensions \(m)×\(n) are negative")
-        var mm = try lapackInt(m, routine, "M"), nn = try lapackInt(n, routine, "N")
+        var mm = try lapackInt(m, routine, "M")
+        var nn = try lapackInt(n, routine, "N")
         var lda = try lapackInt(max(1, m), routine, "LDA")
-        var lwork: Int32 = -1, info: Int32 = 0
-        var a = 0.0, tau = 0.0, query = 0.0
+        var lwork: Int32 = -1
+        var info: Int32 = 0
+        var a = 0.0
+        var tau = 0.0
+        var query = 0.0
         var jpvt: Int32 = 0
         dgeqp3_(&mm, &nn, &a, &lda, &jpvt, &tau, &query, &lwork, &info)
         try lapackCheck(info, routine) { _ in "workspace query failed" }
@@ -43,13 +47,15 @@ extension LAPACK {
             for j in 0..<n { pivots[j] = Int32(j) }
             return
         }
-        var mm = try lapackInt(m, routine, "M"), nn = try lapackInt(n, routine, "N")
+        var mm = try lapackInt(m, routine, "M")
+        var nn = try lapackInt(n, routine, "N")
         var lda = try lapackInt(leadingDimension, routine, "LDA")
         var lwork = try lapackInt(min(work.count, Int(Int32.max)), routine, "LWORK")
         var info: Int32 = 0
         for j in 0..<n { pivots[j] = 0 }
-        dgeqp3_(&mm, &nn, try lapackBase(a, routine, "A"), &lda, try lapackBase(pivots, routine, "JPVT"),
-                try lapackBase(tau, routine, "TAU"), try lapackBase(work, routine, "WORK"), &lwork, &info)
+        dgeqp3_(
+            &mm, &nn, try lapackBase(a, routine, "A"), &lda, try lapackBase(pivots, routine, "JPVT"),
+            try lapackBase(tau, routine, "TAU"), try lapackBase(work, routine, "WORK"), &lwork, &info)
         try lapackCheck(info, routine) { _ in "unexpected positive info" }
         for j in 0..<n { pivots[j] -= 1 }
     }
@@ -60,10 +66,14 @@ extension LAPACK {
     package static func geqrfWorkspaceSize(rows m: Int, columns n: Int) throws(LAPACKError) -> Int {
         let routine = "DGEQRF"
         try lapackRequire(m >= 0 && n >= 0, routine, "dimensions \(m)×\(n) are negative")
-        var mm = try lapackInt(m, routine, "M"), nn = try lapackInt(n, routine, "N")
+        var mm = try lapackInt(m, routine, "M")
+        var nn = try lapackInt(n, routine, "N")
         var lda = try lapackInt(max(1, m), routine, "LDA")
-        var lwork: Int32 = -1, info: Int32 = 0
-        var a = 0.0, tau = 0.0, query = 0.0
+        var lwork: Int32 = -1
+        var info: Int32 = 0
+        var a = 0.0
+        var tau = 0.0
+        var query = 0.0
         dgeqrf_(&mm, &nn, &a, &lda, &tau, &query, &lwork, &info)
         try lapackCheck(info, routine) { _ in "workspace query failed" }
         return lapackWorkspace(query, minimum: max(1, n))
@@ -81,12 +91,14 @@ extension LAPACK {
         try lapackRequire(tau.count >= min(m, n), routine, "TAU holds \(tau.count) entries, needs \(min(m, n))")
         try lapackRequire(work.count >= max(1, n), routine, "WORK holds \(work.count) entries, needs ≥ \(max(1, n))")
         if m == 0 || n == 0 { return }
-        var mm = try lapackInt(m, routine, "M"), nn = try lapackInt(n, routine, "N")
+        var mm = try lapackInt(m, routine, "M")
+        var nn = try lapackInt(n, routine, "N")
         var lda = try lapackInt(leadingDimension, routine, "LDA")
         var lwork = try lapackInt(min(work.count, Int(Int32.max)), routine, "LWORK")
         var info: Int32 = 0
-        dgeqrf_(&mm, &nn, try lapackBase(a, routine, "A"), &lda, try lapackBase(tau, routine, "TAU"),
-                try lapackBase(work, routine, "WORK"), &lwork, &info)
+        dgeqrf_(
+            &mm, &nn, try lapackBase(a, routine, "A"), &lda, try lapackBase(tau, routine, "TAU"),
+            try lapackBase(work, routine, "WORK"), &lwork, &info)
         try lapackCheck(info, routine) { _ in "unexpected positive info" }
     }
 
@@ -99,14 +111,22 @@ extension LAPACK {
     ) throws(LAPACKError) -> Int {
         let routine = "DORMQR"
         let order = side == .left ? m : n
-        try lapackRequire(m >= 0 && n >= 0 && k >= 0 && k <= order, routine,
-                          "C is \(m)×\(n) with \(k) reflectors of order \(order)")
-        var sideCode = side.code, transCode = transpose.code
-        var mm = try lapackInt(m, routine, "M"), nn = try lapackInt(n, routine, "N")
+        try lapackRequire(
+            m >= 0 && n >= 0 && k >= 0 && k <= order, routine,
+            "C is \(m)×\(n) with \(k) reflectors of order \(order)")
+        var sideCode = side.code
+        var transCode = transpose.code
+        var mm = try lapackInt(m, routine, "M")
+        var nn = try lapackInt(n, routine, "N")
         var kk = try lapackInt(k, routine, "K")
-        var lda = try lapackInt(max(1, order), routine, "LDA"), ldc = try lapackInt(max(1, m), routine, "LDC")
-        var lwork: Int32 = -1, info: Int32 = 0
-        var a = 0.0, tau = 0.0, c = 0.0, query = 0.0
+        var lda = try lapackInt(max(1, order), routine, "LDA")
+        var ldc = try lapackInt(max(1, m), routine, "LDC")
+        var lwork: Int32 = -1
+        var info: Int32 = 0
+        var a = 0.0
+        var tau = 0.0
+        var c = 0.0
+        var query = 0.0
         dormqr_(&sideCode, &transCode, &mm, &nn, &kk, &a, &lda, &tau, &c, &ldc, &query, &lwork, &info, 1, 1)
         try lapackCheck(info, routine) { _ in "workspace query failed" }
         return lapackWorkspace(query, minimum: max(1, side == .left ? n : m))
@@ -135,15 +155,18 @@ extension LAPACK {
         guard let aBase = a.baseAddress, let tauBase = tau.baseAddress else {
             throw .invalidDimensions(routine: routine, reason: "A or TAU is empty")
         }
-        var sideCode = side.code, transCode = transpose.code
-        var mm = try lapackInt(m, routine, "M"), nn = try lapackInt(n, routine, "N")
+        var sideCode = side.code
+        var transCode = transpose.code
+        var mm = try lapackInt(m, routine, "M")
+        var nn = try lapackInt(n, routine, "N")
         var kk = try lapackInt(k, routine, "K")
         var lda = try lapackInt(leadingDimension, routine, "LDA")
         var ldc = try lapackInt(leadingDimensionC, routine, "LDC")
         var lwork = try lapackInt(min(work.count, Int(Int32.max)), routine, "LWORK")
         var info: Int32 = 0
-        dormqr_(&sideCode, &transCode, &mm, &nn, &kk, aBase, &lda, tauBase, try lapackBase(c, routine, "C"), &ldc,
-                try lapackBase(work, routine, "WORK"), &lwork, &info, 1, 1)
+        dormqr_(
+            &sideCode, &transCode, &mm, &nn, &kk, aBase, &lda, tauBase, try lapackBase(c, routine, "C"), &ldc,
+            try lapackBase(work, routine, "WORK"), &lwork, &info, 1, 1)
         try lapackCheck(info, routine) { _ in "unexpected positive info" }
     }
 }

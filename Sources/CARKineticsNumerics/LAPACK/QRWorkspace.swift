@@ -36,7 +36,8 @@ package struct QRWorkspace: Sendable {
         self.columns = columns
         self.pivoting = pivoting
         let k = min(rows, columns)
-        let factorWork = pivoting
+        let factorWork =
+            pivoting
             ? try LAPACK.geqp3WorkspaceSize(rows: rows, columns: columns)
             : try LAPACK.geqrfWorkspaceSize(rows: rows, columns: columns)
         let applyWork = max(
@@ -64,8 +65,9 @@ package struct QRWorkspace: Sendable {
     /// Factors a copy of `matrix` (`rows × columns` column-major; extra entries are ignored).
     /// - Throws: ``LAPACKError/invalidDimensions(routine:reason:)`` if `matrix` is too short.
     package mutating func factor(_ matrix: UnsafeBufferPointer<Double>) throws(LAPACKError) {
-        try lapackRequire(matrix.count >= rows * columns, "QRWorkspace",
-                          "matrix holds \(matrix.count) elements, needs \(rows * columns)")
+        try lapackRequire(
+            matrix.count >= rows * columns, "QRWorkspace",
+            "matrix holds \(matrix.count) elements, needs \(rows * columns)")
         isFactored = false
         factors.withUnsafeMutableBufferPointer { f in
             for i in 0..<(rows * columns) { f[i] = matrix[i] }
@@ -76,8 +78,9 @@ package struct QRWorkspace: Sendable {
     /// Factors a copy of `matrix`.
     /// - Throws: ``LAPACKError/invalidDimensions(routine:reason:)`` if its shape differs from the workspace's.
     package mutating func factor(_ matrix: Matrix) throws(LAPACKError) {
-        try lapackRequire(matrix.rows == rows && matrix.columns == columns, "QRWorkspace",
-                          "matrix is \(matrix.rows)×\(matrix.columns), workspace is \(rows)×\(columns)")
+        try lapackRequire(
+            matrix.rows == rows && matrix.columns == columns, "QRWorkspace",
+            "matrix is \(matrix.rows)×\(matrix.columns), workspace is \(rows)×\(columns)")
         try matrix.elements.withUnsafeBufferPointer { (m) throws(LAPACKError) in try factor(m) }
     }
 
@@ -88,7 +91,8 @@ package struct QRWorkspace: Sendable {
                 try work.withUnsafeMutableBufferPointer { (work) throws(LAPACKError) in
                     if pivoting {
                         try pivots.withUnsafeMutableBufferPointer { (jpvt) throws(LAPACKError) in
-                            try LAPACK.geqp3(rows: m, columns: n, a: a, leadingDimension: m, pivots: jpvt, tau: tau, work: work)
+                            try LAPACK.geqp3(
+                                rows: m, columns: n, a: a, leadingDimension: m, pivots: jpvt, tau: tau, work: work)
                         }
                     } else {
                         try LAPACK.geqrf(rows: m, columns: n, a: a, leadingDimension: m, tau: tau, work: work)
@@ -141,15 +145,18 @@ package struct QRWorkspace: Sendable {
         try applyQ(vector, transpose: .none)
     }
 
-    private mutating func applyQ(_ vector: UnsafeMutableBufferPointer<Double>, transpose: LAPACK.Transpose) throws(LAPACKError) {
+    private mutating func applyQ(
+        _ vector: UnsafeMutableBufferPointer<Double>, transpose: LAPACK.Transpose
+    ) throws(LAPACKError) {
         try requireFactored("applyQ")
         try lapackRequire(vector.count == rows, "QRWorkspace", "vector has \(vector.count) entries, needs \(rows)")
         let (m, k) = (rows, min(rows, columns))
         try factors.withUnsafeBufferPointer { (a) throws(LAPACKError) in
             try tau.withUnsafeBufferPointer { (tau) throws(LAPACKError) in
                 try work.withUnsafeMutableBufferPointer { (work) throws(LAPACKError) in
-                    try LAPACK.ormqr(side: .left, transpose: transpose, rows: m, columns: 1, reflectors: k,
-                                     a: a, leadingDimension: m, tau: tau, c: vector, leadingDimensionC: m, work: work)
+                    try LAPACK.ormqr(
+                        side: .left, transpose: transpose, rows: m, columns: 1, reflectors: k,
+                        a: a, leadingDimension: m, tau: tau, c: vector, leadingDimensionC: m, work: work)
                 }
             }
         }
@@ -157,15 +164,18 @@ package struct QRWorkspace: Sendable {
 
     /// Solves `R₁₁·x = x` (or `R₁₁ᵀ·x = x` when `transpose`) in place for the leading `rank × rank`
     /// block of `R`; `vector` needs at least `rank` entries (further entries are untouched).
-    package func solveR(rank k: Int, transpose: Bool = false, _ vector: UnsafeMutableBufferPointer<Double>) throws(LAPACKError) {
+    package func solveR(
+        rank k: Int, transpose: Bool = false, _ vector: UnsafeMutableBufferPointer<Double>
+    ) throws(LAPACKError) {
         try requireFactored("solveR")
         try lapackRequire(k >= 0 && k <= min(rows, columns), "QRWorkspace", "rank \(k) exceeds min(rows, columns)")
         try lapackRequire(vector.count >= k, "QRWorkspace", "vector has \(vector.count) entries, needs \(k)")
         let m = rows
         try factors.withUnsafeBufferPointer { (a) throws(LAPACKError) in
-            try LAPACK.trtrs(triangle: .upper, transpose: transpose ? .transpose : .none, order: k, rightHandSides: 1,
-                             a: a, leadingDimension: m, b: UnsafeMutableBufferPointer(rebasing: vector[0..<k]),
-                             leadingDimensionB: max(1, k))
+            try LAPACK.trtrs(
+                triangle: .upper, transpose: transpose ? .transpose : .none, order: k, rightHandSides: 1,
+                a: a, leadingDimension: m, b: UnsafeMutableBufferPointer(rebasing: vector[0..<k]),
+                leadingDimensionB: max(1, k))
         }
     }
 
@@ -176,15 +186,17 @@ package struct QRWorkspace: Sendable {
     package mutating func solve(
         _ b: UnsafeMutableBufferPointer<Double>, rank k: Int, solution: UnsafeMutableBufferPointer<Double>
     ) throws(LAPACKError) {
-        try lapackRequire(solution.count >= columns, "QRWorkspace", "solution has \(solution.count) entries, needs \(columns)")
+        try lapackRequire(
+            solution.count >= columns, "QRWorkspace", "solution has \(solution.count) entries, needs \(columns)")
         try lapackRequire(k >= 0 && k <= min(rows, columns), "QRWorkspace", "rank \(k) exceeds min(rows, columns)")
         try applyQTranspose(b)
         let (m, n) = (rows, columns)
         try scratch.withUnsafeMutableBufferPointer { (y) throws(LAPACKError) in
             for i in 0..<k { y[i] = b[i] }
             try factors.withUnsafeBufferPointer { (a) throws(LAPACKError) in
-                try LAPACK.trtrs(triangle: .upper, transpose: .none, order: k, rightHandSides: 1, a: a,
-                                 leadingDimension: m, b: y, leadingDimensionB: max(1, k))
+                try LAPACK.trtrs(
+                    triangle: .upper, transpose: .none, order: k, rightHandSides: 1, a: a,
+                    leadingDimension: m, b: y, leadingDimensionB: max(1, k))
             }
             for j in 0..<n { solution[j] = 0 }
             for j in 0..<k { solution[Int(pivots[j])] = y[j] }

@@ -17,8 +17,11 @@ extension LAPACK {
         try lapackRequireMatrix(b.count, rows: n, columns: nrhs, lda: leadingDimensionB, routine, "B")
         if n == 0 || nrhs == 0 { return }
         guard let aBase = a.baseAddress else { throw .invalidDimensions(routine: routine, reason: "A is empty") }
-        var uplo = triangle.code, trans = transpose.code, diag = diagonal.code
-        var nn = try lapackInt(n, routine, "N"), nr = try lapackInt(nrhs, routine, "NRHS")
+        var uplo = triangle.code
+        var trans = transpose.code
+        var diag = diagonal.code
+        var nn = try lapackInt(n, routine, "N")
+        var nr = try lapackInt(nrhs, routine, "NRHS")
         var lda = try lapackInt(leadingDimension, routine, "LDA")
         var ldb = try lapackInt(leadingDimensionB, routine, "LDB")
         var info: Int32 = 0
@@ -36,8 +39,10 @@ extension LAPACK {
         let routine = "DTRTRI"
         try lapackRequireMatrix(a.count, rows: n, columns: n, lda: leadingDimension, routine, "A")
         if n == 0 { return }
-        var uplo = triangle.code, diag = diagonal.code
-        var nn = try lapackInt(n, routine, "N"), lda = try lapackInt(leadingDimension, routine, "LDA")
+        var uplo = triangle.code
+        var diag = diagonal.code
+        var nn = try lapackInt(n, routine, "N")
+        var lda = try lapackInt(leadingDimension, routine, "LDA")
         var info: Int32 = 0
         dtrtri_(&uplo, &diag, &nn, try lapackBase(a, routine, "A"), &lda, &info, 1, 1)
         try lapackCheck(info, routine) { i in "diagonal element \(i) is exactly zero; the matrix is singular" }
@@ -53,7 +58,8 @@ extension LAPACK {
         try lapackRequireMatrix(a.count, rows: n, columns: n, lda: leadingDimension, routine, "A")
         if n == 0 { return }
         var uplo = triangle.code
-        var nn = try lapackInt(n, routine, "N"), lda = try lapackInt(leadingDimension, routine, "LDA")
+        var nn = try lapackInt(n, routine, "N")
+        var lda = try lapackInt(leadingDimension, routine, "LDA")
         var info: Int32 = 0
         dpotrf_(&uplo, &nn, try lapackBase(a, routine, "A"), &lda, &info, 1)
         try lapackCheck(info, routine) { i in "leading minor of order \(i) is not positive definite" }
@@ -70,9 +76,11 @@ extension LAPACK {
         try lapackRequireMatrix(a.count, rows: n, columns: n, lda: leadingDimension, routine, "A")
         if n == 0 { return }
         var uplo = triangle.code
-        var nn = try lapackInt(n, routine, "N"), lda = try lapackInt(leadingDimension, routine, "LDA")
+        var nn = try lapackInt(n, routine, "N")
+        var lda = try lapackInt(leadingDimension, routine, "LDA")
         var info: Int32 = 0
         dpotri_(&uplo, &nn, try lapackBase(a, routine, "A"), &lda, &info, 1)
-        try lapackCheck(info, routine) { i in "diagonal element \(i) of the factor is zero; the inverse does not exist" }
+        try lapackCheck(info, routine) { i in "diagonal element \(i) of the factor is zero; the inverse does not exist"
+        }
     }
 }

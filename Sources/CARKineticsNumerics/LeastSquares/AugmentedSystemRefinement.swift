@@ -8,9 +8,9 @@
 /// is accurate to about double precision whenever `κ(X̃)·ε ≪ 1`, independently of the size of `r`.
 struct AugmentedSystemRefinement {
     let rows: Int
-    let design: [Double]          // original X, column-major
-    let scale: [Double]           // powers of two
-    let basic: [Int]              // original indices of the basic columns, in pivot order
+    let design: [Double] // original X, column-major
+    let scale: [Double] // powers of two
+    let basic: [Int] // original indices of the basic columns, in pivot order
     var qr: QRWorkspace
     private var f: [Double]
     private var h: [Double]
@@ -32,7 +32,8 @@ struct AugmentedSystemRefinement {
     mutating func solve(
         b: [Double], g: [Double], maximumCorrections: Int
     ) throws(LAPACKError) -> (z: [Double], r: [Double], corrections: Int) {
-        let m = rows, k = basic.count
+        let m = rows
+        let k = basic.count
         var z = [Double](repeating: 0, count: scale.count)
         var r = [Double](repeating: 0, count: m)
         guard k > 0 else { return (z, b, 0) }
@@ -55,21 +56,23 @@ struct AugmentedSystemRefinement {
             }
             // R₁₁ᵀh = Pᵀg_res, d = Qᵀf, R₁₁·δz = d₁ − h, δr = Q·[h; d₂].
             try f.withUnsafeMutableBufferPointer { (f) throws(LAPACKError) in try qr.applyQTranspose(f) }
-            try h.withUnsafeMutableBufferPointer { (h) throws(LAPACKError) in try qr.solveR(rank: k, transpose: true, h) }
+            try h.withUnsafeMutableBufferPointer { (h) throws(LAPACKError) in try qr.solveR(rank: k, transpose: true, h)
+            }
             for p in 0..<k { t[p] = f[p] - h[p] }
             try t.withUnsafeMutableBufferPointer { (t) throws(LAPACKError) in try qr.solveR(rank: k, t) }
             for p in 0..<k { f[p] = h[p] }
             try f.withUnsafeMutableBufferPointer { (f) throws(LAPACKError) in try qr.applyQ(f) }
 
             // Sizes in the caller's (unscaled) units, so every coefficient counts.
-            var correctionSize = 0.0, solutionSize = 0.0
+            var correctionSize = 0.0
+            var solutionSize = 0.0
             for p in 0..<k {
                 let j = basic[p]
                 correctionSize = max(correctionSize, abs(t[p] * scale[j]))
                 solutionSize = max(solutionSize, abs((z[j] + t[p]) * scale[j]))
             }
             if pass > 0, correctionSize > 0, correctionSize >= 0.5 * previousCorrection {
-                break   // no longer contracting: rounding noise dominates, keep the current iterate
+                break // no longer contracting: rounding noise dominates, keep the current iterate
             }
             for p in 0..<k { z[basic[p]] += t[p] }
             for i in 0..<m { r[i] += f[i] }

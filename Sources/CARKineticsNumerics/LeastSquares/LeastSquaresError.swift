@@ -17,17 +17,17 @@ public enum LeastSquaresError: Error, Sendable, Equatable, CustomStringConvertib
     /// A one-line message for users, with one-based row and column numbers.
     public var description: String {
         switch self {
-        case let .emptyProblem(rows, columns):
+        case .emptyProblem(let rows, let columns):
             return "least-squares problem is empty: design is \(rows)×\(columns), needs at least one row and one column"
-        case let .dimensionMismatch(designRows, responseCount):
+        case .dimensionMismatch(let designRows, let responseCount):
             return "design has \(designRows) rows but the response has \(responseCount) values"
-        case let .nonFiniteDesign(row, column):
+        case .nonFiniteDesign(let row, let column):
             return "design entry at row \(row + 1), column \(column + 1) is not a finite number"
-        case let .nonFiniteResponse(row):
+        case .nonFiniteResponse(let row):
             return "response value at row \(row + 1) is not a finite number"
-        case let .invalidOption(message):
+        case .invalidOption(let message):
             return "invalid least-squares option: \(message)"
-        case let .lapack(error):
+        case .lapack(let error):
             return error.description
         }
     }

@@ -124,12 +124,15 @@ public struct LevenbergMarquardt: Sendable {
         residuals: (_ parameters: UnsafeBufferPointer<Double>, _ residuals: UnsafeMutableBufferPointer<Double>) -> Void,
         jacobian: ((_ parameters: UnsafeBufferPointer<Double>, _ jacobian: UnsafeMutableBufferPointer<Double>) -> Void)?
     ) -> NonlinearFit {
-        precondition(start.count == parameterCount, "LevenbergMarquardt: start has \(start.count) values, expected \(parameterCount)")
+        precondition(
+            start.count == parameterCount,
+            "LevenbergMarquardt: start has \(start.count) values, expected \(parameterCount)")
         precondition(
             options.relativeReductionTolerance >= 0 && options.stepTolerance >= 0 && options.gradientTolerance >= 0
                 && options.initialStepBound > 0 && options.initialStepBound.isFinite && options.restarts >= 0,
             "LevenbergMarquardt: invalid options \(options)")
-        let m = residualCount, n = parameterCount
+        let m = residualCount
+        let n = parameterCount
         // Move the work arrays out of `self` so they can be borrowed as pointers without copy-on-write.
         var storage: [Double] = []
         var pivots: [Int] = []
@@ -148,7 +151,7 @@ public struct LevenbergMarquardt: Sendable {
                 standardErrors: nil, iterations: 0, evaluations: 0,
                 termination: qrError.map { .linearAlgebra($0) } ?? .underdetermined)
         }
-        workspace = nil  // `qr` is now the only reference: factorising it does not copy.
+        workspace = nil // `qr` is now the only reference: factorising it does not copy.
         defer { workspace = qr }
         let options = self.options
         return withoutActuallyEscaping(residuals) { residuals in
@@ -187,9 +190,19 @@ struct Workspace {
             defer { p += count }
             return p
         }
-        f = take(m); fTrial = take(m); scratch = take(m)
+        f = take(m)
+        fTrial = take(m)
+        scratch = take(m)
         r = take(n * n)
-        x = take(n); xTrial = take(n); diag = take(n); qtf = take(n); acnorm = take(n); step = take(n)
-        sdiag = take(n); work1 = take(n); work2 = take(n); work3 = take(n)
+        x = take(n)
+        xTrial = take(n)
+        diag = take(n)
+        qtf = take(n)
+        acnorm = take(n)
+        step = take(n)
+        sdiag = take(n)
+        work1 = take(n)
+        work2 = take(n)
+        work3 = take(n)
     }
 }

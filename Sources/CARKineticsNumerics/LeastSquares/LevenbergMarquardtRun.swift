@@ -20,8 +20,10 @@ struct LevenbergMarquardtRun {
     /// Whether the QR workspace and `pivots` hold the factorisation of the Jacobian at the current `x`.
     private var factorisationIsCurrent = false
 
-    init(m: Int, n: Int, options: LevenbergMarquardt.Options, computesCovariance: Bool, w: Workspace,
-         pivots: UnsafeMutablePointer<Int>, residuals: @escaping Residuals, jacobian: Jacobian?) {
+    init(
+        m: Int, n: Int, options: LevenbergMarquardt.Options, computesCovariance: Bool, w: Workspace,
+        pivots: UnsafeMutablePointer<Int>, residuals: @escaping Residuals, jacobian: Jacobian?
+    ) {
         self.m = m
         self.n = n
         self.options = options
@@ -63,7 +65,9 @@ struct LevenbergMarquardtRun {
     private mutating func iterate(qr: inout QRWorkspace) -> Termination {
         let eps = Double.ulpOfOne
         var firstIteration = true
-        var delta = 0.0, xnorm = 0.0, par = 0.0
+        var delta = 0.0
+        var xnorm = 0.0
+        var par = 0.0
         while true {
             if let stop = factoriseJacobian(qr: &qr) { return stop }
             if evaluations >= options.maxEvaluations { return .evaluationLimit }
@@ -139,7 +143,8 @@ struct LevenbergMarquardtRun {
                     firstIteration = false
                 }
 
-                let reductionSmall = abs(actred) <= options.relativeReductionTolerance
+                let reductionSmall =
+                    abs(actred) <= options.relativeReductionTolerance
                     && prered <= options.relativeReductionTolerance && 0.5 * ratio <= 1
                 let stepSmall = delta <= options.stepTolerance * xnorm
                 if fnorm == 0 { return .zeroResidual }
@@ -148,7 +153,8 @@ struct LevenbergMarquardtRun {
                 if stepSmall { return .stepSize }
                 if evaluations >= options.maxEvaluations { return .evaluationLimit }
                 if (abs(actred) <= eps && prered <= eps && 0.5 * ratio <= 1) || delta <= eps * xnorm
-                    || gnorm <= eps {
+                    || gnorm <= eps
+                {
                     return .machinePrecision
                 }
             } while ratio < 1e-4
@@ -240,7 +246,7 @@ struct LevenbergMarquardtRun {
     /// Central differences `(f(x + h eⱼ) − f(x − h eⱼ)) / (2h)`, `h = ∛ε · |xⱼ|` (`∛ε` at zero), with `h`
     /// rounded so that `x ± h` are exact; truncation and rounding errors balance at about `ε^(2/3)`.
     private mutating func centralDifferences(into matrix: UnsafeMutableBufferPointer<Double>) {
-        let cbrtEps = 6.055454452393343e-06  // ∛ε, ε = 2⁻⁵²
+        let cbrtEps = 6.055454452393343e-06 // ∛ε, ε = 2⁻⁵²
         for j in 0..<n {
             let xj = w.x[j]
             let h = xj == 0 ? cbrtEps : cbrtEps * abs(xj)
@@ -267,8 +273,9 @@ struct LevenbergMarquardtRun {
         let sigma = dof > 0 ? (ssr / Double(dof)).squareRoot() : .nan
         var covariance: Matrix?
         if computesCovariance, termination != .nonFiniteStart, dof > 0, ssr.isFinite, factoriseJacobian(qr: &qr) == nil,
-           qr.rank(relativeTolerance: Double(n) * Double.ulpOfOne) == n,
-           (try? qr.inverseGram(into: UnsafeMutableBufferPointer(start: w.r, count: n * n))) != nil {
+            qr.rank(relativeTolerance: Double(n) * Double.ulpOfOne) == n,
+            (try? qr.inverseGram(into: UnsafeMutableBufferPointer(start: w.r, count: n * n))) != nil
+        {
             // (JᵀJ)⁻¹ = P R⁻¹ R⁻ᵀ Pᵀ (LAPACK dpotri on R, pivots undone by the workspace).
             let variance = ssr / Double(dof)
             var matrix = Matrix(rows: n, columns: n)

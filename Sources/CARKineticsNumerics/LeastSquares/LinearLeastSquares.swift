@@ -61,7 +61,8 @@ public enum LinearLeastSquares {
     public static func solve(
         design: Matrix, response: [Double], options: Options = .default
     ) throws(LeastSquaresError) -> LinearFit {
-        let m = design.rows, n = design.columns
+        let m = design.rows
+        let n = design.columns
         guard m >= 1, n >= 1 else { throw .emptyProblem(rows: m, columns: n) }
         guard response.count == m else { throw .dimensionMismatch(designRows: m, responseCount: response.count) }
         guard options.rankTolerance >= 0, options.rankTolerance < 1 else {
@@ -85,7 +86,8 @@ public enum LinearLeastSquares {
     private static func solveValidated(
         design: Matrix, response y: [Double], options: Options
     ) throws(LAPACKError) -> LinearFit {
-        let m = design.rows, n = design.columns
+        let m = design.rows
+        let n = design.columns
         let a = design.elements
 
         // Power-of-two column scales: scaled = a[:, j] · scale[j] exactly.
@@ -94,7 +96,9 @@ public enum LinearLeastSquares {
             var norm = ExtendedAccumulator()
             for i in 0..<m { norm.add(a[i + j * m], times: a[i + j * m]) }
             let length = norm.value.squareRoot()
-            if length > 0, length.isFinite { scale[j] = Double(sign: .plus, exponent: -length.exponent, significand: 1) }
+            if length > 0, length.isFinite {
+                scale[j] = Double(sign: .plus, exponent: -length.exponent, significand: 1)
+            }
         }
         var scaled = a
         for j in 0..<n { for i in 0..<m { scaled[i + j * m] *= scale[j] } }
@@ -134,7 +138,8 @@ public enum LinearLeastSquares {
             var unit = [Double](repeating: 0, count: n)
             for j in 0..<n {
                 unit[j] = 1
-                let column = try refinement.solve(b: zero, g: unit, maximumCorrections: options.maximumRefinementSteps).z
+                let column = try refinement.solve(b: zero, g: unit, maximumCorrections: options.maximumRefinementSteps)
+                    .z
                 unit[j] = 0
                 for i in 0..<n { matrix[i, j] = -column[i] * variance * scale[i] * scale[j] }
             }

@@ -35,7 +35,7 @@ public enum Termination: Sendable, Equatable, CustomStringConvertible {
     public var isConvergence: Bool {
         switch self {
         case .relativeReduction, .stepSize, .relativeReductionAndStepSize, .gradient, .zeroResidual,
-             .machinePrecision:
+            .machinePrecision:
             return true
         case .evaluationLimit, .nonFiniteStart, .nonFiniteJacobian, .underdetermined, .linearAlgebra:
             return false

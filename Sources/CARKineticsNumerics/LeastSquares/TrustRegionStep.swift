@@ -125,7 +125,8 @@ struct TrustRegionStep {
     /// (in original parameter order). Leaves the transposed triangle `S` in the strict lower part of `r`
     /// and its diagonal in `sdiag` (MINPACK `qrsolv`).
     private func solveDamped(scaledDiag e: UnsafePointer<Double>) {
-        let x = step, wa = work2
+        let x = step
+        let wa = work2
         for j in 0..<n {
             for i in j..<n { r[i + j * n] = r[j + i * n] }
             x[j] = r[j + j * n]
@@ -140,7 +141,8 @@ struct TrustRegionStep {
                 var qtbpj = 0.0
                 for k in j..<n where sdiag[k] != 0 {
                     let rkk = r[k + k * n]
-                    let c: Double, s: Double
+                    let c: Double
+                    let s: Double
                     if abs(rkk) < abs(sdiag[k]) {
                         let cotan = rkk / sdiag[k]
                         s = 0.5 / (0.25 + 0.25 * cotan * cotan).squareRoot()

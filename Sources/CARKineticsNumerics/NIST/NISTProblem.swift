@@ -63,11 +63,13 @@ public struct NISTProblem: Sendable {
         self = try reader.read(kindHint: kindHint)
     }
 
-    init(name: String, kind: Kind, model: String, response: String, predictors: [String], parameters: [String],
-         starts: [[Double]], certifiedValues: [Double], certifiedStandardDeviations: [Double],
-         certifiedSignificantDigits: [Int], certifiedResidualSumOfSquares: Double,
-         certifiedResidualSumOfSquaresDigits: Int, certifiedResidualStandardDeviation: Double?,
-         responseValues: [Double], predictorValues: [[Double]]) {
+    init(
+        name: String, kind: Kind, model: String, response: String, predictors: [String], parameters: [String],
+        starts: [[Double]], certifiedValues: [Double], certifiedStandardDeviations: [Double],
+        certifiedSignificantDigits: [Int], certifiedResidualSumOfSquares: Double,
+        certifiedResidualSumOfSquaresDigits: Int, certifiedResidualStandardDeviation: Double?,
+        responseValues: [Double], predictorValues: [[Double]]
+    ) {
         self.name = name
         self.kind = kind
         self.model = model

@@ -14,7 +14,8 @@ struct NISTReader {
     }
 
     func read(kindHint: NISTProblem.Kind?) throws(NISTError) -> NISTProblem {
-        let name = value(after: "Dataset Name:").flatMap { Self.tokens($0).first.map { String($0.text) } }
+        let name =
+            value(after: "Dataset Name:").flatMap { Self.tokens($0).first.map { String($0.text) } }
             ?? fileStem
         let (headerIndex, columns) = try dataHeader()
         let data = try dataRows(after: headerIndex, columns: columns)
@@ -28,8 +29,9 @@ struct NISTReader {
             throw NISTError(file: file, line: modelLine + 1, "model '\(modelText)': \(error)")
         }
         guard let responseColumn = columns.firstIndex(of: formula.response) else {
-            throw NISTError(file: file, line: headerIndex + 1,
-                            "the model's response '\(formula.response)' is not a data column (\(columns.joined(separator: ", ")))")
+            throw NISTError(
+                file: file, line: headerIndex + 1,
+                "the model's response '\(formula.response)' is not a data column (\(columns.joined(separator: ", ")))")
         }
         let parameterNames = formula.identifiers.filter { !columns.contains($0) }
         let table = try parameterTable(names: parameterNames, from: modelLine, to: headerIndex)
@@ -42,14 +44,16 @@ struct NISTReader {
             kind = kindHint ?? (startCount > 0 ? .nonlinear : .linear)
         }
         if kind == .nonlinear, startCount == 0 {
-            throw NISTError(file: file, line: table.first.map { $0.line + 1 },
-                            "a nonlinear problem needs starting values before the certified value of each parameter")
+            throw NISTError(
+                file: file, line: table.first.map { $0.line + 1 },
+                "a nonlinear problem needs starting values before the certified value of each parameter")
         }
 
         let rss = try residualSumOfSquares()
         if let stated = observationCount(), stated != data.rowCount {
-            throw NISTError(file: file, line: headerIndex + 1,
-                            "the file states \(stated) observations but \(data.rowCount) data rows follow")
+            throw NISTError(
+                file: file, line: headerIndex + 1,
+                "the file states \(stated) observations but \(data.rowCount) data rows follow")
         }
         var predictors = columns
         predictors.remove(at: responseColumn)
@@ -86,20 +90,25 @@ struct NISTReader {
         throw NISTError(file: file, line: nil, "no 'Data:' line naming the data columns (such as 'Data:   y   x')")
     }
 
-    private func dataRows(after header: Int, columns: [String]) throws(NISTError) -> (columns: [[Double]], rowCount: Int) {
+    private func dataRows(
+        after header: Int, columns: [String]
+    ) throws(NISTError) -> (columns: [[Double]], rowCount: Int) {
         var values = [[Double]](repeating: [], count: columns.count)
         var rowCount = 0
         for index in (header + 1)..<lines.count {
             let tokens = Self.tokens(lines[index])
             if tokens.isEmpty { continue }
             guard tokens.count == columns.count else {
-                throw NISTError(file: file, line: index + 1,
-                                "expected \(columns.count) numbers (\(columns.joined(separator: " "))) but found \(tokens.count) fields")
+                throw NISTError(
+                    file: file, line: index + 1,
+                    "expected \(columns.count) numbers (\(columns.joined(separator: " "))) but found \(tokens.count) fields"
+                )
             }
             for (k, token) in tokens.enumerated() {
                 guard let number = Double(token.text), number.isFinite else {
-                    throw NISTError(file: file, line: index + 1, column: token.column,
-                                    "expected a number for '\(columns[k])' but found '\(token.text)'")
+                    throw NISTError(
+                        file: file, line: index + 1, column: token.column,
+                        "expected a number for '\(columns[k])' but found '\(token.text)'")
                 }
                 values[k].append(number)
             }
@@ -115,29 +124,43 @@ struct NISTReader {
     /// parser then reports it).
     static func expandingEllipsis(_ text: String) -> String {
         guard let ellipsis = text.range(of: "...") else { return text }
-        let before = text[..<ellipsis.lowerBound], after = text[ellipsis.upperBound...]
+        let before = text[..<ellipsis.lowerBound]
+        let after = text[ellipsis.upperBound...]
         guard let plusBefore = before.lastIndex(of: "+"),
-              before[before.index(after: plusBefore)...].allSatisfy({ $0 == " " }),
-              let termStart = before[..<plusBefore].lastIndex(where: { $0 == "+" || $0 == "=" }),
-              let plusAfter = after.firstIndex(of: "+"), after[..<plusAfter].allSatisfy({ $0 == " " })
+            before[before.index(after: plusBefore)...].allSatisfy({ $0 == " " }),
+            let termStart = before[..<plusBefore].lastIndex(where: { $0 == "+" || $0 == "=" }),
+            let plusAfter = after.firstIndex(of: "+"), after[..<plusAfter].allSatisfy({ $0 == " " })
         else { return text }
         let first = before[before.index(after: termStart)..<plusBefore].trimmingCharacters(in: .whitespaces)
         let rest = after[after.index(after: plusAfter)...]
         let last = (rest.firstIndex(of: "+").map { rest[..<$0] } ?? rest).trimmingCharacters(in: .whitespaces)
         func pieces(_ term: String) -> (skeleton: [String], numbers: [Int]) {
-            var skeleton = [""], numbers: [Int] = [], digits = ""
+            var skeleton = [""]
+            var numbers: [Int] = []
+            var digits = ""
             for c in term {
-                if c.isASCII && c.isNumber { digits.append(c); continue }
-                if !digits.isEmpty { numbers.append(Int(digits) ?? 0); skeleton.append(""); digits = "" }
+                if c.isASCII && c.isNumber {
+                    digits.append(c)
+                    continue
+                }
+                if !digits.isEmpty {
+                    numbers.append(Int(digits) ?? 0)
+                    skeleton.append("")
+                    digits = ""
+                }
                 skeleton[skeleton.count - 1].append(c)
             }
-            if !digits.isEmpty { numbers.append(Int(digits) ?? 0); skeleton.append("") }
+            if !digits.isEmpty {
+                numbers.append(Int(digits) ?? 0)
+                skeleton.append("")
+            }
             return (skeleton, numbers)
         }
         let (a, b) = (pieces(first), pieces(last))
         let steps = zip(a.numbers, b.numbers).map { $1 - $0 }
         guard a.skeleton == b.skeleton, !steps.isEmpty, let gap = steps.max(), gap > 1, gap <= 1_000,
-              steps.allSatisfy({ $0 == 0 || $0 == gap }) else { return text }
+            steps.allSatisfy({ $0 == 0 || $0 == gap })
+        else { return text }
         let middle = (1..<gap).map { k -> String in
             var term = a.skeleton[0]
             for (i, n) in a.numbers.enumerated() {
@@ -145,7 +168,8 @@ struct NISTReader {
             }
             return term
         }
-        return String(before[..<plusBefore]) + "+ " + middle.joined(separator: " + ") + " +" + String(after[plusAfter...].dropFirst())
+        return String(before[..<plusBefore]) + "+ " + middle.joined(separator: " + ") + " +"
+            + String(after[plusAfter...].dropFirst())
     }
 
     /// The first equation after `Model:` whose left side mentions a data column, with its continuation
@@ -171,8 +195,9 @@ struct NISTReader {
             }
             index += 1
         }
-        throw NISTError(file: file, line: modelIndex + 1,
-                        "no model equation with a data column (\(columns.joined(separator: ", "))) on its left side after 'Model:'")
+        throw NISTError(
+            file: file, line: modelIndex + 1,
+            "no model equation with a data column (\(columns.joined(separator: ", "))) on its left side after 'Model:'")
     }
 
     private struct ParameterRow {
@@ -188,28 +213,35 @@ struct NISTReader {
         for index in start..<end {
             var tokens = Self.tokens(lines[index])[...]
             guard let first = tokens.first, names.contains(String(first.text)),
-                  !rows.contains(where: { $0.name == first.text }) else { continue }
+                !rows.contains(where: { $0.name == first.text })
+            else { continue }
             tokens = tokens.dropFirst()
             if tokens.first?.text == "=" { tokens = tokens.dropFirst() }
             var values: [Double] = []
             for token in tokens {
                 guard let number = Double(token.text), number.isFinite else {
-                    throw NISTError(file: file, line: index + 1, column: token.column,
-                                    "expected a number in the values of parameter '\(first.text)' but found '\(token.text)'")
+                    throw NISTError(
+                        file: file, line: index + 1, column: token.column,
+                        "expected a number in the values of parameter '\(first.text)' but found '\(token.text)'")
                 }
                 values.append(number)
             }
             guard values.count >= 2 else {
-                throw NISTError(file: file, line: index + 1,
-                                "expected the certified value and standard deviation of parameter '\(first.text)'")
+                throw NISTError(
+                    file: file, line: index + 1,
+                    "expected the certified value and standard deviation of parameter '\(first.text)'")
             }
             if let previous = rows.first, previous.values.count != values.count {
-                throw NISTError(file: file, line: index + 1,
-                                "parameter '\(first.text)' has \(values.count) values but '\(previous.name)' has \(previous.values.count)")
+                throw NISTError(
+                    file: file, line: index + 1,
+                    "parameter '\(first.text)' has \(values.count) values but '\(previous.name)' has \(previous.values.count)"
+                )
             }
             let certifiedToken = tokens[tokens.index(tokens.endIndex, offsetBy: -2)]
-            rows.append(ParameterRow(name: String(first.text), line: index, values: values,
-                                     certifiedDigits: Self.significantDigits(certifiedToken.text)))
+            rows.append(
+                ParameterRow(
+                    name: String(first.text), line: index, values: values,
+                    certifiedDigits: Self.significantDigits(certifiedToken.text)))
         }
         if let missing = names.first(where: { name in !rows.contains { $0.name == name } }) {
             throw NISTError(file: file, line: nil, "no certified value for parameter '\(missing)'")
@@ -221,13 +253,15 @@ struct NISTReader {
     /// row (linear files).
     private func residualSumOfSquares() throws(NISTError) -> (value: Double, digits: Int) {
         if let text = value(after: "Residual Sum of Squares:"), let token = Self.tokens(text).first,
-           let number = Double(token.text) {
+            let number = Double(token.text)
+        {
             return (number, Self.significantDigits(token.text))
         }
         for line in lines {
             let tokens = Self.tokens(line)
             if tokens.count >= 3, tokens[0].text == "Residual", Int(tokens[1].text) != nil,
-               let number = Double(tokens[2].text) {
+                let number = Double(tokens[2].text)
+            {
                 return (number, Self.significantDigits(tokens[2].text))
             }
         }

@@ -54,13 +54,15 @@ public enum NISTValidation {
                 let url = folder.appendingPathComponent(name)
                 let problem = try NISTProblem(contentsOf: url, kindHint: hint)
                 if problems.contains(where: { $0.name == problem.name }) {
-                    throw NISTError(file: url.path, line: nil, "dataset '\(problem.name)' was already read from another file")
+                    throw NISTError(
+                        file: url.path, line: nil, "dataset '\(problem.name)' was already read from another file")
                 }
                 problems.append(problem)
             }
         }
         if problems.isEmpty {
-            throw NISTError(file: directory.path, line: nil, "no .dat files here or in its nonlinear/ and linear/ folders")
+            throw NISTError(
+                file: directory.path, line: nil, "no .dat files here or in its nonlinear/ and linear/ folders")
         }
         return problems
     }
@@ -81,13 +83,16 @@ public enum NISTValidation {
             for (k, start) in problem.starts.enumerated() {
                 let fit: NonlinearFit
                 do {
-                    fit = try FormulaFit.fit(model, start: start, values: problem.predictorValues,
-                                             response: problem.responseValues)
+                    fit = try FormulaFit.fit(
+                        model, start: start, values: problem.predictorValues,
+                        response: problem.responseValues)
                 } catch {
                     throw NISTError(file: problem.name, line: nil, error.description)
                 }
-                results.append(score(problem, start: k + 1, estimates: fit.parameters, ssr: fit.ssr,
-                                     iterations: fit.iterations, termination: fit.termination))
+                results.append(
+                    score(
+                        problem, start: k + 1, estimates: fit.parameters, ssr: fit.ssr,
+                        iterations: fit.iterations, termination: fit.termination))
             }
             return results
         case .linear:
@@ -98,31 +103,43 @@ public enum NISTValidation {
             } catch {
                 throw NISTError(file: problem.name, line: nil, "linear least squares: \(error)")
             }
-            return [score(problem, start: nil, estimates: fit.coefficients, ssr: fit.ssr, iterations: nil, termination: nil)]
+            return [
+                score(problem, start: nil, estimates: fit.coefficients, ssr: fit.ssr, iterations: nil, termination: nil)
+            ]
         }
     }
 
     /// The design `∂f/∂β` and the response with the parameter-free part of the model removed,
     /// `g(y) − f(x; 0)`. Checks linearity by comparing the gradient at `β = 0` and `β = 1`.
-    private static func linearDesign(_ problem: NISTProblem, _ model: BoundFormula) throws(NISTError) -> (Matrix, [Double]) {
-        let m = problem.responseValues.count, n = model.parameterCount
+    private static func linearDesign(
+        _ problem: NISTProblem, _ model: BoundFormula
+    ) throws(NISTError) -> (Matrix, [Double]) {
+        let m = problem.responseValues.count
+        let n = model.parameterCount
         var design = Matrix(rows: m, columns: n)
         var response = [Double](repeating: 0, count: m)
-        let zeros = [Double](repeating: 0, count: n), ones = [Double](repeating: 1, count: n)
-        var atZero = [Double](repeating: 0, count: n), atOne = [Double](repeating: 0, count: n)
+        let zeros = [Double](repeating: 0, count: n)
+        let ones = [Double](repeating: 1, count: n)
+        var atZero = [Double](repeating: 0, count: n)
+        var atOne = [Double](repeating: 0, count: n)
         var x = [Double](repeating: 0, count: problem.predictors.count)
         for i in 0..<m {
             for v in x.indices { x[v] = problem.predictorValues[v][i] }
             let offset = x.withUnsafeBufferPointer { xb in
-                zeros.withUnsafeBufferPointer { p in atZero.withUnsafeMutableBufferPointer { model.value(parameters: p, variables: xb, gradient: $0) } }
+                zeros.withUnsafeBufferPointer { p in
+                    atZero.withUnsafeMutableBufferPointer { model.value(parameters: p, variables: xb, gradient: $0) }
+                }
             }
             _ = x.withUnsafeBufferPointer { xb in
-                ones.withUnsafeBufferPointer { p in atOne.withUnsafeMutableBufferPointer { model.value(parameters: p, variables: xb, gradient: $0) } }
+                ones.withUnsafeBufferPointer { p in
+                    atOne.withUnsafeMutableBufferPointer { model.value(parameters: p, variables: xb, gradient: $0) }
+                }
             }
             for j in 0..<n {
                 guard abs(atZero[j] - atOne[j]) <= 1e-12 * max(abs(atZero[j]), abs(atOne[j])) else {
-                    throw NISTError(file: problem.name, line: nil,
-                                    "the model '\(problem.model)' of a linear problem is not linear in '\(problem.parameters[j])'")
+                    throw NISTError(
+                        file: problem.name, line: nil,
+                        "the model '\(problem.model)' of a linear problem is not linear in '\(problem.parameters[j])'")
                 }
                 design.elements[i + j * m] = atZero[j]
             }
@@ -131,16 +148,21 @@ public enum NISTValidation {
         return (design, response)
     }
 
-    private static func score(_ problem: NISTProblem, start: Int?, estimates: [Double], ssr: Double,
-                              iterations: Int?, termination: Termination?) -> Result {
+    private static func score(
+        _ problem: NISTProblem, start: Int?, estimates: [Double], ssr: Double,
+        iterations: Int?, termination: Termination?
+    ) -> Result {
         let lre = estimates.indices.map { j in
-            logRelativeError(estimate: estimates[j], certified: problem.certifiedValues[j],
-                             maximumDigits: Double(problem.certifiedSignificantDigits[j]))
+            logRelativeError(
+                estimate: estimates[j], certified: problem.certifiedValues[j],
+                maximumDigits: Double(problem.certifiedSignificantDigits[j]))
         }
-        let ssrLRE = logRelativeError(estimate: ssr, certified: problem.certifiedResidualSumOfSquares,
-                                      maximumDigits: Double(problem.certifiedResidualSumOfSquaresDigits))
-        return Result(problem: problem.name, kind: problem.kind, start: start, estimates: estimates,
-                      residualSumOfSquares: ssr, parameterLRE: lre, minimumLRE: lre.min() ?? 0,
-                      residualSumOfSquaresLRE: ssrLRE, iterations: iterations, termination: termination)
+        let ssrLRE = logRelativeError(
+            estimate: ssr, certified: problem.certifiedResidualSumOfSquares,
+            maximumDigits: Double(problem.certifiedResidualSumOfSquaresDigits))
+        return Result(
+            problem: problem.name, kind: problem.kind, start: start, estimates: estimates,
+            residualSumOfSquares: ssr, parameterLRE: lre, minimumLRE: lre.min() ?? 0,
+            residualSumOfSquaresLRE: ssrLRE, iterations: iterations, termination: termination)
     }
 }

@@ -26,7 +26,8 @@ public enum StudentT {
         let tail = min(probability, 1 - probability)
         // Find x in (0, 1] with ½·I_x(ν/2, ½) = tail; I_x increases with x and x decreases with |t|.
         let target = 2 * tail
-        var low = 0.0, high = 1.0
+        var low = 0.0
+        var high = 1.0
         while true {
             let mid = 0.5 * (low + high)
             guard mid > low, mid < high else { break }
@@ -46,7 +47,8 @@ public enum StudentT {
         return nu < quantile975Table.count ? quantile975Table[nu] : quantile(0.975, degreesOfFreedom: Double(nu))
     }
 
-    private static let quantile975Table: [Double] = [.nan] + (1...200).map { quantile(0.975, degreesOfFreedom: Double($0)) }
+    private static let quantile975Table: [Double] =
+        [.nan] + (1...200).map { quantile(0.975, degreesOfFreedom: Double($0)) }
 
     /// P(T > t) for t ≥ 0.
     private static func upperTail(_ t: Double, _ nu: Double) -> Double {
@@ -73,7 +75,8 @@ public enum StudentT {
     /// The continued fraction of I_x(a, b) (without its prefactor), by the modified Lentz method;
     /// converges quickly for x < (a + 1)/(a + b + 2).
     private static func betaContinuedFraction(_ x: Double, _ a: Double, _ b: Double) -> Double {
-        let tiny = 1e-300, epsilon = 1e-16
+        let tiny = 1e-300
+        let epsilon = 1e-16
         var c = 1.0
         var d = 1 - (a + b) * x / (a + 1)
         if abs(d) < tiny { d = tiny }

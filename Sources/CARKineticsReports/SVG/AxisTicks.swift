@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
 
@@ -48,7 +48,8 @@ struct AxisLayout: Sendable, Equatable {
     /// ends) gets an axis from the ends themselves with one tick at each (``endsOnly(_:_:)``).
     static func linear(minimum: Double, maximum: Double, targetTicks: Int = 6, padding: Double? = nil) -> AxisLayout {
         guard minimum.isFinite, maximum.isFinite, minimum <= maximum else { return linear(minimum: 0, maximum: 1) }
-        var low = minimum, high = maximum
+        var low = minimum
+        var high = maximum
         if low == high {
             let pad = low == 0 ? 1 : abs(low) * 0.1
             low -= pad
@@ -71,7 +72,9 @@ struct AxisLayout: Sendable, Equatable {
         let first = padding == nil ? lower : firstTick
         let steps = (((padding == nil ? upper : lastTick) - first) / step).rounded()
         // A "nice" step gives at most a few dozen ticks; anything else means the arithmetic ran out of range.
-        guard lower.isFinite, upper.isFinite, lower < upper, steps.isFinite, steps <= 1000 else { return endsOnly(low, high) }
+        guard lower.isFinite, upper.isFinite, lower < upper, steps.isFinite, steps <= 1000 else {
+            return endsOnly(low, high)
+        }
         let count = max(0, Int(steps))
         let decimals = max(0, -Int(floor(log10(step) + 1e-9)) + (step / magnitude == 2.5 ? 1 : 0))
         let ticks = (0...count).map { i -> AxisTick in
@@ -91,7 +94,8 @@ struct AxisLayout: Sendable, Equatable {
     /// An axis from `low` to `high` with a tick at each end, for ranges "nice" steps cannot describe. A
     /// range that is still empty is widened to the neighbouring representable numbers.
     static func endsOnly(_ low: Double, _ high: Double) -> AxisLayout {
-        var lower = low, upper = high
+        var lower = low
+        var upper = high
         if !(lower < upper) {
             if low.nextDown.isFinite { lower = low.nextDown }
             if high.nextUp.isFinite { upper = high.nextUp }
@@ -122,15 +126,20 @@ struct AxisLayout: Sendable, Equatable {
         var ticks: [AxisTick] = []
         for exponent in lowExponent...highExponent {
             let labelled = (exponent - lowExponent) % labelEvery == 0
-            ticks.append(AxisTick(value: pow(10, Double(exponent)), label: labelled ? logLabel(1, exponent) : nil, isMajor: true))
+            ticks.append(
+                AxisTick(value: pow(10, Double(exponent)), label: labelled ? logLabel(1, exponent) : nil, isMajor: true)
+            )
             guard exponent < highExponent, decades <= 6 else { continue }
             for mantissa in [2, 5] {
-                ticks.append(AxisTick(value: Double(mantissa) * pow(10, Double(exponent)),
-                                      label: decades <= 2 ? logLabel(mantissa, exponent) : nil, isMajor: false))
+                ticks.append(
+                    AxisTick(
+                        value: Double(mantissa) * pow(10, Double(exponent)),
+                        label: decades <= 2 ? logLabel(mantissa, exponent) : nil, isMajor: false))
             }
         }
-        return AxisLayout(lower: pow(10, Double(lowExponent)), upper: pow(10, Double(highExponent)),
-                          ticks: ticks, isLogarithmic: true)
+        return AxisLayout(
+            lower: pow(10, Double(lowExponent)), upper: pow(10, Double(highExponent)),
+            ticks: ticks, isLogarithmic: true)
     }
 
     /// `mantissa × 10^exponent` as a short label: plain decimals from 0.001 to 9999, otherwise
@@ -143,7 +152,8 @@ struct AxisLayout: Sendable, Equatable {
             return "0." + String(repeating: "0", count: -exponent - 1) + String(mantissa)
         }
         let superscripts: [Character: Character] = [
-            "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹", "-": "⁻",
+            "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹",
+            "-": "⁻",
         ]
         let power = "10" + String(String(exponent).compactMap { superscripts[$0] })
         return mantissa == 1 ? power : "\(mantissa)×\(power)"

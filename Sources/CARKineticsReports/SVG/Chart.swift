@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
 
@@ -68,12 +68,22 @@ struct Chart {
 
     func render() -> SVGImage {
         var canvas = SVGCanvas(width: width, height: height)
-        let legend = series.compactMap { s in s.label.map { LegendEntry(label: $0, color: s.color, shape: s.barHalfWidth == nil && !s.markers.isEmpty ? s.shape : nil, dash: s.dash) } } + extraLegend
+        let legend =
+            series.compactMap { s in
+                s.label.map {
+                    LegendEntry(
+                        label: $0, color: s.color, shape: s.barHalfWidth == nil && !s.markers.isEmpty ? s.shape : nil,
+                        dash: s.dash)
+                }
+            } + extraLegend
         let legendWidth = legend.isEmpty || legendOnTop ? 0.0 : 170
-        let left = 78.0, right = 16 + legendWidth, bottom = 56.0
+        let left = 78.0
+        let right = 16 + legendWidth
+        let bottom = 56.0
         let legendRows = legendOnTop ? Self.rowLayout(legend, x: left, maxX: width - 16) : []
         let top = 40.0 + 18 * Double(legendRows.map(\.row).max().map { $0 + 1 } ?? 0)
-        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        let plotWidth = width - left - right
+        let plotHeight = height - top - bottom
 
         canvas.text(title, x: left, y: 24, size: 15, weight: "bold")
         let yLayout = yAxisLayout()
@@ -90,13 +100,15 @@ struct Chart {
             if tick.isMajor { canvas.line(x1: left, y1: y, x2: left + plotWidth, y2: y, stroke: gridColor) }
             canvas.line(x1: left - (tick.isMajor ? 6 : 3), y1: y, x2: left, y2: y, stroke: axisColor)
             if let label = tick.label {
-                canvas.text(label, x: left - 9, y: y + 4, anchor: .end, size: tick.isMajor ? 12 : 10,
-                            color: tick.isMajor ? "#222" : "#666")
+                canvas.text(
+                    label, x: left - 9, y: y + 4, anchor: .end, size: tick.isMajor ? 12 : 10,
+                    color: tick.isMajor ? "#222" : "#666")
             }
         }
         for tick in xLayout.ticks {
             let x = px(tick.value)
-            if case .categories = xAxis {} else if tick.isMajor {
+            if case .categories = xAxis {
+            } else if tick.isMajor {
                 canvas.line(x1: x, y1: top, x2: x, y2: top + plotHeight, stroke: gridColor)
             }
             canvas.line(x1: x, y1: top + plotHeight, x2: x, y2: top + plotHeight + 6, stroke: axisColor)
@@ -118,10 +130,13 @@ struct Chart {
             }
             for m in s.markers {
                 if let half = s.barHalfWidth {
-                    canvas.line(x1: px(m.x - half), y1: py(m.y), x2: px(m.x + half), y2: py(m.y), stroke: s.color,
-                                width: s.lineWidth)
+                    canvas.line(
+                        x1: px(m.x - half), y1: py(m.y), x2: px(m.x + half), y2: py(m.y), stroke: s.color,
+                        width: s.lineWidth)
                 } else {
-                    canvas.marker(m.shape ?? s.shape, x: px(m.x), y: py(m.y), color: s.color, filled: m.filled, tooltip: m.tooltip)
+                    canvas.marker(
+                        m.shape ?? s.shape, x: px(m.x), y: py(m.y), color: s.color, filled: m.filled, tooltip: m.tooltip
+                    )
                 }
             }
         }
@@ -135,7 +150,9 @@ struct Chart {
         return canvas.image(title: title)
     }
 
-    private func drawLegend(_ entries: [LegendEntry], into canvas: inout SVGCanvas, x: Double, top: Double, height: Double) {
+    private func drawLegend(
+        _ entries: [LegendEntry], into canvas: inout SVGCanvas, x: Double, top: Double, height: Double
+    ) {
         let rowHeight = 18.0
         let capacity = max(1, Int(height / rowHeight))
         let shown = entries.count > capacity ? Array(entries.prefix(capacity - 1)) : entries
@@ -151,8 +168,9 @@ struct Chart {
             canvas.text(label, x: x + 32, y: y + 4, size: 12)
         }
         if shown.count < entries.count {
-            canvas.text("+\(entries.count - shown.count) more", x: x + 32, y: top + 8 + Double(shown.count) * rowHeight + 4,
-                        size: 12, color: "#666")
+            canvas.text(
+                "+\(entries.count - shown.count) more", x: x + 32, y: top + 8 + Double(shown.count) * rowHeight + 4,
+                size: 12, color: "#666")
         }
     }
 
@@ -160,7 +178,8 @@ struct Chart {
     /// (about 7 px per character at 12 px), wrapping to a new row at `maxX`.
     static func rowLayout(_ entries: [LegendEntry], x: Double, maxX: Double) -> [(x: Double, row: Int)] {
         var places: [(x: Double, row: Int)] = []
-        var position = x, row = 0
+        var position = x
+        var row = 0
         for entry in entries {
             let width = 28 + 7 * Double(entry.label.count)
             if position > x && position + width > maxX {
@@ -201,7 +220,9 @@ struct Chart {
             let ticks = names.enumerated().map { AxisTick(value: Double($0.offset), label: $0.element, isMajor: true) }
             return AxisLayout(lower: -0.5, upper: Double(max(1, names.count)) - 0.5, ticks: ticks, isLogarithmic: false)
         case .logarithmic:
-            let values = series.flatMap { s in s.lines.flatMap { $0.map(\.x) } + s.markers.map(\.x) }.filter { $0.isFinite && $0 > 0 }
+            let values = series.flatMap { s in s.lines.flatMap { $0.map(\.x) } + s.markers.map(\.x) }.filter {
+                $0.isFinite && $0 > 0
+            }
             guard let low = values.min(), let high = values.max() else { return .logarithmic(minimum: 1, maximum: 10) }
             return .logarithmic(minimum: low, maximum: high)
         case .linear:

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
 
@@ -28,8 +28,10 @@ enum CohortPlots {
     /// are not drawn. Category labels show n, the
     /// count of values drawn.
     /// `groupLabel` titles the category axis (e.g. the grouping column's name).
-    static func pointsByCohort(_ cohorts: [(name: String, values: [SubjectValue])], parameter: String,
-                                      unit: String?, title: String, groupLabel: String = "Cohort") -> SVGImage {
+    static func pointsByCohort(
+        _ cohorts: [(name: String, values: [SubjectValue])], parameter: String,
+        unit: String?, title: String, groupLabel: String = "Cohort"
+    ) -> SVGImage {
         let names = cohorts.map { cohort in "\(cohort.name) (n=\(cohort.values.filter { $0.value != nil }.count))" }
         var chart = Chart(title: title, xLabel: groupLabel, yLabel: unit.map { "\(parameter) (\($0))" } ?? parameter)
         chart.xAxis = .categories(names)
@@ -42,8 +44,10 @@ enum CohortPlots {
                 guard let value = item.value else { continue }
                 let offset = drawn.count == 1 ? 0 : -0.18 + 0.36 * Double(k) / Double(drawn.count - 1)
                 let positive = value > 0 && value.isFinite
-                points.markers.append(Chart.Marker(x: Double(index) + offset, y: positive ? value : nil, filled: positive,
-                                                   tooltip: "\(item.subject): \(value)"))
+                points.markers.append(
+                    Chart.Marker(
+                        x: Double(index) + offset, y: positive ? value : nil, filled: positive,
+                        tooltip: "\(item.subject): \(value)"))
             }
             let finite = drawn.compactMap(\.value).filter(\.isFinite).sorted()
             if let median = DescriptiveStatistics.quantile(sorted: finite, probability: 0.5) {
@@ -57,17 +61,21 @@ enum CohortPlots {
     /// Exposure against dose on log–log axes with the fitted power-model line
     /// exp(a)·dose^b over the range of doses (when the fit has a slope). Pairs with a missing or
     /// non-positive dose or exposure are not drawn (the fit leaves them out too).
-    static func doseExposure(_ points: [(subject: String, dose: Double?, exposure: Double?)], fit: PowerModelFit,
-                                    parameter: String, unit: String?, title: String) -> SVGImage {
+    static func doseExposure(
+        _ points: [(subject: String, dose: Double?, exposure: Double?)], fit: PowerModelFit,
+        parameter: String, unit: String?, title: String
+    ) -> SVGImage {
         var chart = Chart(title: title, xLabel: "Dose", yLabel: unit.map { "\(parameter) (\($0))" } ?? parameter)
         chart.xAxis = .logarithmic
         var scatter = Chart.Series(label: "subject", color: "#0072B2", shape: .circle)
         var doses: [Double] = []
         for point in points {
             guard let dose = point.dose, let exposure = point.exposure, dose > 0, exposure > 0,
-                  dose.isFinite, exposure.isFinite else { continue }
+                dose.isFinite, exposure.isFinite
+            else { continue }
             doses.append(dose)
-            scatter.markers.append(Chart.Marker(x: dose, y: exposure, filled: true, tooltip: "\(point.subject): \(exposure)"))
+            scatter.markers.append(
+                Chart.Marker(x: dose, y: exposure, filled: true, tooltip: "\(point.subject): \(exposure)"))
         }
         chart.series = [scatter]
         if let a = fit.intercept, let b = fit.slope, let low = doses.min(), let high = doses.max(), high > low {

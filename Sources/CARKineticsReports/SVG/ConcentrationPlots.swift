@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 
 /// Concentration–time plots on a log10 concentration axis.
@@ -17,8 +17,10 @@ enum ConcentrationPlots {
     /// Every subject's profile in one plot (one colour per subject, in `profiles` order, so two plots
     /// of the same profiles match), e.g. one plot per cohort. `until`, when given, keeps only samples at
     /// or before that day (an early-phase view). Below 700 px wide the legend runs in rows under the title.
-    static func spaghetti(profiles: [Profile], title: String, unit: String?, until: Double? = nil,
-                                 width: Double = 900, height: Double = 440) -> SVGImage {
+    static func spaghetti(
+        profiles: [Profile], title: String, unit: String?, until: Double? = nil,
+        width: Double = 900, height: Double = 440
+    ) -> SVGImage {
         var chart = Chart(title: title, xLabel: "Time since infusion (days)", yLabel: concentrationLabel(unit))
         chart.width = width
         chart.height = height
@@ -43,8 +45,10 @@ enum ConcentrationPlots {
     /// One subject's observations, with an optional fitted model curve given as (time, level)
     /// points in time order; curve points ≤ 0 or non-finite are left out. `width` × `height` in CSS
     /// pixels; below 700 px wide the legend is one row under the title so the plot keeps its width.
-    static func individual(profile: Profile, fitted: [(time: Double, value: Double)]?, title: String,
-                                  width: Double = 900, height: Double = 440) -> SVGImage {
+    static func individual(
+        profile: Profile, fitted: [(time: Double, value: Double)]?, title: String,
+        width: Double = 900, height: Double = 440
+    ) -> SVGImage {
         var chart = Chart(title: title, xLabel: "Time since infusion (days)", yLabel: concentrationLabel(profile.unit))
         chart.width = width
         chart.height = height
@@ -54,7 +58,9 @@ enum ConcentrationPlots {
         drawn.series.lines = []
         chart.series.append(drawn.series)
         if let fitted {
-            let curve = fitted.filter { $0.time.isFinite && $0.value.isFinite && $0.value > 0 }.map { (x: $0.time, y: $0.value) }
+            let curve = fitted.filter { $0.time.isFinite && $0.value.isFinite && $0.value > 0 }.map {
+                (x: $0.time, y: $0.value)
+            }
             chart.series.append(Chart.Series(label: "fitted model", color: "#D55E00", lines: [curve], lineWidth: 2))
         }
         finish(&chart, limits: drawn.limits, anyBLQ: drawn.hasBLQ)
@@ -71,11 +77,14 @@ enum ConcentrationPlots {
         }
         if anyBLQ {
             let place = limits.isEmpty ? "at axis floor" : "at LLOQ"
-            chart.extraLegend.append(Chart.LegendEntry(label: "BLQ (\(place))", color: "#555", shape: .triangleDown, filled: false))
+            chart.extraLegend.append(
+                Chart.LegendEntry(label: "BLQ (\(place))", color: "#555", shape: .triangleDown, filled: false))
         }
     }
 
-    private static func series(_ profile: Profile, color: String, shape: MarkerShape)
+    private static func series(
+        _ profile: Profile, color: String, shape: MarkerShape
+    )
         -> (series: Chart.Series, limits: Set<Double>, hasBLQ: Bool)
     {
         var s = Chart.Series(label: profile.subject, color: color, shape: shape)
@@ -91,17 +100,22 @@ enum ConcentrationPlots {
             switch observation.measurement {
             case .value(let level) where level > 0:
                 current.append((t, level))
-                s.markers.append(Chart.Marker(x: t, y: level, filled: true, tooltip: "\(profile.subject): day \(t), \(level)"))
+                s.markers.append(
+                    Chart.Marker(x: t, y: level, filled: true, tooltip: "\(profile.subject): day \(t), \(level)"))
             case .value:
                 breakLine()
                 hasBLQ = true
-                s.markers.append(Chart.Marker(x: t, y: nil, filled: false, tooltip: "\(profile.subject): day \(t), 0", shape: .triangleDown))
+                s.markers.append(
+                    Chart.Marker(
+                        x: t, y: nil, filled: false, tooltip: "\(profile.subject): day \(t), 0", shape: .triangleDown))
             case .belowLimit(let lloq):
                 breakLine()
                 hasBLQ = true
                 let at = lloq.flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
                 if let at { limits.insert(at) }
-                s.markers.append(Chart.Marker(x: t, y: at, filled: false, tooltip: "\(profile.subject): day \(t), BLQ", shape: .triangleDown))
+                s.markers.append(
+                    Chart.Marker(
+                        x: t, y: at, filled: false, tooltip: "\(profile.subject): day \(t), BLQ", shape: .triangleDown))
             case .missing:
                 continue
             }

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
 
@@ -10,8 +10,10 @@ enum ResponsePlots {
     /// The fitted logistic curve P(responder) = 1/(1 + e^−(β₀ + β₁ ln x)) over the observed exposure range (log
     /// x axis, 200 points evenly spaced in ln x) with each subject's outcome as a point at 1 (responder) or
     /// 0 (non-responder).
-    static func logisticCurve(responders: [SubjectValue], nonResponders: [SubjectValue], fit: LogisticFit,
-                                     parameter: String, unit: String?, title: String) -> SVGImage {
+    static func logisticCurve(
+        responders: [SubjectValue], nonResponders: [SubjectValue], fit: LogisticFit,
+        parameter: String, unit: String?, title: String
+    ) -> SVGImage {
         var chart = Chart(title: title, xLabel: unit.map { "\(parameter) (\($0))" } ?? parameter, yLabel: "P(response)")
         chart.xAxis = .logarithmic
         chart.logarithmicY = false
@@ -25,13 +27,17 @@ enum ResponsePlots {
             }
         }
         let xs = (yes.markers + no.markers).map(\.x)
-        var curve = Chart.Series(label: "\(fit.method == .firth ? "Firth" : "ML") logistic fit", color: "#0072B2", lineWidth: 2)
+        var curve = Chart.Series(
+            label: "\(fit.method == .firth ? "Firth" : "ML") logistic fit", color: "#0072B2", lineWidth: 2)
         if let low = xs.min(), let high = xs.max(), high > low {
-            let a = log(low), b = log(high)
-            curve.lines = [(0...200).map { k in
-                let x = exp(a + (b - a) * Double(k) / 200)
-                return (x, 1 / (1 + exp(-(fit.intercept + fit.slope * log(x)))))
-            }]
+            let a = log(low)
+            let b = log(high)
+            curve.lines = [
+                (0...200).map { k in
+                    let x = exp(a + (b - a) * Double(k) / 200)
+                    return (x, 1 / (1 + exp(-(fit.intercept + fit.slope * log(x)))))
+                }
+            ]
         }
         chart.series = [curve, yes, no]
         return chart.render()
@@ -43,8 +49,9 @@ enum ResponsePlots {
         var chart = Chart(title: title, xLabel: "Days since infusion", yLabel: "Proportion with detectable CAR-T")
         chart.logarithmicY = false
         for (index, group) in groups.enumerated() {
-            var series = Chart.Series(label: "\(group.name) (n=\(group.estimate.count))", color: Palette.color(index),
-                                      shape: Palette.shape(index), lineWidth: 2)
+            var series = Chart.Series(
+                label: "\(group.name) (n=\(group.estimate.count))", color: Palette.color(index),
+                shape: Palette.shape(index), lineWidth: 2)
             var line: [(x: Double, y: Double)] = [(0, 1)]
             var level = 1.0
             for step in group.estimate.steps {
@@ -52,8 +59,10 @@ enum ResponsePlots {
                 level = step.survival
                 line.append((step.time, level))
                 if step.censored > 0 {
-                    series.markers.append(Chart.Marker(x: step.time, y: level, filled: false,
-                                                       tooltip: "\(step.censored) censored at day \(step.time)"))
+                    series.markers.append(
+                        Chart.Marker(
+                            x: step.time, y: level, filled: false,
+                            tooltip: "\(step.censored) censored at day \(step.time)"))
                 }
             }
             series.lines = [line]

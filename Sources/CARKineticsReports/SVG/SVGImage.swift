@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import CARKineticsStatistics
 
 /// A finished SVG picture: standalone SVG 1.1 markup that can be written to a `.svg` file or
@@ -38,10 +38,14 @@ struct SVGCanvas {
         pairs.map { " \($0.0)=\"\(MarkupEscaping.escape($0.1))\"" }.joined()
     }
 
-    mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String, width: Double = 1,
-                       dash: String? = nil) {
-        var a = [("x1", Self.number(x1)), ("y1", Self.number(y1)), ("x2", Self.number(x2)), ("y2", Self.number(y2)),
-                 ("stroke", stroke), ("stroke-width", Self.number(width))]
+    mutating func line(
+        x1: Double, y1: Double, x2: Double, y2: Double, stroke: String, width: Double = 1,
+        dash: String? = nil
+    ) {
+        var a = [
+            ("x1", Self.number(x1)), ("y1", Self.number(y1)), ("x2", Self.number(x2)), ("y2", Self.number(y2)),
+            ("stroke", stroke), ("stroke-width", Self.number(width)),
+        ]
         if let dash { a.append(("stroke-dasharray", dash)) }
         body.append("<line\(Self.attributes(a))/>")
     }
@@ -49,31 +53,39 @@ struct SVGCanvas {
     mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 1.5, dash: String? = nil) {
         guard points.count >= 2 else { return }
         let list = points.map { "\(Self.number($0.0)),\(Self.number($0.1))" }.joined(separator: " ")
-        var a = [("points", list), ("fill", "none"), ("stroke", stroke), ("stroke-width", Self.number(width)),
-                 ("stroke-linejoin", "round")]
+        var a = [
+            ("points", list), ("fill", "none"), ("stroke", stroke), ("stroke-width", Self.number(width)),
+            ("stroke-linejoin", "round"),
+        ]
         if let dash { a.append(("stroke-dasharray", dash)) }
         body.append("<polyline\(Self.attributes(a))/>")
     }
 
     mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil) {
-        var a = [("x", Self.number(x)), ("y", Self.number(y)), ("width", Self.number(width)),
-                 ("height", Self.number(height)), ("fill", fill)]
+        var a = [
+            ("x", Self.number(x)), ("y", Self.number(y)), ("width", Self.number(width)),
+            ("height", Self.number(height)), ("fill", fill),
+        ]
         if let stroke { a.append(("stroke", stroke)) }
         body.append("<rect\(Self.attributes(a))/>")
     }
 
     /// A marker centred at (x, y): filled in `color`, or open (white fill, coloured outline).
-    mutating func marker(_ shape: MarkerShape, x: Double, y: Double, color: String, filled: Bool, size: Double = 4.5,
-                         tooltip: String? = nil) {
+    mutating func marker(
+        _ shape: MarkerShape, x: Double, y: Double, color: String, filled: Bool, size: Double = 4.5,
+        tooltip: String? = nil
+    ) {
         let fill = filled ? color : "white"
         let style = [("fill", fill), ("stroke", color), ("stroke-width", "1.5")]
         let element: String
         switch shape {
         case .circle:
-            element = "<circle\(Self.attributes([("cx", Self.number(x)), ("cy", Self.number(y)), ("r", Self.number(size))] + style))"
+            element =
+                "<circle\(Self.attributes([("cx", Self.number(x)), ("cy", Self.number(y)), ("r", Self.number(size))] + style))"
         case .square:
             let s = size * 0.9
-            element = "<rect\(Self.attributes([("x", Self.number(x - s)), ("y", Self.number(y - s)), ("width", Self.number(2 * s)), ("height", Self.number(2 * s))] + style))"
+            element =
+                "<rect\(Self.attributes([("x", Self.number(x - s)), ("y", Self.number(y - s)), ("width", Self.number(2 * s)), ("height", Self.number(2 * s))] + style))"
         case .triangleUp, .triangleDown, .diamond:
             let k = size * 1.2
             let vertices: [(Double, Double)]
@@ -94,10 +106,14 @@ struct SVGCanvas {
 
     enum Anchor: String { case start, middle, end }
 
-    mutating func text(_ content: String, x: Double, y: Double, anchor: Anchor = .start, size: Double = 12,
-                       weight: String? = nil, rotate: Double? = nil, color: String = "#222") {
-        var a = [("x", Self.number(x)), ("y", Self.number(y)), ("text-anchor", anchor.rawValue),
-                 ("font-size", Self.number(size)), ("fill", color)]
+    mutating func text(
+        _ content: String, x: Double, y: Double, anchor: Anchor = .start, size: Double = 12,
+        weight: String? = nil, rotate: Double? = nil, color: String = "#222"
+    ) {
+        var a = [
+            ("x", Self.number(x)), ("y", Self.number(y)), ("text-anchor", anchor.rawValue),
+            ("font-size", Self.number(size)), ("fill", color),
+        ]
         if let weight { a.append(("font-weight", weight)) }
         if let rotate { a.append(("transform", "rotate(\(Self.number(rotate)) \(Self.number(x)) \(Self.number(y)))")) }
         body.append("<text\(Self.attributes(a))>\(MarkupEscaping.escape(content))</text>")
@@ -105,11 +121,15 @@ struct SVGCanvas {
 
     /// The finished image; `title` becomes the `<title>` and accessible name.
     func image(title: String) -> SVGImage {
-        let header = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" "
+        let header =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" "
             + "viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\" role=\"img\" "
             + "aria-label=\"\(MarkupEscaping.escape(title))\" font-family=\"Helvetica, Arial, sans-serif\">"
-        let markup = ([header, "<title>\(MarkupEscaping.escape(title))</title>",
-                       "<rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"white\"/>"] + body + ["</svg>"])
+        let markup =
+            ([
+                header, "<title>\(MarkupEscaping.escape(title))</title>",
+                "<rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"white\"/>",
+            ] + body + ["</svg>"])
             .joined(separator: "\n")
         return SVGImage(width: width, height: height, markup: markup)
     }

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// Geometric means of two groups and their ratio with a Welch t confidence interval.
@@ -42,7 +42,8 @@ public struct GeometricMeanRatio: Sendable, Equatable {
         self.confidenceLevel = confidenceLevel
         count1 = group1.count
         count2 = group2.count
-        let logs1 = group1.map { log($0) }, logs2 = group2.map { log($0) }
+        let logs1 = group1.map { log($0) }
+        let logs2 = group2.map { log($0) }
         let (mean1, sd1) = DescriptiveStatistics.meanAndStandardDeviation(logs1)
         let (mean2, sd2) = DescriptiveStatistics.meanAndStandardDeviation(logs2)
         geometricMean1 = mean1.map { exp($0) }
@@ -51,7 +52,8 @@ public struct GeometricMeanRatio: Sendable, Equatable {
         let difference = mean1 - mean2
         ratio = exp(difference)
         guard let sd1, let sd2 else { return }
-        let v1 = sd1 * sd1 / Double(count1), v2 = sd2 * sd2 / Double(count2)
+        let v1 = sd1 * sd1 / Double(count1)
+        let v2 = sd2 * sd2 / Double(count2)
         let variance = v1 + v2
         guard variance > 0 else { return }
         let nu = variance * variance / (v1 * v1 / Double(count1 - 1) + v2 * v2 / Double(count2 - 1))

@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// The Kaplan–Meier estimate of a survival function from right-censored times, with Greenwood's variance,
@@ -98,7 +98,8 @@ public struct KaplanMeier: Sendable, Equatable {
         var k = 0
         while k < order.count {
             let time = times[order[k]]
-            var d = 0, c = 0
+            var d = 0
+            var c = 0
             while k < order.count, times[order[k]] == time {
                 if events[order[k]] { d += 1 } else { c += 1 }
                 k += 1
@@ -114,9 +115,11 @@ public struct KaplanMeier: Sendable, Equatable {
                 let v = log(estimate)
                 let spread = z * greenwoodFinite.squareRoot() / v
                 func band(_ x: Double) -> Double { x.isNaN ? 1 : x }
-                lifelinesCurves.append((time, estimate, band(exp(-exp(log(-v) - spread))), band(exp(-exp(log(-v) + spread)))))
+                lifelinesCurves.append(
+                    (time, estimate, band(exp(-exp(log(-v) - spread))), band(exp(-exp(log(-v) + spread)))))
             }
-            var lower: Double?, upper: Double?
+            var lower: Double?
+            var upper: Double?
             if survival > 0 && survival < 1 {
                 let logS = log(survival)
                 let g = log(-logS)
@@ -128,8 +131,10 @@ public struct KaplanMeier: Sendable, Equatable {
                 lower = last.lower
                 upper = last.upper
             }
-            steps.append(Step(time: time, atRisk: atRisk, events: d, censored: c, survival: survival,
-                              standardErrorOfLog: greenwood.squareRoot(), lower: lower, upper: upper))
+            steps.append(
+                Step(
+                    time: time, atRisk: atRisk, events: d, censored: c, survival: survival,
+                    standardErrorOfLog: greenwood.squareRoot(), lower: lower, upper: upper))
             atRisk -= d + c
         }
         self.steps = steps
@@ -141,7 +146,9 @@ public struct KaplanMeier: Sendable, Equatable {
             medianUpper = Self.quantileTime(steps.map { ($0.time, $0.upper) }, lastTime: lastTime)
         case .lifelines:
             func first(_ curve: [Double]) -> Double {
-                guard let last = curve.last, last <= 0.5, let i = curve.firstIndex(where: { $0 <= 0.5 }) else { return .infinity }
+                guard let last = curve.last, last <= 0.5, let i = curve.firstIndex(where: { $0 <= 0.5 }) else {
+                    return .infinity
+                }
                 return lifelinesCurves[i].time
             }
             median = first(lifelinesCurves.map(\.survival))
@@ -162,7 +169,8 @@ public struct KaplanMeier: Sendable, Equatable {
     /// The time where `curve` falls to ½, by R's `findq` rule (see the initialiser); +∞ when it does not.
     static func quantileTime(_ curve: [(Double, Double?)], lastTime: Double, probability: Double = 0.5) -> Double {
         let tolerance = Double.ulpOfOne.squareRoot()
-        var x: [Double] = [0], y: [Double] = [0]
+        var x: [Double] = [0]
+        var y: [Double] = [0]
         for (time, value) in curve {
             guard let value else { continue }
             let f = 1 - value
@@ -172,7 +180,8 @@ public struct KaplanMeier: Sendable, Equatable {
         }
         // R tests the highest level against ½ without the tolerance before locating it with the tolerance.
         guard let highest = y.max(), highest >= probability,
-              let first = y.firstIndex(where: { $0 + tolerance >= probability }) else { return .infinity }
+            let first = y.firstIndex(where: { $0 + tolerance >= probability })
+        else { return .infinity }
         if let second = y.firstIndex(where: { $0 - tolerance >= probability }) {
             return (x[first] + x[second]) / 2
         }
@@ -205,18 +214,22 @@ public struct LogRankTest: Sendable, Equatable {
     /// `survdiff(rho = 0)` and lifelines' `multivariate_logrank_test`.
     /// - Returns: nil with fewer than two groups or no events.
     public init?(times: [Double], events: [Bool], groups: [Int]) throws(LeastSquaresError) {
-        precondition(times.count == events.count && times.count == groups.count, "one time, event and group per subject")
+        precondition(
+            times.count == events.count && times.count == groups.count, "one time, event and group per subject")
         guard let k = groups.max().map({ $0 + 1 }), k >= 2, events.contains(true) else { return nil }
-        var observed = [Double](repeating: 0, count: k), expected = observed
+        var observed = [Double](repeating: 0, count: k)
+        var expected = observed
         var variance = Matrix(rows: k, columns: k)
         let eventTimes = Set(times.indices.filter { events[$0] }.map { times[$0] }).sorted()
         for t in eventTimes {
-            var atRisk = [Double](repeating: 0, count: k), died = atRisk
+            var atRisk = [Double](repeating: 0, count: k)
+            var died = atRisk
             for i in times.indices where times[i] >= t {
                 atRisk[groups[i]] += 1
                 if times[i] == t && events[i] { died[groups[i]] += 1 }
             }
-            let n = atRisk.reduce(0, +), d = died.reduce(0, +)
+            let n = atRisk.reduce(0, +)
+            let d = died.reduce(0, +)
             for g in 0..<k {
                 observed[g] += died[g]
                 expected[g] += d * atRisk[g] / n

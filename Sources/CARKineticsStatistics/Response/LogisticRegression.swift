@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// A logistic regression of a binary outcome on one covariate: logit P(y = 1) = β₀ + β₁·x.
@@ -63,9 +63,9 @@ public enum LogisticRegressionError: Error, Sendable, Equatable, CustomStringCon
         switch self {
         case .oneOutcomeOnly: "both outcomes are needed"
         case .constantCovariate: "the covariate takes a single value"
-        case let .notConverged(iterations): "no convergence in \(iterations) Newton iterations"
-        case let .leastSquares(error): error.description
-        case let .lapack(error): "\(error)"
+        case .notConverged(let iterations): "no convergence in \(iterations) Newton iterations"
+        case .leastSquares(let error): error.description
+        case .lapack(let error): "\(error)"
         }
     }
 }
@@ -106,7 +106,9 @@ public enum LogisticRegression {
     ///   - y: the outcomes, one per x.
     ///   - firth: use Firth's penalised likelihood even when the ML estimate exists.
     ///   - confidenceLevel: of the Wald interval (default 0.95).
-    public static func fit(x: [Double], y: [Bool], firth: Bool = false, confidenceLevel: Double = 0.95)
+    public static func fit(
+        x: [Double], y: [Bool], firth: Bool = false, confidenceLevel: Double = 0.95
+    )
         throws(LogisticRegressionError) -> LogisticFit
     {
         precondition(x.count == y.count, "one outcome per covariate value")
@@ -135,7 +137,9 @@ public enum LogisticRegression {
         }
         let null: Double
         if method == .ml {
-            let m1 = Double(ones.count), m0 = Double(zeros.count), total = Double(n)
+            let m1 = Double(ones.count)
+            let m0 = Double(zeros.count)
+            let total = Double(n)
             null = m1 * log(m1 / total) + m0 * log(m0 / total)
         } else {
             // logistf's null model: the slope fixed at 0 in the full penalised likelihood (the penalty keeps
@@ -177,13 +181,16 @@ public enum LogisticRegression {
 
         /// Maximises over the coefficients listed in `free` (nil: all); the others stay at their `start`.
         /// Hat values and the penalty always use the whole design, as `logistf.fit(col.fit =)` does.
-        static func maximise(_ x: Matrix, _ y: [Double], penalised: Bool, start: [Double], free: [Int]? = nil)
+        static func maximise(
+            _ x: Matrix, _ y: [Double], penalised: Bool, start: [Double], free: [Int]? = nil
+        )
             throws(LogisticRegressionError) -> Result
         {
             let columns = free ?? Array(0..<x.columns)
             var state = try evaluate(x, y, start, penalised: penalised)
             for iteration in 1...maximumIterations {
-                let n = x.rows, k = columns.count
+                let n = x.rows
+                let k = columns.count
                 // Right-hand side W^{-½}(y − p + h(½ − p)); W^{½}X as the design.
                 var rhs = [Double](repeating: 0, count: n)
                 for i in 0..<n {
@@ -215,22 +222,30 @@ public enum LogisticRegression {
                 let size = zip(delta, state.beta).map { abs($0) / max(1, abs($1)) }.max() ?? 0
                 guard let next = accepted else {
                     // No step improves the objective: at the optimum to rounding.
-                    return Result(beta: state.beta, objective: state.objective, covariance: state.covariance, iterations: iteration)
+                    return Result(
+                        beta: state.beta, objective: state.objective, covariance: state.covariance,
+                        iterations: iteration)
                 }
                 state = next
                 if size <= 1e-10 {
-                    return Result(beta: state.beta, objective: state.objective, covariance: state.covariance, iterations: iteration)
+                    return Result(
+                        beta: state.beta, objective: state.objective, covariance: state.covariance,
+                        iterations: iteration)
                 }
             }
             throw .notConverged(iterations: maximumIterations)
         }
 
         /// Evaluates the model at β; throws when a weight underflows (fitted probability 0 or 1).
-        static func evaluate(_ x: Matrix, _ y: [Double], _ beta: [Double], penalised: Bool)
+        static func evaluate(
+            _ x: Matrix, _ y: [Double], _ beta: [Double], penalised: Bool
+        )
             throws(LogisticRegressionError) -> State
         {
-            let n = x.rows, k = x.columns
-            var p = [Double](repeating: 0, count: n), w = p
+            let n = x.rows
+            let k = x.columns
+            var p = [Double](repeating: 0, count: n)
+            var w = p
             var logLikelihood = 0.0
             for i in 0..<n {
                 var eta = 0.0
@@ -256,7 +271,9 @@ public enum LogisticRegression {
             let covariance: Matrix
             do throws(LAPACKError) {
                 var inverse = [Double](repeating: 0, count: k * k)
-                try inverse.withUnsafeMutableBufferPointer { (buffer) throws(LAPACKError) in try qr.inverseGram(into: buffer) }
+                try inverse.withUnsafeMutableBufferPointer { (buffer) throws(LAPACKError) in
+                    try qr.inverseGram(into: buffer)
+                }
                 covariance = try Matrix(rows: k, columns: k, elements: inverse)
             } catch {
                 throw .lapack(error)

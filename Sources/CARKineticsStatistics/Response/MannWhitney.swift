@@ -1,7 +1,7 @@
-import CARKineticsNumerics
 import CARKineticsData
-import CARKineticsNCA
 import CARKineticsModels
+import CARKineticsNCA
+import CARKineticsNumerics
 import Foundation
 
 /// The Mann–Whitney U (Wilcoxon rank-sum) test of two independent samples.
@@ -38,7 +38,8 @@ public struct MannWhitneyTest: Sendable, Equatable {
     public init(_ sample1: [Double], _ sample2: [Double]) {
         precondition(!sample1.isEmpty && !sample2.isEmpty, "both samples need values")
         precondition((sample1 + sample2).allSatisfy(\.isFinite), "values must be finite")
-        let n1 = sample1.count, n2 = sample2.count
+        let n1 = sample1.count
+        let n2 = sample2.count
         let pooled = (sample1.map { ($0, true) } + sample2.map { ($0, false) }).sorted { $0.0 < $1.0 }
         // Mid-ranks, and the tie correction Σ(t³ − t).
         var rankSum1 = 0.0
@@ -53,7 +54,8 @@ public struct MannWhitneyTest: Sendable, Equatable {
             tieSum += t * t * t - t
             start = end + 1
         }
-        let m = Double(n1), n = Double(n2)
+        let m = Double(n1)
+        let n = Double(n2)
         u = rankSum1 - m * (m + 1) / 2
         if tieSum == 0 && n1 < 50 && n2 < 50 {
             method = .exact
@@ -82,9 +84,9 @@ public struct MannWhitneyTest: Sendable, Equatable {
     /// Counts of U = 0 … n₁n₂ over all C(n₁ + n₂, n₁) arrangements without ties.
     static func exactDistribution(_ n1: Int, _ n2: Int) -> [Double] {
         // counts[j] holds c(·; i, j) for the current i (rows i − 1 are overwritten in place as j grows).
-        var counts: [[Double]] = (0...n2).map { _ in [1] }  // i = 0: U = 0 whatever j
+        var counts: [[Double]] = (0...n2).map { _ in [1] } // i = 0: U = 0 whatever j
         for i in 1...n1 {
-            var next: [[Double]] = [[1]]  // j = 0: U = 0
+            var next: [[Double]] = [[1]] // j = 0: U = 0
             for j in 1...n2 {
                 var row = [Double](repeating: 0, count: i * j + 1)
                 // Largest value in sample 1: it exceeds all j values of sample 2 → U shifts by j.

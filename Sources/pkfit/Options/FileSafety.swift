@@ -22,7 +22,9 @@ enum FileSafety {
         for path in inputs {
             guard let identity = FileIdentity(path: path) else { continue }
             if let earlier = inputKeys[identity] {
-                throw ValidationError("'\(MessageText.capped(path, limit: 200))' and '\(MessageText.capped(earlier, limit: 200))' are the same file; give each input once")
+                throw ValidationError(
+                    "'\(MessageText.capped(path, limit: 200))' and '\(MessageText.capped(earlier, limit: 200))' are the same file; give each input once"
+                )
             }
             inputKeys[identity] = path
             inputPaths[canonical(path)] = path
@@ -39,7 +41,9 @@ enum FileSafety {
             if destination.kind == .special { continue }
             let shown = "\(output.flag) '\(MessageText.capped(output.path, limit: 200))'"
             if let identity = destination.identity, let input = inputKeys[identity] {
-                throw ValidationError("\(shown) is the input file '\(MessageText.capped(input, limit: 200))'; an output never replaces an input")
+                throw ValidationError(
+                    "\(shown) is the input file '\(MessageText.capped(input, limit: 200))'; an output never replaces an input"
+                )
             }
             if let earlier = outputKeys[destination.key] {
                 throw ValidationError("\(shown) is the same file as \(earlier); give each output its own file")
@@ -50,14 +54,22 @@ enum FileSafety {
         if let markdown {
             let destination = try? OutputDestination(markdown)
             let resolved = destination?.resolved ?? markdown
-            let directory = canonical((resolved as NSString).deletingLastPathComponent.isEmpty ? "." : (resolved as NSString).deletingLastPathComponent)
+            let directory = canonical(
+                (resolved as NSString).deletingLastPathComponent.isEmpty
+                    ? "." : (resolved as NSString).deletingLastPathComponent)
             let stem = ((resolved as NSString).lastPathComponent as NSString).deletingPathExtension
-            for (path, shown) in inputPaths.map({ ($0.key, "the input file '\(MessageText.capped($0.value, limit: 200))'") }) + outputPaths.map({ ($0.key, $0.value) }) {
+            for (path, shown) in inputPaths.map({
+                ($0.key, "the input file '\(MessageText.capped($0.value, limit: 200))'")
+            }) + outputPaths.map({ ($0.key, $0.value) }) {
                 let name = (path as NSString).lastPathComponent
-                guard (path as NSString).deletingLastPathComponent == directory, name.hasPrefix(stem + "-figure-"), name.hasSuffix(".svg") else { continue }
+                guard (path as NSString).deletingLastPathComponent == directory, name.hasPrefix(stem + "-figure-"),
+                    name.hasSuffix(".svg")
+                else { continue }
                 let number = name.dropFirst(stem.count + 8).dropLast(4)
                 if !number.isEmpty, number.allSatisfy(\.isASCIIDigit) {
-                    throw ValidationError("--markdown '\(MessageText.capped(markdown, limit: 200))' writes its figures as \(stem)-figure-N.svg, which would replace \(shown)")
+                    throw ValidationError(
+                        "--markdown '\(MessageText.capped(markdown, limit: 200))' writes its figures as \(stem)-figure-N.svg, which would replace \(shown)"
+                    )
                 }
             }
         }

@@ -3,7 +3,10 @@ import CARKinetics
 
 /// Input files and how to read their columns; shared by commands that read long-format CSV.
 struct InputOptions: ParsableArguments {
-    @Argument(help: "Long-format files, one row per sample: CSV, SAS transport v5 (.xpt), CDISC Dataset-JSON or Excel .xlsx (told by content; docs/input-formats.md).")
+    @Argument(
+        help:
+            "Long-format files, one row per sample: CSV, SAS transport v5 (.xpt), CDISC Dataset-JSON or Excel .xlsx (told by content; docs/input-formats.md)."
+    )
     var files: [String]
 
     @Option(help: "Subject column (default: USUBJID, SUBJID, subject, ID or patient_id).")
@@ -15,11 +18,17 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Concentration column (default: AVAL, value, conc or concentration).")
     var value: String?
 
-    @Option(help: "Column carried to the output; repeatable. Its value must be the same on every row of a subject (a change is an error naming both lines).")
+    @Option(
+        help:
+            "Column carried to the output; repeatable. Its value must be the same on every row of a subject (a change is an error naming both lines)."
+    )
     var group: [String] = []
 
-    @Option(name: .customLong("profile-by"),
-            help: "Column whose values split a subject into several profiles (analyte, period); repeatable. Shown like a group column.")
+    @Option(
+        name: .customLong("profile-by"),
+        help:
+            "Column whose values split a subject into several profiles (analyte, period); repeatable. Shown like a group column."
+    )
     var profileBy: [String] = []
 
     @Option(help: "LLOQ: a column name or a number (the number grammar of data cells). Values below it are BLQ.")
@@ -34,7 +43,10 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Excel workbook: the sheet to read (default: the first).")
     var sheet: String?
 
-    @Option(name: .customLong("header-row"), help: "Excel workbook: the row holding the column names, as Excel numbers it (default: the first non-empty row).")
+    @Option(
+        name: .customLong("header-row"),
+        help:
+            "Excel workbook: the row holding the column names, as Excel numbers it (default: the first non-empty row).")
     var headerRow: Int?
 
     var selection: ColumnSelection {
@@ -46,8 +58,9 @@ struct InputOptions: ParsableArguments {
                 lloqSource = .column(lloq)
             }
         }
-        var selection = ColumnSelection(subject: subject, time: time, value: value, groups: group, profileBy: profileBy,
-                                        lloq: lloqSource, unit: unit)
+        var selection = ColumnSelection(
+            subject: subject, time: time, value: value, groups: group, profileBy: profileBy,
+            lloq: lloqSource, unit: unit)
         selection.table = TableChoice(dataset: dataset, sheet: sheet, headerRow: headerRow)
         selection.table.namingHints = [.dataset: "--dataset", .headerRow: "--header-row"]
         selection.namingHints = [

@@ -12,8 +12,9 @@ struct NCAOptionGroup: ParsableArguments {
     @Option(name: .customLong("interval"), help: "Partial AUC window A,B in days; repeatable (default 0,28 and 0,90).")
     var intervals: [String] = []
 
-    @Option(name: .customLong("blq-rule"),
-            help: "BLQ treatment by position, e.g. first=keep,middle=drop,last=keep (keep = set to 0).")
+    @Option(
+        name: .customLong("blq-rule"),
+        help: "BLQ treatment by position, e.g. first=keep,middle=drop,last=keep (keep = set to 0).")
     var blqRule: String?
 
     /// The library options these flags describe.
@@ -33,8 +34,9 @@ struct NCAOptionGroup: ParsableArguments {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
         // The number grammar of data cells (no hex, no nan/inf, no under- or overflow).
         guard parts.count == 2, case .number(let a) = NumberText.parse(String(parts[0])),
-              case .number(let b) = NumberText.parse(String(parts[1])),
-              let interval = AUCInterval(start: a, end: b) else {
+            case .number(let b) = NumberText.parse(String(parts[1])),
+            let interval = AUCInterval(start: a, end: b)
+        else {
             throw ValidationError("--interval '\(text)': expected A,B with 0 <= A < B, e.g. 0,28")
         }
         return interval

@@ -9,7 +9,9 @@ extension OutputOptions {
     /// Refuses `--format pp` for commands whose output is not NCA parameters.
     func rejectPP(command: String) throws {
         if format == .pp {
-            throw ValidationError("--format pp (SDTM PP parameters) is only available for 'pkfit nca'; '\(command)' writes csv, json, table or markdown.")
+            throw ValidationError(
+                "--format pp (SDTM PP parameters) is only available for 'pkfit nca'; '\(command)' writes csv, json, table or markdown."
+            )
         }
     }
 

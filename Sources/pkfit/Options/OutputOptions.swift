@@ -1,6 +1,7 @@
 import ArgumentParser
 import CARKinetics
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,7 +18,11 @@ struct OutputOptions: ParsableArguments {
     @Option(help: "Write to this file (atomically) instead of standard output.")
     var output: String?
 
-    @Flag(name: .customLong("csv-safe"), help: "For CSV meant for spreadsheets: put a ' before any text cell (subject, group value, column name) that starts with =, +, -, @, tab or CR, unless it is a plain number (docs/robustness.md).")
+    @Flag(
+        name: .customLong("csv-safe"),
+        help:
+            "For CSV meant for spreadsheets: put a ' before any text cell (subject, group value, column name) that starts with =, +, -, @, tab or CR, unless it is a plain number (docs/robustness.md)."
+    )
     var csvSafe = false
 
     @Flag(help: "No progress indicator on standard error (it is only shown for long runs on a terminal).")

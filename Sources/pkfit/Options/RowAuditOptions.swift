@@ -4,10 +4,16 @@ import Foundation
 
 /// `--skip-invalid` and `--audit PATH`: lenient reading and the fate of every input row (docs/robustness.md).
 struct RowAuditOptions: ParsableArguments {
-    @Flag(help: "Exclude invalid rows instead of stopping; each one is listed on stderr (and in --audit). Problems with a whole file (no header, missing columns, binary content) still stop.")
+    @Flag(
+        help:
+            "Exclude invalid rows instead of stopping; each one is listed on stderr (and in --audit). Problems with a whole file (no header, missing columns, binary content) still stop."
+    )
     var skipInvalid = false
 
-    @Option(help: "Write a CSV with one line per input row (file, line, subject, time, raw value, fate, detail); written only when the run succeeds.")
+    @Option(
+        help:
+            "Write a CSV with one line per input row (file, line, subject, time, raw value, fate, detail); written only when the run succeeds."
+    )
     var audit: String?
 
     var invalidRows: InvalidRowPolicy { skipInvalid ? .skip : .stop }
@@ -26,7 +32,8 @@ struct RowAuditOptions: ParsableArguments {
     /// `write` prints to standard output or adds its files to the transaction, and the files are renamed into
     /// place only when everything is complete; on any failure every temporary is removed, so a failed run
     /// leaves neither file and replaces nothing.
-    func emit(audit trail: () throws(DataError) -> AuditTrail, results write: (OutputTransaction) throws -> Void) throws {
+    func emit(audit trail: () throws(DataError) -> AuditTrail, results write: (OutputTransaction) throws -> Void) throws
+    {
         let files = OutputTransaction()
         defer { files.discard() }
         if let audit {
@@ -47,7 +54,9 @@ struct RowAuditOptions: ParsableArguments {
     }
 
     /// `emit(audit:results:)` for a result table printed or written through `output`.
-    func emit(_ table: ResultTable, through output: OutputOptions, audit trail: () throws(DataError) -> AuditTrail) throws {
+    func emit(
+        _ table: ResultTable, through output: OutputOptions, audit trail: () throws(DataError) -> AuditTrail
+    ) throws {
         try emit(audit: trail) { files in try output.emit(table, into: files) }
     }
 

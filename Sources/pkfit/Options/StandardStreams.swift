@@ -1,4 +1,5 @@
 import CARKinetics
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -5,9 +5,12 @@ import Testing
 @Suite struct AuditCommandTests {
     /// fate → count, and line → (fate, detail), from an audit CSV.
     func readAudit(_ url: URL) throws -> (header: String, counts: [String: Int], byLine: [Int: (String, String)]) {
-        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.isEmpty }
-        var counts: [String: Int] = [:], byLine: [Int: (String, String)] = [:]
+        let lines = try String(contentsOf: url, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false
+        )
+        .filter { !$0.isEmpty }
+        var counts: [String: Int] = [:]
+        var byLine: [Int: (String, String)] = [:]
         for line in lines.dropFirst() {
             // file,line,subject,time,raw_value,fate,detail — only the detail may be quoted (it is last)
             let cells = line.split(separator: ",", maxSplits: 6, omittingEmptySubsequences: false).map(String.init)
@@ -33,15 +36,18 @@ import Testing
         #expect((counts["used"] ?? 0) + (counts["blq"] ?? 0) == 252 - 18)
         #expect(byLine[4]?.0 == "used")
         #expect(byLine[2]?.0 == "pre-infusion")
-        #expect(byLine[8]?.1 == (command == "fit" ? "not used by the fit" : "set to 0 (after the last quantifiable level)"))
+        #expect(
+            byLine[8]?.1 == (command == "fit" ? "not used by the fit" : "set to 0 (after the last quantifiable level)"))
     }
 
     @Test func noAuditWhenTheResultCannotBeWritten() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let audit = directory.appendingPathComponent("audit.csv")
-        let run = try runPKFit(["nca", fixtureURL("data/aid_cd7_qpcr.csv").path, "--audit", audit.path,
-                                "--output", directory.appendingPathComponent("missing-dir/out.csv").path])
+        let run = try runPKFit([
+            "nca", fixtureURL("data/aid_cd7_qpcr.csv").path, "--audit", audit.path,
+            "--output", directory.appendingPathComponent("missing-dir/out.csv").path,
+        ])
         #expect(run.status != 0)
         #expect(run.stderr.contains("missing-dir/out.csv"))
         #expect(!FileManager.default.fileExists(atPath: audit.path))
@@ -54,7 +60,10 @@ import Testing
         let file = fixtureURL("malformed/value_not_a_number.csv")
         let run = try runPKFit(["fit", file.path, "--model", "expansion", "--skip-invalid", "--audit", audit.path])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr == "excluded 1 invalid row (--skip-invalid):\n  \(file.path):5: column 'value': \"1.2.3\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ\n")
+        #expect(
+            run.stderr
+                == "excluded 1 invalid row (--skip-invalid):\n  \(file.path):5: column 'value': \"1.2.3\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ\n"
+        )
         let (_, counts, byLine) = try readAudit(audit)
         #expect(counts == ["used": 3, "excluded": 1])
         #expect(byLine[5]?.0 == "excluded")
@@ -84,8 +93,11 @@ import Testing
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("pp.csv")
-        try Data("STUDYID,USUBJID,AFRLT,AVAL\nS1,A,-1,BLQ\nS1,A,0,5\nS1,A,1,10\nS1,A,1,x\nS1,A,4,3\nS1,B,0,2\nS1,B,2,8\n".utf8)
-            .write(to: input)
+        try Data(
+            "STUDYID,USUBJID,AFRLT,AVAL\nS1,A,-1,BLQ\nS1,A,0,5\nS1,A,1,10\nS1,A,1,x\nS1,A,4,3\nS1,B,0,2\nS1,B,2,8\n"
+                .utf8
+        )
+        .write(to: input)
         let audit = directory.appendingPathComponent("audit.csv")
         let run = try runPKFit(["nca", input.path, "--format", "pp", "--skip-invalid", "--audit", audit.path])
         #expect(run.status == 0, "\(run.stderr)")

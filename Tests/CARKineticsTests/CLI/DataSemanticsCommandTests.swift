@@ -44,22 +44,27 @@ struct DataSemanticsCommandTests {
     }
 
     @Test func reportShowsTheUnitColumnAndDoseExposureRefusesMixedUnits() throws {
-        let (report, directory) = try Self.run(["report", "m.csv", "--markdown", "r.md"],
-                                               files: ["m.csv": Self.mixedUnits])
+        let (report, directory) = try Self.run(
+            ["report", "m.csv", "--markdown", "r.md"],
+            files: ["m.csv": Self.mixedUnits])
         defer { try? FileManager.default.removeItem(at: directory) }
         #expect(report.status == 0, "\(report.stderr)")
         let markdown = try String(contentsOf: directory.appendingPathComponent("r.md"), encoding: .utf8)
         #expect(markdown.contains("cells/uL") && markdown.contains("copies/ug"))
-        let (fitted, third) = try Self.run(["report", "m.csv", "--fit", "--markdown", "r.md"], files: ["m.csv": Self.mixedUnits])
+        let (fitted, third) = try Self.run(
+            ["report", "m.csv", "--fit", "--markdown", "r.md"], files: ["m.csv": Self.mixedUnits])
         defer { try? FileManager.default.removeItem(at: third) }
         #expect(fitted.status == 0, "\(fitted.stderr)")
-        let dosed = Self.mixedUnits.replacingOccurrences(of: "unit\n", with: "unit,dose\n")
+        let dosed =
+            Self.mixedUnits.replacingOccurrences(of: "unit\n", with: "unit,dose\n")
             .split(separator: "\n").enumerated().map { $0.offset == 0 ? String($0.element) : $0.element + ",1" }
             .joined(separator: "\n") + "\n"
         let (dose, second) = try Self.run(["summary", "d.csv", "--dose", "dose"], files: ["d.csv": dosed])
         defer { try? FileManager.default.removeItem(at: second) }
         #expect(dose.status != 0)
-        #expect(dose.stderr.contains("subject 'A' (d.csv:2) is in 'copies/ug', subject 'B' (d.csv:5) in 'cells/uL'"), "\(dose.stderr)")
+        #expect(
+            dose.stderr.contains("subject 'A' (d.csv:2) is in 'copies/ug', subject 'B' (d.csv:5) in 'cells/uL'"),
+            "\(dose.stderr)")
     }
 
     // MARK: item 4 — group typos, --profile-by
@@ -70,12 +75,17 @@ struct DataSemanticsCommandTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         #expect(out.status != 0)
         #expect(out.stdout.isEmpty)
-        #expect(out.stderr.contains("g.csv:4: column 'cohort': \"dl1\" differs from 'DL1' on line 2 for subject 'A'"), "\(out.stderr)")
-        let (dose, second) = try Self.run(["summary", "g.csv", "--dose", "dose"],
-                                          files: ["g.csv": "subject,time,value,dose\nA,0,1,10\nA,1,50,10\nA,2,20,100\nB,0,1,10\nB,1,5,10\n"])
+        #expect(
+            out.stderr.contains("g.csv:4: column 'cohort': \"dl1\" differs from 'DL1' on line 2 for subject 'A'"),
+            "\(out.stderr)")
+        let (dose, second) = try Self.run(
+            ["summary", "g.csv", "--dose", "dose"],
+            files: ["g.csv": "subject,time,value,dose\nA,0,1,10\nA,1,50,10\nA,2,20,100\nB,0,1,10\nB,1,5,10\n"])
         defer { try? FileManager.default.removeItem(at: second) }
         #expect(dose.status != 0)
-        #expect(dose.stderr.contains("g.csv:4: column 'dose': \"100\" differs from '10' on line 2 for subject 'A'"), "\(dose.stderr)")
+        #expect(
+            dose.stderr.contains("g.csv:4: column 'dose': \"100\" differs from '10' on line 2 for subject 'A'"),
+            "\(dose.stderr)")
     }
 
     @Test func profileBySplitsASubjectAndIsShown() throws {
@@ -86,7 +96,8 @@ struct DataSemanticsCommandTests {
         let rows = Self.rows(out.stdout)
         #expect(rows.map { $0["analyte"] } == ["CD19", "BCMA"])
         #expect(rows.map { $0["cmax"].flatMap { Double($0) } } == [50, 80])
-        let (both, second) = try Self.run(["nca", "p.csv", "--profile-by", "analyte", "--group", "analyte"], files: ["p.csv": text])
+        let (both, second) = try Self.run(
+            ["nca", "p.csv", "--profile-by", "analyte", "--group", "analyte"], files: ["p.csv": text])
         defer { try? FileManager.default.removeItem(at: second) }
         #expect(both.status != 0)
         #expect(both.stderr.contains("cannot be both --group and --profile-by"), "\(both.stderr)")
@@ -95,8 +106,10 @@ struct DataSemanticsCommandTests {
     // MARK: item 11 — under- and overflow
 
     @Test func underflowIsAnErrorForValuesAndTimes() throws {
-        for (text, message) in [("subject,time,value\nA,0,1\nA,1,1e-400\n", "u.csv:3: column 'value': \"1e-400\" is too small"),
-                                ("subject,time,value\nA,0,1\nA,1e-400,2\n", "u.csv:3: column 'time': \"1e-400\" is too small")] {
+        for (text, message) in [
+            ("subject,time,value\nA,0,1\nA,1,1e-400\n", "u.csv:3: column 'value': \"1e-400\" is too small"),
+            ("subject,time,value\nA,0,1\nA,1e-400,2\n", "u.csv:3: column 'time': \"1e-400\" is too small"),
+        ] {
             let (out, directory) = try Self.run(["nca", "u.csv"], files: ["u.csv": text])
             defer { try? FileManager.default.removeItem(at: directory) }
             #expect(out.status != 0)
@@ -123,17 +136,24 @@ struct DataSemanticsCommandTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         #expect(out.status == 0, "\(out.stderr)")
         let audit = try String(contentsOf: directory.appendingPathComponent("a.csv"), encoding: .utf8)
-        #expect(audit.contains("w.csv,3,,,,excluded,blank line") && audit.contains("w.csv,5,,,,excluded,blank line"), "\(audit)")
+        #expect(
+            audit.contains("w.csv,3,,,,excluded,blank line") && audit.contains("w.csv,5,,,,excluded,blank line"),
+            "\(audit)")
     }
 
     @Test func lookAlikeSubjectIdentifiersAreWarnedAboutNotMerged() throws {
-        let nfc = "Ren\u{E9}", nfd = "Rene\u{301}", zeroWidth = "P\u{200B}1"
+        let nfc = "Ren\u{E9}"
+        let nfd = "Rene\u{301}"
+        let zeroWidth = "P\u{200B}1"
         let text = "subject,time,value\n\(nfc),0,1\n\(nfc),1,5\n\(nfd),0,1\n\(nfd),1,7\nP1,0,1\n\(zeroWidth),1,3\n"
         let (out, directory) = try Self.run(["nca", "n.csv"], files: ["n.csv": text])
         defer { try? FileManager.default.removeItem(at: directory) }
         #expect(out.status == 0, "\(out.stderr)")
         #expect(Self.rows(out.stdout).count == 4, "not merged")
-        #expect(out.stderr.contains("(line 2) and 'Rene\u{301}' [U+0052 U+0065 U+006E U+0065 U+0301] (line 4) differ only in Unicode normalization"), "\(out.stderr)")
+        #expect(
+            out.stderr.contains(
+                "(line 2) and 'Rene\u{301}' [U+0052 U+0065 U+006E U+0065 U+0301] (line 4) differ only in Unicode normalization"
+            ), "\(out.stderr)")
         #expect(out.stderr.contains("[U+0050 U+200B U+0031] (line 7)"), "\(out.stderr)")
     }
 
@@ -147,9 +167,17 @@ struct DataSemanticsCommandTests {
             (["nca", "f.csv", "--lloq", "nan"], "--lloq: \"nan\" is not a finite number"),
             (["nca", "f.csv", "--lloq", "1e-400"], "--lloq: \"1e-400\" is too small"),
             (["nca", "f.csv", "--interval", "0,0x1p3"], "--interval '0,0x1p3': expected A,B"),
-            (["fit", "f.csv", "--formula", "C = a*exp(-k*t)", "--start", "a=0x10", "--start", "k=1"], "--start 'a=0x10'"),
-            (["fit", "f.csv", "--model", "stein", "--formula", "C = a*exp(-k*t)", "--start", "a=1", "--start", "k=1"],
-             "--model stein and --formula are two models"),
+            (
+                ["fit", "f.csv", "--formula", "C = a*exp(-k*t)", "--start", "a=0x10", "--start", "k=1"],
+                "--start 'a=0x10'"
+            ),
+            (
+                [
+                    "fit", "f.csv", "--model", "stein", "--formula", "C = a*exp(-k*t)", "--start", "a=1", "--start",
+                    "k=1",
+                ],
+                "--model stein and --formula are two models"
+            ),
         ]
         for (arguments, message) in cases {
             let (out, directory) = try Self.run(arguments, files: ["f.csv": text])

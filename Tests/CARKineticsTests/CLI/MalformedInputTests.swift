@@ -14,8 +14,9 @@ import Testing
 
     func cases() throws -> [Case] {
         try readTable("malformed/expected-errors.csv").map { row in
-            Case(file: row["file"] ?? "", line: row["line"].flatMap { Int($0) }, message: row["message"] ?? "",
-                 lenientSucceeds: row["lenient"] == "skip")
+            Case(
+                file: row["file"] ?? "", line: row["line"].flatMap { Int($0) }, message: row["message"] ?? "",
+                lenientSucceeds: row["lenient"] == "skip")
         }
     }
 
@@ -30,8 +31,11 @@ import Testing
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         for c in try cases() {
-            let out = directory.appendingPathComponent("out.csv"), audit = directory.appendingPathComponent("audit.csv")
-            let run = try runPKFit(["nca", fixtureURL("malformed/" + c.file).path, "--output", out.path, "--audit", audit.path])
+            let out = directory.appendingPathComponent("out.csv")
+            let audit = directory.appendingPathComponent("audit.csv")
+            let run = try runPKFit([
+                "nca", fixtureURL("malformed/" + c.file).path, "--output", out.path, "--audit", audit.path,
+            ])
             #expect(run.status != 0, "\(c.file) was accepted")
             let location = fixtureURL("malformed/" + c.file).path + (c.line.map { ":\($0): " } ?? ": ")
             #expect(run.stderr.contains(location), "\(c.file): \(run.stderr)")
@@ -39,7 +43,9 @@ import Testing
             #expect(run.stderr.split(separator: "\n").count <= 3, "\(c.file): one error, not a trace: \(run.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out.path), "\(c.file) left an output file")
             #expect(!FileManager.default.fileExists(atPath: audit.path), "\(c.file) left an audit file")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty, "\(c.file) left a temporary file")
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty,
+                "\(c.file) left a temporary file")
         }
     }
 
@@ -47,31 +53,42 @@ import Testing
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         for c in try cases() {
-            let out = directory.appendingPathComponent("\(c.file).out"), audit = directory.appendingPathComponent("\(c.file).audit")
-            let run = try runPKFit(["nca", fixtureURL("malformed/" + c.file).path, "--skip-invalid",
-                                    "--output", out.path, "--audit", audit.path])
+            let out = directory.appendingPathComponent("\(c.file).out")
+            let audit = directory.appendingPathComponent("\(c.file).audit")
+            let run = try runPKFit([
+                "nca", fixtureURL("malformed/" + c.file).path, "--skip-invalid",
+                "--output", out.path, "--audit", audit.path,
+            ])
             #expect(run.stderr.contains(c.message), "\(c.file): \(run.stderr)")
             if c.lenientSucceeds {
                 #expect(run.status == 0, "\(c.file): \(run.stderr)")
                 #expect(run.stderr.contains("excluded "), "\(c.file): \(run.stderr)")
                 let rows = try String(contentsOf: audit, encoding: .utf8).split(separator: "\n").dropFirst()
                 let excluded = rows.filter { $0.contains(",excluded,") }
-                #expect(excluded.contains { $0.contains(",\(c.line ?? 0),") }, "\(c.file): audit lacks line \(String(describing: c.line))")
+                #expect(
+                    excluded.contains { $0.contains(",\(c.line ?? 0),") },
+                    "\(c.file): audit lacks line \(String(describing: c.line))")
             } else {
                 #expect(run.status != 0, "\(c.file) was accepted leniently")
-                #expect(!FileManager.default.fileExists(atPath: out.path) && !FileManager.default.fileExists(atPath: audit.path))
+                #expect(
+                    !FileManager.default.fileExists(atPath: out.path)
+                        && !FileManager.default.fileExists(atPath: audit.path))
             }
         }
     }
 
     /// Both lines of a duplicate are excluded leniently, each reported at its own line.
     @Test func lenientDuplicateExcludesBothLines() throws {
-        let run = try runPKFit(["nca", fixtureURL("malformed/duplicate_time.csv").path, "--skip-invalid", "--auc-method", "linear"])
+        let run = try runPKFit([
+            "nca", fixtureURL("malformed/duplicate_time.csv").path, "--skip-invalid", "--auc-method", "linear",
+        ])
         #expect(run.status == 0)
         let path = fixtureURL("malformed/duplicate_time.csv").path
         #expect(run.stderr.contains("excluded 2 invalid rows"))
-        #expect(run.stderr.contains("\(path):3: column 'time': subject 'A' has two samples at time 1.0 (lines 3 and 6)"))
-        #expect(run.stderr.contains("\(path):6: column 'time': subject 'A' has two samples at time 1.0 (lines 3 and 6)"))
+        #expect(
+            run.stderr.contains("\(path):3: column 'time': subject 'A' has two samples at time 1.0 (lines 3 and 6)"))
+        #expect(
+            run.stderr.contains("\(path):6: column 'time': subject 'A' has two samples at time 1.0 (lines 3 and 6)"))
         // A keeps (0, 1) and (2, 1): cmax 1 at 0, tlast 2, auclast 2
         #expect(run.stdout.split(separator: "\n")[1].hasPrefix("A,1.0,0.0,1.0,2.0,2.0,"), "\(run.stdout)")
     }

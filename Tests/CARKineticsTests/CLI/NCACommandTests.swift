@@ -6,11 +6,13 @@ import Testing
     /// subject → column → cell text, from CSV text without embedded newlines.
     func parse(_ csv: String) -> (columns: [String], rows: [String: [String: String]]) {
         let lines = csv.split(separator: "\n").map(String.init)
-        let columns = lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
+        let columns =
+            lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
         var rows: [String: [String: String]] = [:]
         for line in lines.dropFirst() {
             // the notes column may be quoted and contain commas; it is last, so split the rest only
-            let cells = line.split(separator: ",", maxSplits: columns.count - 1, omittingEmptySubsequences: false).map(String.init)
+            let cells = line.split(separator: ",", maxSplits: columns.count - 1, omittingEmptySubsequences: false).map(
+                String.init)
             rows[cells[0]] = Dictionary(uniqueKeysWithValues: zip(columns, cells))
         }
         return (columns, rows)
@@ -20,30 +22,40 @@ import Testing
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let out = directory.appendingPathComponent("nca.csv")
-        let run = try runPKFit(["nca", fixtureURL("data/waiha_cd19bcma_flow.csv").path, "--value", "car_t_cells_per_uL",
-                                "--group", "responder", "--auc-method", "linear", "--output", out.path])
+        let run = try runPKFit([
+            "nca", fixtureURL("data/waiha_cd19bcma_flow.csv").path, "--value", "car_t_cells_per_uL",
+            "--group", "responder", "--auc-method", "linear", "--output", out.path,
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.isEmpty)
         let (columns, rows) = parse(try String(contentsOf: out, encoding: .utf8))
-        #expect(Array(columns.prefix(16)) == ["subject", "responder", "cmax", "tmax", "clast", "tlast", "auclast", "auc_0_28",
-                                               "auc_0_28_extrap", "auc_0_90", "auc_0_90_extrap", "lambda_z", "half_life", "r2adj",
-                                               "lambda_z_points", "aucinf_obs"])
+        #expect(
+            Array(columns.prefix(16)) == [
+                "subject", "responder", "cmax", "tmax", "clast", "tlast", "auclast", "auc_0_28",
+                "auc_0_28_extrap", "auc_0_90", "auc_0_90_extrap", "lambda_z", "half_life", "r2adj",
+                "lambda_z_points", "aucinf_obs",
+            ])
         let expected = try readTable("expected/waiha_cd19bcma_flow_nca.csv")
         #expect(rows.count == expected.count)
         for row in expected {
             let subject = try #require(row["subject"])
             let ours = try #require(rows[subject])
-            for (theirs, mine) in [("cmax", "cmax"), ("auclast_linear", "auclast"), ("auc0_28_inf_linear", "auc_0_28_extrap"),
-                                   ("auc0_90_last_linear", "auc_0_90"), ("lambda_z", "lambda_z"), ("aucinf_obs_linear", "aucinf_obs")] {
-                expectClose(expectedNumber(ours[mine]), expectedNumber(row[theirs]), relative: 1e-12, "\(subject) \(mine)")
+            for (theirs, mine) in [
+                ("cmax", "cmax"), ("auclast_linear", "auclast"), ("auc0_28_inf_linear", "auc_0_28_extrap"),
+                ("auc0_90_last_linear", "auc_0_90"), ("lambda_z", "lambda_z"), ("aucinf_obs_linear", "aucinf_obs"),
+            ] {
+                expectClose(
+                    expectedNumber(ours[mine]), expectedNumber(row[theirs]), relative: 1e-12, "\(subject) \(mine)")
             }
         }
         #expect(rows["WA19"]?["responder"] == "yes")
     }
 
     @Test func stdoutJSONAndCustomIntervals() throws {
-        let run = try runPKFit(["nca", fixtureURL("data/noise_free_profiles.csv").path, "--format", "json",
-                                "--interval", "0,28", "--interval", "7,14.5"])
+        let run = try runPKFit([
+            "nca", fixtureURL("data/noise_free_profiles.csv").path, "--format", "json",
+            "--interval", "0,28", "--interval", "7,14.5",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
         #expect(rows.count == 8)
@@ -97,8 +109,10 @@ import Testing
         try "id,day,conc\nA,0,0\nA,1,10\nA,2,3\nA,3,20\nA,4,10\n".write(to: input, atomically: true, encoding: .utf8)
         // LLOQ 5 makes day 2 BLQ (middle: dropped by default, kept as 0 with middle=keep)
         let dropped = parse(try runPKFit(["nca", input.path, "--lloq", "5", "--auc-method", "linear"]).stdout)
-        #expect(dropped.rows["A"]?["auclast"] == "50.0")  // 5 + 15 + 15 + 15
-        let kept = parse(try runPKFit(["nca", input.path, "--lloq", "5", "--auc-method", "linear", "--blq-rule", "middle=keep"]).stdout)
-        #expect(kept.rows["A"]?["auclast"] == "35.0")  // 5 + 5 + 10 + 15
+        #expect(dropped.rows["A"]?["auclast"] == "50.0") // 5 + 15 + 15 + 15
+        let kept = parse(
+            try runPKFit(["nca", input.path, "--lloq", "5", "--auc-method", "linear", "--blq-rule", "middle=keep"])
+                .stdout)
+        #expect(kept.rows["A"]?["auclast"] == "35.0") // 5 + 5 + 10 + 15
     }
 }

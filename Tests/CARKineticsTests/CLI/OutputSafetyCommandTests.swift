@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -56,7 +57,8 @@ import Darwin
         for command in ["nca", "summary"] {
             let run = try runPKFit([command, "d.csv", "--output", "sink"], in: directory)
             #expect(run.status == 0, "\(run.stderr)")
-            #expect(fileType(special) == (isRoot ? S_IFCHR : S_IFIFO), "\(command): still the special file, not replaced")
+            #expect(
+                fileType(special) == (isRoot ? S_IFCHR : S_IFIFO), "\(command): still the special file, not replaced")
             if !isRoot { break }
         }
         if reader != nil {
@@ -79,8 +81,10 @@ import Darwin
         } else {
             full = "/dev/full"
         }
-        for arguments in [["nca", "d.csv", "--output", full], ["nca", "d.csv", "--format", "table", "--output", full],
-                          ["report", "d.csv", "--output", full]] {
+        for arguments in [
+            ["nca", "d.csv", "--output", full], ["nca", "d.csv", "--format", "table", "--output", full],
+            ["report", "d.csv", "--output", full],
+        ] {
             let run = try runPKFit(arguments, in: directory)
             #expect(run.status == 1, "\(arguments): \(run.stderr)")
             #expect(run.stderr.contains("No space left on device"), "\(run.stderr)")
@@ -93,20 +97,27 @@ import Darwin
         let directory = try workspace()
         defer { try? FileManager.default.removeItem(at: directory) }
         try "old\n".write(to: directory.appendingPathComponent("target.csv"), atomically: false, encoding: .utf8)
-        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("link.csv").path, withDestinationPath: "target.csv")
-        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("dangling.csv").path, withDestinationPath: "new.csv")
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.appendingPathComponent("link.csv").path, withDestinationPath: "target.csv")
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.appendingPathComponent("dangling.csv").path, withDestinationPath: "new.csv")
         #expect(try runPKFit(["nca", "d.csv", "--output", "link.csv"], in: directory).status == 0)
         #expect(try runPKFit(["nca", "d.csv", "--output", "dangling.csv"], in: directory).status == 0)
         #expect(fileType(directory.appendingPathComponent("link.csv").path) == S_IFLNK)
         #expect(fileType(directory.appendingPathComponent("dangling.csv").path) == S_IFLNK)
-        #expect(try String(contentsOf: directory.appendingPathComponent("target.csv"), encoding: .utf8).hasPrefix("subject,"))
-        #expect(try String(contentsOf: directory.appendingPathComponent("new.csv"), encoding: .utf8).hasPrefix("subject,"))
+        #expect(
+            try String(contentsOf: directory.appendingPathComponent("target.csv"), encoding: .utf8).hasPrefix(
+                "subject,"))
+        #expect(
+            try String(contentsOf: directory.appendingPathComponent("new.csv"), encoding: .utf8).hasPrefix("subject,"))
     }
 
     @Test func anExistingFileKeepsItsPermissions() throws {
         let directory = try workspace()
         defer { try? FileManager.default.removeItem(at: directory) }
-        for (name, command) in [("private.csv", ["nca"]), ("private.txt", ["nca", "--format", "table"]), ("private.html", ["report"])] {
+        for (name, command) in [
+            ("private.csv", ["nca"]), ("private.txt", ["nca", "--format", "table"]), ("private.html", ["report"]),
+        ] {
             let path = directory.appendingPathComponent(name).path
             try "old\n".write(toFile: path, atomically: false, encoding: .utf8)
             #expect(chmod(path, 0o600) == 0)
@@ -120,7 +131,8 @@ import Darwin
     @Test func aDirectoryIsRefused() throws {
         let directory = try workspace()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("out"), withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("out"), withIntermediateDirectories: false)
         let run = try runPKFit(["nca", "d.csv", "--output", "out"], in: directory)
         #expect(run.status == 64, "\(run.stderr)")
         #expect(run.stderr.contains("is a directory"))
@@ -137,11 +149,17 @@ import Darwin
         for s in 0..<3000 { big += "S\(s),0,1\nS\(s),1,5\nS\(s),2,3\n" }
         try big.write(to: directory.appendingPathComponent("big.csv"), atomically: false, encoding: .utf8)
         for command in ["nca big.csv --format table", "fit d.csv --model expansion", "summary big.csv"] {
-            let run = try runPKFitShell("trap '' PIPE; { \"$PKFIT\" \(command) --audit a.csv; echo \"status=$?\" >&2; } \(redirection)", in: directory)
-            #expect(!run.stderr.contains("status=132") && !run.stderr.contains("Fatal error"), "\(command) \(redirection): \(run.stderr)")
-            #expect(run.stderr.contains("standard output: cannot be written"), "\(command) \(redirection): \(run.stderr)")
+            let run = try runPKFitShell(
+                "trap '' PIPE; { \"$PKFIT\" \(command) --audit a.csv; echo \"status=$?\" >&2; } \(redirection)",
+                in: directory)
+            #expect(
+                !run.stderr.contains("status=132") && !run.stderr.contains("Fatal error"),
+                "\(command) \(redirection): \(run.stderr)")
+            #expect(
+                run.stderr.contains("standard output: cannot be written"), "\(command) \(redirection): \(run.stderr)")
             #expect(run.stderr.contains("status=1"), "\(command) \(redirection): \(run.stderr)")
-            #expect(try names(in: directory) == ["big.csv", "d.csv"], "\(command) \(redirection): no audit, no temporary")
+            #expect(
+                try names(in: directory) == ["big.csv", "d.csv"], "\(command) \(redirection): no audit, no temporary")
         }
     }
 
@@ -150,8 +168,10 @@ import Darwin
         defer { try? FileManager.default.removeItem(at: directory) }
         let cases = ["A,5e-324,5", "A,0,5e-324\nA,5e-324,1", "A,-1.7e308,5\nA,0,1.7e308\nA,1,4", "A,0,5\nA,1e300,4"]
         for (index, rows) in cases.enumerated() {
-            try "subject,time,value\n\(rows)\n".write(to: directory.appendingPathComponent("e\(index).csv"), atomically: false, encoding: .utf8)
-            let run = try runPKFit(["report", "e\(index).csv", "--output", "e\(index).html", "--markdown", "e\(index).md"], in: directory)
+            try "subject,time,value\n\(rows)\n".write(
+                to: directory.appendingPathComponent("e\(index).csv"), atomically: false, encoding: .utf8)
+            let run = try runPKFit(
+                ["report", "e\(index).csv", "--output", "e\(index).html", "--markdown", "e\(index).md"], in: directory)
             #expect(run.status == 0, "\(rows): \(run.stderr)")
             let html = try String(contentsOf: directory.appendingPathComponent("e\(index).html"), encoding: .utf8)
             #expect(!html.contains("nan") && !html.contains("NaN"), "\(rows): no NaN coordinates")
@@ -160,13 +180,19 @@ import Darwin
 
     // MARK: 5, 6. the same file twice, outputs onto inputs or each other
 
-    @Test(arguments: [["d.csv", "./d.csv"], ["d.csv", "link.csv"], ["d.csv", "hard.csv"], ["sub/../d.csv", "d.csv"]])
+    @Test(arguments: [
+        ["d.csv", "./d.csv"], ["d.csv", "link.csv"], ["d.csv", "hard.csv"], ["sub/../d.csv", "d.csv"],
+    ])
     func theSameInputTwiceIsAUsageError(_ inputs: [String]) throws {
         let directory = try workspace()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("sub"), withIntermediateDirectories: false)
-        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("link.csv").path, withDestinationPath: "d.csv")
-        try FileManager.default.linkItem(atPath: directory.appendingPathComponent("d.csv").path, toPath: directory.appendingPathComponent("hard.csv").path)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("sub"), withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.appendingPathComponent("link.csv").path, withDestinationPath: "d.csv")
+        try FileManager.default.linkItem(
+            atPath: directory.appendingPathComponent("d.csv").path,
+            toPath: directory.appendingPathComponent("hard.csv").path)
         for command in ["nca", "summary"] {
             let run = try runPKFit([command] + inputs, in: directory)
             #expect(run.status == 64, "\(command) \(inputs): \(run.stdout) \(run.stderr)")
@@ -192,12 +218,18 @@ import Darwin
     func anOutputOntoAnInputOrAnotherOutputIsAUsageError(_ arguments: [String]) throws {
         let directory = try workspace()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("sub"), withIntermediateDirectories: false)
-        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("link.csv").path, withDestinationPath: "d.csv")
-        try FileManager.default.linkItem(atPath: directory.appendingPathComponent("d.csv").path, toPath: directory.appendingPathComponent("hard.csv").path)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("sub"), withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.appendingPathComponent("link.csv").path, withDestinationPath: "d.csv")
+        try FileManager.default.linkItem(
+            atPath: directory.appendingPathComponent("d.csv").path,
+            toPath: directory.appendingPathComponent("hard.csv").path)
         let run = try runPKFit(arguments, in: directory)
         #expect(run.status == 64, "\(arguments): \(run.stderr)")
-        #expect(try String(contentsOf: directory.appendingPathComponent("d.csv"), encoding: .utf8) == Self.data, "the input is untouched")
+        #expect(
+            try String(contentsOf: directory.appendingPathComponent("d.csv"), encoding: .utf8) == Self.data,
+            "the input is untouched")
         #expect(try names(in: directory) == ["d.csv", "hard.csv", "link.csv", "sub"], "nothing written")
     }
 
@@ -205,7 +237,8 @@ import Darwin
         let directory = try workspace()
         defer { try? FileManager.default.removeItem(at: directory) }
         // The input is malformed, but the clash is reported first (exit 64, not the data error).
-        try "subject,time,value\nA,x,1\n".write(to: directory.appendingPathComponent("bad.csv"), atomically: false, encoding: .utf8)
+        try "subject,time,value\nA,x,1\n".write(
+            to: directory.appendingPathComponent("bad.csv"), atomically: false, encoding: .utf8)
         let run = try runPKFit(["nca", "bad.csv", "--audit", "o.csv", "--output", "o.csv"], in: directory)
         #expect(run.status == 64 && !run.stderr.contains("bad.csv:2"), "\(run.stderr)")
     }
@@ -217,11 +250,15 @@ import Darwin
         defer { try? FileManager.default.removeItem(at: directory) }
         try "old html\n".write(to: directory.appendingPathComponent("r.html"), atomically: false, encoding: .utf8)
         // A directory where the third figure goes: it cannot be written.
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("r-figure-3.svg"), withIntermediateDirectories: false)
-        let run = try runPKFit(["report", "d.csv", "--output", "r.html", "--markdown", "r.md", "--audit", "a.csv"], in: directory)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("r-figure-3.svg"), withIntermediateDirectories: false)
+        let run = try runPKFit(
+            ["report", "d.csv", "--output", "r.html", "--markdown", "r.md", "--audit", "a.csv"], in: directory)
         #expect(run.status != 0)
         #expect(run.stderr.contains("r-figure-3.svg"), "\(run.stderr)")
-        #expect(try names(in: directory) == ["d.csv", "r-figure-3.svg", "r.html"], "no Markdown, figure, audit or temporary")
+        #expect(
+            try names(in: directory) == ["d.csv", "r-figure-3.svg", "r.html"], "no Markdown, figure, audit or temporary"
+        )
         #expect(try String(contentsOf: directory.appendingPathComponent("r.html"), encoding: .utf8) == "old html\n")
     }
 
@@ -257,7 +294,9 @@ import Darwin
         process.waitUntilExit()
         close(writer)
         #expect(stopped, "pkfit stopped within 10 s of the signal")
-        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == signalNumber, "stopped by the signal, re-raised")
+        #expect(
+            process.terminationReason == .uncaughtSignal && process.terminationStatus == signalNumber,
+            "stopped by the signal, re-raised")
         #expect(try names(in: directory) == ["d.csv", "in.csv"], "no temporary and no output left")
     }
 
@@ -288,9 +327,11 @@ import Darwin
         defer { try? FileManager.default.removeItem(at: directory) }
         let id = String(repeating: "I", count: 1 << 20)
         let column = String(repeating: "c", count: 100_000)
-        try "subject,time,value,\(column)\n\(id),1,1,x\n\(id),1,2,x\n".write(to: directory.appendingPathComponent("l.csv"), atomically: false, encoding: .utf8)
+        try "subject,time,value,\(column)\n\(id),1,1,x\n\(id),1,2,x\n".write(
+            to: directory.appendingPathComponent("l.csv"), atomically: false, encoding: .utf8)
         let duplicate = try runPKFit(["nca", "l.csv"], in: directory)
-        #expect(duplicate.status == 1 && duplicate.stderr.contains("has two samples"), "\(duplicate.stderr.prefix(300))")
+        #expect(
+            duplicate.status == 1 && duplicate.stderr.contains("has two samples"), "\(duplicate.stderr.prefix(300))")
         #expect(duplicate.stderr.utf8.count < 400, "\(duplicate.stderr.utf8.count) bytes")
         let missing = try runPKFit(["nca", "l.csv", "--value", column + "z"], in: directory)
         #expect(missing.status == 1 && missing.stderr.utf8.count < 1000, "\(missing.stderr.utf8.count) bytes")
@@ -300,22 +341,32 @@ import Darwin
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let osc = "\u{1B}]0;owned\u{07}"
-        try "subject,time,value\nA,1,\u{1B}[31mred\n".write(to: directory.appendingPathComponent("v.csv"), atomically: false, encoding: .utf8)
-        try "subject,time,value\n\(osc)A,1,1\n\(osc)A,1,2\n".write(to: directory.appendingPathComponent("s.csv"), atomically: false, encoding: .utf8)
-        try "subject,time,value\nA,1,x\u{7F}\u{9B}\n".write(to: directory.appendingPathComponent("e\u{1B}[2J.csv"), atomically: false, encoding: .utf8)
-        for (file, shown) in [("v.csv", "\"\\u{1B}[31mred\""), ("s.csv", "'\\u{1B}]0;owned\\u{7}A'"), ("e\u{1B}[2J.csv", "e\\u{1B}[2J.csv:2")] {
+        try "subject,time,value\nA,1,\u{1B}[31mred\n".write(
+            to: directory.appendingPathComponent("v.csv"), atomically: false, encoding: .utf8)
+        try "subject,time,value\n\(osc)A,1,1\n\(osc)A,1,2\n".write(
+            to: directory.appendingPathComponent("s.csv"), atomically: false, encoding: .utf8)
+        try "subject,time,value\nA,1,x\u{7F}\u{9B}\n".write(
+            to: directory.appendingPathComponent("e\u{1B}[2J.csv"), atomically: false, encoding: .utf8)
+        for (file, shown) in [
+            ("v.csv", "\"\\u{1B}[31mred\""), ("s.csv", "'\\u{1B}]0;owned\\u{7}A'"),
+            ("e\u{1B}[2J.csv", "e\\u{1B}[2J.csv:2"),
+        ] {
             let run = try runPKFit(["nca", file], in: directory)
             #expect(run.status == 1)
             #expect(run.stderr.contains(shown), "\(file): \(run.stderr)")
-            #expect(!run.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x7F || $0.value == 0x9B },
-                    "\(file): no raw control character")
+            #expect(
+                !run.stderr.unicodeScalars.contains {
+                    $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x7F || $0.value == 0x9B
+                },
+                "\(file): no raw control character")
         }
     }
 
     @Test func anInvalidDoseNamesFileAndLine() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try "subject,time,value,dose\nA,0,1,10\nA,1,5,10\nB,0,1,abc\nB,1,4,abc\n".write(to: directory.appendingPathComponent("d.csv"), atomically: false, encoding: .utf8)
+        try "subject,time,value,dose\nA,0,1,10\nA,1,5,10\nB,0,1,abc\nB,1,4,abc\n".write(
+            to: directory.appendingPathComponent("d.csv"), atomically: false, encoding: .utf8)
         let run = try runPKFit(["summary", "d.csv", "--dose", "dose"], in: directory)
         #expect(run.status == 1)
         #expect(run.stderr.contains("d.csv:4: column 'dose': \"abc\" is not a positive number"), "\(run.stderr)")
@@ -325,16 +376,24 @@ import Darwin
     @Test func csvSafeNeutralisesFormulaTextButNotNumbers() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let rows = "subject,time,value,arm\n=1+2,0,1,-1.5\n=1+2,1,5,-1.5\n@A,0,1,+cmd\n@A,1,5,+cmd\n-B,0,1,x\n-B,1,4,x\n"
+        let rows =
+            "subject,time,value,arm\n=1+2,0,1,-1.5\n=1+2,1,5,-1.5\n@A,0,1,+cmd\n@A,1,5,+cmd\n-B,0,1,x\n-B,1,4,x\n"
         try rows.write(to: directory.appendingPathComponent("f.csv"), atomically: false, encoding: .utf8)
         let plain = try runPKFit(["nca", "f.csv", "--group", "arm"], in: directory)
         #expect(plain.status == 0, "\(plain.stderr)")
-        #expect(plain.stdout.contains("\n=1+2,-1.5,") && plain.stdout.contains("\n@A,+cmd,"), "as written without --csv-safe")
+        #expect(
+            plain.stdout.contains("\n=1+2,-1.5,") && plain.stdout.contains("\n@A,+cmd,"),
+            "as written without --csv-safe")
         for format in ["csv", "pp"] {
-            let safe = try runPKFit(["nca", "f.csv", "--group", "arm", "--csv-safe", "--format", format], in: directory)
+            let safe = try runPKFit(
+                ["nca", "f.csv", "--group", "arm", "--csv-safe", "--format", format], in: directory)
             #expect(safe.status == 0, "\(safe.stderr)")
-            #expect(safe.stdout.contains("'=1+2") && safe.stdout.contains("'@A") && safe.stdout.contains("'-B"), "\(format): \(safe.stdout.prefix(400))")
-            #expect(safe.stdout.contains("'+cmd") && !safe.stdout.contains("'-1.5"), "\(format): a plain number stays a number")
+            #expect(
+                safe.stdout.contains("'=1+2") && safe.stdout.contains("'@A") && safe.stdout.contains("'-B"),
+                "\(format): \(safe.stdout.prefix(400))")
+            #expect(
+                safe.stdout.contains("'+cmd") && !safe.stdout.contains("'-1.5"),
+                "\(format): a plain number stays a number")
             #expect(!safe.stdout.contains(",=") && !safe.stdout.contains("\n="), "\(format)")
         }
     }

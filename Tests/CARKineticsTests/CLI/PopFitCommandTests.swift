@@ -12,9 +12,18 @@ struct PopFitCommandTests {
     private func table(_ csv: String) -> [String: [String]] {
         var rows: [String: [String]] = [:]
         for line in csv.split(separator: "\n").dropFirst() {
-            var cells: [String] = [], current = "", quoted = false
+            var cells: [String] = []
+            var current = ""
+            var quoted = false
             for c in line {
-                if c == "\"" { quoted.toggle() } else if c == "," && !quoted { cells.append(current); current = "" } else { current.append(c) }
+                if c == "\"" {
+                    quoted.toggle()
+                } else if c == "," && !quoted {
+                    cells.append(current)
+                    current = ""
+                } else {
+                    current.append(c)
+                }
             }
             cells.append(current)
             if let name = cells.first { rows[name] = Array(cells.dropFirst()) }
@@ -32,9 +41,14 @@ struct PopFitCommandTests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.hasPrefix("parameter,estimate,se,rse_percent,lower95,upper95\n"))
         let rows = table(run.stdout)
-        let names = run.stdout.split(separator: "\n").dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }
-        #expect(Array(names.prefix(12)) == ["tv_lKe", "tv_lKa", "tv_lCl", "omega_lKa", "omega_lCl", "sigma", "minus2ll", "aic",
-                                            "bic", "n_subjects", "n_observations", "n_blq"])
+        let names = run.stdout.split(separator: "\n").dropFirst().compactMap {
+            $0.split(separator: ",").first.map(String.init)
+        }
+        #expect(
+            Array(names.prefix(12)) == [
+                "tv_lKe", "tv_lKa", "tv_lCl", "omega_lKa", "omega_lCl", "sigma", "minus2ll", "aic",
+                "bic", "n_subjects", "n_observations", "n_blq",
+            ])
         func number(_ name: String, _ column: Int = 0) -> Double { Double(rows[name]?[column] ?? "") ?? .nan }
         #expect(abs(number("tv_lKa") - 0.480864) <= 0.03)
         #expect(abs(number("minus2ll") - 355.479788) <= 0.5)
@@ -43,11 +57,15 @@ struct PopFitCommandTests {
         #expect(rows["n_subjects"]?[0] == "12" && rows["n_observations"]?[0] == "132" && rows["n_blq"]?[0] == "0")
         // RSE% = 100·SE/|estimate|, and the interval of a log-scale SD is exp(ln ω ± 1.96·SE/ω).
         #expect(abs(number("omega_lCl", 2) - 100 * number("omega_lCl", 1) / number("omega_lCl")) <= 1e-9)
-        let omega = number("omega_lCl"), se = number("omega_lCl", 1)
+        let omega = number("omega_lCl")
+        let se = number("omega_lCl", 1)
         #expect(abs(number("omega_lCl", 3) - omega * exp(-1.959963984540054 * se / omega)) <= 1e-9)
         #expect(rows["status"]?[0].hasPrefix("converged") == true)
         let perSubject = try String(contentsOf: individual, encoding: .utf8).split(separator: "\n")
-        #expect(perSubject.first == "subject,eta_lKa,eta_lCl,lKe,lKa,lCl,cmax,tmax,auc_0_28,auc_0_90,n_used,n_censored,n_blq_dropped,n_missing,n_preinfusion")
+        #expect(
+            perSubject.first
+                == "subject,eta_lKa,eta_lCl,lKe,lKa,lCl,cmax,tmax,auc_0_28,auc_0_90,n_used,n_censored,n_blq_dropped,n_missing,n_preinfusion"
+        )
         #expect(perSubject.count == 13)
         #expect(perSubject.dropFirst().allSatisfy { $0.hasSuffix(",11,0,0,0,0") })
     }
@@ -63,10 +81,16 @@ struct PopFitCommandTests {
         // Zeros under log-additive error are BLQ, and there is no limit to censor them at.
         let zeros = try runPKFit(["popfit", theoph, "--output", output, "--individual", individual])
         #expect(zeros.status == 1)
-        #expect(zeros.stderr.contains("cannot be estimated: subject '2' line 13: below the limit (or 0 under log-additive error) but no LLOQ is known; give --lloq, or --blq drop"), "\(zeros.stderr)")
+        #expect(
+            zeros.stderr.contains(
+                "cannot be estimated: subject '2' line 13: below the limit (or 0 under log-additive error) but no LLOQ is known; give --lloq, or --blq drop"
+            ), "\(zeros.stderr)")
         let random = try runPKFit(["popfit", theoph, "--blq", "drop", "--random", "cmax,foo", "--output", output])
         #expect(random.status == 1)
-        #expect(random.stderr.contains("cannot be estimated: --random names 'foo', which is not a model parameter (cmax, tmax, rho, alpha, beta, fb)"), "\(random.stderr)")
+        #expect(
+            random.stderr.contains(
+                "cannot be estimated: --random names 'foo', which is not a model parameter (cmax, tmax, rho, alpha, beta, fb)"
+            ), "\(random.stderr)")
         let malformed = try runPKFit(Self.theophArguments + ["--covariate", "lCl = Wt"])
         #expect(malformed.status == 1)
         #expect(malformed.stderr.contains("--covariate 'lCl = Wt': expected \"parameter ~ COLUMN\""))

@@ -16,7 +16,10 @@ struct ResponseCommandTests {
         let run = try runPKFit(["response", file, "--response", "BOR", "--parameters", "cmax"])
         #expect(run.status == 0, "\(run.stderr)")
         let header = run.stdout.split(whereSeparator: \.isNewline).first.map(String.init)
-        #expect(header == "parameter,n_responders,n_nonresponders,geometric_mean_responders,geometric_mean_nonresponders,gmr,gmr_lower90,gmr_upper90,mann_whitney_u,mann_whitney_p,logit_intercept,logit_slope,logit_slope_se,logit_slope_lower95,logit_slope_upper95,logit_lr_p,odds_ratio_per_doubling,logit_method,n_excluded,n_response_missing,gmr_df,mann_whitney_method,logit_note")
+        #expect(
+            header
+                == "parameter,n_responders,n_nonresponders,geometric_mean_responders,geometric_mean_nonresponders,gmr,gmr_lower90,gmr_upper90,mann_whitney_u,mann_whitney_p,logit_intercept,logit_slope,logit_slope_se,logit_slope_lower95,logit_slope_upper95,logit_lr_p,odds_ratio_per_doubling,logit_method,n_excluded,n_response_missing,gmr_df,mann_whitney_method,logit_note"
+        )
         let table = Self.rows(run.stdout)
         #expect(table.count == 1)
         let row = try #require(table.first)
@@ -39,7 +42,8 @@ struct ResponseCommandTests {
         expectClose(value("odds_ratio_per_doubling"), 5.357658558224966, relative: 1e-8, "OR per doubling")
     }
 
-    @Test("response: --responder CR makes PR a non-responder; default parameters are cmax, the interval AUCs, aucinf_obs")
+    @Test(
+        "response: --responder CR makes PR a non-responder; default parameters are cmax, the interval AUCs, aucinf_obs")
     func responderAndDefaults() throws {
         let run = try runPKFit(["response", file, "--response", "BOR", "--responder", "cr", "--format", "json"])
         #expect(run.status == 0, "\(run.stderr)")
@@ -48,7 +52,9 @@ struct ResponseCommandTests {
         #expect(json.first?["n_responders"] as? Int == 3 && json.first?["n_nonresponders"] as? Int == 8)
     }
 
-    @Test("response: unrecognised coding, unknown --responder, two values for one subject, unknown parameter are errors, nothing written")
+    @Test(
+        "response: unrecognised coding, unknown --responder, two values for one subject, unknown parameter are errors, nothing written"
+    )
     func errors() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -60,36 +66,58 @@ struct ResponseCommandTests {
         let mr = try runPKFit(["response", bad.path, "--response", "BOR", "--output", out])
         #expect(mr.status == 1)
         // The reader's rule (a per-subject column is constant within a subject) names both lines.
-        #expect(mr.stderr.contains("mr.csv:46: column 'BOR': \"MR\" differs from 'PD' on line 43 for subject 'N5'"), "\(mr.stderr)")
-        text = text.replacingOccurrences(of: ",MR,B", with: ",PD,B").replacingOccurrences(of: "N5,7,11000,PD,B", with: "N5,7,11000,MR,B")
-            .replacingOccurrences(of: "N5,14,3000,PD,B", with: "N5,14,3000,MR,B").replacingOccurrences(of: "N5,28,500,PD,B", with: "N5,28,500,MR,B")
-            .replacingOccurrences(of: "N5,0,BLQ,PD,B", with: "N5,0,BLQ,MR,B")
+        #expect(
+            mr.stderr.contains("mr.csv:46: column 'BOR': \"MR\" differs from 'PD' on line 43 for subject 'N5'"),
+            "\(mr.stderr)")
+        text = text.replacingOccurrences(of: ",MR,B", with: ",PD,B").replacingOccurrences(
+            of: "N5,7,11000,PD,B", with: "N5,7,11000,MR,B"
+        )
+        .replacingOccurrences(of: "N5,14,3000,PD,B", with: "N5,14,3000,MR,B").replacingOccurrences(
+            of: "N5,28,500,PD,B", with: "N5,28,500,MR,B"
+        )
+        .replacingOccurrences(of: "N5,0,BLQ,PD,B", with: "N5,0,BLQ,MR,B")
         try text.write(to: bad, atomically: true, encoding: .utf8)
         let coding = try runPKFit(["response", bad.path, "--response", "BOR", "--output", out])
         #expect(coding.status == 1)
-        #expect(coding.stderr.contains("column 'BOR': values \"CR\", \"PR\", \"SD\", \"PD\", \"MR\" are not a recognised two-valued response coding"), "\(coding.stderr)")
+        #expect(
+            coding.stderr.contains(
+                "column 'BOR': values \"CR\", \"PR\", \"SD\", \"PD\", \"MR\" are not a recognised two-valued response coding"
+            ), "\(coding.stderr)")
         let missing = try runPKFit(["response", file, "--response", "BOR", "--responder", "VGPR", "--output", out])
-        #expect(missing.status == 1 && missing.stderr.contains("--responder \"VGPR\" does not occur"), "\(missing.stderr)")
-        let parameter = try runPKFit(["response", file, "--response", "BOR", "--parameters", "cmax,auc_0_7", "--output", out])
-        #expect(parameter.status == 1 && parameter.stderr.contains("'auc_0_7' is not an NCA parameter"), "\(parameter.stderr)")
+        #expect(
+            missing.status == 1 && missing.stderr.contains("--responder \"VGPR\" does not occur"), "\(missing.stderr)")
+        let parameter = try runPKFit([
+            "response", file, "--response", "BOR", "--parameters", "cmax,auc_0_7", "--output", out,
+        ])
+        #expect(
+            parameter.status == 1 && parameter.stderr.contains("'auc_0_7' is not an NCA parameter"),
+            "\(parameter.stderr)")
         let overwrite = try runPKFit(["response", file, "--response", "BOR", "--output", file])
-        #expect(overwrite.status == 64 && overwrite.stderr.contains("an output never replaces an input"), "\(overwrite.stderr)")
+        #expect(
+            overwrite.status == 64 && overwrite.stderr.contains("an output never replaces an input"),
+            "\(overwrite.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
-    @Test("persistence: per-subject times and events by hand; Kaplan–Meier per arm against R and lifelines; audit covers every line")
+    @Test(
+        "persistence: per-subject times and events by hand; Kaplan–Meier per arm against R and lifelines; audit covers every line"
+    )
     func persistence() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let individual = directory.appendingPathComponent("subjects.csv").path
         let audit = directory.appendingPathComponent("audit.csv").path
         let out = directory.appendingPathComponent("km.csv").path
-        let run = try runPKFit(["persistence", file, "--group", "ARM", "--individual", individual, "--audit", audit, "--output", out])
+        let run = try runPKFit([
+            "persistence", file, "--group", "ARM", "--individual", individual, "--audit", audit, "--output", out,
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let subjects = Self.rows(try String(contentsOfFile: individual, encoding: .utf8))
         let expected: [String: (String, String)] = [
-            "R1": ("14", "1"), "R2": ("28", "1"), "R3": ("14", "0"), "R4": ("90", "1"), "R5": ("90", "0"), "R6": ("14", "1"),
-            "N1": ("7", "1"), "N2": ("14", "1"), "N3": ("7", "1"), "N4": ("14", "1"), "N5": ("28", "0"), "X1": ("7", "1"), "X2": ("", ""),
+            "R1": ("14", "1"), "R2": ("28", "1"), "R3": ("14", "0"), "R4": ("90", "1"), "R5": ("90", "0"),
+            "R6": ("14", "1"),
+            "N1": ("7", "1"), "N2": ("14", "1"), "N3": ("7", "1"), "N4": ("14", "1"), "N5": ("28", "0"),
+            "X1": ("7", "1"), "X2": ("", ""),
         ]
         #expect(subjects.count == 13)
         for s in subjects {
@@ -98,13 +126,18 @@ struct ResponseCommandTests {
         }
         let km = Self.rows(try String(contentsOfFile: out, encoding: .utf8))
         #expect(km.count == 2)
-        let a = try #require(km.first { $0["ARM"] == "A" }), b = try #require(km.first { $0["ARM"] == "B" })
+        let a = try #require(km.first { $0["ARM"] == "A" })
+        let b = try #require(km.first { $0["ARM"] == "B" })
         // A: 7E | 14 E,E,C | 28E | 90 E,C → Ŝ = 6/7, 4/7, 8/21, 4/21; median 28; Ŝ(90) = 4/21; past day 90 undefined.
-        #expect(a["n"] == "7" && a["n_events"] == "5" && a["median"] == "28.0" && a["median_lower95"] == "7.0" && a["median_upper95"] == "inf")
+        #expect(
+            a["n"] == "7" && a["n_events"] == "5" && a["median"] == "28.0" && a["median_lower95"] == "7.0"
+                && a["median_upper95"] == "inf")
         expectClose(a["survival_90"].flatMap(Double.init), 4.0 / 21, relative: 1e-15, "A S(90)")
         #expect(a["survival_180"] == "" && a["survival_365"] == "")
         // B: 7 E,E | 14 E,E | 28 C (X2 not evaluable) → Ŝ = 3/5, 1/5; median 14.
-        #expect(b["n"] == "5" && b["n_events"] == "4" && b["n_not_evaluable"] == "1" && b["median"] == "14.0" && b["median_lower95"] == "7.0")
+        #expect(
+            b["n"] == "5" && b["n_events"] == "4" && b["n_not_evaluable"] == "1" && b["median"] == "14.0"
+                && b["median_lower95"] == "7.0")
         #expect(b["survival_90"] == "")
         expectClose(a["logrank_chisq"].flatMap(Double.init), 1.0160226201696503, relative: 1e-12, "log-rank chi-square")
         expectClose(a["logrank_p"].flatMap(Double.init), 0.3134643162116769, relative: 1e-12, "log-rank p")

@@ -10,7 +10,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let files = [fixtureURL("data/aid_cd7_qpcr.csv").path, fixtureURL("valid/blq_spellings.csv").path]
         let streamed = try runPKFit(["nca"] + files + ["--format", format, "--skip-invalid"])
-        let audited = try runPKFit(["nca"] + files + ["--format", format, "--skip-invalid", "--audit", "audit.csv"], in: directory)
+        let audited = try runPKFit(
+            ["nca"] + files + ["--format", format, "--skip-invalid", "--audit", "audit.csv"], in: directory)
         #expect(streamed.status == 0 && audited.status == 0, "\(streamed.stderr) \(audited.stderr)")
         #expect(streamed.stdout.utf8.count > 10_000)
         #expect(streamed.stdout == audited.stdout)

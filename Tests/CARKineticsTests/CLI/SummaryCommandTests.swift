@@ -13,10 +13,15 @@ struct SummaryCommandTests {
         out["mean"] = mean
         let s = xs.sorted()
         func q(_ p: Double) -> Double {
-            let h = (n - 1) * p, lo = Int(h.rounded(.down))
+            let h = (n - 1) * p
+            let lo = Int(h.rounded(.down))
             return lo + 1 < s.count ? s[lo] + (h - Double(lo)) * (s[lo + 1] - s[lo]) : s[lo]
         }
-        out["median"] = q(0.5); out["q1"] = q(0.25); out["q3"] = q(0.75); out["min"] = s.first; out["max"] = s.last
+        out["median"] = q(0.5)
+        out["q1"] = q(0.25)
+        out["q3"] = q(0.75)
+        out["min"] = s.first
+        out["max"] = s.last
         if xs.count > 1 {
             let sd = (xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)).squareRoot()
             out["sd"] = sd
@@ -36,10 +41,14 @@ struct SummaryCommandTests {
 
     static func parseCSV(_ text: String) -> [[String: String]] {
         let lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else { return [] }
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else {
+            return []
+        }
         return lines.dropFirst().map { line in
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            return Dictionary(uniqueKeysWithValues: zip(header, cells + Array(repeating: "", count: max(0, header.count - cells.count))))
+            return Dictionary(
+                uniqueKeysWithValues: zip(
+                    header, cells + Array(repeating: "", count: max(0, header.count - cells.count))))
         }
     }
 
@@ -55,12 +64,15 @@ struct SummaryCommandTests {
         #expect(rows.count == 3 * 14)
         var checked = 0
         for row in rows {
-            let cohort = try #require(row["COHORT"]), parameter = try #require(row["parameter"])
+            let cohort = try #require(row["COHORT"])
+            let parameter = try #require(row["parameter"])
             let values = subjects.filter { $0["COHORT"] == cohort }.compactMap { $0[parameter].flatMap(Double.init) }
             #expect(Int(row["n"] ?? "") == values.count, "\(cohort) \(parameter) n")
             #expect(Int(row["n_subjects"] ?? "") == 6)
             for (statistic, expected) in Self.naive(values) {
-                expectClose(expectedNumber(row[statistic]), expected, relative: 1e-9, absolute: 1e-12, "\(cohort) \(parameter) \(statistic)")
+                expectClose(
+                    expectedNumber(row[statistic]), expected, relative: 1e-9, absolute: 1e-12,
+                    "\(cohort) \(parameter) \(statistic)")
                 checked += 1
             }
         }
@@ -75,11 +87,14 @@ struct SummaryCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         let fit = try #require(Self.parseCSV(result.stdout).first { $0["parameter"] == "cmax" })
         let pairs = Self.parseCSV(nca.stdout).compactMap { row -> (Double, Double)? in
-            guard let d = row["DOSE"].flatMap(Double.init), let c = row["cmax"].flatMap(Double.init), c > 0 else { return nil }
+            guard let d = row["DOSE"].flatMap(Double.init), let c = row["cmax"].flatMap(Double.init), c > 0 else {
+                return nil
+            }
             return (log(d), log(c))
         }
         let n = Double(pairs.count)
-        let mx = pairs.map(\.0).reduce(0, +) / n, my = pairs.map(\.1).reduce(0, +) / n
+        let mx = pairs.map(\.0).reduce(0, +) / n
+        let my = pairs.map(\.1).reduce(0, +) / n
         let sxx = pairs.map { ($0.0 - mx) * ($0.0 - mx) }.reduce(0, +)
         let b = pairs.map { ($0.0 - mx) * ($0.1 - my) }.reduce(0, +) / sxx
         let residuals: [Double] = pairs.map { pair in pair.1 - (my + b * (pair.0 - mx)) }
@@ -97,18 +112,19 @@ struct SummaryCommandTests {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let csv = """
-        subject,time,value,arm
-        <script>alert(1)</script>,0,<5,A&B
-        <script>alert(1)</script>,7,120,A&B
-        <script>alert(1)</script>,14,40,A&B
-        <script>alert(1)</script>,28,<5,A&B
-        S2,0,<5,C
-        S2,7,300,C
-        S2,14,90,C
-        S2,28,10,C
-        """
+            subject,time,value,arm
+            <script>alert(1)</script>,0,<5,A&B
+            <script>alert(1)</script>,7,120,A&B
+            <script>alert(1)</script>,14,40,A&B
+            <script>alert(1)</script>,28,<5,A&B
+            S2,0,<5,C
+            S2,7,300,C
+            S2,14,90,C
+            S2,28,10,C
+            """
         try csv.write(to: dir.appendingPathComponent("hostile.csv"), atomically: true, encoding: .utf8)
-        let result = try runPKFit(["report", "hostile.csv", "--group", "arm", "--output", "r.html", "--markdown", "r.md"], in: dir)
+        let result = try runPKFit(
+            ["report", "hostile.csv", "--group", "arm", "--output", "r.html", "--markdown", "r.md"], in: dir)
         #expect(result.status == 0, "\(result.stderr)")
         let html = try String(contentsOf: dir.appendingPathComponent("r.html"), encoding: .utf8)
         let xml = XMLCheck(html)
@@ -159,7 +175,8 @@ struct SummaryCommandTests {
     func badInput() throws {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try "subject,time,value\nA,0,1\nA,x,2\n".write(to: dir.appendingPathComponent("bad.csv"), atomically: true, encoding: .utf8)
+        try "subject,time,value\nA,0,1\nA,x,2\n".write(
+            to: dir.appendingPathComponent("bad.csv"), atomically: true, encoding: .utf8)
         let result = try runPKFit(["report", "bad.csv", "--output", "r.html"], in: dir)
         #expect(result.status != 0)
         #expect(result.stderr.contains("bad.csv:3"))
@@ -172,14 +189,19 @@ struct SummaryCommandTests {
 
     @Test("table format shows the conventional layout")
     func tableFormat() throws {
-        let result = try runPKFit(["summary", fixtureURL("data/aid_cd7_qpcr.csv").path, "--group", "COHORT",
-                                   "--lloq", "LLOQ", "--format", "markdown"])
+        let result = try runPKFit([
+            "summary", fixtureURL("data/aid_cd7_qpcr.csv").path, "--group", "COHORT",
+            "--lloq", "LLOQ", "--format", "markdown",
+        ])
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.first == "| COHORT | parameter | N | n | statistic | value | note |")
         // readable formats use display names with units; the machine formats keep the column names
         #expect(lines.contains { $0.hasPrefix("| 0.25x10^8 | Tmax (day) | 6 | 6 | median (min–max) | ") })
-        #expect(lines.contains { $0.hasPrefix("| 0.25x10^8 | Cmax (copies/ug) | 6 | 6 | geometric mean (geometric CV%) | ") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("| 0.25x10^8 | Cmax (copies/ug) | 6 | 6 | geometric mean (geometric CV%) | ")
+            })
         #expect(lines.contains { $0.hasPrefix("| 0.25x10^8 | AUC0–28d,extrap (day·copies/ug) | 6 | 2 | ") })
     }
 }

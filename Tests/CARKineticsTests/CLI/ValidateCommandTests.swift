@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -28,8 +29,9 @@ import Testing
             for (key, estimates) in starts {
                 #expect(estimates.count == problem.parameters.count)
                 for (j, estimate) in estimates.enumerated() {
-                    #expect(logRelativeError(estimate: estimate, certified: problem.certifiedValues[j]) >= 6,
-                            "\(name) \(key) \(problem.parameters[j]) = \(estimate)")
+                    #expect(
+                        logRelativeError(estimate: estimate, certified: problem.certifiedValues[j]) >= 6,
+                        "\(name) \(key) \(problem.parameters[j]) = \(estimate)")
                 }
             }
         }
@@ -38,7 +40,9 @@ import Testing
             let estimates = try #require(json[name] as? [Double], "\(name)")
             #expect(estimates.count == problem.parameters.count)
             for (j, estimate) in estimates.enumerated() {
-                #expect(logRelativeError(estimate: estimate, certified: problem.certifiedValues[j]) >= 6, "\(name) \(estimate)")
+                #expect(
+                    logRelativeError(estimate: estimate, certified: problem.certifiedValues[j]) >= 6,
+                    "\(name) \(estimate)")
             }
         }
     }
@@ -59,7 +63,8 @@ import Testing
         let output = try runPKFit(["validate", "nist", directory.path, "--json", jsonURL.path])
         #expect(output.status != 0)
         #expect(output.stdout.isEmpty)
-        #expect(output.stderr.contains("Misra1a.dat:62: expected 2 numbers (y x) but found 3 fields"), "\(output.stderr)")
+        #expect(
+            output.stderr.contains("Misra1a.dat:62: expected 2 numbers (y x) but found 3 fields"), "\(output.stderr)")
         #expect(!FileManager.default.fileExists(atPath: jsonURL.path))
     }
 }

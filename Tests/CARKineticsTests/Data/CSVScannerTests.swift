@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -39,7 +40,8 @@ func scanRecords(_ bytes: [UInt8]) throws(DataError) -> [(line: Int, fields: [St
     /// More fields than the scanner first makes room for, quoted and plain, in records of different widths.
     @Test func wideRecords() throws {
         let wide = (0..<40).map { $0 % 3 == 0 ? "\"q\($0),\"" : "f\($0)" }
-        let records = try scanRecords("a,b\n" + wide.joined(separator: ",") + "\nx,y\n" + wide.joined(separator: ",") + "\n")
+        let records = try scanRecords(
+            "a,b\n" + wide.joined(separator: ",") + "\nx,y\n" + wide.joined(separator: ",") + "\n")
         let expected = (0..<40).map { $0 % 3 == 0 ? "q\($0)," : "f\($0)" }
         #expect(records.map(\.fields) == [["a", "b"], expected, ["x", "y"], expected])
     }
@@ -49,25 +51,33 @@ func scanRecords(_ bytes: [UInt8]) throws(DataError) -> [(line: Int, fields: [St
     }
 
     @Test func unterminatedQuoteNamesTheRecordLine() {
-        #expect(throws: DataError(file: "t.csv", line: 3, message: "field 2 has an opening quote that is never closed")) {
+        #expect(throws: DataError(file: "t.csv", line: 3, message: "field 2 has an opening quote that is never closed"))
+        {
             _ = try scanRecords("a,b\n1,2\n3,\"open\n4,5\n")
         }
     }
 
     @Test func textAfterClosingQuote() {
-        #expect(throws: DataError(file: "t.csv", line: 2, message: "unexpected text after the closing quote of field 1")) {
+        #expect(
+            throws: DataError(file: "t.csv", line: 2, message: "unexpected text after the closing quote of field 1")
+        ) {
             _ = try scanRecords("a,b\n\"x\"y,2\n")
         }
     }
 
     @Test func invalidUTF8AndBinaryContent() {
-        #expect(throws: DataError(file: "t.csv", line: 2, message: "invalid UTF-8 (byte 0xFF); expected a UTF-8 text file")) {
+        #expect(
+            throws: DataError(file: "t.csv", line: 2, message: "invalid UTF-8 (byte 0xFF); expected a UTF-8 text file")
+        ) {
             _ = try scanRecords(Array("a,b\n1,".utf8) + [0xFF] + Array("\n".utf8))
         }
         // overlong encoding of "/" and a lone surrogate are invalid too
         #expect(throws: DataError.self) { _ = try scanRecords([0xC0, 0xAF]) }
         #expect(throws: DataError.self) { _ = try scanRecords([0xED, 0xA0, 0x80]) }
-        #expect(throws: DataError(file: "t.csv", line: 1, message: "contains a NUL byte (binary content, not a CSV text file)")) {
+        #expect(
+            throws: DataError(
+                file: "t.csv", line: 1, message: "contains a NUL byte (binary content, not a CSV text file)")
+        ) {
             _ = try scanRecords([0x61, 0x00, 0x62])
         }
     }
@@ -84,7 +94,9 @@ func scanRecords(_ bytes: [UInt8]) throws(DataError) -> [(line: Int, fields: [St
                 bytes.append([0x22, 0x2C, 0x0A, 0x0D, 0x31, 0xC3, 0xA9, 0xFF][Int(pick % 8)])
             }
             do { _ = try scanRecords(bytes) } catch { sawError = true }
-            do { _ = try ProfileReader().read(bytes: Array("id,time,value\n".utf8) + bytes, file: "f.csv") } catch { sawError = true }
+            do { _ = try ProfileReader().read(bytes: Array("id,time,value\n".utf8) + bytes, file: "f.csv") } catch {
+                sawError = true
+            }
         }
         #expect(sawError)
     }

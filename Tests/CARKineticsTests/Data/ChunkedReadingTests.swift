@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -12,7 +13,8 @@ import Testing
 /// boundaries fall: inside a quoted field with line breaks, between CR and LF, inside a multi-byte UTF-8
 /// character, inside the byte-order mark.
 @Suite struct ChunkedReadingTests {
-    static let text = "\u{FEFF}USUBJID,AFRLT,AVAL,AVALU,note\r\n"
+    static let text =
+        "\u{FEFF}USUBJID,AFRLT,AVAL,AVALU,note\r\n"
         + "Zoë,0,BLQ,copies/µg,\"pre,\r\ninfusion\"\r\n"
         + "B-2,1,12.5,copies/µg,\r\n"
         + "Zoë,7,1.25e3,copies/µg,\"said \"\"peak\"\"\"\r\n"
@@ -41,7 +43,8 @@ import Testing
             let chunked = ProfileSet(store)
             #expect(chunked.ledger == whole.ledger, "chunk size \(chunkSize)")
             #expect(chunked.profiles.map(\.subject) == whole.profiles.map(\.subject), "chunk size \(chunkSize)")
-            #expect(chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "chunk size \(chunkSize)")
+            #expect(
+                chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "chunk size \(chunkSize)")
             #expect(chunked.profiles.map(\.unit) == ["copies/µg", "copies/µg"], "chunk size \(chunkSize)")
         }
     }
@@ -51,15 +54,19 @@ import Testing
         let url = try write(bytes)
         defer { try? FileManager.default.removeItem(at: url) }
         for chunkSize in [1, 3, 7, 1 << 20] {
-            #expect(throws: DataError(file: "f.csv", line: 4, column: "value",
-                                      message: "\"x\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ")) {
+            #expect(
+                throws: DataError(
+                    file: "f.csv", line: 4, column: "value",
+                    message: "\"x\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ")
+            ) {
                 _ = try ProfileReader().store(contentsOf: url, displayName: "f.csv", chunkSize: chunkSize)
             }
         }
         let open = Array("id,time,value\nA,0,\"1\n".utf8)
         let openURL = try write(open)
         defer { try? FileManager.default.removeItem(at: openURL) }
-        #expect(throws: DataError(file: "f.csv", line: 2, message: "field 3 has an opening quote that is never closed")) {
+        #expect(throws: DataError(file: "f.csv", line: 2, message: "field 3 has an opening quote that is never closed"))
+        {
             _ = try ProfileReader().store(contentsOf: openURL, displayName: "f.csv", chunkSize: 4)
         }
     }
@@ -70,8 +77,14 @@ import Testing
         var text = "USUBJID,AFRLT,AVAL,AVALU\n"
         for k in 0..<rows {
             let line = k + 2
-            if line == badLine { text += "S\(k % 97),\(k / 97),1..5,ng/mL\n"; continue }
-            if k % 211 == 5 { text += "\n"; continue }
+            if line == badLine {
+                text += "S\(k % 97),\(k / 97),1..5,ng/mL\n"
+                continue
+            }
+            if k % 211 == 5 {
+                text += "\n"
+                continue
+            }
             let value = k % 13 == 0 ? "BLQ" : k % 17 == 0 ? "" : "\(Double(k % 1000) / 7)"
             text += "S\(k % 97),\(k / 97),\(value),ng/mL" + (k % 2 == 0 ? "\r\n" : "\n")
         }
@@ -86,7 +99,8 @@ import Testing
         #expect(whole.profiles.count == 97)
         #expect(whole.ledger.blankLines.count == 29)
         for threads in [1, 2, 3, 7] {
-            let chunked = ProfileSet(try ProfileReader().store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads))
+            let chunked = ProfileSet(
+                try ProfileReader().store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads))
             #expect(chunked.ledger == whole.ledger, "\(threads) threads")
             #expect(chunked.profiles.map(\.subject) == whole.profiles.map(\.subject), "\(threads) threads")
             #expect(chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "\(threads) threads")
@@ -98,8 +112,11 @@ import Testing
         let url = try write(bytes)
         defer { try? FileManager.default.removeItem(at: url) }
         for threads in [1, 3] {
-            #expect(throws: DataError(file: "f.csv", line: 4_321, column: "AVAL",
-                                      message: "\"1..5\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ")) {
+            #expect(
+                throws: DataError(
+                    file: "f.csv", line: 4_321, column: "AVAL",
+                    message: "\"1..5\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ")
+            ) {
                 _ = try ProfileReader().store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads)
             }
         }
@@ -110,7 +127,8 @@ import Testing
     /// S6 at time 0 (line 8), which excludes both lines.
     static func lenientCohort() -> (bytes: [UInt8], excluded: [Int]) {
         // Split on LF bytes: as a String, CRLF is one character and would not split on "\n".
-        var lines = plainCohort(rows: 6_000).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
+        var lines = plainCohort(rows: 6_000).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(
+            Array.init)
         let replacements = [
             700: "S3,1000,1..5,ng/mL",
             1_900: "S4,1000,2",
@@ -129,16 +147,21 @@ import Testing
         let reader = ProfileReader(invalidRows: .skip)
         let whole = try reader.read(bytes: bytes, file: "f.csv")
         #expect(whole.ledger.excluded.map(\.line) == excluded)
-        #expect(whole.ledger.excluded[0].reason.description
+        #expect(
+            whole.ledger.excluded[0].reason.description
                 == "f.csv:8: column 'AFRLT': subject 'S6' has two samples at time 0.0 (lines 8 and 4999)")
-        #expect(whole.ledger.excluded[4].reason.description
-                == "f.csv:3500: column 'AVALU': unit \"mg/L\" differs from 'ng/mL' on line 9 for subject 'S7'; one profile must have one unit")
-        #expect(whole.ledger.dataLines == whole.ledger.blankLines.count + whole.ledger.excluded.count
-                    + whole.ledger.quantifiable + whole.ledger.belowLimit + whole.ledger.missing)
+        #expect(
+            whole.ledger.excluded[4].reason.description
+                == "f.csv:3500: column 'AVALU': unit \"mg/L\" differs from 'ng/mL' on line 9 for subject 'S7'; one profile must have one unit"
+        )
+        #expect(
+            whole.ledger.dataLines == whole.ledger.blankLines.count + whole.ledger.excluded.count
+                + whole.ledger.quantifiable + whole.ledger.belowLimit + whole.ledger.missing)
         #expect(!whole.profiles[6].observations.contains { $0.line == 8 || $0.line == 4_999 })
         #expect(throws: DataError.self) { _ = try ProfileReader().read(bytes: bytes, file: "f.csv") }
         for threads in [1, 2, 3, 7] {
-            let chunked = ProfileSet(try reader.store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads))
+            let chunked = ProfileSet(
+                try reader.store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads))
             #expect(chunked.ledger == whole.ledger, "\(threads) threads")
             #expect(chunked.profiles.map(\.subject) == whole.profiles.map(\.subject), "\(threads) threads")
             #expect(chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "\(threads) threads")
@@ -150,7 +173,8 @@ import Testing
     @Test func subjectsWithEveryRowInvalidKeepAProfileOnEveryPath() throws {
         var text = "USUBJID,AFRLT,AVAL\n"
         for k in 0..<4_000 {
-            let subject = k / 10, day = k % 10
+            let subject = k / 10
+            let day = k % 10
             // S37 and S250: every value invalid; S251's rows are valid; ragged rows name no subject.
             let value = subject == 37 || subject == 250 ? "x\(day)" : "\(Double(k % 100) + 1)"
             text += subject == 300 && day == 3 ? "S300,3\n" : "S\(subject),\(day),\(value)\n"
@@ -165,7 +189,8 @@ import Testing
         #expect(whole.profiles[250].subject == "S250" && whole.profiles[250].observations.isEmpty)
         #expect(whole.ledger.excluded.count == 21)
         for threads in [1, 2, 3, 7] {
-            let chunked = ProfileSet(try lenient.store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads))
+            let chunked = ProfileSet(
+                try lenient.store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads))
             #expect(chunked.ledger == whole.ledger, "\(threads) threads")
             #expect(chunked.profiles.map(\.subject) == whole.profiles.map(\.subject), "\(threads) threads")
             #expect(chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "\(threads) threads")
@@ -178,7 +203,8 @@ import Testing
     @Test func repeatedConflictingUnitsAreAllExcluded() throws {
         var text = "USUBJID,AFRLT,AVAL,AVALU\n"
         for k in 0..<4_000 {
-            let subject = k / 10, day = k % 10
+            let subject = k / 10
+            let day = k % 10
             let unit = subject == 150 && day >= 4 && day <= 6 ? "mg/L" : "ng/mL"
             text += "S\(subject),\(day),\(Double(k % 100) + 1),\(unit)\n"
         }
@@ -189,7 +215,8 @@ import Testing
         let whole = try lenient.read(bytes: bytes, file: "f.csv")
         #expect(whole.ledger.excluded.map(\.line) == [1_506, 1_507, 1_508])
         for threads in [1, 2, 3] {
-            let chunked = ProfileSet(try lenient.store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads))
+            let chunked = ProfileSet(
+                try lenient.store(contentsOf: url, displayName: "f.csv", chunkSize: 8_192, threads: threads))
             #expect(chunked.ledger == whole.ledger, "\(threads) threads")
             #expect(chunked.profiles.map(\.observations) == whole.profiles.map(\.observations), "\(threads) threads")
             #expect(throws: DataError.self) {

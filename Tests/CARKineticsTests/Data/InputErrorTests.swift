@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -13,8 +14,10 @@ import Testing
         expectError(text, ColumnSelection(), expected, sourceLocation: sourceLocation)
     }
 
-    func expectError(_ text: String, _ selection: ColumnSelection, _ expected: String,
-                     sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectError(
+        _ text: String, _ selection: ColumnSelection, _ expected: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         do {
             _ = try readProfiles(text, selection)
             Issue.record("no error; expected \(expected)", sourceLocation: sourceLocation)
@@ -33,8 +36,10 @@ import Testing
     }
 
     @Test func nonNumericValue() {
-        expectError("id,time,value\nA,0,1\nA,1,2\nA,2,3\nA,3,1.2.3\n",
-                    "data.csv:5: column 'value': \"1.2.3\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ")
+        expectError(
+            "id,time,value\nA,0,1\nA,1,2\nA,2,3\nA,3,1.2.3\n",
+            "data.csv:5: column 'value': \"1.2.3\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ"
+        )
     }
 
     @Test func nonFiniteValuesAndTimes() {
@@ -42,7 +47,9 @@ import Testing
         expectError("id,time,value\nA,0,inf\n", "data.csv:2: column 'value': \"inf\" is not a finite number")
         expectError("id,time,value\nA,0,1e400\n", "data.csv:2: column 'value': \"1e400\" is not a finite number")
         expectError("id,time,value\nA,1e400,1\n", "data.csv:2: column 'time': \"1e400\" is not a finite number")
-        expectError("id,time,value\nA,day 3,1\n", "data.csv:2: column 'time': \"day 3\" is not a number; expected a time in days since infusion")
+        expectError(
+            "id,time,value\nA,day 3,1\n",
+            "data.csv:2: column 'time': \"day 3\" is not a number; expected a time in days since infusion")
         expectError("id,time,value\nA,0,1\nA,NaN,1\n", "data.csv:3: column 'time': \"NaN\" is not a finite number")
         expectError("id,time,value\nA,0,1\nA,-inf,1\n", "data.csv:3: column 'time': \"-inf\" is not a finite number")
     }
@@ -50,39 +57,50 @@ import Testing
     @Test func structuralProblemsThroughTheReader() {
         expectError("id,time,value\nA,0,1\nA,1,\"2\n", "data.csv:3: field 3 has an opening quote that is never closed")
         expectError("id,time,value\r\nA,0,1\r\nA,1\r\n", "data.csv:3: has 2 fields; expected 3 as in the header")
-        expectError("id,time,value,note\nA,0,1,\"a\nb\"\nA,1,<abc,\n",
-                    "data.csv:4: column 'value': \"<abc\" is not a below-limit marker; expected '<' followed by a non-negative number or LLOQ")
+        expectError(
+            "id,time,value,note\nA,0,1,\"a\nb\"\nA,1,<abc,\n",
+            "data.csv:4: column 'value': \"<abc\" is not a below-limit marker; expected '<' followed by a non-negative number or LLOQ"
+        )
     }
 
     @Test func negativeConcentration() {
-        expectError("id,time,value\nA,0,1\nA,1,-0.5\n", "data.csv:3: column 'value': \"-0.5\" is negative; a concentration must be >= 0")
+        expectError(
+            "id,time,value\nA,0,1\nA,1,-0.5\n",
+            "data.csv:3: column 'value': \"-0.5\" is negative; a concentration must be >= 0")
     }
 
     @Test func emptySubjectOrTime() {
         expectError("id,time,value\n ,0,1\n", "data.csv:2: column 'id': is empty; expected a subject identifier")
-        expectError("id,time,value\nA,,1\n", "data.csv:2: column 'time': is empty; expected a time in days since infusion")
+        expectError(
+            "id,time,value\nA,,1\n", "data.csv:2: column 'time': is empty; expected a time in days since infusion")
     }
 
     @Test func duplicateTimeNamesBothLines() {
-        expectError("id,time,value\nA,0,1\nB,1,2\nA,1,3\nA,1.0,4\n",
-                    "data.csv:5: column 'time': subject 'A' has two samples at time 1.0 (lines 4 and 5)")
+        expectError(
+            "id,time,value\nA,0,1\nB,1,2\nA,1,3\nA,1.0,4\n",
+            "data.csv:5: column 'time': subject 'A' has two samples at time 1.0 (lines 4 and 5)")
         // a missing row at the same time is not a duplicate (missing values are dropped first)
         #expect((try? readProfiles("id,time,value\nA,1,\nA,1,3\n")) != nil)
     }
 
     @Test func mixedUnitsInOneSubject() {
-        expectError("id,time,value,AVALU\nA,0,1,copies/ug\nB,0,1,cells/uL\nA,1,2,cells/uL\n",
-                    "data.csv:4: column 'AVALU': unit \"cells/uL\" differs from 'copies/ug' on line 2 for subject 'A'; one profile must have one unit")
+        expectError(
+            "id,time,value,AVALU\nA,0,1,copies/ug\nB,0,1,cells/uL\nA,1,2,cells/uL\n",
+            "data.csv:4: column 'AVALU': unit \"cells/uL\" differs from 'copies/ug' on line 2 for subject 'A'; one profile must have one unit"
+        )
     }
 
     @Test func badLLOQCell() {
-        expectError("id,time,value,L\nA,0,1,low\n", ColumnSelection(lloq: .column("L")),
-                    "data.csv:2: column 'L': \"low\" is not a non-negative number; expected an LLOQ")
+        expectError(
+            "id,time,value,L\nA,0,1,low\n", ColumnSelection(lloq: .column("L")),
+            "data.csv:2: column 'L': \"low\" is not a non-negative number; expected an LLOQ")
     }
 
     @Test func invalidUTF8NamesTheLine() {
         let bytes = Array("id,time,value\nA,0,1\nA,1,".utf8) + [0xC3, 0x28] + Array("\n".utf8)
-        #expect(throws: DataError(file: "x.csv", line: 3, message: "invalid UTF-8 (byte 0xC3); expected a UTF-8 text file")) {
+        #expect(
+            throws: DataError(file: "x.csv", line: 3, message: "invalid UTF-8 (byte 0xC3); expected a UTF-8 text file")
+        ) {
             _ = try ProfileReader().read(bytes: bytes, file: "x.csv")
         }
     }
@@ -105,7 +123,11 @@ import Testing
     @Test func sameSubjectInTwoFilesIsRejected() throws {
         let a = try ProfileReader().read(bytes: Array("id,time,value\nA,0,1\n".utf8), file: "a.csv")
         let b = try ProfileReader().read(bytes: Array("id,time,value\nB,0,1\nA,1,2\n".utf8), file: "b.csv")
-        #expect(throws: DataError(file: "b.csv", line: 3, message: "subject 'A' also appears in a.csv (line 2); analyse one file per subject")) {
+        #expect(
+            throws: DataError(
+                file: "b.csv", line: 3,
+                message: "subject 'A' also appears in a.csv (line 2); analyse one file per subject")
+        ) {
             _ = try NCAAnalysis().run([a, b])
         }
     }

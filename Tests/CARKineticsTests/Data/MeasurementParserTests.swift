@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -42,7 +43,9 @@ extension MeasurementParser.Outcome {
     }
 
     @Test func errors() {
-        #expect(parseCell("1.2.3").message == "\"1.2.3\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ")
+        #expect(
+            parseCell("1.2.3").message
+                == "\"1.2.3\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ")
         #expect(parseCell("-3").message == "\"-3\" is negative; a concentration must be >= 0")
         #expect(parseCell("nan").message == "\"nan\" is not a finite number")
         #expect(parseCell("1e400").message == "\"1e400\" is not a finite number")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -75,7 +76,8 @@ func parseNumber(_ text: String) -> NumberParser.Outcome {
             body.insert(".", at: body.index(body.startIndex, offsetBy: point))
             let text = (generator.next() % 2 == 0 ? "-" : "") + body
             guard let expected = Double(text) else { continue }
-            let plain = parseNumber(text), general = parseNumber(text + "e0")
+            let plain = parseNumber(text)
+            let general = parseNumber(text + "e0")
             #expect(plain == .number(expected) && general == .number(expected), "\(text)")
             if case .number(let x) = plain { #expect(x.sign == expected.sign, "\(text)") }
         }
@@ -85,8 +87,10 @@ func parseNumber(_ text: String) -> NumberParser.Outcome {
 
     @Test func longDecimalsRoundCorrectly() {
         // 17+ significant digits and halfway cases go through strtod
-        for text in ["0.30000000000000004", "2.2250738585072014e-308", "4.9406564584124654e-324",
-                     "9007199254740993", "1.7976931348623157e308", "123456789012345678901234567890"] {
+        for text in [
+            "0.30000000000000004", "2.2250738585072014e-308", "4.9406564584124654e-324",
+            "9007199254740993", "1.7976931348623157e308", "123456789012345678901234567890",
+        ] {
             #expect(parseNumber(text) == .number(Double(text)!), "\(text)")
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -22,8 +23,11 @@ func readProfiles(_ text: String, _ selection: ColumnSelection = ColumnSelection
         #expect(first.observations.count == 14)
         #expect(first.observations[0] == Observation(time: -1, measurement: .belowLimit(lloq: nil), line: 2))
         #expect(first.observations[2].measurement == .value(163.799))
-        #expect(first.observations.map(\.time) == [-1, 1, 4, 7, 10.1, 14.88, 21.43, 30.52, 43.85, 57.89, 87.58, 179.21, 250.24, 351.98],
-                "AFRLT (actual time) is read, not NFRLT")
+        #expect(
+            first.observations.map(\.time) == [
+                -1, 1, 4, 7, 10.1, 14.88, 21.43, 30.52, 43.85, 57.89, 87.58, 179.21, 250.24, 351.98,
+            ],
+            "AFRLT (actual time) is read, not NFRLT")
         let ledger = set.ledger
         #expect(ledger.dataLines == 252)
         #expect(ledger.belowLimit == 128)
@@ -34,7 +38,10 @@ func readProfiles(_ text: String, _ selection: ColumnSelection = ColumnSelection
     @Test func lloqColumnAndConstantMakeLowValuesBLQ() throws {
         let text = "id,time,value,LLOQ\nA,0,0,50\nA,1,40,50\nA,2,60,50\nA,3,BLQ,50\n"
         let fromColumn = try readProfiles(text, ColumnSelection(lloq: .column("LLOQ")))
-        #expect(fromColumn.profiles[0].observations.map(\.measurement) == [.belowLimit(lloq: 50), .belowLimit(lloq: 50), .value(60), .belowLimit(lloq: 50)])
+        #expect(
+            fromColumn.profiles[0].observations.map(\.measurement) == [
+                .belowLimit(lloq: 50), .belowLimit(lloq: 50), .value(60), .belowLimit(lloq: 50),
+            ])
         let constant = try readProfiles(text, ColumnSelection(lloq: .constant(45)))
         #expect(constant.profiles[0].observations[1].measurement == .belowLimit(lloq: 45))
         let none = try readProfiles(text)
@@ -52,8 +59,9 @@ func readProfiles(_ text: String, _ selection: ColumnSelection = ColumnSelection
     }
 
     @Test func profileByColumnsSplitProfilesAndGroupsAreCarried() throws {
-        let set = try readProfiles("ID,time,value,infusion,arm\nA,0,1,1,x\nA,0,2,2,x\nA,1,3,1,x\n",
-                                   ColumnSelection(groups: ["arm"], profileBy: ["infusion"]))
+        let set = try readProfiles(
+            "ID,time,value,infusion,arm\nA,0,1,1,x\nA,0,2,2,x\nA,1,3,1,x\n",
+            ColumnSelection(groups: ["arm"], profileBy: ["infusion"]))
         #expect(set.profiles.map(\.groups) == [["x", "1"], ["x", "2"]])
         #expect(set.profiles[0].observations.count == 2)
     }
@@ -65,7 +73,8 @@ func readProfiles(_ text: String, _ selection: ColumnSelection = ColumnSelection
         #expect {
             _ = try readProfiles(text, ColumnSelection(groups: ["cohort"]))
         } throws: { error in
-            (error as? DataError)?.description == "data.csv:4: column 'cohort': \"dl1\" differs from 'DL1' on line 2 for subject 'A'; a group column must be constant within a subject (if 'cohort' splits the subject into several profiles, say so in the column selection's profileBy)"
+            (error as? DataError)?.description
+                == "data.csv:4: column 'cohort': \"dl1\" differs from 'DL1' on line 2 for subject 'A'; a group column must be constant within a subject (if 'cohort' splits the subject into several profiles, say so in the column selection's profileBy)"
         }
         let lenient = try ProfileReader(selection: ColumnSelection(groups: ["cohort"]), invalidRows: .skip)
             .read(bytes: Array(text.utf8), file: "data.csv")
@@ -89,7 +98,13 @@ func readProfiles(_ text: String, _ selection: ColumnSelection = ColumnSelection
     }
 
     @Test func ambiguousColumnsListTheHeader() {
-        #expect(throws: DataError(file: "data.csv", line: 1, message: "ambiguous time column ('time', 'day'); choose one explicitly; header has: 'id', 'time', 'day', 'value'")) {
+        #expect(
+            throws: DataError(
+                file: "data.csv", line: 1,
+                message:
+                    "ambiguous time column ('time', 'day'); choose one explicitly; header has: 'id', 'time', 'day', 'value'"
+            )
+        ) {
             _ = try readProfiles("id,time,day,value\nA,1,1,1\n")
         }
     }
@@ -99,16 +114,32 @@ func readProfiles(_ text: String, _ selection: ColumnSelection = ColumnSelection
     @Test func namingHintsAreTheCallersWords() {
         var selection = ColumnSelection()
         selection.namingHints = [.time: "--time"]
-        #expect(throws: DataError(file: "data.csv", line: 1, message: "ambiguous time column ('time', 'day'); choose one with --time; header has: 'id', 'time', 'day', 'value'")) {
+        #expect(
+            throws: DataError(
+                file: "data.csv", line: 1,
+                message:
+                    "ambiguous time column ('time', 'day'); choose one with --time; header has: 'id', 'time', 'day', 'value'"
+            )
+        ) {
             _ = try readProfiles("id,time,day,value\nA,1,1,1\n", selection)
         }
     }
 
     @Test func missingColumnListsTheHeader() {
-        #expect(throws: DataError(file: "data.csv", line: 1, message: "no value column (looked for aval, value, conc, concentration); name it explicitly; header has: 'patient_id', 'day', 'car_t_cells_per_uL'")) {
+        #expect(
+            throws: DataError(
+                file: "data.csv", line: 1,
+                message:
+                    "no value column (looked for aval, value, conc, concentration); name it explicitly; header has: 'patient_id', 'day', 'car_t_cells_per_uL'"
+            )
+        ) {
             _ = try readProfiles("patient_id,day,car_t_cells_per_uL\nW,1,1\n")
         }
-        #expect(throws: DataError(file: "data.csv", line: 1, message: "no column named 'dose' for group; header has: 'id', 'time', 'value'")) {
+        #expect(
+            throws: DataError(
+                file: "data.csv", line: 1,
+                message: "no column named 'dose' for group; header has: 'id', 'time', 'value'")
+        ) {
             _ = try readProfiles("id,time,value\nA,1,1\n", ColumnSelection(groups: ["dose"]))
         }
     }

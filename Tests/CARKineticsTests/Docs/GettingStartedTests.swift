@@ -27,12 +27,15 @@ struct GettingStartedTests {
     func profileToSteinFit() {
         let times: [Double] = [1, 4, 7, 9.3, 14, 21, 28, 60, 90, 180, 365]
         let levels = times.map { t in
-            t <= 9.3 ? 20_000 * exp(0.8 * (t - 9.3))
+            t <= 9.3
+                ? 20_000 * exp(0.8 * (t - 9.3))
                 : 20_000 * (0.95 * exp(-0.25 * (t - 9.3)) + 0.05 * exp(-0.006 * (t - 9.3)))
         }
-        let profile = Profile(subject: "P01", observations: zip(times, levels).enumerated().map { k, sample in
-            Observation(time: sample.0, measurement: .value(sample.1), line: k + 2)
-        })
+        let profile = Profile(
+            subject: "P01",
+            observations: zip(times, levels).enumerated().map { k, sample in
+                Observation(time: sample.0, measurement: .value(sample.1), line: k + 2)
+            })
 
         let nca = NCA.analyze(profile)
         #expect(nca.cmax.number == 20_000 && nca.tmax.number == 9.3)
@@ -55,11 +58,13 @@ struct GettingStartedTests {
         let set = try reader.read(contentsOf: fixtureURL("data/aid_cd7_qpcr.csv"))
         #expect(set.profiles.count > 0 && set.ledger.dataLines > 0)
 
-        let profile = Profile(subject: "P01", observations: [
-            Observation(time: 0, measurement: .belowLimit(lloq: 50), line: 2),
-            Observation(time: 7, measurement: .value(12_000), line: 3),
-            Observation(time: 28, measurement: .value(900), line: 4),
-        ])
+        let profile = Profile(
+            subject: "P01",
+            observations: [
+                Observation(time: 0, measurement: .belowLimit(lloq: 50), line: 2),
+                Observation(time: 7, measurement: .value(12_000), line: 3),
+                Observation(time: 28, measurement: .value(900), line: 4),
+            ])
         #expect(NCA.analyze(profile).cmax.number == 12_000)
 
         let statistics = DescriptiveStatistics([12_000, 8_500, nil, 20_100])

@@ -8,12 +8,14 @@ struct ReadmeExampleTests {
     @Test("NCA of one profile")
     func ncaOfOneProfile() {
         // README: "NCA of one profile"
-        let profile = Profile(subject: "P01", observations: [
-            Observation(time: 0, measurement: .belowLimit(lloq: 50), line: 2),
-            Observation(time: 7, measurement: .value(12_000), line: 3),
-            Observation(time: 14, measurement: .value(4_000), line: 4),
-            Observation(time: 28, measurement: .value(900), line: 5),
-        ])
+        let profile = Profile(
+            subject: "P01",
+            observations: [
+                Observation(time: 0, measurement: .belowLimit(lloq: 50), line: 2),
+                Observation(time: 7, measurement: .value(12_000), line: 3),
+                Observation(time: 14, measurement: .value(4_000), line: 4),
+                Observation(time: 28, measurement: .value(900), line: 5),
+            ])
         let result = NCA.analyze(profile, options: NCAOptions(aucMethod: .linearUpLogDown))
         // Hand computation: 7·12000/2 + 7·8000/ln 3 + 14·3100/ln(40/9).
         let expected = 42_000 + 7 * 8_000 / log(3.0) + 14 * 3_100 / log(4_000.0 / 900)

@@ -1,3 +1,6 @@
+import Foundation
+import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -5,8 +8,6 @@
 @testable import CARKineticsNumerics
 @testable import CARKineticsReports
 @testable import CARKineticsStatistics
-import Foundation
-import Testing
 
 /// NIST StRD Filip — the hardest linear problem of the StRD: a degree-10 polynomial, condition number ~1e15,
 /// on which numpy's lstsq gets no digit right. NIST's model line elides terms (`+ ... +`).
@@ -25,7 +26,8 @@ struct FilipTests {
 
     @Test("an elided model line is written out term by term")
     func ellipsis() {
-        #expect(NISTReader.expandingEllipsis("y = B0 + B1*x + B2*(x**2) + ... + B5*(x**5) + e")
+        #expect(
+            NISTReader.expandingEllipsis("y = B0 + B1*x + B2*(x**2) + ... + B5*(x**5) + e")
                 == "y = B0 + B1*x + B2*(x**2) + B3*(x**3) + B4*(x**4) + B5*(x**5) + e")
         // Neighbours that do not differ only in stepping integers are left for the parser to reject.
         #expect(NISTReader.expandingEllipsis("y = a*x + ... + b*exp(x)") == "y = a*x + ... + b*exp(x)")
@@ -38,7 +40,10 @@ struct FilipTests {
         #expect(problem.kind == .linear)
         #expect(problem.parameters == (0...10).map { "B\($0)" })
         #expect(problem.responseValues.count == 82)
-        guard let result = try NISTValidation.run(problem).first else { Issue.record("no result"); return }
+        guard let result = try NISTValidation.run(problem).first else {
+            Issue.record("no result")
+            return
+        }
         for j in 0..<11 {
             let lre = logRelativeError(estimate: result.estimates[j], certified: Self.certified[j])
             #expect(lre >= 7, "B\(j): \(result.estimates[j]) vs \(Self.certified[j]) (LRE \(lre))")

@@ -1,3 +1,6 @@
+import Foundation
+import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -5,16 +8,16 @@
 @testable import CARKineticsNumerics
 @testable import CARKineticsReports
 @testable import CARKineticsStatistics
-import Foundation
-import Testing
 
 @Suite("Kinetic analysis over many profiles")
 struct KineticAnalysisTests {
     @Test("parallel fits equal one-by-one fits bit for bit, in input order, with progress reported to the end")
     func parallelMatchesSerial() throws {
-        let flow = try ProfileCollection.read(files: [fixtureURL("data/waiha_cd19bcma_flow.csv")],
-                                              selection: ColumnSelection(value: "car_t_cells_per_uL"))
-        let qpcr = try ProfileCollection.read(files: [fixtureURL("data/aid_cd7_qpcr.csv")], selection: ColumnSelection())
+        let flow = try ProfileCollection.read(
+            files: [fixtureURL("data/waiha_cd19bcma_flow.csv")],
+            selection: ColumnSelection(value: "car_t_cells_per_uL"))
+        let qpcr = try ProfileCollection.read(
+            files: [fixtureURL("data/aid_cd7_qpcr.csv")], selection: ColumnSelection())
         let profiles = flow.profiles + qpcr.profiles + flow.profiles
         let analysis = KineticAnalysis(method: .model(KineticFitter(model: .auto)))
         var reported: [Int] = []

@@ -1,6 +1,7 @@
 import Foundation
 import PropertyBased
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -16,7 +17,8 @@ import Testing
 
     static func series(_ raw: [(Double, Double)]) -> (times: [Double], values: [Double]) {
         var t = 0.0
-        var times: [Double] = [], values: [Double] = []
+        var times: [Double] = []
+        var values: [Double] = []
         for (step, exponent) in raw {
             t += step
             times.append(t)
@@ -51,7 +53,9 @@ import Testing
     @Test(arguments: [KineticModel.expansion, .monoexp, .biexp])
     func nonFiniteAndNonPositiveSamplesAreIgnored(_ model: KineticModel) async {
         let fitter = KineticFitter(model: model)
-        let junk: [(Double, Double)] = [(1.5, .nan), (2.5, .infinity), (3.5, 0), (4.5, -2), (-1, 5), (.nan, 3), (.infinity, 3)]
+        let junk: [(Double, Double)] = [
+            (1.5, .nan), (2.5, .infinity), (3.5, 0), (4.5, -2), (-1, 5), (.nan, 3), (.infinity, 3),
+        ]
         await propertyCheck(count: 20, input: Self.samples, Gen.uint64()) { raw, seed in
             let (times, values) = Self.series(raw)
             let clean = fitter.fit(times: times, values: values)
@@ -71,8 +75,9 @@ import Testing
         let values = [1.0, 3, 10, 40, 120, 80, 30, 10, 4]
         let fitter = KineticFitter(model: .expansion)
         let clean = fitter.fit(times: times, values: values)
-        let dirty = fitter.fit(times: [21, .nan, 28, 7, .nan, 0.5, 14, 1, 2, .nan, 4, 10],
-                               values: [10, 5, 4, 120, 7, 1, 30, 3, 10, 9, 40, 80])
+        let dirty = fitter.fit(
+            times: [21, .nan, 28, 7, .nan, 0.5, 14, 1, 2, .nan, 4, 10],
+            values: [10, 5, 4, 120, 7, 1, 30, 3, 10, 9, 40, 80])
         #expect(clean.status == .converged)
         #expect(clean.sampleCount == 5, "the five samples up to the peak at day 7")
         #expect(dirty.sampleCount == clean.sampleCount)

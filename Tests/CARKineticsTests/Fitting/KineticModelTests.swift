@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -15,7 +16,9 @@ private func samples(
     var order: [String] = []
     var bySubject: [String: ([Double], [Double])] = [:]
     for row in try readTable(path) {
-        guard let id = row[subject], let t = Double(row[time] ?? ""), let v = Double(row[value] ?? ""), t >= 0 else { continue }
+        guard let id = row[subject], let t = Double(row[time] ?? ""), let v = Double(row[value] ?? ""), t >= 0 else {
+            continue
+        }
         if bySubject[id] == nil { order.append(id) }
         bySubject[id, default: ([], [])].0.append(t)
         bySubject[id, default: ([], [])].1.append(v)
@@ -34,7 +37,8 @@ struct KineticModelTests {
             KineticCurve(hasExpansion: false, decline: .biExponential, fixedTmax: 9),
         ]
         for curve in curves {
-            let theta = curve.theta(logCmax: log(24_000), tmax: 9.3, rho: 0.889, alpha: 0.16, beta: 0.0032, fraction: 0.0079)
+            let theta = curve.theta(
+                logCmax: log(24_000), tmax: 9.3, rho: 0.889, alpha: 0.16, beta: 0.0032, fraction: 0.0079)
             for t in [0.5, 4.0, 9.0, 9.2, 12.0, 28.0, 90.0, 365.0] {
                 var analytic = [Double](repeating: 0, count: theta.count)
                 let value = theta.withUnsafeBufferPointer { p in
@@ -42,14 +46,16 @@ struct KineticModelTests {
                 }
                 for j in theta.indices {
                     let h = 1e-6 * max(1, abs(theta[j]))
-                    var up = theta, down = theta
+                    var up = theta
+                    var down = theta
                     up[j] += h
                     down[j] -= h
                     let fUp = up.withUnsafeBufferPointer { curve.logValue(at: t, theta: $0, gradient: nil) }
                     let fDown = down.withUnsafeBufferPointer { curve.logValue(at: t, theta: $0, gradient: nil) }
                     let numeric = (fUp - fDown) / (2 * h)
-                    #expect(abs(numeric - analytic[j]) <= 1e-6 * max(1, abs(analytic[j])),
-                            "\(curve.decline) t=\(t) θ\(j): analytic \(analytic[j]) numeric \(numeric)")
+                    #expect(
+                        abs(numeric - analytic[j]) <= 1e-6 * max(1, abs(analytic[j])),
+                        "\(curve.decline) t=\(t) θ\(j): analytic \(analytic[j]) numeric \(numeric)")
                 }
                 let natural = curve.parameters(theta: theta)
                 #expect(isClose(exp(value), natural.value(at: t), relative: 1e-12))
@@ -60,7 +66,8 @@ struct KineticModelTests {
     @Test("closed-form model AUCs of the Stein typical curve match the domain reference")
     func steinTypicalArea() {
         // Stein et al. 2019 typical values; C0 = Cmax/foldx, ρ = ln(foldx)/Tmax.
-        let tmax = 9.3, foldx = 3900.0
+        let tmax = 9.3
+        let foldx = 3900.0
         let curve = CurveParameters(
             cmax: 24_000, tmax: tmax, rho: log(foldx) / tmax, alpha: 0.16, beta: 0.0032, fraction: 0.0079)
         // Published (rounded) exact integrals: 171 774 and 189 286 day·copies/µg.
@@ -80,31 +87,44 @@ struct KineticModelTests {
 
     @Test("noise-free Stein profiles are recovered to 1e-6 on every parameter")
     func noiseFreeRecovery() throws {
-        let truth = Dictionary(uniqueKeysWithValues: try readTable("data/noise_free_profiles_truth.csv").map { ($0["subject"] ?? "", $0) })
+        let truth = Dictionary(
+            uniqueKeysWithValues: try readTable("data/noise_free_profiles_truth.csv").map { ($0["subject"] ?? "", $0) })
         let profiles = try samples("data/noise_free_profiles.csv", subject: "subject", time: "time", value: "value")
         #expect(profiles.count == 8)
         let fitter = KineticFitter(model: .stein)
         for profile in profiles {
             let fit = fitter.fit(times: profile.times, values: profile.values)
             #expect(fit.status == .converged, "\(profile.subject): \(fit.status)")
-            guard let row = truth[profile.subject] else { Issue.record("no truth for \(profile.subject)"); continue }
+            guard let row = truth[profile.subject] else {
+                Issue.record("no truth for \(profile.subject)")
+                continue
+            }
             for name in ["cmax", "tmax", "rho", "alpha", "beta", "fb"] {
-                expectClose(fit.estimate(name)?.value, expectedNumber(row[name]), relative: 1e-6, "\(profile.subject) \(name)")
+                expectClose(
+                    fit.estimate(name)?.value, expectedNumber(row[name]), relative: 1e-6, "\(profile.subject) \(name)")
             }
         }
     }
 
-    @Test("on noisy profiles every subject's ssr reaches the best brute-force optimum", arguments: [
-        ("data/waiha_cd19bcma_flow.csv", "patient_id", "day", "car_t_cells_per_uL", "expected/waiha_cd19bcma_flow_fit.csv"),
-        ("data/aid_cd7_qpcr.csv", "USUBJID", "AFRLT", "AVAL", "expected/aid_cd7_qpcr_fit.csv"),
-    ])
+    @Test(
+        "on noisy profiles every subject's ssr reaches the best brute-force optimum",
+        arguments: [
+            (
+                "data/waiha_cd19bcma_flow.csv", "patient_id", "day", "car_t_cells_per_uL",
+                "expected/waiha_cd19bcma_flow_fit.csv"
+            ),
+            ("data/aid_cd7_qpcr.csv", "USUBJID", "AFRLT", "AVAL", "expected/aid_cd7_qpcr_fit.csv"),
+        ])
     func reachesOptimum(_ data: String, _ subject: String, _ time: String, _ value: String, _ expected: String) throws {
-        let profiles = Dictionary(uniqueKeysWithValues: try samples(data, subject: subject, time: time, value: value).map { ($0.subject, $0) })
+        let profiles = Dictionary(
+            uniqueKeysWithValues: try samples(data, subject: subject, time: time, value: value).map { ($0.subject, $0) }
+        )
         let fitter = KineticFitter(model: .stein)
         var fitted = 0
         for row in try readTable(expected) {
             guard let id = row["subject"], let profile = profiles[id], let n = Int(row["n"] ?? "") else {
-                Issue.record("subject missing from \(data)"); continue
+                Issue.record("subject missing from \(data)")
+                continue
             }
             let fit = fitter.fit(times: profile.times, values: profile.values)
             #expect(fit.sampleCount == n, "\(id) sample count")
@@ -113,7 +133,10 @@ struct KineticModelTests {
                 continue
             }
             fitted += 1
-            guard let ssr = fit.ssr else { Issue.record("\(id): no fit, \(fit.status)"); continue }
+            guard let ssr = fit.ssr else {
+                Issue.record("\(id): no fit, \(fit.status)")
+                continue
+            }
             // At most the brute-force optimum, allowing only the last digits of rounding.
             #expect(ssr <= best * (1 + 1e-9), "\(id): ssr \(ssr) > best known \(best)")
         }
@@ -134,7 +157,8 @@ struct KineticModelTests {
         let x = times.map { $0 - 10 }
         let y = values.map { log($0) }
         let n = Double(x.count)
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
+        let mx = x.reduce(0, +) / n
+        let my = y.reduce(0, +) / n
         let sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
         let sxy = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
         let slope = sxy / sxx
@@ -164,7 +188,8 @@ struct KineticModelTests {
         let peakFirst = KineticFitter(model: .expansionMonoexp).fit(
             times: [7, 10, 14, 21, 28, 60], values: [900, 400, 100, 40, 20, 5])
         guard case .notIdentifiable = peakFirst.status else {
-            Issue.record("expected notIdentifiable, got \(peakFirst.status)"); return
+            Issue.record("expected notIdentifiable, got \(peakFirst.status)")
+            return
         }
         let blqOnly = KineticFitter(model: .monoexp).fit(times: [1, 4], values: [0, 0])
         #expect(blqOnly.status == .tooFewSamples(have: 0, need: 3))
@@ -202,8 +227,10 @@ struct KineticModelTests {
         // A simulated subject whose optimum sits on the kink at day 14 with β at its boundary: an unpinned
         // optimiser stalls next to it at a sum of squares ~6e-6 relative above the pinned optimum.
         let times: [Double] = [7, 10, 14, 21, 28, 42, 60, 90, 180]
-        let values = [159.68125345354935, 728.3313521321899, 6413.74161852528, 1350.748665262255, 444.54481052887155,
-                      169.02324962885905, 63.39869661959943, 112.82350397469136, 112.75153538785527]
+        let values = [
+            159.68125345354935, 728.3313521321899, 6413.74161852528, 1350.748665262255, 444.54481052887155,
+            169.02324962885905, 63.39869661959943, 112.82350397469136, 112.75153538785527,
+        ]
         let logs = values.map { log($0) }
         let fit = KineticFitter(model: .stein).fit(times: times, values: values)
         #expect(fit.status.hasEstimates, "\(fit.status)")
@@ -214,13 +241,17 @@ struct KineticModelTests {
                 let pinned = KineticFitter(model: .stein).optimize(
                     curve, times: times, logs: logs,
                     starts: StartGrid.starts(curve: curve, times: times, logs: logs).map(\.theta))
-                #expect(ssr <= (pinned?.ssr ?? .infinity) * (1 + 1e-9), "Tmax \(sample) \(decline): \(pinned?.ssr ?? .nan) < \(ssr)")
+                #expect(
+                    ssr <= (pinned?.ssr ?? .infinity) * (1 + 1e-9),
+                    "Tmax \(sample) \(decline): \(pinned?.ssr ?? .nan) < \(ssr)")
             }
         }
         // Noise-free with the peak on a sample: recovered exactly, Tmax included.
         let truth = CurveParameters(cmax: 20_000, tmax: 14, rho: 0.7, alpha: 0.25, beta: 0.008, fraction: 0.03)
         let exact = KineticFitter(model: .stein).fit(times: times, values: times.map { truth.value(at: $0) })
-        for (name, value) in [("cmax", 20_000.0), ("tmax", 14), ("rho", 0.7), ("alpha", 0.25), ("beta", 0.008), ("fb", 0.03)] {
+        for (name, value) in [
+            ("cmax", 20_000.0), ("tmax", 14), ("rho", 0.7), ("alpha", 0.25), ("beta", 0.008), ("fb", 0.03),
+        ] {
             expectClose(exact.estimate(name)?.value, value, relative: 1e-6, name)
         }
     }
@@ -241,19 +272,29 @@ struct KineticModelTests {
         expectClose(rising.estimate("rho")?.value, 0.5, relative: 1e-9, "rho")
     }
 
-    @Test("hard noisy profiles reach the optimum of a 300-random-start search", arguments: [
-        // A sharp fall right after the peak (the brute optimum has α ≈ 21/day and fb ≈ 0.44).
-        ([0.5, 2, 7, 9, 11, 14, 17, 21, 28],
-         [21.742324273068668, 34.049921936347, 1611.3858516248013, 539.9208730258653, 507.82967347176657,
-          237.00328907055314, 171.0754947679516, 55.044444231271115, 28.412831203880796],
-         0.3906208266094884),
-        // The highest sample is the last one (day 180), far from the best Tmax (≈ 11 days).
-        ([2, 7, 9, 11, 14, 17, 21, 28, 35, 60, 120, 180],
-         [90.67969810965653, 671.3923982972987, 1574.972307536947, 2964.3157332710325, 679.0237175074712,
-          641.1440271628692, 1318.6894517243184, 621.3210994677123, 254.61325761965497, 765.2155194310815,
-          612.4699355181748, 3778.122522644857],
-         4.184086901559318),
-    ])
+    @Test(
+        "hard noisy profiles reach the optimum of a 300-random-start search",
+        arguments: [
+            // A sharp fall right after the peak (the brute optimum has α ≈ 21/day and fb ≈ 0.44).
+            (
+                [0.5, 2, 7, 9, 11, 14, 17, 21, 28],
+                [
+                    21.742324273068668, 34.049921936347, 1611.3858516248013, 539.9208730258653, 507.82967347176657,
+                    237.00328907055314, 171.0754947679516, 55.044444231271115, 28.412831203880796,
+                ],
+                0.3906208266094884
+            ),
+            // The highest sample is the last one (day 180), far from the best Tmax (≈ 11 days).
+            (
+                [2, 7, 9, 11, 14, 17, 21, 28, 35, 60, 120, 180],
+                [
+                    90.67969810965653, 671.3923982972987, 1574.972307536947, 2964.3157332710325, 679.0237175074712,
+                    641.1440271628692, 1318.6894517243184, 621.3210994677123, 254.61325761965497, 765.2155194310815,
+                    612.4699355181748, 3778.122522644857,
+                ],
+                4.184086901559318
+            ),
+        ])
     func hardNoisyProfiles(_ times: [Double], _ values: [Double], _ bruteForce: Double) {
         // Simulated Stein profiles with log-scale noise SD 1.0; `bruteForce` is the best ssr of 300 random starts
         // of scipy's least_squares (MINPACK lm) on the same estimation scale.

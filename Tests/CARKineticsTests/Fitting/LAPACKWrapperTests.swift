@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -24,12 +25,16 @@ struct LAPACKWrapperTests {
         // dgesdd's minimum LWORK is left to LAPACK to check, so an undersized work buffer reaches the routine
         // and it reports argument 12 (LWORK) through the xerbla override instead of stopping the process.
         var m = a.elements
-        var s = [Double](repeating: 0, count: 3), work = [0.0], iwork = [Int32](repeating: 0, count: 24)
-        var u: [Double] = [], vt: [Double] = []
+        var s = [Double](repeating: 0, count: 3)
+        var work = [0.0]
+        var iwork = [Int32](repeating: 0, count: 24)
+        var u: [Double] = []
+        var vt: [Double] = []
         #expect(throws: LAPACKError.illegalArgument(routine: "DGESDD", position: 12)) {
             try withMutableBuffers(&m, &s, &work, &iwork, &u, &vt) { (m, s, work, iwork, u, vt) throws(LAPACKError) in
-                try LAPACK.gesdd(vectors: .none, rows: 5, columns: 3, a: m, leadingDimension: 5, singularValues: s,
-                                 u: u, leadingDimensionU: 1, vt: vt, leadingDimensionVT: 1, work: work, iwork: iwork)
+                try LAPACK.gesdd(
+                    vectors: .none, rows: 5, columns: 3, a: m, leadingDimension: 5, singularValues: s,
+                    u: u, leadingDimensionU: 1, vt: vt, leadingDimensionVT: 1, work: work, iwork: iwork)
             }
         }
         // Still alive: a normal call afterwards works.
@@ -39,8 +44,9 @@ struct LAPACKWrapperTests {
 
     @Test("dimensions are validated in Swift before calling LAPACK")
     func dimensionValidation() throws {
-        var buffer = [Double](repeating: 0, count: 10)   // a 5×3 needs 15
-        var tau = [Double](repeating: 0, count: 3), work = [Double](repeating: 0, count: 100)
+        var buffer = [Double](repeating: 0, count: 10) // a 5×3 needs 15
+        var tau = [Double](repeating: 0, count: 3)
+        var work = [Double](repeating: 0, count: 100)
         var pivots = [Int32](repeating: 0, count: 3)
         let error = buffer.withUnsafeMutableBufferPointer { b in
             tau.withUnsafeMutableBufferPointer { t in
@@ -63,12 +69,13 @@ struct LAPACKWrapperTests {
     func workspaceQuery() throws {
         let n = 40
         let qp3 = try LAPACK.geqp3WorkspaceSize(rows: 100, columns: n)
-        #expect(qp3 > 3 * n + 1)          // blocked dgeqp3 asks for (n + 1)·nb extra
+        #expect(qp3 > 3 * n + 1) // blocked dgeqp3 asks for (n + 1)·nb extra
         let qrf = try LAPACK.geqrfWorkspaceSize(rows: 100, columns: n)
         #expect(qrf >= n)
         let svd = try LAPACK.gesddWorkspaceSize(vectors: .none, rows: 100, columns: n)
         #expect(svd >= 3 * n + max(100, 7 * n))
-        let orm = try LAPACK.ormqrWorkspaceSize(side: .left, transpose: .transpose, rows: 100, columns: 1, reflectors: n)
+        let orm = try LAPACK.ormqrWorkspaceSize(
+            side: .left, transpose: .transpose, rows: 100, columns: 1, reflectors: n)
         #expect(orm >= 1)
     }
 
@@ -133,8 +140,9 @@ struct LAPACKWrapperTests {
         var b: [Double] = [0, 16, 2]
         try t.withUnsafeBufferPointer { (t) throws(LAPACKError) in
             try b.withUnsafeMutableBufferPointer { (b) throws(LAPACKError) in
-                try LAPACK.trtrs(triangle: .upper, transpose: .none, order: 3, rightHandSides: 1,
-                                 a: t, leadingDimension: 3, b: b, leadingDimensionB: 3)
+                try LAPACK.trtrs(
+                    triangle: .upper, transpose: .none, order: 3, rightHandSides: 1,
+                    a: t, leadingDimension: 3, b: b, leadingDimensionB: 3)
             }
         }
         #expect(b == [1, 2, 4])
@@ -142,21 +150,28 @@ struct LAPACKWrapperTests {
         var bt: [Double] = [2, 9, 5]
         try t.withUnsafeBufferPointer { (t) throws(LAPACKError) in
             try bt.withUnsafeMutableBufferPointer { (b) throws(LAPACKError) in
-                try LAPACK.trtrs(triangle: .upper, transpose: .transpose, order: 3, rightHandSides: 1,
-                                 a: t, leadingDimension: 3, b: b, leadingDimensionB: 3)
+                try LAPACK.trtrs(
+                    triangle: .upper, transpose: .transpose, order: 3, rightHandSides: 1,
+                    a: t, leadingDimension: 3, b: b, leadingDimensionB: 3)
             }
         }
         #expect(bt == [1, 2, 4])
         var singular: [Double] = [2, 0, 0, 1, 0, 0, -1, 2, 0.5]
-        #expect(throws: LAPACKError.routineFailure(routine: "DTRTRI", info: 2,
-                                                   meaning: "diagonal element 2 is exactly zero; the matrix is singular")) {
+        #expect(
+            throws: LAPACKError.routineFailure(
+                routine: "DTRTRI", info: 2,
+                meaning: "diagonal element 2 is exactly zero; the matrix is singular")
+        ) {
             try singular.withUnsafeMutableBufferPointer { (s) throws(LAPACKError) in
                 try LAPACK.trtri(triangle: .upper, order: 3, a: s, leadingDimension: 3)
             }
         }
         var indefinite: [Double] = [1, 2, 2, 1]
-        #expect(throws: LAPACKError.routineFailure(routine: "DPOTRF", info: 2,
-                                                   meaning: "leading minor of order 2 is not positive definite")) {
+        #expect(
+            throws: LAPACKError.routineFailure(
+                routine: "DPOTRF", info: 2,
+                meaning: "leading minor of order 2 is not positive definite")
+        ) {
             try indefinite.withUnsafeMutableBufferPointer { (s) throws(LAPACKError) in
                 try LAPACK.potrf(triangle: .upper, order: 2, a: s, leadingDimension: 2)
             }

@@ -20,7 +20,9 @@ struct LevenbergMarquardtHeldOutStyleTests {
         var description: String { name }
     }
 
-    static let misraX = [77.6, 114.9, 141.1, 190.8, 239.9, 289.0, 332.8, 378.4, 434.8, 477.3, 536.8, 593.1, 689.1, 760.0]
+    static let misraX = [
+        77.6, 114.9, 141.1, 190.8, 239.9, 289.0, 332.8, 378.4, 434.8, 477.3, 536.8, 593.1, 689.1, 760.0,
+    ]
 
     static let problems: [Problem] = [
         Problem(
@@ -30,7 +32,9 @@ struct LevenbergMarquardtHeldOutStyleTests {
             model: NISTModel { b, x, g in
                 let d = x[0] + b[2]
                 let e = exp(b[1] / d)
-                g[0] = e; g[1] = b[0] * e / d; g[2] = -b[0] * e * b[1] / (d * d)
+                g[0] = e
+                g[1] = b[0] * e / d
+                g[2] = -b[0] * e * b[1] / (d * d)
                 return b[0] * e
             },
             starts: [[2, 400_000, 25_000], [0.02, 4000, 250]],
@@ -40,7 +44,8 @@ struct LevenbergMarquardtHeldOutStyleTests {
             x: [1, 2, 3, 5, 7, 10], y: [109, 149, 149, 191, 213, 224],
             model: NISTModel { b, x, g in
                 let e = exp(-b[1] * x[0])
-                g[0] = 1 - e; g[1] = b[0] * x[0] * e
+                g[0] = 1 - e
+                g[1] = b[0] * x[0] * e
                 return b[0] * (1 - e)
             },
             starts: [[1, 1], [100, 0.75]],
@@ -48,8 +53,10 @@ struct LevenbergMarquardtHeldOutStyleTests {
         Problem(
             name: "Rat43",
             x: (1...15).map(Double.init),
-            y: [16.08, 33.83, 65.80, 97.20, 191.55, 326.20, 386.87, 520.53, 590.03, 651.92, 724.93, 699.56, 689.96,
-                637.56, 717.41],
+            y: [
+                16.08, 33.83, 65.80, 97.20, 191.55, 326.20, 386.87, 520.53, 590.03, 651.92, 724.93, 699.56, 689.96,
+                637.56, 717.41,
+            ],
             model: NISTModel { b, x, g in
                 let e = exp(b[1] - b[2] * x[0])
                 let u = 1 + e
@@ -67,12 +74,19 @@ struct LevenbergMarquardtHeldOutStyleTests {
         Problem(
             name: "MGH17 (Osborne 1)",
             x: (0..<33).map { 10 * Double($0) },
-            y: [0.844, 0.908, 0.932, 0.936, 0.925, 0.908, 0.881, 0.850, 0.818, 0.784, 0.751, 0.718, 0.685, 0.658,
+            y: [
+                0.844, 0.908, 0.932, 0.936, 0.925, 0.908, 0.881, 0.850, 0.818, 0.784, 0.751, 0.718, 0.685, 0.658,
                 0.628, 0.603, 0.580, 0.558, 0.538, 0.522, 0.506, 0.490, 0.478, 0.467, 0.457, 0.448, 0.438, 0.431,
-                0.424, 0.420, 0.414, 0.411, 0.406],
+                0.424, 0.420, 0.414, 0.411, 0.406,
+            ],
             model: NISTModel { b, x, g in
-                let e4 = exp(-x[0] * b[3]), e5 = exp(-x[0] * b[4])
-                g[0] = 1; g[1] = e4; g[2] = e5; g[3] = -b[1] * x[0] * e4; g[4] = -b[2] * x[0] * e5
+                let e4 = exp(-x[0] * b[3])
+                let e5 = exp(-x[0] * b[4])
+                g[0] = 1
+                g[1] = e4
+                g[2] = e5
+                g[3] = -b[1] * x[0] * e4
+                g[4] = -b[2] * x[0] * e5
                 return b[0] + b[1] * e4 + b[2] * e5
             },
             starts: [[50, 150, -100, 1, 2], [0.5, 1.5, -1, 0.01, 0.02]],
@@ -84,7 +98,8 @@ struct LevenbergMarquardtHeldOutStyleTests {
             y: [10.07, 14.73, 17.94, 23.93, 29.61, 35.18, 40.02, 44.82, 50.76, 55.05, 61.01, 66.40, 75.47, 81.78],
             model: NISTModel { b, x, g in
                 let d = 1 + b[1] * x[0]
-                g[0] = b[1] * x[0] / d; g[1] = b[0] * x[0] / (d * d)
+                g[0] = b[1] * x[0] / d
+                g[1] = b[0] * x[0] / (d * d)
                 return b[0] * b[1] * x[0] / d
             },
             starts: [[500, 1e-4], [450, 3e-4]],
@@ -100,14 +115,17 @@ struct LevenbergMarquardtHeldOutStyleTests {
             },
             model: NISTModel.named("Lanczos2")!,
             starts: [[1.2, 0.3, 5.6, 5.5, 6.5, 7.6], [0.5, 0.7, 3.6, 4.2, 4, 6.3]],
-            certified: [9.5100000027e-02, 1.0000000001e+00, 8.6070000013e-01, 3.0000000002e+00, 1.5575999998e+00,
-                        5.0000000001e+00],
+            certified: [
+                9.5100000027e-02, 1.0000000001e+00, 8.6070000013e-01, 3.0000000002e+00, 1.5575999998e+00,
+                5.0000000001e+00,
+            ],
             certifiedSSR: 1.4307867721e-25),
     ]
 
     @Test("certified parameters from both starts", arguments: problems, [0, 1])
     func certifiedValues(problem: Problem, startIndex: Int) throws {
-        let m = problem.y.count, n = problem.certified.count
+        let m = problem.y.count
+        let n = problem.certified.count
         var solver = LevenbergMarquardt(parameterCount: n, residualCount: m)
         let rows = problem.x.map { [$0] }
         let fit = solver.minimize(
@@ -127,9 +145,11 @@ struct LevenbergMarquardtHeldOutStyleTests {
             })
         let lre = zip(fit.parameters, problem.certified).map(logRelativeError).min() ?? 0
         if ProcessInfo.processInfo.environment["LM_NIST_TABLE"] != nil {
-            print(String(format: "HARD %-18@ start %d  params %5.2f  ssr %5.2f  iter %4d  evals %5d  %@",
-                         problem.name, startIndex + 1, lre, logRelativeError(fit.ssr, problem.certifiedSSR),
-                         fit.iterations, fit.evaluations, fit.termination.description))
+            print(
+                String(
+                    format: "HARD %-18@ start %d  params %5.2f  ssr %5.2f  iter %4d  evals %5d  %@",
+                    problem.name, startIndex + 1, lre, logRelativeError(fit.ssr, problem.certifiedSSR),
+                    fit.iterations, fit.evaluations, fit.termination.description))
         }
         #expect(fit.converged, "\(problem.name) start \(startIndex + 1): \(fit.termination)")
         #expect(lre >= 6, "\(problem.name) start \(startIndex + 1): \(fit.parameters)")
@@ -149,13 +169,18 @@ struct LevenbergMarquardtHeldOutStyleTests {
         "Lanczos1": "y = b1*exp(-b2*x) + b3*exp(-b4*x) + b5*exp(-b6*x)  +  e",
     ]
 
-    @Test("the same problems through the formula path of validate nist (exact Jacobians by AD)",
-          arguments: problems, [0, 1])
+    @Test(
+        "the same problems through the formula path of validate nist (exact Jacobians by AD)",
+        arguments: problems, [0, 1])
     func formulaPath(problem: Problem, startIndex: Int) throws {
-        guard let text = Self.modelText[problem.name] else { Issue.record("no model text"); return }
+        guard let text = Self.modelText[problem.name] else {
+            Issue.record("no model text")
+            return
+        }
         let names = (1...problem.certified.count).map { "b\($0)" }
-        let fit = try FormulaFit.fit(formula: text, parameters: names, start: problem.starts[startIndex],
-                                     variables: ["x"], values: [problem.x], response: problem.y)
+        let fit = try FormulaFit.fit(
+            formula: text, parameters: names, start: problem.starts[startIndex],
+            variables: ["x"], values: [problem.x], response: problem.y)
         #expect(fit.converged, "\(fit.termination)")
         for (j, certified) in problem.certified.enumerated() {
             let lre = logRelativeError(estimate: fit.parameters[j], certified: certified, maximumDigits: 11)
@@ -177,17 +202,19 @@ struct LevenbergMarquardtHeldOutStyleTests {
         var fits: [NonlinearFit] = []
         for start in [[-2000.0, 50, 0.8], [-1500.0, 45, 0.85]] {
             var solver = LevenbergMarquardt(parameterCount: 3, residualCount: m)
-            fits.append(solver.minimize(
-                start: start,
-                residuals: { b, r in for i in 0..<m { r[i] = y[i] - b[0] * pow(b[1] + x[i], -1 / b[2]) } },
-                jacobian: { b, j in
-                    for i in 0..<m {
-                        let u = b[1] + x[i], p = pow(u, -1 / b[2])
-                        j[i] = -p
-                        j[i + m] = b[0] * p / (b[2] * u)
-                        j[i + 2 * m] = -b[0] * p * log(u) / (b[2] * b[2])
-                    }
-                }))
+            fits.append(
+                solver.minimize(
+                    start: start,
+                    residuals: { b, r in for i in 0..<m { r[i] = y[i] - b[0] * pow(b[1] + x[i], -1 / b[2]) } },
+                    jacobian: { b, j in
+                        for i in 0..<m {
+                            let u = b[1] + x[i]
+                            let p = pow(u, -1 / b[2])
+                            j[i] = -p
+                            j[i + m] = b[0] * p / (b[2] * u)
+                            j[i + 2 * m] = -b[0] * p * log(u) / (b[2] * b[2])
+                        }
+                    }))
         }
         for fit in fits { #expect(fit.converged, "\(fit.termination)") }
         let agreement = zip(fits[0].parameters, fits[1].parameters).map(logRelativeError).min() ?? 0

@@ -26,9 +26,11 @@ struct LevenbergMarquardtNISTTests {
         let sdLRE = logRelativeError(fit.residualStandardDeviation, problem.certifiedResidualSD)
         let seLRE = zip(fit.standardErrors ?? [], problem.certifiedStandardDeviations).map(logRelativeError).min() ?? 0
         if ProcessInfo.processInfo.environment["LM_NIST_TABLE"] != nil {
-            print(String(format: "NIST %-9@ start %d  params %5.2f  ssr %5.2f  sd %5.2f  se %5.2f  iter %4d  evals %5d  %@",
-                         name, start, parameterLRE, ssrLRE, sdLRE, seLRE, fit.iterations, fit.evaluations,
-                         fit.termination.description))
+            print(
+                String(
+                    format: "NIST %-9@ start %d  params %5.2f  ssr %5.2f  sd %5.2f  se %5.2f  iter %4d  evals %5d  %@",
+                    name, start, parameterLRE, ssrLRE, sdLRE, seLRE, fit.iterations, fit.evaluations,
+                    fit.termination.description))
         }
         #expect(parameterLRE >= 6, "\(name) start \(start): parameters \(fit.parameters)")
         #expect(ssrLRE >= 6, "\(name) start \(start): ssr \(fit.ssr)")

@@ -49,27 +49,32 @@ struct LevenbergMarquardtMGHTests {
             })
         #expect(result.converged)
         #expect(abs(result.ssr - 48.98425367924) < 1e-8, "\(result.ssr)")
-        #expect(abs(result.parameters[0] - 11.41277899) < 1e-6 && abs(result.parameters[1] + 0.8968052) < 1e-6,
-                "\(result.parameters)")
+        #expect(
+            abs(result.parameters[0] - 11.41277899) < 1e-6 && abs(result.parameters[1] + 0.8968052) < 1e-6,
+            "\(result.parameters)")
     }
 
     @Test("Powell singular: the Jacobian is singular at the minimum 0; the iterate still tends to 0")
     func powellSingular() {
-        let s5 = 5.0.squareRoot(), s10 = 10.0.squareRoot()
+        let s5 = 5.0.squareRoot()
+        let s10 = 10.0.squareRoot()
         let result = fit(
             start: [3, -1, 0, 1], residualCount: 4,
             residuals: { x in
-                [x[0] + 10 * x[1], s5 * (x[2] - x[3]), (x[1] - 2 * x[2]) * (x[1] - 2 * x[2]),
-                 s10 * (x[0] - x[3]) * (x[0] - x[3])]
+                [
+                    x[0] + 10 * x[1], s5 * (x[2] - x[3]), (x[1] - 2 * x[2]) * (x[1] - 2 * x[2]),
+                    s10 * (x[0] - x[3]) * (x[0] - x[3]),
+                ]
             },
             jacobian: { x in
-                let a = x[1] - 2 * x[2], c = x[0] - x[3]
+                let a = x[1] - 2 * x[2]
+                let c = x[0] - x[3]
                 return [[1, 10, 0, 0], [0, 0, s5, -s5], [0, 2 * a, -4 * a, 0], [2 * s10 * c, 0, 0, -2 * s10 * c]]
             })
         #expect(result.converged, "\(result.termination)")
         #expect(result.ssr < 1e-30, "\(result.ssr)")
         #expect(result.parameters.allSatisfy { abs($0) < 1e-7 }, "\(result.parameters)")
-        #expect(result.covariance == nil)  // m == n: no residual degrees of freedom
+        #expect(result.covariance == nil) // m == n: no residual degrees of freedom
     }
 
     @Test("Box three-dimensional from (0, 10, 20) reaches (1, 10, 1)")
@@ -91,8 +96,9 @@ struct LevenbergMarquardtMGHTests {
             residuals: { x in [x[0] - 1e6, x[1] - 2e-6, x[0] * x[1] - 2] },
             jacobian: { x in [[1, 0], [0, 1], [x[1], x[0]]] })
         #expect(result.converged)
-        #expect(abs(result.parameters[0] / 1e6 - 1) < 1e-12 && abs(result.parameters[1] / 2e-6 - 1) < 1e-12,
-                "\(result.parameters)")
+        #expect(
+            abs(result.parameters[0] / 1e6 - 1) < 1e-12 && abs(result.parameters[1] / 2e-6 - 1) < 1e-12,
+            "\(result.parameters)")
     }
 }
 
@@ -103,12 +109,15 @@ struct LevenbergMarquardtBehaviourTests {
 
     @Test("a straight line fitted by LM has the closed-form OLS estimates, SEs and covariance")
     func linearModelCovariance() throws {
-        let x = Self.xs, y = Self.ys
+        let x = Self.xs
+        let y = Self.ys
         let n = Double(x.count)
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
+        let mx = x.reduce(0, +) / n
+        let my = y.reduce(0, +) / n
         let sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
         let sxy = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
-        let slope = sxy / sxx, intercept = my - slope * mx
+        let slope = sxy / sxx
+        let intercept = my - slope * mx
         let ssr = zip(x, y).reduce(0) { $0 + pow($1.1 - intercept - slope * $1.0, 2) }
         let s2 = ssr / (n - 2)
         let seSlope = (s2 / sxx).squareRoot()
@@ -143,7 +152,8 @@ struct LevenbergMarquardtBehaviourTests {
             #expect(result.converged)
             let lre = zip(result.parameters, problem.certifiedParameters).map(logRelativeError).min() ?? 0
             #expect(lre >= 6, "\(result.parameters)")
-            let seLRE = zip(result.standardErrors ?? [], problem.certifiedStandardDeviations).map(logRelativeError).min() ?? 0
+            let seLRE =
+                zip(result.standardErrors ?? [], problem.certifiedStandardDeviations).map(logRelativeError).min() ?? 0
             #expect(seLRE >= 4, "\(String(describing: result.standardErrors))")
         }
     }
@@ -218,7 +228,7 @@ struct LevenbergMarquardtBehaviourTests {
         #expect(result.termination == .evaluationLimit)
         #expect(!result.converged)
         #expect(result.evaluations == 5)
-        #expect(result.ssr.isFinite && result.ssr < startSSR)  // accepted steps only ever lower the ssr
+        #expect(result.ssr.isFinite && result.ssr < startSSR) // accepted steps only ever lower the ssr
     }
 
     @Test("an exactly fitting model ends with zeroResidual")

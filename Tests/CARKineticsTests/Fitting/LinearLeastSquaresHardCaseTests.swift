@@ -1,6 +1,6 @@
+import CARKinetics
 import Foundation
 import Testing
-import CARKinetics
 
 /// Weights of the `order`-th forward difference, (−1)^(order−i)·C(order, i). On equally spaced points they
 /// are orthogonal to every polynomial of degree < order, so adding them to exact polynomial data changes the
@@ -30,7 +30,8 @@ struct LinearLeastSquaresHardCaseTests {
         // x = n/4 keeps every power x^j (j ≤ 10) exact in double, and β = ±1 keeps y exact, so the certified
         // answer is known exactly; the residual (scale 2^-10, exact) is orthogonal to the columns.
         let xs = (-34 ... -12).map { Double($0) / 4 }
-        let m = xs.count, n = 11
+        let m = xs.count
+        let n = 11
         let design = Matrix(rows: m, columns: n) { i, j in pow(xs[i], Double(j)) }
         #expect(try LAPACK.conditionNumber(of: design) > 1e14)
         let beta = (0..<n).map { $0 % 2 == 0 ? 1.0 : -1.0 }
@@ -97,7 +98,7 @@ struct LinearLeastSquaresHardCaseTests {
 
     @Test("fewer rows than columns: exact basic fit with zero degrees of freedom")
     func underdetermined() throws {
-        let design = try Matrix(rows: 2, columns: 3, elements: [1, 1, 0, 1, 0, 1])   // rows [1 0 0], [1 1 1]
+        let design = try Matrix(rows: 2, columns: 3, elements: [1, 1, 0, 1, 0, 1]) // rows [1 0 0], [1 1 1]
         let fit = try LinearLeastSquares.solve(design: design, response: [3, 7])
         #expect(fit.rank == 2 && fit.degreesOfFreedom == 0)
         #expect(fit.residualStandardDeviation.isNaN && fit.covariance == nil)
@@ -108,16 +109,20 @@ struct LinearLeastSquaresHardCaseTests {
     @Test("simple regression matches closed-form estimates and standard errors")
     func closedForm() throws {
         // x = 1…6, y = [2, 4, 5, 4, 5, 7]: Sxy = 13.5, Sxx = 17.5, Syy = 13.5, intercept = ȳ − slope·x̄.
-        let xs = [1.0, 2, 3, 4, 5, 6], y = [2.0, 4, 5, 4, 5, 7]
-        let fit = try LinearLeastSquares.solve(design: Matrix(rows: 6, columns: 2) { i, j in j == 0 ? 1 : xs[i] }, response: y)
-        let slope = 13.5 / 17.5, intercept = 27.0 / 6 - slope * 3.5
-        let ssr = 13.5 - 13.5 * 13.5 / 17.5     // Syy − Sxy²/Sxx
+        let xs = [1.0, 2, 3, 4, 5, 6]
+        let y = [2.0, 4, 5, 4, 5, 7]
+        let fit = try LinearLeastSquares.solve(
+            design: Matrix(rows: 6, columns: 2) { i, j in j == 0 ? 1 : xs[i] }, response: y)
+        let slope = 13.5 / 17.5
+        let intercept = 27.0 / 6 - slope * 3.5
+        let ssr = 13.5 - 13.5 * 13.5 / 17.5 // Syy − Sxy²/Sxx
         let s2 = ssr / 4
         expectClose(fit.coefficients[1], slope, relative: 1e-15, "slope")
         expectClose(fit.coefficients[0], intercept, relative: 1e-15, "intercept")
         expectClose(fit.ssr, ssr, relative: 1e-14, "ssr")
         expectClose(fit.standardErrors?[1], (s2 / 17.5).squareRoot(), relative: 1e-13, "SE slope")
-        expectClose(fit.standardErrors?[0], (s2 * (1.0 / 6 + 3.5 * 3.5 / 17.5)).squareRoot(), relative: 1e-13, "SE intercept")
+        expectClose(
+            fit.standardErrors?[0], (s2 * (1.0 / 6 + 3.5 * 3.5 / 17.5)).squareRoot(), relative: 1e-13, "SE intercept")
         expectClose(fit.covariance?[0, 1], -3.5 * s2 / 17.5, relative: 1e-13, "covariance")
         #expect(fit.covariance?[0, 1] == fit.covariance?[1, 0])
     }
@@ -149,9 +154,9 @@ struct LinearLeastSquaresHardCaseTests {
     func lre() {
         #expect(abs(logRelativeError(estimate: 1.000001, certified: 1) - 6) < 1e-9)
         #expect(logRelativeError(estimate: 2, certified: 2) == 15)
-        #expect(abs(logRelativeError(estimate: 1e-9, certified: 0) - 9) < 1e-9)     // absolute when certified is 0
+        #expect(abs(logRelativeError(estimate: 1e-9, certified: 0) - 9) < 1e-9) // absolute when certified is 0
         #expect(logRelativeError(estimate: .nan, certified: 1) == 0)
-        #expect(logRelativeError(estimate: -1, certified: 1) == 0)                    // clamped below at 0
+        #expect(logRelativeError(estimate: -1, certified: 1) == 0) // clamped below at 0
         #expect(logRelativeError(estimate: 1 + 1e-17, certified: 1, maximumDigits: 12) == 12)
     }
 }

@@ -1,17 +1,17 @@
+import CARKinetics
 import Foundation
 import Testing
-import CARKinetics
 
 /// Builds the design of a public NIST linear problem from its model form (see each file's "Model:").
 private func nistDesign(_ problem: NISTLinearProblem) throws -> (Matrix, [Double]) {
     let y = problem.rows.map { $0[0] }
     let m = problem.rows.count
     switch problem.name {
-    case "Longley":   // y = B0 + B1*x1 + … + B6*x6
+    case "Longley": // y = B0 + B1*x1 + … + B6*x6
         return (Matrix(rows: m, columns: 7) { i, j in j == 0 ? 1 : problem.rows[i][j] }, y)
-    case "NoInt1":    // y = B1*x
+    case "NoInt1": // y = B1*x
         return (Matrix(rows: m, columns: 1) { i, _ in problem.rows[i][1] }, y)
-    default:          // polynomials y = B0 + B1*x + … + Bk*x^k
+    default: // polynomials y = B0 + B1*x + … + Bk*x^k
         let degree = problem.certified.count - 1
         return (Matrix(rows: m, columns: degree + 1) { i, j in pow(problem.rows[i][1], Double(j)) }, y)
     }
@@ -19,8 +19,9 @@ private func nistDesign(_ problem: NISTLinearProblem) throws -> (Matrix, [Double
 
 @Suite("Linear least squares")
 struct LinearLeastSquaresTests {
-    @Test("NIST StRD linear problems: every certified value at LRE ≥ 7",
-          arguments: ["Norris", "Pontius", "NoInt1", "Longley", "Wampler1", "Wampler2"])
+    @Test(
+        "NIST StRD linear problems: every certified value at LRE ≥ 7",
+        arguments: ["Norris", "Pontius", "NoInt1", "Longley", "Wampler1", "Wampler2"])
     func nist(name: String) throws {
         let problem = try NISTLinearProblem(fixture: name)
         let (design, y) = try nistDesign(problem)

@@ -31,7 +31,8 @@ struct NISTLinearProblem {
         for line in certifiedLines {
             let tokens = line.split(separator: " ").map(String.init)
             if let first = tokens.first, first.first == "B", Int(first.dropFirst()) != nil, tokens.count >= 3,
-               let value = Double(tokens[1]), let error = Double(tokens[2]) {
+                let value = Double(tokens[1]), let error = Double(tokens[2])
+            {
                 certified.append((first, value, error))
             } else if line.hasPrefix("Standard Deviation"), let value = tokens.last.flatMap(Double.init) {
                 sd = value

@@ -30,29 +30,39 @@ struct NISTNonlinearProblem {
         func doubles(_ text: Substring) -> [Double] {
             text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).compactMap { Double($0) }
         }
-        start1 = []; start2 = []; certifiedParameters = []; certifiedStandardDeviations = []
+        start1 = []
+        start2 = []
+        certifiedParameters = []
+        certifiedStandardDeviations = []
         for index in try lineRange("Starting Values") {
             let line = lines[index - 1]
             guard let equals = line.firstIndex(of: "=") else { throw NISTParseError.missing("\(name): line \(index)") }
             let values = doubles(line[line.index(after: equals)...])
-            guard values.count == 4 else { throw NISTParseError.missing("\(name): line \(index) has \(values.count) values") }
-            start1.append(values[0]); start2.append(values[1])
-            certifiedParameters.append(values[2]); certifiedStandardDeviations.append(values[3])
+            guard values.count == 4 else {
+                throw NISTParseError.missing("\(name): line \(index) has \(values.count) values")
+            }
+            start1.append(values[0])
+            start2.append(values[1])
+            certifiedParameters.append(values[2])
+            certifiedStandardDeviations.append(values[3])
         }
         func certified(_ key: String) throws -> Double {
             guard let line = lines.first(where: { $0.hasPrefix(key) }),
-                  let value = doubles(line[line.index(line.startIndex, offsetBy: key.count)...]).first else {
+                let value = doubles(line[line.index(line.startIndex, offsetBy: key.count)...]).first
+            else {
                 throw NISTParseError.missing("\(name): no '\(key)'")
             }
             return value
         }
         certifiedSSR = try certified("Residual Sum of Squares:")
         certifiedResidualSD = try certified("Residual Standard Deviation:")
-        y = []; x = []
+        y = []
+        x = []
         for index in try lineRange("Data") {
             let values = doubles(lines[index - 1][...])
             guard values.count >= 2 else { throw NISTParseError.missing("\(name): data line \(index)") }
-            y.append(values[0]); x.append(Array(values.dropFirst()))
+            y.append(values[0])
+            x.append(Array(values.dropFirst()))
         }
     }
 }

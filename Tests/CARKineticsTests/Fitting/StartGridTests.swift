@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -12,8 +13,10 @@ import Testing
 struct StartGridTests {
     /// A simulated profile whose optimum sits on the kink at day 14 (also used by the kink test).
     let times: [Double] = [7, 10, 14, 21, 28, 42, 60, 90, 180]
-    let logs = [159.68125345354935, 728.3313521321899, 6413.74161852528, 1350.748665262255, 444.54481052887155,
-                169.02324962885905, 63.39869661959943, 112.82350397469136, 112.75153538785527].map { log($0) }
+    let logs = [
+        159.68125345354935, 728.3313521321899, 6413.74161852528, 1350.748665262255, 444.54481052887155,
+        169.02324962885905, 63.39869661959943, 112.82350397469136, 112.75153538785527,
+    ].map { log($0) }
 
     @Test("a scored grid point's ln Cmax and ρ are the least-squares solution and its ssr the direct sum")
     func gridPointsAreLeastSquaresSolutions() throws {
@@ -24,10 +27,12 @@ struct StartGridTests {
             let scored = scorer.best(at: tmax, coarse: false)
             let point = try #require(scored)
             // The decline offset s_i for the point's (α, β, fb), then z = ln C − s against [1, t − Tmax].
-            var z: [Double] = [], d: [Double] = []
+            var z: [Double] = []
+            var d: [Double] = []
             for (t, y) in zip(times, logs) {
                 let tau = t - tmax
-                let s = tau > 0
+                let s =
+                    tau > 0
                     ? log((1 - point.fraction) * exp(-point.alpha * tau) + point.fraction * exp(-point.beta * tau)) : 0
                 z.append(y - s)
                 d.append(tau > 0 ? 0 : tau)
@@ -36,7 +41,8 @@ struct StartGridTests {
                 let r = zd.0 - point.logCmax - point.rho * zd.1
                 return sum + r * r
             }
-            #expect(isClose(point.ssr, direct, relative: 1e-9), "Tmax \(tmax): closed form \(point.ssr), direct \(direct)")
+            #expect(
+                isClose(point.ssr, direct, relative: 1e-9), "Tmax \(tmax): closed form \(point.ssr), direct \(direct)")
             // When ρ is not clamped, (ln Cmax, ρ) must be the unconstrained least-squares solution.
             if point.rho > 0.01, d.filter({ $0 < 0 }).count >= 1 {
                 let design = Matrix(rows: z.count, columns: 2) { row, column in column == 0 ? 1 : d[row] }

@@ -1,3 +1,5 @@
+import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -5,7 +7,6 @@
 @testable import CARKineticsNumerics
 @testable import CARKineticsReports
 @testable import CARKineticsStatistics
-import Testing
 
 /// IEEE ↔ IBM hexadecimal floating point. Expected bytes are worked out by hand from the definition
 /// value = (−1)^s · 0.f (hexadecimal) · 16^(e − 64).
@@ -60,8 +61,10 @@ import Testing
             checked += 1
         }
         #expect(checked > 20_000)
-        let edges: [Double] = [0x1p-260, 0x1p-260.nextUp, 0x1p252.nextDown, 1, 1.nextUp, 1.nextDown, 0.1, 1e-78, 7e75,
-                               -2.5, 16, 15.999999999999998, 1e-10, 123456789.123456789]
+        let edges: [Double] = [
+            0x1p-260, 0x1p-260.nextUp, 0x1p252.nextDown, 1, 1.nextUp, 1.nextDown, 0.1, 1e-78, 7e75,
+            -2.5, 16, 15.999999999999998, 1e-10, 123456789.123456789,
+        ]
         for x in edges {
             #expect(IBMFloat.decode(try IBMFloat.encode(x))?.bitPattern == x.bitPattern, "\(x)")
         }
@@ -79,14 +82,26 @@ import Testing
                 var up = bytes
                 var k = length - 1
                 while k > 0 {
-                    if up[k] == 0xFF { up[k] = 0; k -= 1 } else { up[k] += 1; break }
+                    if up[k] == 0xFF {
+                        up[k] = 0
+                        k -= 1
+                    } else {
+                        up[k] += 1
+                        break
+                    }
                 }
                 let next = IBMFloat.decode(up) ?? .infinity
                 #expect(abs(y - x) <= abs(next - x), "\(x) in \(length) bytes")
                 var down = bytes
                 k = length - 1
                 while k > 0 {
-                    if down[k] == 0 { down[k] = 0xFF; k -= 1 } else { down[k] -= 1; break }
+                    if down[k] == 0 {
+                        down[k] = 0xFF
+                        k -= 1
+                    } else {
+                        down[k] -= 1
+                        break
+                    }
                 }
                 if let previous = IBMFloat.decode(down), down[1] != 0 {
                     #expect(abs(y - x) <= abs(previous - x), "\(x) in \(length) bytes")

@@ -1,3 +1,6 @@
+import Foundation
+import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -5,8 +8,6 @@
 @testable import CARKineticsNumerics
 @testable import CARKineticsReports
 @testable import CARKineticsStatistics
-import Foundation
-import Testing
 
 /// `pkfit nca --format pp --output pp.xpt | pp.json`: the PP table as a submission dataset. Checked by reading
 /// the files back (our SAS transport and Dataset-JSON readers, themselves tested on files of independent
@@ -15,11 +16,15 @@ import Testing
 @Suite struct PPSubmissionTests {
     static let labels = [
         "STUDYID": "Study Identifier", "DOMAIN": "Domain Abbreviation", "USUBJID": "Unique Subject Identifier",
-        "PPSEQ": "Sequence Number", "PPGRPID": "Group ID", "PPTESTCD": "Parameter Short Name", "PPTEST": "Parameter Name",
-        "PPCAT": "Parameter Category", "PPSCAT": "Parameter Subcategory", "PPORRES": "Result or Finding in Original Units",
+        "PPSEQ": "Sequence Number", "PPGRPID": "Group ID", "PPTESTCD": "Parameter Short Name",
+        "PPTEST": "Parameter Name",
+        "PPCAT": "Parameter Category", "PPSCAT": "Parameter Subcategory",
+        "PPORRES": "Result or Finding in Original Units",
         "PPORRESU": "Original Units", "PPSTRESC": "Character Result/Finding in Std Format",
-        "PPSTRESN": "Numeric Result/Finding in Standard Units", "PPSTRESU": "Standard Units", "PPSTAT": "Completion Status",
-        "PPREASND": "Reason Parameter Not Calculated", "PPSPEC": "Specimen Material Type", "PPANMETH": "Analysis Method",
+        "PPSTRESN": "Numeric Result/Finding in Standard Units", "PPSTRESU": "Standard Units",
+        "PPSTAT": "Completion Status",
+        "PPREASND": "Reason Parameter Not Calculated", "PPSPEC": "Specimen Material Type",
+        "PPANMETH": "Analysis Method",
         "PPSTINT": "Planned Start of Assessment Interval", "PPENINT": "Planned End of Assessment Interval",
     ]
 
@@ -30,8 +35,10 @@ import Testing
         let xpt = directory.appendingPathComponent("pp.xpt")
         let csv = try runPKFit(["nca", input, "--lloq", "LLOQ", "--format", "pp"])
         #expect(csv.status == 0)
-        let run = try runPKFit(["nca", input, "--lloq", "LLOQ", "--format", "pp", "--output", xpt.path,
-                                "--study", "AID-CD7", "--analyte", "CAR-T transgene", "--specimen", "BLOOD"])
+        let run = try runPKFit([
+            "nca", input, "--lloq", "LLOQ", "--format", "pp", "--output", xpt.path,
+            "--study", "AID-CD7", "--analyte", "CAR-T transgene", "--specimen", "BLOOD",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let file = try XPTFile(bytes: [UInt8](try Data(contentsOf: xpt)), file: "pp.xpt")
         let pp = try #require(file.datasets.first)
@@ -76,7 +83,9 @@ import Testing
                 notDone += 1
                 #expect(value(row, "PPSTRESN") == .missing("."))
                 #expect(value(row, "PPSTAT") == .text("NOT DONE"))
-                #expect(value(row, "PPORRESU") == .text("") && value(row, "PPSTRESU") == .text(""), "no units on NOT DONE rows")
+                #expect(
+                    value(row, "PPORRESU") == .text("") && value(row, "PPSTRESU") == .text(""),
+                    "no units on NOT DONE rows")
                 guard case .text(let reason)? = value(row, "PPREASND") else { continue }
                 #expect(!reason.isEmpty && reason.utf8.allSatisfy { $0 < 0x80 }, "\(reason)")
             }
@@ -93,8 +102,10 @@ import Testing
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("STUDYID is required"))
         #expect(!FileManager.default.fileExists(atPath: json.path), "nothing written on error")
-        let run = try runPKFit(["nca", input, "--lloq", "LLOQ", "--format", "pp", "--output", json.path, "--study", "S1",
-                                "--auc-method", "linear"])
+        let run = try runPKFit([
+            "nca", input, "--lloq", "LLOQ", "--format", "pp", "--output", json.path, "--study", "S1",
+            "--auc-method", "linear",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let table = try DatasetJSON.table([UInt8](try Data(contentsOf: json)), file: "pp.json")
         #expect(table.header == PPSubmission.variables.map(\.name))
@@ -116,9 +127,13 @@ import Testing
             let x = Double(bitPattern: generator.next())
             if x.isFinite, abs(x) >= 0x1p-260, abs(x) < 0x1p252 { values.append(x) }
         }
-        let dataset = XPTFile.Dataset(name: "T", variables: [XPTFile.Variable(name: "X", label: "A value", isNumeric: true, length: 8),
-                                                            XPTFile.Variable(name: "C", isNumeric: false, length: 3)],
-                                      rows: values.map { [.number($0), .text("ab")] })
+        let dataset = XPTFile.Dataset(
+            name: "T",
+            variables: [
+                XPTFile.Variable(name: "X", label: "A value", isNumeric: true, length: 8),
+                XPTFile.Variable(name: "C", isNumeric: false, length: 3),
+            ],
+            rows: values.map { [.number($0), .text("ab")] })
         let back = try XPTFile(bytes: try XPTFile(datasets: [dataset]).bytes(), file: "t.xpt")
         #expect(back.datasets[0].rows.count == values.count)
         for (row, x) in zip(back.datasets[0].rows, values) {
@@ -137,7 +152,9 @@ import Testing
             do { _ = try bad.bytes() } catch { #expect(error.description.contains(message), "\(error)") }
         }
         rejects(XPTFile.Variable(name: "TOOLONGNAME", isNumeric: true, length: 8), .number(1), "not 1 to 8")
-        rejects(XPTFile.Variable(name: "X", label: String(repeating: "L", count: 41), isNumeric: true, length: 8), .number(1), "label")
+        rejects(
+            XPTFile.Variable(name: "X", label: String(repeating: "L", count: 41), isNumeric: true, length: 8),
+            .number(1), "label")
         rejects(XPTFile.Variable(name: "X", isNumeric: false, length: 8), .text("λz"), "not printable ASCII")
         rejects(XPTFile.Variable(name: "X", isNumeric: false, length: 2), .text("abc"), "longer than")
         rejects(XPTFile.Variable(name: "X", isNumeric: true, length: 8), .number(1e300), "beyond the range")
@@ -152,9 +169,23 @@ import Testing
         while let c = characters.popFirst() {
             if quoted {
                 if c == "\"" {
-                    if characters.first == "\"" { current.append("\""); characters.removeFirst() } else { quoted = false }
-                } else { current.append(c) }
-            } else if c == "\"" { quoted = true } else if c == "," { cells.append(current); current = "" } else { current.append(c) }
+                    if characters.first == "\"" {
+                        current.append("\"")
+                        characters.removeFirst()
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    current.append(c)
+                }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == "," {
+                cells.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
         }
         cells.append(current)
         return cells
@@ -168,10 +199,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("adpc.json")
         let json = """
-        {"datasetJSONVersion": "1.1.0", "name": "ADPC", "columns": [{"name": "STUDYID", "dataType": "string"},
-         {"name": "USUBJID", "dataType": "string"}, {"name": "AFRLT", "dataType": "double"}, {"name": "AVAL", "dataType": "double"}],
-         "rows": [["CAR-01", "S1", 0, 1], ["CAR-01", "S1", 1, 4], ["CAR-01", "S1", 2, 2]]}
-        """
+            {"datasetJSONVersion": "1.1.0", "name": "ADPC", "columns": [{"name": "STUDYID", "dataType": "string"},
+             {"name": "USUBJID", "dataType": "string"}, {"name": "AFRLT", "dataType": "double"}, {"name": "AVAL", "dataType": "double"}],
+             "rows": [["CAR-01", "S1", 0, 1], ["CAR-01", "S1", 1, 4], ["CAR-01", "S1", 2, 2]]}
+            """
         try Data(json.utf8).write(to: input)
         let csv = try runPKFit(["nca", input.path, "--format", "pp"])
         #expect(csv.status == 0, "\(csv.stderr)")
@@ -193,15 +224,17 @@ import Testing
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("adpc.csv")
-        try Data("""
-        STUDYID,USUBJID,PCSPEC,AFRLT,AVAL
-        CAR-01,S1,BLOOD,0,1
-        CAR-01,S1,BLOOD,1,4
-        CAR-01,S1,BONE MARROW,0,2
-        CAR-01,S1,BONE MARROW,1,3
-        CAR-01,S2,BLOOD,0,5
+        try Data(
+            """
+            STUDYID,USUBJID,PCSPEC,AFRLT,AVAL
+            CAR-01,S1,BLOOD,0,1
+            CAR-01,S1,BLOOD,1,4
+            CAR-01,S1,BONE MARROW,0,2
+            CAR-01,S1,BONE MARROW,1,3
+            CAR-01,S2,BLOOD,0,5
 
-        """.utf8).write(to: input)
+            """.utf8
+        ).write(to: input)
         let xpt = directory.appendingPathComponent("pp.xpt")
         let run = try runPKFit(["nca", input.path, "--format", "pp", "--output", xpt.path])
         #expect(run.status == 0, "\(run.stderr)")
@@ -211,13 +244,17 @@ import Testing
         let subject = try #require(pp.variables.firstIndex { $0.name == "USUBJID" })
         var seen: [String] = []
         for row in pp.rows {
-            guard case .text(let s) = row[subject], case .text(let g) = row[group], case .text(let p) = row[spec] else { continue }
+            guard case .text(let s) = row[subject], case .text(let g) = row[group], case .text(let p) = row[spec] else {
+                continue
+            }
             let key = "\(s)|\(g)|\(p)"
             if seen.last != key { seen.append(key) }
         }
         #expect(seen == ["S1|1|BLOOD", "S1|2|BONE MARROW", "S2||BLOOD"])
         // --specimen wins; PCSPEC is then not read, so the two specimens must be split by --profile-by.
-        let given = try runPKFit(["nca", input.path, "--format", "pp", "--output", xpt.path, "--specimen", "PLASMA", "--profile-by", "PCSPEC"])
+        let given = try runPKFit([
+            "nca", input.path, "--format", "pp", "--output", xpt.path, "--specimen", "PLASMA", "--profile-by", "PCSPEC",
+        ])
         #expect(given.status == 0, "\(given.stderr)")
         let again = try #require(try XPTFile(bytes: [UInt8](try Data(contentsOf: xpt)), file: "pp.xpt").datasets.first)
         #expect(again.rows.allSatisfy { $0[spec] == .text("PLASMA") })
@@ -230,13 +267,15 @@ import Testing
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("adpc.csv")
-        try Data("""
-        STUDYID,USUBJID,PCRFTDTC,AFRLT,AVAL
-        CAR-01,S1,2026-01-05T10:00,0,1
-        CAR-01,S1,2026-01-05T10:00,1,4
-        CAR-01,S2,2026-02-01T09:30,0,5
+        try Data(
+            """
+            STUDYID,USUBJID,PCRFTDTC,AFRLT,AVAL
+            CAR-01,S1,2026-01-05T10:00,0,1
+            CAR-01,S1,2026-01-05T10:00,1,4
+            CAR-01,S2,2026-02-01T09:30,0,5
 
-        """.utf8).write(to: input)
+            """.utf8
+        ).write(to: input)
         let json = directory.appendingPathComponent("pp.json")
         let run = try runPKFit(["nca", input.path, "--format", "pp", "--output", json.path])
         #expect(run.status == 0, "\(run.stderr)")

@@ -1,3 +1,6 @@
+import Foundation
+import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -5,8 +8,6 @@
 @testable import CARKineticsNumerics
 @testable import CARKineticsReports
 @testable import CARKineticsStatistics
-import Foundation
-import Testing
 
 /// SAS transport v5 files from writers other than ours: `aid_cd7_qpcr.xpt` by pyreadstat (ReadStat) from the
 /// CSV fixture, `members.xpt` assembled byte by byte from TS-140 by scripts/fixtures/make_xpt_members.py
@@ -21,7 +22,10 @@ import Testing
         let adpc = try #require(file.datasets.first)
         #expect(adpc.name == "ADPC")
         #expect(adpc.label == "qPCR cohort")
-        #expect(adpc.variables.map(\.name) == ["USUBJID", "COHORT", "DOSE", "NFRLT", "AFRLT", "AVAL", "AVALC", "LLOQ", "AVALU"])
+        #expect(
+            adpc.variables.map(\.name) == [
+                "USUBJID", "COHORT", "DOSE", "NFRLT", "AFRLT", "AVAL", "AVALC", "LLOQ", "AVALU",
+            ])
         #expect(adpc.variables[5].label == "Analysis Value")
         #expect(adpc.variables[4].label == "Actual Rel Time from First Dose")
         #expect(adpc.variables.filter(\.isNumeric).map(\.name) == ["DOSE", "NFRLT", "AFRLT", "AVAL", "LLOQ"])
@@ -70,14 +74,16 @@ import Testing
                         Issue.record("record \(k + 1) \(adpc.variables[v].name): \(adpc.rows[k][v])")
                         continue
                     }
-                    #expect(x.bitPattern == value.bitPattern, "record \(k + 1) \(adpc.variables[v].name): \(x) vs \(value)")
+                    #expect(
+                        x.bitPattern == value.bitPattern, "record \(k + 1) \(adpc.variables[v].name): \(x) vs \(value)")
                 }
             }
         }
         #expect(codes.count == 28, "every missing kind: ., ._ and .A–.Z")
         let adsl = file.datasets[1]
         #expect(adsl.variables.map(\.name) == ["USUBJID", "AGE"])
-        #expect(adsl.rows == [[.text("S-1"), .number(34)], [.text("S-2"), .number(61)], [.text("S-3"), .missing("A")]])
+        #expect(
+            adsl.rows == [[.text("S-1"), .number(34)], [.text("S-2"), .number(61)], [.text("S-3"), .missing("A")]])
     }
 
     @Test func writtenBackEveryLengthAndMissingCodeIsUnchanged() throws {
@@ -97,13 +103,17 @@ import Testing
         let data = try #require(file.datasets.first)
         #expect(data.name == "ADPCLONGNAME")
         #expect(data.variables.map(\.name) == ["USUBJID", "AFRLT", "AVAL", "AVALC", "ALongVariableName"])
-        #expect(data.variables.map(\.label) == ["Unique Subject Identifier", "Time", "Analysis Value", "Char value",
-                                                "A label that is longer than forty characters for sure yes"])
-        #expect(data.rows == [
-            [.text("S-1"), .number(0), .number(1), .text("1"), .number(1)],
-            [.text("S-1"), .number(1.5), .missing("."), .text("BLQ"), .number(2)],
-            [.text("S-2"), .number(0.25), .number(0.1), .text("0.1"), .number(3)],
-        ])
+        #expect(
+            data.variables.map(\.label) == [
+                "Unique Subject Identifier", "Time", "Analysis Value", "Char value",
+                "A label that is longer than forty characters for sure yes",
+            ])
+        #expect(
+            data.rows == [
+                [.text("S-1"), .number(0), .number(1), .text("1"), .number(1)],
+                [.text("S-1"), .number(1.5), .missing("."), .text("BLQ"), .number(2)],
+                [.text("S-2"), .number(0.25), .number(0.1), .text("0.1"), .number(3)],
+            ])
         // The whole cohort in version 8 holds the same cells as in version 5.
         let v5 = try XPTFile(bytes: try bytes("formats/aid_cd7_qpcr.xpt"), file: "v5.xpt")
         let v8 = try XPTFile(bytes: try bytes("formats/aid_cd7_qpcr_v8.xpt"), file: "v8.xpt")
@@ -113,7 +123,9 @@ import Testing
 
     @Test func severalMembersNeedDatasetAndErrorsNameRecordAndVariable() throws {
         let url = fixtureURL("formats/members.xpt")
-        #expect(throws: DataError(file: "m.xpt", message: "holds 2 datasets (ADPC, ADSL); choose one with --dataset NAME")) {
+        #expect(
+            throws: DataError(file: "m.xpt", message: "holds 2 datasets (ADPC, ADSL); choose one with --dataset NAME")
+        ) {
             _ = try ProfileReader().read(contentsOf: url, displayName: "m.xpt")
         }
         var selection = ColumnSelection(time: "L2", value: "L7")
@@ -126,16 +138,20 @@ import Testing
             _ = try ProfileReader(selection: selection).read(contentsOf: url, displayName: "m.xpt")
             Issue.record("L2 is missing in record 5")
         } catch {
-            #expect(error.description == "m.xpt: record 5, variable L2: is empty; expected a time in days since infusion")
+            #expect(
+                error.description == "m.xpt: record 5, variable L2: is empty; expected a time in days since infusion")
             #expect(error.line == 5)
         }
         // Under --skip-invalid the same record is excluded and listed by its record number.
         // L2 as the value: -0.1 (truncated to 1 byte of fraction) in records 3, 13 and 23 is a negative
         // concentration; under --skip-invalid those records are excluded and listed by their record numbers.
-        let lenient = try ProfileReader(selection: ColumnSelection(time: "AFRLT", value: "L2", table: "ADPC"), invalidRows: .skip)
-            .read(contentsOf: url, displayName: "m.xpt")
+        let lenient = try ProfileReader(
+            selection: ColumnSelection(time: "AFRLT", value: "L2", table: "ADPC"), invalidRows: .skip
+        )
+        .read(contentsOf: url, displayName: "m.xpt")
         #expect(lenient.ledger.excluded.map(\.line) == [3, 13, 23])
-        #expect(lenient.ledger.excluded.first?.reason.description.hasPrefix("m.xpt: record 3, variable L2: \"-0.") == true)
+        #expect(
+            lenient.ledger.excluded.first?.reason.description.hasPrefix("m.xpt: record 3, variable L2: \"-0.") == true)
         #expect(lenient.ledger.dataLines == 28)
         #expect(lenient.ledger.missing == 5, "records 5, 10, 15, 20 and 25 hold missing codes")
         let lines = lenient.profiles.flatMap { $0.observations.map(\.line) }.sorted()
@@ -166,13 +182,15 @@ import Testing
         }
         // A numeric variable of length 9 is not version 5.
         var long = whole
-        let namestr = 3 * 80 + 5 * 80 + 140 + 4   // ADPC's second NAMESTR, its nlng field
+        let namestr = 3 * 80 + 5 * 80 + 140 + 4 // ADPC's second NAMESTR, its nlng field
         long[namestr + 1] = 9
         do {
             _ = try XPTFile(bytes: long, file: "long.xpt")
             Issue.record("length 9 accepted")
         } catch {
-            #expect(error.description == "long.xpt: file record 10: variable AFRLT has length 9; expected 2 to 8 for a numeric variable")
+            #expect(
+                error.description
+                    == "long.xpt: file record 10: variable AFRLT has length 9; expected 2 to 8 for a numeric variable")
         }
     }
 }
@@ -191,11 +209,15 @@ extension ColumnSelection {
         var selection = ColumnSelection(time: "AFRLT", value: "L7", lloq: .column("USUBJID"))
         selection.table.dataset = "ADPC"
         do {
-            _ = try ProfileReader(selection: selection, invalidRows: .skip).read(contentsOf: fixtureURL("formats/members.xpt"), displayName: "m.xpt")
+            _ = try ProfileReader(selection: selection, invalidRows: .skip).read(
+                contentsOf: fixtureURL("formats/members.xpt"), displayName: "m.xpt")
             Issue.record("text values accepted")
         } catch {
-            #expect(error.description.hasPrefix("m.xpt: record 1: no valid data rows (28 excluded); first: m.xpt: record 1, variable USUBJID: \"S-1\" is not a non-negative number; expected an LLOQ"),
-                    "\(error.description)")
+            #expect(
+                error.description.hasPrefix(
+                    "m.xpt: record 1: no valid data rows (28 excluded); first: m.xpt: record 1, variable USUBJID: \"S-1\" is not a non-negative number; expected an LLOQ"
+                ),
+                "\(error.description)")
         }
     }
 }
@@ -209,7 +231,9 @@ extension ColumnSelection {
                 _ = try XPTFile(bytes: Array(whole.prefix(cut)), file: "cut.xpt")
                 Issue.record("cut at \(cut) accepted")
             } catch {
-                #expect(error.description.hasPrefix("cut.xpt: file record 4: the MEMBER header gives a NAMESTR length of"), "\(error)")
+                #expect(
+                    error.description.hasPrefix("cut.xpt: file record 4: the MEMBER header gives a NAMESTR length of"),
+                    "\(error)")
             }
         }
     }

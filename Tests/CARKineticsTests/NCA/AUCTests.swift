@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -31,17 +32,22 @@ import Testing
     }
 
     @Test func logSegmentIsTheExactIntegralOfAnExponential() {
-        let k = 0.3, c0 = 1e4
+        let k = 0.3
+        let c0 = 1e4
         let exact = c0 / k * (exp(-k * 2) - exp(-k * 9))
-        expectClose(AUC.segment(2, c0 * exp(-k * 2), 9, c0 * exp(-k * 9), method: .linearUpLogDown), exact, relative: 1e-14, "exact")
+        expectClose(
+            AUC.segment(2, c0 * exp(-k * 2), 9, c0 * exp(-k * 9), method: .linearUpLogDown), exact, relative: 1e-14,
+            "exact")
     }
 
     @Test func splittingASegmentNeverChangesTheArea() {
-        let times = [0.0, 2, 5, 9], levels = [0.0, 80, 20, 0]
+        let times = [0.0, 2, 5, 9]
+        let levels = [0.0, 80, 20, 0]
         for method in AUCMethod.allCases {
             let whole = AUC.area(times: times, levels: levels, from: 0, to: 9, method: method)
             for cut in [0.7, 2, 3.3, 5, 7.1] {
-                let parts = AUC.area(times: times, levels: levels, from: 0, to: cut, method: method)
+                let parts =
+                    AUC.area(times: times, levels: levels, from: 0, to: cut, method: method)
                     + AUC.area(times: times, levels: levels, from: cut, to: 9, method: method)
                 expectClose(parts, whole, relative: 1e-14, "\(method) cut at \(cut)")
             }
@@ -71,10 +77,12 @@ import Testing
 
     @Test func registryOrderIsTheIssueOrder() {
         let names = NCARegistry.columns(for: NCAOptions()).map(\.name)
-        #expect(Array(names.prefix(15)) == [
-            "cmax", "tmax", "clast", "tlast", "auclast", "auc_0_28", "auc_0_28_extrap", "auc_0_90", "auc_0_90_extrap",
-            "lambda_z", "half_life", "r2adj", "lambda_z_points", "aucinf_obs", "r2",
-        ])
+        #expect(
+            Array(names.prefix(15)) == [
+                "cmax", "tmax", "clast", "tlast", "auclast", "auc_0_28", "auc_0_28_extrap", "auc_0_90",
+                "auc_0_90_extrap",
+                "lambda_z", "half_life", "r2adj", "lambda_z_points", "aucinf_obs", "r2",
+            ])
         #expect(Set(names).count == names.count)
         let custom = NCARegistry.columns(for: NCAOptions(intervals: [interval(0, 7)])).map(\.name)
         #expect(custom[5] == "auc_0_7" && custom[6] == "auc_0_7_extrap" && custom[7] == "lambda_z")

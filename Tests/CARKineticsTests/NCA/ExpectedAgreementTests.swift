@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -18,7 +19,9 @@ import Testing
     ]
 
     /// expected-file column suffix → our method; expected column stem → our column.
-    static let methods: [(suffix: String, method: AUCMethod)] = [("linear", .linear), ("linuplogdown", .linearUpLogDown)]
+    static let methods: [(suffix: String, method: AUCMethod)] = [
+        ("linear", .linear), ("linuplogdown", .linearUpLogDown),
+    ]
     static let methodColumns = [
         ("auclast", "auclast"), ("aucinf_obs", "aucinf_obs"),
         ("auc0_28_last", "auc_0_28"), ("auc0_28_inf", "auc_0_28_extrap"),
@@ -40,14 +43,18 @@ import Testing
                 .run(files: [fixtureURL("data/\(dataset).csv")])
             let rows = try tableRows(output.table)
             #expect(rows.count == expected.count)
-            #expect(output.table.rows.map { $0[0] } == expected.map { .text($0["subject"] ?? "") }, "row order is input order")
+            #expect(
+                output.table.rows.map { $0[0] } == expected.map { .text($0["subject"] ?? "") },
+                "row order is input order")
             for row in expected {
                 let subject = try #require(row["subject"])
                 let ours = try #require(rows[subject], "subject \(subject) missing")
                 var pairs = Self.methodColumns.map { ("\($0.0)_\(suffix)", $0.1) }
                 pairs += Self.sharedColumns
                 for (theirs, mine) in pairs {
-                    expectClose(ours[mine] ?? nil, expectedNumber(row[theirs]), relative: 1e-9, "\(dataset) \(subject) \(mine) (\(suffix))")
+                    expectClose(
+                        ours[mine] ?? nil, expectedNumber(row[theirs]), relative: 1e-9,
+                        "\(dataset) \(subject) \(mine) (\(suffix))")
                     compared += 1
                 }
             }

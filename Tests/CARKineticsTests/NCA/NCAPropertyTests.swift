@@ -1,6 +1,7 @@
 import Foundation
 import PropertyBased
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -50,11 +51,16 @@ import Testing
 
     @Test func resultsDoNotDependOnRowOrder() async {
         await propertyCheck(count: 60, input: Self.profilePoints, Self.profilePoints, Gen.uint64()) { a, b, seed in
-            let rows = Self.csv("A", Self.points(a, blq: true)) + Self.csv("B", Self.points(b, blq: true, startAtZero: false))
+            let rows =
+                Self.csv("A", Self.points(a, blq: true)) + Self.csv("B", Self.points(b, blq: true, startAtZero: false))
             let header = "id,time,value\n"
-            let sorted = try NCAAnalysis().run([ProfileReader().read(bytes: Array((header + rows.joined(separator: "\n")).utf8), file: "s.csv")])
+            let sorted = try NCAAnalysis().run([
+                ProfileReader().read(bytes: Array((header + rows.joined(separator: "\n")).utf8), file: "s.csv")
+            ])
             let permuted = Self.shuffled(rows, seed: seed)
-            let shuffled = try NCAAnalysis().run([ProfileReader().read(bytes: Array((header + permuted.joined(separator: "\n")).utf8), file: "p.csv")])
+            let shuffled = try NCAAnalysis().run([
+                ProfileReader().read(bytes: Array((header + permuted.joined(separator: "\n")).utf8), file: "p.csv")
+            ])
             // Output rows follow first appearance; compare per subject.
             let bySubject = Dictionary(uniqueKeysWithValues: shuffled.results.map { ($0.subject, $0) })
             for result in sorted.results {
@@ -72,16 +78,18 @@ import Testing
             let tolerance = 1e-9
             expectClose(scaled.cmax.number, base.cmax.number.map { $0 * k }, relative: tolerance, "cmax")
             expectClose(scaled.auclast.number, base.auclast.number.map { $0 * k }, relative: tolerance, "auclast")
-            expectClose(scaled.aucinfObserved.number, base.aucinfObserved.number.map { $0 * k }, relative: tolerance, "aucinf")
+            expectClose(
+                scaled.aucinfObserved.number, base.aucinfObserved.number.map { $0 * k }, relative: tolerance, "aucinf")
             for (s, b) in zip(scaled.intervals, base.intervals) {
                 expectClose(s.auc.number, b.auc.number.map { $0 * k }, relative: tolerance, "\(s.interval.columnName)")
-                expectClose(s.aucExtrapolated.number, b.aucExtrapolated.number.map { $0 * k }, relative: tolerance,
-                            "\(s.interval.columnName)_extrap")
+                expectClose(
+                    s.aucExtrapolated.number, b.aucExtrapolated.number.map { $0 * k }, relative: tolerance,
+                    "\(s.interval.columnName)_extrap")
             }
             #expect(scaled.tmax == base.tmax)
             #expect(scaled.tlast == base.tlast)
             switch (scaled.lambdaZ, base.lambdaZ) {
-            case let (.success(s), .success(b)):
+            case (.success(let s), .success(let b)):
                 expectClose(s.lambdaZ, b.lambdaZ, relative: 1e-9, "λz")
                 #expect(s.points == b.points)
             case (.failure, .failure): break
@@ -94,7 +102,8 @@ import Testing
     static func exactIntegral(_ points: [(Double, Double)], from a: Double, to b: Double) -> Double {
         var total = 0.0
         for ((t0, c0), (t1, c1)) in zip(points, points.dropFirst()) {
-            let lo = max(a, t0), hi = min(b, t1)
+            let lo = max(a, t0)
+            let hi = min(b, t1)
             guard hi > lo else { continue }
             func c(_ t: Double) -> Double { c0 + (c1 - c0) * (t - t0) / (t1 - t0) }
             total += (hi - lo) * (c(lo) + c(hi)) / 2
@@ -103,7 +112,8 @@ import Testing
     }
 
     @Test func linearAUCOfPiecewiseLinearDataIsItsExactIntegral() async {
-        await propertyCheck(count: 100, input: Self.profilePoints, Gen.double(in: 0...1), Gen.double(in: 0...1)) { raw, u, v in
+        await propertyCheck(count: 100, input: Self.profilePoints, Gen.double(in: 0...1), Gen.double(in: 0...1)) {
+            raw, u, v in
             let points = Self.points(raw, blq: false).map { ($0.0, $0.1 ?? 0) }
             let tlast = points[points.count - 1].0
             let (a, b) = (min(u, v) * tlast, max(min(u, v) + 1e-3, max(u, v)) * tlast)
@@ -112,17 +122,21 @@ import Testing
             guard let window = AUCInterval(start: a, end: b) else { return }
             options.intervals = [window]
             let result = NCA.analyze(makeProfile(points.map { ($0.0, $0.1) }), options: options)
-            expectClose(result.auclast.number, Self.exactIntegral(points, from: 0, to: tlast), relative: 1e-12, "auclast")
-            expectClose(result.intervals[0].auc.number, Self.exactIntegral(points, from: a, to: min(b, tlast)),
-                        relative: 1e-10, absolute: 1e-9, "auc over [\(a), \(b)]")
+            expectClose(
+                result.auclast.number, Self.exactIntegral(points, from: 0, to: tlast), relative: 1e-12, "auclast")
+            expectClose(
+                result.intervals[0].auc.number, Self.exactIntegral(points, from: a, to: min(b, tlast)),
+                relative: 1e-10, absolute: 1e-9, "auc over [\(a), \(b)]")
         }
     }
 
     @Test func samplesOnAStraightSegmentLeaveLinearAUCsUnchanged() async {
-        await propertyCheck(count: 100, input: Self.profilePoints, Gen.int(in: 0...100), Gen.double(in: 0.01...0.99)) { raw, pick, f in
+        await propertyCheck(count: 100, input: Self.profilePoints, Gen.int(in: 0...100), Gen.double(in: 0.01...0.99)) {
+            raw, pick, f in
             let points = Self.points(raw, blq: false).map { ($0.0, $0.1 ?? 0) }
             let i = pick % (points.count - 1)
-            let (t0, c0) = points[i], (t1, c1) = points[i + 1]
+            let (t0, c0) = points[i]
+            let (t1, c1) = points[i + 1]
             let t = t0 + f * (t1 - t0)
             guard t > t0, t < t1 else { return }
             var refined = points
@@ -151,13 +165,15 @@ import Testing
                 t += step
                 points.append((t, c0 * Foundation.exp(-k * t)))
             }
-            let a = steps[0] / 2, b = t * 0.75
+            let a = steps[0] / 2
+            let b = t * 0.75
             var options = NCAOptions()
             options.intervals = [interval(a, b)]
             let result = NCA.analyze(makeProfile(points), options: options)
             expectClose(result.auclast.number, c0 / k * -Foundation.expm1(-k * t), relative: 1e-9, "auclast")
-            expectClose(result.intervals[0].auc.number, c0 / k * (Foundation.exp(-k * a) - Foundation.exp(-k * b)),
-                        relative: 1e-9, "auc over [\(a), \(b)]")
+            expectClose(
+                result.intervals[0].auc.number, c0 / k * (Foundation.exp(-k * a) - Foundation.exp(-k * b)),
+                relative: 1e-9, "auc over [\(a), \(b)]")
             // The terminal phase is exactly log-linear: λz = k and AUCinf = C0/k.
             if case .success(let fit) = result.lambdaZ {
                 expectClose(fit.lambdaZ, k, relative: 1e-9, "λz")

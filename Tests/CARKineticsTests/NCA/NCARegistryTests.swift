@@ -7,7 +7,6 @@ import Testing
 @testable import CARKineticsNumerics
 @testable import CARKineticsReports
 @testable import CARKineticsStatistics
-@testable import CARKineticsNCA
 
 /// The registry is the one place that says each column's facts; these pin the facts other layers read from it.
 @Suite struct NCARegistryTests {
@@ -16,21 +15,27 @@ import Testing
     @Test func namesAreUniqueAndFollowTheDocumentedOrder() {
         let names = columns.map(\.name)
         #expect(Set(names).count == names.count)
-        #expect(Array(names.prefix(16)) == [
-            "cmax", "tmax", "clast", "tlast", "auclast", "auc_0_28", "auc_0_28_extrap", "auc_0_90", "auc_0_90_extrap",
-            "lambda_z", "half_life", "r2adj", "lambda_z_points", "aucinf_obs", "r2", "lambda_z_time_first",
-        ])
+        #expect(
+            Array(names.prefix(16)) == [
+                "cmax", "tmax", "clast", "tlast", "auclast", "auc_0_28", "auc_0_28_extrap", "auc_0_90",
+                "auc_0_90_extrap",
+                "lambda_z", "half_life", "r2adj", "lambda_z_points", "aucinf_obs", "r2", "lambda_z_time_first",
+            ])
         #expect(names.suffix(2) == ["unit", "notes"])
     }
 
     /// CDISC's CNTCONC counts BLQ levels too, so it must not name the count of quantifiable levels
     /// (docs/pp-output.md); the old registry said CNTCONC while the PP writer overrode it.
     @Test func countsCarrySponsorCodesNotCNTCONC() {
-        #expect(NCARegistry.column(named: "n_quantifiable")?.ppTest == .sponsor("NQUANT", "Number of Quantifiable Conc"))
+        #expect(
+            NCARegistry.column(named: "n_quantifiable")?.ppTest == .sponsor("NQUANT", "Number of Quantifiable Conc"))
         #expect(NCARegistry.column(named: "n_blq")?.ppTest?.code == "NBLQ")
         #expect(NCARegistry.column(named: "n_missing")?.ppTest?.code == "NMISS")
         #expect(!columns.contains { $0.ppTest?.code == "CNTCONC" })
-        #expect(columns.filter { $0.ppTest?.isSponsorDefined == true }.map(\.name) == ["n_quantifiable", "n_blq", "n_missing"])
+        #expect(
+            columns.filter { $0.ppTest?.isSponsorDefined == true }.map(\.name) == [
+                "n_quantifiable", "n_blq", "n_missing",
+            ])
     }
 
     @Test func everyParameterHasAPPTestAndTextColumnsHaveNone() {
@@ -42,10 +47,12 @@ import Testing
 
     @Test func summarisedColumnsAndTheirConventions() {
         let summarised = columns.filter { $0.summary != nil }
-        #expect(summarised.map(\.name) == [
-            "cmax", "tmax", "clast", "tlast", "auclast", "auc_0_28", "auc_0_28_extrap", "auc_0_90", "auc_0_90_extrap",
-            "lambda_z", "half_life", "aucinf_obs", "aucall", "tlag",
-        ])
+        #expect(
+            summarised.map(\.name) == [
+                "cmax", "tmax", "clast", "tlast", "auclast", "auc_0_28", "auc_0_28_extrap", "auc_0_90",
+                "auc_0_90_extrap",
+                "lambda_z", "half_life", "aucinf_obs", "aucall", "tlag",
+            ])
         #expect(SummaryConvention(parameter: "clast") == .geometricMean)
         #expect(SummaryConvention(parameter: "auc_7_14.5_extrap") == .geometricMean)
         #expect(SummaryConvention(parameter: "tlag") == .medianRange)
@@ -56,10 +63,11 @@ import Testing
 
     @Test func lambdaZDependence() {
         let dependent = Set(columns.filter(\.dependsOnLambdaZ).map(\.name))
-        #expect(dependent == [
-            "auc_0_28_extrap", "auc_0_90_extrap", "lambda_z", "half_life", "r2adj", "lambda_z_points", "aucinf_obs",
-            "r2", "lambda_z_time_first", "lambda_z_time_last", "span_ratio", "clast_pred", "aucpext_obs",
-        ])
+        #expect(
+            dependent == [
+                "auc_0_28_extrap", "auc_0_90_extrap", "lambda_z", "half_life", "r2adj", "lambda_z_points", "aucinf_obs",
+                "r2", "lambda_z_time_first", "lambda_z_time_last", "span_ratio", "clast_pred", "aucpext_obs",
+            ])
     }
 
     @Test func intervalColumnsAreFoundByTheirNamesOnly() {

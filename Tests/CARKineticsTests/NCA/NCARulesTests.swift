@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -71,7 +72,8 @@ import Testing
     }
 
     @Test func windowEndingExactlyOnASample() {
-        let r = NCA.analyze(basic, options: NCAOptions(aucMethod: .linear, intervals: [interval(1, 2), interval(0, 4)]))
+        let r = NCA.analyze(
+            basic, options: NCAOptions(aucMethod: .linear, intervals: [interval(1, 2), interval(0, 4)]))
         #expect(r.intervals[0].auc == .value(6))
         #expect(r.intervals[0].end == .observed)
         #expect(r.intervals[1].auc == .value(20))
@@ -79,14 +81,19 @@ import Testing
     }
 
     @Test func windowAfterTlastStopsThereAndExtrapolatesWithLambdaZ() throws {
-        let r = NCA.analyze(basic, options: NCAOptions(aucMethod: .linear, intervals: [interval(0, 28), interval(20, 28)]))
+        let r = NCA.analyze(
+            basic, options: NCAOptions(aucMethod: .linear, intervals: [interval(0, 28), interval(20, 28)]))
         let lambda = log(4.0) / 4
         #expect(r.intervals[0].auc == .value(32.5))
         #expect(r.intervals[0].end == .extrapolated)
-        expectClose(r.intervals[0].aucExtrapolated.number, 32.5 + 0.25 / lambda * (1 - exp(-lambda * 16)), relative: 1e-13, "auc_0_28_extrap")
+        expectClose(
+            r.intervals[0].aucExtrapolated.number, 32.5 + 0.25 / lambda * (1 - exp(-lambda * 16)), relative: 1e-13,
+            "auc_0_28_extrap")
         // window entirely after Tlast: nothing observed, the tail from 20 to 28 only
         #expect(r.intervals[1].auc == .value(0))
-        expectClose(r.intervals[1].aucExtrapolated.number, 0.25 / lambda * (exp(-lambda * 8) - exp(-lambda * 16)), relative: 1e-13, "auc_20_28_extrap")
+        expectClose(
+            r.intervals[1].aucExtrapolated.number, 0.25 / lambda * (exp(-lambda * 8) - exp(-lambda * 16)),
+            relative: 1e-13, "auc_20_28_extrap")
     }
 
     @Test func blqRuleDefaultFirstKeepMiddleDropLastKeep() {
@@ -99,25 +106,29 @@ import Testing
         #expect(r.tlast == .value(5))
         #expect(r.tlag == .value(1))
         #expect(r.belowLimitCount == 5)
-        #expect(r.treatments == [
-            .belowLimitAsZero(.first), .belowLimitAsZero(.first), .quantifiable, .belowLimitDropped(.middle),
-            .quantifiable, .quantifiable, .belowLimitAsZero(.last), .belowLimitAsZero(.last),
-        ])
+        #expect(
+            r.treatments == [
+                .belowLimitAsZero(.first), .belowLimitAsZero(.first), .quantifiable, .belowLimitDropped(.middle),
+                .quantifiable, .quantifiable, .belowLimitAsZero(.last), .belowLimitAsZero(.last),
+            ])
     }
 
     @Test func blqRuleChangeable() {
         let p = makeProfile([(0, nil), (1, nil), (2, 5), (3, nil), (4, 10), (5, 2), (6, nil)])
-        let keepMiddle = NCA.analyze(p, options: NCAOptions(aucMethod: .linear, blqRule: BLQRule(first: .keep, middle: .keep, last: .drop)))
+        let keepMiddle = NCA.analyze(
+            p, options: NCAOptions(aucMethod: .linear, blqRule: BLQRule(first: .keep, middle: .keep, last: .drop)))
         // 0 + 2.5 + 2.5 + 5 + 6; the trailing BLQ is dropped, so AUCall = AUClast
         #expect(keepMiddle.auclast == .value(16))
         #expect(keepMiddle.aucall == .value(16))
-        let dropFirst = NCA.analyze(p, options: NCAOptions(aucMethod: .linear, blqRule: BLQRule(first: .drop, middle: .drop, last: .keep)))
+        let dropFirst = NCA.analyze(
+            p, options: NCAOptions(aucMethod: .linear, blqRule: BLQRule(first: .drop, middle: .drop, last: .keep)))
         // leading BLQs gone: C(0) = 0 anchor, straight line to (2, 5): 5 + 15 + 6
         #expect(dropFirst.auclast == .value(26))
     }
 
     @Test func allBLQ() {
-        let r = NCA.analyze(makeProfile([(-1, nil), (1, nil), (7, nil), (28, nil)]), options: NCAOptions(intervals: [interval(0, 28)]))
+        let r = NCA.analyze(
+            makeProfile([(-1, nil), (1, nil), (7, nil), (28, nil)]), options: NCAOptions(intervals: [interval(0, 28)]))
         #expect(r.cmax == .value(0))
         #expect(r.tmax.number == nil && r.tlast.number == nil && r.clast.number == nil)
         #expect(r.auclast == .value(0))
@@ -136,7 +147,8 @@ import Testing
     }
 
     @Test func oneQuantifiablePoint() {
-        let r = NCA.analyze(makeProfile([(0, nil), (7, 100), (14, nil)]), options: NCAOptions(intervals: [interval(0, 28)]))
+        let r = NCA.analyze(
+            makeProfile([(0, nil), (7, 100), (14, nil)]), options: NCAOptions(intervals: [interval(0, 28)]))
         #expect(r.cmax == .value(100))
         #expect(r.tmax == .value(7))
         #expect(r.tlast == .value(7))
@@ -156,12 +168,15 @@ import Testing
         expectClose(r.auclast.number, expectedLast, relative: 1e-13, "auclast")
         expectClose(r.intervals[0].auc.number, expectedLast, relative: 1e-13, "auc_0_28 stops at Tlast")
         expectClose(try r.lambdaZ.get().lambdaZ, lambda, relative: 1e-12, "lambda_z")
-        expectClose(r.intervals[0].aucExtrapolated.number, expectedLast + 3.125 / lambda * (1 - exp(-lambda * 16)), relative: 1e-13, "extrap")
+        expectClose(
+            r.intervals[0].aucExtrapolated.number, expectedLast + 3.125 / lambda * (1 - exp(-lambda * 16)),
+            relative: 1e-13, "extrap")
         #expect(r.intervals[0].end == .extrapolated)
     }
 
     @Test func peakAtLastSample() {
-        let r = NCA.analyze(makeProfile([(0, 0), (7, 10), (14, 20)]), options: NCAOptions(intervals: [interval(0, 28)]))
+        let r = NCA.analyze(
+            makeProfile([(0, 0), (7, 10), (14, 20)]), options: NCAOptions(intervals: [interval(0, 28)]))
         #expect(r.tmax == .value(14))
         #expect(r.tlast == .value(14))
         #expect(r.auclast == .value(140))
@@ -193,7 +208,10 @@ import Testing
         // C(0) = 20 (last pre-infusion); pre-infusion rows are not observations for Cmax
         #expect(r.cmax == .value(80))
         #expect(r.auclast == .value(30 + 60 + 140))
-        #expect(r.treatments == [.preInfusionIgnored, .preInfusionCarriedToZero, .quantifiable, .quantifiable, .quantifiable])
+        #expect(
+            r.treatments == [
+                .preInfusionIgnored, .preInfusionCarriedToZero, .quantifiable, .quantifiable, .quantifiable,
+            ])
     }
 
     @Test func preInfusionBLQCarriesZeroAndIsIgnoredWhenTimeZeroSampled() {
@@ -215,15 +233,21 @@ import Testing
 
     @Test(arguments: [1e-300, 1e300])
     func extremeMagnitudesScale(factor: Double) throws {
-        let scaled = makeProfile([(0, 0), (1, 4 * factor), (2, 8 * factor), (4, 4 * factor), (8, factor), (12, 0.25 * factor)])
+        let scaled = makeProfile([
+            (0, 0), (1, 4 * factor), (2, 8 * factor), (4, 4 * factor), (8, factor), (12, 0.25 * factor),
+        ])
         for method in AUCMethod.allCases {
             let options = NCAOptions(aucMethod: method)
-            let r = NCA.analyze(scaled, options: options), base = NCA.analyze(basic, options: options)
+            let r = NCA.analyze(scaled, options: options)
+            let base = NCA.analyze(basic, options: options)
             expectClose(r.cmax.number, 8 * factor, relative: 1e-15, "cmax")
             expectClose(r.auclast.number, try #require(base.auclast.number) * factor, relative: 1e-13, "auclast")
-            expectClose(r.aucinfObserved.number, try #require(base.aucinfObserved.number) * factor, relative: 1e-13, "aucinf")
+            expectClose(
+                r.aucinfObserved.number, try #require(base.aucinfObserved.number) * factor, relative: 1e-13, "aucinf")
             for k in r.intervals.indices {
-                expectClose(r.intervals[k].aucExtrapolated.number, try #require(base.intervals[k].aucExtrapolated.number) * factor, relative: 1e-13, "interval")
+                expectClose(
+                    r.intervals[k].aucExtrapolated.number,
+                    try #require(base.intervals[k].aucExtrapolated.number) * factor, relative: 1e-13, "interval")
             }
             expectClose(try r.lambdaZ.get().lambdaZ, log(4.0) / 4, relative: 1e-12, "lambda_z")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -29,9 +30,11 @@ import Testing
     func agreesWithPKNCAWhereConventionsCoincide(dataset: String) throws {
         let selection = try #require(ExpectedAgreementTests.datasets.first { $0.name == dataset }).selection
         let oracle = try readTable("oracle/\(dataset)_pknca.csv")
-        let expected = Dictionary(uniqueKeysWithValues: try readTable("expected/\(dataset)_nca.csv").map { ($0["subject"] ?? "", $0) })
+        let expected = Dictionary(
+            uniqueKeysWithValues: try readTable("expected/\(dataset)_nca.csv").map { ($0["subject"] ?? "", $0) })
         let url = fixtureURL("data/\(dataset).csv")
-        var agreed = 0, differed = 0
+        var agreed = 0
+        var differed = 0
         for (suffix, method) in ExpectedAgreementTests.methods {
             let output = try NCAAnalysis(selection: selection, options: NCAOptions(aucMethod: method)).run(files: [url])
             let ours = try tableRows(output.table)
@@ -61,19 +64,26 @@ import Testing
                 var c0Differs = false
                 if !sampledAtZero, let pre, let first = post.first {
                     let level: (Observation) -> Double = { if case .value(let x) = $0.measurement { x } else { 0 } }
-                    let interpolated = level(pre) + (level(first) - level(pre)) * (0 - pre.time) / (first.time - pre.time)
+                    let interpolated =
+                        level(pre) + (level(first) - level(pre)) * (0 - pre.time) / (first.time - pre.time)
                     c0Differs = interpolated != level(pre)
                 }
                 // E: a rising candidate fit beats every declining one.
                 let curve = ConcentrationCurve(profile: profile, rule: .pknca)
                 var risingFitWins = false
                 if let peak = NCA.cmaxIndex(curve), let last = curve.lastQuantifiable, last - peak >= 3 {
-                    let t = Array(curve.times[(peak + 1)...last]), y = curve.levels[(peak + 1)...last].map { log($0) }
-                    var bestRising = -Double.infinity, bestDeclining = -Double.infinity
+                    let t = Array(curve.times[(peak + 1)...last])
+                    let y = curve.levels[(peak + 1)...last].map { log($0) }
+                    var bestRising = -Double.infinity
+                    var bestDeclining = -Double.infinity
                     for k in 3...t.count {
                         guard let fit = LambdaZ.regress(t[(t.count - k)...], y[(t.count - k)...]) else { continue }
                         let adjusted = 1 - (1 - fit.r2) * Double(k - 1) / Double(k - 2)
-                        if fit.slope < 0 { bestDeclining = max(bestDeclining, adjusted) } else { bestRising = max(bestRising, adjusted) }
+                        if fit.slope < 0 {
+                            bestDeclining = max(bestDeclining, adjusted)
+                        } else {
+                            bestRising = max(bestRising, adjusted)
+                        }
                     }
                     risingFitWins = bestRising > bestDeclining + 1e-4
                 }
@@ -90,9 +100,13 @@ import Testing
                     let beyond = trailingZeros.contains { $0 < end }
                     let between = (tlast.map { end > $0 } ?? false) && beyond && trailingZeros.contains { $0 > end }
                     let afterTlast = tlast.map { end > $0 } ?? false
-                    columns.append(("\(name)_last_\(suffix)", "auc_0_\(Int(end))", between ? "B" : c0Differs ? "D" : nil))
-                    columns.append(("\(name)_inf_\(suffix)", "auc_0_\(Int(end))_extrap",
-                                    beyond ? "C" : c0Differs ? "D" : afterTlast ? lambdaDiffers : nil))
+                    columns.append(
+                        ("\(name)_last_\(suffix)", "auc_0_\(Int(end))", between ? "B" : c0Differs ? "D" : nil))
+                    columns.append(
+                        (
+                            "\(name)_inf_\(suffix)", "auc_0_\(Int(end))_extrap",
+                            beyond ? "C" : c0Differs ? "D" : afterTlast ? lambdaDiffers : nil
+                        ))
                 }
                 for (theirs, mineName, difference) in columns {
                     let value = mine[mineName] ?? nil
@@ -101,13 +115,17 @@ import Testing
                         // Our value is the project's rule: check it against the expected file where it has the column.
                         let expectedColumn = theirs.replacingOccurrences(of: "_\(suffix)", with: "") + "_\(suffix)"
                         if let cell = expected[subject]?[expectedColumn] {
-                            expectClose(value, expectedNumber(cell), relative: 1e-9, "\(subject) \(mineName) differs from PKNCA (\(difference)); expected value")
+                            expectClose(
+                                value, expectedNumber(cell), relative: 1e-9,
+                                "\(subject) \(mineName) differs from PKNCA (\(difference)); expected value")
                         }
                         continue
                     }
                     guard let cell = row[theirs] else { continue }
                     let theirValue = expectedNumber(cell)
-                    expectClose(value, theirValue, relative: 1e-9, absolute: 1e-12, "\(dataset) \(subject) \(mineName) vs PKNCA \(theirs)")
+                    expectClose(
+                        value, theirValue, relative: 1e-9, absolute: 1e-12,
+                        "\(dataset) \(subject) \(mineName) vs PKNCA \(theirs)")
                     agreed += 1
                 }
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -26,14 +27,19 @@ import Testing
             cells[s] = days.map { day in
                 if day < 0 { return "BLQ" }
                 if uniform() < 0.03 { return "" }
-                let level = day <= 7 ? peak * exp(0.8 * (day - 7)) : peak * (0.95 * exp(-0.2 * (day - 7)) + 0.05 * exp(-0.01 * (day - 7)))
+                let level =
+                    day <= 7
+                    ? peak * exp(0.8 * (day - 7))
+                    : peak * (0.95 * exp(-0.2 * (day - 7)) + 0.05 * exp(-0.01 * (day - 7)))
                 let noisy = level * (0.7 + 0.6 * uniform())
                 return noisy < 20 ? "BLQ" : "\(noisy)"
             }
         }
         var text = "USUBJID,ARM,AFRLT,AVAL\n"
         for k in days.indices {
-            for s in 0..<subjects { text += "S\(s),\(s % 3 == 0 ? "high" : "\"low, dose\""),\(days[k]),\(cells[s][k])\n" }
+            for s in 0..<subjects {
+                text += "S\(s),\(s % 3 == 0 ? "high" : "\"low, dose\""),\(days[k]),\(cells[s][k])\n"
+            }
         }
         return text
     }
@@ -50,10 +56,12 @@ import Testing
         for threads in [1, 2, 3, 8] {
             var bytes: [UInt8] = []
             var reports: [Int] = []
-            try analysis.writeCSV(files: [url], threads: threads, progress: { done, total in
-                #expect(total == 1_200)
-                reports.append(done)
-            }, to: { bytes.append(contentsOf: $0) })
+            try analysis.writeCSV(
+                files: [url], threads: threads,
+                progress: { done, total in
+                    #expect(total == 1_200)
+                    reports.append(done)
+                }, to: { bytes.append(contentsOf: $0) })
             #expect(bytes == expected, "\(threads) threads")
             #expect(reports.last == 1_200 && reports == reports.sorted(), "\(threads) threads")
         }

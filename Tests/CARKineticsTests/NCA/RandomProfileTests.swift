@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -42,7 +43,9 @@ import Testing
         let set = try ProfileReader().read(bytes: Array(text.utf8), file: "random.csv")
         #expect(set.profiles.count == 400)
         for method in AUCMethod.allCases {
-            let output = try NCAAnalysis(options: NCAOptions(aucMethod: method, intervals: [interval(0, 28), interval(10, 200)])).run([set])
+            let output = try NCAAnalysis(
+                options: NCAOptions(aucMethod: method, intervals: [interval(0, 28), interval(10, 200)])
+            ).run([set])
             for row in output.table.rows {
                 for cell in row {
                     if case .number(let x) = cell { #expect(!x.isNaN) }
@@ -54,7 +57,9 @@ import Testing
                 if let aucall = r.aucall.number { #expect(aucall >= auclast) }
                 if let inf = r.aucinfObserved.number { #expect(inf >= auclast) }
                 for i in r.intervals {
-                    if let a = i.auc.number, let e = i.aucExtrapolated.number { #expect(e >= a && a <= auclast * (1 + 1e-12)) }
+                    if let a = i.auc.number, let e = i.aucExtrapolated.number {
+                        #expect(e >= a && a <= auclast * (1 + 1e-12))
+                    }
                 }
                 if case .success(let fit) = r.lambdaZ { #expect(fit.lambdaZ > 0 && fit.points >= 3) }
                 if let tmax = r.tmax.number, let tlast = r.tlast.number { #expect(tmax <= tlast) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -13,14 +14,20 @@ import Testing
 /// integers, so agreement is to half a unit.
 @Suite struct SteinWorkedExampleTests {
     static func typicalCurve(_ t: Double) -> Double {
-        let foldx = 3900.0, tmax = 9.3, cmax = 24000.0, alpha = 0.16, fb = 0.0079, beta = 0.0032
+        let foldx = 3900.0
+        let tmax = 9.3
+        let cmax = 24000.0
+        let alpha = 0.16
+        let fb = 0.0079
+        let beta = 0.0032
         let rho = log(foldx) / tmax
         if t < tmax { return cmax / foldx * exp(rho * t) }
         let tau = t - tmax
         return cmax * ((1 - fb) * exp(-alpha * tau) + fb * exp(-beta * tau))
     }
 
-    static let profile = makeProfile([0.0, 1, 4, 7, 10, 14, 21, 28, 60, 90].map { t in (t, t == 0 ? 0 : typicalCurve(t)) })
+    static let profile = makeProfile(
+        [0.0, 1, 4, 7, 10, 14, 21, 28, 60, 90].map { t in (t, t == 0 ? 0 : typicalCurve(t)) })
 
     @Test(arguments: [(AUCMethod.linear, 179_647.0, 209_041.0), (.linearUpLogDown, 171_372, 194_460)])
     func partialAUCs(method: AUCMethod, auc28: Double, auc90: Double) {

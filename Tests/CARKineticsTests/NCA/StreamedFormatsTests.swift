@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -53,38 +54,54 @@ import Testing
         }
         let study = try file("study.csv", Array(studyFiles[0].utf8))
         // The same column spelled alike in both files: STUDYID is read as a group of both.
-        let study2 = try file("study2.csv", Array(studyFiles[1].replacingOccurrences(of: "studyid", with: "STUDYID").utf8))
+        let study2 = try file(
+            "study2.csv", Array(studyFiles[1].replacingOccurrences(of: "studyid", with: "STUDYID").utf8))
         let otherSpelling = try file("other.csv", Array(studyFiles[1].utf8))
         let cohort = ParallelOutputTests.cohort()
         let early = try file("early.csv", Array(cohort.utf8))
         // The same subjects in other arms: a second profile each, in a second file.
-        let late = try file("late.csv", Array(cohort.replacingOccurrences(of: "high", with: "late")
-            .replacingOccurrences(of: "low, dose", with: "low, late").utf8))
+        let late = try file(
+            "late.csv",
+            Array(
+                cohort.replacingOccurrences(of: "high", with: "late")
+                    .replacingOccurrences(of: "low, dose", with: "low, late").utf8))
         var lenient = NCAAnalysis()
         lenient.invalidRows = .skip
         var intervals = NCAAnalysis(selection: ColumnSelection(groups: ["COHORT"]))
-        intervals.options.intervals = [AUCInterval(start: 0, end: 0.5), AUCInterval(start: 0, end: 28)].compactMap { $0 }
+        intervals.options.intervals = [AUCInterval(start: 0, end: 0.5), AUCInterval(start: 0, end: 28)].compactMap {
+            $0
+        }
         return [
             Case(name: "qPCR with cohorts and BLQ", files: [fixtureURL("data/aid_cd7_qpcr.csv")], analysis: intervals),
-            Case(name: "flow cytometry, < LLOQ spellings",
-                 files: [fixtureURL("data/waiha_cd19bcma_flow.csv")],
-                 analysis: NCAAnalysis(selection: ColumnSelection(value: "car_t_cells_per_uL", groups: ["responder"]))),
-            Case(name: "two files, no groups",
-                 files: [fixtureURL("data/noise_free_profiles.csv"), fixtureURL("valid/blq_spellings.csv")],
-                 analysis: NCAAnalysis()),
-            Case(name: "quotes and line breaks in groups", files: [fixtureURL("valid/quoted_fields.csv")],
-                 analysis: NCAAnalysis(selection: ColumnSelection(profileBy: ["comment"]))),
-            Case(name: "STUDYID in one file", files: [study], analysis: NCAAnalysis(selection: ColumnSelection(profileBy: ["ARM"]))),
-            Case(name: "STUDYID in two files", files: [study, study2],
-                 analysis: NCAAnalysis(selection: ColumnSelection(profileBy: ["ARM"]))),
-            Case(name: "STUDYID spelled differently", files: [study, otherSpelling],
-                 analysis: NCAAnalysis(selection: ColumnSelection(profileBy: ["ARM"]))),
-            Case(name: "STUDYID as a user group", files: [study2, study],
-                 analysis: NCAAnalysis(selection: ColumnSelection(groups: ["ARM", "STUDYID"], profileBy: ["ARM"]))),
-            Case(name: "a cohort's subjects in two files", files: [early, late],
-                 analysis: NCAAnalysis(selection: ColumnSelection(profileBy: ["ARM"]))),
-            Case(name: "--skip-invalid", files: [try file("lenient.csv", ChunkedReadingTests.lenientCohort().bytes)],
-                 analysis: lenient),
+            Case(
+                name: "flow cytometry, < LLOQ spellings",
+                files: [fixtureURL("data/waiha_cd19bcma_flow.csv")],
+                analysis: NCAAnalysis(selection: ColumnSelection(value: "car_t_cells_per_uL", groups: ["responder"]))),
+            Case(
+                name: "two files, no groups",
+                files: [fixtureURL("data/noise_free_profiles.csv"), fixtureURL("valid/blq_spellings.csv")],
+                analysis: NCAAnalysis()),
+            Case(
+                name: "quotes and line breaks in groups", files: [fixtureURL("valid/quoted_fields.csv")],
+                analysis: NCAAnalysis(selection: ColumnSelection(profileBy: ["comment"]))),
+            Case(
+                name: "STUDYID in one file", files: [study],
+                analysis: NCAAnalysis(selection: ColumnSelection(profileBy: ["ARM"]))),
+            Case(
+                name: "STUDYID in two files", files: [study, study2],
+                analysis: NCAAnalysis(selection: ColumnSelection(profileBy: ["ARM"]))),
+            Case(
+                name: "STUDYID spelled differently", files: [study, otherSpelling],
+                analysis: NCAAnalysis(selection: ColumnSelection(profileBy: ["ARM"]))),
+            Case(
+                name: "STUDYID as a user group", files: [study2, study],
+                analysis: NCAAnalysis(selection: ColumnSelection(groups: ["ARM", "STUDYID"], profileBy: ["ARM"]))),
+            Case(
+                name: "a cohort's subjects in two files", files: [early, late],
+                analysis: NCAAnalysis(selection: ColumnSelection(profileBy: ["ARM"]))),
+            Case(
+                name: "--skip-invalid", files: [try file("lenient.csv", ChunkedReadingTests.lenientCohort().bytes)],
+                analysis: lenient),
         ]
     }
 
@@ -105,13 +122,17 @@ import Testing
             for threads in [1, 2, 3, 8] {
                 var bytes: [UInt8] = []
                 var reports: [Int] = []
-                let ledgers = try c.analysis.writeJSON(files: c.files, threads: threads, progress: { done, total in
-                    #expect(total == output.results.count)
-                    reports.append(done)
-                }, to: { bytes.append(contentsOf: $0) })
+                let ledgers = try c.analysis.writeJSON(
+                    files: c.files, threads: threads,
+                    progress: { done, total in
+                        #expect(total == output.results.count)
+                        reports.append(done)
+                    }, to: { bytes.append(contentsOf: $0) })
                 #expect(Self.firstDifference(bytes, expected) == nil, "\(c.name), \(threads) threads")
                 #expect(ledgers == output.ledgers, "\(c.name), \(threads) threads")
-                #expect(reports.last == output.results.count && reports == reports.sorted(), "\(c.name), \(threads) threads")
+                #expect(
+                    reports.last == output.results.count && reports == reports.sorted(), "\(c.name), \(threads) threads"
+                )
             }
         }
     }
@@ -126,13 +147,16 @@ import Testing
             for threads in [1, 2, 3, 8] {
                 var bytes: [UInt8] = []
                 var reports: [Int] = []
-                let ledgers = try export.writeCSV(files: c.files, threads: threads, progress: { done, total in
-                    #expect(total == nca.results.count)
-                    reports.append(done)
-                }, to: { bytes.append(contentsOf: $0) })
+                let ledgers = try export.writeCSV(
+                    files: c.files, threads: threads,
+                    progress: { done, total in
+                        #expect(total == nca.results.count)
+                        reports.append(done)
+                    }, to: { bytes.append(contentsOf: $0) })
                 #expect(Self.firstDifference(bytes, expected) == nil, "\(c.name), \(threads) threads")
                 #expect(ledgers == nca.ledgers, "\(c.name), \(threads) threads")
-                #expect(reports.last == nca.results.count && reports == reports.sorted(), "\(c.name), \(threads) threads")
+                #expect(
+                    reports.last == nca.results.count && reports == reports.sorted(), "\(c.name), \(threads) threads")
             }
         }
     }
@@ -207,12 +231,17 @@ import Testing
     /// no rows.
     @Test func jsonPiecesAreTheRenderedTable() {
         let columns = ["subject", "q\"uote\\d", "x", "n", "note"]
-        let table = ResultTable(columns: columns, rows: [
-            [.text("A\u{01}\u{1F}\t\n\r\"\\/λ😀\u{7F}"), .number(.nan), .number(.infinity), .integer(Int.min), .empty],
-            [.text(""), .number(-.infinity), .number(-0.0), .integer(-42), .text("e")],
-            [.text("short"), .number(1e-7), .number(9_007_199_254_740_994)],
-            [.text("B"), .number(123.456), .number(5e-324), .integer(0), .number(1e300)],
-        ])
+        let table = ResultTable(
+            columns: columns,
+            rows: [
+                [
+                    .text("A\u{01}\u{1F}\t\n\r\"\\/λ😀\u{7F}"), .number(.nan), .number(.infinity), .integer(Int.min),
+                    .empty,
+                ],
+                [.text(""), .number(-.infinity), .number(-0.0), .integer(-42), .text("e")],
+                [.text("short"), .number(1e-7), .number(9_007_199_254_740_994)],
+                [.text("B"), .number(123.456), .number(5e-324), .integer(0), .number(1e300)],
+            ])
         for rows in [table.rows, []] {
             let keys = JSONWriter.keys(columns)
             var bytes = JSONWriter.opening
@@ -221,7 +250,8 @@ import Testing
             let rowsTable = ResultTable(columns: columns, rows: rows)
             let expected = Array(Self.referenceJSON(rowsTable).utf8)
             #expect(Self.firstDifference(bytes, expected) == nil, "\(rows.count) rows")
-            #expect(Self.firstDifference(Array(JSONWriter.render(rowsTable).utf8), expected) == nil, "\(rows.count) rows")
+            #expect(
+                Self.firstDifference(Array(JSONWriter.render(rowsTable).utf8), expected) == nil, "\(rows.count) rows")
         }
     }
 
@@ -229,10 +259,15 @@ import Testing
     @Test func anInputErrorWritesNothing() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let good = fixtureURL("data/noise_free_profiles.csv"), bad = fixtureURL("malformed/value_nan.csv")
+        let good = fixtureURL("data/noise_free_profiles.csv")
+        let bad = fixtureURL("malformed/value_nan.csv")
         var bytes: [UInt8] = []
-        #expect(throws: DataError.self) { try NCAAnalysis().writeJSON(files: [good, bad], threads: 2) { bytes.append(contentsOf: $0) } }
-        #expect(throws: DataError.self) { try PPExport().writeCSV(files: [good, bad], threads: 2) { bytes.append(contentsOf: $0) } }
+        #expect(throws: DataError.self) {
+            try NCAAnalysis().writeJSON(files: [good, bad], threads: 2) { bytes.append(contentsOf: $0) }
+        }
+        #expect(throws: DataError.self) {
+            try PPExport().writeCSV(files: [good, bad], threads: 2) { bytes.append(contentsOf: $0) }
+        }
         #expect(bytes.isEmpty)
     }
 }

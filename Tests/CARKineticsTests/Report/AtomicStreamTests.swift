@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -36,7 +37,8 @@ import Testing
         do {
             let stream = try AtomicFileWriter.Stream(to: url)
             try write("partial,", to: stream)
-            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).count == 1, "the temporary file")
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: directory.path).count == 1, "the temporary file")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
         let discarded = try AtomicFileWriter.Stream(to: url)
@@ -44,6 +46,8 @@ import Testing
         discarded.discard()
         discarded.discard()
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
-        #expect(throws: OutputError.self) { _ = try AtomicFileWriter.Stream(to: directory.appendingPathComponent("missing/out.csv")) }
+        #expect(throws: OutputError.self) {
+            _ = try AtomicFileWriter.Stream(to: directory.appendingPathComponent("missing/out.csv"))
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -20,7 +21,9 @@ import Testing
     func linearAxisIsFiniteForAnyRange(_ low: Double, _ high: Double) {
         for padding in [nil, 0.03] as [Double?] {
             let axis = AxisLayout.linear(minimum: low, maximum: high, padding: padding)
-            #expect(axis.lower.isFinite && axis.upper.isFinite && axis.lower < axis.upper, "\(low)…\(high): \(axis.lower)…\(axis.upper)")
+            #expect(
+                axis.lower.isFinite && axis.upper.isFinite && axis.lower < axis.upper,
+                "\(low)…\(high): \(axis.lower)…\(axis.upper)")
             #expect(!axis.ticks.isEmpty && axis.ticks.count <= 1001)
             for value in [low, high, axis.lower, axis.upper] + axis.ticks.map(\.value) where value.isFinite {
                 #expect(axis.fraction(value).isFinite, "\(low)…\(high): position of \(value)")
@@ -28,10 +31,14 @@ import Testing
         }
     }
 
-    @Test(arguments: [(5e-324, 1.0), (5e-324, 5e-324), (1.0, 1.7e308), (1e308, .greatestFiniteMagnitude), (1e-320, 1e300)])
+    @Test(arguments: [
+        (5e-324, 1.0), (5e-324, 5e-324), (1.0, 1.7e308), (1e308, .greatestFiniteMagnitude), (1e-320, 1e300),
+    ])
     func logarithmicAxisIsFiniteForAnyPositiveRange(_ low: Double, _ high: Double) {
         let axis = AxisLayout.logarithmic(minimum: low, maximum: high)
-        #expect(axis.lower > 0 && axis.upper.isFinite && axis.lower < axis.upper, "\(low)…\(high): \(axis.lower)…\(axis.upper)")
+        #expect(
+            axis.lower > 0 && axis.upper.isFinite && axis.lower < axis.upper,
+            "\(low)…\(high): \(axis.lower)…\(axis.upper)")
         for value in [low, high] + axis.ticks.map(\.value) {
             #expect(axis.fraction(value).isFinite, "\(low)…\(high): position of \(value)")
         }

@@ -1,5 +1,6 @@
-import Testing
 import CARKinetics
+import Testing
+
 @testable import CARKineticsReports
 
 @Suite("Axis ticks")

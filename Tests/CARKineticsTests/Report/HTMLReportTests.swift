@@ -1,6 +1,7 @@
+import CARKinetics
 import Foundation
 import Testing
-import CARKinetics
+
 @testable import CARKineticsReports
 
 @Suite("HTML and Markdown reports")
@@ -8,21 +9,25 @@ struct HTMLReportTests {
     static let hostile = "<script>alert(1)</script>"
 
     var report: Report {
-        let table = ResultTable(columns: ["subject", "cmax", "n"], rows: [
-            [.text(Self.hostile), .number(48692.123), .integer(3)],
-            [.text("A&B|C"), .empty, .integer(0)],
-        ])
+        let table = ResultTable(
+            columns: ["subject", "cmax", "n"],
+            rows: [
+                [.text(Self.hostile), .number(48692.123), .integer(3)],
+                [.text("A&B|C"), .empty, .integer(0)],
+            ])
         let plot = CohortPlots.pointsByCohort(
             [(name: "A&B", values: [SubjectValue(subject: Self.hostile, value: 5)])],
             parameter: "cmax", unit: nil, title: "Cmax")
-        return Report(title: "CK report <draft>", blocks: [
-            .heading("Input", level: 2),
-            .facts([(label: "Subjects", value: "2"), (label: "File", value: "a&b.csv")]),
-            .table(table, caption: "Per-subject NCA"),
-            .figure(plot, caption: "Cmax by cohort"),
-            .figure(plot, caption: "again"),
-            .paragraph("Note: <b>not bold</b>"),
-        ])
+        return Report(
+            title: "CK report <draft>",
+            blocks: [
+                .heading("Input", level: 2),
+                .facts([(label: "Subjects", value: "2"), (label: "File", value: "a&b.csv")]),
+                .table(table, caption: "Per-subject NCA"),
+                .figure(plot, caption: "Cmax by cohort"),
+                .figure(plot, caption: "again"),
+                .paragraph("Note: <b>not bold</b>"),
+            ])
     }
 
     @Test("HTML is well-formed, self-contained, one SVG per figure, hostile IDs shown as text")

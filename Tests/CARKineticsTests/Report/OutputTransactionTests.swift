@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -15,13 +16,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = directory.appendingPathComponent("first.csv").path
         try "old\n".write(toFile: first, atomically: false, encoding: .utf8)
-        try FileManager.default.createDirectory(atPath: directory.appendingPathComponent("third").path, withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            atPath: directory.appendingPathComponent("third").path, withIntermediateDirectories: false)
         let live = TemporaryFiles.count
         let transaction = OutputTransaction()
         try transaction.add("new first\n", to: first)
         try transaction.add("second\n", to: directory.appendingPathComponent("second.csv").path)
         #expect(TemporaryFiles.count == live + 2, "both temporaries are registered for the signal handler")
-        #expect(throws: OutputError.self) { try transaction.add("third\n", to: directory.appendingPathComponent("third").path) }
+        #expect(throws: OutputError.self) {
+            try transaction.add("third\n", to: directory.appendingPathComponent("third").path)
+        }
         #expect(throws: OutputError.self) { try transaction.commit() }
         #expect(try String(contentsOfFile: first, encoding: .utf8) == "old\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["first.csv", "third"])

@@ -1,6 +1,7 @@
+import CARKinetics
 import Foundation
 import Testing
-import CARKinetics
+
 @testable import CARKineticsReports
 
 /// `pkfit nca --format pp` on a hand-checked profile, and the ISO 8601 durations it uses.
@@ -8,7 +9,10 @@ import CARKinetics
 struct PPOutputTests {
     /// Quoted-field CSV parsing (the reasons contain commas and `λ`).
     static func parseCSV(_ text: String) -> [[String]] {
-        var rows: [[String]] = [], row: [String] = [], field = "", quoted = false
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var quoted = false
         var iterator = Array(text).makeIterator()
         while let c = iterator.next() {
             if quoted {
@@ -21,9 +25,13 @@ struct PPOutputTests {
                 if field.hasSuffix("\"") || !field.isEmpty { field.append("\"") }
                 quoted = true
             } else if c == "," {
-                row.append(field); field = ""
+                row.append(field)
+                field = ""
             } else if c == "\n" {
-                row.append(field); rows.append(row); row = []; field = ""
+                row.append(field)
+                rows.append(row)
+                row = []
+                field = ""
             } else {
                 field.append(c)
             }
@@ -54,22 +62,28 @@ struct PPOutputTests {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try Self.data.write(to: dir.appendingPathComponent("pc.csv"), atomically: true, encoding: .utf8)
-        let run = try runPKFit(["nca", "pc.csv", "--format", "pp", "--interval", "0,0.5", "--interval", "0,28"], in: dir)
+        let run = try runPKFit(
+            ["nca", "pc.csv", "--format", "pp", "--interval", "0,0.5", "--interval", "0,28"], in: dir)
         #expect(run.status == 0, "\(run.stderr)")
         let rows = Self.parseCSV(run.stdout)
         let header = try #require(rows.first)
-        #expect(header == ["STUDYID", "DOMAIN", "USUBJID", "PPSEQ", "PPGRPID", "PPTESTCD", "PPTEST", "PPORRES", "PPORRESU",
-                           "PPSTRESC", "PPSTRESN", "PPSTRESU", "PPSTAT", "PPREASND", "PPSTINT", "PPENINT"])
+        #expect(
+            header == [
+                "STUDYID", "DOMAIN", "USUBJID", "PPSEQ", "PPGRPID", "PPTESTCD", "PPTEST", "PPORRES", "PPORRESU",
+                "PPSTRESC", "PPSTRESN", "PPSTRESU", "PPSTAT", "PPREASND", "PPSTINT", "PPENINT",
+            ])
         let records = rows.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
         #expect(records.allSatisfy { $0.count == header.count && $0["STUDYID"] == "S1" && $0["DOMAIN"] == "PP" })
-        let p1 = records.filter { $0["USUBJID"] == "P1" }, p2 = records.filter { $0["USUBJID"] == "P2" }
+        let p1 = records.filter { $0["USUBJID"] == "P1" }
+        let p2 = records.filter { $0["USUBJID"] == "P2" }
         #expect(p1.count == p2.count && p1.count == 25)
         #expect(p1.map { $0["PPSEQ"] ?? "" } == (1...25).map(String.init))
         #expect(p2.first?["PPSEQ"] == "1")
         #expect(p1.allSatisfy { ($0["PPTESTCD"] ?? "").count <= 8 && ($0["PPTEST"] ?? "").count <= 40 })
 
         func record(_ rows: [[String: String]], _ code: String, end: String? = nil) throws -> [String: String] {
-            try #require(rows.first { $0["PPTESTCD"] == code && (end == nil || $0["PPENINT"] == end) }, "\(code) \(end ?? "")")
+            try #require(
+                rows.first { $0["PPTESTCD"] == code && (end == nil || $0["PPENINT"] == end) }, "\(code) \(end ?? "")")
         }
         func value(_ code: String, end: String? = nil) throws -> Double {
             let r = try record(p1, code, end: end)

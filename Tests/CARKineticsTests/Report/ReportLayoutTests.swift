@@ -1,6 +1,6 @@
+import CARKinetics
 import Foundation
 import Testing
-import CARKinetics
 
 @Suite("Report layout: display names, by-group summary")
 struct ReportLayoutTests {
@@ -36,13 +36,20 @@ struct ReportLayoutTests {
         let table = summary.byGroupTable(levelUnit: "cells/uL")
         #expect(table.columns == ["Parameter", "Statistic", "COHORT DL2 (N=3)", "COHORT DL1 (N=2)"])
         let geoCV = SignificantFigures.format(100 * (exp(log(10.0) * log(10.0)) - 1).squareRoot())
-        #expect(table.rows[0] == [.text("Cmax (cells/uL)"), .text("geometric mean (geometric CV%)"),
-                                  .text("100 (\(geoCV)%)"), .text("10.0 (NC) [n=1]")])
+        #expect(
+            table.rows[0] == [
+                .text("Cmax (cells/uL)"), .text("geometric mean (geometric CV%)"),
+                .text("100 (\(geoCV)%)"), .text("10.0 (NC) [n=1]"),
+            ])
         // DL2 Tmax 7, 21 (one missing) → median 14; DL1 Tmax 14, 10 → median 12
-        #expect(table.rows[1] == [.text("Tmax (day)"), .text("median (min–max)"), .text("14.0 (7.00–21.0) [n=2]"),
-                                  .text("12.0 (10.0–14.0)")])
-        let overall = try CohortSummary(groupColumns: [], parameters: ["cmax"],
-                                        subjects: subjects.map { SubjectParameters(subject: $0.subject, groups: [], values: [$0.values[0]]) })
+        #expect(
+            table.rows[1] == [
+                .text("Tmax (day)"), .text("median (min–max)"), .text("14.0 (7.00–21.0) [n=2]"),
+                .text("12.0 (10.0–14.0)"),
+            ])
+        let overall = try CohortSummary(
+            groupColumns: [], parameters: ["cmax"],
+            subjects: subjects.map { SubjectParameters(subject: $0.subject, groups: [], values: [$0.values[0]]) })
         #expect(overall.byGroupTable().columns == ["Parameter", "Statistic", "All subjects (N=5)"])
     }
 }

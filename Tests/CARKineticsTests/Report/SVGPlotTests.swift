@@ -1,22 +1,31 @@
+import CARKinetics
 import Foundation
 import Testing
-import CARKinetics
+
 @testable import CARKineticsReports
 
 @Suite("SVG plots")
 struct SVGPlotTests {
     static let hostile = "<script>alert('x')</script>&B\u{1}"
 
-    func profile(_ subject: String, _ points: [(Double, CARKinetics.Measurement)], unit: String? = "cells/µL") -> Profile {
-        Profile(subject: subject, observations: points.enumerated().map {
-            Observation(time: $0.element.0, measurement: $0.element.1, line: $0.offset + 2)
-        }, unit: unit)
+    func profile(
+        _ subject: String, _ points: [(Double, CARKinetics.Measurement)], unit: String? = "cells/µL"
+    ) -> Profile {
+        Profile(
+            subject: subject,
+            observations: points.enumerated().map {
+                Observation(time: $0.element.0, measurement: $0.element.1, line: $0.offset + 2)
+            }, unit: unit)
     }
 
     var profiles: [Profile] {
         [
-            profile("S-01", [(-1, .belowLimit(lloq: 1)), (7, .value(120)), (14, .value(800)), (28, .value(40)),
-                             (90, .belowLimit(lloq: 1)), (180, .value(3))]),
+            profile(
+                "S-01",
+                [
+                    (-1, .belowLimit(lloq: 1)), (7, .value(120)), (14, .value(800)), (28, .value(40)),
+                    (90, .belowLimit(lloq: 1)), (180, .value(3)),
+                ]),
             profile(Self.hostile, [(0, .missing), (7, .value(15)), (14, .value(0)), (28, .value(2.5))]),
         ]
     }
@@ -46,22 +55,29 @@ struct SVGPlotTests {
     @Test("individual profile with a fitted curve")
     func individual() throws {
         let curve = stride(from: 0.0, through: 180, by: 10).map { (time: $0, value: 1000 * exp(-$0 / 30) + 1) }
-        let image = ConcentrationPlots.individual(profile: profiles[0], fitted: curve + [(time: 200, value: 0)], title: "S-01")
+        let image = ConcentrationPlots.individual(
+            profile: profiles[0], fitted: curve + [(time: 200, value: 0)], title: "S-01")
         let xml = XMLCheck(image.markup)
         #expect(xml.error == nil)
         #expect(xml.count("polyline") == 1)
         let points = try #require(xml.attributes[xml.elements.firstIndex(of: "polyline")!]["points"])
-        #expect(points.split(separator: " ").count == curve.count)  // the 0 point is not drawn on a log axis
+        #expect(points.split(separator: " ").count == curve.count) // the 0 point is not drawn on a log axis
         #expect(xml.text.contains("fitted model") && xml.text.contains("observed"))
     }
 
     @Test("points by cohort with median bars")
     func cohortPoints() throws {
-        let image = CohortPlots.pointsByCohort([
-            (name: "DL1", values: [SubjectValue(subject: "a", value: 10), SubjectValue(subject: "b", value: 1000),
-                                   SubjectValue(subject: "c", value: 100), SubjectValue(subject: "d", value: nil)]),
-            (name: "DL<2>", values: [SubjectValue(subject: "e", value: 0), SubjectValue(subject: "f", value: 50)]),
-        ], parameter: "cmax", unit: "copies/µg", title: "Cmax by cohort")
+        let image = CohortPlots.pointsByCohort(
+            [
+                (
+                    name: "DL1",
+                    values: [
+                        SubjectValue(subject: "a", value: 10), SubjectValue(subject: "b", value: 1000),
+                        SubjectValue(subject: "c", value: 100), SubjectValue(subject: "d", value: nil),
+                    ]
+                ),
+                (name: "DL<2>", values: [SubjectValue(subject: "e", value: 0), SubjectValue(subject: "f", value: 50)]),
+            ], parameter: "cmax", unit: "copies/µg", title: "Cmax by cohort")
         let xml = XMLCheck(image.markup)
         #expect(xml.error == nil)
         #expect(xml.text.contains("DL1 (n=3)") && xml.text.contains("DL<2> (n=2)"))
@@ -83,10 +99,11 @@ struct DoseExposurePlotTests {
             ("d", nil, 5), ("e", 1e7, 0),
         ]
         let fit = try DoseExposure.powerModel(doses: points.map(\.dose), exposures: points.map(\.exposure))
-        let image = CohortPlots.doseExposure(points, fit: fit, parameter: "cmax", unit: "cells/µL", title: "Cmax vs dose")
+        let image = CohortPlots.doseExposure(
+            points, fit: fit, parameter: "cmax", unit: "cells/µL", title: "Cmax vs dose")
         let xml = XMLCheck(image.markup)
         #expect(xml.error == nil)
-        #expect(xml.count("circle") == 3 + 1)  // three usable pairs + legend
+        #expect(xml.count("circle") == 3 + 1) // three usable pairs + legend
         #expect(xml.count("polyline") == 1)
         #expect(xml.text.contains("fit, b = 0.700"))
         // both axes logarithmic: the dose axis has decade labels 10⁶ … 10⁸

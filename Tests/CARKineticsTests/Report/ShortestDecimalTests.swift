@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -23,7 +24,9 @@ import Testing
         var found: [String] = []
         for x in values where x.isFinite {
             for v in [x, -x] where text(v) != v.description {
-                if found.count < 10 { found.append("\(String(v.bitPattern, radix: 16)): \(text(v)) vs \(v.description)") }
+                if found.count < 10 {
+                    found.append("\(String(v.bitPattern, radix: 16)): \(text(v)) vs \(v.description)")
+                }
             }
         }
         return found
@@ -42,7 +45,7 @@ import Testing
 
     @Test func randomBitPatterns() {
         var generator = SplitMix(seed: 20_251_122)
-        let values = (0 ..< 200_000).map { _ in Double(bitPattern: generator.next() >> 1) }
+        let values = (0..<200_000).map { _ in Double(bitPattern: generator.next() >> 1) }
         #expect(mismatches(values) == [])
     }
 
@@ -51,7 +54,7 @@ import Testing
     @Test func everyBinaryExponent() {
         var generator = SplitMix(seed: 3)
         var values: [Double] = []
-        for biased: UInt64 in 0 ... 2046 {
+        for biased: UInt64 in 0...2046 {
             for fraction: UInt64 in [0, 1, 2, 1 << 52 - 1, generator.next() & (1 << 52 - 1)] {
                 values.append(Double(bitPattern: biased << 52 | fraction))
             }
@@ -64,8 +67,8 @@ import Testing
     @Test func shortDecimalsAndNeighbours() {
         var generator = SplitMix(seed: 11)
         var values: [Double] = []
-        for exponent in -325 ... 308 {
-            for digits in 1 ... 17 {
+        for exponent in -325...308 {
+            for digits in 1...17 {
                 let significand = generator.next() % 100_000_000_000_000_000
                 guard let x = Double("\(significand % pow10(digits))e\(exponent)") else { continue }
                 values += [x, x.nextUp, x.nextDown]
@@ -76,19 +79,20 @@ import Testing
     }
 
     @Test func integersAndTheDecimalNotationLimits() {
-        var values: [Double] = (0 ... 5000).map(Double.init)
+        var values: [Double] = (0...5000).map(Double.init)
         var generator = SplitMix(seed: 5)
-        values += (0 ..< 20_000).map { _ in Double(generator.next() >> UInt64(generator.next() % 64)) }
+        values += (0..<20_000).map { _ in Double(generator.next() >> UInt64(generator.next() % 64)) }
         let limit = 9_007_199_254_740_992.0
         values += [limit, limit.nextUp, limit.nextDown, 1e-4, (1e-4).nextUp, (1e-4).nextDown, 1e-3, 0.5, 2.5]
         #expect(mismatches(values) == [])
     }
 
     @Test func floorLogarithmsMatchTheirDefinitions() {
-        for q in -1100 ... 1100 {
+        for q in -1100...1100 {
             let exact = Double(q) * log10(2.0)
             #expect(ShortestDecimal.floorLog10Pow2(q) == Int(exact.rounded(.down)), "q = \(q)")
-            #expect(ShortestDecimal.floorLog10ThreeQuartersPow2(q) == Int((exact + log10(0.75)).rounded(.down)), "q = \(q)")
+            #expect(
+                ShortestDecimal.floorLog10ThreeQuartersPow2(q) == Int((exact + log10(0.75)).rounded(.down)), "q = \(q)")
         }
     }
 
@@ -96,11 +100,16 @@ import Testing
         #expect(CSVWriter.number(.nan) == "NaN")
         #expect(CSVWriter.number(-.infinity) == "-inf")
         var bytes: [UInt8] = []
-        CSVWriter.appendRow([.number(0.30000000000000004), .number(.infinity), .integer(-12), .number(-0.0), .empty,
-                             .text("a,\"b\""), .number(.nan), .text("é")], to: &bytes)
+        CSVWriter.appendRow(
+            [
+                .number(0.30000000000000004), .number(.infinity), .integer(-12), .number(-0.0), .empty,
+                .text("a,\"b\""), .number(.nan), .text("é"),
+            ], to: &bytes)
         #expect(String(decoding: bytes, as: UTF8.self) == "0.30000000000000004,inf,-12,-0.0,,\"a,\"\"b\"\"\",NaN,é\n")
         var generator = SplitMix(seed: 8)
-        for n in [0, 7, -7, 10, Int.min, Int.max] + (0 ..< 1000).map({ _ in Int(bitPattern: UInt(generator.next())) >> (generator.next() % 64) }) {
+        for n in [0, 7, -7, 10, Int.min, Int.max]
+            + (0..<1000).map({ _ in Int(bitPattern: UInt(generator.next())) >> (generator.next() % 64) })
+        {
             var digits: [UInt8] = []
             CSVWriter.appendRow([.integer(n)], to: &digits)
             #expect(String(decoding: digits, as: UTF8.self) == String(n) + "\n")
@@ -108,6 +117,6 @@ import Testing
     }
 
     private func pow10(_ n: Int) -> UInt64 {
-        (0 ..< n).reduce(1) { value, _ in value * 10 }
+        (0..<n).reduce(1) { value, _ in value * 10 }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -9,14 +10,17 @@ import Testing
 @testable import CARKineticsStatistics
 
 @Suite struct WriterTests {
-    let table = ResultTable(columns: ["subject", "x", "n", "note"], rows: [
-        [.text("A,1"), .number(0.1 + 0.2), .integer(3), .text("say \"hi\"")],
-        [.text("B"), .number(.nan), .empty, .text("line\nbreak")],
-        [.text("C"), .number(-.infinity), .integer(-1), .empty],
-    ])
+    let table = ResultTable(
+        columns: ["subject", "x", "n", "note"],
+        rows: [
+            [.text("A,1"), .number(0.1 + 0.2), .integer(3), .text("say \"hi\"")],
+            [.text("B"), .number(.nan), .empty, .text("line\nbreak")],
+            [.text("C"), .number(-.infinity), .integer(-1), .empty],
+        ])
 
     @Test func csvQuotesAndKeepsFullPrecision() {
-        let expected = "subject,x,n,note\n\"A,1\",0.30000000000000004,3,\"say \"\"hi\"\"\"\nB,NaN,,\"line\nbreak\"\nC,-inf,-1,\n"
+        let expected =
+            "subject,x,n,note\n\"A,1\",0.30000000000000004,3,\"say \"\"hi\"\"\"\nB,NaN,,\"line\nbreak\"\nC,-inf,-1,\n"
         #expect(CSVWriter.render(table) == expected)
     }
 
@@ -45,14 +49,17 @@ import Testing
     }
 
     @Test func tableAlignsColumnsWithSixSignificantDigits() {
-        let t = ResultTable(columns: ["subject", "auc"], rows: [[.text("A"), .number(171_372.123456)], [.text("LONGNAME"), .number(1e-7)], [.text("C"), .empty]])
-        let expected = [
-            "subject      auc",
-            "--------  ------",
-            "A         171372",
-            "LONGNAME   1e-07",
-            "C              -",
-        ].joined(separator: "\n") + "\n"
+        let t = ResultTable(
+            columns: ["subject", "auc"],
+            rows: [[.text("A"), .number(171_372.123456)], [.text("LONGNAME"), .number(1e-7)], [.text("C"), .empty]])
+        let expected =
+            [
+                "subject      auc",
+                "--------  ------",
+                "A         171372",
+                "LONGNAME   1e-07",
+                "C              -",
+            ].joined(separator: "\n") + "\n"
         #expect(TableWriter.render(t) == expected)
     }
 
@@ -84,7 +91,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: url.path))
         // a directory in the way of the rename: the temporary file is cleaned up
         let blocked = directory.appendingPathComponent("blocked")
-        try FileManager.default.createDirectory(at: blocked.appendingPathComponent("inner"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: blocked.appendingPathComponent("inner"), withIntermediateDirectories: true)
         #expect(throws: OutputError.self) { try AtomicFileWriter.write("x", to: blocked) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["blocked"])
     }
@@ -102,6 +110,7 @@ import Testing
         #expect(table.rendered(as: .table).contains(" inf"))
         #expect(table.rendered(as: .table).contains("-inf"))
         #expect(table.rendered(as: .csv) == "x\ninf\n-inf\n")
-        #expect(table.rendered(as: .json).contains("\"Infinity\"") && table.rendered(as: .json).contains("\"-Infinity\""))
+        #expect(
+            table.rendered(as: .json).contains("\"Infinity\"") && table.rendered(as: .json).contains("\"-Infinity\""))
     }
 }

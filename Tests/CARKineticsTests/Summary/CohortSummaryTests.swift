@@ -1,6 +1,6 @@
+import CARKinetics
 import Foundation
 import Testing
-import CARKinetics
 
 @Suite("Cohort summary")
 struct CohortSummaryTests {
@@ -32,8 +32,12 @@ struct CohortSummaryTests {
 
     @Test("grouped by two columns")
     func twoColumns() throws {
-        let summary = try CohortSummary(groupColumns: ["COHORT", "RESP"], parameters: ["cmax", "tmax"], subjects: subjects)
-        #expect(summary.rows.map(\.groups) == [["DL2", "R"], ["DL2", "R"], ["DL1", "NR"], ["DL1", "NR"], ["DL2", "NR"], ["DL2", "NR"]])
+        let summary = try CohortSummary(
+            groupColumns: ["COHORT", "RESP"], parameters: ["cmax", "tmax"], subjects: subjects)
+        #expect(
+            summary.rows.map(\.groups) == [
+                ["DL2", "R"], ["DL2", "R"], ["DL1", "NR"], ["DL1", "NR"], ["DL2", "NR"], ["DL2", "NR"],
+            ])
         #expect(summary.rows.map(\.subjects) == [2, 2, 2, 2, 1, 1])
         expectClose(summary.rows[0].statistics.geometricMean, 1000.0.squareRoot(), relative: 1e-14, "geomean(100, 10)")
     }
@@ -43,16 +47,21 @@ struct CohortSummaryTests {
         let overall = subjects.map { SubjectParameters(subject: $0.subject, groups: [], values: [$0.values[1]]) }
         let summary = try CohortSummary(groupColumns: [], parameters: ["tmax"], subjects: overall)
         let table = summary.table
-        #expect(table.columns == ["parameter", "n_subjects", "n", "n_missing", "n_nonpositive", "mean", "sd",
-                                  "cv_percent", "geometric_mean", "geometric_cv_percent", "median", "min", "max", "q1", "q3"])
+        #expect(
+            table.columns == [
+                "parameter", "n_subjects", "n", "n_missing", "n_nonpositive", "mean", "sd",
+                "cv_percent", "geometric_mean", "geometric_cv_percent", "median", "min", "max", "q1", "q3",
+            ])
         #expect(table.rows.count == 1)
         let row = table.rows[0]
         #expect(row[0] == .text("tmax") && row[1] == .integer(5) && row[2] == .integer(4) && row[3] == .integer(1))
         // tmax 7, 14, 10, 21: mean 13, median 12, q1 (h = 0.75) 9.25, q3 (h = 2.25) 15.75
-        #expect(row[5] == .number(13) && row[10] == .number(12) && row[13] == .number(9.25) && row[14] == .number(15.75))
+        #expect(
+            row[5] == .number(13) && row[10] == .number(12) && row[13] == .number(9.25) && row[14] == .number(15.75))
 
-        let single = try CohortSummary(groupColumns: [], parameters: ["x"],
-                                       subjects: [SubjectParameters(subject: "A", groups: [], values: [2])])
+        let single = try CohortSummary(
+            groupColumns: [], parameters: ["x"],
+            subjects: [SubjectParameters(subject: "A", groups: [], values: [2])])
         #expect(single.table.rows[0][6] == .empty && single.table.rows[0][9] == .empty)
     }
 
@@ -78,12 +87,14 @@ struct CohortSummaryTests {
     @Test("bad input is rejected with the subject named")
     func errors() {
         #expect(throws: SummaryError.nonFiniteValue(subject: "B", parameter: "cmax", value: .infinity)) {
-            try CohortSummary(groupColumns: [], parameters: ["cmax"],
-                              subjects: [SubjectParameters(subject: "B", groups: [], values: [.infinity])])
+            try CohortSummary(
+                groupColumns: [], parameters: ["cmax"],
+                subjects: [SubjectParameters(subject: "B", groups: [], values: [.infinity])])
         }
         #expect(throws: SummaryError.valueCountMismatch(subject: "C", expected: 2, found: 1)) {
-            try CohortSummary(groupColumns: [], parameters: ["cmax", "tmax"],
-                              subjects: [SubjectParameters(subject: "C", groups: [], values: [1])])
+            try CohortSummary(
+                groupColumns: [], parameters: ["cmax", "tmax"],
+                subjects: [SubjectParameters(subject: "C", groups: [], values: [1])])
         }
         #expect(throws: SummaryError.groupColumnNameClash("parameter")) {
             try CohortSummary(groupColumns: ["parameter"], parameters: ["cmax"], subjects: [])
@@ -102,10 +113,12 @@ struct CohortSummaryTests {
 
 @Suite("Significant figures")
 struct SignificantFiguresTests {
-    @Test("rounding and notation", arguments: [
-        (48692.0, "48700"), (12.7, "12.7"), (7.0, "7.00"), (0.012345, "0.0123"), (9.996, "10.0"),
-        (1234567.0, "1.23e+06"), (0.00001234, "1.23e-05"), (-3.14159, "-3.14"), (0.0, "0"), (999.5, "1000"),
-    ])
+    @Test(
+        "rounding and notation",
+        arguments: [
+            (48692.0, "48700"), (12.7, "12.7"), (7.0, "7.00"), (0.012345, "0.0123"), (9.996, "10.0"),
+            (1234567.0, "1.23e+06"), (0.00001234, "1.23e-05"), (-3.14159, "-3.14"), (0.0, "0"), (999.5, "1000"),
+        ])
     func format(_ value: Double, _ expected: String) {
         #expect(SignificantFigures.format(value) == expected)
     }

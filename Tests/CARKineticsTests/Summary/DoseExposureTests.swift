@@ -1,6 +1,6 @@
+import CARKinetics
 import Foundation
 import Testing
-import CARKinetics
 
 @Suite("Dose–exposure power model")
 struct DoseExposureTests {
@@ -12,7 +12,8 @@ struct DoseExposureTests {
         #expect(fit.count == 6 && fit.excluded == 0)
         expectClose(fit.slope, 0.7, relative: 1e-12, "slope")
         expectClose(fit.intercept, log(3), relative: 1e-10, "intercept")
-        let lower = try #require(fit.slopeLower), upper = try #require(fit.slopeUpper)
+        let lower = try #require(fit.slopeLower)
+        let upper = try #require(fit.slopeUpper)
         #expect(upper - lower < 1e-12 && lower <= 0.7 + 1e-12 && upper >= 0.7 - 1e-12)
     }
 

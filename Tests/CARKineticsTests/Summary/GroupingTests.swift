@@ -1,9 +1,13 @@
-import Testing
 import CARKinetics
+import Testing
 
 @Suite("Grouping")
 struct GroupingTests {
-    struct Row: Equatable { var id: String; var dose: String; var response: String }
+    struct Row: Equatable {
+        var id: String
+        var dose: String
+        var response: String
+    }
     let rows = [
         Row(id: "S1", dose: "DL2", response: "CR"),
         Row(id: "S2", dose: "DL1", response: "PR"),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -23,11 +24,16 @@ struct ResponseDistributionTests {
         expectClose(Normal.quantile(1e-10), -6.3613409024040557, relative: 1e-14, "qnorm(1e-10)")
         expectClose(Normal.quantile(0.3), -0.52440051270804067, relative: 1e-14, "qnorm(0.3)")
         expectClose(Normal.cdf(-9), 1.1285884059538408e-19, relative: 1e-13, "pnorm(-9)")
-        expectClose(ChiSquare.upperTail(3.84, degreesOfFreedom: 1), 0.050043521248705224, relative: 1e-13, "pchisq(3.84, 1)")
-        expectClose(ChiSquare.upperTail(50, degreesOfFreedom: 3), 7.9891792449514704e-11, relative: 1e-12, "pchisq(50, 3)")
-        expectClose(ChiSquare.upperTail(0.5, degreesOfFreedom: 2), 0.77880078307140488, relative: 1e-14, "pchisq(0.5, 2)")
-        expectClose(ChiSquare.upperTail(7.3, degreesOfFreedom: 5), 0.19926778992124203, relative: 1e-13, "pchisq(7.3, 5)")
-        expectClose(ChiSquare.upperTail(200, degreesOfFreedom: 4), 3.7572767357810449e-42, relative: 1e-12, "pchisq(200, 4)")
+        expectClose(
+            ChiSquare.upperTail(3.84, degreesOfFreedom: 1), 0.050043521248705224, relative: 1e-13, "pchisq(3.84, 1)")
+        expectClose(
+            ChiSquare.upperTail(50, degreesOfFreedom: 3), 7.9891792449514704e-11, relative: 1e-12, "pchisq(50, 3)")
+        expectClose(
+            ChiSquare.upperTail(0.5, degreesOfFreedom: 2), 0.77880078307140488, relative: 1e-14, "pchisq(0.5, 2)")
+        expectClose(
+            ChiSquare.upperTail(7.3, degreesOfFreedom: 5), 0.19926778992124203, relative: 1e-13, "pchisq(7.3, 5)")
+        expectClose(
+            ChiSquare.upperTail(200, degreesOfFreedom: 4), 3.7572767357810449e-42, relative: 1e-12, "pchisq(200, 4)")
     }
 }
 
@@ -86,8 +92,18 @@ struct ResponderComparisonTests {
 
     @Test("Mann–Whitney with 55 and 60 values (no ties): normal approximation with continuity correction")
     func large() {
-        let a: [Double] = [4331, 9737, 3514, 39946, 11266, 3567, 13193, 16955, 14411, 5971, 36746, 11966, 4354, 885, 24958, 7747, 7973, 20823, 18421, 14675, 20312, 17714, 8730, 1108, 15060, 7661, 6934, 1862, 5023, 12307, 31530, 7312, 11940, 7679, 2045, 5351, 5463, 7636, 24344, 17382, 6874, 6290, 16268, 14139, 4069, 3994, 11668, 17475, 7242, 19557, 12066, 4394, 11397, 2619, 33963]
-        let b: [Double] = [35611, 3404, 1730, 8688, 4294, 54264, 4726, 9796, 5054, 2337, 5936, 808, 21281, 5729, 43158, 7907, 2416, 9052, 1931, 1403, 6578, 3155, 4920, 5294, 2726, 2783, 4293, 15964, 1071, 8901, 6856, 14230, 3626, 7115, 6420, 2857, 16446, 15684, 9899, 24025, 8591, 1371, 2770, 1444, 3061, 2643, 5126, 1976, 5756, 2554, 28776, 10064, 12212, 7217, 26428, 2603, 3098, 20584, 2564, 3994]
+        let a: [Double] = [
+            4331, 9737, 3514, 39946, 11266, 3567, 13193, 16955, 14411, 5971, 36746, 11966, 4354, 885, 24958, 7747, 7973,
+            20823, 18421, 14675, 20312, 17714, 8730, 1108, 15060, 7661, 6934, 1862, 5023, 12307, 31530, 7312, 11940,
+            7679, 2045, 5351, 5463, 7636, 24344, 17382, 6874, 6290, 16268, 14139, 4069, 3994, 11668, 17475, 7242, 19557,
+            12066, 4394, 11397, 2619, 33963,
+        ]
+        let b: [Double] = [
+            35611, 3404, 1730, 8688, 4294, 54264, 4726, 9796, 5054, 2337, 5936, 808, 21281, 5729, 43158, 7907, 2416,
+            9052, 1931, 1403, 6578, 3155, 4920, 5294, 2726, 2783, 4293, 15964, 1071, 8901, 6856, 14230, 3626, 7115,
+            6420, 2857, 16446, 15684, 9899, 24025, 8591, 1371, 2770, 1444, 3061, 2643, 5126, 1976, 5756, 2554, 28776,
+            10064, 12212, 7217, 26428, 2603, 3098, 20584, 2564, 3994,
+        ]
         let t = MannWhitneyTest(a, b)
         #expect(t.method == .normal && t.u == 2172.5)
         expectClose(t.p, 0.0034707234173401353, relative: 1e-11, "p")
@@ -122,7 +138,9 @@ struct LogisticRegressionTests {
         expectClose(fit.logLikelihood, -6.74170986164141, relative: 1e-11, "log-likelihood")
     }
 
-    @Test("Firth on a completely separated set (ML does not exist); LR against logistf's penalised null (slope fixed at 0)")
+    @Test(
+        "Firth on a completely separated set (ML does not exist); LR against logistf's penalised null (slope fixed at 0)"
+    )
     func firthSeparated() throws {
         let fit = try LogisticRegression.fit(x: [1, 2, 3, 4, 5, 6], y: [false, false, false, true, true, true])
         #expect(fit.method == .firth && fit.separated)
@@ -132,13 +150,15 @@ struct LogisticRegressionTests {
         expectClose(fit.slopeLower, -0.5466770646016164, relative: 1e-5, "lower")
         expectClose(fit.slopeUpper, 2.8045020641167353, relative: 1e-6, "upper")
         expectClose(fit.likelihoodRatio, 3.857033144441164, relative: 1e-6, "penalised LR")
-        expectClose(fit.likelihoodRatioP, 0.04953785295949724, relative: 1e-6, "p (firthmodels lrt: 0.04953785295949749)")
+        expectClose(
+            fit.likelihoodRatioP, 0.04953785295949724, relative: 1e-6, "p (firthmodels lrt: 0.04953785295949749)")
         expectClose(fit.logLikelihood, -1.2896806971802184, relative: 1e-8, "penalised log-likelihood")
     }
 
     @Test("Firth on a quasi-separated set (a tie at the threshold) is detected as separated")
     func firthQuasi() throws {
-        let fit = try LogisticRegression.fit(x: [1, 2, 3, 3, 4, 5, 6], y: [false, false, false, true, true, true, true])
+        let fit = try LogisticRegression.fit(
+            x: [1, 2, 3, 3, 4, 5, 6], y: [false, false, false, true, true, true, true])
         #expect(fit.method == .firth && fit.separated)
         expectClose(fit.intercept, -3.2749908807928607, relative: 1e-6, "intercept")
         expectClose(fit.slope, 1.080069364238001, relative: 1e-6, "slope")
@@ -160,25 +180,45 @@ struct LogisticRegressionTests {
 
     @Test("one outcome only, or a constant covariate, is an error rather than a number")
     func degenerate() {
-        #expect(throws: LogisticRegressionError.oneOutcomeOnly) { try LogisticRegression.fit(x: [1, 2, 3], y: [true, true, true]) }
-        #expect(throws: LogisticRegressionError.constantCovariate) { try LogisticRegression.fit(x: [2, 2, 2], y: [true, false, true]) }
+        #expect(throws: LogisticRegressionError.oneOutcomeOnly) {
+            try LogisticRegression.fit(x: [1, 2, 3], y: [true, true, true])
+        }
+        #expect(throws: LogisticRegressionError.constantCovariate) {
+            try LogisticRegression.fit(x: [2, 2, 2], y: [true, false, true])
+        }
     }
 }
 
 @Suite("Kaplan–Meier and log-rank")
 struct KaplanMeierTests {
-    static let a = (times: [3.0, 7, 7, 14, 21, 28, 28, 35, 60, 90, 120, 180, 200, 365, 400],
-                    events: [1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 1].map { $0 == 1 })
-    static let b = (times: [14.0, 28, 60, 60, 90, 180, 270, 365, 365, 500],
-                    events: [0, 1, 0, 1, 0, 0, 1, 0, 0, 0].map { $0 == 1 })
+    static let a = (
+        times: [3.0, 7, 7, 14, 21, 28, 28, 35, 60, 90, 120, 180, 200, 365, 400],
+        events: [1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 1].map { $0 == 1 }
+    )
+    static let b = (
+        times: [14.0, 28, 60, 60, 90, 180, 270, 365, 365, 500],
+        events: [0, 1, 0, 1, 0, 0, 1, 0, 0, 0].map { $0 == 1 }
+    )
     static let c = (times: [5.0, 9, 14, 14, 20, 28], events: [1, 1, 1, 1, 0, 1].map { $0 == 1 })
 
     @Test("estimate, Greenwood SE and log-log bands (R survfit conf.type = \"log-log\")")
     func bands() {
         let km = KaplanMeier(times: Self.a.times, events: Self.a.events)
-        let se = [0.069006555934235422, 0.10127393670836667, 0.1335371402725393, 0.1335371402725393, 0.20695933859617893, 0.20695933859617893, 0.25815052128882415, 0.25815052128882415, 0.34152846388213626, 0.44718567170139184, 0.44718567170139184, 0.44718567170139184]
-        let lower = [0.61264124377487184, 0.56391200570895161, 0.48790519572439356, 0.48790519572439356, 0.32982500726455988, 0.32982500726455988, 0.24730003882205578, 0.24730003882205578, 0.15575706462823843, 0.086408076265193395, 0.086408076265193395, 0.086408076265193395]
-        let upper = [0.99033223665001691, 0.96488449591647152, 0.92887008878392718, 0.92887008878392718, 0.83092441347801049, 0.83092441347801049, 0.76792175172619359, 0.76792175172619359, 0.69006083520427797, 0.60009863688856135, 0.60009863688856135, 0.60009863688856135]
+        let se = [
+            0.069006555934235422, 0.10127393670836667, 0.1335371402725393, 0.1335371402725393, 0.20695933859617893,
+            0.20695933859617893, 0.25815052128882415, 0.25815052128882415, 0.34152846388213626, 0.44718567170139184,
+            0.44718567170139184, 0.44718567170139184,
+        ]
+        let lower = [
+            0.61264124377487184, 0.56391200570895161, 0.48790519572439356, 0.48790519572439356, 0.32982500726455988,
+            0.32982500726455988, 0.24730003882205578, 0.24730003882205578, 0.15575706462823843, 0.086408076265193395,
+            0.086408076265193395, 0.086408076265193395,
+        ]
+        let upper = [
+            0.99033223665001691, 0.96488449591647152, 0.92887008878392718, 0.92887008878392718, 0.83092441347801049,
+            0.83092441347801049, 0.76792175172619359, 0.76792175172619359, 0.69006083520427797, 0.60009863688856135,
+            0.60009863688856135, 0.60009863688856135,
+        ]
         #expect(km.steps.count == 13 && km.count == 15 && km.eventCount == 9)
         for (i, step) in km.steps.prefix(12).enumerated() {
             expectClose(step.standardErrorOfLog, se[i], relative: 1e-13, "Greenwood SE at \(step.time)")
@@ -234,7 +274,9 @@ struct KaplanMeierTests {
         #expect(three.degreesOfFreedom == 2)
         expectClose(three.chiSquare, 13.960901401987337, relative: 1e-12, "chi-square ABC")
         expectClose(three.p, 0.00092988400909954768, relative: 1e-11, "p ABC")
-        let two = try #require(try LogRankTest(times: Array(times.prefix(25)), events: Array(events.prefix(25)), groups: Array(groups.prefix(25))))
+        let two = try #require(
+            try LogRankTest(
+                times: Array(times.prefix(25)), events: Array(events.prefix(25)), groups: Array(groups.prefix(25))))
         #expect(two.degreesOfFreedom == 1)
         expectClose(two.chiSquare, 3.1435269827181531, relative: 1e-12, "chi-square AB")
         expectClose(two.p, 0.076228801138061283, relative: 1e-11, "p AB")
@@ -267,7 +309,8 @@ struct ResponseCodingTests {
         #expect(throws: ResponseError.unrecognisedCoding(column: "R", values: ["2", "1"])) {
             try ResponseCoding.infer(column: "R", values: ["2", "1"], responderValues: [])
         }
-        let chosen = try ResponseCoding.infer(column: "BOR", values: ["CR", "MR", "PD"], responderValues: ["cr", "MR"])
+        let chosen = try ResponseCoding.infer(
+            column: "BOR", values: ["CR", "MR", "PD"], responderValues: ["cr", "MR"])
         #expect(chosen.responders == ["CR", "MR"] && chosen.nonResponders == ["PD"])
         #expect(throws: ResponseError.responderValueNotFound(column: "BOR", value: "VGPR", values: ["CR", "PD"])) {
             try ResponseCoding.infer(column: "BOR", values: ["CR", "PD"], responderValues: ["VGPR"])

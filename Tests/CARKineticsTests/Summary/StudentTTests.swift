@@ -1,6 +1,6 @@
+import CARKinetics
 import Foundation
 import Testing
-import CARKinetics
 
 @Suite("Student t")
 struct StudentTTests {
@@ -17,14 +17,16 @@ struct StudentTTests {
     @Test("quantiles match reference values to 1e-10 relative", arguments: table)
     func quantiles(_ row: (df: Double, t95: Double, t975: Double)) {
         expectClose(StudentT.quantile(0.95, degreesOfFreedom: row.df), row.t95, relative: 1e-10, "t(0.95, \(row.df))")
-        expectClose(StudentT.quantile(0.975, degreesOfFreedom: row.df), row.t975, relative: 1e-10, "t(0.975, \(row.df))")
+        expectClose(
+            StudentT.quantile(0.975, degreesOfFreedom: row.df), row.t975, relative: 1e-10, "t(0.975, \(row.df))")
         expectClose(StudentT.quantile(0.05, degreesOfFreedom: row.df), -row.t95, relative: 1e-10, "t(0.05, \(row.df))")
     }
 
     @Test("closed forms for one and two degrees of freedom")
     func closedForms() {
         for p in [0.6, 0.9, 0.99, 0.9999] {
-            expectClose(StudentT.quantile(p, degreesOfFreedom: 1), tan(Double.pi * (p - 0.5)), relative: 1e-11, "df 1, p \(p)")
+            expectClose(
+                StudentT.quantile(p, degreesOfFreedom: 1), tan(Double.pi * (p - 0.5)), relative: 1e-11, "df 1, p \(p)")
             let two = (2 * p - 1) / (2 * p * (1 - p)).squareRoot()
             expectClose(StudentT.quantile(p, degreesOfFreedom: 2), two, relative: 1e-11, "df 2, p \(p)")
         }

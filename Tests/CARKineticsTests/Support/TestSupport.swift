@@ -15,10 +15,10 @@ private let sampleDataFiles = [
 /// this source file's place in the clone: the tests run where they were built).
 func fixtureURL(_ relativePath: String) -> URL {
     if let name = sampleDataFiles[relativePath] {
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()  // Support
-            .deletingLastPathComponent()  // CARKineticsTests
-            .deletingLastPathComponent()  // Tests
-            .deletingLastPathComponent()  // the package root
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent() // Support
+            .deletingLastPathComponent() // CARKineticsTests
+            .deletingLastPathComponent() // Tests
+            .deletingLastPathComponent() // the package root
             .appendingPathComponent("SampleData").appendingPathComponent(name)
     }
     guard let base = Bundle.module.resourceURL?.appendingPathComponent("Fixtures") else {
@@ -54,11 +54,23 @@ private func splitCSVLine(_ line: String) -> [String] {
     while let c = chars.popFirst() {
         if quoted {
             if c == "\"" {
-                if chars.first == "\"" { current.append("\""); chars.removeFirst() } else { quoted = false }
-            } else { current.append(c) }
-        } else if c == "\"" { quoted = true
-        } else if c == "," { cells.append(current); current = ""
-        } else { current.append(c) }
+                if chars.first == "\"" {
+                    current.append("\"")
+                    chars.removeFirst()
+                } else {
+                    quoted = false
+                }
+            } else {
+                current.append(c)
+            }
+        } else if c == "\"" {
+            quoted = true
+        } else if c == "," {
+            cells.append(current)
+            current = ""
+        } else {
+            current.append(c)
+        }
     }
     cells.append(current)
     return cells
@@ -85,12 +97,14 @@ func expectClose(
 ) {
     switch (actual, expected) {
     case (nil, nil): return
-    case let (a?, e?):
-        #expect(isClose(a, e, relative: relative, absolute: absolute),
-                "\(what()): \(a) vs expected \(e)", sourceLocation: sourceLocation)
+    case (let a?, let e?):
+        #expect(
+            isClose(a, e, relative: relative, absolute: absolute),
+            "\(what()): \(a) vs expected \(e)", sourceLocation: sourceLocation)
     default:
-        Issue.record("\(what()): \(String(describing: actual)) vs expected \(String(describing: expected))",
-                     sourceLocation: sourceLocation)
+        Issue.record(
+            "\(what()): \(String(describing: actual)) vs expected \(String(describing: expected))",
+            sourceLocation: sourceLocation)
     }
 }
 
@@ -127,17 +141,22 @@ func pkfitExecutable() throws -> URL {
 func runPKFitShell(_ script: String, in directory: URL) throws -> ProcessOutput {
     var environment = ProcessInfo.processInfo.environment
     environment["PKFIT"] = try pkfitExecutable().path
-    return try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script], in: directory, stdin: nil, environment: environment)
+    return try runProcess(
+        URL(fileURLWithPath: "/bin/sh"), ["-c", script], in: directory, stdin: nil, environment: environment)
 }
 
-private func runProcess(_ executable: URL, _ arguments: [String], in directory: URL?, stdin: Data?,
-                        environment: [String: String]? = nil) throws -> ProcessOutput {
+private func runProcess(
+    _ executable: URL, _ arguments: [String], in directory: URL?, stdin: Data?,
+    environment: [String: String]? = nil
+) throws -> ProcessOutput {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
     if let environment { process.environment = environment }
     if let directory { process.currentDirectoryURL = directory }
-    let out = Pipe(), err = Pipe(), input = Pipe()
+    let out = Pipe()
+    let err = Pipe()
+    let input = Pipe()
     process.standardOutput = out
     process.standardError = err
     process.standardInput = input

@@ -43,10 +43,13 @@ public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         guard case .success(let set) = fromMemory else { continue }
         let ledger = set.ledger
         // A file the strict reader accepts has nothing to skip: the lenient reader must read it identically.
-        if policy == .stop { strictLedger = ledger } else if let strictLedger, strictLedger != ledger {
+        if policy == .stop {
+            strictLedger = ledger
+        } else if let strictLedger, strictLedger != ledger {
             fatalError("lenient ledger \(ledger) differs from strict \(strictLedger)")
         }
-        let accounted = ledger.blankLines.count + ledger.quantifiable + ledger.belowLimit + ledger.missing + ledger.excluded.count
+        let accounted =
+            ledger.blankLines.count + ledger.quantifiable + ledger.belowLimit + ledger.missing + ledger.excluded.count
         if accounted != ledger.dataLines { fatalError("ledger does not add up: \(ledger)") }
         for profile in set.profiles {
             for observation in profile.observations where !observation.time.isFinite {
@@ -95,7 +98,9 @@ private func sameObservations(_ a: [Profile], _ b: [Profile]) -> Bool {
 /// Persistence (Kaplan–Meier, log-rank) on whatever was read, in the convention the flags byte picks, and the response-coding
 /// recogniser on the subject identifiers as if they were response values: a result or a typed error, never a
 /// trap; survival in [0, 1] and non-increasing; medians and limits ≥ 0 (or +∞); p-values in [0, 1].
-private func checkPersistenceAndCoding(_ set: ProfileSet, selection: ColumnSelection, convention: KaplanMeier.Convention) {
+private func checkPersistenceAndCoding(
+    _ set: ProfileSet, selection: ColumnSelection, convention: KaplanMeier.Convention
+) {
     if let output = try? PersistenceAnalysis(selection: selection, convention: convention).run([set]) {
         for estimate in output.groups.compactMap(\.estimate) {
             var previous = 1.0
@@ -112,6 +117,8 @@ private func checkPersistenceAndCoding(_ set: ProfileSet, selection: ColumnSelec
     let values = Array(Set(set.profiles.map(\.subject))).sorted()
     if let coding = try? ResponseCoding.infer(column: "fuzz", values: values, responderValues: []) {
         if Set(coding.responders).intersection(coding.nonResponders).count > 0 { fatalError("a value on both sides") }
-        if coding.responders.count + coding.nonResponders.count != values.count { fatalError("a value on neither side") }
+        if coding.responders.count + coding.nonResponders.count != values.count {
+            fatalError("a value on neither side")
+        }
     }
 }

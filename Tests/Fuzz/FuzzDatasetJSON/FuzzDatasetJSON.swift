@@ -25,10 +25,13 @@ func fuzzTable(_ bytes: [UInt8], flags: UInt8) {
         let reader = ProfileReader(selection: selection, invalidRows: policy)
         guard let set = try? reader.read(bytes: bytes, file: "fuzz") else { continue }
         let ledger = set.ledger
-        if policy == .stop { strictLedger = ledger } else if let strictLedger, strictLedger != ledger {
+        if policy == .stop {
+            strictLedger = ledger
+        } else if let strictLedger, strictLedger != ledger {
             fatalError("lenient ledger \(ledger) differs from strict \(strictLedger)")
         }
-        let accounted = ledger.blankLines.count + ledger.quantifiable + ledger.belowLimit + ledger.missing + ledger.excluded.count
+        let accounted =
+            ledger.blankLines.count + ledger.quantifiable + ledger.belowLimit + ledger.missing + ledger.excluded.count
         if accounted != ledger.dataLines { fatalError("ledger does not add up: \(ledger)") }
         for profile in set.profiles {
             for observation in profile.observations where !observation.time.isFinite {

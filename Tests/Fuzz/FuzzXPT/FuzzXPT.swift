@@ -17,7 +17,9 @@ public func fuzzXPT(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     if let file = try? XPTFile(bytes: bytes, file: "fuzz.xpt"), let written = try? file.bytes() {
         do {
             let again = try XPTFile(bytes: written, file: "again.xpt")
-            if !sameLibrary(file, again) { fatalError("written and read back, the library differs:\n\(file)\n\(again)") }
+            if !sameLibrary(file, again) {
+                fatalError("written and read back, the library differs:\n\(file)\n\(again)")
+            }
         } catch {
             fatalError("our own transport file cannot be read back: \(error)")
         }
@@ -32,7 +34,8 @@ private func sameLibrary(_ file: XPTFile, _ again: XPTFile) -> Bool {
     guard file.datasets.count == again.datasets.count else { return false }
     for (a, b) in zip(file.datasets, again.datasets) {
         guard a.name == b.name, a.label == b.label, a.variables == b.variables, b.rows.count <= a.rows.count,
-              Array(a.rows.prefix(b.rows.count)) == b.rows else { return false }
+            Array(a.rows.prefix(b.rows.count)) == b.rows
+        else { return false }
         for row in a.rows.dropFirst(b.rows.count) {
             for (variable, value) in zip(a.variables, row) {
                 switch value {
@@ -61,10 +64,13 @@ func fuzzTable(_ bytes: [UInt8], flags: UInt8) {
         let reader = ProfileReader(selection: selection, invalidRows: policy)
         guard let set = try? reader.read(bytes: bytes, file: "fuzz") else { continue }
         let ledger = set.ledger
-        if policy == .stop { strictLedger = ledger } else if let strictLedger, strictLedger != ledger {
+        if policy == .stop {
+            strictLedger = ledger
+        } else if let strictLedger, strictLedger != ledger {
             fatalError("lenient ledger \(ledger) differs from strict \(strictLedger)")
         }
-        let accounted = ledger.blankLines.count + ledger.quantifiable + ledger.belowLimit + ledger.missing + ledger.excluded.count
+        let accounted =
+            ledger.blankLines.count + ledger.quantifiable + ledger.belowLimit + ledger.missing + ledger.excluded.count
         if accounted != ledger.dataLines { fatalError("ledger does not add up: \(ledger)") }
         for profile in set.profiles {
             for observation in profile.observations where !observation.time.isFinite {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -16,7 +17,8 @@ import Testing
         let problem = try nistProblem("nonlinear", name)
         let model = try problem.boundModel()
         for start in problem.starts {
-            let fit = try FormulaFit.fit(model, start: start, values: problem.predictorValues, response: problem.responseValues)
+            let fit = try FormulaFit.fit(
+                model, start: start, values: problem.predictorValues, response: problem.responseValues)
             #expect(fit.converged, "\(name): \(fit.termination)")
             for (j, estimate) in fit.parameters.enumerated() {
                 let lre = logRelativeError(estimate, problem.certifiedValues[j])
@@ -30,8 +32,9 @@ import Testing
         // log[C] = a - k*t on exact data: C = 100·exp(-0.3 t).
         let t = [0.5, 1, 2, 4, 8, 12]
         let c = t.map { 100 * exp(-0.3 * $0) }
-        let fit = try FormulaFit.fit(formula: "log[C] = a - k*t", parameters: ["a", "k"], start: [1, 1],
-                                     variables: ["t"], values: [t], response: c)
+        let fit = try FormulaFit.fit(
+            formula: "log[C] = a - k*t", parameters: ["a", "k"], start: [1, 1],
+            variables: ["t"], values: [t], response: c)
         #expect(isClose(fit.parameters[0], log(100), relative: 1e-12))
         #expect(isClose(fit.parameters[1], 0.3, relative: 1e-12))
         #expect(fit.ssr < 1e-24)
@@ -52,10 +55,13 @@ import Testing
             try FormulaFit.fit(model, start: [1], values: [[.nan, 2]], response: [1, 2])
         }
         do {
-            _ = try FormulaFit.fit(formula: "y = a*", parameters: ["a"], start: [1], variables: [], values: [], response: [1])
+            _ = try FormulaFit.fit(
+                formula: "y = a*", parameters: ["a"], start: [1], variables: [], values: [], response: [1])
             Issue.record("bad formula accepted")
         } catch {
-            #expect(error.description == "formula: column 7: expected a number, a name or an opening bracket but the formula ended")
+            #expect(
+                error.description
+                    == "formula: column 7: expected a number, a name or an opening bracket but the formula ended")
         }
     }
 }

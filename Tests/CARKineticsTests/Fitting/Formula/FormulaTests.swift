@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -9,17 +10,24 @@ import Testing
 @testable import CARKineticsStatistics
 
 /// Evaluates `text` with the named parameter and variable values (parameters bound in dictionary-key order).
-private func evaluate(_ text: String, parameters: KeyValuePairs<String, Double> = [:],
-                     variables: KeyValuePairs<String, Double> = [:]) throws -> Double {
+private func evaluate(
+    _ text: String, parameters: KeyValuePairs<String, Double> = [:],
+    variables: KeyValuePairs<String, Double> = [:]
+) throws -> Double {
     let bound = try Formula(parsing: text).bind(parameters: parameters.map(\.key), variables: variables.map(\.key))
-    let p = parameters.map(\.value), v = variables.map(\.value)
-    return p.withUnsafeBufferPointer { pb in v.withUnsafeBufferPointer { vb in bound.value(parameters: pb, variables: vb) } }
+    let p = parameters.map(\.value)
+    let v = variables.map(\.value)
+    return p.withUnsafeBufferPointer { pb in
+        v.withUnsafeBufferPointer { vb in bound.value(parameters: pb, variables: vb) }
+    }
 }
 
 private func gradient(_ bound: BoundFormula, _ p: [Double], _ v: [Double]) -> (Double, [Double]) {
     var g = [Double](repeating: .nan, count: bound.parameterCount)
     let value = p.withUnsafeBufferPointer { pb in
-        v.withUnsafeBufferPointer { vb in g.withUnsafeMutableBufferPointer { gb in bound.value(parameters: pb, variables: vb, gradient: gb) } }
+        v.withUnsafeBufferPointer { vb in
+            g.withUnsafeMutableBufferPointer { gb in bound.value(parameters: pb, variables: vb, gradient: gb) }
+        }
     }
     return (value, g)
 }
@@ -64,7 +72,9 @@ private func gradient(_ bound: BoundFormula, _ p: [Double], _ v: [Double]) -> (D
         #expect(try Formula(parsing: "y = b1*x - e").identifiers == ["b1", "x", "e"])
         #expect(try Formula(parsing: "y = (b1*x + e)").identifiers == ["b1", "x", "e"])
         #expect(try Formula(parsing: "y = b1 + x*e").identifiers == ["b1", "x", "e"])
-        #expect(throws: FormulaError.self) { try Formula(parsing: "y = b1*x - e").bind(parameters: ["b1"], variables: ["x"]) }
+        #expect(throws: FormulaError.self) {
+            try Formula(parsing: "y = b1*x - e").bind(parameters: ["b1"], variables: ["x"])
+        }
     }
 
     @Test func integerPowersAreExact() throws {
@@ -75,7 +85,8 @@ private func gradient(_ bound: BoundFormula, _ p: [Double], _ v: [Double]) -> (D
             let value = try evaluate("y = x**10", variables: ["x": x])
             #expect(abs(Float80(value) - exact) <= Float80(value.ulp), "\(x)**10")
             let inverse = try evaluate("y = x**-3", variables: ["x": x])
-            #expect(abs(Float80(inverse) - 1 / (Float80(x) * Float80(x) * Float80(x))) <= Float80(inverse.ulp), "\(x)**-3")
+            #expect(
+                abs(Float80(inverse) - 1 / (Float80(x) * Float80(x) * Float80(x))) <= Float80(inverse.ulp), "\(x)**-3")
         }
         #expect(try evaluate("y = x**10", variables: ["x": 1e300]) == .infinity)
         #expect(try evaluate("y = x**-2", variables: ["x": 4]) == 0.0625)
@@ -98,8 +109,14 @@ private func gradient(_ bound: BoundFormula, _ p: [Double], _ v: [Double]) -> (D
         ("", FormulaError.Kind.empty, nil as Int?, "formula: the formula is empty"),
         ("   ", .empty, nil, "formula: the formula is empty"),
         ("b1*x", .missingEquals, nil, "expected '='"),
-        ("y = exp(-(b2*x]", .unbalancedBracket, 15, "formula: column 15: expected ')' to close '(' opened at column 10 but found ']'"),
-        ("y = b1*(1-exp(-b2*x)", .unbalancedBracket, 21, "expected ')' to close '(' opened at column 8 but found the end of the formula"),
+        (
+            "y = exp(-(b2*x]", .unbalancedBracket, 15,
+            "formula: column 15: expected ')' to close '(' opened at column 10 but found ']'"
+        ),
+        (
+            "y = b1*(1-exp(-b2*x)", .unbalancedBracket, 21,
+            "expected ')' to close '(' opened at column 8 but found the end of the formula"
+        ),
         ("y = b1)", .unbalancedBracket, 7, "found ')' with no matching opening bracket"),
         ("y = foo(x)", .unknownFunction, 5, "unknown function 'foo'"),
         ("y = exp*x", .unexpectedToken, 8, "expected '(' or '[' after function 'exp'"),
@@ -132,9 +149,13 @@ private func gradient(_ bound: BoundFormula, _ p: [Double], _ v: [Double]) -> (D
             Issue.record("bound with unknown k2")
         } catch {
             #expect(error.kind == .unknownIdentifier && error.column == 16)
-            #expect(error.description == "formula: column 16: unknown name 'k2': it is neither a parameter nor a variable")
+            #expect(
+                error.description == "formula: column 16: unknown name 'k2': it is neither a parameter nor a variable")
         }
-        #expect(throws: FormulaError(.invalidName, column: nil, "'x' is given more than once as a parameter or variable name")) {
+        #expect(
+            throws: FormulaError(
+                .invalidName, column: nil, "'x' is given more than once as a parameter or variable name")
+        ) {
             try formula.bind(parameters: ["b1", "x"], variables: ["x"])
         }
         #expect(throws: FormulaError.self) { try formula.bind(parameters: ["b1", "exp"], variables: ["x"]) }
@@ -143,8 +164,12 @@ private func gradient(_ bound: BoundFormula, _ p: [Double], _ v: [Double]) -> (D
     @Test func nestingIsBounded() throws {
         let deep = String(repeating: "(", count: 10_000) + "x" + String(repeating: ")", count: 10_000)
         #expect(throws: FormulaError.self) { try Formula(parsing: "y = " + deep) }
-        #expect(throws: FormulaError.self) { try Formula(parsing: "y = " + String(repeating: "-", count: 10_000) + "x") }
-        #expect(throws: FormulaError.self) { try Formula(parsing: "y = " + Array(repeating: "x", count: 5_000).joined(separator: "**")) }
+        #expect(throws: FormulaError.self) {
+            try Formula(parsing: "y = " + String(repeating: "-", count: 10_000) + "x")
+        }
+        #expect(throws: FormulaError.self) {
+            try Formula(parsing: "y = " + Array(repeating: "x", count: 5_000).joined(separator: "**"))
+        }
         let fine = String(repeating: "(", count: 50) + "x" + String(repeating: ")", count: 50)
         #expect(try evaluate("y = " + fine, variables: ["x": 2]) == 2)
         // Long sums are flat chains, not deep trees.
@@ -155,12 +180,17 @@ private func gradient(_ bound: BoundFormula, _ p: [Double], _ v: [Double]) -> (D
     @Test func garbageNeverCrashes() {
         var generator = SplitMix(seed: 42)
         let alphabet = Array("y=xb1e2.()[]*^/+-  E9logexpsqrt\u{00e9}#,")
-        let seeds = ["y = b1*(1-exp[-b2*x])  +  e", "log[y] = b1 - b2*x1 * exp[-b3*x2]", "y = (b1/b2) * exp[-0.5*((x-b3)/b2)**2]"]
+        let seeds = [
+            "y = b1*(1-exp[-b2*x])  +  e", "log[y] = b1 - b2*x1 * exp[-b3*x2]",
+            "y = (b1/b2) * exp[-0.5*((x-b3)/b2)**2]",
+        ]
         var parsed = 0
         for trial in 0..<3_000 {
             var chars: [Character]
             if trial % 2 == 0 {
-                chars = (0..<Int(generator.next() % 40)).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+                chars = (0..<Int(generator.next() % 40)).map { _ in
+                    alphabet[Int(generator.next() % UInt64(alphabet.count))]
+                }
             } else {
                 chars = Array(seeds[trial % 3])
                 for _ in 0..<3 where !chars.isEmpty {
@@ -169,8 +199,11 @@ private func gradient(_ bound: BoundFormula, _ p: [Double], _ v: [Double]) -> (D
                 }
             }
             if let formula = try? Formula(parsing: String(chars)),
-               let bound = try? formula.bind(parameters: ["u1", "u2", "u3"] + formula.identifiers.filter { !["x", "u1", "u2", "u3"].contains($0) },
-                                             variables: ["x"]) {
+                let bound = try? formula.bind(
+                    parameters: ["u1", "u2", "u3"]
+                        + formula.identifiers.filter { !["x", "u1", "u2", "u3"].contains($0) },
+                    variables: ["x"])
+            {
                 parsed += 1
                 let p = [Double](repeating: 0.7, count: bound.parameterCount)
                 _ = gradient(bound, p, [1.3])

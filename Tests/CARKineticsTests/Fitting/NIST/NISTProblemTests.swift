@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -8,9 +9,11 @@ import Testing
 @testable import CARKineticsReports
 @testable import CARKineticsStatistics
 
-let nistNonlinearNames = ["Chwirut1", "Chwirut2", "DanWood", "Eckerle4", "Gauss1", "Gauss2", "Gauss3", "Kirby2",
-                          "Lanczos2", "Lanczos3", "MGH09", "Misra1a", "Misra1b", "Misra1c", "Nelson", "Rat42",
-                          "Roszman1", "Thurber"]
+let nistNonlinearNames = [
+    "Chwirut1", "Chwirut2", "DanWood", "Eckerle4", "Gauss1", "Gauss2", "Gauss3", "Kirby2",
+    "Lanczos2", "Lanczos3", "MGH09", "Misra1a", "Misra1b", "Misra1c", "Nelson", "Rat42",
+    "Roszman1", "Thurber",
+]
 let nistLinearNames = ["Filip", "Longley", "NoInt1", "Norris", "Pontius", "Wampler1", "Wampler2"]
 
 func nistProblem(_ folder: String, _ name: String) throws -> NISTProblem {
@@ -31,7 +34,10 @@ func nistProblem(_ folder: String, _ name: String) throws -> NISTProblem {
         #expect(p.certifiedResidualSumOfSquares == 1.2455138894E-01)
         #expect(p.certifiedResidualStandardDeviation == 1.0187876330E-01)
         #expect(p.responseValues.count == 14 && p.responseValues.first == 10.07 && p.responseValues.last == 81.78)
-        #expect(p.predictorValues == [[77.6, 114.9, 141.1, 190.8, 239.9, 289.0, 332.8, 378.4, 434.8, 477.3, 536.8, 593.1, 689.1, 760.0]])
+        #expect(
+            p.predictorValues == [
+                [77.6, 114.9, 141.1, 190.8, 239.9, 289.0, 332.8, 378.4, 434.8, 477.3, 536.8, 593.1, 689.1, 760.0]
+            ])
     }
 
     @Test func nelsonHasLogResponseAndTwoPredictors() throws {
@@ -74,9 +80,11 @@ func nistProblem(_ folder: String, _ name: String) throws -> NISTProblem {
     /// Filip-style models continue after a trailing operator; files may have CRLF line ends.
     @Test func continuationLinesAndCRLF() throws {
         let text = try fixtureText("nist/linear/Pontius.dat")
-        let edited = text.replacingOccurrences(of: "y = B0 + B1*x + B2*(x**2)\n",
-                                               with: "y = B0 + B1*x +\n                   B2*(x**2) + e\n")
-            .replacingOccurrences(of: "\n", with: "\r\n")
+        let edited = text.replacingOccurrences(
+            of: "y = B0 + B1*x + B2*(x**2)\n",
+            with: "y = B0 + B1*x +\n                   B2*(x**2) + e\n"
+        )
+        .replacingOccurrences(of: "\n", with: "\r\n")
         let p = try NISTProblem(parsing: edited, file: "Pontius.dat")
         #expect(p.model == "y = B0 + B1*x + B2*(x**2) + e")
         #expect(p.parameters == ["B0", "B1", "B2"] && p.responseValues.count == 40)
@@ -87,7 +95,8 @@ func nistProblem(_ folder: String, _ name: String) throws -> NISTProblem {
     @Test func everyFixtureReads() throws {
         for name in nistNonlinearNames {
             let p = try nistProblem("nonlinear", name)
-            #expect(p.kind == .nonlinear && p.starts.count == 2 && p.certifiedValues.count == p.parameters.count, "\(name)")
+            #expect(
+                p.kind == .nonlinear && p.starts.count == 2 && p.certifiedValues.count == p.parameters.count, "\(name)")
             #expect(p.predictorValues.allSatisfy { $0.count == p.responseValues.count }, "\(name)")
         }
         for name in nistLinearNames {
@@ -144,17 +153,28 @@ func nistProblem(_ folder: String, _ name: String) throws -> NISTProblem {
                 for trial in 0..<5 {
                     let row = Int(uniform() * Double(problem.responseValues.count))
                     let x = problem.predictorValues.map { $0[row] }
-                    let p = problem.certifiedValues.map { $0 * (0.9 + 0.2 * uniform()) + (trial == 0 ? 0 : 1e-3 * uniform()) }
+                    let p = problem.certifiedValues.map {
+                        $0 * (0.9 + 0.2 * uniform()) + (trial == 0 ? 0 : 1e-3 * uniform())
+                    }
                     var g = [Double](repeating: .nan, count: p.count)
-                    let f = p.withUnsafeBufferPointer { pb in x.withUnsafeBufferPointer { xb in
-                        g.withUnsafeMutableBufferPointer { model.value(parameters: pb, variables: xb, gradient: $0) } } }
-                    let plain = p.withUnsafeBufferPointer { pb in x.withUnsafeBufferPointer { model.value(parameters: pb, variables: $0) } }
+                    let f = p.withUnsafeBufferPointer { pb in
+                        x.withUnsafeBufferPointer { xb in
+                            g.withUnsafeMutableBufferPointer {
+                                model.value(parameters: pb, variables: xb, gradient: $0)
+                            }
+                        }
+                    }
+                    let plain = p.withUnsafeBufferPointer { pb in
+                        x.withUnsafeBufferPointer { model.value(parameters: pb, variables: $0) }
+                    }
                     #expect(f == plain, "\(name)")
                     for j in p.indices {
                         func at(_ step: Double) -> Double {
                             var q = p
                             q[j] += step
-                            return q.withUnsafeBufferPointer { pb in x.withUnsafeBufferPointer { model.value(parameters: pb, variables: $0) } }
+                            return q.withUnsafeBufferPointer { pb in
+                                x.withUnsafeBufferPointer { model.value(parameters: pb, variables: $0) }
+                            }
                         }
                         let h = 1e-5 * max(abs(p[j]), 1e-8)
                         let d1 = (at(h) - at(-h)) / (2 * h)
@@ -162,7 +182,9 @@ func nistProblem(_ folder: String, _ name: String) throws -> NISTProblem {
                         let fd = (4 * d2 - d1) / 3
                         // Truncation error is relative to the derivative; rounding error is about ε·|f|/h.
                         let tolerance = 1e-6 * abs(g[j]) + 100 * Double.ulpOfOne * abs(f) / h
-                        #expect(abs(g[j] - fd) <= tolerance, "\(name) \(problem.parameters[j]): exact \(g[j]) vs differences \(fd)")
+                        #expect(
+                            abs(g[j] - fd) <= tolerance,
+                            "\(name) \(problem.parameters[j]): exact \(g[j]) vs differences \(fd)")
                     }
                 }
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -14,7 +15,10 @@ private func tailIntegral(_ z: Double) -> Double {
     let n = 20_000
     let upper = 60.0
     let h = upper / Double(n)
-    func f(_ v: Double) -> Double { let u = v * scale; return Foundation.exp(z * u - u * u / 2) * scale }
+    func f(_ v: Double) -> Double {
+        let u = v * scale
+        return Foundation.exp(z * u - u * u / 2) * scale
+    }
     var s = f(0) + f(upper)
     for k in 1..<n { s += (k % 2 == 1 ? 4 : 2) * f(Double(k) * h) }
     return s * h / 3
@@ -48,7 +52,8 @@ private func referenceLogCDF(_ z: Double) -> Double {
 @Suite struct GaussHermiteTests {
     @Test func threeNodesAreTheClosedForm() {
         let rule = GaussHermite(count: 3)
-        let root = (1.5).squareRoot(), pi = Double.pi.squareRoot()
+        let root = (1.5).squareRoot()
+        let pi = Double.pi.squareRoot()
         for (x, e) in zip(rule.nodes, [-root, 0, root]) { #expect(abs(x - e) <= 1e-14) }
         for (w, e) in zip(rule.weights, [pi / 6, 2 * pi / 3, pi / 6]) { #expect(abs(w - e) <= 1e-14) }
     }
@@ -67,21 +72,26 @@ private func referenceLogCDF(_ z: Double) -> Double {
 
 /// Subject-level objective checks on Theoph subject data and simulated Stein subjects.
 @Suite struct SubjectObjectiveTests {
-    static func theophSubject(random: [String]) throws -> (SubjectObjective, PopulationSubject, PopulationPoint, PopulationModel) {
+    static func theophSubject(
+        random: [String]
+    ) throws -> (SubjectObjective, PopulationSubject, PopulationPoint, PopulationModel) {
         var model = try TheophReference.model()
         model.random = random
         let data = try TheophReference.data(model: model)
         let omega = random.map { $0 == "lKa" ? TheophReference.omegaKa : TheophReference.omegaCl }
-        let point = PopulationPoint(mu: [TheophReference.lKe, TheophReference.lKa, TheophReference.lCl], beta: [],
-                                    omega: omega, sigma: [TheophReference.sigma])
+        let point = PopulationPoint(
+            mu: [TheophReference.lKe, TheophReference.lKa, TheophReference.lCl], beta: [],
+            omega: omega, sigma: [TheophReference.sigma])
         // Subject 9 has the largest conditional mode of lKa in nlme's fit: the least Gaussian posterior.
         let subject = try #require(data.subjects.first { $0.id == "9" })
         return (SubjectObjective(model: model), subject, point, model)
     }
 
     /// −2 ln ∫ e^(−F(η)/2) dη by the trapezoid rule on a fixed box of ±`width` posterior SDs around the mode.
-    static func bruteForce(_ objective: SubjectObjective, _ subject: PopulationSubject, _ point: PopulationPoint,
-                           mode: SubjectMode, points: Int, width: Double) -> Double {
+    static func bruteForce(
+        _ objective: SubjectObjective, _ subject: PopulationSubject, _ point: PopulationPoint,
+        mode: SubjectMode, points: Int, width: Double
+    ) -> Double {
         let r = objective.randomCount
         let base = objective.baseParameters(subject, point: point, terms: [])
         var work = [Double](repeating: 0, count: objective.workCount)
@@ -130,7 +140,8 @@ private func referenceLogCDF(_ z: Double) -> Double {
         let base = objective.baseParameters(subject, point: point, terms: [])
         let mode = objective.mode(subject, base: base, point: point, start: [Double](repeating: 0, count: random.count))
         #expect(mode.converged)
-        let brute = Self.bruteForce(objective, subject, point, mode: mode, points: random.count == 1 ? 4001 : 301, width: 12)
+        let brute = Self.bruteForce(
+            objective, subject, point, mode: mode, points: random.count == 1 ? 4001 : 301, width: 12)
         // Measured: 1-D, AGQ30 is 2.4e-6 from the grid, AGQ60 1e-10; 2-D, AGQ30 6e-13 (Laplace 0.86 and 0.35 off).
         let nodes = random.count == 1 ? 60 : 30
         let agq = MarginalLikelihood(objective: objective)
@@ -149,17 +160,22 @@ private func referenceLogCDF(_ z: Double) -> Double {
     /// A model linear in η with additive error: the posterior is Gaussian, so Laplace is exact, and the marginal
     /// is y ~ N(a·1 + b·t, σ²I + ω²·11ᵀ) — computed here in closed form (Sherman–Morrison).
     @Test func laplaceIsExactForALinearGaussianModel() throws {
-        let model = PopulationModel(structure: try .formula("C = a + b*t", parameters: ["a", "b"]), random: ["a"],
-                                    error: .additive)
-        let subject = PopulationSubject(id: "1", times: [0, 1, 2.5], values: [1.2, 2.9, 4.1], censored: [false, false, false],
-                                        columns: [], design: [])
+        let model = PopulationModel(
+            structure: try .formula("C = a + b*t", parameters: ["a", "b"]), random: ["a"],
+            error: .additive)
+        let subject = PopulationSubject(
+            id: "1", times: [0, 1, 2.5], values: [1.2, 2.9, 4.1], censored: [false, false, false],
+            columns: [], design: [])
         let (a, b, omega, sigma) = (1.0, 1.3, 0.7, 0.4)
         let point = PopulationPoint(mu: [a, b], beta: [], omega: [omega], sigma: [sigma])
         let objective = SubjectObjective(model: model)
         let mode = objective.mode(subject, base: [a, b], point: point, start: [0])
         let r = zip(subject.times, subject.values).map { $1 - a - b * $0 }
-        let n = 3.0, s2 = sigma * sigma, w2 = omega * omega
-        let sum = r.reduce(0, +), sumSquares = r.reduce(0) { $0 + $1 * $1 }
+        let n = 3.0
+        let s2 = sigma * sigma
+        let w2 = omega * omega
+        let sum = r.reduce(0, +)
+        let sumSquares = r.reduce(0) { $0 + $1 * $1 }
         let quadratic = (sumSquares - w2 / (s2 + n * w2) * sum * sum) / s2
         let logDet = n * Foundation.log(s2) + Foundation.log(1 + n * w2 / s2)
         let exact = n * Foundation.log(2 * Double.pi) + logDet + quadratic
@@ -174,13 +190,17 @@ private func referenceLogCDF(_ z: Double) -> Double {
         let data = try PopulationData.make(profiles: [profile], groupColumns: ["dose"], model: model)
         let subject = data.subjects[0]
         #expect(subject.censoredCount > 0)
-        let sigma: [Double] = switch error {
-        case .logAdditive: [0.5]
-        case .additive: [300]
-        case .proportional: [0.4]
-        case .combined: [50, 0.3]
-        }
-        let mu = [Foundation.log(20_000), Foundation.log(9), Foundation.log(0.9), Foundation.log(0.16), Foundation.log(0.004), Foundation.log(0.01 / 0.99)]
+        let sigma: [Double] =
+            switch error {
+            case .logAdditive: [0.5]
+            case .additive: [300]
+            case .proportional: [0.4]
+            case .combined: [50, 0.3]
+            }
+        let mu = [
+            Foundation.log(20_000), Foundation.log(9), Foundation.log(0.9), Foundation.log(0.16), Foundation.log(0.004),
+            Foundation.log(0.01 / 0.99),
+        ]
         let point = PopulationPoint(mu: mu, beta: [], omega: [1, 0.3, 0.35, 0.5, 0.6, 0.8], sigma: sigma)
         let objective = SubjectObjective(model: model)
         let eta = [0.3, -0.1, 0.2, 0.25, -0.3, 0.4]
@@ -205,41 +225,51 @@ private func referenceLogCDF(_ z: Double) -> Double {
         }
         for k in 0..<6 {
             let h = 1e-6
-            var plus = eta, minus = eta
+            var plus = eta
+            var minus = eta
             plus[k] += h
             minus[k] -= h
             let numeric = (f(plus) - f(minus)) / (2 * h)
-            #expect(isClose(gradient[k], numeric, relative: 1e-6, absolute: 1e-6), "\(error) ∂F/∂η\(k): \(gradient[k]) vs \(numeric)")
+            #expect(
+                isClose(gradient[k], numeric, relative: 1e-6, absolute: 1e-6),
+                "\(error) ∂F/∂η\(k): \(gradient[k]) vs \(numeric)")
         }
     }
 
     /// An M3 term equals −2 ln of the residual density integrated up to the limit, by direct quadrature.
     @Test(arguments: [ResidualError.logAdditive, .additive, .combined])
     func censoredTermIsTheIntegratedDensity(error: ResidualError) throws {
-        let model = PopulationModel(structure: try .formula("C = a*exp(-k*t)", parameters: ["a", "k"]), random: [],
-                                    error: error)
+        let model = PopulationModel(
+            structure: try .formula("C = a*exp(-k*t)", parameters: ["a", "k"]), random: [],
+            error: error)
         let (a, k, limit) = (50.0, 0.2, 12.0)
         let sigma: [Double] = error == .logAdditive ? [0.6] : error == .additive ? [4] : [3, 0.2]
         let point = PopulationPoint(mu: [a, k], beta: [], omega: [], sigma: sigma)
         let objective = SubjectObjective(model: model)
         var work = [Double](repeating: 0, count: objective.workCount)
         for t in [1.0, 5, 12] {
-            let subject = PopulationSubject(id: "1", times: [t], values: [limit], censored: [true], columns: [], design: [])
+            let subject = PopulationSubject(
+                id: "1", times: [t], values: [limit], censored: [true], columns: [], design: [])
             let value = [Double]().withUnsafeBufferPointer { e in
                 work.withUnsafeMutableBufferPointer { w in
-                    objective.evaluate(subject, base: [a, k], eta: e, point: point, gradient: nil, hessian: nil, work: w)
+                    objective.evaluate(
+                        subject, base: [a, k], eta: e, point: point, gradient: nil, hessian: nil, work: w)
                 }
             }
             let f = a * Foundation.exp(-k * t)
             // Density of the observation on its error scale, integrated by Simpson's rule from far below to the limit.
-            let (mean, sd, upper): (Double, Double, Double) = switch error {
-            case .logAdditive: (Foundation.log(f), sigma[0], Foundation.log(limit))
-            case .combined: (f, (sigma[0] * sigma[0] + sigma[1] * sigma[1] * f * f).squareRoot(), limit)
-            default: (f, sigma[0], limit)
-            }
-            let lower = mean - 40 * sd, n = 200_000
+            let (mean, sd, upper): (Double, Double, Double) =
+                switch error {
+                case .logAdditive: (Foundation.log(f), sigma[0], Foundation.log(limit))
+                case .combined: (f, (sigma[0] * sigma[0] + sigma[1] * sigma[1] * f * f).squareRoot(), limit)
+                default: (f, sigma[0], limit)
+                }
+            let lower = mean - 40 * sd
+            let n = 200_000
             let h = (upper - lower) / Double(n)
-            func density(_ x: Double) -> Double { Foundation.exp(-0.5 * ((x - mean) / sd) * ((x - mean) / sd)) / (sd * (2 * Double.pi).squareRoot()) }
+            func density(_ x: Double) -> Double {
+                Foundation.exp(-0.5 * ((x - mean) / sd) * ((x - mean) / sd)) / (sd * (2 * Double.pi).squareRoot())
+            }
             var s = density(lower) + density(upper)
             for j in 1..<n { s += (j % 2 == 1 ? 4 : 2) * density(lower + Double(j) * h) }
             let probability = s * h / 3
@@ -251,20 +281,26 @@ private func referenceLogCDF(_ z: Double) -> Double {
 @Suite struct PopulationDataTests {
     static func profiles(_ rows: [(String, String, String)]) -> [Profile] {
         rows.enumerated().map { i, row in
-            Profile(subject: row.0, groups: [row.1, row.2],
-                    observations: [Observation(time: 1, measurement: .value(10), line: 2 + 2 * i),
-                                   Observation(time: 2, measurement: .belowLimit(lloq: 5), line: 3 + 2 * i)])
+            Profile(
+                subject: row.0, groups: [row.1, row.2],
+                observations: [
+                    Observation(time: 1, measurement: .value(10), line: 2 + 2 * i),
+                    Observation(time: 2, measurement: .belowLimit(lloq: 5), line: 3 + 2 * i),
+                ])
         }
     }
 
     @Test func continuousCovariatesAreLogRatiosToTheMedianAndCategoriesAreIndicators() throws {
-        let model = PopulationModel(structure: .stein, covariates: [
-            CovariateEffect(parameter: "cmax", column: "dose"), CovariateEffect(parameter: "alpha", column: "arm")])
+        let model = PopulationModel(
+            structure: .stein,
+            covariates: [
+                CovariateEffect(parameter: "cmax", column: "dose"), CovariateEffect(parameter: "alpha", column: "arm"),
+            ])
         let data = try PopulationData.make(
             profiles: Self.profiles([("A", "1", "x"), ("B", "4", "y"), ("C", "2", "z"), ("D", "8", "x")]),
             groupColumns: ["dose", "arm"], model: model)
         #expect(data.terms.map(\.name) == ["cmax_dose", "alpha_arm_y", "alpha_arm_z"])
-        #expect(data.terms[0].reference == 3)  // median of 1, 2, 4, 8
+        #expect(data.terms[0].reference == 3) // median of 1, 2, 4, 8
         #expect(abs(data.subjects[1].design[0] - Foundation.log(4.0 / 3)) <= 1e-15)
         #expect(data.subjects.map { $0.design[1] } == [0, 1, 0, 0])
         #expect(data.subjects.map { $0.design[2] } == [0, 0, 1, 0])
@@ -273,18 +309,35 @@ private func referenceLogCDF(_ z: Double) -> Double {
 
     @Test func unusableCovariatesAndMissingLimitsAreErrors() throws {
         let model = PopulationModel(structure: .stein, covariates: [CovariateEffect(parameter: "cmax", column: "dose")])
-        #expect(throws: PopulationFitError("covariate 'dose' is the same (3) for every subject, so its effect on 'cmax' has no information")) {
-            try PopulationData.make(profiles: Self.profiles([("A", "3", "x"), ("B", "3", "y")]), groupColumns: ["dose", "arm"], model: model)
+        #expect(
+            throws: PopulationFitError(
+                "covariate 'dose' is the same (3) for every subject, so its effect on 'cmax' has no information")
+        ) {
+            try PopulationData.make(
+                profiles: Self.profiles([("A", "3", "x"), ("B", "3", "y")]), groupColumns: ["dose", "arm"], model: model
+            )
         }
         #expect(throws: PopulationFitError.self) {
-            try PopulationData.make(profiles: Self.profiles([("A", "1", "x"), ("A", "2", "x")]), groupColumns: ["dose", "arm"], model: model)
+            try PopulationData.make(
+                profiles: Self.profiles([("A", "1", "x"), ("A", "2", "x")]), groupColumns: ["dose", "arm"], model: model
+            )
         }
-        let noLimit = [Profile(subject: "A", groups: ["1", "x"], observations: [Observation(time: 1, measurement: .belowLimit(lloq: nil), line: 7)])]
-        #expect(throws: PopulationFitError("subject 'A' line 7: below the limit (or 0 under log-additive error) but no LLOQ is known; give --lloq, or --blq drop")) {
-            try PopulationData.make(profiles: noLimit, groupColumns: ["dose", "arm"], model: PopulationModel(structure: .stein))
+        let noLimit = [
+            Profile(
+                subject: "A", groups: ["1", "x"],
+                observations: [Observation(time: 1, measurement: .belowLimit(lloq: nil), line: 7)])
+        ]
+        #expect(
+            throws: PopulationFitError(
+                "subject 'A' line 7: below the limit (or 0 under log-additive error) but no LLOQ is known; give --lloq, or --blq drop"
+            )
+        ) {
+            try PopulationData.make(
+                profiles: noLimit, groupColumns: ["dose", "arm"], model: PopulationModel(structure: .stein))
         }
-        let dropped = try PopulationData.make(profiles: noLimit, groupColumns: ["dose", "arm"],
-                                              model: PopulationModel(structure: .stein, censoring: .drop))
+        let dropped = try PopulationData.make(
+            profiles: noLimit, groupColumns: ["dose", "arm"],
+            model: PopulationModel(structure: .stein, censoring: .drop))
         #expect(dropped.subjects[0].blqDropped == 1)
     }
 }
@@ -301,9 +354,12 @@ private func referenceLogCDF(_ z: Double) -> Double {
         let subject = data.subjects[0]
         let objective = SubjectObjective(model: model)
         let sample = try #require(subject.times.first { $0 > 8 })
-        let point = PopulationPoint(mu: [Foundation.log(20_000), Foundation.log(sample), Foundation.log(0.9), Foundation.log(0.16),
-                                         Foundation.log(0.004), Foundation.log(0.01 / 0.99)],
-                                    beta: [], omega: [1, 0.3, 0.35, 0.5, 0.6, 0.8], sigma: [0.45])
+        let point = PopulationPoint(
+            mu: [
+                Foundation.log(20_000), Foundation.log(sample), Foundation.log(0.9), Foundation.log(0.16),
+                Foundation.log(0.004), Foundation.log(0.01 / 0.99),
+            ],
+            beta: [], omega: [1, 0.3, 0.35, 0.5, 0.6, 0.8], sigma: [0.45])
         var work = [Double](repeating: 0, count: objective.workCount)
         func hessian(_ etaTmax: Double) -> (value: Double, hessian: [Double]) {
             var h = [Double](repeating: 0, count: 36)
@@ -311,17 +367,20 @@ private func referenceLogCDF(_ z: Double) -> Double {
             let value = eta.withUnsafeBufferPointer { e in
                 work.withUnsafeMutableBufferPointer { w in
                     h.withUnsafeMutableBufferPointer { hp in
-                        objective.evaluate(subject, base: point.mu, eta: e, point: point, gradient: nil, hessian: hp, work: w)
+                        objective.evaluate(
+                            subject, base: point.mu, eta: e, point: point, gradient: nil, hessian: hp, work: w)
                     }
                 }
             }
             return (value, h)
         }
-        let below = hessian(-1e-9), above = hessian(1e-9)
+        let below = hessian(-1e-9)
+        let above = hessian(1e-9)
         #expect(abs(below.value - above.value) < 1e-6)
         for k in 0..<36 {
-            #expect(isClose(below.hessian[k], above.hessian[k], relative: 1e-6, absolute: 1e-9),
-                    "H[\(k % 6), \(k / 6)]: \(below.hessian[k]) vs \(above.hessian[k])")
+            #expect(
+                isClose(below.hessian[k], above.hessian[k], relative: 1e-6, absolute: 1e-9),
+                "H[\(k % 6), \(k / 6)]: \(below.hessian[k]) vs \(above.hessian[k])")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CARKinetics
 @testable import CARKineticsData
 @testable import CARKineticsModels
@@ -12,8 +13,10 @@ import Testing
 /// η on lA and lk, a categorical covariate on lA and a continuous (power) covariate on lk, log-additive error,
 /// and BLQ samples (M3). The truth must be recovered within the sampling error of 48 subjects.
 @Suite struct PopulationRecoveryTests {
-    static let truth = (lA: Foundation.log(1000.0), lk: Foundation.log(0.3), armB: 0.5, weight: -0.75,
-                        omegaA: 0.4, omegaK: 0.3, sigma: 0.2, lloq: 20.0)
+    static let truth = (
+        lA: Foundation.log(1000.0), lk: Foundation.log(0.3), armB: 0.5, weight: -0.75,
+        omegaA: 0.4, omegaK: 0.3, sigma: 0.2, lloq: 20.0
+    )
 
     static func profiles(seed: UInt64) -> [Profile] {
         var random = SplitMix64(seed: seed)
@@ -26,8 +29,9 @@ import Testing
             let lk = t.lk + t.weight * Foundation.log(weight / 70) + t.omegaK * random.normal()
             let observations = times.enumerated().map { j, time in
                 let level = Foundation.exp(lA - Foundation.exp(lk) * time + t.sigma * random.normal())
-                return Observation(time: time, measurement: level < t.lloq ? .belowLimit(lloq: t.lloq) : .value(level),
-                                   line: 2 + 7 * i + j)
+                return Observation(
+                    time: time, measurement: level < t.lloq ? .belowLimit(lloq: t.lloq) : .value(level),
+                    line: 2 + 7 * i + j)
             }
             return Profile(subject: "R\(i)", groups: [arm, String(weight)], observations: observations)
         }
@@ -36,9 +40,12 @@ import Testing
     @Test func recoversTypicalValuesCovariatesVariabilityAndResidualError() throws {
         let model = PopulationModel(
             structure: try .formula("C = exp(lA - exp(lk)*t)", parameters: ["lA", "lk"]),
-            covariates: [CovariateEffect(parameter: "lA", column: "arm"), CovariateEffect(parameter: "lk", column: "wt")],
+            covariates: [
+                CovariateEffect(parameter: "lA", column: "arm"), CovariateEffect(parameter: "lk", column: "wt"),
+            ],
             error: .logAdditive, start: ["lA": 6, "lk": -1])
-        let data = try PopulationData.make(profiles: Self.profiles(seed: 2026), groupColumns: ["arm", "wt"], model: model)
+        let data = try PopulationData.make(
+            profiles: Self.profiles(seed: 2026), groupColumns: ["arm", "wt"], model: model)
         let censoredFraction = Double(data.censoredCount) / Double(data.observationCount)
         #expect(censoredFraction > 0.1 && censoredFraction < 0.4)
         var options = PopulationFitter.Options()
@@ -64,7 +71,9 @@ import Testing
         var dropModel = model
         dropModel.censoring = .drop
         let dropped = try PopulationFitter(model: dropModel, options: options)
-            .fit(try PopulationData.make(profiles: Self.profiles(seed: 2026), groupColumns: ["arm", "wt"], model: dropModel))
+            .fit(
+                try PopulationData.make(
+                    profiles: Self.profiles(seed: 2026), groupColumns: ["arm", "wt"], model: dropModel))
         #expect((dropped.estimate("tv_lk")?.value ?? .nan) < value("tv_lk"))
     }
 }
@@ -73,10 +82,12 @@ import Testing
     /// The outer objective summed over subjects evaluated in parallel equals the serial sum bit for bit, modes too.
     @Test func parallelEvaluationEqualsSerial() throws {
         let model = PopulationModel(structure: .stein, covariates: [CovariateEffect(parameter: "cmax", column: "dose")])
-        let data = try PopulationData.make(profiles: SteinPopulationSimulator().simulate(subjects: 24, seed: 5),
-                                           groupColumns: ["dose"], model: model)
+        let data = try PopulationData.make(
+            profiles: SteinPopulationSimulator().simulate(subjects: 24, seed: 5),
+            groupColumns: ["dose"], model: model)
         let typical: [Double] = [20_000, 9, 0.9, 0.16, 0.004, 0.01 / 0.99]
-        let x: [Double] = typical.map { Foundation.log($0) } + [0.6, 0.0, -1.2, -1, -0.7, -0.5, -0.2, Foundation.log(0.45)]
+        let x: [Double] =
+            typical.map { Foundation.log($0) } + [0.6, 0.0, -1.2, -1, -0.7, -0.5, -0.2, Foundation.log(0.45)]
         let objective = SubjectObjective(model: model)
         let layout = PopulationFitter.Layout(k: 6, e: 1, r: 6, s: 1)
         let warm = [[Double]](repeating: [Double](repeating: 0, count: 6), count: data.subjects.count)

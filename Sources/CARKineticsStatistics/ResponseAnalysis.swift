@@ -277,11 +277,11 @@ public struct ResponseAnalysis: Sendable {
 
     /// The error for profiles `a` and `b` of one subject with different response values, at the later first line.
     private func conflict(_ nca: NCAAnalysis.Output, _ a: Int, _ b: Int) -> DataError {
-        func where_(_ p: Int) -> (file: String, line: Int, value: String) {
+        func place(_ p: Int) -> (file: String, line: Int, value: String) {
             let file = nca.ledgers[nca.profileFiles[p]].file
             return (file, nca.profiles[p].observations.map(\.line).min() ?? 1, nca.profiles[p].groups.last ?? "")
         }
-        var (x, y) = (where_(a), where_(b))
+        var (x, y) = (place(a), place(b))
         if (x.file, x.line) > (y.file, y.line) && x.file == y.file { swap(&x, &y) }
         let place = x.file == y.file ? "line \(x.line)" : "\(x.file):\(x.line)"
         return DataError(

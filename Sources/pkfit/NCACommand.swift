@@ -126,10 +126,12 @@ extension NCACommand {
         }
         rows.reportExclusions(result.ledgers)
         // The dataset and the audit are committed together: both renamed, or neither.
-        try rows.emit(audit: { () throws(DataError) in try analysis.audit(result, files: files) }) { transaction in
-            let file = try transaction.open(path)
-            try bytes.withUnsafeBufferPointer { (buffer) throws(OutputError) in try file.write(buffer) }
-        }
+        try rows.emit(
+            audit: { () throws(DataError) in try analysis.audit(result, files: files) },
+            results: { transaction in
+                let file = try transaction.open(path)
+                try bytes.withUnsafeBufferPointer { (buffer) throws(OutputError) in try file.write(buffer) }
+            })
     }
 }
 

@@ -59,9 +59,11 @@ struct PersistenceCommand: ParsableCommand {
         }
         let audit = NCAAnalysis(selection: input.selection)
         // The table, the per-subject file and the audit are committed together: all renamed, or none.
-        try rows.emit(audit: { () throws(DataError) in try audit.audit(result.nca, files: files) }) { transaction in
-            if let individual, let perSubject { try transaction.add(perSubject, to: individual) }
-            try output.emit(table, into: transaction)
-        }
+        try rows.emit(
+            audit: { () throws(DataError) in try audit.audit(result.nca, files: files) },
+            results: { transaction in
+                if let individual, let perSubject { try transaction.add(perSubject, to: individual) }
+                try output.emit(table, into: transaction)
+            })
     }
 }

@@ -11,12 +11,6 @@ struct SubjectValue: Sendable, Equatable {
     var subject: String
     /// `nil` = not computed; not drawn.
     var value: Double?
-
-    /// Creates a value; see the properties.
-    init(subject: String, value: Double?) {
-        self.subject = subject
-        self.value = value
-    }
 }
 
 /// Plots comparing cohorts.

@@ -124,7 +124,7 @@ import Testing
     @Test func severalMembersNeedDatasetAndErrorsNameRecordAndVariable() throws {
         let url = fixtureURL("formats/members.xpt")
         #expect(
-            throws: DataError(file: "m.xpt", message: "holds 2 datasets (ADPC, ADSL); choose one with --dataset NAME")
+            throws: DataError(file: "m.xpt", message: "holds 2 datasets (ADPC, ADSL); choose one by naming its dataset")
         ) {
             _ = try ProfileReader().read(contentsOf: url, displayName: "m.xpt")
         }

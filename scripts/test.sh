@@ -22,7 +22,7 @@ if [ "$full" = true ]; then
     # The product as users build it, with every warning an error (the package's own targets only: SwiftPM
     # builds dependencies with warnings suppressed).
     echo "build: release, warnings as errors" >&2
-    swift build -c release --product pkfit -Xswiftc -warnings-as-errors
+    swift build -c release --product pkfit -Xswiftc -warnings-as-errors --explicit-target-dependency-import-check error
     # Every DocC catalog, with the symbol documentation of each layer.
     echo "docs: swift package generate-documentation" >&2
     swift package --disable-sandbox generate-documentation --target CARKinetics --target CARKineticsNumerics \

@@ -18,24 +18,33 @@ struct NCACommand: ParsableCommand {
         let files = input.files.map { URL(fileURLWithPath: $0) }
         var analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
         analysis.invalidRows = rows.invalidRows
-        if [.csv, .json, .pp].contains(output.format) && rows.audit == nil {
-            // Streamed: flat memory however many rows, and the same bytes as the table path. The audit needs
-            // every profile's row treatments at once, so a run with --audit takes the table path below.
+        if [.csv, .json, .pp].contains(output.format) {
+            // Streamed: flat memory however many rows, and the same bytes as the table path. With --audit each
+            // row's fate is recorded (one byte) as its profile is analysed, and the audit is written after the
+            // result by re-reading the files, before either file is committed.
             var ledgers: [RowLedger] = []
+            var auditWritten = false
             do {
                 let progress = output.progress("nca")
                 defer { progress?.finish() }
                 let update = progress.map { line in line.update }
+                let recording = rows.audit != nil
                 try output.stream { write in
+                    let fates: NCARowFates
                     switch output.format {
-                    case .json: ledgers = try analysis.writeJSON(files: files, progress: update, to: write)
-                    case .pp: ledgers = try PPExport(analysis).writeCSV(files: files, progress: update, to: write)
-                    default: ledgers = try analysis.writeCSV(files: files, progress: update, to: write)
+                    case .json: fates = try analysis.writeJSON(files: files, progress: update, recordingFates: recording, to: write)
+                    case .pp: fates = try PPExport(analysis).writeCSV(files: files, progress: update, recordingFates: recording, to: write)
+                    default: fates = try analysis.writeCSV(files: files, progress: update, recordingFates: recording, to: write)
                     }
+                    ledgers = fates.ledgers
+                    try rows.writeAudit { write in try analysis.writeAudit(fates, files: files, to: write) }
+                    auditWritten = recording
                 }
             } catch let error as DataError {
+                if auditWritten { rows.discardAudit() }
                 throw CommandFailure(message: error.description)
             } catch let error as OutputError {
+                if auditWritten { rows.discardAudit() }
                 throw CommandFailure(message: error.description)
             }
             rows.reportExclusions(ledgers)

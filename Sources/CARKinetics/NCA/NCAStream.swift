@@ -25,12 +25,15 @@ extension NCAAnalysis {
     /// block's text to `write` in input order, on the calling thread, while the next wave is analysed. Memory
     /// stays flat (the store, about 29 bytes per input row, plus two waves of text), and the bytes depend only
     /// on the profiles, never on the thread count.
-    /// - Returns: one ledger per input file.
+    ///
+    /// With `recordingFates`, each profile's block also records what NCA did with each of its rows (one byte
+    /// per stored row, ``NCARowFates``), for an audit written afterwards by re-reading the files.
+    /// - Returns: one ledger per input file, and the rows' fates (codes empty unless `recordingFates`).
     func stream<Renderer: StreamRenderer>(
-        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)?,
+        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)?, recordingFates: Bool = false,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void,
         layout makeLayout: ([ProfileStore]) -> StreamLayout<Renderer>
-    ) throws -> [RowLedger] {
+    ) throws -> NCARowFates {
         var stores: [ProfileStore] = []
         for url in files {
             let reader = ProfileReader(selection: selection, invalidRows: invalidRows)
@@ -62,9 +65,14 @@ extension NCAAnalysis {
         }
         // Profiles of earlier files, so that `index` numbers profiles across files.
         var preceding = 0
+        var codes: [[UInt8]] = []
         for store in stores {
             let blocks = (store.profileCount + blockSize - 1) / blockSize
             var first = 0
+            // Each profile writes the codes of its own rows only, so the blocks never write the same byte.
+            var storeCodes = [UInt8](repeating: 0, count: recordingFates ? store.lines.count : 0)
+            try storeCodes.withUnsafeMutableBufferPointer { codesBuffer in
+            nonisolated(unsafe) let fateCodes = codesBuffer
             while first < blocks {
                 let count = Swift.min(wave, blocks - first)
                 var texts = [[UInt8]](repeating: [], count: count)
@@ -79,7 +87,16 @@ extension NCAAnalysis {
                         text.reserveCapacity((end - start) * bytesPerProfile)
                         var blockRenderer = renderer
                         for p in start..<end {
-                            blockRenderer.append(NCA.analyze(store.profile(p), options: options), index: offset + p, to: &text)
+                            let result = NCA.analyze(store.profile(p), options: options)
+                            if recordingFates {
+                                var k = store.starts[p]
+                                for treatment in result.treatments {
+                                    let row = Int(store.order[k])
+                                    fateCodes[row] = NCAAnalysis.auditCode(treatment, store.measurement(row))
+                                    k += 1
+                                }
+                            }
+                            blockRenderer.append(result, index: offset + p, to: &text)
                         }
                         output[k] = text
                     }
@@ -103,11 +120,13 @@ extension NCAAnalysis {
                 pendingProfiles = Swift.min(store.profileCount, (first + count) * blockSize) - first * blockSize
                 first += count
             }
+            }
+            codes.append(storeCodes)
             preceding += store.profileCount
         }
         try flush()
         try layout.footer.withUnsafeBufferPointer { try write($0) }
-        return stores.map(\.ledger)
+        return NCARowFates(ledgers: stores.map(\.ledger), lines: recordingFates ? stores.map(\.lines) : [], codes: codes)
     }
 
     /// A subject (with the same group values) in two files is an error: rows are never silently pooled.

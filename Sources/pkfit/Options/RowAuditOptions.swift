@@ -45,6 +45,25 @@ struct RowAuditOptions: ParsableArguments {
         }
     }
 
+    /// Writes the audit (when asked for) by streaming it into a temporary file renamed over the path at once;
+    /// called once the result is complete but not yet committed, so a failure here leaves neither file.
+    func writeAudit(_ produce: ((UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void) throws {
+        guard let audit else { return }
+        let file: AtomicFileWriter.Stream
+        do {
+            file = try AtomicFileWriter.Stream(to: URL(fileURLWithPath: audit))
+        } catch {
+            throw OutputError(path: audit, message: "--audit: \(error.description)")
+        }
+        try produce { bytes in try file.write(bytes) }
+        try file.commit()
+    }
+
+    /// Removes the audit written by `writeAudit` when the result could not be committed after it.
+    func discardAudit() {
+        if let audit { try? FileManager.default.removeItem(at: URL(fileURLWithPath: audit)) }
+    }
+
     /// `emit(audit:results:)` for a result table printed or written through `output`.
     func emit(_ table: ResultTable, through output: OutputOptions, audit trail: () throws(DataError) -> AuditTrail) throws {
         try emit(audit: trail) {

@@ -52,6 +52,8 @@ private struct StreamedAuditFile {
     let excluded: [(line: Int, detail: String)]
     let lines: [Int32]
     let codes: [UInt8]
+    /// `,fate,detail` and the line end of each fate code, rendered once.
+    let tails: [[UInt8]]
     var nextBlank = 0
     var nextExcluded = 0
     /// The next stored row to look at; rows with code 0 (no observation) are skipped.
@@ -67,6 +69,17 @@ private struct StreamedAuditFile {
         }.sorted { $0.line < $1.line }
         self.lines = lines
         self.codes = codes
+        tails = NCAAnalysis.auditFates.map { Self.tail($0.fate, $0.detail) }
+    }
+
+    /// `,fate,detail` and the line end.
+    static func tail(_ fate: AuditFate, _ detail: String) -> [UInt8] {
+        var out: [UInt8] = [0x2C]
+        out.append(contentsOf: fate.rawValue.utf8)
+        out.append(0x2C)
+        appendField(Array(detail.utf8), to: &out)
+        out.append(0x0A)
+        return out
     }
 
     /// The line of the next audit entry, or nil when every entry is written.
@@ -84,24 +97,21 @@ private struct StreamedAuditFile {
     private mutating func emit(through line: Int, cells: (subject: UnsafeBufferPointer<UInt8>, time: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>)?, out: inout [UInt8]) {
         while let next = nextLine(), next <= line {
             let own = next == line ? cells : nil
-            let fate: AuditFate
-            let detail: String
             if nextBlank < blank.count, blank[nextBlank] == next {
-                (fate, detail) = (.excluded, "blank line")
+                append(line: next, cells: own, tail: Self.tail(.excluded, "blank line"), to: &out)
                 nextBlank += 1
             } else if nextExcluded < excluded.count, excluded[nextExcluded].line == next {
-                (fate, detail) = (.excluded, excluded[nextExcluded].detail)
+                append(line: next, cells: own, tail: Self.tail(.excluded, excluded[nextExcluded].detail), to: &out)
                 nextExcluded += 1
             } else {
-                (fate, detail) = NCAAnalysis.auditFates[Int(codes[nextRow])]
+                append(line: next, cells: own, tail: tails[Int(codes[nextRow])], to: &out)
                 nextRow += 1
             }
-            append(line: next, cells: own, fate: fate, detail: detail, to: &out)
         }
     }
 
     private func append(line: Int, cells: (subject: UnsafeBufferPointer<UInt8>, time: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>)?,
-                        fate: AuditFate, detail: String, to out: inout [UInt8]) {
+                        tail: [UInt8], to out: inout [UInt8]) {
         out.append(contentsOf: name)
         out.append(0x2C)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { digits in
@@ -119,11 +129,7 @@ private struct StreamedAuditFile {
             out.append(0x2C)
             out.append(0x2C)
         }
-        out.append(0x2C)
-        out.append(contentsOf: fate.rawValue.utf8)
-        out.append(0x2C)
-        if !detail.isEmpty { Self.appendField(Array(detail.utf8), to: &out) }
-        out.append(0x0A)
+        out.append(contentsOf: tail)
     }
 
     /// A CSV field as ``CSVWriter`` writes a text cell: quoted, with doubled quotes, when it holds a comma,

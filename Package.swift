@@ -12,12 +12,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // MARK: - Public API
         .target(
             name: "CARKinetics",
-            dependencies: ["CLAPACK"],
+            dependencies: ["CLAPACK", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
@@ -42,6 +43,24 @@ let package = Package(
             name: "FuzzCSV",
             dependencies: ["CARKinetics"],
             path: "Tests/Fuzz/FuzzCSV",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "FuzzXPT",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzXPT",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "FuzzDatasetJSON",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzDatasetJSON",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "FuzzXLSX",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzXLSX",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(

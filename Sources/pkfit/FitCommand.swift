@@ -37,6 +37,7 @@ struct FitCommand: ParsableCommand {
         if formula != nil, let model {
             throw ValidationError("--model \(model.rawValue) and --formula are two models; give one")
         }
+        try FileSafety.check(inputs: input.files, outputs: output.outputs + rows.outputs)
         if formula == nil && !start.isEmpty { throw ValidationError("--start needs --formula") }
         if formula != nil && start.isEmpty { throw ValidationError("--formula needs a --start name=value for each parameter") }
     }

@@ -14,22 +14,39 @@ struct NCACommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var rows: RowAuditOptions
 
+    @Option(help: "PP: STUDYID when the input has no STUDYID column (required for --output *.xpt / *.json).")
+    var study: String?
+
+    @Option(help: "PP: the analyte (PPCAT), e.g. 'CAR-T transgene'.")
+    var analyte: String?
+
+    @Option(help: "PP: the specimen (PPSPEC), e.g. BLOOD (default: the input's PCSPEC column, if any).")
+    var specimen: String?
+
+    func validate() throws {
+        try FileSafety.check(inputs: input.files, outputs: output.outputs + rows.outputs)
+    }
+
     func run() throws {
         let files = input.files.map { URL(fileURLWithPath: $0) }
         var analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
         analysis.invalidRows = rows.invalidRows
-        if [.csv, .json, .pp].contains(output.format) {
-            // Streamed: flat memory however many rows, and the same bytes as the table path. With --audit each
-            // row's fate is recorded (one byte) as its profile is analysed, and the audit is written after the
-            // result by re-reading the files, before either file is committed.
+        if output.format == .pp, let path = output.output, let kind = SubmissionFile(path: path) {
+            try writeSubmission(analysis, files: files, to: path, as: kind)
+            return
+        }
+        if [.csv, .json, .pp].contains(output.format) && !output.csvSafe {
+            // Streamed: flat memory however many rows, and the same bytes as the table path (--csv-safe, which
+            // rewrites text cells of the finished table, takes the table path below). With --audit each row's
+            // fate is recorded (one byte) as its profile is analysed, and the audit is written after the result
+            // by re-reading the files; both files are then committed together.
             var ledgers: [RowLedger] = []
-            var auditWritten = false
             do {
                 let progress = output.progress("nca")
                 defer { progress?.finish() }
                 let update = progress.map { line in line.update }
                 let recording = rows.audit != nil
-                try output.stream { write in
+                try rows.stream(to: output.output) { write in
                     let fates: NCARowFates
                     switch output.format {
                     case .json: fates = try analysis.writeJSON(files: files, progress: update, recordingFates: recording, to: write)
@@ -37,14 +54,13 @@ struct NCACommand: ParsableCommand {
                     default: fates = try analysis.writeCSV(files: files, progress: update, recordingFates: recording, to: write)
                     }
                     ledgers = fates.ledgers
-                    try rows.writeAudit { write in try analysis.writeAudit(fates, files: files, to: write) }
-                    auditWritten = recording
+                    return fates
+                } audit: { fates, write in
+                    try analysis.writeAudit(fates, files: files, to: write)
                 }
             } catch let error as DataError {
-                if auditWritten { rows.discardAudit() }
                 throw CommandFailure(message: error.description)
             } catch let error as OutputError {
-                if auditWritten { rows.discardAudit() }
                 throw CommandFailure(message: error.description)
             }
             rows.reportExclusions(ledgers)
@@ -68,6 +84,55 @@ struct NCACommand: ParsableCommand {
         }
         rows.reportExclusions(result.ledgers)
         try rows.emit(table, through: output) { () throws(DataError) in try analysis.audit(result, files: files) }
+    }
+}
+
+/// A submission PP file, chosen by the `--output` extension.
+enum SubmissionFile {
+    case xpt, datasetJSON
+
+    init?(path: String) {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "xpt": self = .xpt
+        case "json": self = .datasetJSON
+        default: return nil
+        }
+    }
+}
+
+extension NCACommand {
+    /// `--format pp --output pp.xpt` (SAS transport v5) or `pp.json` (Dataset-JSON v1.1): the PP table as a
+    /// submission dataset (docs/pp-output.md), written whole or not at all.
+    func writeSubmission(_ analysis: NCAAnalysis, files: [URL], to path: String, as kind: SubmissionFile) throws {
+        let dataset: XPTFile.Dataset
+        let result: NCAAnalysis.Output
+        do {
+            (dataset, result) = try PPSubmission.export(analysis, files: files,
+                                                        settings: PPSubmission.Settings(study: study, analyte: analyte, specimen: specimen))
+        } catch let error as DataError {
+            throw CommandFailure(message: error.description)
+        } catch let error as PPSubmission.Failure {
+            throw CommandFailure(message: "\(path): \(error.description)")
+        }
+        let bytes: [UInt8]
+        switch kind {
+        case .xpt:
+            do {
+                bytes = try XPTFile(datasets: [dataset]).bytes()
+            } catch {
+                throw CommandFailure(message: "\(path): \(error.description)")
+            }
+        case .datasetJSON:
+            var studyID = study ?? ""
+            if case .text(let first)? = dataset.rows.first?.first { studyID = first }
+            bytes = Array(PPSubmission.datasetJSON(dataset, study: studyID).utf8)
+        }
+        rows.reportExclusions(result.ledgers)
+        // The dataset and the audit are committed together: both renamed, or neither.
+        try rows.emit(audit: { () throws(DataError) in try analysis.audit(result, files: files) }) { transaction in
+            let file = try transaction.open(path)
+            try bytes.withUnsafeBufferPointer { (buffer) throws(OutputError) in try file.write(buffer) }
+        }
     }
 }
 

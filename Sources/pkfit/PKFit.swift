@@ -1,5 +1,6 @@
 import ArgumentParser
 import CARKinetics
+import Foundation
 
 @main
 struct PKFit: ParsableCommand {
@@ -8,4 +9,24 @@ struct PKFit: ParsableCommand {
         abstract: "Cellular kinetics of CAR-T therapies: NCA, model fits, cohort summaries and reports.",
         subcommands: [NCACommand.self, FitCommand.self, SummaryCommand.self, ResponseCommand.self, PersistenceCommand.self, ReportCommand.self, Validate.self]
     )
+
+    /// ArgumentParser's `main()`, except that the error text is written with control characters escaped, in
+    /// one `write(2)` call (not byte by byte), and standard descriptors that were closed are first given a
+    /// read-only `/dev/null` (`StandardStreams.prepare()`).
+    static func main() {
+        StandardStreams.prepare()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { try? StandardStreams.writeOutput(message + "\n") }
+            } else if !message.isEmpty {
+                StandardStreams.writeError(MessageText.escaped(message, keepingLineBreaks: true) + "\n")
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

@@ -32,8 +32,9 @@ struct PersistenceCommand: ParsableCommand {
 
     func validate() throws {
         try output.rejectPP(command: "persistence")
-        try OutputPaths.check(inputs: input.files,
-                              outputs: [("--output", output.output), ("--individual", individual), ("--audit", rows.audit)])
+        try FileSafety.check(inputs: input.files,
+                             outputs: output.outputs + rows.outputs
+                                + (individual.map { [FileSafety.Output(flag: "--individual", path: $0)] } ?? []))
     }
 
     func run() throws {
@@ -50,19 +51,10 @@ struct PersistenceCommand: ParsableCommand {
         let table = ResponseTables.persistence(result, groupColumns: input.group, days: Self.days)
         let perSubject = individual.map { _ in ResponseTables.individual(result, groupColumns: input.group).rendered(as: .csv) }
         let audit = NCAAnalysis(selection: input.selection)
-        try rows.emit(audit: { () throws(DataError) in try audit.audit(result.nca, files: files) }) {
-            var written: URL?
-            do {
-                if let individual, let perSubject {
-                    let url = URL(fileURLWithPath: individual)
-                    try AtomicFileWriter.write(perSubject, to: url)
-                    written = url
-                }
-                try output.emit(table)
-            } catch let error as OutputError {
-                if let written { try? FileManager.default.removeItem(at: written) }
-                throw CommandFailure(message: error.description)
-            }
+        // The table, the per-subject file and the audit are committed together: all renamed, or none.
+        try rows.emit(audit: { () throws(DataError) in try audit.audit(result.nca, files: files) }) { transaction in
+            if let individual, let perSubject { try transaction.add(perSubject, to: individual) }
+            try output.emit(table, into: transaction)
         }
     }
 }

@@ -48,6 +48,10 @@ struct ReportCommand: ParsableCommand {
         if let response, input.group.contains(response) {
             throw ValidationError("--response '\(response)' is also a --group column; a response cannot split the groups it is compared within")
         }
+        try FileSafety.check(inputs: input.files,
+                             outputs: (output.map { [FileSafety.Output(flag: "--output", path: $0)] } ?? [])
+                                + (markdown.map { [FileSafety.Output(flag: "--markdown", path: $0)] } ?? []) + rows.outputs,
+                             figuresBeside: markdown)
     }
 
     func run() throws {
@@ -74,12 +78,9 @@ struct ReportCommand: ParsableCommand {
             let directory = url.deletingLastPathComponent()
             files += figures.map { (directory.appendingPathComponent($0.fileName), $0.image.markup + "\n") }
         }
-        try rows.emit(audit: { () throws(DataError) in try nca.audit(result, input) }) {
-            do throws(OutputError) {
-                for (url, text) in files { try AtomicFileWriter.write(text, to: url) }
-            } catch {
-                throw CommandFailure(message: error.description)
-            }
+        // HTML, Markdown, figures and audit are committed together: all renamed, or none.
+        try rows.emit(audit: { () throws(DataError) in try nca.audit(result, input) }) { transaction in
+            for (url, text) in files { try transaction.add(text, to: url.path) }
         }
     }
 

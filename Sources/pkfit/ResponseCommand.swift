@@ -38,7 +38,7 @@ struct ResponseCommand: ParsableCommand {
             throw ValidationError("--response '\(response)' is also a --group column; a response cannot split the groups it is compared within")
         }
         if let parameters { _ = try Self.parseParameters(parameters) }
-        try OutputPaths.check(inputs: input.files, outputs: [("--output", output.output), ("--audit", rows.audit)])
+        try FileSafety.check(inputs: input.files, outputs: output.outputs + rows.outputs)
     }
 
     static func parseParameters(_ text: String) throws -> [String] {
@@ -68,22 +68,6 @@ struct ResponseCommand: ParsableCommand {
         let audit = NCAAnalysis(selection: analysis.readSelection)
         try rows.emit(ResponseTables.comparison(result), through: output) { () throws(DataError) in
             try audit.audit(result.nca, files: files)
-        }
-    }
-}
-
-/// Checks that no two outputs share a path and that no output is an input file (never overwrite an input).
-enum OutputPaths {
-    static func check(inputs: [String], outputs: [(flag: String, path: String?)]) throws {
-        func key(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
-        let inputKeys = Set(inputs.map(key))
-        var seen: [String: String] = [:]
-        for (flag, path) in outputs {
-            guard let path else { continue }
-            let k = key(path)
-            if inputKeys.contains(k) { throw ValidationError("\(flag) \(path) is an input file; it would be overwritten") }
-            if let other = seen[k] { throw ValidationError("\(flag) and \(other) name the same file \(path)") }
-            seen[k] = flag
         }
     }
 }

@@ -49,6 +49,7 @@ struct SummaryCommand: ParsableCommand {
 
     func validate() throws {
         try output.rejectPP(command: "summary")
+        try FileSafety.check(inputs: input.files, outputs: output.outputs + rows.outputs)
     }
 
     func run() throws {

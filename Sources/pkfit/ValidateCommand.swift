@@ -46,22 +46,27 @@ struct ValidateNIST: ParsableCommand {
         if let json {
             let text = NISTValidation.estimatesJSON(results)
             do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: json), options: .atomic)
+                try AtomicFileWriter.write(text, to: URL(fileURLWithPath: json))
             } catch {
                 throw OutputFailure(message: "cannot write \(json): \(error.localizedDescription)")
             }
         }
-        print(table(results), terminator: "")
+        var report = table(results)
 
         let failing = results.filter { !($0.minimumLRE >= minLRE) }
         let solves = results.count
         let lowest = results.min { $0.minimumLRE < $1.minimumLRE }
         if let lowest {
-            print("\(problems.count) problems, \(solves) solves; lowest parameter LRE \(format(lowest.minimumLRE)) (\(label(lowest)))")
+            report += "\(problems.count) problems, \(solves) solves; lowest parameter LRE \(format(lowest.minimumLRE)) (\(label(lowest)))\n"
+        }
+        do {
+            try StandardStreams.writeOutput(report)
+        } catch {
+            throw OutputFailure(message: error.description)
         }
         if !failing.isEmpty {
             let names = failing.map(label).joined(separator: ", ")
-            FileHandle.standardError.write(Data("pkfit validate nist: \(failing.count) of \(solves) below LRE \(format(minLRE)): \(names)\n".utf8))
+            StandardStreams.writeError("pkfit validate nist: \(failing.count) of \(solves) below LRE \(format(minLRE)): \(names)\n")
             throw ExitCode.failure
         }
     }

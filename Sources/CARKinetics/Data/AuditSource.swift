@@ -15,6 +15,9 @@ struct AuditSource {
     /// Cells by line of the record's start.
     var cells: [Int: Cells] = [:]
 
+    /// No cells yet (filled by the readers of other formats, `CellTable.auditSource`).
+    init() {}
+
     init(buffer: UnsafeBufferPointer<UInt8>, file: String, selection: ColumnSelection) throws(DataError) {
         var columns: ResolvedColumns?
         var cells: [Int: Cells] = [:]
@@ -37,6 +40,12 @@ struct AuditSource {
     }
 
     init(bytes: [UInt8], file: String, selection: ColumnSelection) throws(DataError) {
+        let format = TableFormat.detect(bytes)
+        if format != .csv {
+            self = try CellTable.read(bytes, format: format, file: file, choice: selection.table)
+                .auditSource(file: file, selection: selection)
+            return
+        }
         self = try bytes.withUnsafeBufferPointer { (buffer) throws(DataError) -> AuditSource in
             try AuditSource(buffer: buffer, file: file, selection: selection)
         }

@@ -33,6 +33,8 @@ public struct ColumnSelection: Sendable, Equatable {
     public var profileBy: [String]
     public var lloq: LLOQSource?
     public var unit: String?
+    /// Which member or sheet of a SAS transport or Excel file, and where its header row is.
+    public var table = TableChoice()
 
     /// A selection; every argument defaults to recognition by name / none. A `profileBy` name missing from
     /// `groups` is added to them (at the end).
@@ -71,14 +73,15 @@ struct ResolvedColumns {
     init(header: [String], selection: ColumnSelection, file: String) throws(DataError) {
         self.header = header
         let lowered = header.map { $0.lowercased() }
-        let listing = "header has: " + header.map { "'\($0)'" }.joined(separator: ", ")
+        let listing = "header has: " + header.prefix(20).map { "'\(MessageText.capped($0))'" }.joined(separator: ", ")
+            + (header.count > 20 ? ", … (\(header.count) columns)" : "")
 
         func named(_ name: String, role: String) throws(DataError) -> Int {
             let exact = header.indices.filter { header[$0] == name }
             if exact.count == 1 { return exact[0] }
             let loose = lowered.indices.filter { lowered[$0] == name.lowercased() }
             if loose.count == 1 { return loose[0] }
-            let problem = loose.isEmpty ? "no column named '\(name)'" : "more than one column named '\(name)'"
+            let problem = loose.isEmpty ? "no column named '\(MessageText.capped(name))'" : "more than one column named '\(MessageText.capped(name))'"
             throw DataError(file: file, line: 1, message: "\(problem) for \(role); \(listing)")
         }
         func recognised(_ tiers: [[String]], role: String, flag: String) throws(DataError) -> Int? {
@@ -86,7 +89,7 @@ struct ResolvedColumns {
                 let matches = lowered.indices.filter { tier.contains(lowered[$0]) }
                 if matches.count == 1 { return matches[0] }
                 if matches.count > 1 {
-                    let names = matches.map { "'\(header[$0])'" }.joined(separator: ", ")
+                    let names = matches.map { "'\(MessageText.capped(header[$0]))'" }.joined(separator: ", ")
                     throw DataError(file: file, line: 1,
                                     message: "ambiguous \(role) column (\(names)); choose one with \(flag); \(listing)")
                 }

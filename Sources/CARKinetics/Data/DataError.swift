@@ -10,6 +10,10 @@ public struct DataError: Error, Sendable, Equatable, CustomStringConvertible {
     public var column: String?
     /// What was found and what was expected.
     public var message: String
+    /// Where a person looks in a file that has no lines (SAS transport, Dataset-JSON, Excel), e.g.
+    /// `record 17, variable AVAL` or `qPCR!C14`; when set it replaces `line` and `column` in `description`
+    /// (`line` then holds the record or row number, as in the audit).
+    public var location: String?
 
     /// An error at `file`:`line`, optionally in `column`.
     public init(file: String, line: Int? = nil, column: String? = nil, message: String) {
@@ -19,12 +23,17 @@ public struct DataError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `file:line: column 'name': message`.
+    /// `file:line: column 'name': message`, or `file: location: message`, with control characters escaped and
+    /// the column name capped (``MessageText``).
     public var description: String {
-        var text = file
+        if let location {
+            return "\(MessageText.escaped(file)): \(MessageText.escaped(location)): "
+                + MessageText.escaped(message, keepingLineBreaks: true)
+        }
+        var text = MessageText.escaped(file)
         if let line { text += ":\(line)" }
         text += ": "
-        if let column { text += "column '\(column)': " }
-        return text + message
+        if let column { text += "column '\(MessageText.capped(column))': " }
+        return text + MessageText.escaped(message, keepingLineBreaks: true)
     }
 }

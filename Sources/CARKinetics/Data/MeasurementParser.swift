@@ -70,7 +70,8 @@ enum MeasurementParser {
 
     /// The cell as it would be shown in an error message: quoted, and cut short when very long.
     static func quoted(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        let text = String(decoding: bytes.prefix(60), as: UTF8.self)
-        return "\"" + text + (bytes.count > 60 ? "…" : "") + "\""
+        // Decode a bounded prefix only (a cell may be megabytes long), then cap by characters.
+        let text = String(decoding: bytes.prefix(4 * MessageText.limit + 4), as: UTF8.self)
+        return "\"" + MessageText.capped(text) + (bytes.count > 4 * MessageText.limit + 4 && text.count <= MessageText.limit ? "…" : "") + "\""
     }
 }

@@ -51,7 +51,7 @@ struct SubjectFileCheck {
         let key = ([subject] + groups).joined(separator: "\u{1F}")
         if let earlier = firstFile[key], earlier.file != file {
             throw DataError(file: file, line: line,
-                            message: "subject '\(subject)' also appears in \(earlier.file) (line \(earlier.line)); analyse one file per subject")
+                            message: "subject '\(MessageText.capped(subject))' also appears in \(MessageText.escaped(earlier.file)) (line \(earlier.line)); analyse one file per subject")
         }
         if firstFile[key] == nil { firstFile[key] = (file, line) }
     }

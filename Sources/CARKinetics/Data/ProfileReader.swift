@@ -55,6 +55,9 @@ public struct ProfileReader: Sendable {
     /// Bytes read from the file per `read(2)` call; records are scanned as soon as a chunk ends in a line break.
     static let chunkSize = 1 << 20
 
+    /// The longest first line accepted without a line break (1 MB: thousands of columns).
+    static let headerLimit = 1 << 20
+
     /// Reads a file in chunks into the compact columnar form, so memory is the store (about 29 bytes per row)
     /// plus one chunk, never the whole file. A record longer than a chunk (a quoted field with line breaks, or a
     /// file with CR-only line ends) makes the buffer grow until the record is complete.
@@ -69,6 +72,8 @@ public struct ProfileReader: Sendable {
         threads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws(DataError) -> ProfileStore {
         let name = displayName ?? url.path
+        // SAS transport, Dataset-JSON and Excel files are told by their first bytes (Data/Formats).
+        if let table = try storeTable(contentsOf: url, displayName: name) { return table }
         let descriptor = open(url.path, O_RDONLY)
         guard descriptor >= 0 else {
             throw DataError(file: name, message: "cannot be read (\(String(cString: strerror(errno))))")
@@ -97,7 +102,15 @@ public struct ProfileReader: Sendable {
             if !atEnd {
                 // Scan up to the last line break read so far; the partial record after it waits for more bytes.
                 while limit > 0, buffer[limit - 1] != UInt8(ascii: "\n") { limit -= 1 }
-                if limit == 0 { continue }
+                if limit == 0 {
+                    // A first line with no line break (LF or CR) in its first MB is not a CSV header: stop
+                    // now rather than read and echo a 50 MB "header" (docs/robustness.md).
+                    if consumedTotal == 0, filled > Self.headerLimit,
+                       !buffer.prefix(Self.headerLimit).contains(UInt8(ascii: "\r")) {
+                        throw DataError(file: name, line: 1, message: "has no line break in its first \(Self.headerLimit >> 20) MB; expected a header line of column names")
+                    }
+                    continue
+                }
             }
             let consumed = try buffer.withUnsafeBufferPointer { (all) throws(DataError) -> Int in
                 var region = UnsafeBufferPointer(rebasing: all[0..<limit])
@@ -128,7 +141,10 @@ public struct ProfileReader: Sendable {
             consumedTotal += consumed
             if !estimated, builder.rows > 0, consumedTotal > 0 {
                 estimated = true
-                builder.reserve(rows: Int(Double(builder.rows) * Double(fileSize) / Double(consumedTotal) * 1.02) + 16)
+                // A sparse file or a device can report any size: only a plausible estimate is reserved, and
+                // the Double is converted only when it fits in an Int.
+                let estimate = Double(builder.rows) * Double(fileSize) / Double(consumedTotal) * 1.02
+                if estimate.isFinite, estimate < 1e9 { builder.reserve(rows: Int(estimate) + 16) }
             }
             if consumed > 0 {
                 buffer.withUnsafeMutableBufferPointer { all in
@@ -255,6 +271,8 @@ public struct ProfileReader: Sendable {
 
     /// Reads CSV bytes already in memory into the compact columnar form.
     func store(bytes: [UInt8], file: String) throws(DataError) -> ProfileStore {
+        let format = TableFormat.detect(bytes)
+        if format != .csv { return try storeTable(bytes: bytes, format: format, file: file) }
         var builder = ProfileStore.Builder(file: file, selection: selection, invalidRows: invalidRows)
         try bytes.withUnsafeBufferPointer { (buffer) throws(DataError) in
             try CSVScanner.scan(buffer, file: file) { (row) throws(DataError) in try builder.add(row) }

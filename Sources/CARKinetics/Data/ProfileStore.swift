@@ -305,7 +305,7 @@ extension ProfileStore {
             if known >= 0 {
                 if !units.equals(known, unit) {
                     let error = DataError(file: store.file, line: line, column: columns?.unit.map { columns?.header[$0] ?? "" },
-                                          message: "unit \(MeasurementParser.quoted(unit)) differs from '\(units.string(known))' on line \(unitLines[profile]) for subject '\(store.subjects[profile])'; one profile must have one unit")
+                                          message: "unit \(MeasurementParser.quoted(unit)) differs from '\(MessageText.capped(units.string(known)))' on line \(unitLines[profile]) for subject '\(MessageText.capped(store.subjects[profile]))'; one profile must have one unit")
                     guard skipsInvalidRows else { throw error }
                     exclude(error)
                     return false
@@ -454,7 +454,7 @@ extension ProfileStore {
                         guard kinds[row] != missing else { continue }
                         if previous >= 0, times[previous] == times[row] {
                             let error = DataError(file: file, line: Int(lines[row]), column: resolved.header[resolved.time],
-                                                  message: "subject '\(store.subjects[p])' has two samples at time \(times[row]) (lines \(lines[previous]) and \(lines[row]))")
+                                                  message: "subject '\(MessageText.capped(store.subjects[p]))' has two samples at time \(times[row]) (lines \(lines[previous]) and \(lines[row]))")
                             guard skipInvalid else { throw error }
                             for duplicate in [previous, row] where duplicates[duplicate] == nil {
                                 var own = error

@@ -14,34 +14,31 @@ public struct OutputError: Error, Sendable, CustomStringConvertible {
     public var path: String
     /// What went wrong, from the operating system.
     public var message: String
-    public var description: String { "\(path): \(message)" }
+    public var description: String { "\(MessageText.escaped(path)): \(message)" }
 
     /// A failure to write `path`.
     public init(path: String, message: String) {
         self.path = path
         self.message = message
     }
+
+    static func system(_ path: String) -> OutputError {
+        OutputError(path: path, message: "cannot be written (\(String(cString: strerror(errno))))")
+    }
 }
 
-/// Writes a whole file or nothing: the text goes to a temporary file in the destination's directory, which
-/// is then renamed over the destination (atomic on POSIX file systems). On failure the temporary file is
-/// removed and any earlier file at the destination is unchanged.
+/// Writes a whole file or nothing (docs/robustness.md, "Output files"). A regular file or a new path is
+/// written to a temporary file in the same directory and renamed over the destination (atomic on POSIX file
+/// systems), keeping an existing file's permission bits; a symbolic link is followed and its target replaced
+/// the same way (the link stays a link); a character device, FIFO or socket is written in place; a
+/// directory or block device is refused. On failure the temporary file is removed and any earlier file at
+/// the destination is unchanged.
 public enum AtomicFileWriter {
     /// Writes `text` as UTF-8 to `url`, replacing any existing file only once the new one is complete.
     public static func write(_ text: String, to url: URL) throws(OutputError) {
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try Data(text.utf8).write(to: temporary, options: [.withoutOverwriting])
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw OutputError(path: url.path, message: "cannot be written (\(error.localizedDescription))")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw OutputError(path: url.path, message: "cannot be written (\(reason))")
-        }
+        let transaction = OutputTransaction()
+        try transaction.add(text, to: url.path)
+        try transaction.commit()
     }
 }
 
@@ -49,59 +46,40 @@ extension AtomicFileWriter {
     /// A file written in pieces with the same all-or-nothing guarantee: bytes go to a temporary file in the
     /// destination's directory, `commit()` renames it over the destination, and a stream that is never
     /// committed (an error, or being dropped) removes the temporary file, leaving any earlier file unchanged.
-    /// For outputs too large to hold as one string (`pkfit nca` on a million rows).
+    /// A character device or FIFO is written in place as the bytes come. For outputs too large to hold as
+    /// one string (`pkfit nca` on a million rows).
     public final class Stream {
-        private let destination: URL
-        private let temporary: String
-        private var descriptor: Int32
+        private let transaction = OutputTransaction()
+        private let file: OutputTransaction.File
 
-        /// Creates the temporary file.
+        /// Creates the temporary file (or opens the device).
         public init(to url: URL) throws(OutputError) {
-            destination = url
-            temporary = url.deletingLastPathComponent()
-                .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp").path
-            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-            guard descriptor >= 0 else {
-                throw OutputError(path: url.path, message: "cannot be written (\(String(cString: strerror(errno))))")
-            }
+            file = try transaction.open(url.path)
         }
-
-        deinit { discard() }
 
         /// Appends bytes.
         public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws(OutputError) {
-            guard descriptor >= 0 else { throw OutputError(path: destination.path, message: "cannot be written (already closed)") }
-            guard let reason = AtomicFileWriter.writeAll(descriptor, bytes) else { return }
-            discard()
-            throw OutputError(path: destination.path, message: "cannot be written (\(reason))")
-        }
-
-        /// Closes the file and moves it to the destination.
-        public func commit() throws(OutputError) {
-            guard descriptor >= 0 else { throw OutputError(path: destination.path, message: "cannot be written (already closed)") }
-            let closed = close(descriptor)
-            descriptor = -1
-            guard closed == 0, rename(temporary, destination.path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                unlink(temporary)
-                throw OutputError(path: destination.path, message: "cannot be written (\(reason))")
+            do {
+                try file.write(bytes)
+            } catch {
+                transaction.discard()
+                throw error
             }
         }
 
+        /// Closes the file and moves it to the destination.
+        public func commit() throws(OutputError) { try transaction.commit() }
+
         /// Closes and removes the temporary file; the destination is untouched. Safe to call twice.
-        public func discard() {
-            guard descriptor >= 0 else { return }
-            close(descriptor)
-            descriptor = -1
-            unlink(temporary)
-        }
+        public func discard() { transaction.discard() }
     }
 
     /// Writes all of `bytes` to a file descriptor, retrying short writes and interruptions; the reason on failure.
     public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let base = bytes.baseAddress else { return nil }
         var offset = 0
         while offset < bytes.count {
-            let written = writeFile(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = writeFile(descriptor, base + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 return String(cString: strerror(errno))

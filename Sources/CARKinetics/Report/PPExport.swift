@@ -99,7 +99,7 @@ public struct PPExport: Sendable {
     /// groups, at `studyIndex`, added to the user's groups (`studyAdded`) unless it already was one of them.
     private func reading(_ files: [URL]) -> (analysis: NCAAnalysis, studyIndex: Int?, studyAdded: Bool) {
         var reading = analysis
-        let names = files.map { Self.studyColumn(in: $0) }
+        let names = files.map { Self.studyColumn(in: $0, choice: analysis.selection.table) }
         guard let name = names.first ?? nil, names.allSatisfy({ $0 == name }) else { return (reading, nil, false) }
         if let existing = analysis.selection.groups.firstIndex(where: { $0.lowercased() == "studyid" }) {
             return (reading, existing, false)
@@ -108,9 +108,22 @@ public struct PPExport: Sendable {
         return (reading, reading.selection.groups.count - 1, true)
     }
 
-    /// The header's `STUDYID` column name as spelled in the file, when it has exactly one; nil when the
+    /// The header's `STUDYID` column name as spelled in the file (of any input format), when it has exactly one; nil when the
     /// file cannot be read (reading it for the NCA then reports the error with file and line).
-    static func studyColumn(in url: URL) -> String? {
+    static func studyColumn(in url: URL, choice: TableChoice = TableChoice()) -> String? {
+        column(named: "studyid", in: url, choice: choice)
+    }
+
+    /// The header's column named `lowercased` (any case) as spelled in the file, when it has exactly one.
+    static func column(named lowercased: String, in url: URL, choice: TableChoice = TableChoice()) -> String? {
+        // SAS transport, Dataset-JSON and Excel files: the column names of the table that will be read.
+        let format = TableFormat.detect(contentsOf: url)
+        if format != .csv {
+            guard let bytes = try? Data(contentsOf: url),
+                  let table = try? CellTable.read([UInt8](bytes), format: format, file: url.path, choice: choice) else { return nil }
+            let matches = table.header.filter { $0.lowercased() == lowercased }
+            return matches.count == 1 ? matches[0] : nil
+        }
         guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
         defer { try? handle.close() }
         guard let head = try? handle.read(upToCount: 65_536) else { return nil }
@@ -121,7 +134,7 @@ public struct PPExport: Sendable {
                 if header.isEmpty { header = (0..<row.count).map { row.string($0) } }
             }
         }
-        let matches = header.filter { $0.lowercased() == "studyid" }
+        let matches = header.filter { $0.lowercased() == lowercased }
         return matches.count == 1 ? matches[0] : nil
     }
 }

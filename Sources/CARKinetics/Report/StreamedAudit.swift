@@ -155,6 +155,28 @@ private struct StreamedAuditFile {
         func unreadable() -> DataError {
             DataError(file: file, message: "cannot be read again for the audit (\(String(cString: strerror(errno))))")
         }
+        if TableFormat.detect(contentsOf: url) != .csv {
+            // SAS transport, Dataset-JSON and Excel files are read whole by their readers anyway: their cells
+            // come from the table path's source, record by record.
+            let source = try AuditSource(contentsOf: url, file: file, selection: selection)
+            while let next = nextLine() {
+                if var subject = source.cells[next]?.subject, var time = source.cells[next]?.time,
+                   var value = source.cells[next]?.value {
+                    subject.withUTF8 { subject in
+                        time.withUTF8 { time in
+                            value.withUTF8 { value in emit(through: next, cells: (subject, time, value), out: &out) }
+                        }
+                    }
+                } else {
+                    emit(through: next, cells: nil, out: &out)
+                }
+                if out.count >= Self.flushSize {
+                    try out.withUnsafeBufferPointer { try write($0) }
+                    out.removeAll(keepingCapacity: true)
+                }
+            }
+            return
+        }
         let descriptor = open(url.path, O_RDONLY)
         guard descriptor >= 0 else { throw unreadable() }
         defer { close(descriptor) }

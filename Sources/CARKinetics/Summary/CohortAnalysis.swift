@@ -122,11 +122,15 @@ public struct CohortAnalysis: Sendable {
         var doseValues: [Double]?
         if let doseColumn, let doseIndex {
             var doses: [Double?] = []
-            for result in nca.results {
+            for (index, result) in nca.results.enumerated() {
                 let cell = result.groups[doseIndex]
                 // The number grammar of data cells (no hex, nan or inf).
                 guard case .number(let dose) = NumberText.parse(cell), dose > 0 else {
-                    throw .summary(.invalidDose(subject: result.subject, column: doseColumn, value: cell))
+                    // Named by the file and the profile's first line, where the dose cell is read.
+                    let file = nca.profileFiles.indices.contains(index) ? nca.ledgers[nca.profileFiles[index]].file : "input"
+                    let line = nca.profiles.indices.contains(index) ? nca.profiles[index].observations.map(\.line).min() : nil
+                    throw .data(DataError(file: file, line: line, column: doseColumn,
+                                          message: "\"\(MessageText.capped(cell))\" is not a positive number (a dose is needed for the power model); subject '\(MessageText.capped(result.subject))'"))
                 }
                 doses.append(dose)
             }

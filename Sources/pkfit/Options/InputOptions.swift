@@ -3,7 +3,7 @@ import CARKinetics
 
 /// Input files and how to read their columns; shared by commands that read long-format CSV.
 struct InputOptions: ParsableArguments {
-    @Argument(help: "Long-format CSV files, one row per sample.")
+    @Argument(help: "Long-format files, one row per sample: CSV, SAS transport v5 (.xpt), CDISC Dataset-JSON or Excel .xlsx (told by content; docs/input-formats.md).")
     var files: [String]
 
     @Option(help: "Subject column (default: USUBJID, SUBJID, subject, ID or patient_id).")
@@ -28,6 +28,15 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Unit column (default: AVALU, unit or units if present).")
     var unit: String?
 
+    @Option(help: "SAS transport or Dataset-JSON v1.0 file with several datasets: the one to read.")
+    var dataset: String?
+
+    @Option(help: "Excel workbook: the sheet to read (default: the first).")
+    var sheet: String?
+
+    @Option(name: .customLong("header-row"), help: "Excel workbook: the row holding the column names, as Excel numbers it (default: the first non-empty row).")
+    var headerRow: Int?
+
     var selection: ColumnSelection {
         var lloqSource: LLOQSource?
         if let lloq {
@@ -37,14 +46,19 @@ struct InputOptions: ParsableArguments {
                 lloqSource = .column(lloq)
             }
         }
-        return ColumnSelection(subject: subject, time: time, value: value, groups: group, profileBy: profileBy,
-                               lloq: lloqSource, unit: unit)
+        var selection = ColumnSelection(subject: subject, time: time, value: value, groups: group, profileBy: profileBy,
+                                        lloq: lloqSource, unit: unit)
+        selection.table = TableChoice(dataset: dataset, sheet: sheet, headerRow: headerRow)
+        return selection
     }
 
     /// The column options that can be checked without reading a file; the rest (a group that is the subject
     /// column found by name, two spellings of one column) are refused when the header is read.
     func validate() throws {
         if files.isEmpty { throw ValidationError("Give at least one CSV file.") }
+        if let headerRow, !(1...1_048_576).contains(headerRow) {
+            throw ValidationError("--header-row \(headerRow): expected a row number from 1 to 1048576.")
+        }
         if let lloq {
             // One number grammar: text that reads as a number is never taken for a column name.
             switch NumberText.parse(lloq) {

@@ -12,4 +12,7 @@ extension OutputOptions {
             throw ValidationError("--format pp (SDTM PP parameters) is only available for 'pkfit nca'; '\(command)' writes csv, json, table or markdown.")
         }
     }
+
+    /// The output this group names, for `FileSafety`.
+    var outputs: [FileSafety.Output] { output.map { [FileSafety.Output(flag: "--output", path: $0)] } ?? [] }
 }

@@ -17,16 +17,19 @@ struct OutputOptions: ParsableArguments {
     @Option(help: "Write to this file (atomically) instead of standard output.")
     var output: String?
 
+    @Flag(name: .customLong("csv-safe"), help: "For CSV meant for spreadsheets: put a ' before any text cell (subject, group value, column name) that starts with =, +, -, @, tab or CR, unless it is a plain number (docs/robustness.md).")
+    var csvSafe = false
+
     @Flag(help: "No progress indicator on standard error (it is only shown for long runs on a terminal).")
     var quiet = false
 
-    /// Prints or writes the table; a file is written whole or not at all.
-    func emit(_ table: ResultTable) throws {
-        let text = table.rendered(as: format)
+    /// Prints the table, or adds it to `files` (committed with the command's other files).
+    func emit(_ table: ResultTable, into files: OutputTransaction) throws(OutputError) {
+        let text = (csvSafe && [.csv, .pp].contains(format) ? CSVSafety.neutralised(table) : table).rendered(as: format)
         if let output {
-            try AtomicFileWriter.write(text, to: URL(fileURLWithPath: output))
+            try files.add(text, to: output)
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            try StandardStreams.writeOutput(text)
         }
     }
 
@@ -71,11 +74,11 @@ final class ProgressLine {
         if let lastDrawn, now - lastDrawn < .milliseconds(100), done < total { return }
         lastDrawn = now
         let percent = total > 0 ? 100 * done / total : 100
-        FileHandle.standardError.write(Data("\r\(label): \(done) / \(total) (\(percent)%)".utf8))
+        StandardStreams.writeError("\r\(label): \(done) / \(total) (\(percent)%)")
     }
 
     func finish() {
         guard lastDrawn != nil else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        StandardStreams.writeError("\r\u{1B}[K")
     }
 }

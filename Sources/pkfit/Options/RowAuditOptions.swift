@@ -1,6 +1,11 @@
 import ArgumentParser
 import CARKinetics
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `--skip-invalid` and `--audit PATH`: lenient reading and the fate of every input row (docs/robustness.md).
 struct RowAuditOptions: ParsableArguments {
@@ -18,60 +23,69 @@ struct RowAuditOptions: ParsableArguments {
             FileHandle.standardError.write(Data((warnings + "\n").utf8))
         }
         if let report = RowLedger.exclusionReport(ledgers) {
-            FileHandle.standardError.write(Data((report + "\n").utf8))
+            StandardStreams.writeError(report + "\n")
         }
     }
 
-    /// Writes the audit (when asked for), then the results; if the results cannot be written the audit is
-    /// removed again, so a failed run leaves neither.
-    func emit(audit trail: () throws(DataError) -> AuditTrail, results write: () throws -> Void) throws {
-        guard let audit else {
-            try write()
-            return
+    /// Writes the audit (when asked for) and the results as one commit (docs/robustness.md, "Output files"):
+    /// `write` prints to standard output or adds its files to the transaction, and the files are renamed into
+    /// place only when everything is complete; on any failure every temporary is removed, so a failed run
+    /// leaves neither file and replaces nothing.
+    func emit(audit trail: () throws(DataError) -> AuditTrail, results write: (OutputTransaction) throws -> Void) throws {
+        let files = OutputTransaction()
+        defer { files.discard() }
+        if let audit {
+            do {
+                try files.add(try trail().table.rendered(as: .csv), to: audit)
+            } catch let error as DataError {
+                throw CommandFailure(message: error.description)
+            } catch let error as OutputError {
+                throw CommandFailure(message: "--audit: \(error.description)")
+            }
         }
-        let url = URL(fileURLWithPath: audit)
         do {
-            try AtomicFileWriter.write(try trail().table.rendered(as: .csv), to: url)
-        } catch let error as DataError {
-            throw CommandFailure(message: error.description)
+            try write(files)
+            try files.commit()
         } catch let error as OutputError {
-            throw CommandFailure(message: "--audit: \(error.description)")
-        }
-        do {
-            try write()
-        } catch {
-            try? FileManager.default.removeItem(at: url)
-            throw error
+            throw CommandFailure(message: error.description)
         }
     }
 
-    /// Writes the audit (when asked for) by streaming it into a temporary file renamed over the path at once;
-    /// called once the result is complete but not yet committed, so a failure here leaves neither file.
-    func writeAudit(_ produce: ((UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void) throws {
-        guard let audit else { return }
-        let file: AtomicFileWriter.Stream
-        do {
-            file = try AtomicFileWriter.Stream(to: URL(fileURLWithPath: audit))
-        } catch {
-            throw OutputError(path: audit, message: "--audit: \(error.description)")
+    /// Streams a result to `path` (standard output when nil) and then, with `--audit`, the audit, as one
+    /// commit (docs/robustness.md, "Output files"): both files are written to temporaries that are renamed into
+    /// place only once both are complete; on any failure every temporary is removed and nothing is replaced.
+    /// `produce` writes the result and returns what `audit` needs to write the audit afterwards.
+    func stream<Fates>(
+        to path: String?, result produce: ((UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Fates,
+        audit writeAudit: (Fates, (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void
+    ) throws {
+        let files = OutputTransaction()
+        defer { files.discard() }
+        let resultFile = try path.map { (path) throws(OutputError) in try files.open(path) }
+        var auditFile: OutputTransaction.File?
+        if let audit {
+            do {
+                auditFile = try files.open(audit)
+            } catch {
+                throw CommandFailure(message: "--audit: \(error.description)")
+            }
         }
-        try produce { bytes in try file.write(bytes) }
-        try file.commit()
-    }
-
-    /// Removes the audit written by `writeAudit` when the result could not be committed after it.
-    func discardAudit() {
-        if let audit { try? FileManager.default.removeItem(at: URL(fileURLWithPath: audit)) }
+        let fates = try produce { bytes in
+            if let resultFile {
+                try resultFile.write(bytes)
+            } else if let reason = AtomicFileWriter.writeAll(STDOUT_FILENO, bytes) {
+                throw OutputError(path: "standard output", message: "cannot be written (\(reason))")
+            }
+        }
+        if let auditFile { try writeAudit(fates) { bytes in try auditFile.write(bytes) } }
+        try files.commit()
     }
 
     /// `emit(audit:results:)` for a result table printed or written through `output`.
     func emit(_ table: ResultTable, through output: OutputOptions, audit trail: () throws(DataError) -> AuditTrail) throws {
-        try emit(audit: trail) {
-            do {
-                try output.emit(table)
-            } catch let error as OutputError {
-                throw CommandFailure(message: error.description)
-            }
-        }
+        try emit(audit: trail) { files in try output.emit(table, into: files) }
     }
+
+    /// The outputs this group names, for `FileSafety`.
+    var outputs: [FileSafety.Output] { audit.map { [FileSafety.Output(flag: "--audit", path: $0)] } ?? [] }
 }

@@ -17,6 +17,7 @@ import Testing
             ([fixtureURL("malformed/duplicate_time.csv").path], ["--skip-invalid"]),
             ([lenient.path, fixtureURL("malformed/ragged_short_row.csv").path], ["--skip-invalid"]),
             ([fixtureURL("data/waiha_cd19bcma_flow.csv").path], ["--value", "car_t_cells_per_uL", "--group", "responder"]),
+            ([fixtureURL("formats/aid_cd7_qpcr.xpt").path], []),
         ]
     }
 

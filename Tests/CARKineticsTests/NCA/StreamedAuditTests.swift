@@ -33,7 +33,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         var cases = try StreamedFormatsTests.cases(in: directory)
         for name in ["data/aid_cd7_qpcr.csv", "data/waiha_cd19bcma_flow.csv", "valid/blq_spellings.csv",
-                     "valid/quoted_fields.csv", "data/noise_free_profiles.csv"] {
+                     "valid/quoted_fields.csv", "data/noise_free_profiles.csv",
+                     // Other input formats: their cells come from the table path's source.
+                     "formats/aid_cd7_qpcr.xpt", "formats/aid_cd7_qpcr.json", "formats/aid_cd7_qpcr.ndjson",
+                     "formats/aid_cd7_qpcr.xlsx"] {
             cases.append(.init(name: name, files: [fixtureURL(name)], analysis: NCAAnalysis()))
         }
         for c in cases {

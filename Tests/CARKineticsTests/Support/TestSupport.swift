@@ -88,6 +88,11 @@ struct ProcessOutput {
 /// Runs the `pkfit` executable built next to the test bundle (`swift build` builds it first; see
 /// scripts/test.sh) with the given arguments and working directory.
 func runPKFit(_ arguments: [String], in directory: URL? = nil, stdin: Data? = nil) throws -> ProcessOutput {
+    try runProcess(try pkfitExecutable(), arguments, in: directory, stdin: stdin)
+}
+
+/// The `pkfit` executable built next to the test bundle.
+func pkfitExecutable() throws -> URL {
     let bundleDirectory = Bundle.module.bundleURL.deletingLastPathComponent()
     var candidates = [bundleDirectory.appendingPathComponent("pkfit")]
     var search = bundleDirectory
@@ -98,9 +103,23 @@ func runPKFit(_ arguments: [String], in directory: URL? = nil, stdin: Data? = ni
     guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
         throw TestSupportError.pkfitNotBuilt(bundleDirectory.path)
     }
+    return executable
+}
+
+/// Runs `/bin/sh -c script` with `$PKFIT` set to the built `pkfit`: for runs whose standard streams the
+/// shell must arrange (`> /dev/full`, a closed stdout, `trap '' PIPE`).
+func runPKFitShell(_ script: String, in directory: URL) throws -> ProcessOutput {
+    var environment = ProcessInfo.processInfo.environment
+    environment["PKFIT"] = try pkfitExecutable().path
+    return try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script], in: directory, stdin: nil, environment: environment)
+}
+
+private func runProcess(_ executable: URL, _ arguments: [String], in directory: URL?, stdin: Data?,
+                        environment: [String: String]? = nil) throws -> ProcessOutput {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if let environment { process.environment = environment }
     if let directory { process.currentDirectoryURL = directory }
     let out = Pipe(), err = Pipe(), input = Pipe()
     process.standardOutput = out

@@ -26,7 +26,10 @@ public struct AxisLayout: Sendable, Equatable {
         if isLogarithmic {
             return (log10(value) - log10(lower)) / (log10(upper) - log10(lower))
         }
-        return (value - lower) / (upper - lower)
+        let span = upper - lower
+        // Ends near ±1.7e308 overflow the span; halved, the same ratio stays finite.
+        if !span.isFinite { return (value / 2 - lower / 2) / (upper / 2 - lower / 2) }
+        return (value - lower) / span
     }
 
     /// A linear axis covering [minimum, maximum] with about `targetTicks` ticks at "nice" steps
@@ -34,17 +37,24 @@ public struct AxisLayout: Sendable, Equatable {
     /// it the ends are the data range widened by that fraction of its length on each side and only
     /// the ticks inside are kept (so a sample at day −1 does not stretch a 0–360 day axis to −100).
     /// A degenerate range is widened (±1 around 0, ±10% otherwise).
+    ///
+    /// Any input gives an axis, never a trap: a range whose step or length is not a normal finite
+    /// number (subnormal values such as 5e-324, spans near 1.7e308 that overflow, non-finite or unordered
+    /// ends) gets an axis from the ends themselves with one tick at each (``endsOnly(_:_:)``).
     public static func linear(minimum: Double, maximum: Double, targetTicks: Int = 6, padding: Double? = nil) -> AxisLayout {
-        precondition(minimum.isFinite && maximum.isFinite && minimum <= maximum, "axis range must be finite and ordered")
+        guard minimum.isFinite, maximum.isFinite, minimum <= maximum else { return linear(minimum: 0, maximum: 1) }
         var low = minimum, high = maximum
         if low == high {
             let pad = low == 0 ? 1 : abs(low) * 0.1
             low -= pad
             high += pad
         }
+        guard low.isFinite, high.isFinite else { return endsOnly(minimum, maximum) }
         let rough = (high - low) / Double(max(1, targetTicks - 1))
+        guard rough.isNormal, (high - low).isFinite else { return endsOnly(low, high) }
         let magnitude = pow(10, floor(log10(rough)))
         let step = [1, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= rough * (1 - 1e-9) } ?? 10 * magnitude
+        guard step.isNormal, magnitude.isNormal else { return endsOnly(low, high) }
         let firstTick = ceil(low / step - 1e-9) * step
         let lastTick = floor(high / step + 1e-9) * step
         var lower = floor(low / step + 1e-9) * step
@@ -54,13 +64,34 @@ public struct AxisLayout: Sendable, Equatable {
             upper = high + padding * (high - low)
         }
         let first = padding == nil ? lower : firstTick
-        let count = Int((((padding == nil ? upper : lastTick) - first) / step).rounded())
+        let steps = (((padding == nil ? upper : lastTick) - first) / step).rounded()
+        // A "nice" step gives at most a few dozen ticks; anything else means the arithmetic ran out of range.
+        guard lower.isFinite, upper.isFinite, lower < upper, steps.isFinite, steps <= 1000 else { return endsOnly(low, high) }
+        let count = max(0, Int(steps))
         let decimals = max(0, -Int(floor(log10(step) + 1e-9)) + (step / magnitude == 2.5 ? 1 : 0))
-        let ticks = (0...max(0, count)).map { i -> AxisTick in
+        let ticks = (0...count).map { i -> AxisTick in
             var value = first + Double(i) * step
             if abs(value) < step * 1e-9 { value = 0 }
-            return AxisTick(value: value, label: String(format: "%.\(decimals)f", value), isMajor: true)
+            return AxisTick(value: value, label: label(value, decimals: decimals), isMajor: true)
         }
+        return AxisLayout(lower: lower, upper: upper, ticks: ticks, isLogarithmic: false)
+    }
+
+    /// A tick label: fixed decimals for ordinary numbers, `%g` for very small steps or very large values
+    /// (a step of 1e-300 would otherwise need 300 decimals).
+    static func label(_ value: Double, decimals: Int) -> String {
+        decimals <= 12 && abs(value) < 1e15 ? String(format: "%.\(decimals)f", value) : String(format: "%.6g", value)
+    }
+
+    /// An axis from `low` to `high` with a tick at each end, for ranges "nice" steps cannot describe. A
+    /// range that is still empty is widened to the neighbouring representable numbers.
+    static func endsOnly(_ low: Double, _ high: Double) -> AxisLayout {
+        var lower = low, upper = high
+        if !(lower < upper) {
+            if low.nextDown.isFinite { lower = low.nextDown }
+            if high.nextUp.isFinite { upper = high.nextUp }
+        }
+        let ticks = [lower, upper].map { AxisTick(value: $0, label: String(format: "%.3g", $0), isMajor: true) }
         return AxisLayout(lower: lower, upper: upper, ticks: ticks, isLogarithmic: false)
     }
 
@@ -71,11 +102,16 @@ public struct AxisLayout: Sendable, Equatable {
     /// 5 × 10ᵏ when the axis spans at most six decades, and labelled too when it spans at most two
     /// (so a range inside one decade, e.g. 20–80, still gets readable ticks on its 10–100 axis).
     public static func logarithmic(minimum: Double, maximum: Double) -> AxisLayout {
-        precondition(minimum > 0 && maximum >= minimum && maximum.isFinite, "log axis range must be positive and ordered")
+        // Any other input gives the 1–10 axis rather than a trap; a subnormal minimum (5e-324) is fine
+        // here, as its log10 (−323.3) is an ordinary number.
+        guard minimum > 0, maximum >= minimum, maximum.isFinite else { return logarithmic(minimum: 1, maximum: 10) }
         // The small allowance keeps exact powers of ten (whose log10 may be off by an ulp) on their decade.
-        let lowExponent = Int(floor(log10(minimum) + 1e-12))
-        var highExponent = Int(ceil(log10(maximum) - 1e-12))
+        // 10^-323 is the smallest power of ten above 0 and 10^308 the largest below infinity: beyond them the
+        // axis end would be 0 or ∞ and every position NaN (a level of 5e-324 sits just below the axis).
+        let lowExponent = max(-323, Int(floor(log10(minimum) + 1e-12)))
+        var highExponent = min(308, Int(ceil(log10(maximum) - 1e-12)))
         if highExponent <= lowExponent { highExponent = lowExponent + 1 }
+        if highExponent > 308 { return logarithmic(minimum: 1e307, maximum: 1e308) }
         let decades = highExponent - lowExponent
         let labelEvery = max(1, Int((Double(decades) / 8).rounded(.up)))
         var ticks: [AxisTick] = []

@@ -11,6 +11,7 @@ let sections: [BenchmarkSection] = [
     ncaThroughputSection,
     steinFitSection,
     longSubjectSection,
+    populationSection,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

@@ -7,7 +7,7 @@ struct PKFit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pkfit",
         abstract: "Cellular kinetics of CAR-T therapies: NCA, model fits, cohort summaries and reports.",
-        subcommands: [NCACommand.self, FitCommand.self, SummaryCommand.self, ResponseCommand.self, PersistenceCommand.self, ReportCommand.self, Validate.self]
+        subcommands: [NCACommand.self, FitCommand.self, PopFitCommand.self, SummaryCommand.self, ResponseCommand.self, PersistenceCommand.self, ReportCommand.self, Validate.self]
     )
 
     /// ArgumentParser's `main()`, except that the error text is written with control characters escaped, in

@@ -10,31 +10,31 @@ struct FieldSpan {
 
 /// One record of a CSV file, valid only during the visitor call that receives it (it points into buffers
 /// the scanner reuses). Every field has been checked to be valid UTF-8 without NUL bytes.
-struct CSVRow {
+package struct CSVRow {
     /// Line on which the record starts (header = 1).
-    let line: Int
+    package let line: Int
     let source: UnsafeBufferPointer<UInt8>
     let scratch: UnsafeBufferPointer<UInt8>
     let spans: UnsafeBufferPointer<FieldSpan>
 
-    var count: Int { spans.count }
+    package var count: Int { spans.count }
 
     /// An empty line, or one of spaces and tabs only: no field can hold data (a data row has at least the
     /// subject, time and value fields), so it is a blank line, not a one-field ragged row.
-    var isBlank: Bool { spans.count == 1 && (spans[0].count == 0 || trimmedBytes(0).isEmpty) }
+    package var isBlank: Bool { spans.count == 1 && (spans[0].count == 0 || trimmedBytes(0).isEmpty) }
 
-    func bytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+    package func bytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         let span = spans[index]
         let base = span.inScratch ? scratch : source
         return UnsafeBufferPointer(rebasing: base[span.start..<span.start + span.count])
     }
 
     /// The field with surrounding spaces and tabs removed.
-    func trimmedBytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+    package func trimmedBytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         CSVScanner.trim(bytes(index))
     }
 
-    func string(_ index: Int) -> String {
+    package func string(_ index: Int) -> String {
         String(decoding: trimmedBytes(index), as: UTF8.self)
     }
 }
@@ -46,14 +46,14 @@ struct CSVRow {
 /// It rejects, with the line number, what would otherwise crash or silently corrupt later stages:
 /// an unterminated quote, text after a closing quote, NUL bytes and invalid UTF-8.
 /// The work is linear in the input size.
-enum CSVScanner {
+package enum CSVScanner {
     private static let quote = UInt8(ascii: "\"")
     private static let comma = UInt8(ascii: ",")
     private static let lf = UInt8(ascii: "\n")
     private static let cr = UInt8(ascii: "\r")
 
     /// Calls `visit` once per record of a whole file in memory, in file order.
-    static func scan(
+    package static func scan(
         _ input: UnsafeBufferPointer<UInt8>, file: String,
         visit: (CSVRow) throws(DataError) -> Void
     ) throws(DataError) {
@@ -68,7 +68,7 @@ enum CSVScanner {
     /// advanced past the consumed records. Unless `isFinal`, `input` must end just after a LF byte (so no line
     /// break or UTF-8 sequence is split); then the only incomplete record is one whose quoted field is still
     /// open at the end, and it is left unconsumed instead of being an error.
-    static func scan(
+    package static func scan(
         _ input: UnsafeBufferPointer<UInt8>, file: String, line: inout Int, isFinal: Bool,
         visit: (CSVRow) throws(DataError) -> Void
     ) throws(DataError) -> Int {

@@ -65,12 +65,12 @@ public struct ColumnSelection: Sendable, Equatable {
 }
 
 /// Column indices of one file's header.
-struct ResolvedColumns {
-    var header: [String]
-    var subject: Int
-    var time: Int
-    var value: Int
-    var valueText: Int?
+package struct ResolvedColumns {
+    package var header: [String]
+    package var subject: Int
+    package var time: Int
+    package var value: Int
+    package var valueText: Int?
     var groups: [Int]
     /// Positions in `groups` of the ``ColumnSelection/profileBy`` columns (they form the profile key with
     /// the subject); the other group columns must be constant within a profile.
@@ -84,7 +84,7 @@ struct ResolvedColumns {
     private static let valueTiers = [["aval"], ["value", "conc", "concentration"]]
     private static let unitTiers = [["avalu"], ["unit", "units"]]
 
-    init(header: [String], selection: ColumnSelection, file: String) throws(DataError) {
+    package init(header: [String], selection: ColumnSelection, file: String) throws(DataError) {
         self.header = header
         let lowered = header.map { $0.lowercased() }
         let listing =

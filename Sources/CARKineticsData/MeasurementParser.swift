@@ -5,7 +5,7 @@ import CARKineticsNumerics
 /// Rules (see docs/nca-rules.md): empty = missing; `BLQ`, `BQL`, `<LLOQ`, `ND`, `NQ` in any case = below the
 /// limit; `<x` = below the limit x; a finite non-negative number is a value, except that a number strictly
 /// below the row's LLOQ (from `--lloq`) is below the limit. Anything else is an error message.
-enum MeasurementParser {
+package enum MeasurementParser {
     enum Outcome {
         case measurement(Measurement)
         case invalid(String)
@@ -54,7 +54,7 @@ enum MeasurementParser {
 
     /// Whether a (trimmed) cell is written as below the limit: `<…` or one of the marker words. Used for the
     /// CDISC text companion (`AVALC`), which wins over the numeric cell when it says BLQ (docs/robustness.md).
-    static func isBelowLimitMarker(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    package static func isBelowLimitMarker(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = text.first else { return false }
         if first == UInt8(ascii: "<") { return true }
         return markers.contains { equalsIgnoringCase(text, $0) }

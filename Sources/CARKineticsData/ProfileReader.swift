@@ -55,7 +55,7 @@ public struct ProfileReader: Sendable {
     }
 
     /// Bytes read from the file per `read(2)` call; records are scanned as soon as a chunk ends in a line break.
-    static let chunkSize = 1 << 20
+    package static let chunkSize = 1 << 20
 
     /// The longest first line accepted without a line break (1 MB: thousands of columns).
     static let headerLimit = 1 << 20

@@ -34,10 +34,10 @@ package struct ProfileStore: Sendable {
     var times: [Double] = []
     var levels: [Double] = []
     var kinds: [UInt8] = []
-    var lines: [Int32] = []
+    package internal(set) var lines: [Int32] = []
 
-    var starts: [Int] = []
-    var order: [Int32] = []
+    package internal(set) var starts: [Int] = []
+    package internal(set) var order: [Int32] = []
     package internal(set) var ledger: RowLedger
 
     package var profileCount: Int { subjects.count }
@@ -54,7 +54,7 @@ package struct ProfileStore: Sendable {
         return Profile(subject: subjects[p], groups: groups[p], observations: observations, unit: unit)
     }
 
-    func measurement(_ row: Int) -> Measurement {
+    package func measurement(_ row: Int) -> Measurement {
         Self.measurement(kind: kinds[row], level: levels[row])
     }
 

@@ -27,28 +27,7 @@ extension NCAAnalysis {
             ledgers: output.ledgers, profiles: output.profiles, profileFiles: output.profileFiles,
             sources: sources
         ) { p, k in
-            let zero = output.profiles[p].observations[k].measurement == .value(0) ? "observed 0; " : ""
-            switch output.results[p].treatments[k] {
-            case .quantifiable: return (.used, "")
-            case .belowLimitAsZero(let position): return (.blq, zero + "set to 0 " + describe(position))
-            case .belowLimitDropped(let position): return (.blq, zero + "dropped " + describe(position))
-            case .missing: return (.missing, "empty value")
-            case .preInfusionCarriedToZero:
-                switch output.profiles[p].observations[k].measurement {
-                case .value(let x) where x > 0: return (.preInfusion, "used as C(0)")
-                case .value: return (.preInfusion, "used as C(0) = 0")
-                default: return (.preInfusion, "used as C(0) = 0 (below the limit)")
-                }
-            case .preInfusionIgnored: return (.preInfusion, "not used")
-            }
-        }
-    }
-
-    private static func describe(_ position: BLQPosition) -> String {
-        switch position {
-        case .first: "(before the first quantifiable level)"
-        case .middle: "(between quantifiable levels)"
-        case .last: "(after the last quantifiable level)"
+            auditFates[Int(auditCode(output.results[p].treatments[k], output.profiles[p].observations[k].measurement))]
         }
     }
 }

@@ -35,12 +35,15 @@ extension NCAAnalysis {
     /// block's text to `write` in input order, on the calling thread, while the next wave is analysed. Memory
     /// stays flat (the store, about 29 bytes per input row, plus two waves of text), and the bytes depend only
     /// on the profiles, never on the thread count.
-    /// - Returns: one ledger per input file.
+    ///
+    /// With `recordingFates`, each profile's block also records what NCA did with each of its rows (one byte
+    /// per stored row, ``NCARowFates``), for an audit written afterwards by re-reading the files.
+    /// - Returns: one ledger per input file, and the rows' fates (codes empty unless `recordingFates`).
     package func stream<Renderer: StreamRenderer>(
-        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)?,
+        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)?, recordingFates: Bool = false,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void,
         layout makeLayout: ([ProfileStore]) -> StreamLayout<Renderer>
-    ) throws -> [RowLedger] {
+    ) throws -> NCARowFates {
         var stores: [ProfileStore] = []
         for url in files {
             let reader = ProfileReader(selection: selection, invalidRows: invalidRows)
@@ -72,53 +75,69 @@ extension NCAAnalysis {
         }
         // Profiles of earlier files, so that `index` numbers profiles across files.
         var preceding = 0
+        var codes: [[UInt8]] = []
         for store in stores {
             let blocks = (store.profileCount + blockSize - 1) / blockSize
             var first = 0
-            while first < blocks {
-                let count = Swift.min(wave, blocks - first)
-                var texts = [[UInt8]](repeating: [], count: count)
-                let firstBlock = first
-                let offset = preceding
-                try texts.withUnsafeMutableBufferPointer { buffer in
-                    nonisolated(unsafe) let output = buffer
-                    let render: @Sendable (Int) -> Void = { k in
-                        let start = (firstBlock + k) * blockSize
-                        let end = Swift.min(start + blockSize, store.profileCount)
-                        var text: [UInt8] = []
-                        text.reserveCapacity((end - start) * bytesPerProfile)
-                        var blockRenderer = renderer
-                        for p in start..<end {
-                            blockRenderer.append(
-                                NCA.analyze(store.profile(p), options: options), index: offset + p, to: &text)
+            // Each profile writes the codes of its own rows only, so the blocks never write the same byte.
+            var storeCodes = [UInt8](repeating: 0, count: recordingFates ? store.lines.count : 0)
+            try storeCodes.withUnsafeMutableBufferPointer { codesBuffer in
+                nonisolated(unsafe) let fateCodes = codesBuffer
+                while first < blocks {
+                    let count = Swift.min(wave, blocks - first)
+                    var texts = [[UInt8]](repeating: [], count: count)
+                    let firstBlock = first
+                    let offset = preceding
+                    try texts.withUnsafeMutableBufferPointer { buffer in
+                        nonisolated(unsafe) let output = buffer
+                        let render: @Sendable (Int) -> Void = { k in
+                            let start = (firstBlock + k) * blockSize
+                            let end = Swift.min(start + blockSize, store.profileCount)
+                            var text: [UInt8] = []
+                            text.reserveCapacity((end - start) * bytesPerProfile)
+                            var blockRenderer = renderer
+                            for p in start..<end {
+                                let result = NCA.analyze(store.profile(p), options: options)
+                                if recordingFates {
+                                    var k = store.starts[p]
+                                    for treatment in result.treatments {
+                                        let row = Int(store.order[k])
+                                        fateCodes[row] = NCAAnalysis.auditCode(treatment, store.measurement(row))
+                                        k += 1
+                                    }
+                                }
+                                blockRenderer.append(result, index: offset + p, to: &text)
+                            }
+                            output[k] = text
                         }
-                        output[k] = text
+                        guard threads > 1, count > 1 else {
+                            try flush()
+                            for k in 0..<count { render(k) }
+                            return
+                        }
+                        // One work item per block (a concurrentPerform started from a worker thread was seen to
+                        // run all its iterations on that one thread).
+                        let computed = DispatchGroup()
+                        for k in 0..<count { DispatchQueue.global().async(group: computed) { render(k) } }
+                        // The workers write into `buffer` until the group is done, so it is waited for even when
+                        // writing fails.
+                        var failure: Error?
+                        do { try flush() } catch { failure = error }
+                        computed.wait()
+                        if let failure { throw failure }
                     }
-                    guard threads > 1, count > 1 else {
-                        try flush()
-                        for k in 0..<count { render(k) }
-                        return
-                    }
-                    // One work item per block (a concurrentPerform started from a worker thread was seen to
-                    // run all its iterations on that one thread).
-                    let computed = DispatchGroup()
-                    for k in 0..<count { DispatchQueue.global().async(group: computed) { render(k) } }
-                    // The workers write into `buffer` until the group is done, so it is waited for even when
-                    // writing fails.
-                    var failure: Error?
-                    do { try flush() } catch { failure = error }
-                    computed.wait()
-                    if let failure { throw failure }
+                    pending = texts
+                    pendingProfiles = Swift.min(store.profileCount, (first + count) * blockSize) - first * blockSize
+                    first += count
                 }
-                pending = texts
-                pendingProfiles = Swift.min(store.profileCount, (first + count) * blockSize) - first * blockSize
-                first += count
             }
+            codes.append(storeCodes)
             preceding += store.profileCount
         }
         try flush()
         try layout.footer.withUnsafeBufferPointer { try write($0) }
-        return stores.map(\.ledger)
+        return NCARowFates(
+            ledgers: stores.map(\.ledger), lines: recordingFates ? stores.map(\.lines) : [], codes: codes)
     }
 
     /// A subject (with the same group values) in two files is an error: rows are never silently pooled.

@@ -37,7 +37,7 @@ extension NCAAnalysis {
     ///
     /// Every file is read and checked before the first byte is written, so an input error produces no
     /// output. Throws `DataError` for bad input, or whatever `write` throws. Invalid rows follow
-    /// `invalidRows` as in `run(files:)`; the per-row audit needs `run(files:)`, which keeps every result.
+    /// `invalidRows` as in `run(files:)`; for the per-row audit, see ``writeCSV(files:progress:recordingFates:to:)``.
     /// - Parameters:
     ///   - files: the input files.
     ///   - progress: called after each written wave of blocks with (profiles written, total).
@@ -58,10 +58,32 @@ extension NCAAnalysis {
         files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> [RowLedger] {
+        try writeCSV(files: files, threads: threads, progress: progress, recordingFates: false, to: write).ledgers
+    }
+
+    /// ``writeCSV(files:progress:to:)`` that also records, with `recordingFates`, what NCA did with every row
+    /// (one byte per row), for ``writeAudit(_:files:to:)`` once the output is written.
+    @discardableResult
+    public func writeCSV(
+        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool,
+        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> NCARowFates {
+        try writeCSV(
+            files: files, threads: ProcessInfo.processInfo.activeProcessorCount, progress: progress,
+            recordingFates: recordingFates, to: write)
+    }
+
+    /// `writeCSV(files:progress:recordingFates:to:)` on a chosen number of threads.
+    func writeCSV(
+        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool,
+        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> NCARowFates {
         let columns = NCARegistry.columns(for: options)
         var header: [UInt8] = []
         CSVWriter.appendHeader(["subject"] + selection.groups + columns.map(\.name), to: &header)
-        return try stream(files: files, threads: threads, progress: progress, to: write) { _ in
+        return try stream(
+            files: files, threads: threads, progress: progress, recordingFates: recordingFates, to: write
+        ) { _ in
             StreamLayout(
                 header: header, renderer: NCATableRows(columns: columns, jsonKeys: nil), footer: [],
                 bytesPerProfile: 400)
@@ -91,9 +113,31 @@ extension NCAAnalysis {
         files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> [RowLedger] {
+        try writeJSON(files: files, threads: threads, progress: progress, recordingFates: false, to: write).ledgers
+    }
+
+    /// ``writeJSON(files:progress:to:)`` that also records, with `recordingFates`, what NCA did with every row
+    /// (one byte per row), for ``writeAudit(_:files:to:)`` once the output is written.
+    @discardableResult
+    public func writeJSON(
+        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool,
+        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> NCARowFates {
+        try writeJSON(
+            files: files, threads: ProcessInfo.processInfo.activeProcessorCount, progress: progress,
+            recordingFates: recordingFates, to: write)
+    }
+
+    /// `writeJSON(files:progress:recordingFates:to:)` on a chosen number of threads.
+    func writeJSON(
+        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool,
+        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> NCARowFates {
         let columns = NCARegistry.columns(for: options)
         let keys = JSONWriter.keys(["subject"] + selection.groups + columns.map(\.name))
-        return try stream(files: files, threads: threads, progress: progress, to: write) { stores in
+        return try stream(
+            files: files, threads: threads, progress: progress, recordingFates: recordingFates, to: write
+        ) { stores in
             StreamLayout(
                 header: JSONWriter.opening, renderer: NCATableRows(columns: columns, jsonKeys: keys),
                 footer: JSONWriter.closing(empty: stores.allSatisfy { $0.profileCount == 0 }),

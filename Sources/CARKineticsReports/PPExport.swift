@@ -61,11 +61,33 @@ public struct PPExport: Sendable {
         files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> [RowLedger] {
+        try writeCSV(files: files, threads: threads, progress: progress, recordingFates: false, to: write).ledgers
+    }
+
+    /// ``writeCSV(files:progress:to:)`` that also records, with `recordingFates`, what NCA did with every row
+    /// (one byte per row), for the audit (``NCAAnalysis/writeAudit(_:files:to:)`` of `analysis`).
+    @discardableResult
+    public func writeCSV(
+        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool,
+        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> NCARowFates {
+        try writeCSV(
+            files: files, threads: ProcessInfo.processInfo.activeProcessorCount, progress: progress,
+            recordingFates: recordingFates, to: write)
+    }
+
+    /// `writeCSV(files:progress:recordingFates:to:)` on a chosen number of threads.
+    func writeCSV(
+        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool,
+        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> NCARowFates {
         let plan = reading(files)
         let layout = PPTable.Layout(options: analysis.options)
         var header: [UInt8] = []
         CSVWriter.appendHeader(PPTable.columns, to: &header)
-        return try plan.analysis.stream(files: files, threads: threads, progress: progress, to: write) { stores in
+        return try plan.analysis.stream(
+            files: files, threads: threads, progress: progress, recordingFates: recordingFates, to: write
+        ) { stores in
             // PPSEQ runs on across a subject's profiles, which may sit in several blocks or files: count, in
             // input order, the profiles of each subject before each profile.
             var seen: [String: Int] = [:]

@@ -37,21 +37,34 @@ struct NCACommand: ParsableCommand {
             try writeSubmission(analysis, files: files, to: path, as: kind)
             return
         }
-        if [.csv, .json, .pp].contains(output.format) && rows.audit == nil && !output.csvSafe {
-            // Streamed: flat memory however many rows, and the same bytes as the table path. The audit needs
-            // every profile's row treatments at once, so a run with --audit takes the table path below (as does
-            // --csv-safe, which rewrites text cells of the finished table).
+        if [.csv, .json, .pp].contains(output.format) && !output.csvSafe {
+            // Streamed: flat memory however many rows, and the same bytes as the table path (--csv-safe, which
+            // rewrites text cells of the finished table, takes the table path below). With --audit each row's
+            // fate is recorded (one byte) as its profile is analysed, and the audit is written after the result
+            // by re-reading the files; both files are then committed together.
             var ledgers: [RowLedger] = []
             do {
                 let progress = output.progress("nca")
                 defer { progress?.finish() }
                 let update = progress.map { line in line.update }
-                try output.stream { write in
+                let recording = rows.audit != nil
+                try rows.stream(to: output.output) { write in
+                    let fates: NCARowFates
                     switch output.format {
-                    case .json: ledgers = try analysis.writeJSON(files: files, progress: update, to: write)
-                    case .pp: ledgers = try PPExport(analysis).writeCSV(files: files, progress: update, to: write)
-                    default: ledgers = try analysis.writeCSV(files: files, progress: update, to: write)
+                    case .json:
+                        fates = try analysis.writeJSON(
+                            files: files, progress: update, recordingFates: recording, to: write)
+                    case .pp:
+                        fates = try PPExport(analysis).writeCSV(
+                            files: files, progress: update, recordingFates: recording, to: write)
+                    default:
+                        fates = try analysis.writeCSV(
+                            files: files, progress: update, recordingFates: recording, to: write)
                     }
+                    ledgers = fates.ledgers
+                    return fates
+                } audit: { fates, write in
+                    try analysis.writeAudit(fates, files: files, to: write)
                 }
             } catch let error as DataError {
                 throw CommandFailure(message: error.description)

@@ -33,7 +33,7 @@ public struct TableChoice: Sendable, Equatable {
 
 /// The container of a tabular input file, told by its first bytes rather than its name, so a SAS transport
 /// file saved as `.csv` or a CSV saved as `.xpt` is still read as what it is.
-enum TableFormat: Equatable {
+package enum TableFormat: Equatable {
     case csv
     /// SAS transport version 5: the first record is the library header.
     case xpt
@@ -61,7 +61,7 @@ enum TableFormat: Equatable {
 
     /// The format of the file at `url` by its first bytes; `.csv` when it cannot be opened (the CSV reader
     /// then reports why).
-    static func detect(contentsOf url: URL) -> TableFormat {
+    package static func detect(contentsOf url: URL) -> TableFormat {
         guard let handle = try? FileHandle(forReadingFrom: url) else { return .csv }
         defer { try? handle.close() }
         guard let data = try? handle.read(upToCount: 64) else { return .csv }

@@ -2,6 +2,12 @@ import ArgumentParser
 import CARKinetics
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// `--skip-invalid` and `--audit PATH`: lenient reading and the fate of every input row (docs/robustness.md).
 struct RowAuditOptions: ParsableArguments {
     @Flag(
@@ -51,6 +57,36 @@ struct RowAuditOptions: ParsableArguments {
         } catch let error as OutputError {
             throw CommandFailure(message: error.description)
         }
+    }
+
+    /// Streams a result to `path` (standard output when nil) and then, with `--audit`, the audit, as one
+    /// commit (docs/robustness.md, "Output files"): both files are written to temporaries that are renamed into
+    /// place only once both are complete; on any failure every temporary is removed and nothing is replaced.
+    /// `produce` writes the result and returns what `audit` needs to write the audit afterwards.
+    func stream<Fates>(
+        to path: String?, result produce: ((UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Fates,
+        audit writeAudit: (Fates, (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void
+    ) throws {
+        let files = OutputTransaction()
+        defer { files.discard() }
+        let resultFile = try path.map { (path) throws(OutputError) in try files.open(path) }
+        var auditFile: OutputTransaction.File?
+        if let audit {
+            do {
+                auditFile = try files.open(audit)
+            } catch {
+                throw CommandFailure(message: "--audit: \(error.description)")
+            }
+        }
+        let fates = try produce { bytes in
+            if let resultFile {
+                try resultFile.write(bytes)
+            } else if let reason = AtomicFileWriter.writeAll(STDOUT_FILENO, bytes) {
+                throw OutputError(path: "standard output", message: "cannot be written (\(reason))")
+            }
+        }
+        if let auditFile { try writeAudit(fates) { bytes in try auditFile.write(bytes) } }
+        try files.commit()
     }
 
     /// `emit(audit:results:)` for a result table printed or written through `output`.

@@ -73,8 +73,29 @@ public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         if audit.entries.count != ledger.dataLines {
             fatalError("audit has \(audit.entries.count) entries for \(ledger.dataLines) data rows")
         }
+        checkStreamedAudit(file: file, selection: selection, options: options, policy: policy)
     }
     return 0
+}
+
+/// `pkfit nca --audit`'s streamed audit (fates recorded during the streamed NCA, the file re-read line by
+/// line) must have the bytes of the audit built from the whole table, for a file both paths accept.
+private func checkStreamedAudit(file: URL, selection: ColumnSelection, options: NCAOptions, policy: InvalidRowPolicy) {
+    var analysis = NCAAnalysis(selection: selection, options: options)
+    analysis.invalidRows = policy
+    guard let output = try? analysis.run(files: [file]), let trail = try? analysis.audit(output, files: [file]) else {
+        return
+    }
+    var streamed: [UInt8] = []
+    do {
+        let fates = try analysis.writeCSV(files: [file], recordingFates: true) { _ in }
+        try analysis.writeAudit(fates, files: [file]) { streamed.append(contentsOf: $0) }
+    } catch {
+        fatalError("streamed audit failed where the table audit did not: \(error)")
+    }
+    if streamed != Array(trail.table.rendered(as: .csv).utf8) {
+        fatalError("streamed audit differs from the table audit")
+    }
 }
 
 /// Units, groups and observations equal field by field, levels compared by bit pattern so that equal NaNs count as equal.

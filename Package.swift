@@ -69,6 +69,12 @@ let package = Package(
             path: "Tests/Fuzz/FuzzFormula",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .executableTarget(
+            name: "FuzzPopFitOptions",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzPopFitOptions",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
 
         // MARK: - Implementation details (not API)
         // Fortran LAPACK/BLAS declarations; only Sources/CARKinetics/Fitting/LAPACK talks to it.

@@ -118,6 +118,20 @@ public struct PopulationFitter: Sendable {
         return g
     }
 
+    /// The outer gradient at `x`, where `evaluation` was taken: analytic through the modes for the Laplace
+    /// objective (``laplaceGradient(_:layout:data:objective:modes:)``), central differences for AGQ.
+    func outerGradient(_ x: [Double], at evaluation: Evaluation, layout: Layout, data: PopulationData,
+                       objective: SubjectObjective, kind: Objective, evaluations: inout Int) -> [Double] {
+        switch kind {
+        case .laplace:
+            evaluations += 1
+            return laplaceGradient(x, layout: layout, data: data, objective: objective, modes: evaluation.modes)
+        case .agq:
+            return gradient(x, layout: layout, data: data, objective: objective, warm: evaluation.modes.map(\.eta),
+                            kind: kind, evaluations: &evaluations)
+        }
+    }
+
     struct Minimum {
         var x: [Double]
         var value: Double
@@ -150,7 +164,8 @@ public struct PopulationFitter: Sendable {
         }
         let p = x.count
         var modes = current.modes.map(\.eta)
-        var g = gradient(x, layout: layout, data: data, objective: objective, warm: modes, kind: kind, evaluations: &evaluations)
+        var g = outerGradient(x, at: current, layout: layout, data: data, objective: objective, kind: kind,
+                              evaluations: &evaluations)
         var inverse = inverseHessian ?? identity(p)
         var scaled = inverseHessian != nil
         var smallChanges = 0
@@ -213,8 +228,8 @@ public struct PopulationFitter: Sendable {
             let s = direction.map { alpha * $0 }
             let xNew = zip(x, s).map { $0 + $1 }
             let modesNew = next.modes.map(\.eta)
-            let gNew = gradient(xNew, layout: layout, data: data, objective: objective, warm: modesNew, kind: kind,
-                                evaluations: &evaluations)
+            let gNew = outerGradient(xNew, at: next, layout: layout, data: data, objective: objective, kind: kind,
+                                     evaluations: &evaluations)
             let y = zip(gNew, g).map { $0 - $1 }
             let sy = dot(s, y)
             if sy > 1e-12 * (dot(s, s).squareRoot() * dot(y, y).squareRoot()) && sy > 0 {
@@ -466,8 +481,32 @@ public struct PopulationFitter: Sendable {
             evaluations += 1
             return evaluate(y, layout: layout, data: data, objective: objective, warm: warm, kind: kind).value
         }
-        let f0 = f([])
         var hessian = [Double](repeating: 0, count: p * p)
+        if case .laplace = kind {
+            // Central differences of the analytic gradient (step 1e-4·max(1, |x_j|)), symmetrised: 2p gradient
+            // evaluations, each at modes re-solved (warm) at the shifted point.
+            for j in 0..<p {
+                let step = 1e-4 * max(1, abs(x[j]))
+                var plus = x, minus = x
+                plus[j] += step
+                minus[j] -= step
+                let ep = evaluate(plus, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
+                let em = evaluate(minus, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
+                evaluations += 4
+                let gp = laplaceGradient(plus, layout: layout, data: data, objective: objective, modes: ep.modes)
+                let gm = laplaceGradient(minus, layout: layout, data: data, objective: objective, modes: em.modes)
+                for i in 0..<p { hessian[i + j * p] = (gp[i] - gm[i]) / (2 * step) }
+            }
+            for a in 0..<p {
+                for b in 0..<a {
+                    let v = 0.5 * (hessian[a + b * p] + hessian[b + a * p])
+                    hessian[a + b * p] = v
+                    hessian[b + a * p] = v
+                }
+            }
+            return invertHessian(hessian, order: p)
+        }
+        let f0 = f([])
         var plus = [Double](repeating: 0, count: p), minus = plus
         for j in 0..<p {
             plus[j] = f([(j, h[j])])
@@ -482,6 +521,11 @@ public struct PopulationFitter: Sendable {
                 hessian[b + a * p] = v
             }
         }
+        return invertHessian(hessian, order: p)
+    }
+
+    /// 2·H⁻¹ for a symmetric H, or why not.
+    func invertHessian(_ hessian: [Double], order p: Int) -> ([Double]?, String?) {
         guard hessian.allSatisfy(\.isFinite) else { return (nil, "standard errors not available: the Hessian is not finite") }
         var factor = hessian
         guard SmallLinearAlgebra.cholesky(&factor, order: p) else {

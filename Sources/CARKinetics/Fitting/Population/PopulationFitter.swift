@@ -182,6 +182,8 @@ public struct PopulationFitter: Sendable {
                 direction = g.map { -$0 }
                 slope = dot(g, direction)
             }
+            // −slope/2 = gᵀB⁻¹g/2 is the reduction of −2 ln L the quasi-Newton model predicts from here.
+            let predicted = -slope / 2
             // Keep the first trial inside a box of ±1 on the estimation scale (a factor e on natural scales).
             let largest = direction.map(abs).max() ?? 0
             var alpha = largest > 1 ? 1 / largest : 1
@@ -196,6 +198,7 @@ public struct PopulationFitter: Sendable {
                 }
                 alpha /= 2
             }
+            let scaledBeforeFailure = scaled
             if accepted == nil && !isIdentity(inverse) {
                 // The quasi-Newton direction failed (a kink of the objective, or a stale curvature model):
                 // restart from steepest descent before giving up.
@@ -219,10 +222,15 @@ public struct PopulationFitter: Sendable {
                 }
             }
             guard let next = accepted else {
+                // At the optimum of an objective known to ~1e-9 the line search fails for want of a measurable
+                // decrease; that is convergence when the model predicts nothing worth having (< 0.01 units of
+                // −2 ln L, a tenth of the precision the marginal −2 ln L is reported to) or the gradient is small.
                 let small = g.allSatisfy { abs($0) <= 0.05 }
-                return Minimum(x: x, value: current.value, modes: current.modes, converged: small,
+                let negligible = scaledBeforeFailure && predicted < 0.01
+                return Minimum(x: x, value: current.value, modes: current.modes, converged: small || negligible,
                                reason: small ? "no further reduction possible (gradient small)"
-                                   : "the line search could not reduce the objective",
+                                   : negligible ? "no further reduction possible (predicted reduction \(String(format: "%.2g", predicted)) < 0.01)"
+                                   : "the line search could not reduce the objective (predicted reduction \(String(format: "%.2g", predicted)), largest gradient component \(String(format: "%.3g", g.map(abs).max() ?? 0)))",
                                iterations: iteration, evaluations: evaluations, inverse: inverse)
             }
             let s = direction.map { alpha * $0 }
@@ -261,6 +269,15 @@ public struct PopulationFitter: Sendable {
                 return Minimum(x: x, value: current.value, modes: current.modes, converged: largest <= 0.05,
                                reason: "-2 ln L changed by less than 1e-7 relative over 10 iterations (largest gradient component \(String(format: "%.3g", largest)))",
                                iterations: iteration, evaluations: evaluations, inverse: inverse)
+            }
+            if scaled && change <= 1e-8 * max(1, abs(current.value)) {
+                let next = multiply(inverse, g)
+                let predictedNext = dot(g, next) / 2
+                if predictedNext >= 0 && predictedNext < 1e-4 {
+                    return Minimum(x: x, value: current.value, modes: current.modes, converged: true,
+                                   reason: "relative change below 1e-8 and predicted reduction \(String(format: "%.2g", predictedNext)) < 1e-4",
+                                   iterations: iteration, evaluations: evaluations, inverse: inverse)
+                }
             }
             if smallChanges >= 3 && g.allSatisfy({ abs($0) <= 0.05 }) {
                 return Minimum(x: x, value: current.value, modes: current.modes, converged: true,

@@ -63,6 +63,12 @@ extension PopulationFitter {
             }
             return (f, gradient, logDet)
         }
+        // A mode that missed its tolerance is not a stationary point, so the envelope argument does not hold:
+        // difference that subject's Laplace term with its mode re-solved instead.
+        guard mode.converged else {
+            return subjectDifferenceGradient(x, layout: layout, subject: subject, terms: terms, objective: objective,
+                                             mode: mode)
+        }
         let eta = mode.eta
         var total = [Double](repeating: 0, count: p)
         var mixed = [Double](repeating: 0, count: r * p)  // ∂(∇_η F)/∂x_j, column j
@@ -101,10 +107,10 @@ extension PopulationFitter {
         // not positive definite (a mode on a kink of F), the expected-information H stands in.
         var w = logDetSlope
         var system = exact
-        if !SmallLinearAlgebra.solvePositiveDefinite(&system, &w, order: r) {
-            w = logDetSlope
-            _ = SmallLinearAlgebra.solveWithFactor(mode.cholesky, &w, order: r, transposeOnly: false)
-            // cholesky is of H_F = 2·H_ℓ; ∇²F ≈ H_F.
+        guard SmallLinearAlgebra.solvePositiveDefinite(&system, &w, order: r) else {
+            // Not a strict local minimum (or a mode on a residual kink): implicit differentiation does not apply.
+            return subjectDifferenceGradient(x, layout: layout, subject: subject, terms: terms, objective: objective,
+                                             mode: mode)
         }
         for j in 0..<p {
             var s = 0.0
@@ -112,5 +118,25 @@ extension PopulationFitter {
             total[j] -= s
         }
         return total
+    }
+
+    /// Central differences (step 1e-4·max(1, |x_j|)) of one subject's Laplace term, its mode re-solved from
+    /// `mode` at each shifted point: the fallback where implicit differentiation does not apply.
+    private func subjectDifferenceGradient(_ x: [Double], layout: Layout, subject: PopulationSubject,
+                                           terms: [CovariateTerm], objective: SubjectObjective,
+                                           mode: SubjectMode) -> [Double] {
+        func value(_ y: [Double]) -> Double {
+            let point = layout.point(y)
+            let base = objective.baseParameters(subject, point: point, terms: terms)
+            let shifted = objective.mode(subject, base: base, point: point, start: mode.eta)
+            return shifted.objective.isFinite ? shifted.laplace : .infinity
+        }
+        return x.indices.map { j in
+            let h = 1e-4 * max(1, abs(x[j]))
+            var plus = x, minus = x
+            plus[j] += h
+            minus[j] -= h
+            return (value(plus) - value(minus)) / (2 * h)
+        }
     }
 }

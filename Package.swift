@@ -107,6 +107,12 @@ let package = Package(
             path: "Tests/Fuzz/FuzzFormula",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .executableTarget(
+            name: "FuzzPopFitOptions",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzPopFitOptions",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
 
         // MARK: - Implementation details (not API)
         // Fortran LAPACK/BLAS declarations; only Sources/CARKineticsNumerics/LAPACK talks to it.

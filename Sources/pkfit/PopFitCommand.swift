@@ -75,7 +75,16 @@ struct PopFitCommand: ParsableCommand {
     }
 
     func run() throws {
-        let starts = try start.map(FitCommand.parseStart)
+        let starts: [(name: String, value: Double)]
+        let effects: [CovariateEffect]
+        let randomNames: [String]?
+        do throws(PopulationOptionError) {
+            starts = try start.map(PopulationOptionGrammar.start)
+            effects = try covariate.map(PopulationOptionGrammar.covariate)
+            randomNames = try random.map(PopulationOptionGrammar.random)
+        } catch {
+            throw CommandFailure(message: error.description)
+        }
         let structure: PopulationStructure
         if let formula {
             do {
@@ -91,23 +100,6 @@ struct PopFitCommand: ParsableCommand {
                         "--start '\(unknown.name)': not a parameter of \(model) (\(structure.parameterNames.joined(separator: ", ")))"
                 )
             }
-        }
-        var effects: [CovariateEffect] = []
-        for text in covariate {
-            let parts = text.split(separator: "~", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw CommandFailure(
-                    message: "--covariate '\(text)': expected \"parameter ~ COLUMN\", e.g. \"cmax ~ dose\"")
-            }
-            effects.append(CovariateEffect(parameter: parts[0], column: parts[1]))
-        }
-        let randomNames = random.map {
-            $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        }
-        if let randomNames, randomNames.contains(where: \.isEmpty) {
-            throw CommandFailure(message: "--random '\(random ?? "")': expected parameter names separated by commas")
         }
         let populationModel = PopulationModel(
             structure: structure, random: randomNames, covariates: effects, error: error, censoring: blq,

@@ -132,6 +132,23 @@ public struct PopulationFitter: Sendable {
         return g
     }
 
+    /// The outer gradient at `x`, where `evaluation` was taken: analytic through the modes for the Laplace
+    /// objective (``laplaceGradient(_:layout:data:objective:modes:)``), central differences for AGQ.
+    func outerGradient(
+        _ x: [Double], at evaluation: Evaluation, layout: Layout, data: PopulationData,
+        objective: SubjectObjective, kind: Objective, evaluations: inout Int
+    ) -> [Double] {
+        switch kind {
+        case .laplace:
+            evaluations += 1
+            return laplaceGradient(x, layout: layout, data: data, objective: objective, modes: evaluation.modes)
+        case .agq:
+            return gradient(
+                x, layout: layout, data: data, objective: objective, warm: evaluation.modes.map(\.eta),
+                kind: kind, evaluations: &evaluations)
+        }
+    }
+
     struct Minimum {
         var x: [Double]
         var value: Double
@@ -170,8 +187,9 @@ public struct PopulationFitter: Sendable {
         }
         let p = x.count
         var modes = current.modes.map(\.eta)
-        var g = gradient(
-            x, layout: layout, data: data, objective: objective, warm: modes, kind: kind, evaluations: &evaluations)
+        var g = outerGradient(
+            x, at: current, layout: layout, data: data, objective: objective, kind: kind,
+            evaluations: &evaluations)
         var inverse = inverseHessian ?? identity(p)
         var scaled = inverseHessian != nil
         var smallChanges = 0
@@ -190,6 +208,8 @@ public struct PopulationFitter: Sendable {
                 direction = g.map { -$0 }
                 slope = dot(g, direction)
             }
+            // −slope/2 = gᵀB⁻¹g/2 is the reduction of −2 ln L the quasi-Newton model predicts from here.
+            let predicted = -slope / 2
             // Keep the first trial inside a box of ±1 on the estimation scale (a factor e on natural scales).
             let largest = direction.map(abs).max() ?? 0
             var alpha = largest > 1 ? 1 / largest : 1
@@ -205,6 +225,7 @@ public struct PopulationFitter: Sendable {
                 }
                 alpha /= 2
             }
+            let scaledBeforeFailure = scaled
             if accepted == nil && !isIdentity(inverse) {
                 // The quasi-Newton direction failed (a kink of the objective, or a stale curvature model):
                 // restart from steepest descent before giving up.
@@ -229,19 +250,25 @@ public struct PopulationFitter: Sendable {
                 }
             }
             guard let next = accepted else {
+                // At the optimum of an objective known to ~1e-9 the line search fails for want of a measurable
+                // decrease; that is convergence when the model predicts nothing worth having (< 0.01 units of
+                // −2 ln L, a tenth of the precision the marginal −2 ln L is reported to) or the gradient is small.
                 let small = g.allSatisfy { abs($0) <= 0.05 }
+                let negligible = scaledBeforeFailure && predicted < 0.01
                 return Minimum(
-                    x: x, value: current.value, modes: current.modes, converged: small,
+                    x: x, value: current.value, modes: current.modes, converged: small || negligible,
                     reason: small
                         ? "no further reduction possible (gradient small)"
-                        : "the line search could not reduce the objective",
+                        : negligible
+                            ? "no further reduction possible (predicted reduction \(String(format: "%.2g", predicted)) < 0.01)"
+                            : "the line search could not reduce the objective (predicted reduction \(String(format: "%.2g", predicted)), largest gradient component \(String(format: "%.3g", g.map(abs).max() ?? 0)))",
                     iterations: iteration, evaluations: evaluations, inverse: inverse)
             }
             let s = direction.map { alpha * $0 }
             let xNew = zip(x, s).map { $0 + $1 }
             let modesNew = next.modes.map(\.eta)
-            let gNew = gradient(
-                xNew, layout: layout, data: data, objective: objective, warm: modesNew, kind: kind,
+            let gNew = outerGradient(
+                xNew, at: next, layout: layout, data: data, objective: objective, kind: kind,
                 evaluations: &evaluations)
             let y = zip(gNew, g).map { $0 - $1 }
             let sy = dot(s, y)
@@ -277,6 +304,17 @@ public struct PopulationFitter: Sendable {
                     reason:
                         "-2 ln L changed by less than 1e-7 relative over 10 iterations (largest gradient component \(String(format: "%.3g", largest)))",
                     iterations: iteration, evaluations: evaluations, inverse: inverse)
+            }
+            if scaled && change <= 1e-8 * max(1, abs(current.value)) {
+                let next = multiply(inverse, g)
+                let predictedNext = dot(g, next) / 2
+                if predictedNext >= 0 && predictedNext < 1e-4 {
+                    return Minimum(
+                        x: x, value: current.value, modes: current.modes, converged: true,
+                        reason:
+                            "relative change below 1e-8 and predicted reduction \(String(format: "%.2g", predictedNext)) < 1e-4",
+                        iterations: iteration, evaluations: evaluations, inverse: inverse)
+                }
             }
             if smallChanges >= 3 && g.allSatisfy({ abs($0) <= 0.05 }) {
                 return Minimum(
@@ -526,8 +564,33 @@ public struct PopulationFitter: Sendable {
             evaluations += 1
             return evaluate(y, layout: layout, data: data, objective: objective, warm: warm, kind: kind).value
         }
-        let f0 = f([])
         var hessian = [Double](repeating: 0, count: p * p)
+        if case .laplace = kind {
+            // Central differences of the analytic gradient (step 1e-4·max(1, |x_j|)), symmetrised: 2p gradient
+            // evaluations, each at modes re-solved (warm) at the shifted point.
+            for j in 0..<p {
+                let step = 1e-4 * max(1, abs(x[j]))
+                var plus = x
+                var minus = x
+                plus[j] += step
+                minus[j] -= step
+                let ep = evaluate(plus, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
+                let em = evaluate(minus, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
+                evaluations += 4
+                let gp = laplaceGradient(plus, layout: layout, data: data, objective: objective, modes: ep.modes)
+                let gm = laplaceGradient(minus, layout: layout, data: data, objective: objective, modes: em.modes)
+                for i in 0..<p { hessian[i + j * p] = (gp[i] - gm[i]) / (2 * step) }
+            }
+            for a in 0..<p {
+                for b in 0..<a {
+                    let v = 0.5 * (hessian[a + b * p] + hessian[b + a * p])
+                    hessian[a + b * p] = v
+                    hessian[b + a * p] = v
+                }
+            }
+            return invertHessian(hessian, order: p)
+        }
+        let f0 = f([])
         var plus = [Double](repeating: 0, count: p)
         var minus = plus
         for j in 0..<p {
@@ -544,6 +607,11 @@ public struct PopulationFitter: Sendable {
                 hessian[b + a * p] = v
             }
         }
+        return invertHessian(hessian, order: p)
+    }
+
+    /// 2·H⁻¹ for a symmetric H, or why not.
+    func invertHessian(_ hessian: [Double], order p: Int) -> ([Double]?, String?) {
         guard hessian.allSatisfy(\.isFinite) else {
             return (nil, "standard errors not available: the Hessian is not finite")
         }

@@ -128,7 +128,7 @@ struct SubjectObjective {
                 // The Hessian's model derivatives: at the Stein kink (t = Tmax) ∂ ln C/∂ψ jumps between the rising
                 // and the declining branch, which would make ln det H — and the Laplace objective — jump whenever a
                 // mode's Tmax crosses a sample time. Within ±6·δ of Tmax (δ = 0.05·Tmax) the two branches' derivatives
-                // are blended by a logistic weight; the likelihood and its gradient stay exact.
+                // are blended by a smooth weight; the likelihood and its gradient are those of the model.
                 if hessian != nil {
                     for k in 0..<n { hpsi[k] = dpsi[k] }
                     if formula == nil,
@@ -138,7 +138,10 @@ struct SubjectObjective {
                         let delta = 0.05 * tmax
                         let u = (tmax - subject.times[j]) / delta
                         if abs(u) < 6 {
-                            let w = logistic(u)
+                            // w rises from 0 at u = −6 to 1 at u = 6 with zero slope at both ends, so H is C¹ in η
+                            // (a logistic cut off at ±6 jumped by 0.25% there, which differences of ln det H — the
+                            // analytic outer gradient — turned into spikes).
+                            let w = 0.5 * (1 + Foundation.sin(Double.pi * u / 12))
                             let scale = logScale ? 1 : Foundation.exp(p)
                             for k in 0..<n { hpsi[k] = scale * (w * rise[k] + (1 - w) * decline[k]) }
                         }

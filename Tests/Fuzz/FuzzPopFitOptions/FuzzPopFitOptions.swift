@@ -1,0 +1,43 @@
+import CARKinetics
+
+/// libFuzzer entry point for `pkfit popfit`'s option grammar. The first byte picks the parser (`--covariate`,
+/// `--random`, `--start`, or all three); the rest is the option text. A thrown ``PopulationOptionError`` is fine; a
+/// trap or memory error is a bug, and so is an accepted value that breaks the grammar's promises (an empty name,
+/// a non-finite start, a repeated --random name) or an error message longer than its cap allows.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzPopFitOptions(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    let bytes = UnsafeRawBufferPointer(start: start, count: count)
+    guard let selector = bytes.first else { return 0 }
+    let text = String(decoding: bytes.dropFirst(), as: UTF8.self)
+    func checkMessage(_ error: PopulationOptionError) {
+        // The quoted text is capped at 80 scalars (each escaped control scalar is at most 10 characters).
+        if error.message.unicodeScalars.count > 80 * 10 + 200 {
+            fatalError("uncapped message for \(text.debugDescription)")
+        }
+    }
+    if selector % 4 == 0 || selector % 4 == 3 {
+        do {
+            let effect = try PopulationOptionGrammar.covariate(text)
+            if effect.parameter.isEmpty || effect.column.isEmpty {
+                fatalError("empty covariate side: \(text.debugDescription)")
+            }
+        } catch { checkMessage(error) }
+    }
+    if selector % 4 == 1 || selector % 4 == 3 {
+        do {
+            let names = try PopulationOptionGrammar.random(text)
+            if names.isEmpty || names.contains(where: \.isEmpty) || Set(names).count != names.count {
+                fatalError("bad --random list accepted: \(text.debugDescription)")
+            }
+        } catch { checkMessage(error) }
+    }
+    if selector % 4 == 2 || selector % 4 == 3 {
+        do {
+            let parsed = try PopulationOptionGrammar.start(text)
+            if parsed.name.isEmpty || !parsed.value.isFinite {
+                fatalError("bad --start accepted: \(text.debugDescription)")
+            }
+        } catch { checkMessage(error) }
+    }
+    return 0
+}

@@ -42,30 +42,12 @@ extension NCAAnalysis {
     ///   - files: the input files.
     ///   - progress: called after each written wave of blocks with (profiles written, total).
     ///   - write: receives the output bytes in order, on the calling thread.
-    /// - Returns: one ledger per input file, as ``Output/ledgers`` (with the exclusions under
-    ///   `InvalidRowPolicy/skip`).
+    ///   - recordingFates: also record what NCA did with every row (one byte per row), for the audit
+    ///     written once the output is (``NCAAnalysis/writeAudit(_:files:to:)``).
+    /// - Returns: the row fates (empty unless `recordingFates`) and one ledger per input file (`ledgers`).
     @discardableResult
     public func writeCSV(
-        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
-        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
-    ) throws -> [RowLedger] {
-        try writeCSV(files: files, threads: ProcessInfo.processInfo.activeProcessorCount, progress: progress, to: write)
-    }
-
-    /// `writeCSV(files:progress:to:)` on a chosen number of threads (1 = all on the calling thread).
-    @discardableResult
-    func writeCSV(
-        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
-        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
-    ) throws -> [RowLedger] {
-        try writeCSV(files: files, threads: threads, progress: progress, recordingFates: false, to: write).ledgers
-    }
-
-    /// ``writeCSV(files:progress:to:)`` that also records, with `recordingFates`, what NCA did with every row
-    /// (one byte per row), for ``writeAudit(_:files:to:)`` once the output is written.
-    @discardableResult
-    public func writeCSV(
-        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool,
+        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool = false,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> NCARowFates {
         try writeCSV(
@@ -73,9 +55,11 @@ extension NCAAnalysis {
             recordingFates: recordingFates, to: write)
     }
 
-    /// `writeCSV(files:progress:recordingFates:to:)` on a chosen number of threads.
+    /// `writeCSV(files:progress:recordingFates:to:)` on a chosen number of threads (1 = all on the calling thread).
+    @discardableResult
     func writeCSV(
-        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool,
+        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+        recordingFates: Bool = false,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> NCARowFates {
         let columns = NCARegistry.columns(for: options)
@@ -90,37 +74,19 @@ extension NCAAnalysis {
         }
     }
 
-    /// ``writeCSV(files:progress:to:)`` for JSON: the same bytes as `run(files:).table.rendered(as: .json)`
+    /// ``writeCSV(files:progress:recordingFates:to:)`` for JSON: the same bytes as `run(files:).table.rendered(as: .json)`
     /// (`JSONWriter`), streamed the same way, with the same guarantees (flat memory, identical bytes for
     /// every thread count, nothing written on an input error) and the same errors.
     /// - Parameters:
     ///   - files: the input files.
     ///   - progress: called after each written wave of blocks with (profiles written, total).
     ///   - write: receives the output bytes in order, on the calling thread.
-    /// - Returns: one ledger per input file, as ``Output/ledgers``.
+    ///   - recordingFates: also record what NCA did with every row (one byte per row), for the audit
+    ///     written once the output is (``NCAAnalysis/writeAudit(_:files:to:)``).
+    /// - Returns: the row fates (empty unless `recordingFates`) and one ledger per input file (`ledgers`).
     @discardableResult
     public func writeJSON(
-        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
-        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
-    ) throws -> [RowLedger] {
-        try writeJSON(
-            files: files, threads: ProcessInfo.processInfo.activeProcessorCount, progress: progress, to: write)
-    }
-
-    /// `writeJSON(files:progress:to:)` on a chosen number of threads (1 = all on the calling thread).
-    @discardableResult
-    func writeJSON(
-        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
-        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
-    ) throws -> [RowLedger] {
-        try writeJSON(files: files, threads: threads, progress: progress, recordingFates: false, to: write).ledgers
-    }
-
-    /// ``writeJSON(files:progress:to:)`` that also records, with `recordingFates`, what NCA did with every row
-    /// (one byte per row), for ``writeAudit(_:files:to:)`` once the output is written.
-    @discardableResult
-    public func writeJSON(
-        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool,
+        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool = false,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> NCARowFates {
         try writeJSON(
@@ -128,9 +94,11 @@ extension NCAAnalysis {
             recordingFates: recordingFates, to: write)
     }
 
-    /// `writeJSON(files:progress:recordingFates:to:)` on a chosen number of threads.
+    /// `writeJSON(files:progress:recordingFates:to:)` on a chosen number of threads (1 = all on the calling thread).
+    @discardableResult
     func writeJSON(
-        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool,
+        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+        recordingFates: Bool = false,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> NCARowFates {
         let columns = NCARegistry.columns(for: options)

@@ -39,36 +39,19 @@ public struct PPExport: Sendable {
     }
 
     /// Reads the files and writes the PP table as CSV — the same bytes as
-    /// `run(files:).rendered(as: .pp)` — streamed as `NCAAnalysis/writeCSV(files:progress:to:)` streams the
+    /// `run(files:).rendered(as: .pp)` — streamed as `NCAAnalysis/writeCSV(files:progress:recordingFates:to:)` streams the
     /// NCA table, with the same guarantees (flat memory, identical bytes for every thread count, nothing
     /// written on an input error) and the same errors.
     /// - Parameters:
     ///   - files: the input files.
     ///   - progress: called after each written wave of blocks with (profiles written, total).
     ///   - write: receives the output bytes in order, on the calling thread.
-    /// - Returns: one ledger per input file.
+    ///   - recordingFates: also record what NCA did with every row (one byte per row), for the audit
+    ///     written once the output is (``NCAAnalysis/writeAudit(_:files:to:)``).
+    /// - Returns: the row fates (empty unless `recordingFates`) and one ledger per input file (`ledgers`).
     @discardableResult
     public func writeCSV(
-        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
-        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
-    ) throws -> [RowLedger] {
-        try writeCSV(files: files, threads: ProcessInfo.processInfo.activeProcessorCount, progress: progress, to: write)
-    }
-
-    /// `writeCSV(files:progress:to:)` on a chosen number of threads (1 = all on the calling thread).
-    @discardableResult
-    func writeCSV(
-        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
-        to write: (UnsafeBufferPointer<UInt8>) throws -> Void
-    ) throws -> [RowLedger] {
-        try writeCSV(files: files, threads: threads, progress: progress, recordingFates: false, to: write).ledgers
-    }
-
-    /// ``writeCSV(files:progress:to:)`` that also records, with `recordingFates`, what NCA did with every row
-    /// (one byte per row), for the audit (``NCAAnalysis/writeAudit(_:files:to:)`` of `analysis`).
-    @discardableResult
-    public func writeCSV(
-        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool,
+        files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool = false,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> NCARowFates {
         try writeCSV(
@@ -76,9 +59,11 @@ public struct PPExport: Sendable {
             recordingFates: recordingFates, to: write)
     }
 
-    /// `writeCSV(files:progress:recordingFates:to:)` on a chosen number of threads.
+    /// `writeCSV(files:progress:recordingFates:to:)` on a chosen number of threads (1 = all on the calling thread).
+    @discardableResult
     func writeCSV(
-        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil, recordingFates: Bool,
+        files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+        recordingFates: Bool = false,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> NCARowFates {
         let plan = reading(files)

@@ -106,9 +106,9 @@ import Testing
         let expected = Array(output.table.rendered(as: .csv).utf8)
         for threads in [1, 3] {
             var bytes: [UInt8] = []
-            let ledgers = try analysis.writeCSV(files: [url], threads: threads) { bytes.append(contentsOf: $0) }
+            let written = try analysis.writeCSV(files: [url], threads: threads) { bytes.append(contentsOf: $0) }
             #expect(bytes == expected, "\(threads) threads")
-            #expect(ledgers == output.ledgers, "\(threads) threads")
+            #expect(written.ledgers == output.ledgers, "\(threads) threads")
         }
     }
 }

@@ -62,7 +62,7 @@ import Testing
         }
         var notDone = 0
         for (row, line) in zip(pp.rows, lines.dropFirst()) {
-            let cells = Dictionary(uniqueKeysWithValues: zip(header, splitQuoted(line)))
+            let cells = Dictionary(uniqueKeysWithValues: zip(header, splitCSVLine(line)))
             #expect(value(row, "STUDYID") == .text("AID-CD7"))
             #expect(value(row, "USUBJID") == .text(cells["USUBJID"] ?? "?"))
             #expect(value(row, "PPSEQ") == .number(Double(cells["PPSEQ"] ?? "") ?? -1))
@@ -158,37 +158,6 @@ import Testing
         rejects(XPTFile.Variable(name: "X", isNumeric: false, length: 8), .text("λz"), "not printable ASCII")
         rejects(XPTFile.Variable(name: "X", isNumeric: false, length: 2), .text("abc"), "longer than")
         rejects(XPTFile.Variable(name: "X", isNumeric: true, length: 8), .number(1e300), "beyond the range")
-    }
-
-    /// CSV fields of one line, with RFC 4180 quotes.
-    func splitQuoted(_ line: String) -> [String] {
-        var cells: [String] = []
-        var current = ""
-        var quoted = false
-        var characters = Array(line)[...]
-        while let c = characters.popFirst() {
-            if quoted {
-                if c == "\"" {
-                    if characters.first == "\"" {
-                        current.append("\"")
-                        characters.removeFirst()
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    current.append(c)
-                }
-            } else if c == "\"" {
-                quoted = true
-            } else if c == "," {
-                cells.append(current)
-                current = ""
-            } else {
-                current.append(c)
-            }
-        }
-        cells.append(current)
-        return cells
     }
 }
 

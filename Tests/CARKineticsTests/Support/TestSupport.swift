@@ -46,7 +46,8 @@ func readTable(_ relativePath: String) throws -> [[String: String]] {
     }
 }
 
-private func splitCSVLine(_ line: String) -> [String] {
+/// CSV fields of one line, with RFC 4180 quotes.
+func splitCSVLine(_ line: String) -> [String] {
     var cells: [String] = []
     var current = ""
     var quoted = false

@@ -35,6 +35,13 @@ public struct ColumnSelection: Sendable, Equatable {
     public var profileBy: [String]
     public var lloq: LLOQSource?
     public var unit: String?
+    /// The unit of the input's times, when the caller knows it (`--time-unit`). A unit column of the file
+    /// (``ResolvedColumns``: `FRLTU` for `AFRLT`, …) that says otherwise is an error, never overridden. Nil:
+    /// the unit column's, else days (assumed, and the outputs say so).
+    public var timeUnit: TimeUnit?
+    /// The unit times are converted into when read (`--output-time-unit`), so that every time, rate and area
+    /// is in it; nil = the input's own unit (no conversion). Files in different units need it.
+    public var outputTimeUnit: TimeUnit?
     /// How the caller's user names each column explicitly, quoted in the error for a missing or ambiguous
     /// column (a command line passes its option names, e.g. `--time`); a role without an entry is worded
     /// generically. The library itself knows no command-line options.
@@ -44,6 +51,9 @@ public struct ColumnSelection: Sendable, Equatable {
     /// and the columns that split a subject into profiles (``profileBy``).
     public enum Role: String, Sendable, Hashable, CaseIterable {
         case subject, time, value, unit, profileBy
+        /// Not a column: how the caller names ``ColumnSelection/timeUnit`` (e.g. `--time-unit`) and
+        /// ``ColumnSelection/outputTimeUnit`` (under ``outputTimeUnit``) in errors.
+        case timeUnit, outputTimeUnit
     }
     /// Which member or sheet of a SAS transport or Excel file, and where its header row is.
     public var table = TableChoice()
@@ -78,11 +88,26 @@ package struct ResolvedColumns {
     var lloqColumn: Int?
     var lloqConstant: Double?
     var unit: Int?
+    /// The column stating the unit of the time column (``timeUnitTiers(time:)``), if the file has one.
+    var timeUnit: Int?
 
     private static let subjectTiers = [["usubjid"], ["subjid"], ["subject", "id", "patient_id"]]
     private static let timeTiers = [["afrlt"], ["areltm"], ["time", "day", "days"]]
     private static let valueTiers = [["aval"], ["value", "conc", "concentration"]]
     private static let unitTiers = [["avalu"], ["unit", "units"]]
+
+    /// The columns that state the unit of the time column named `time`, by precedence tier: the CDISC
+    /// companion of the time variable (ADaM ADNCA: `FRLTU` for `AFRLT`/`NFRLT`, `RRLTU` for `ARRLT`/`NRRLT`;
+    /// ADaM BDS: `ARELTMU` for `ARELTM`; `RELTMU`, which pharmaverse ADPC examples use for either), then a
+    /// generic `time_unit`.
+    static func timeUnitTiers(time: String) -> [[String]] {
+        switch time.lowercased() {
+        case "afrlt", "nfrlt": [["frltu"], ["reltmu"], ["time_unit"]]
+        case "arrlt", "nrrlt": [["rrltu"], ["time_unit"]]
+        case "areltm", "nreltm": [["areltmu"], ["reltmu"], ["time_unit"]]
+        default: [["time_unit"]]
+        }
+    }
 
     package init(header: [String], selection: ColumnSelection, file: String) throws(DataError) {
         self.header = header
@@ -161,6 +186,17 @@ package struct ResolvedColumns {
             unit = try named(explicit, role: "unit")
         } else {
             unit = try recognised(Self.unitTiers, role: .unit)
+        }
+        for tier in Self.timeUnitTiers(time: header[time]) {
+            let matches = lowered.indices.filter { tier.contains(lowered[$0]) }
+            if matches.count > 1 {
+                let names = matches.map { "'\(MessageText.capped(header[$0]))'" }.joined(separator: ", ")
+                throw DataError(file: file, line: 1, message: "ambiguous time unit column (\(names)); \(listing)")
+            }
+            if let match = matches.first {
+                timeUnit = match
+                break
+            }
         }
         let roles = [("subject", subject), ("time", time), ("value", value)]
         for a in roles.indices {

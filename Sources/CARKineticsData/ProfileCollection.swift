@@ -9,6 +9,9 @@ public struct ProfileCollection: Sendable {
     public var ledgers: [RowLedger]
     /// For each profile, the index in `ledgers` of the file it came from (line numbers are per file).
     public var profileFiles: [Int]
+    /// The unit of every profile's times, and whether no file stated it (days assumed).
+    public var timeUnit: TimeUnit = .days
+    public var timeUnitAssumed = true
 
     /// Reads each file. A subject (with the same group values) found in two files is an error: rows are
     /// never silently pooled across files.
@@ -42,7 +45,12 @@ public struct ProfileCollection: Sendable {
             }
             profiles += set.profiles
         }
-        return ProfileCollection(profiles: profiles, ledgers: sets.map(\.ledger), profileFiles: profileFiles)
+        let time = try TimeUnitAgreement.common(
+            sets.map { TimeUnitAgreement.File(name: $0.file, unit: $0.timeUnit, source: $0.timeUnitSource) })
+        var collection = ProfileCollection(profiles: profiles, ledgers: sets.map(\.ledger), profileFiles: profileFiles)
+        collection.timeUnit = time.unit
+        collection.timeUnitAssumed = time.assumed
+        return collection
     }
 }
 

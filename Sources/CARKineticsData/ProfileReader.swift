@@ -19,6 +19,11 @@ public struct ProfileSet: Sendable {
     public var profiles: [Profile]
     /// The fate of every line.
     public var ledger: RowLedger
+    /// The unit of the profiles' times (the input's, or ``ColumnSelection/outputTimeUnit`` when converted).
+    public var timeUnit: TimeUnit = .days
+    /// The unit the file's times are written in, and where it was learnt (``TimeUnitSource/assumed``: nowhere).
+    public var inputTimeUnit: TimeUnit = .days
+    public var timeUnitSource: TimeUnitSource = .assumed
 }
 
 /// Reads a long-format CSV file (one row per sample) into per-subject `Profile`s.
@@ -295,5 +300,8 @@ extension ProfileSet {
     /// Every profile of a store, built as `Profile` values.
     init(_ store: ProfileStore) {
         self.init(file: store.file, profiles: (0..<store.profileCount).map(store.profile), ledger: store.ledger)
+        timeUnit = store.timeUnit
+        inputTimeUnit = store.inputTimeUnit
+        timeUnitSource = store.timeUnitSource
     }
 }

@@ -39,6 +39,11 @@ package struct ProfileStore: Sendable {
     package internal(set) var starts: [Int] = []
     package internal(set) var order: [Int32] = []
     package internal(set) var ledger: RowLedger
+    /// The unit of `times`: the input's, or the one they were converted into when read.
+    package internal(set) var timeUnit: TimeUnit = .days
+    /// The unit the file's times are written in, and where that was learnt.
+    package internal(set) var inputTimeUnit: TimeUnit = .days
+    package internal(set) var timeUnitSource: TimeUnitSource = .assumed
 
     package var profileCount: Int { subjects.count }
 

@@ -24,6 +24,8 @@ extension ProfileStore {
         private var lastProfile = -1
         /// Whether the last unit checked for a row checked in parallel was accepted (a repeat of an excluded one is checked again).
         private var lastUnitAccepted = false
+        /// The time unit the file's unit column states (from its first non-empty cell), and that column's name.
+        private var statedTimeUnit: (unit: TimeUnit, column: String)?
 
         init(file: String, selection: ColumnSelection, invalidRows: InvalidRowPolicy = .stop) {
             self.selection = selection
@@ -49,6 +51,8 @@ extension ProfileStore {
         /// with `parser` and added with `append(_:line:)`.
         var parser: RowParser? {
             guard let parser = rowParser, !parser.layout.hasGroups else { return nil }
+            // Until a row states the time unit, rows are checked one by one, so the first statement settles it.
+            guard parser.layout.timeUnit < 0 || parser.expectedTimeUnit != nil else { return nil }
             return parser
         }
 
@@ -68,9 +72,12 @@ extension ProfileStore {
                 addBlank(line: row.line)
                 return
             }
+            if parser.layout.timeUnit >= 0, parser.expectedTimeUnit == nil, row.count == parser.layout.fields {
+                try settleTimeUnit(row, parser: parser)
+            }
             let cells: RowParser.Cells
             do throws(DataError) {
-                cells = try parser.cells(row)
+                cells = try (rowParser ?? parser).cells(row)
             } catch {
                 guard skipsInvalidRows else { throw error }
                 exclude(error)
@@ -83,6 +90,38 @@ extension ProfileStore {
             } else {
                 try append(cells, line: row.line)
             }
+        }
+
+        /// The first row with a non-empty time-unit cell states the file's time unit: an unknown spelling, or a
+        /// unit other than the one the caller gave, stops the read (a file's time unit is never guessed around or
+        /// overridden, so not even ``InvalidRowPolicy/skip`` excludes such a row). Every later row is checked
+        /// against it by the row parser.
+        private mutating func settleTimeUnit(_ row: CSVRow, parser: RowParser) throws(DataError) {
+            let column = parser.layout.timeUnit
+            let cell = row.trimmedBytes(column)
+            guard !cell.isEmpty else { return }
+            let unit = try parser.timeUnit(cell, row: row)
+            let spelling = MeasurementParser.quoted(cell)
+            if let given = selection.timeUnit, given != unit {
+                throw DataError(
+                    file: store.file, line: row.line, column: parser.header[column],
+                    message:
+                        "time unit \(spelling) (\(unit.plural)) differs from \(givenTimeUnitText(given)); a time unit the file states is never overridden: correct the file or give its unit"
+                )
+            }
+            statedTimeUnit = (unit, parser.header[column])
+            let origin =
+                selection.timeUnit.map(givenTimeUnitText) ?? "\(spelling) on line \(row.line)"
+            if let columns {
+                rowParser = RowParser(
+                    file: store.file, columns: columns,
+                    expectedTimeUnit: RowParser.ExpectedTimeUnit(unit: unit, spelling: Array(cell), origin: origin))
+            }
+        }
+
+        /// `the time unit given with --time-unit (hours)`, naming the caller's option when it has one.
+        private func givenTimeUnitText(_ unit: TimeUnit) -> String {
+            "the time unit given" + (selection.namingHints[.timeUnit].map { " with \($0)" } ?? "") + " (\(unit.plural))"
         }
 
         /// A subject whose every row is invalid must not vanish from the results: an excluded row that still
@@ -337,6 +376,44 @@ extension ProfileStore {
             profileLines.append(0)
         }
 
+        /// Settles the file's time unit (given, else stated by its unit column, else days assumed) and converts
+        /// the times into ``ColumnSelection/outputTimeUnit`` when one is asked for. Done before the duplicate check,
+        /// so two times that one conversion rounds to the same number are still caught; a time that overflows or
+        /// underflows to 0 in the new unit stops the read rather than move a sample.
+        private mutating func convertTimes(columnName: String) throws(DataError) {
+            let input: TimeUnit
+            if let stated = statedTimeUnit {
+                input = stated.unit
+                store.timeUnitSource = .column(stated.column)
+            } else if let given = selection.timeUnit {
+                input = given
+                store.timeUnitSource = .given
+            } else {
+                input = .days
+                store.timeUnitSource = .assumed
+            }
+            let output = selection.outputTimeUnit ?? input
+            store.inputTimeUnit = input
+            store.timeUnit = output
+            guard output != input else { return }
+            let file = store.file
+            let lines = store.lines
+            try store.times.withUnsafeMutableBufferPointer { (times) throws(DataError) in
+                for i in times.indices {
+                    let t = times[i]
+                    let converted = input.convert(t, to: output)
+                    guard converted.isFinite, converted != 0 || t == 0 else {
+                        throw DataError(
+                            file: file, line: Int(lines[i]), column: columnName,
+                            message:
+                                "time \(t) \(input.plural) is \(converted.isFinite ? "too small" : "too large") to be expressed in \(output.plural)"
+                        )
+                    }
+                    times[i] = converted
+                }
+            }
+        }
+
         /// Groups the rows by profile, sorts each profile by time and rejects two non-missing samples of one
         /// profile at one time (naming both lines) — or, when invalid rows are skipped, excludes every such row.
         consuming func finish() throws(DataError) -> ProfileStore {
@@ -355,6 +432,7 @@ extension ProfileStore {
                 throw DataError(file: file, line: 1, message: "has a header but no data rows")
             }
             store.unitNames = (0..<units.count).map { units.string($0) }
+            try convertTimes(columnName: resolved.header[resolved.time])
             let profiles = store.profileCount
             var starts = [Int](repeating: 0, count: profiles + 1)
             for p in store.rowProfiles { starts[Int(p) + 1] += 1 }

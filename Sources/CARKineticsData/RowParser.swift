@@ -20,6 +20,18 @@ struct RowParser: Sendable {
         var lloqConstant: Double?
         var unit: Int
         var hasGroups: Bool
+        /// The column stating the time unit, −1 when there is none.
+        var timeUnit: Int
+    }
+
+    /// The time unit the rows must state, once known (given by the caller, or read from the first row that
+    /// states one), with its first spelling (rows spelling it the same way are accepted by a byte comparison)
+    /// and where it came from, for the message about a row that disagrees.
+    struct ExpectedTimeUnit: Sendable {
+        var unit: TimeUnit
+        var spelling: [UInt8]
+        /// `'h' on line 2`, or `the time unit given (--time-unit day)`.
+        var origin: String
     }
 
     /// A data row's checked cells; the byte ranges point into the scanned input.
@@ -34,14 +46,19 @@ struct RowParser: Sendable {
     let file: String
     let header: [String]
     let layout: Layout
+    /// Nil while no row has stated a time unit (and none was given): the builder then checks rows one by one
+    /// and settles it (``ProfileStore/Builder``).
+    let expectedTimeUnit: ExpectedTimeUnit?
 
-    init(file: String, columns: ResolvedColumns) {
+    init(file: String, columns: ResolvedColumns, expectedTimeUnit: ExpectedTimeUnit? = nil) {
         self.file = file
         header = columns.header
         layout = Layout(
             fields: columns.header.count, subject: columns.subject, time: columns.time, value: columns.value,
             valueText: columns.valueText ?? -1, lloqColumn: columns.lloqColumn ?? -1,
-            lloqConstant: columns.lloqConstant, unit: columns.unit ?? -1, hasGroups: !columns.groups.isEmpty)
+            lloqConstant: columns.lloqConstant, unit: columns.unit ?? -1, hasGroups: !columns.groups.isEmpty,
+            timeUnit: columns.timeUnit ?? -1)
+        self.expectedTimeUnit = expectedTimeUnit
     }
 
     /// The cells of a non-blank data row, or the error naming its line, column and what was expected.
@@ -53,6 +70,12 @@ struct RowParser: Sendable {
         }
         let subject = row.trimmedBytes(layout.subject)
         if subject.isEmpty { throw fail(row, layout.subject, "is empty; expected a subject identifier") }
+        if layout.timeUnit >= 0 {
+            let cell = row.trimmedBytes(layout.timeUnit)
+            if !cell.isEmpty, let expected = expectedTimeUnit, !cell.elementsEqual(expected.spelling) {
+                try checkTimeUnit(cell, row: row, against: expected)
+            }
+        }
         let timeBytes = row.trimmedBytes(layout.time)
         let time: Double
         switch NumberParser.parse(timeBytes) {
@@ -63,8 +86,8 @@ struct RowParser: Sendable {
             throw fail(
                 row, layout.time,
                 timeBytes.isEmpty
-                    ? "is empty; expected a time in days since infusion"
-                    : "\(MeasurementParser.quoted(timeBytes)) is not a number; expected a time in days since infusion")
+                    ? "is empty; expected a time since infusion"
+                    : "\(MeasurementParser.quoted(timeBytes)) is not a number; expected a time since infusion")
         }
         var lloq = layout.lloqConstant
         if layout.lloqColumn >= 0 {
@@ -94,6 +117,30 @@ struct RowParser: Sendable {
         }
         let unit = layout.unit >= 0 ? row.trimmedBytes(layout.unit) : UnsafeBufferPointer(start: nil, count: 0)
         return Cells(time: time, measurement: measurement, subject: subject, unit: unit)
+    }
+
+    /// The unit a non-empty time-unit cell names, or the error naming its line and column when it names none.
+    func timeUnit(_ cell: UnsafeBufferPointer<UInt8>, row: CSVRow) throws(DataError) -> TimeUnit {
+        guard let unit = TimeUnit(bytes: cell) else {
+            throw fail(
+                row, layout.timeUnit,
+                "\(MeasurementParser.quoted(cell)) is not a time unit; expected \(TimeUnit.acceptedSpellings)")
+        }
+        return unit
+    }
+
+    /// A time-unit cell spelled unlike the expected unit's first spelling: accepted when it names the same unit
+    /// (`h` and `HOURS`), an error naming both units otherwise — one file has one time unit, and a unit the
+    /// caller gave is never silently overridden by the file or the file by it.
+    private func checkTimeUnit(
+        _ cell: UnsafeBufferPointer<UInt8>, row: CSVRow, against expected: ExpectedTimeUnit
+    ) throws(DataError) {
+        let unit = try timeUnit(cell, row: row)
+        guard unit != expected.unit else { return }
+        throw fail(
+            row, layout.timeUnit,
+            "time unit \(MeasurementParser.quoted(cell)) (\(unit.plural)) differs from \(expected.origin); the rows of one file must share one time unit"
+        )
     }
 
     /// The subject cell of an invalid row, when the row has the header's field count and the cell is not

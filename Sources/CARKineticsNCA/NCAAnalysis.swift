@@ -21,7 +21,8 @@ public struct NCAAnalysis: Sendable {
     public struct Output: Sendable {
         /// The group columns read (`ColumnSelection/groups`), in the order of each result's `groups`.
         public var groupColumns: [String]
-        /// The options the results were computed with (they fix the interval columns).
+        /// The options the results were computed with (they fix the interval columns), resolved to the times'
+        /// unit (``NCAOptions/resolved(to:)``): `options.timeUnit` is the unit of every time, rate and area.
         public var options: NCAOptions
         /// One result per profile, in input order.
         public var results: [NCAResult]
@@ -31,6 +32,10 @@ public struct NCAAnalysis: Sendable {
         public var ledgers: [RowLedger]
         /// For each profile, the index in `ledgers` of the file it came from (line numbers are per file).
         public var profileFiles: [Int]
+        /// Whether no input stated the time unit, so that days were assumed (outputs say so).
+        public var timeUnitAssumed = true
+        /// The unit of every time, rate and area (the same as `options.timeUnit`).
+        public var timeUnit: TimeUnit { options.timeUnit }
     }
 
     /// Reads each file and analyses every profile. A subject (with the same group values) found in two
@@ -46,10 +51,13 @@ public struct NCAAnalysis: Sendable {
 
     private func analyze(_ collection: ProfileCollection) -> Output {
         let profiles = collection.profiles
+        let options = self.options.resolved(to: collection.timeUnit)
         let results = Self.analyze(profiles, options: options, threads: ProcessInfo.processInfo.activeProcessorCount)
-        return Output(
+        var output = Output(
             groupColumns: selection.groups, options: options, results: results, profiles: profiles,
             ledgers: collection.ledgers, profileFiles: collection.profileFiles)
+        output.timeUnitAssumed = collection.timeUnitAssumed
+        return output
     }
 
     /// NCA of every profile, spread over `threads` cores; the result is the same whatever the thread count

@@ -38,20 +38,36 @@ public struct BLQRule: Sendable, Equatable {
     public static let pknca = BLQRule(first: .keep, middle: .drop, last: .keep)
 }
 
-/// A window [start, end] in days for a partial AUC.
+/// A window [start, end] for a partial AUC.
+///
+/// The bounds are in ``unit`` when it is set (`0,28d` stays 0–28 days whatever unit the times are in), otherwise
+/// in the unit of the analysis' times (``NCAOptions/timeUnit``). ``NCAOptions/resolved(to:)`` converts every
+/// window into that unit, which names its columns: 0–28 days analysed in hours is `auc_0_672`.
 public struct AUCInterval: Sendable, Equatable, Hashable {
-    /// Window bounds in days, 0 ≤ start < end.
+    /// Window bounds, 0 ≤ start < end.
     public var start: Double
     public var end: Double
+    /// The unit of the bounds; nil = the unit of the analysis' times.
+    public var unit: TimeUnit?
 
     /// Fails unless 0 ≤ start < end and both are finite.
-    public init?(start: Double, end: Double) {
+    public init?(start: Double, end: Double, unit: TimeUnit? = nil) {
         guard start.isFinite, end.isFinite, start >= 0, start < end else { return nil }
         self.start = start
         self.end = end
+        self.unit = unit
     }
 
-    /// `auc_0_28`: bounds printed as integers when integral, otherwise shortest round-trip decimals.
+    /// The window in `target` (untagged: its bounds are then in the analysis' unit); a window without a unit
+    /// is taken to be in `target` already. Nil when a bound does not survive the conversion (overflow, or an
+    /// end that rounds onto the start).
+    public func converted(to target: TimeUnit) -> AUCInterval? {
+        guard let unit else { return self }
+        return AUCInterval(start: unit.convert(start, to: target), end: unit.convert(end, to: target))
+    }
+
+    /// `auc_0_28`: bounds printed as integers when integral, otherwise shortest round-trip decimals. The numbers
+    /// are the bounds as stored: name a window after ``NCAOptions/resolved(to:)``.
     public var columnName: String {
         "auc_\(Self.format(start))_\(Self.format(end))"
     }
@@ -74,6 +90,9 @@ public struct NCAOptions: Sendable, Equatable {
     public var adjustedR2Tolerance: Double
     /// Fewest points in a λz regression.
     public var minimumLambdaZPoints: Int
+    /// The unit of the profiles' times, hence of every time (`h`), rate (`1/h`) and area (`h*…`) computed, and
+    /// of windows given without one. ``NCAAnalysis`` sets it from the input (``resolved(to:)``).
+    public var timeUnit: TimeUnit = .days
 
     /// Options; defaults are PKNCA's (linear-up/log-down, first=keep middle=drop last=keep, windows 0–28 and 0–90).
     public init(
@@ -88,8 +107,32 @@ public struct NCAOptions: Sendable, Equatable {
         self.minimumLambdaZPoints = minimumLambdaZPoints
     }
 
-    /// Days 0–28 and 0–90, the windows product labels report.
+    /// Days 0–28 and 0–90, the windows product labels report, in days whatever the unit of the times.
     public static let defaultIntervals: [AUCInterval] = [
-        AUCInterval(start: 0, end: 28), AUCInterval(start: 0, end: 90),
+        AUCInterval(start: 0, end: 28, unit: .days), AUCInterval(start: 0, end: 90, unit: .days),
     ].compactMap { $0 }
+
+    /// These options for times in `unit`: ``timeUnit`` set and every window converted into it (windows without
+    /// a unit are taken as in `unit`), so their columns are named by their numbers in it (`auc_0_672` for 0–28
+    /// days in hours). Two windows that become the same (`0,28d` and `0,672` for times in hours) are kept once.
+    /// A window that does not survive the conversion is dropped — only possible for bounds near the limits of
+    /// `Double`, which `pkfit`'s option grammar refuses.
+    public func resolved(to unit: TimeUnit) -> NCAOptions {
+        var options = self
+        options.timeUnit = unit
+        options.intervals = options.resolvedIntervals
+        return options
+    }
+
+    /// The windows in ``timeUnit`` (those with a unit converted), in order, each once.
+    public var resolvedIntervals: [AUCInterval] {
+        // Already resolved (the streamed path, per profile): nothing to convert or compare.
+        if intervals.allSatisfy({ $0.unit == nil }) { return intervals }
+        var windows: [AUCInterval] = []
+        for interval in intervals {
+            guard let window = interval.converted(to: timeUnit), !windows.contains(window) else { continue }
+            windows.append(window)
+        }
+        return windows
+    }
 }

@@ -131,9 +131,10 @@ public enum NCARegistry {
                 report: true, "AUC from 0 to Tlast"
             ) { $0.auclast },
         ]
-        for (k, interval) in options.intervals.enumerated() {
+        let intervals = options.resolvedIntervals
+        for (k, interval) in intervals.enumerated() {
             let name = interval.columnName
-            let display = intervalDisplayName(interval)
+            let display = intervalDisplayName(interval, options.timeUnit)
             let start = AUCInterval.format(interval.start)
             let end = AUCInterval.format(interval.end)
             columns.append(
@@ -218,9 +219,9 @@ public enum NCARegistry {
                 "Rows with an empty value"
             ) { $0.missingCount },
         ]
-        for (k, interval) in options.intervals.enumerated() {
+        for (k, interval) in intervals.enumerated() {
             let name = interval.columnName
-            let display = intervalDisplayName(interval)
+            let display = intervalDisplayName(interval, options.timeUnit)
             columns.append(
                 text(
                     name + "_end", display + " end",
@@ -237,6 +238,11 @@ public enum NCARegistry {
             text("unit", "Unit", "Unit of the levels, from the unit column") { r in
                 r.unit.map { .text($0) } ?? .empty
             })
+        let timeUnit = NCAColumnValue.text(options.timeUnit.symbol)
+        columns.append(
+            text("time_unit", "Time unit", "Unit of every time, rate and area: the input's, or the one asked for") {
+                _ in timeUnit
+            })
         columns.append(
             text("notes", "Notes", report: true, "Why values are empty") { r in
                 let notes = r.notes
@@ -248,10 +254,13 @@ public enum NCARegistry {
     /// The column named `name` — a fixed column such as `cmax`, or an interval column such as `auc_0_28`,
     /// `auc_7_14.5_extrap`, `auc_0_28_end`, `auc_0_28_n` for the window its name spells — or nil when the
     /// registry has no such column.
-    public static func column(named name: String) -> NCAColumn? {
+    /// Display names of interval columns give the window in `timeUnit` (`AUC0–672h`).
+    public static func column(named name: String, timeUnit: TimeUnit = .days) -> NCAColumn? {
         if let fixed = fixedColumns.first(where: { $0.name == name }) { return fixed }
         guard let interval = intervalNamed(name) else { return nil }
-        return columns(for: NCAOptions(intervals: [interval])).first { $0.name == name }
+        var options = NCAOptions(intervals: [interval])
+        options.timeUnit = timeUnit
+        return columns(for: options).first { $0.name == name }
     }
 
     /// The columns that do not depend on the windows.
@@ -273,9 +282,10 @@ public enum NCARegistry {
         return interval
     }
 
-    /// `AUC0–28d`, `AUC7–14.5d`.
-    private static func intervalDisplayName(_ interval: AUCInterval) -> String {
-        "AUC\(AUCInterval.format(interval.start))–\(AUCInterval.format(interval.end))d"
+    /// `AUC0–28d`, `AUC7–14.5d`, `AUC0–672h`: the window's bounds with the short unit of compact names
+    /// (``TimeUnit/abbreviation``).
+    private static func intervalDisplayName(_ interval: AUCInterval, _ unit: TimeUnit) -> String {
+        "AUC\(AUCInterval.format(interval.start))–\(AUCInterval.format(interval.end))\(unit.abbreviation)"
     }
 
     /// A parameter read as an ``NCAValue``, which carries its own reason when empty.

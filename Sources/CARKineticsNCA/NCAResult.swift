@@ -108,7 +108,7 @@ extension NCA {
             case .preInfusionCarriedToZero, .preInfusionIgnored: break
             }
         }
-        let intervals = options.intervals.map { interval in
+        let intervals = options.resolvedIntervals.map { interval in
             let auc = finiteArea(
                 intervalAUC(curve, interval, method: method), "AUC(\(interval.start), \(interval.end))")
             return IntervalResult(

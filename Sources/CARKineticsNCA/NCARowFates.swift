@@ -18,6 +18,9 @@ public struct NCARowFates: Sendable {
     /// Per file: each stored row's fate code (``NCAAnalysis/auditCode(_:_:)``), 0 for a row that is no
     /// observation of any profile; empty when the run did not record fates.
     package var codes: [[UInt8]]
+    /// The unit of every time, rate and area written, and whether no input stated it (days assumed).
+    public var timeUnit: TimeUnit = .days
+    public var timeUnitAssumed = true
 }
 
 extension NCAAnalysis {

@@ -10,8 +10,9 @@ package protocol StreamRenderer: Sendable {
     mutating func append(_ result: NCAResult, index: Int, to text: inout [UInt8])
 }
 
-/// A streamed output format, fixed once every file has been read: the bytes before the first profile's rows,
-/// the renderer of each profile's rows, and the bytes after the last.
+/// A streamed output format, fixed once every file has been read (the stores, and the options resolved to their
+/// time unit, ``NCAOptions/resolved(to:)``): the bytes before the first profile's rows, the renderer of each
+/// profile's rows, and the bytes after the last.
 package struct StreamLayout<Renderer: StreamRenderer> {
     package var header: [UInt8]
     package var renderer: Renderer
@@ -42,7 +43,7 @@ extension NCAAnalysis {
     package func stream<Renderer: StreamRenderer>(
         files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)?, recordingFates: Bool = false,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void,
-        layout makeLayout: ([ProfileStore]) -> StreamLayout<Renderer>
+        layout makeLayout: ([ProfileStore], NCAOptions) -> StreamLayout<Renderer>
     ) throws -> NCARowFates {
         var stores: [ProfileStore] = []
         for url in files {
@@ -50,7 +51,10 @@ extension NCAAnalysis {
             stores.append(try reader.store(contentsOf: url, displayName: url.relativePath))
         }
         try Self.rejectSubjectsInSeveralFiles(stores)
-        let layout = makeLayout(stores)
+        let time = try TimeUnitAgreement.common(
+            stores.map { TimeUnitAgreement.File(name: $0.file, unit: $0.timeUnit, source: $0.timeUnitSource) })
+        let options = self.options.resolved(to: time.unit)
+        let layout = makeLayout(stores, options)
         try layout.header.withUnsafeBufferPointer { try write($0) }
 
         let total = stores.reduce(0) { $0 + $1.profileCount }
@@ -58,7 +62,6 @@ extension NCAAnalysis {
         // block (about half a millisecond of work), and a wave's text is a few megabytes.
         let blockSize = 128
         let wave = Swift.max(1, threads) * 32
-        let options = self.options
         let renderer = layout.renderer
         let bytesPerProfile = layout.bytesPerProfile
         // The previous wave's text and its profile count: written by this thread while the workers compute
@@ -136,8 +139,11 @@ extension NCAAnalysis {
         }
         try flush()
         try layout.footer.withUnsafeBufferPointer { try write($0) }
-        return NCARowFates(
+        var fates = NCARowFates(
             ledgers: stores.map(\.ledger), lines: recordingFates ? stores.map(\.lines) : [], codes: codes)
+        fates.timeUnit = time.unit
+        fates.timeUnitAssumed = time.assumed
+        return fates
     }
 
     /// A subject (with the same group values) in two files is an error: rows are never silently pooled.

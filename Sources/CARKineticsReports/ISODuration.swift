@@ -13,8 +13,16 @@ enum ISODuration {
     /// typed as `28.000000001` still reads `P28D`. Negative values get a leading minus (`-P1D`, the ISO 8601
     /// extension SDTM uses for pre-reference times); nil for non-finite input.
     static func format(days: Double) -> String? {
+        format(days, in: .days)
+    }
+
+    /// `time` (in `unit`) as an ISO 8601 duration, as ``format(days:)`` writes it: `24` hours is `P1D`, `36`
+    /// hours `P1DT12H`, `90` minutes `PT1H30M`, `2` weeks `P14D`. One multiplication by the unit's whole number
+    /// of milliseconds, then rounding to the millisecond.
+    static func format(_ time: Double, in unit: TimeUnit) -> String? {
+        let days = time
         guard days.isFinite else { return nil }
-        let totalMilliseconds = (abs(days) * 86_400_000).rounded()
+        let totalMilliseconds = (abs(days) * Double(unit.minutes * 60_000)).rounded()
         guard totalMilliseconds < 9e15 else { return nil }
         var rest = Int64(totalMilliseconds)
         let sign = days < 0 && rest > 0 ? "-" : ""

@@ -62,13 +62,14 @@ extension NCAAnalysis {
         recordingFates: Bool = false,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> NCARowFates {
-        let columns = NCARegistry.columns(for: options)
-        var header: [UInt8] = []
-        CSVWriter.appendHeader(["subject"] + selection.groups + columns.map(\.name), to: &header)
+        let groups = selection.groups
         return try stream(
             files: files, threads: threads, progress: progress, recordingFates: recordingFates, to: write
-        ) { _ in
-            StreamLayout(
+        ) { _, options in
+            let columns = NCARegistry.columns(for: options)
+            var header: [UInt8] = []
+            CSVWriter.appendHeader(["subject"] + groups + columns.map(\.name), to: &header)
+            return StreamLayout(
                 header: header, renderer: NCATableRows(columns: columns, jsonKeys: nil), footer: [],
                 bytesPerProfile: 400)
         }
@@ -101,12 +102,13 @@ extension NCAAnalysis {
         recordingFates: Bool = false,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> NCARowFates {
-        let columns = NCARegistry.columns(for: options)
-        let keys = JSONWriter.keys(["subject"] + selection.groups + columns.map(\.name))
+        let groups = selection.groups
         return try stream(
             files: files, threads: threads, progress: progress, recordingFates: recordingFates, to: write
-        ) { stores in
-            StreamLayout(
+        ) { stores, options in
+            let columns = NCARegistry.columns(for: options)
+            let keys = JSONWriter.keys(["subject"] + groups + columns.map(\.name))
+            return StreamLayout(
                 header: JSONWriter.opening, renderer: NCATableRows(columns: columns, jsonKeys: keys),
                 footer: JSONWriter.closing(empty: stores.allSatisfy { $0.profileCount == 0 }),
                 bytesPerProfile: 1_000)

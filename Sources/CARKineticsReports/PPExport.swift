@@ -35,7 +35,7 @@ public struct PPExport: Sendable {
                 for i in results.indices { results[i].groups.remove(at: studyIndex) }
             }
         }
-        return (PPTable.make(results, options: analysis.options, studyIDs: studies), output)
+        return (PPTable.make(results, options: output.options, studyIDs: studies), output)
     }
 
     /// Reads the files and writes the PP table as CSV — the same bytes as
@@ -67,12 +67,12 @@ public struct PPExport: Sendable {
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> NCARowFates {
         let plan = reading(files)
-        let layout = PPTable.Layout(options: analysis.options)
         var header: [UInt8] = []
         CSVWriter.appendHeader(PPTable.columns, to: &header)
         return try plan.analysis.stream(
             files: files, threads: threads, progress: progress, recordingFates: recordingFates, to: write
-        ) { stores in
+        ) { stores, options in
+            let layout = PPTable.Layout(options: options)
             // PPSEQ runs on across a subject's profiles, which may sit in several blocks or files: count, in
             // input order, the profiles of each subject before each profile.
             var seen: [String: Int] = [:]

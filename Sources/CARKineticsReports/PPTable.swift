@@ -11,11 +11,13 @@ import CARKineticsStatistics
 /// parameters and are left out. Conventions, decided and documented in docs/pp-output.md:
 /// - `PPORRES` is the value at full precision (shortest round-trip decimal), `PPSTRESC` the same text and
 ///   `PPSTRESN` the number; no unit conversion is made, so `PPSTRESU` = `PPORRESU`.
-/// - Units: levels in the profile's unit (from the unit column, e.g. `AVALU`), times `day`, AUCs
-///   `day*<unit>`, rates `1/day`, percentages `%`; dimensionless values and counts have no unit. When the
-///   input has no unit column, level and AUC units are empty rather than guessed.
+/// - Units: levels in the profile's unit (from the unit column, e.g. `AVALU`), times in the analysis' time
+///   unit (`NCAOptions/timeUnit`: `h`, `day`, …), AUCs `<time>*<unit>` (`h*ug/mL`), rates `1/<time>`,
+///   percentages `%`; dimensionless values and counts have no unit. When the input has no unit column, level
+///   and AUC units are empty rather than guessed.
 /// - Interval AUCs (`AUCINT`, and `AUCINTIS` for the λz-extrapolated variant, PKNCA's aucint.inf.obs code)
-///   carry `PPSTINT` / `PPENINT` as ISO 8601 durations (`ISODuration`); other parameters leave them empty.
+///   carry `PPSTINT` / `PPENINT` as ISO 8601 durations of the window in its real unit (`ISODuration`: 0–24 h
+///   is `P0D`, `P1D`); other parameters leave them empty.
 /// - A value that is not computable has empty results, `PPSTAT` = `NOT DONE` and the reason in `PPREASND`.
 /// - `PPGRPID` holds the profile's `--group` values joined by `; ` (empty without groups), so profiles of one
 ///   subject stay apart; `PPSEQ` numbers each subject's rows from 1 across all its profiles.
@@ -70,11 +72,11 @@ public enum PPTable {
             self.options = options
             parameters = NCARegistry.columns(for: options).compactMap { column in
                 guard column.unit != .text, let test = column.ppTest else { return nil }
-                let interval = options.intervals.first {
+                let interval = options.resolvedIntervals.first {
                     column.name == $0.columnName || column.name == $0.columnName + "_extrap"
                 }
-                func duration(_ days: Double?) -> ResultCell {
-                    days.flatMap(ISODuration.format(days:)).map(ResultCell.text) ?? .empty
+                func duration(_ time: Double?) -> ResultCell {
+                    time.flatMap { ISODuration.format($0, in: options.timeUnit) }.map(ResultCell.text) ?? .empty
                 }
                 return Parameter(
                     cell: column.cell, reason: column.reason, unit: column.unit, code: test.code,
@@ -117,7 +119,9 @@ public enum PPTable {
                 text = nil
                 number = .empty
             }
-            let unit = unitText(parameter.unit, levelUnit: result.unit).map(ResultCell.text) ?? .empty
+            let unit =
+                unitText(parameter.unit, levelUnit: result.unit, timeUnit: options.timeUnit).map(ResultCell.text)
+                ?? .empty
             row[7] = text.map(ResultCell.text) ?? .empty
             row[8] = unit
             row[9] = row[7]
@@ -130,16 +134,10 @@ public enum PPTable {
         }
     }
 
-    /// The `PPORRESU` text of a unit kind; nil when the levels' unit is unknown and the kind depends on it.
-    public static func unitText(_ kind: UnitKind, levelUnit: String?) -> String? {
-        switch kind {
-        case .concentration: levelUnit
-        case .time: "day"
-        case .auc: levelUnit.map { "day*\($0)" }
-        case .rate: "1/day"
-        case .percent: "%"
-        case .dimensionless, .count, .text: nil
-        }
+    /// The `PPORRESU` text of a unit kind (`h`, `h*ug/mL`, `1/h`); nil when the levels' unit is unknown and the
+    /// kind depends on it.
+    public static func unitText(_ kind: UnitKind, levelUnit: String?, timeUnit: TimeUnit = .days) -> String? {
+        ParameterNames.unitText(kind, levelUnit: levelUnit, timeUnit: timeUnit, product: "*")
     }
 
     /// Why a column is empty for `result`: the parameter's own reason (`own`, the column's `reason`) where the NCA

@@ -16,7 +16,7 @@ public enum ParameterNames {
         "persistence_half_life": "t½,β", "residual_sd": "Residual SD (ln)", "ssr": "SSR (ln)", "aic": "AIC",
         "bic": "BIC", "iterations": "Iterations", "evaluations": "Evaluations", "n_blq_not_used": "n BLQ not used",
         "n_missing_not_used": "n missing not used", "n_preinfusion_not_used": "n pre-infusion not used",
-        "note": "Note", "auc_0_28_model": "AUC0–28d,model", "auc_0_90_model": "AUC0–90d,model",
+        "note": "Note", "time_unit": "Time unit",
     ]
 
     /// What a column is measured in, by name; nil for names this package does not define.
@@ -26,47 +26,78 @@ public enum ParameterNames {
         switch name {
         case "rho", "alpha", "beta": return .rate
         case "doubling_time", "contraction_half_life", "persistence_half_life": return .time
-        case "auc_0_28_model", "auc_0_90_model": return .auc
+        case _ where modelAreaWindow(name) != nil: return .auc
         case "fb", "residual_sd", "ssr", "aic", "bic": return .dimensionless
         default: return nil
         }
     }
 
     /// The display name: `cmax` → `Cmax`, `auc_0_28` → `AUC0–28d`, `auc_0_28_extrap` → `AUC0–28d,extrap`,
-    /// `half_life` → `t½`; names this package does not define are returned unchanged.
-    public static func displayName(_ name: String) -> String {
-        if let column = NCARegistry.column(named: name) { return column.displayName }
+    /// `half_life` → `t½` (interval windows with the short form of `timeUnit`: `auc_0_672` → `AUC0–672h`);
+    /// names this package does not define are returned unchanged.
+    public static func displayName(_ name: String, timeUnit: TimeUnit = .days) -> String {
+        if let column = NCARegistry.column(named: name, timeUnit: timeUnit) { return column.displayName }
         if let known = names[name] { return known }
-        if let (base, pattern) = derived(name) { return pattern.replacingOccurrences(of: "#", with: displayName(base)) }
+        if let window = modelAreaWindow(name) {
+            return "AUC0–\(AUCInterval.format(window))\(timeUnit.abbreviation),model"
+        }
+        if let (base, pattern) = derived(name) {
+            return pattern.replacingOccurrences(of: "#", with: displayName(base, timeUnit: timeUnit))
+        }
         return name
     }
 
-    /// The unit text of a column for people (`day·copies/ug` for AUCs, `1/day` for rates), nil when it has
-    /// none or depends on an unknown level unit.
-    public static func unit(_ name: String, levelUnit: String?) -> String? {
-        switch unitKind(name) {
+    /// The unit text of a column for people (`day·copies/ug` for AUCs, `1/day` for rates, in `timeUnit`), nil
+    /// when it has none or depends on an unknown level unit.
+    public static func unit(_ name: String, levelUnit: String?, timeUnit: TimeUnit = .days) -> String? {
+        unitKind(name).flatMap { unitText($0, levelUnit: levelUnit, timeUnit: timeUnit, product: "·") }
+    }
+
+    /// The one spelling of a unit kind's unit, for people (`product` `·`: `h·ug/mL`) and for PP (`*`:
+    /// `h*ug/mL`): levels in `levelUnit`, times in ``TimeUnit/symbol``, areas their product, rates `1/<time>`;
+    /// nil when there is none or it depends on an unknown level unit.
+    static func unitText(_ kind: UnitKind, levelUnit: String?, timeUnit: TimeUnit, product: String) -> String? {
+        switch kind {
         case .concentration: levelUnit
-        case .time: "day"
-        case .auc: levelUnit.map { "day·\($0)" }
-        case .rate: "1/day"
+        case .time: timeUnit.symbol
+        case .auc: levelUnit.map { "\(timeUnit.symbol)\(product)\($0)" }
+        case .rate: "1/\(timeUnit.symbol)"
         case .percent: "%"
-        case .dimensionless, .count, .text, nil: nil
+        case .dimensionless, .count, .text: nil
         }
     }
 
-    /// Display name with its unit in parentheses when it has one: `Cmax (copies/ug)`, `Tmax (day)`, `t½ (day)`.
-    public static func label(_ name: String, levelUnit: String?) -> String {
-        let display = displayName(name)
-        guard let unit = unit(name, levelUnit: levelUnit) else { return display }
+    /// The label of a time axis (report figures): `Time since infusion (days)`, `(hours)`; with `assumed`,
+    /// `(days, assumed)` — no input stated the unit.
+    public static func timeAxisLabel(_ unit: TimeUnit, assumed: Bool = false) -> String {
+        "Time since infusion (\(unit.plural)\(assumed ? ", assumed" : ""))"
+    }
+
+    /// Display name with its unit in parentheses when it has one: `Cmax (copies/ug)`, `Tmax (day)`, `t½ (h)`.
+    public static func label(_ name: String, levelUnit: String?, timeUnit: TimeUnit = .days) -> String {
+        let display = displayName(name, timeUnit: timeUnit)
+        guard let unit = unit(name, levelUnit: levelUnit, timeUnit: timeUnit) else { return display }
         return "\(display) (\(unit))"
     }
 
-    /// `table` with its column names replaced by ``label(_:levelUnit:)``, except the names in `keep` (input
-    /// columns such as `--group` columns keep their names). For readable formats only.
-    public static func relabel(_ table: ResultTable, levelUnit: String?, keep: [String] = []) -> ResultTable {
+    /// `table` with its column names replaced by ``label(_:levelUnit:timeUnit:)``, except the names in `keep`
+    /// (input columns such as `--group` columns keep their names). For readable formats only.
+    public static func relabel(
+        _ table: ResultTable, levelUnit: String?, timeUnit: TimeUnit = .days, keep: [String] = []
+    ) -> ResultTable {
         var table = table
-        table.columns = table.columns.map { keep.contains($0) ? $0 : label($0, levelUnit: levelUnit) }
+        table.columns = table.columns.map {
+            keep.contains($0) ? $0 : label($0, levelUnit: levelUnit, timeUnit: timeUnit)
+        }
         return table
+    }
+
+    /// The window end of a model area column (`auc_0_28_model` → 28, `auc_0_672_model` → 672).
+    static func modelAreaWindow(_ name: String) -> Double? {
+        guard name.hasPrefix("auc_0_"), name.hasSuffix("_model") else { return nil }
+        let end = name.dropFirst(6).dropLast(6)
+        guard let value = Double(end), value > 0, AUCInterval.format(value) == end else { return nil }
+        return value
     }
 
     /// A fit column derived from a parameter (`se_rho`, `rho_lower95`) as (parameter, display pattern with

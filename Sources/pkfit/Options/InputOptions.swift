@@ -12,8 +12,22 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Subject column (default: USUBJID, SUBJID, subject, ID or patient_id).")
     var subject: String?
 
-    @Option(help: "Time column, days since infusion (default: AFRLT, ARELTM, time, day or days).")
+    @Option(help: "Time column, time since infusion (default: AFRLT, ARELTM, time, day or days).")
     var time: String?
+
+    @Option(
+        name: .customLong("time-unit"),
+        help:
+            "Unit of the input's times: min, h, d or w (also minute(s), hr, hour(s), day(s), wk, week(s), any case). Default: the FRLTU/RRLTU/ARELTMU/time_unit column, else days (assumed, and said so). A unit column that disagrees is an error."
+    )
+    var timeUnit: String?
+
+    @Option(
+        name: .customLong("output-time-unit"),
+        help:
+            "Unit of every time, rate and area written (times are converted when read); default: the input's. Needed to read files in different units together."
+    )
+    var outputTimeUnit: String?
 
     @Option(help: "Concentration column (default: AVAL, value, conc or concentration).")
     var value: String?
@@ -61,10 +75,13 @@ struct InputOptions: ParsableArguments {
         var selection = ColumnSelection(
             subject: subject, time: time, value: value, groups: group, profileBy: profileBy,
             lloq: lloqSource, unit: unit)
+        selection.timeUnit = timeUnit.flatMap { TimeUnit(parsing: $0) }
+        selection.outputTimeUnit = outputTimeUnit.flatMap { TimeUnit(parsing: $0) }
         selection.table = TableChoice(dataset: dataset, sheet: sheet, headerRow: headerRow)
         selection.table.namingHints = [.dataset: "--dataset", .headerRow: "--header-row"]
         selection.namingHints = [
             .subject: "--subject", .time: "--time", .value: "--value", .unit: "--unit", .profileBy: "--profile-by",
+            .timeUnit: "--time-unit", .outputTimeUnit: "--output-time-unit",
         ]
         return selection
     }
@@ -73,6 +90,11 @@ struct InputOptions: ParsableArguments {
     /// column found by name, two spellings of one column) are refused when the header is read.
     func validate() throws {
         if files.isEmpty { throw ValidationError("Give at least one CSV file.") }
+        for (flag, text) in [("--time-unit", timeUnit), ("--output-time-unit", outputTimeUnit)] {
+            if let text, TimeUnit(parsing: text) == nil {
+                throw ValidationError("\(flag) '\(text)': not a time unit; expected \(TimeUnit.acceptedSpellings)")
+            }
+        }
         if let headerRow, !(1...1_048_576).contains(headerRow) {
             throw ValidationError("--header-row \(headerRow): expected a row number from 1 to 1048576.")
         }

@@ -9,7 +9,11 @@ struct NCAOptionGroup: ParsableArguments {
     @Option(name: .customLong("auc-method"), help: "linear or linear-up-log-down.")
     var aucMethod: AUCMethod = .linearUpLogDown
 
-    @Option(name: .customLong("interval"), help: "Partial AUC window A,B in days; repeatable (default 0,28 and 0,90).")
+    @Option(
+        name: .customLong("interval"),
+        help:
+            "Partial AUC window A,B in the output time unit, or with a unit suffix (0,24h, 0,28d, 0,2w, 0,90min); repeatable (default 0,28d and 0,90d, converted to the output time unit)."
+    )
     var intervals: [String] = []
 
     @Option(
@@ -31,15 +35,11 @@ struct NCAOptionGroup: ParsableArguments {
     }
 
     static func parseInterval(_ text: String) throws -> AUCInterval {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-        // The number grammar of data cells (no hex, no nan/inf, no under- or overflow).
-        guard parts.count == 2, case .number(let a) = NumberText.parse(String(parts[0])),
-            case .number(let b) = NumberText.parse(String(parts[1])),
-            let interval = AUCInterval(start: a, end: b)
-        else {
-            throw ValidationError("--interval '\(text)': expected A,B with 0 <= A < B, e.g. 0,28")
+        do {
+            return try AUCIntervalGrammar.parse(text)
+        } catch {
+            throw ValidationError("--interval '\(text)': \(error.message)")
         }
-        return interval
     }
 
     static func parseBLQRule(_ text: String) throws -> BLQRule {

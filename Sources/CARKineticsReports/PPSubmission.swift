@@ -98,7 +98,7 @@ public struct PPSubmission: Sendable {
         }
         return (
             try dataset(
-                table, options: analysis.options, settings: settings, specimens: values(specimenIndex),
+                table, options: nca.options, settings: settings, specimens: values(specimenIndex),
                 referenceTimes: values(referenceIndex)), nca
         )
     }

@@ -43,6 +43,7 @@ struct NCACommand: ParsableCommand {
             // fate is recorded (one byte) as its profile is analysed, and the audit is written after the result
             // by re-reading the files; both files are then committed together.
             var ledgers: [RowLedger] = []
+            var assumed = false
             do {
                 let progress = output.progress("nca")
                 defer { progress?.finish() }
@@ -62,6 +63,7 @@ struct NCACommand: ParsableCommand {
                             files: files, progress: update, recordingFates: recording, to: write)
                     }
                     ledgers = fates.ledgers
+                    assumed = fates.timeUnitAssumed
                     return fates
                 } audit: { fates, write in
                     try analysis.writeAudit(fates, files: files, to: write)
@@ -72,6 +74,7 @@ struct NCACommand: ParsableCommand {
                 throw CommandFailure(message: error.description)
             }
             rows.reportExclusions(ledgers)
+            InputOptions.noteTimeUnit(assumed: assumed)
             return
         }
         var table: ResultTable
@@ -85,13 +88,15 @@ struct NCACommand: ParsableCommand {
                 if output.isReadable {
                     let units = Set(result.results.compactMap(\.unit))
                     table = ParameterNames.relabel(
-                        table, levelUnit: units.count == 1 ? units.first : nil, keep: input.selection.groups)
+                        table, levelUnit: units.count == 1 ? units.first : nil, timeUnit: result.timeUnit,
+                        keep: input.selection.groups)
                 }
             }
         } catch {
             throw CommandFailure(message: error.description)
         }
         rows.reportExclusions(result.ledgers)
+        InputOptions.noteTimeUnit(assumed: result.timeUnitAssumed)
         try rows.emit(table, through: output) { () throws(DataError) in try analysis.audit(result, files: files) }
     }
 }
@@ -138,6 +143,7 @@ extension NCACommand {
             bytes = Array(PPSubmission.datasetJSON(dataset, study: studyID).utf8)
         }
         rows.reportExclusions(result.ledgers)
+        InputOptions.noteTimeUnit(assumed: result.timeUnitAssumed)
         // The dataset and the audit are committed together: both renamed, or neither.
         try rows.emit(
             audit: { () throws(DataError) in try analysis.audit(result, files: files) },

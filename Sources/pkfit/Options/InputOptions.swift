@@ -86,6 +86,14 @@ struct InputOptions: ParsableArguments {
         return selection
     }
 
+    /// Says on standard error that days were assumed when no input stated the unit of its times (the outputs'
+    /// `time_unit` is then `day`), so nobody reads hours as days without being told.
+    static func noteTimeUnit(assumed: Bool) {
+        guard assumed else { return }
+        StandardStreams.writeError(
+            "note: times assumed to be in days (no FRLTU/RRLTU/ARELTMU/time_unit column and no --time-unit)\n")
+    }
+
     /// The column options that can be checked without reading a file; the rest (a group that is the subject
     /// column found by name, two spellings of one column) are refused when the header is read.
     func validate() throws {

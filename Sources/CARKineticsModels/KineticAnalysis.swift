@@ -36,6 +36,10 @@ public struct KineticAnalysis: Sendable {
         public var profiles: [Profile]
         /// For each profile, the index in `ledgers` of the file it came from.
         public var profileFiles: [Int]
+        /// The unit of the profiles' times and of every time and rate fitted (Tmax, ρ, α, β, half-lives).
+        public var timeUnit: TimeUnit = .days
+        /// Whether no input stated the time unit, so that days were assumed.
+        public var timeUnitAssumed = true
     }
 
     /// Reads the files and fits every profile.
@@ -44,20 +48,27 @@ public struct KineticAnalysis: Sendable {
     ///   - progress: called on the calling thread after each wave of fits with (profiles fitted, total).
     public func run(files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(DataError) -> Output {
         let collection = try ProfileCollection.read(files: files, selection: selection, invalidRows: invalidRows)
-        let fits = fit(collection.profiles, progress: progress)
+        let fits = fit(collection.profiles, timeUnit: collection.timeUnit, progress: progress)
         var extra: [String] = []
         if case .formula(let formula) = method { extra = formula.formula.parameterNames }
-        return Output(
+        var output = Output(
             groupColumns: selection.groups, extraParameters: extra,
             fits: fits, ledgers: collection.ledgers, profiles: collection.profiles,
             profileFiles: collection.profileFiles)
+        output.timeUnit = collection.timeUnit
+        output.timeUnitAssumed = collection.timeUnitAssumed
+        return output
     }
 
     /// Fits every profile; BLQ, missing, zero and pre-infusion rows are not used and are counted per subject.
     /// - Parameters:
     ///   - profiles: the profiles to fit.
     ///   - progress: called on the calling thread after each wave of fits with (profiles fitted, total).
-    public func fit(_ profiles: [Profile], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> [SubjectFit] {
+    ///   - timeUnit: the unit of the profiles' times. Built-in models are fitted in days (times converted) and
+    ///     their times and rates reported in `timeUnit`; a formula model is fitted in `timeUnit` as written.
+    public func fit(
+        _ profiles: [Profile], timeUnit: TimeUnit = .days, progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) -> [SubjectFit] {
         var results: [SubjectFit] = []
         results.reserveCapacity(profiles.count)
         let method = self.method
@@ -66,13 +77,13 @@ public struct KineticAnalysis: Sendable {
         while results.count < profiles.count {
             let offset = results.count
             let count = Swift.min(wave, profiles.count - offset)
-            results += parallelMap(count: count) { Self.fit(profiles[offset + $0], method: method) }
+            results += parallelMap(count: count) { Self.fit(profiles[offset + $0], method: method, timeUnit: timeUnit) }
             progress?(results.count, profiles.count)
         }
         return results
     }
 
-    static func fit(_ profile: Profile, method: Method) -> SubjectFit {
+    static func fit(_ profile: Profile, method: Method, timeUnit: TimeUnit = .days) -> SubjectFit {
         var times: [Double] = []
         var values: [Double] = []
         var notUsed = SampleExclusions()
@@ -93,7 +104,9 @@ public struct KineticAnalysis: Sendable {
         }
         let fit: KineticFit
         switch method {
-        case .model(let fitter): fit = fitter.fit(times: times, values: values)
+        case .model(let fitter):
+            let days = timeUnit == .days ? times : times.map { timeUnit.convert($0, to: .days) }
+            fit = fitter.fit(times: days, values: values).expressed(in: timeUnit)
         case .formula(let formula): fit = formula.fit(times: times, values: values)
         }
         return SubjectFit(subject: profile.subject, groups: profile.groups, fit: fit, notUsed: notUsed)

@@ -41,6 +41,8 @@ public enum CohortReport {
         let summary = output.summary
         let groupColumns = summary.groupColumns
         let unitText = output.unit ?? "unit not stated"
+        let time = output.nca.timeUnit
+        let timeAssumed = output.nca.timeUnitAssumed
         // Built once: the analysis holds results, and the table is laid out from them on each request.
         let ncaTable = output.nca.table
 
@@ -55,9 +57,10 @@ public enum CohortReport {
             ("Profiles", String(output.nca.results.count)),
             ("Grouping", groupColumns.isEmpty ? "none (one overall group)" : groupColumns.joined(separator: ", ")),
             ("Unit of levels", unitText),
+            ("Unit of times", timeAssumed ? "\(time.plural) (assumed: no input states it)" : time.plural),
             ("AUC method", options.aucMethod.rawValue),
             (
-                "Partial AUC windows (days)",
+                "Partial AUC windows (\(time.plural))",
                 options.intervals.map { "\(AUCInterval.format($0.start))–\(AUCInterval.format($0.end))" }.joined(
                     separator: ", ")
             ),
@@ -86,7 +89,7 @@ public enum CohortReport {
         report.blocks.append(.heading("Cohort summary", level: 2))
         report.blocks.append(
             .paragraph(
-                "Geometric mean (geometric CV%) for levels and AUCs, median (min–max) for times, mean (SD) otherwise; N = subjects, [n=k] = values used when fewer than N; NC = not calculable. Geometric statistics use values > 0 only. \(output.unit.map { "Levels in \($0), times in days." } ?? "Times in days; the input states no unit for the levels.")"
+                "Geometric mean (geometric CV%) for levels and AUCs, median (min–max) for times, mean (SD) otherwise; N = subjects, [n=k] = values used when fewer than N; NC = not calculable. Geometric statistics use values > 0 only. \(output.unit.map { "Levels in \($0), times in \(time.plural)." } ?? "Times in \(time.plural); the input states no unit for the levels.")"
             ))
         report.blocks.append(
             .table(
@@ -108,13 +111,13 @@ public enum CohortReport {
             if let p = slopes.columns.firstIndex(of: "parameter") {
                 for r in slopes.rows.indices {
                     if case .text(let name) = slopes.rows[r][p] {
-                        slopes.rows[r][p] = .text(ParameterNames.displayName(name))
+                        slopes.rows[r][p] = .text(ParameterNames.displayName(name, timeUnit: time))
                     }
                 }
             }
             report.blocks.append(.table(slopes, caption: "Power-model slope b per exposure parameter"))
             if let doses = output.doses {
-                let shown = ["cmax"] + (options.intervals.first.map { [$0.columnName] } ?? ["auclast"])
+                let shown = ["cmax"] + (options.resolvedIntervals.first.map { [$0.columnName] } ?? ["auclast"])
                 for (parameter, fit) in fits where shown.contains(parameter) {
                     guard let cells = ncaTable.column(parameter) else { continue }
                     let points = output.nca.results.indices.map {
@@ -122,10 +125,10 @@ public enum CohortReport {
                         if case .number(let x) = cells[i] { return (output.nca.results[i].subject, doses[i], x) }
                         return (output.nca.results[i].subject, doses[i], nil)
                     }
-                    let name = ParameterNames.displayName(parameter)
+                    let name = ParameterNames.displayName(parameter, timeUnit: time)
                     let image = CohortPlots.doseExposure(
                         points, fit: fit, parameter: name,
-                        unit: ParameterNames.unit(parameter, levelUnit: output.unit),
+                        unit: ParameterNames.unit(parameter, levelUnit: output.unit, timeUnit: time),
                         title: "\(name) vs dose")
                     report.blocks.append(
                         .figure(image, caption: "\(name) against dose (log–log) with the power-model fit."))
@@ -139,7 +142,7 @@ public enum CohortReport {
             .table(
                 ParameterNames.relabel(
                     select(ncaTable, groupColumns: groupColumns, options: options),
-                    levelUnit: output.unit, keep: groupColumns),
+                    levelUnit: output.unit, timeUnit: time, keep: groupColumns),
                 caption:
                     "Per-subject NCA. Interval AUCs stop at Tlast when the window ends after it (see the CSV for the λz-extrapolated values)."
             ))
@@ -155,7 +158,7 @@ public enum CohortReport {
         report.blocks.append(.heading("Concentration–time profiles", level: 2))
         // Each cohort: the whole follow-up, and the expansion phase up to the end of the first AUC window,
         // where the whole follow-up squeezes the peak into a few pixels.
-        let early = options.intervals.first?.end ?? 28
+        let early = options.resolvedIntervals.first?.end ?? TimeUnit.days.convert(28, to: time)
         for cohort in cohorts {
             let name = cohortName(cohort.key)
             let profiles = cohort.rows.map { nca.profiles[$0] }
@@ -169,17 +172,18 @@ public enum CohortReport {
                 }
             }
             let whole = ConcentrationPlots.spaghetti(
-                profiles: profiles, title: name, unit: output.unit, width: 560, height: 400)
+                profiles: profiles, title: name, unit: output.unit, width: 560, height: 400, time: time,
+                timeAssumed: timeAssumed)
             let first = ConcentrationPlots.spaghetti(
-                profiles: profiles, title: "\(name), days 0–\(AUCInterval.format(early))",
-                unit: output.unit, until: early, width: 560, height: 400)
+                profiles: profiles, title: "\(name), \(time.plural) 0–\(AUCInterval.format(early))",
+                unit: output.unit, until: early, width: 560, height: 400, time: time, timeAssumed: timeAssumed)
             report.blocks.append(
                 .figureGrid([
                     (
                         whole,
                         "\(name): levels by subject over the whole follow-up, log scale\(hasBLQ ? "; open triangles are BLQ samples" : "")."
                     ),
-                    (first, "\(name): the first \(AUCInterval.format(early)) days (expansion and contraction)."),
+                    (first, "\(name): the first \(AUCInterval.format(early)) \(time.plural) (expansion and contraction)."),
                 ]))
         }
 
@@ -190,11 +194,13 @@ public enum CohortReport {
                     fits[i].groups = Array(fits[i].groups.prefix(groupColumns.count - 1)) + [nca.profiles[i].unit ?? ""]
                 }
             }
-            report.blocks += fitBlocks(fits, profiles: nca.profiles, groupColumns: groupColumns, levelUnit: output.unit)
+            report.blocks += fitBlocks(
+                fits, profiles: nca.profiles, groupColumns: groupColumns, levelUnit: output.unit, time: time,
+                timeAssumed: timeAssumed)
         }
 
         report.blocks.append(.heading("Exposure by cohort", level: 2))
-        let exposureColumns = ["cmax"] + (options.intervals.first.map { [$0.columnName] } ?? ["auclast"])
+        let exposureColumns = ["cmax"] + (options.resolvedIntervals.first.map { [$0.columnName] } ?? ["auclast"])
         var exposurePlots: [(image: SVGImage, caption: String)] = []
         for column in exposureColumns {
             guard let cells = ncaTable.column(column) else { continue }
@@ -209,9 +215,9 @@ public enum CohortReport {
                     }
                 )
             }
-            let name = ParameterNames.displayName(column)
+            let name = ParameterNames.displayName(column, timeUnit: time)
             let image = CohortPlots.pointsByCohort(
-                values, parameter: name, unit: ParameterNames.unit(column, levelUnit: output.unit),
+                values, parameter: name, unit: ParameterNames.unit(column, levelUnit: output.unit, timeUnit: time),
                 title: "\(name) by cohort",
                 groupLabel: groupColumns.isEmpty ? "All subjects" : groupColumns.joined(separator: " / "))
             exposurePlots.append((image, "\(name) per subject by cohort (log scale); bar = median."))
@@ -249,7 +255,8 @@ public enum CohortReport {
 
     /// The model-fit section: per-subject table and each profile with its fitted curve.
     static func fitBlocks(
-        _ fits: [SubjectFit], profiles: [Profile], groupColumns: [String], levelUnit: String?
+        _ fits: [SubjectFit], profiles: [Profile], groupColumns: [String], levelUnit: String?,
+        time: TimeUnit = .days, timeAssumed: Bool = false
     ) -> [Report.Block] {
         var blocks: [Report.Block] = [.heading("Model fits", level: 2)]
         let trimmed = fits.map { fit -> SubjectFit in
@@ -263,7 +270,7 @@ public enum CohortReport {
             .paragraph(
                 "Least squares on ln C over the quantifiable samples at t ≥ 0 (BLQ, zero, missing and pre-infusion samples are not used). Models: \(models). \(converged) of \(fits.count) fits converged; the status column says why the others have no or boundary estimates. t½,α = ln 2/α (contraction), t½,β = ln 2/β (persistence), doubling time = ln 2/ρ."
             ))
-        let table = FitTable.make(trimmed, groupColumns: groupColumns)
+        let table = FitTable.make(trimmed, groupColumns: groupColumns, timeUnit: time)
         let wanted = ["subject"] + groupColumns + fitColumns
         let indices = wanted.compactMap { table.columns.firstIndex(of: $0) }
         let cut = ResultTable(
@@ -271,14 +278,16 @@ public enum CohortReport {
             rows: table.rows.map { row in indices.map { $0 < row.count ? row[$0] : .empty } })
         blocks.append(
             .table(
-                ParameterNames.relabel(cut, levelUnit: levelUnit, keep: groupColumns), caption: "Per-subject model fits"
+                ParameterNames.relabel(cut, levelUnit: levelUnit, timeUnit: time, keep: groupColumns),
+                caption: "Per-subject model fits"
             ))
         var grid: [(image: SVGImage, caption: String)] = []
         for (fit, profile) in zip(fits, profiles) {
             let curve = fit.fit.curve.map { fittedPoints($0, profile: profile) }
             let title = "\(profile.subject) – \(fit.fit.model)"
             let image = ConcentrationPlots.individual(
-                profile: profile, fitted: curve, title: title, width: 540, height: 330)
+                profile: profile, fitted: curve, title: title, width: 540, height: 330, time: time,
+                timeAssumed: timeAssumed)
             let status = fit.fit.status == .converged ? "" : " (\(fit.fit.status.description))"
             let caption =
                 curve == nil
@@ -315,6 +324,11 @@ public enum CohortReport {
     /// the HTML tooltips.
     static func readableStatistics(_ summary: CohortSummary, levelUnit: String?) -> ResultTable {
         var table = summary.table
+        // The unit of times is in the parameter labels here, not in a column of its own.
+        if let timeColumn = table.columns.lastIndex(of: "time_unit") {
+            table.columns.remove(at: timeColumn)
+            for r in table.rows.indices where timeColumn < table.rows[r].count { table.rows[r].remove(at: timeColumn) }
+        }
         let headers: [String: String] = [
             "parameter": "Parameter", "n_subjects": "N", "n": "n", "n_missing": "missing", "n_nonpositive": "≤0",
             "mean": "Mean", "sd": "SD", "cv_percent": "CV%", "geometric_mean": "Geo mean",
@@ -326,7 +340,8 @@ public enum CohortReport {
         }
         for r in table.rows.indices {
             if case .text(let name) = table.rows[r][start] {
-                table.rows[r][start] = .text(ParameterNames.label(name, levelUnit: levelUnit))
+                table.rows[r][start] = .text(
+                    ParameterNames.label(name, levelUnit: levelUnit, timeUnit: summary.timeUnit))
             }
         }
         return table

@@ -16,8 +16,13 @@ import Foundation
 public enum FitTable {
     static let builtInParameters = ["cmax", "tmax", "rho", "alpha", "beta", "fb"]
 
-    public static func make(_ fits: [SubjectFit], groupColumns: [String], extraParameters: [String] = []) -> ResultTable
-    {
+    /// `timeUnit` is the unit of the fits' times and rates (``KineticAnalysis/Output/timeUnit``): the model
+    /// areas cover the default windows 0–28 and 0–90 days in it and are named by their numbers in it
+    /// (`auc_0_672_model` in hours), and the `time_unit` column (before `note`) states it.
+    public static func make(
+        _ fits: [SubjectFit], groupColumns: [String], extraParameters: [String] = [], timeUnit: TimeUnit = .days
+    ) -> ResultTable {
+        let windows = NCAOptions().resolved(to: timeUnit).intervals
         let parameters = builtInParameters + extraParameters.filter { !builtInParameters.contains($0) }
         var columns = ["subject"] + groupColumns + ["model", "status", "n"]
         columns += builtInParameters
@@ -25,11 +30,11 @@ public enum FitTable {
         columns += ["ssr", "residual_sd", "aic", "bic"]
         columns += parameters.map { "se_\($0)" }
         for name in parameters { columns += ["\(name)_lower95", "\(name)_upper95"] }
+        columns += ["doubling_time", "contraction_half_life", "persistence_half_life"]
+        columns += windows.map { $0.columnName + "_model" }
         columns += [
-            "doubling_time", "contraction_half_life", "persistence_half_life", "auc_0_28_model", "auc_0_90_model",
-        ]
-        columns += [
-            "iterations", "evaluations", "n_blq_not_used", "n_missing_not_used", "n_preinfusion_not_used", "note",
+            "iterations", "evaluations", "n_blq_not_used", "n_missing_not_used", "n_preinfusion_not_used",
+            "time_unit", "note",
         ]
 
         let rows = fits.map { subjectFit -> [ResultCell] in
@@ -49,13 +54,12 @@ public enum FitTable {
                 number(rho.map { M_LN2 / $0 }),
                 number(curve.map(\.contractionHalfLife)),
                 number(curve?.persistenceHalfLife),
-                number(curve?.area(upTo: 28)),
-                number(curve?.area(upTo: 90)),
             ]
+            row += windows.map { number(curve?.area(upTo: $0.end)) }
             row += [.integer(fit.iterations), .integer(fit.evaluations)]
             row += [
                 .integer(subjectFit.notUsed.belowLimit), .integer(subjectFit.notUsed.missing),
-                .integer(subjectFit.notUsed.preInfusion),
+                .integer(subjectFit.notUsed.preInfusion), .text(timeUnit.symbol),
             ]
             row.append(fit.note.map(ResultCell.text) ?? .empty)
             return row

@@ -45,16 +45,16 @@ extension DoseExposure {
 extension KineticAnalysis.Output {
     /// The per-subject table of `pkfit fit` (``FitTable``).
     public var table: ResultTable {
-        FitTable.make(fits, groupColumns: groupColumns, extraParameters: extraParameters)
+        FitTable.make(fits, groupColumns: groupColumns, extraParameters: extraParameters, timeUnit: timeUnit)
     }
 }
 
 extension CohortSummary {
     /// The machine-readable table: group columns, then `statisticColumns`, full precision,
-    /// unavailable statistics as empty cells.
+    /// unavailable statistics as empty cells, then `time_unit` (``CohortSummary/timeUnit``).
     public var table: ResultTable {
         ResultTable(
-            columns: groupColumns + Self.statisticColumns,
+            columns: groupColumns + Self.statisticColumns + ["time_unit"],
             rows: rows.map { row in
                 let s = row.statistics
                 let numbers = [
@@ -66,7 +66,7 @@ extension CohortSummary {
                         .text(row.parameter), .integer(row.subjects), .integer(s.count), .integer(s.missing),
                         .integer(s.nonPositive),
                     ]
-                    + numbers.map { $0.map(ResultCell.number) ?? .empty }
+                    + numbers.map { $0.map(ResultCell.number) ?? .empty } + [.text(timeUnit.symbol)]
             })
     }
 
@@ -82,7 +82,8 @@ extension CohortSummary {
                 let cell = displayCell(row, significantDigits: significantDigits)
                 return row.groups.map(ResultCell.text)
                     + [
-                        .text(ParameterNames.label(row.parameter, levelUnit: levelUnit)), .integer(row.subjects),
+                        .text(ParameterNames.label(row.parameter, levelUnit: levelUnit, timeUnit: timeUnit)),
+                        .integer(row.subjects),
                         .integer(cell.n),
                         .text(cell.convention.label), .text(cell.value),
                         cell.notes.isEmpty ? .empty : .text(cell.notes.joined(separator: "; ")),
@@ -107,7 +108,8 @@ extension CohortSummary {
         for parameter in parameters {
             let convention = SummaryConvention(parameter: parameter)
             var line: [ResultCell] = [
-                .text(ParameterNames.label(parameter, levelUnit: levelUnit)), .text(convention.label),
+                .text(ParameterNames.label(parameter, levelUnit: levelUnit, timeUnit: timeUnit)),
+                .text(convention.label),
             ]
             for group in groups {
                 guard let row = group.rows.first(where: { $0.parameter == parameter }) else {

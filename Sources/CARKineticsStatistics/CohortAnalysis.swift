@@ -94,7 +94,8 @@ public struct CohortAnalysis: Sendable {
         } catch {
             throw .data(error)
         }
-        let columns = Self.summarisedColumns(options)
+        // The options as resolved to the times' unit: the windows' columns are named in it.
+        let columns = Self.summarisedColumns(nca.options)
         let groupCount = selection.groups.count
         // Levels in different units are never pooled: with more than one unit (no unit counting as one) the
         // unit becomes the last grouping column, `unit` (docs/robustness.md). Dose–exposure needs one unit.
@@ -114,7 +115,7 @@ public struct CohortAnalysis: Sendable {
                 groups: Array(result.groups.prefix(groupCount)) + (stratifiedByUnit ? [profileUnits[index]] : []),
                 values: columns.map { $0.cell(result).number })
         }
-        let summary: CohortSummary
+        var summary: CohortSummary
         do {
             summary = try CohortSummary(
                 groupColumns: selection.groups + (stratifiedByUnit ? ["unit"] : []),
@@ -122,6 +123,7 @@ public struct CohortAnalysis: Sendable {
         } catch {
             throw .summary(error)
         }
+        summary.timeUnit = nca.timeUnit
         if stratifiedByUnit {
             // The report groups the per-subject results by the summary's grouping columns.
             for index in nca.results.indices { nca.results[index].groups.insert(profileUnits[index], at: groupCount) }

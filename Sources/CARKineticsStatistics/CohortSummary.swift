@@ -43,6 +43,8 @@ public struct CohortSummary: Sendable {
     public var parameters: [String]
     /// The summary rows.
     public var rows: [Row]
+    /// The unit of the summarised times, rates and areas (the NCA's, ``NCAOptions/timeUnit``).
+    public var timeUnit: TimeUnit = .days
 
     /// Column names of `table`, after the group columns.
     public static let statisticColumns = [
@@ -58,7 +60,7 @@ public struct CohortSummary: Sendable {
     /// - Throws: ``SummaryError`` when a row's shape does not match, a value is NaN or infinite
     ///   (never silently dropped), or a group column clashes with a summary column name.
     public init(groupColumns: [String], parameters: [String], subjects: [SubjectParameters]) throws(SummaryError) {
-        let reserved = Set(Self.statisticColumns + Self.displayColumns)
+        let reserved = Set(Self.statisticColumns + Self.displayColumns + ["time_unit"])
         if let clash = groupColumns.first(where: { reserved.contains($0) }) {
             throw .groupColumnNameClash(clash)
         }

@@ -74,6 +74,7 @@ struct FitCommand: ParsableCommand {
             throw CommandFailure(message: error.description)
         }
         rows.reportExclusions(result.ledgers)
+        InputOptions.noteTimeUnit(assumed: result.timeUnitAssumed)
         let failed = result.fits.filter { if case .notConverged = $0.fit.status { true } else { false } }
         if !failed.isEmpty {
             let names =
@@ -85,7 +86,9 @@ struct FitCommand: ParsableCommand {
         }
         let table =
             output.isReadable
-            ? ParameterNames.relabel(result.table, levelUnit: nil, keep: input.selection.groups) : result.table
+            ? ParameterNames.relabel(
+                result.table, levelUnit: nil, timeUnit: result.timeUnit, keep: input.selection.groups)
+            : result.table
         try rows.emit(table, through: output) { () throws(DataError) in try analysis.audit(result, files: files) }
     }
 

@@ -71,7 +71,8 @@ struct ReportCommand: ParsableCommand {
         var fits: [SubjectFit]?
         if fit {
             let fitter = KineticFitter(model: model ?? .auto)
-            fits = KineticAnalysis(selection: input.selection, method: .model(fitter)).fit(result.nca.profiles)
+            fits = KineticAnalysis(selection: input.selection, method: .model(fitter)).fit(
+                result.nca.profiles, timeUnit: result.nca.timeUnit)
         }
         var report = CohortReport.build(
             result, title: title, options: options, fits: fits,

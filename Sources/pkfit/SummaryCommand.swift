@@ -20,7 +20,9 @@ struct NCAFlags: ParsableArguments {
             throw CommandFailure(message: error.description)
         }
         rows.reportExclusions(result.nca.ledgers)
-        return (result, options)
+        InputOptions.noteTimeUnit(assumed: result.nca.timeUnitAssumed)
+        // The options as the NCA resolved them to the times' unit (the windows converted and named in it).
+        return (result, result.nca.options)
     }
 
     /// The audit of the NCA behind a summary or report.

@@ -17,11 +17,15 @@ enum ConcentrationPlots {
     /// Every subject's profile in one plot (one colour per subject, in `profiles` order, so two plots
     /// of the same profiles match), e.g. one plot per cohort. `until`, when given, keeps only samples at
     /// or before that day (an early-phase view). Below 700 px wide the legend runs in rows under the title.
+    /// `time` is the unit of the profiles' times (`timeAssumed`: stated by no input), for the axis label
+    /// (``ParameterNames/timeAxisLabel(_:assumed:)``) and the tooltips.
     static func spaghetti(
         profiles: [Profile], title: String, unit: String?, until: Double? = nil,
-        width: Double = 900, height: Double = 440
+        width: Double = 900, height: Double = 440, time: TimeUnit = .days, timeAssumed: Bool = false
     ) -> SVGImage {
-        var chart = Chart(title: title, xLabel: "Time since infusion (days)", yLabel: concentrationLabel(unit))
+        var chart = Chart(
+            title: title, xLabel: ParameterNames.timeAxisLabel(time, assumed: timeAssumed),
+            yLabel: concentrationLabel(unit))
         chart.width = width
         chart.height = height
         chart.legendOnTop = width < 700
@@ -33,7 +37,7 @@ enum ConcentrationPlots {
         var limits = Set<Double>()
         var anyBLQ = false
         for (i, profile) in profiles.enumerated() {
-            let drawn = series(profile, color: Palette.color(i), shape: Palette.shape(i))
+            let drawn = series(profile, color: Palette.color(i), shape: Palette.shape(i), time: time)
             chart.series.append(drawn.series)
             limits.formUnion(drawn.limits)
             anyBLQ = anyBLQ || drawn.hasBLQ
@@ -47,13 +51,15 @@ enum ConcentrationPlots {
     /// pixels; below 700 px wide the legend is one row under the title so the plot keeps its width.
     static func individual(
         profile: Profile, fitted: [(time: Double, value: Double)]?, title: String,
-        width: Double = 900, height: Double = 440
+        width: Double = 900, height: Double = 440, time: TimeUnit = .days, timeAssumed: Bool = false
     ) -> SVGImage {
-        var chart = Chart(title: title, xLabel: "Time since infusion (days)", yLabel: concentrationLabel(profile.unit))
+        var chart = Chart(
+            title: title, xLabel: ParameterNames.timeAxisLabel(time, assumed: timeAssumed),
+            yLabel: concentrationLabel(profile.unit))
         chart.width = width
         chart.height = height
         chart.legendOnTop = width < 700
-        var drawn = series(profile, color: Palette.color(0), shape: .circle)
+        var drawn = series(profile, color: Palette.color(0), shape: .circle, time: time)
         drawn.series.label = "observed"
         drawn.series.lines = []
         chart.series.append(drawn.series)
@@ -83,10 +89,12 @@ enum ConcentrationPlots {
     }
 
     private static func series(
-        _ profile: Profile, color: String, shape: MarkerShape
+        _ profile: Profile, color: String, shape: MarkerShape, time: TimeUnit
     )
         -> (series: Chart.Series, limits: Set<Double>, hasBLQ: Bool)
     {
+        // `day 10.1` as before for days; `242.4 h` for other units.
+        func when(_ t: Double) -> String { time == .days ? "day \(t)" : "\(t) \(time.symbol)" }
         var s = Chart.Series(label: profile.subject, color: color, shape: shape)
         var current: [(x: Double, y: Double)] = []
         var limits = Set<Double>()
@@ -101,13 +109,13 @@ enum ConcentrationPlots {
             case .value(let level) where level > 0:
                 current.append((t, level))
                 s.markers.append(
-                    Chart.Marker(x: t, y: level, filled: true, tooltip: "\(profile.subject): day \(t), \(level)"))
+                    Chart.Marker(x: t, y: level, filled: true, tooltip: "\(profile.subject): \(when(t)), \(level)"))
             case .value:
                 breakLine()
                 hasBLQ = true
                 s.markers.append(
                     Chart.Marker(
-                        x: t, y: nil, filled: false, tooltip: "\(profile.subject): day \(t), 0", shape: .triangleDown))
+                        x: t, y: nil, filled: false, tooltip: "\(profile.subject): \(when(t)), 0", shape: .triangleDown))
             case .belowLimit(let lloq):
                 breakLine()
                 hasBLQ = true
@@ -115,7 +123,7 @@ enum ConcentrationPlots {
                 if let at { limits.insert(at) }
                 s.markers.append(
                     Chart.Marker(
-                        x: t, y: at, filled: false, tooltip: "\(profile.subject): day \(t), BLQ", shape: .triangleDown))
+                        x: t, y: at, filled: false, tooltip: "\(profile.subject): \(when(t)), BLQ", shape: .triangleDown))
             case .missing:
                 continue
             }

@@ -53,7 +53,9 @@ package enum AUCIntervalGrammar {
         if !unitName.isEmpty {
             guard let parsed = TimeUnit(parsing: unitName) else {
                 throw Failure(
-                    message: "'\(MessageText.capped(String(unitName)))' is not a time unit; expected \(TimeUnit.acceptedSpellings)")
+                    message:
+                        "'\(MessageText.capped(String(unitName)))' is not a time unit; expected \(TimeUnit.acceptedSpellings)"
+                )
             }
             unit = parsed
         }

@@ -85,12 +85,17 @@ public enum ResponseReport {
             }
         }
         if !estimates.isEmpty {
+            let time = persistence.nca.timeUnit
             blocks.append(
                 .figure(
-                    ResponsePlots.kaplanMeier(estimates, title: "Time to loss of CAR-T detection"),
+                    ResponsePlots.kaplanMeier(
+                        estimates, title: "Time to loss of CAR-T detection",
+                        timeLabel: ParameterNames.timeAxisLabel(time, assumed: persistence.nca.timeUnitAssumed)),
                     caption: "Kaplan–Meier curves by group (open markers: censored)"))
-            let times = [0.0] + days
-            var atRisk = ResultTable(columns: ["group"] + times.map { "day \(Int($0))" })
+            let times = [0.0] + days.map { TimeUnit.days.convert($0, to: time) }
+            var atRisk = ResultTable(
+                columns: ["group"]
+                    + times.map { time == .days ? "day \(Int($0))" : "\(AUCInterval.format($0)) \(time.symbol)" })
             for (name, estimate) in estimates {
                 atRisk.rows.append(
                     [.text(name)]

@@ -12,7 +12,7 @@ public enum ResponseTables {
         "gmr", "gmr_lower90", "gmr_upper90", "mann_whitney_u", "mann_whitney_p",
         "logit_intercept", "logit_slope", "logit_slope_se", "logit_slope_lower95", "logit_slope_upper95", "logit_lr_p",
         "odds_ratio_per_doubling", "logit_method",
-        "n_excluded", "n_response_missing", "gmr_df", "mann_whitney_method", "logit_note",
+        "n_excluded", "n_response_missing", "gmr_df", "mann_whitney_method", "logit_note", "time_unit",
     ]
 
     /// One row per group × parameter, full precision, unavailable values empty (the reason in `logit_note`).
@@ -45,23 +45,29 @@ public enum ResponseTables {
                 case .success: cells.append(.empty)
                 case .failure(let error): cells.append(.text("no logistic fit: \(error.description)"))
                 }
+                cells.append(.text(output.nca.timeUnit.symbol))
                 return cells
             })
     }
 
-    /// Columns of `persistence(_:)` after the group columns.
+    /// Columns of `persistence(_:)` after the group columns; `days` are the survival times in the output's
+    /// time unit (``PersistenceAnalysis/Output/survivalTimes``), which name their columns (`survival_2160` for
+    /// 90 days in hours).
     public static func persistenceColumns(days: [Double]) -> [String] {
         ["n", "n_events", "median", "median_lower95", "median_upper95"]
             + days.map { d in d == d.rounded() && abs(d) < 1e15 ? "survival_\(Int(d))" : "survival_\(d)" }
-            + ["logrank_p", "n_censored", "n_not_evaluable", "logrank_chisq", "logrank_df"]
+            + ["logrank_p", "n_censored", "n_not_evaluable", "logrank_chisq", "logrank_df", "time_unit"]
     }
 
-    /// One row per group: Kaplan–Meier median (+∞ = not reached) with its interval, Ŝ at `days` (empty past the
-    /// follow-up), and the log-rank test across groups repeated on every row (empty with one group).
+    /// One row per group: Kaplan–Meier median (+∞ = not reached) with its interval, Ŝ at `days` (in days,
+    /// converted to the times' unit; empty past the follow-up), the log-rank test across groups repeated on
+    /// every row (empty with one group), and the unit of the times.
     public static func persistence(
         _ output: PersistenceAnalysis.Output, groupColumns: [String], days: [Double]
     ) -> ResultTable {
-        ResultTable(
+        let time = output.nca.timeUnit
+        let days = days.map { TimeUnit.days.convert($0, to: time) }
+        return ResultTable(
             columns: groupColumns + persistenceColumns(days: days),
             rows: output.groups.map { group in
                 var cells = group.groups.map(ResultCell.text)
@@ -73,6 +79,7 @@ public enum ResponseTables {
                 cells += [
                     number(test?.p), .integer((km?.count ?? 0) - (km?.eventCount ?? 0)), .integer(group.notEvaluable),
                     number(test?.chiSquare), test.map { .integer($0.degreesOfFreedom) } ?? .empty,
+                    .text(time.symbol),
                 ]
                 return cells
             })
@@ -80,10 +87,10 @@ public enum ResponseTables {
 
     /// Columns of ``individual(_:groupColumns:)`` after `subject` and the group columns.
     public static let individualColumns = [
-        "persistence_time", "event", "status", "last_sample_time", "first_loss_time",
+        "persistence_time", "event", "status", "last_sample_time", "first_loss_time", "time_unit",
     ]
 
-    /// One row per profile: persistence time (days), event 1/0, status, follow-up and first loss time.
+    /// One row per profile: persistence time (in the times' unit, named in `time_unit`), event 1/0, status, follow-up and first loss time.
     public static func individual(_ output: PersistenceAnalysis.Output, groupColumns: [String]) -> ResultTable {
         ResultTable(
             columns: ["subject"] + groupColumns + individualColumns,
@@ -94,7 +101,7 @@ public enum ResponseTables {
                 return [.text(s.subject)] + s.groups.map(ResultCell.text)
                     + [
                         number(s.time), s.time == nil ? .empty : .integer(s.event ? 1 : 0), .text(status),
-                        number(s.lastSample), number(s.firstLoss),
+                        number(s.lastSample), number(s.firstLoss), .text(output.nca.timeUnit.symbol),
                     ]
             })
     }

@@ -10,13 +10,14 @@ public struct SubjectPersistence: Sendable, Equatable {
     public var subject: String
     /// Values of the grouping columns.
     public var groups: [String]
-    /// The last quantifiable (> 0) sample time at t ≥ 0, days; nil when there is none (not evaluable).
+    /// The last quantifiable (> 0) sample time at t ≥ 0 (in the profile's time unit); nil when there is none
+    /// (not evaluable).
     public var time: Double?
     /// Whether a below-limit (BLQ or 0) sample follows it (loss of detection observed); otherwise censored.
     public var event: Bool
-    /// The last sample time at t ≥ 0 with a value or a BLQ (follow-up), days.
+    /// The last sample time at t ≥ 0 with a value or a BLQ (follow-up).
     public var lastSample: Double?
-    /// The first below-limit sample after `time`, days.
+    /// The first below-limit sample after `time`.
     public var firstLoss: Double?
 
     /// The persistence of `profile`: missing cells are ignored, pre-infusion rows take no part.
@@ -43,7 +44,8 @@ public struct SubjectPersistence: Sendable, Equatable {
 public struct PersistenceAnalysis: Sendable {
     /// Columns to read; its `groups` define the Kaplan–Meier groups.
     public var selection: ColumnSelection
-    /// Days at which Ŝ is reported.
+    /// Days at which Ŝ is reported — in days whatever the unit of the times (``Output/survivalTimes`` gives
+    /// them in that unit).
     public var days: [Double]
     /// Whose convention the median and its limits follow where R and lifelines differ.
     public var convention: KaplanMeier.Convention
@@ -80,6 +82,8 @@ public struct PersistenceAnalysis: Sendable {
         public var groups: [GroupEstimate]
         /// The log-rank test across groups; nil with one group or no events.
         public var logRank: LogRankTest?
+        /// ``PersistenceAnalysis/days`` in the unit of the times (`nca.timeUnit`), where Ŝ is read.
+        public var survivalTimes: [Double] = []
     }
 
     /// Runs the analysis.
@@ -135,6 +139,8 @@ public struct PersistenceAnalysis: Sendable {
         } catch {
             throw .leastSquares(error)
         }
-        return Output(nca: nca, subjects: subjects, groups: groups, logRank: logRank)
+        var output = Output(nca: nca, subjects: subjects, groups: groups, logRank: logRank)
+        output.survivalTimes = days.map { TimeUnit.days.convert($0, to: nca.timeUnit) }
+        return output
     }
 }

@@ -127,7 +127,7 @@ public struct ResponseAnalysis: Sendable {
     /// Cmax, the interval AUCs (`auc_A_B`, not the extrapolated ones) and `aucinf_obs` (present only where λz
     /// was accepted; elsewhere the subject is counted as excluded).
     public static func defaultParameters(_ options: NCAOptions) -> [String] {
-        ["cmax"] + options.intervals.map(\.columnName) + ["aucinf_obs"]
+        ["cmax"] + options.resolvedIntervals.map(\.columnName) + ["aucinf_obs"]
     }
 
     /// One group × parameter comparison.
@@ -176,7 +176,6 @@ public struct ResponseAnalysis: Sendable {
     /// - Throws: ``ResponseError``: reading errors; a subject with two response values (both lines named);
     ///   an unrecognised coding; an unknown parameter.
     public func run(files: [URL]) throws(ResponseError) -> Output {
-        let indices = try parameterIndices()
         var analysis = NCAAnalysis(selection: readSelection, options: options)
         analysis.invalidRows = invalidRows
         let nca: NCAAnalysis.Output
@@ -185,22 +184,23 @@ public struct ResponseAnalysis: Sendable {
         } catch {
             throw .data(error)
         }
-        return try analyse(nca, indices)
+        return try analyse(nca)
     }
 
     /// Runs the analysis on profile sets already read with ``readSelection`` (for callers holding bytes).
     public func run(_ sets: [ProfileSet]) throws(ResponseError) -> Output {
-        let indices = try parameterIndices()
         let nca: NCAAnalysis.Output
         do {
             nca = try NCAAnalysis(selection: readSelection, options: options).run(sets)
         } catch {
             throw .data(error)
         }
-        return try analyse(nca, indices)
+        return try analyse(nca)
     }
 
-    private func parameterIndices() throws(ResponseError) -> [Int] {
+    /// The parameters' columns under `options` as the NCA resolved them to the times' unit (so in hours the
+    /// 0–28 day window is `auc_0_672`).
+    private func parameterIndices(_ options: NCAOptions) throws(ResponseError) -> [Int] {
         let columns = NCARegistry.columns(for: options)
         var indices: [Int] = []
         for name in parameters ?? Self.defaultParameters(options) {
@@ -212,8 +212,9 @@ public struct ResponseAnalysis: Sendable {
         return indices
     }
 
-    private func analyse(_ nca: NCAAnalysis.Output, _ indices: [Int]) throws(ResponseError) -> Output {
-        let columns = NCARegistry.columns(for: options)
+    private func analyse(_ nca: NCAAnalysis.Output) throws(ResponseError) -> Output {
+        let indices = try parameterIndices(nca.options)
+        let columns = NCARegistry.columns(for: nca.options)
         let wanted = indices.map { columns[$0].name }
         let groupCount = selection.groups.count
         // One response per subject (and group combination): two profiles differing only in the response are a conflict.

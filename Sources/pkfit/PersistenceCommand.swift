@@ -53,6 +53,7 @@ struct PersistenceCommand: ParsableCommand {
             throw CommandFailure(message: error.description)
         }
         rows.reportExclusions(result.nca.ledgers)
+        InputOptions.noteTimeUnit(assumed: result.nca.timeUnitAssumed)
         let table = ResponseTables.persistence(result, groupColumns: input.group, days: Self.days)
         let perSubject = individual.map { _ in
             ResponseTables.individual(result, groupColumns: input.group).rendered(as: .csv)

@@ -115,6 +115,15 @@ struct PopFitCommand: ParsableCommand {
         let data: PopulationData
         do {
             let collection = try ProfileCollection.read(files: files, selection: selection)
+            // The population models' windows (AUC0–28, AUC0–90), grids and the Stein kink's rounding are set in
+            // days; rather than report hours as days, other units are refused with the way out.
+            guard collection.timeUnit == .days else {
+                throw CommandFailure(
+                    message:
+                        "popfit: the times are in \(collection.timeUnit.plural); population models are fitted in days: add --output-time-unit d to convert them"
+                )
+            }
+            InputOptions.noteTimeUnit(assumed: collection.timeUnitAssumed)
             var limit: Double?
             if case .constant(let value) = selection.lloq { limit = value }
             data = try PopulationData.make(

@@ -71,6 +71,7 @@ struct ResponseCommand: ParsableCommand {
             throw CommandFailure(message: error.commandLineDescription)
         }
         rows.reportExclusions(result.nca.ledgers)
+        InputOptions.noteTimeUnit(assumed: result.nca.timeUnitAssumed)
         let audit = NCAAnalysis(selection: analysis.readSelection)
         try rows.emit(ResponseTables.comparison(result), through: output) { () throws(DataError) in
             try audit.audit(result.nca, files: files)

@@ -45,8 +45,11 @@ enum ResponsePlots {
 
     /// Kaplan–Meier step curves per group (days on a linear axis, Ŝ from 0 to 1), censored times marked with
     /// open markers on the curve.
-    static func kaplanMeier(_ groups: [(name: String, estimate: KaplanMeier)], title: String) -> SVGImage {
-        var chart = Chart(title: title, xLabel: "Days since infusion", yLabel: "Proportion with detectable CAR-T")
+    static func kaplanMeier(
+        _ groups: [(name: String, estimate: KaplanMeier)], title: String,
+        timeLabel: String = ParameterNames.timeAxisLabel(.days)
+    ) -> SVGImage {
+        var chart = Chart(title: title, xLabel: timeLabel, yLabel: "Proportion with detectable CAR-T")
         chart.logarithmicY = false
         for (index, group) in groups.enumerated() {
             var series = Chart.Series(
@@ -62,7 +65,7 @@ enum ResponsePlots {
                     series.markers.append(
                         Chart.Marker(
                             x: step.time, y: level, filled: false,
-                            tooltip: "\(step.censored) censored at day \(step.time)"))
+                            tooltip: "\(step.censored) censored at t = \(step.time)"))
                 }
             }
             series.lines = [line]

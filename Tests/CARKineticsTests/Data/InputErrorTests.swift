@@ -49,7 +49,7 @@ import Testing
         expectError("id,time,value\nA,1e400,1\n", "data.csv:2: column 'time': \"1e400\" is not a finite number")
         expectError(
             "id,time,value\nA,day 3,1\n",
-            "data.csv:2: column 'time': \"day 3\" is not a number; expected a time in days since infusion")
+            "data.csv:2: column 'time': \"day 3\" is not a number; expected a time since infusion")
         expectError("id,time,value\nA,0,1\nA,NaN,1\n", "data.csv:3: column 'time': \"NaN\" is not a finite number")
         expectError("id,time,value\nA,0,1\nA,-inf,1\n", "data.csv:3: column 'time': \"-inf\" is not a finite number")
     }
@@ -72,7 +72,7 @@ import Testing
     @Test func emptySubjectOrTime() {
         expectError("id,time,value\n ,0,1\n", "data.csv:2: column 'id': is empty; expected a subject identifier")
         expectError(
-            "id,time,value\nA,,1\n", "data.csv:2: column 'time': is empty; expected a time in days since infusion")
+            "id,time,value\nA,,1\n", "data.csv:2: column 'time': is empty; expected a time since infusion")
     }
 
     @Test func duplicateTimeNamesBothLines() {

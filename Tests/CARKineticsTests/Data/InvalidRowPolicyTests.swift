@@ -45,7 +45,7 @@ import Testing
             ledger.excluded.map(\.reason.description) == [
                 "d.csv:3: has 3 fields; expected 4 as in the header",
                 "d.csv:4: column 'id': is empty; expected a subject identifier",
-                "d.csv:5: column 'time': is empty; expected a time in days since infusion",
+                "d.csv:5: column 'time': is empty; expected a time since infusion",
                 "d.csv:6: column 'time': \"nan\" is not a finite number",
                 "d.csv:7: column 'value': \"1.2.3\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ",
                 "d.csv:8: column 'value': \"-1\" is negative; a concentration must be >= 0",

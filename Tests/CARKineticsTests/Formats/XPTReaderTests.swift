@@ -139,7 +139,7 @@ import Testing
             Issue.record("L2 is missing in record 5")
         } catch {
             #expect(
-                error.description == "m.xpt: record 5, variable L2: is empty; expected a time in days since infusion")
+                error.description == "m.xpt: record 5, variable L2: is empty; expected a time since infusion")
             #expect(error.line == 5)
         }
         // Under --skip-invalid the same record is excluded and listed by its record number.

@@ -113,6 +113,12 @@ let package = Package(
             path: "Tests/Fuzz/FuzzPopFitOptions",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .executableTarget(
+            name: "FuzzTimeOptions",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzTimeOptions",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
 
         // MARK: - Implementation details (not API)
         // Fortran LAPACK/BLAS declarations; only Sources/CARKineticsNumerics/LAPACK talks to it.

@@ -30,6 +30,9 @@ public struct ProfileCollection: Sendable {
 
     /// Combines profile sets already read (for callers holding bytes rather than files).
     public static func combine(_ sets: [ProfileSet]) throws(DataError) -> ProfileCollection {
+        // The time axis first: files in two units are the more basic problem than a subject in both.
+        let time = try TimeUnitAgreement.common(
+            sets.map { TimeUnitAgreement.File(name: $0.file, unit: $0.timeUnit, source: $0.timeUnitSource) })
         var check = SubjectFileCheck()
         var profiles: [Profile] = []
         var profileFiles: [Int] = []
@@ -45,8 +48,6 @@ public struct ProfileCollection: Sendable {
             }
             profiles += set.profiles
         }
-        let time = try TimeUnitAgreement.common(
-            sets.map { TimeUnitAgreement.File(name: $0.file, unit: $0.timeUnit, source: $0.timeUnitSource) })
         var collection = ProfileCollection(profiles: profiles, ledgers: sets.map(\.ledger), profileFiles: profileFiles)
         collection.timeUnit = time.unit
         collection.timeUnitAssumed = time.assumed

@@ -50,9 +50,10 @@ extension NCAAnalysis {
             let reader = ProfileReader(selection: selection, invalidRows: invalidRows)
             stores.append(try reader.store(contentsOf: url, displayName: url.relativePath))
         }
-        try Self.rejectSubjectsInSeveralFiles(stores)
+        // The time axis first: files in two units are the more basic problem (and a reason to compare them).
         let time = try TimeUnitAgreement.common(
             stores.map { TimeUnitAgreement.File(name: $0.file, unit: $0.timeUnit, source: $0.timeUnitSource) })
+        try Self.rejectSubjectsInSeveralFiles(stores)
         let options = self.options.resolved(to: time.unit)
         let layout = makeLayout(stores, options)
         try layout.header.withUnsafeBufferPointer { try write($0) }

@@ -17,6 +17,8 @@ public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = Array(input.dropFirst())
     var selection = ColumnSelection()
     if flags & 1 != 0 { selection.lloq = .constant(1) }
+    // Times converted when read (and the unit column of FRLTU/time_unit checked on both read paths).
+    if flags & 8 != 0 { selection.outputTimeUnit = .hours }
     var options = NCAOptions()
     if flags & 2 != 0 { options.aucMethod = .linear }
     var strictLedger: RowLedger?

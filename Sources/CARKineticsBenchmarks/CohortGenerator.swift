@@ -62,6 +62,9 @@ struct CohortGenerator {
     /// Visit-major order (every subject's first sample, then every subject's second, ...): the worst case
     /// for grouping rows by subject, since no two consecutive rows share one.
     var interleaved = false
+    /// When set, a `FRLTU` column stating this time unit on every row (the days of the cohort are then read as
+    /// stated, not assumed).
+    var timeUnit: String?
     var seed: UInt64 = 20_190_101
 
     var rows: Int { subjects * Self.days.count }
@@ -89,9 +92,11 @@ struct CohortGenerator {
         defer { try? handle.close() }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
-        buffer.append(contentsOf: "USUBJID,AFRLT,AVAL,AVALU\n".utf8)
+        buffer.append(contentsOf: "USUBJID,AFRLT,AVAL,AVALU\(timeUnit == nil ? "" : ",FRLTU")\n".utf8)
+        let unitCell = timeUnit.map { ",\($0)" } ?? ""
         func row(_ s: Int, _ k: Int) throws {
-            buffer.append(contentsOf: "CART-\(100_000 + s),\(Self.days[k]),\(cells[s][k]),copies/ug\n".utf8)
+            buffer.append(
+                contentsOf: "CART-\(100_000 + s),\(Self.days[k]),\(cells[s][k]),copies/ug\(unitCell)\n".utf8)
             if buffer.count > (1 << 20) - 256 {
                 try handle.write(contentsOf: buffer)
                 buffer.removeAll(keepingCapacity: true)

@@ -80,6 +80,24 @@ let ncaThroughputSection = BenchmarkSection(name: "nca", title: "pkfit nca on a 
             print(
                 "    audit: with --audit       \(formatted(audited.seconds * 1000, digits: 4)) ms = ×\(formatted(auditRatio, digits: 3)) the run without   [target < 3×: \(auditRatio < 3 ? "met" : "NOT met")]   peak RSS \(formatted(Double(audited.peakBytes) / 1e6, digits: 4)) MB   [target < 150 MB: \(audited.peakBytes < 150_000_000 ? "met" : "NOT met")]"
             )
+            guard !interleaved else { continue }
+            // The time unit: the same cohort with an FRLTU column (every row's unit cell checked), and its times
+            // converted to hours when read (--output-time-unit h), against the run above.
+            var stated = generator
+            stated.timeUnit = "d"
+            let statedInput = directory.appendingPathComponent("cohort-frltu.csv")
+            try stated.write(to: statedInput)
+            try FileHandle(forReadingFrom: statedInput).synchronize()
+            let withUnit = bestOf(5, [pkfit, "nca", statedInput.path, "--output", output.path])
+            let converted = bestOf(
+                5, [pkfit, "nca", statedInput.path, "--output-time-unit", "h", "--output", output.path])
+            guard withUnit.status == 0, converted.status == 0 else {
+                print("  a time-unit run failed (status \(withUnit.status), converted \(converted.status))")
+                continue
+            }
+            print(
+                "    time unit: FRLTU column   \(formatted(withUnit.seconds * 1000, digits: 4)) ms = ×\(formatted(withUnit.seconds / nca.seconds, digits: 3)); converted to hours \(formatted(converted.seconds * 1000, digits: 4)) ms = ×\(formatted(converted.seconds / nca.seconds, digits: 3)) the run without (CPU \(formatted(withUnit.cpuSeconds * 1000, digits: 4)) / \(formatted(converted.cpuSeconds * 1000, digits: 4)) ms)"
+            )
         }
     } catch {
         print("  cannot generate the cohort: \(error)")

@@ -17,6 +17,9 @@ public enum LLOQSource: Sendable, Equatable {
 /// | value | `AVAL`; then `value`, `conc`, `concentration` |
 /// | unit (optional) | `AVALU`; then `unit`, `units` |
 ///
+/// The time column's unit is read from its companion column when the file has one (`FRLTU` for `AFRLT`/`NFRLT`,
+/// `RRLTU` for `ARRLT`/`NRRLT`, `ARELTMU` for `ARELTM`, `RELTMU`, or a generic `time_unit`; see ``timeUnit``).
+///
 /// The first tier with a match wins, so an ADPC file with USUBJID and SUBJID, or AFRLT and ARELTM, reads the
 /// CDISC actual-time columns (nominal `NFRLT` is never recognised). Two matches within one tier (`time` and
 /// `day`) are ambiguous and rejected. When the value column has a text companion named like it plus `C`

@@ -13,14 +13,15 @@ public enum Measurement: Sendable, Equatable {
 
 /// One input row of one profile.
 public struct Observation: Sendable, Equatable {
-    /// Days since infusion; negative before infusion.
+    /// Time since infusion, in the time unit of its profile set (``ProfileSet/timeUnit``: the input's, or the
+    /// one asked for); negative before infusion.
     public var time: Double
     /// The cell as read, before any BLQ rule.
     public var measurement: Measurement
     /// 1-based line number in the input file; the header is line 1.
     public var line: Int
 
-    /// An observation at `time` (days) read from `line`.
+    /// An observation at `time` (since infusion) read from `line`.
     public init(time: Double, measurement: Measurement, line: Int) {
         self.time = time
         self.measurement = measurement

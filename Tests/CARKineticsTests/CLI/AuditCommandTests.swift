@@ -62,7 +62,7 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         #expect(
             run.stderr
-                == "excluded 1 invalid row (--skip-invalid):\n  \(file.path):5: column 'value': \"1.2.3\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ\n"
+                == "excluded 1 invalid row (--skip-invalid):\n  \(file.path):5: column 'value': \"1.2.3\" is not a number; expected a number, empty, or BLQ, BQL, <LLOQ, <x, ND, NQ\nnote: times assumed to be in days (no FRLTU/RRLTU/ARELTMU/time_unit column and no --time-unit)\n"
         )
         let (_, counts, byLine) = try readAudit(audit)
         #expect(counts == ["used": 3, "excluded": 1])

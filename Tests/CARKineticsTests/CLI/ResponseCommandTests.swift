@@ -18,7 +18,7 @@ struct ResponseCommandTests {
         let header = run.stdout.split(whereSeparator: \.isNewline).first.map(String.init)
         #expect(
             header
-                == "parameter,n_responders,n_nonresponders,geometric_mean_responders,geometric_mean_nonresponders,gmr,gmr_lower90,gmr_upper90,mann_whitney_u,mann_whitney_p,logit_intercept,logit_slope,logit_slope_se,logit_slope_lower95,logit_slope_upper95,logit_lr_p,odds_ratio_per_doubling,logit_method,n_excluded,n_response_missing,gmr_df,mann_whitney_method,logit_note"
+                == "parameter,n_responders,n_nonresponders,geometric_mean_responders,geometric_mean_nonresponders,gmr,gmr_lower90,gmr_upper90,mann_whitney_u,mann_whitney_p,logit_intercept,logit_slope,logit_slope_se,logit_slope_lower95,logit_slope_upper95,logit_lr_p,odds_ratio_per_doubling,logit_method,n_excluded,n_response_missing,gmr_df,mann_whitney_method,logit_note,time_unit"
         )
         let table = Self.rows(run.stdout)
         #expect(table.count == 1)

@@ -137,7 +137,7 @@ import Testing
         do {
             _ = try ProfileReader().store(contentsOf: url, displayName: "big.csv", chunkSize: 16384, threads: 4)
             Issue.record("disagreeing rows were accepted")
-        } catch {
+        } catch let error as DataError {
             #expect(
                 error.line == lines + 1 && error.description.contains("\"min\" (minutes) differs from \"h\" on line 2"))
         }
@@ -151,7 +151,7 @@ import Testing
             _ = try ProfileReader(selection: selection).read(
                 bytes: Array("USUBJID,AFRLT,AVAL,FRLTU\nA,1,5,\nA,2,5,h\n".utf8), file: "t.csv")
             Issue.record("a conflicting unit column was overridden")
-        } catch {
+        } catch let error as DataError {
             #expect(error.line == 3)
             #expect(error.description.contains("differs from the time unit given with --time-unit (days)"), "\(error)")
         }
@@ -187,7 +187,7 @@ import Testing
         let unstated = try read("id,time,value\nC,1,5\n")
         #expect(throws: DataError.self) { _ = try ProfileCollection.combine([days, hours]) }
         #expect(throws: DataError.self) { _ = try ProfileCollection.combine([days, unstated]) }
-        let both = try [days, hours].map { set -> ProfileSet in
+        let both = [days, hours].map { set -> ProfileSet in
             var copy = set
             copy.timeUnit = .days
             return copy

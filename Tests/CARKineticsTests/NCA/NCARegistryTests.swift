@@ -21,7 +21,7 @@ import Testing
                 "auc_0_90_extrap",
                 "lambda_z", "half_life", "r2adj", "lambda_z_points", "aucinf_obs", "r2", "lambda_z_time_first",
             ])
-        #expect(names.suffix(2) == ["unit", "notes"])
+        #expect(names.suffix(3) == ["unit", "time_unit", "notes"])
     }
 
     /// CDISC's CNTCONC counts BLQ levels too, so it must not name the count of quantifiable levels

@@ -50,7 +50,7 @@ struct CohortSummaryTests {
         #expect(
             table.columns == [
                 "parameter", "n_subjects", "n", "n_missing", "n_nonpositive", "mean", "sd",
-                "cv_percent", "geometric_mean", "geometric_cv_percent", "median", "min", "max", "q1", "q3",
+                "cv_percent", "geometric_mean", "geometric_cv_percent", "median", "min", "max", "q1", "q3", "time_unit",
             ])
         #expect(table.rows.count == 1)
         let row = table.rows[0]

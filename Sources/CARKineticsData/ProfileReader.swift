@@ -238,6 +238,8 @@ public struct ProfileReader: Sendable {
                     if row.isBlank {
                         part.lines.append(-row.line)
                     } else {
+                        // A row stating another time unit stops the read even when invalid rows are skipped.
+                        try parser.checkTimeUnit(row)
                         let cells: RowParser.Cells
                         do throws(DataError) {
                             cells = try parser.cells(row)

@@ -74,6 +74,8 @@ extension ProfileStore {
             }
             if parser.layout.timeUnit >= 0, parser.expectedTimeUnit == nil, row.count == parser.layout.fields {
                 try settleTimeUnit(row, parser: parser)
+            } else {
+                try parser.checkTimeUnit(row)
             }
             let cells: RowParser.Cells
             do throws(DataError) {

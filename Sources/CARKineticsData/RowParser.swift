@@ -70,12 +70,6 @@ struct RowParser: Sendable {
         }
         let subject = row.trimmedBytes(layout.subject)
         if subject.isEmpty { throw fail(row, layout.subject, "is empty; expected a subject identifier") }
-        if layout.timeUnit >= 0 {
-            let cell = row.trimmedBytes(layout.timeUnit)
-            if !cell.isEmpty, let expected = expectedTimeUnit, !cell.elementsEqual(expected.spelling) {
-                try checkTimeUnit(cell, row: row, against: expected)
-            }
-        }
         let timeBytes = row.trimmedBytes(layout.time)
         let time: Double
         switch NumberParser.parse(timeBytes) {
@@ -129,12 +123,16 @@ struct RowParser: Sendable {
         return unit
     }
 
-    /// A time-unit cell spelled unlike the expected unit's first spelling: accepted when it names the same unit
-    /// (`h` and `HOURS`), an error naming both units otherwise — one file has one time unit, and a unit the
-    /// caller gave is never silently overridden by the file or the file by it.
-    private func checkTimeUnit(
-        _ cell: UnsafeBufferPointer<UInt8>, row: CSVRow, against expected: ExpectedTimeUnit
-    ) throws(DataError) {
+    /// Checks the row's time-unit cell against the file's unit, before ``cells(_:)``: a cell spelled like the
+    /// unit's first spelling passes by a byte comparison, another spelling of the same unit (`h`, `HOURS`) is
+    /// accepted, and a different or unknown unit is an error naming both units — one file has one time unit,
+    /// and a unit the caller gave is never silently overridden by the file or the file by it. The callers throw
+    /// this error even when invalid rows are skipped: which rows are wrong cannot be known.
+    @inline(__always)
+    func checkTimeUnit(_ row: CSVRow) throws(DataError) {
+        guard layout.timeUnit >= 0, let expected = expectedTimeUnit, row.count == layout.fields else { return }
+        let cell = row.trimmedBytes(layout.timeUnit)
+        guard !cell.isEmpty, !cell.elementsEqual(expected.spelling) else { return }
         let unit = try timeUnit(cell, row: row)
         guard unit != expected.unit else { return }
         throw fail(

@@ -103,17 +103,26 @@ import Testing
         // The same subjects in two files are refused too; the time axes are compared first.
         let refused = try runPKFit(["nca", hours, fixtureURL("timeunit/aid_cd7_qpcr_minutes.csv").path])
         #expect(refused.status == 1 && refused.stderr.contains("has times in minutes (column FRLTU) but"))
-        let flow = fixtureURL("timeunit/waiha_cd19bcma_flow_hours.csv").path
-        let mixed = try runPKFit(["nca", fixtureURL("timeunit/aid_cd7_qpcr_minutes.csv").path, flow])
-        #expect(
-            mixed.status == 1 && mixed.stderr.contains("has times in hours (column time_unit) but"), "\(mixed.stderr)")
-        let unstated = try runPKFit(["nca", days, flow, "--output-time-unit", "h"])
-        #expect(unstated.status == 1 && unstated.stderr.contains("states no time unit (days would be assumed) while"))
-        let converted = try runPKFit([
-            "nca", fixtureURL("timeunit/aid_cd7_qpcr_minutes.csv").path, flow, "--output-time-unit", "h",
-        ])
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func file(_ name: String, _ text: String) throws -> String {
+            let url = directory.appendingPathComponent(name)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            return url.path
+        }
+        let a = try file("a.csv", "id,time,value,time_unit\nA,24,5,h\nA,48,3,h\n")
+        let b = try file("b.csv", "id,time,value,time_unit\nB,1440,5,min\nB,2880,3,min\n")
+        let c = try file("c.csv", "id,time,value\nC,1,5\nC,2,3\n")
+        let mixed = try runPKFit(["nca", a, b])
+        #expect(mixed.status == 1 && mixed.stderr.contains("b.csv: has times in minutes (column time_unit) but"))
+        let unstated = try runPKFit(["nca", a, c, "--output-time-unit", "h"])
+        #expect(unstated.status == 1 && unstated.stderr.contains("c.csv: states no time unit (days would be assumed)"))
+        let converted = try runPKFit(["nca", a, b, "--output-time-unit", "d", "--interval", "0,2"])
         #expect(converted.status == 0, "\(converted.stderr)")
-        #expect(rows(converted.stdout).rows.allSatisfy { $0["time_unit"] == "h" })
+        let table = rows(converted.stdout).rows
+        #expect(table.count == 2 && table.allSatisfy { $0["time_unit"] == "day" && $0["tlast"] == "2.0" })
+        // 1 day at 5 and 2 days at 3, falling: log trapezoid from day 1 plus the linear rise from 0.
+        #expect(table.allSatisfy { $0["auc_0_2"] == table[0]["auc_0_2"] })
     }
 
     @Test func intervalsWithSuffixes() throws {
@@ -130,7 +139,7 @@ import Testing
 
     @Test func jsonPPAndTableStateTheUnit() throws {
         let json = try runPKFit(["nca", hours, "--format", "json"])
-        #expect(json.status == 0 && json.stdout.contains("\"time_unit\":\"h\""))
+        #expect(json.status == 0 && json.stdout.contains("\"time_unit\": \"h\""))
         let pp = try runPKFit(["nca", hours, "--format", "pp", "--interval", "0,36h"])
         #expect(pp.status == 0)
         #expect(pp.stdout.contains(",TMAX,Time of CMAX,242.4,h,"))
@@ -152,7 +161,7 @@ import Testing
             summaryRows.contains { $0["parameter"] == "auc_0_672" } && summaryRows.allSatisfy { $0["time_unit"] == "h" }
         )
         let flow = fixtureURL("timeunit/waiha_cd19bcma_flow_hours.csv").path
-        let persistence = try runPKFit(["persistence", flow])
+        let persistence = try runPKFit(["persistence", flow, "--value", "car_t_cells_per_uL"])
         #expect(persistence.status == 0, "\(persistence.stderr)")
         #expect(rows(persistence.stdout).header.contains("survival_2160"))
         let popfit = try runPKFit(["popfit", hours, "--model", "stein"])

@@ -183,7 +183,10 @@ public enum CohortReport {
                         whole,
                         "\(name): levels by subject over the whole follow-up, log scale\(hasBLQ ? "; open triangles are BLQ samples" : "")."
                     ),
-                    (first, "\(name): the first \(AUCInterval.format(early)) \(time.plural) (expansion and contraction)."),
+                    (
+                        first,
+                        "\(name): the first \(AUCInterval.format(early)) \(time.plural) (expansion and contraction)."
+                    ),
                 ]))
         }
 

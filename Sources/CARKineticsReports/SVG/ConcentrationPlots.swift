@@ -115,7 +115,8 @@ enum ConcentrationPlots {
                 hasBLQ = true
                 s.markers.append(
                     Chart.Marker(
-                        x: t, y: nil, filled: false, tooltip: "\(profile.subject): \(when(t)), 0", shape: .triangleDown))
+                        x: t, y: nil, filled: false, tooltip: "\(profile.subject): \(when(t)), 0", shape: .triangleDown)
+                )
             case .belowLimit(let lloq):
                 breakLine()
                 hasBLQ = true
@@ -123,7 +124,8 @@ enum ConcentrationPlots {
                 if let at { limits.insert(at) }
                 s.markers.append(
                     Chart.Marker(
-                        x: t, y: at, filled: false, tooltip: "\(profile.subject): \(when(t)), BLQ", shape: .triangleDown))
+                        x: t, y: at, filled: false, tooltip: "\(profile.subject): \(when(t)), BLQ", shape: .triangleDown
+                    ))
             case .missing:
                 continue
             }

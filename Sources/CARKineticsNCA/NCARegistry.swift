@@ -40,7 +40,7 @@ public enum SummaryConvention: Sendable, Equatable {
     /// Arithmetic mean (SD): everything else, e.g. half-life and λz.
     case arithmeticMean
 
-    /// The convention the registry gives the NCA column `parameter` (``NCARegistry/column(named:)``);
+    /// The convention the registry gives the NCA column `parameter` (``NCARegistry/column(named:timeUnit:)``);
     /// ``arithmeticMean`` for names the registry does not define or does not summarise.
     public init(parameter: String) {
         self = NCARegistry.column(named: parameter)?.summary ?? .arithmeticMean

@@ -23,7 +23,7 @@ public enum CohortReport {
 
     /// The report of `output`; `options` must be the NCA options the analysis ran with (they are
     /// described in the input section and decide which AUC window is plotted by cohort). `fits`, when
-    /// given, are the model fits of `output.nca.profiles` in the same order (`KineticAnalysis/fit(_:)`).
+    /// given, are the model fits of `output.nca.profiles` in the same order (`KineticAnalysis/fit(_:timeUnit:progress:)`).
     /// - Parameters:
     ///   - output: the cohort analysis to report.
     ///   - title: the document's title.

@@ -47,7 +47,7 @@ public enum ResponseReport {
                 case nil: break
                 }
             }
-            let name = ParameterNames.displayName(row.parameter)
+            let name = ParameterNames.displayName(row.parameter, timeUnit: response.nca.timeUnit)
             let suffix =
                 row.groups.isEmpty
                 ? "" : " — " + zip(response.groupColumns, row.groups).map { "\($0) \($1)" }.joined(separator: ", ")

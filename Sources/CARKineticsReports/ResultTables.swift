@@ -74,7 +74,7 @@ extension CohortSummary {
     /// used, the statistic chosen by `SummaryConvention`, and its value rounded to
     /// `significantDigits` significant figures, e.g. `12300 (45.6%)` or `10.0 (7.00–14.0)`.
     /// "NC" (not calculable) stands for a statistic without enough values. Parameters show their
-    /// display names with units (``ParameterNames/label(_:levelUnit:)``), levels in `levelUnit`.
+    /// display names with units (``ParameterNames/label(_:levelUnit:timeUnit:)``), levels in `levelUnit`.
     public func displayTable(significantDigits: Int = 3, levelUnit: String? = nil) -> ResultTable {
         ResultTable(
             columns: groupColumns + Self.displayColumns,

@@ -127,19 +127,22 @@ public struct ProfileReader: Sendable {
             let consumed = try buffer.withUnsafeBufferPointer { (all) throws(DataError) -> Int in
                 var region = UnsafeBufferPointer(rebasing: all[0..<limit])
                 var done = 0
-                // A quote-free first line alone first: when it is the header, the rest of the first chunk can
-                // be checked in parallel too.
-                if threads > 1, builder.parser == nil, let base = region.baseAddress,
-                    let newline = memchr(base, Int32(UInt8(ascii: "\n")), limit)
+                // Quote-free lines one by one first, while the parallel parser is not ready: the header, and in
+                // a file with a time-unit column the rows up to the first that states the unit (at most 64
+                // lines) — then the rest of the first chunk can be checked in parallel too.
+                var alone = 0
+                while threads > 1, builder.parser == nil, alone < 64, let base = region.baseAddress,
+                    let newline = memchr(base, Int32(UInt8(ascii: "\n")), region.count)
                 {
                     let first = UnsafeBufferPointer(
                         start: base, count: UnsafeRawPointer(newline) - UnsafeRawPointer(base) + 1)
-                    if memchr(base, Int32(UInt8(ascii: "\"")), first.count) == nil {
-                        done = try CSVScanner.scan(first, file: name, line: &line, isFinal: false) {
-                            (row) throws(DataError) in try builder.add(row)
-                        }
-                        region = UnsafeBufferPointer(rebasing: region[done...])
+                    guard memchr(base, Int32(UInt8(ascii: "\"")), first.count) == nil else { break }
+                    let used = try CSVScanner.scan(first, file: name, line: &line, isFinal: false) {
+                        (row) throws(DataError) in try builder.add(row)
                     }
+                    done += used
+                    region = UnsafeBufferPointer(rebasing: region[used...])
+                    alone += 1
                 }
                 if threads > 1, let parser = builder.parser, let base = region.baseAddress, region.count >= 4096,
                     memchr(base, Int32(UInt8(ascii: "\"")), region.count) == nil

@@ -3,7 +3,8 @@ import Foundation
 
 /// One line per data row of every input file, saying what became of it (`--audit PATH`).
 ///
-/// Rows are blank lines, rows excluded as invalid (only with `--skip-invalid`) and observations; every one of
+/// Rows are blank lines, rows set aside before being read (not selected, dose and derived records), rows
+/// excluded as invalid (only with `--skip-invalid`) and observations; every one of
 /// them appears exactly once, so the entries of a file always number its ledger's `dataLines` (lines after
 /// the header; a record with a line break inside quotes is one row, listed at its first line). Blank lines
 /// are listed as `excluded` with the detail `blank line`, so that nothing in the file goes unaccounted.
@@ -54,6 +55,10 @@ public struct AuditTrail: Sendable, Equatable {
         }
         for (file, ledger) in ledgers.enumerated() {
             for line in ledger.blankLines { perFile[file].append(entry(file, line, .excluded, "blank line")) }
+            for row in ledger.setAside {
+                let reason = ledger.reason(of: row)
+                perFile[file].append(entry(file, row.line, reason.fate, reason.detail))
+            }
             for row in ledger.excluded {
                 let reason = row.reason
                 perFile[file].append(

@@ -68,6 +68,14 @@ extension ProfileStore {
                 addBlank(line: row.line)
                 return
             }
+            let selected = parser.selection(row)
+            if selected != 0 {
+                guard selected == RowSelector.disagreeing else {
+                    store.ledger.setAside(line: row.line, reason: selected)
+                    return
+                }
+                noteDisagreement(line: row.line)
+            }
             let cells: RowParser.Cells
             do throws(DataError) {
                 cells = try parser.cells(row)
@@ -109,6 +117,15 @@ extension ProfileStore {
             }
         }
 
+        /// Selected rows on which the analysis flags disagree, and the first of their lines (for the warning).
+        private var disagreements = 0
+        private var firstDisagreement = 0
+
+        mutating func noteDisagreement(line: Int) {
+            if disagreements == 0 { firstDisagreement = line }
+            disagreements += 1
+        }
+
         mutating func addBlank(line: Int) {
             store.ledger.dataLines += 1
             store.ledger.blankLines.append(line)
@@ -130,13 +147,15 @@ extension ProfileStore {
 
         /// Adds one part of a chunk checked in parallel, in file order. `records` holds, per record of the part,
         /// its line relative to `base`: negative for a blank line, 0 for an invalid row (the next of `invalid`,
-        /// whose line is relative too), otherwise a data row (the next of `rows`). Per data row only the profile
+        /// whose line is relative too), 1 for a row set aside (the next of `setAside`, line relative too),
+        /// otherwise a data row (the next of `rows`). Per data row only the profile
         /// number (from `rows.known`, so only subjects new in the chunk are hashed) and the unit are settled
         /// here; the columns and ledger counts follow in block copies, without the rows excluded for their unit.
         mutating func append(
             _ rows: CheckedRows, records: [Int], invalid: [DataError], invalidSubjects: [UnsafeBufferPointer<UInt8>],
-            base: Int
+            setAside: [(line: Int, reason: Int32)] = [], base: Int
         ) throws(DataError) {
+            var nextSetAside = 0
             var excluded: [Int] = []
             var profiles: [Int32] = []
             var lines: [Int32] = []
@@ -147,6 +166,12 @@ extension ProfileStore {
             for relative in records {
                 if relative < 0 {
                     addBlank(line: base - relative)
+                    continue
+                }
+                if relative == 1 {
+                    let row = setAside[nextSetAside]
+                    nextSetAside += 1
+                    store.ledger.setAside(line: base + row.line, reason: row.reason)
                     continue
                 }
                 if relative == 0 {
@@ -344,7 +369,28 @@ extension ProfileStore {
             guard let resolved = columns else {
                 throw DataError(file: file, message: "is empty; expected a header line and data rows")
             }
+            store.ledger.setAsideReasons = resolved.selector?.reasons ?? []
+            if disagreements > 0, let flags = resolved.selector?.flagNames {
+                let choose = selection.namingHints[.rowFilter].map { "\($0) " } ?? ""
+                store.ledger.warnings.append(
+                    "\(file): the analysis flags \(flags.joined(separator: ", ")) disagree on \(disagreements) row\(disagreements == 1 ? "" : "s") read (first: line \(firstDisagreement)); a row is read when any flag is Y; to follow one flag, select it (\(choose)\(flags[flags.count - 1])=Y)"
+                )
+            }
             guard !store.times.isEmpty else {
+                if !store.ledger.setAside.isEmpty, store.ledger.excluded.isEmpty {
+                    let ledger = store.ledger
+                    let counts = ledger.setAsideReasons.indices.compactMap { r -> String? in
+                        let n = ledger.setAside.reduce(0) { $0 + ($1.reason == r ? 1 : 0) }
+                        return n == 0
+                            ? nil
+                            : "\(n) \(ledger.setAsideReasons[r].fate.rawValue): \(ledger.setAsideReasons[r].detail)"
+                    }
+                    throw DataError(
+                        file: file, line: 1,
+                        message:
+                            "no row is read as an observation: all \(ledger.setAside.count) data rows are set aside (\(counts.joined(separator: "; ")))"
+                    )
+                }
                 if let first = store.ledger.excluded.first {
                     throw DataError(
                         file: file, line: first.line,
@@ -411,7 +457,7 @@ extension ProfileStore {
             store.starts = starts
             store.order = order
             let finished = store
-            store.ledger.warnings = SubjectSpellings.warnings(subjects: finished.subjects, file: file) {
+            store.ledger.warnings += SubjectSpellings.warnings(subjects: finished.subjects, file: file) {
                 finished.firstLine($0)
             }
             return store

@@ -20,6 +20,8 @@ struct RowParser: Sendable {
         var lloqConstant: Double?
         var unit: Int
         var hasGroups: Bool
+        /// The row filters and record rules; nil when there are none.
+        var selector: RowSelector?
     }
 
     /// A data row's checked cells; the byte ranges point into the scanned input.
@@ -41,7 +43,17 @@ struct RowParser: Sendable {
         layout = Layout(
             fields: columns.header.count, subject: columns.subject, time: columns.time, value: columns.value,
             valueText: columns.valueText ?? -1, lloqColumn: columns.lloqColumn ?? -1,
-            lloqConstant: columns.lloqConstant, unit: columns.unit ?? -1, hasGroups: !columns.groups.isEmpty)
+            lloqConstant: columns.lloqConstant, unit: columns.unit ?? -1, hasGroups: !columns.groups.isEmpty,
+            selector: columns.selector)
+    }
+
+    /// 0 for a row to read (plus ``RowSelector/disagreeing`` when its analysis flags disagree), else the
+    /// 1-based number of the reason it is set aside for. Tested before the cells: a row set aside is not an
+    /// observation, so its time and value cells raise no error.
+    @inline(__always)
+    func selection(_ row: CSVRow) -> Int32 {
+        guard let selector = layout.selector else { return 0 }
+        return selector.reason(row)
     }
 
     /// The cells of a non-blank data row, or the error naming its line, column and what was expected.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CARKinetics
+import Foundation
 
 /// Input files and how to read their columns; shared by commands that read long-format CSV.
 struct InputOptions: ParsableArguments {
@@ -49,7 +50,23 @@ struct InputOptions: ParsableArguments {
             "Excel workbook: the row holding the column names, as Excel numbers it (default: the first non-empty row).")
     var headerRow: Int?
 
+    @Option(
+        name: .customLong("where"),
+        help: ArgumentHelp(
+            "Read only rows whose COLUMN cell is VALUE (COLUMN=VALUE) or is not VALUE (COLUMN!=VALUE); repeatable: conditions on different columns must all hold, several = on one column select any of the values. Exact text after trimming blanks, case-sensitive; others are counted as not-selected.",
+            valueName: "COLUMN=VALUE"))
+    var rowConditions: [String] = []
+
+    /// The `--where` conditions, parsed (validate() has checked them).
+    var rowFilters: [RowFilter] { rowConditions.compactMap { try? RowFilter(parsing: $0) } }
+
+    /// The column selection of the options, adapted to the input files' headers: an ADNCA file's analyte
+    /// column (PARAMCD, else PARAM) becomes the `analyte` profile column (docs/input-formats.md).
     var selection: ColumnSelection {
+        optionSelection.adapted(toHeadersOf: files.map { URL(fileURLWithPath: $0) })
+    }
+
+    private var optionSelection: ColumnSelection {
         var lloqSource: LLOQSource?
         if let lloq {
             if case .number(let number) = NumberText.parse(lloq) {
@@ -65,7 +82,9 @@ struct InputOptions: ParsableArguments {
         selection.table.namingHints = [.dataset: "--dataset", .headerRow: "--header-row"]
         selection.namingHints = [
             .subject: "--subject", .time: "--time", .value: "--value", .unit: "--unit", .profileBy: "--profile-by",
+            .rowFilter: "--where",
         ]
+        selection.rowFilters = rowFilters
         return selection
     }
 
@@ -73,6 +92,13 @@ struct InputOptions: ParsableArguments {
     /// column found by name, two spellings of one column) are refused when the header is read.
     func validate() throws {
         if files.isEmpty { throw ValidationError("Give at least one CSV file.") }
+        for condition in rowConditions {
+            do {
+                _ = try RowFilter(parsing: condition)
+            } catch {
+                throw ValidationError("--where \(error.description)")
+            }
+        }
         if let headerRow, !(1...1_048_576).contains(headerRow) {
             throw ValidationError("--header-row \(headerRow): expected a row number from 1 to 1048576.")
         }

@@ -26,6 +26,19 @@ struct RowSelector: Sendable {
         var reasons: [Int32]
         var otherwise: Int32
         var ignoresCase = false
+        /// Per value: the number it reads as (the cell grammar), or nil. A cell that reads as the same number
+        /// matches too, so `DOSE=100` selects `100`, `100.0` and `1e2` alike, whichever format wrote the cell.
+        var numbers: [Double?] = []
+
+        func matches(_ cell: UnsafeBufferPointer<UInt8>, _ k: Int) -> Bool {
+            if RowSelector.equal(cell, values[k], ignoringCase: ignoresCase) { return true }
+            guard k < numbers.count, let number = numbers[k], let first = cell.first,
+                first &- 0x30 < 10 || first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
+                    || first == UInt8(ascii: ".")
+            else { return false }
+            if case .number(let x) = NumberParser.parse(cell) { return x == number }
+            return false
+        }
     }
 
     var tests: [Test] = []
@@ -52,7 +65,7 @@ struct RowSelector: Sendable {
         for test in tests {
             let cell = row.trimmedBytes(test.column)
             var outcome = test.otherwise
-            for (k, value) in test.values.enumerated() where Self.equal(cell, value, ignoringCase: test.ignoresCase) {
+            for k in test.values.indices where test.matches(cell, k) {
                 outcome = test.reasons[k]
                 break
             }
@@ -128,7 +141,8 @@ struct RowSelector: Sendable {
                 tests.append(
                     Test(
                         column: evid, values: [Array("0".utf8), []], reasons: [0, 0],
-                        otherwise: reason(.doseRecord, "\(header[evid]) is not 0 (a dose or other event record)")))
+                        otherwise: reason(.doseRecord, "\(header[evid]) is not 0 (a dose or other event record)"),
+                        numbers: [0, nil]))
             }
             if let unit {
                 let doseUnit = reason(.doseRecord, "\(header[unit]) is a dose unit (a dose record)")
@@ -155,7 +169,8 @@ struct RowSelector: Sendable {
                 tests.append(
                     Test(
                         column: index, values: [Array(filter.value.utf8)],
-                        reasons: [reason(.notSelected, "\(filter.column) is '\(filter.value)'")], otherwise: 0))
+                        reasons: [reason(.notSelected, "\(filter.column) is '\(filter.value)'")], otherwise: 0,
+                        numbers: [Self.number(filter.value)]))
             } else if done.insert(index).inserted {
                 let values = filters.indices.filter { filterColumns[$0] == index && !filters[$0].excludes }
                     .map { filters[$0].value }
@@ -164,7 +179,8 @@ struct RowSelector: Sendable {
                     Test(
                         column: index, values: values.map { Array($0.utf8) },
                         reasons: Array(repeating: 0, count: values.count),
-                        otherwise: reason(.notSelected, "\(filter.column) is not \(wanted)")))
+                        otherwise: reason(.notSelected, "\(filter.column) is not \(wanted)"),
+                        numbers: values.map(Self.number)))
             }
         }
         if adncaRules {
@@ -180,6 +196,15 @@ struct RowSelector: Sendable {
             }
         }
         self.reasons = reasons
+    }
+
+    /// The number a filter value reads as in the cell grammar, or nil for text.
+    static func number(_ text: String) -> Double? {
+        var bytes = Array(text.utf8)
+        return bytes.withUnsafeMutableBufferPointer { buffer in
+            if case .number(let x) = NumberParser.parse(UnsafeBufferPointer(buffer)) { return x }
+            return nil
+        }
     }
 
     /// `ANLzzFL`, any case: an ADaM analysis flag.

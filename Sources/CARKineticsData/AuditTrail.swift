@@ -35,9 +35,15 @@ public struct AuditTrail: Sendable, Equatable {
         entries.reduce(0) { $0 + ($1.fate == fate ? 1 : 0) }
     }
 
-    /// `fate: count` for every fate, and the total, e.g. `252 rows: 118 used, 116 blq, 0 missing, ...`.
+    /// `fate: count` for every fate, and the total, e.g. `252 rows: 118 used, 116 blq, 0 missing, ...`; the fates
+    /// of rows set aside before being read (not-selected, dose-record, derived) only when there are any.
     public var summary: String {
-        "\(entries.count) rows: " + AuditFate.allCases.map { "\(count($0)) \($0.rawValue)" }.joined(separator: ", ")
+        let setAside: Set<AuditFate> = [.notSelected, .doseRecord, .derived]
+        return "\(entries.count) rows: "
+            + AuditFate.allCases.filter { !setAside.contains($0) || count($0) > 0 }.map {
+                "\(count($0)) \($0.rawValue)"
+            }
+            .joined(separator: ", ")
     }
 
     /// Assembles the audit of profiles read from `ledgers`' files. `fate(p, k)` says what the analysis did

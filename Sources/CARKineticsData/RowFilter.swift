@@ -42,6 +42,11 @@ public struct RowFilter: Sendable, Hashable {
             throw RowFilterError(text: text, problem: "no column name before '\(excludes ? "!=" : "=")'")
         }
         if bytes.contains(0) { throw RowFilterError(text: text, problem: "contains a NUL character") }
+        // `A! =B` would print as `A!=B`, which reads back as a `!=` condition: a column name ending in `!` is
+        // refused rather than shown ambiguously.
+        if Self.trimmed(column).hasSuffix("!") {
+            throw RowFilterError(text: text, problem: "a column name cannot end with '!'; write COLUMN!=VALUE")
+        }
         self.init(column: column, value: value, excludes: excludes)
     }
 

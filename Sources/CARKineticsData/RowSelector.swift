@@ -36,6 +36,7 @@ struct RowSelector: Sendable {
                 first &- 0x30 < 10 || first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
                     || first == UInt8(ascii: ".")
             else { return false }
+            if RowSelector.hasLeadingZero(cell) { return false }
             if case .number(let x) = NumberParser.parse(cell) { return x == number }
             return false
         }
@@ -198,13 +199,23 @@ struct RowSelector: Sendable {
         self.reasons = reasons
     }
 
-    /// The number a filter value reads as in the cell grammar, or nil for text.
+    /// The number a filter value reads as in the cell grammar, or nil for text (also for digits with a
+    /// leading zero, `007`: an identifier, not the number 7).
     static func number(_ text: String) -> Double? {
         var bytes = Array(text.utf8)
         return bytes.withUnsafeMutableBufferPointer { buffer in
-            if case .number(let x) = NumberParser.parse(UnsafeBufferPointer(buffer)) { return x }
+            let cell = UnsafeBufferPointer(buffer)
+            if hasLeadingZero(cell) { return nil }
+            if case .number(let x) = NumberParser.parse(cell) { return x }
             return nil
         }
+    }
+
+    /// `0` followed by a digit (after an optional sign): how identifiers (`007`) are written, never numbers.
+    static func hasLeadingZero(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        if i < cell.count, cell[i] == UInt8(ascii: "-") || cell[i] == UInt8(ascii: "+") { i += 1 }
+        return i + 1 < cell.count && cell[i] == UInt8(ascii: "0") && cell[i + 1] &- 0x30 < 10
     }
 
     /// `ANLzzFL`, any case: an ADaM analysis flag.

@@ -299,3 +299,28 @@ import Testing
         #expect(result?["tlast"] == "2.0" && result?["n_blq"] == "2")
     }
 }
+
+/// Profile columns in `pkfit popfit` (issue 13, item 7): popfit read its model and covariate columns as the
+/// only group columns, which dropped `--profile-by` (and an ADNCA file's analyte) from the profile key, so two
+/// periods of a subject were silently pooled into one profile.
+@Suite struct PopFitProfileColumnTests {
+    @Test func aSubjectWithTwoProfilesIsAnErrorNotAPooledProfile() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("periods.csv")
+        var lines = ["subject,PERIOD,time,value"]
+        for (subject, scale) in [("S1", 1.0), ("S2", 1.5), ("S3", 0.8)] {
+            for (t, c) in [(1.0, 50.0), (4.0, 400.0), (7.0, 2000.0), (14.0, 900.0), (28.0, 300.0)] {
+                lines.append("\(subject),1,\(t),\(c * scale)")
+            }
+        }
+        // S1's second period: other times, same unit — nothing else would stop the pooling.
+        for (t, c) in [(101.0, 40.0), (104.0, 350.0), (107.0, 1800.0), (114.0, 700.0)] {
+            lines.append("S1,2,\(t),\(c)")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let run = try runPKFit(["popfit", file.path, "--model", "expansion-monoexp", "--profile-by", "PERIOD"])
+        #expect(run.status == 1, "\(run.stdout)")
+        #expect(run.stderr.contains("column 'PERIOD' varies within subject 'S1'"), "\(run.stderr)")
+    }
+}

@@ -324,3 +324,47 @@ import Testing
         #expect(run.stderr.contains("column 'PERIOD' varies within subject 'S1'"), "\(run.stderr)")
     }
 }
+
+/// PPCAT of a PP submission from an ADNCA file's analyte.
+@Suite struct PPAnalyteTests {
+    /// (USUBJID, PPGRPID, PPCAT) of every row of a Dataset-JSON PP dataset.
+    func categories(_ url: URL) throws -> Set<[String]> {
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        let names = (object?["columns"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        guard let subject = names.firstIndex(of: "USUBJID"), let group = names.firstIndex(of: "PPGRPID"),
+            let category = names.firstIndex(of: "PPCAT")
+        else { return [] }
+        return Set(
+            (object?["rows"] as? [[Any]] ?? []).map { row in
+                [subject, group, category].map { row[$0] as? String ?? "" }
+            })
+    }
+
+    @Test func eachAnalyteIsItsOwnPPCAT() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let two = fixtureURL("adnca/adpc_two_analytes.csv").path
+        let output = directory.appendingPathComponent("pp.json")
+        let run = try runPKFit(["nca", two, "--format", "pp", "--output", output.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        var expected = Set<[String]>()
+        for subject in ["01-701-1015", "01-701-1023", "01-701-1028"] {
+            expected.insert([subject, "1", "XAN"])
+            expected.insert([subject, "2", "XANM"])
+        }
+        #expect(try categories(output) == expected)
+        // One name for several analytes would label them all alike: refused, nothing written.
+        let renamed = directory.appendingPathComponent("pp2.json")
+        let clash = try runPKFit(["nca", two, "--format", "pp", "--output", renamed.path, "--analyte", "Xanomeline"])
+        #expect(clash.status == 1 && clash.stderr.contains("several analytes (XAN, XANM)"), "\(clash.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: renamed.path))
+        // A single analyte may be given a readable name.
+        let one = directory.appendingPathComponent("pp3.json")
+        let named = try runPKFit([
+            "nca", fixtureURL("adnca/adpc_pilot.csv").path, "--format", "pp", "--output", one.path, "--analyte",
+            "Xanomeline",
+        ])
+        #expect(named.status == 0, "\(named.stderr)")
+        #expect(try categories(one).allSatisfy { $0[2] == "Xanomeline" && $0[1] == "" })
+    }
+}

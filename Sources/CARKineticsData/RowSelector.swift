@@ -225,3 +225,12 @@ struct RowSelector: Sendable {
             && bytes[4] &- 0x30 < 10 && bytes[5] == UInt8(ascii: "F") && bytes[6] == UInt8(ascii: "L")
     }
 }
+
+extension RowLedger {
+    /// The rows set aside, counted per reason, in the order of the reasons (reasons with no row left out).
+    public var setAsideCounts: [(reason: SetAsideReason, count: Int)] {
+        var counts = [Int](repeating: 0, count: setAsideReasons.count)
+        for row in setAside where row.reason >= 0 && row.reason < counts.count { counts[row.reason] += 1 }
+        return setAsideReasons.indices.compactMap { r in counts[r] == 0 ? nil : (setAsideReasons[r], counts[r]) }
+    }
+}

@@ -124,13 +124,7 @@ extension RowAuditOptions {
     static func setAsideReport(_ ledgers: [RowLedger]) -> String? {
         let lines = ledgers.compactMap { ledger -> String? in
             guard !ledger.setAside.isEmpty else { return nil }
-            var counts = [Int](repeating: 0, count: ledger.setAsideReasons.count)
-            for row in ledger.setAside where row.reason >= 0 && row.reason < counts.count { counts[row.reason] += 1 }
-            let parts = ledger.setAsideReasons.indices.compactMap { r -> String? in
-                counts[r] == 0
-                    ? nil
-                    : "\(counts[r]) \(ledger.setAsideReasons[r].fate.rawValue) (\(ledger.setAsideReasons[r].detail))"
-            }
+            let parts = ledger.setAsideCounts.map { "\($0.count) \($0.reason.fate.rawValue) (\($0.reason.detail))" }
             return
                 "\(MessageText.escaped(ledger.file)): set aside \(ledger.setAside.count) of \(ledger.dataLines) rows: \(parts.joined(separator: "; "))"
         }

@@ -150,6 +150,7 @@ import Testing
         case "report":
             let html = try String(contentsOf: directory.appendingPathComponent("r.html"), encoding: .utf8)
             #expect(html.contains("AID-013") && !html.contains("AID-001"))
+            #expect(html.contains("Rows set aside</dt><dd>168: 168 not-selected (COHORT is not &#39;2x10^8&#39;)"))
         default: break
         }
     }

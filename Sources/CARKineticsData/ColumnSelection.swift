@@ -103,6 +103,10 @@ package struct ResolvedColumns {
     /// The row filters and ADNCA record rules of this header; nil when there are none (the usual CSV), so the
     /// row path pays one test of nil.
     var selector: RowSelector?
+    /// The analyte column (`PARAMCD`, else `PARAM`) of a file read without it in the profile key (a selection
+    /// not adapted to the header, ``ColumnSelection/adapted(toHeaders:)``): a profile whose rows name two
+    /// analytes is then an error, never one pooled profile.
+    var unreadAnalyte: Int?
 
     package init(header: [String], selection: ColumnSelection, file: String) throws(DataError) {
         self.header = header
@@ -202,6 +206,11 @@ package struct ResolvedColumns {
                     file: file, line: 1,
                     message: "column '\(header[roles[a].1])' cannot be both \(roles[a].0) and \(roles[b].0)")
             }
+        }
+        if selection.adncaRules, !selection.recognisesAnalyte,
+            let analyte = try? recognised(Self.analyteTiers, role: .profileBy), !groupIndices.contains(analyte)
+        {
+            unreadAnalyte = analyte
         }
         let selector = try RowSelector(
             header: header, filters: selection.rowFilters, adncaRules: selection.adncaRules, unit: unit, file: file,

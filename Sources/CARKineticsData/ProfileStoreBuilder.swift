@@ -48,7 +48,7 @@ extension ProfileStore {
         /// The header has been read and there are no group columns, so data rows can be checked on any thread
         /// with `parser` and added with `append(_:line:)`.
         var parser: RowParser? {
-            guard let parser = rowParser, !parser.layout.hasGroups else { return nil }
+            guard let parser = rowParser, !parser.layout.hasGroups, columns?.unreadAnalyte == nil else { return nil }
             return parser
         }
 
@@ -91,6 +91,29 @@ extension ProfileStore {
             } else {
                 try append(cells, line: row.line)
             }
+            if let analyte = columns?.unreadAnalyte { try checkAnalyte(row, column: analyte) }
+        }
+
+        /// Per profile: the analyte of its first row and that row's line (only when the analyte column is not
+        /// in the profile key).
+        private var analytes: [(name: String, line: Int)?] = []
+
+        /// Refuses a second analyte in one profile: pooling two analytes would give plausible, wrong numbers.
+        private mutating func checkAnalyte(_ row: CSVRow, column: Int) throws(DataError) {
+            let profile = lastProfile
+            guard profile >= 0 else { return }
+            if analytes.count <= profile { analytes += repeatElement(nil, count: profile + 1 - analytes.count) }
+            let cell = row.trimmedBytes(column)
+            guard let first = analytes[profile] else {
+                analytes[profile] = (String(decoding: cell, as: UTF8.self), row.line)
+                return
+            }
+            guard !cell.elementsEqual(first.name.utf8) else { return }
+            throw DataError(
+                file: store.file, line: row.line, column: columns?.header[column],
+                message:
+                    "\(MeasurementParser.quoted(cell)) differs from '\(MessageText.capped(first.name))' on line \(first.line) for subject '\(MessageText.capped(store.subjects[profile]))'; each analyte must be its own profile (read the analyte as a profile column: ColumnSelection.adapted(toHeadersOf:), or profileBy)"
+            )
         }
 
         /// A subject whose every row is invalid must not vanish from the results: an excluded row that still

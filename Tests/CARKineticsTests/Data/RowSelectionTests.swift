@@ -94,3 +94,21 @@ import Testing
         #expect(read.ledger.setAside.isEmpty && read.ledger.quantifiable == 2)
     }
 }
+
+/// A library caller who reads an ADNCA file without adapting the selection to its header (so the analyte is not
+/// in the profile key) gets an error, not two analytes pooled into one profile.
+@Suite struct UnadaptedAnalyteTests {
+    @Test func twoAnalytesInOneProfileAreAnError() throws {
+        // Different times and one unit: nothing else would stop the pooling.
+        let bytes = Array("USUBJID,PARAMCD,AFRLT,AVAL\nS1,XAN,1,2\nS1,XAN,2,4\nS1,XANM,3,20\n".utf8)
+        #expect {
+            try ProfileReader().read(bytes: bytes, file: "f.csv")
+        } throws: { error in
+            (error as? DataError)?.line == 4 && (error as? DataError)?.column == "PARAMCD"
+                && (error as? DataError)?.message.hasPrefix("\"XANM\" differs from 'XAN' on line 2") == true
+        }
+        let adapted = ColumnSelection().adapted(toHeaders: [["USUBJID", "PARAMCD", "AFRLT", "AVAL"]])
+        let read = try ProfileReader(selection: adapted).read(bytes: bytes, file: "f.csv")
+        #expect(read.profiles.map(\.groups) == [["XAN"], ["XANM"]])
+    }
+}

@@ -119,6 +119,12 @@ let package = Package(
             path: "Tests/Fuzz/FuzzTimeOptions",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .executableTarget(
+            name: "FuzzRowFilter",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzRowFilter",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
 
         // MARK: - Implementation details (not API)
         // Fortran LAPACK/BLAS declarations; only Sources/CARKineticsNumerics/LAPACK talks to it.

@@ -4,11 +4,12 @@
 #   FuzzFormula  arbitrary text  -> formula parser -> bind -> value and gradient
 #   FuzzPopFitOptions  arbitrary text -> popfit --covariate/--random/--start parsers
 #   FuzzTimeOptions    arbitrary text -> --time-unit / time-unit cells and --interval A,B[unit] parsers
+#   FuzzRowFilter  arbitrary text -> --where conditions -> applied to a fixed ADNCA-like table (ledger adds up)
 #   FuzzXPT, FuzzDatasetJSON, FuzzXLSX  arbitrary bytes -> SAS transport / Dataset-JSON / Excel reader
 #                (strict and --skip-invalid) -> NCA -> audit
 # Usage: scripts/fuzz.sh [seconds per target, default 20] [extra libFuzzer flags...]
 # Longer run, e.g. overnight with both cores:  scripts/fuzz.sh 3600 -jobs=2 -workers=2
-# Seeds: Tests/Fuzz/Corpus/{csv,formula,popfit,time,xpt,json,xlsx} and, for CSV, SampleData/ (read only; the first byte of each picks options). New inputs go to .build/fuzz-corpus/, crashes to
+# Seeds: Tests/Fuzz/Corpus/{csv,formula,popfit,time,where,xpt,json,xlsx} and, for CSV, SampleData/ (read only; the first byte of each picks options). New inputs go to .build/fuzz-corpus/, crashes to
 # .build/fuzz-artifacts/ (reproduce: .build/fuzz/debug/FuzzCSV .build/fuzz-artifacts/crash-...).
 # Exits non-zero when a target crashes, so CI fails.
 set -euo pipefail
@@ -22,7 +23,7 @@ export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 
 scratch=.build/fuzz
-for product in FuzzCSV FuzzFormula FuzzPopFitOptions FuzzTimeOptions FuzzXPT FuzzDatasetJSON FuzzXLSX; do
+for product in FuzzCSV FuzzFormula FuzzPopFitOptions FuzzTimeOptions FuzzRowFilter FuzzXPT FuzzDatasetJSON FuzzXLSX; do
     # SwiftPM's --sanitize=fuzzer links libFuzzer but does not pass the flag to the compile jobs, so
     # nothing gets coverage instrumentation and libFuzzer mutates blindly; -Xswiftc passes it on.
     # The build log goes to a file: the linker warns about every ASan symbol it cannot export.
@@ -39,7 +40,7 @@ for product in FuzzCSV FuzzFormula FuzzPopFitOptions FuzzTimeOptions FuzzXPT Fuz
 done
 
 status=0
-for target in "FuzzCSV csv 16384" "FuzzFormula formula 512" "FuzzPopFitOptions popfit 512" "FuzzTimeOptions time 256" "FuzzXPT xpt 8192" "FuzzDatasetJSON json 8192" "FuzzXLSX xlsx 16384"; do
+for target in "FuzzCSV csv 16384" "FuzzFormula formula 512" "FuzzPopFitOptions popfit 512" "FuzzTimeOptions time 256" "FuzzRowFilter where 512" "FuzzXPT xpt 8192" "FuzzDatasetJSON json 8192" "FuzzXLSX xlsx 16384"; do
     read -r product corpus maxlen <<<"$target"
     work=".build/fuzz-corpus/$corpus"
     mkdir -p "$work"

@@ -3,7 +3,8 @@ import Foundation
 
 /// One line per data row of every input file, saying what became of it (`--audit PATH`).
 ///
-/// Rows are blank lines, rows excluded as invalid (only with `--skip-invalid`) and observations; every one of
+/// Rows are blank lines, rows set aside before being read (not selected, dose and derived records), rows
+/// excluded as invalid (only with `--skip-invalid`) and observations; every one of
 /// them appears exactly once, so the entries of a file always number its ledger's `dataLines` (lines after
 /// the header; a record with a line break inside quotes is one row, listed at its first line). Blank lines
 /// are listed as `excluded` with the detail `blank line`, so that nothing in the file goes unaccounted.
@@ -34,9 +35,15 @@ public struct AuditTrail: Sendable, Equatable {
         entries.reduce(0) { $0 + ($1.fate == fate ? 1 : 0) }
     }
 
-    /// `fate: count` for every fate, and the total, e.g. `252 rows: 118 used, 116 blq, 0 missing, ...`.
+    /// `fate: count` for every fate, and the total, e.g. `252 rows: 118 used, 116 blq, 0 missing, ...`; the fates
+    /// of rows set aside before being read (not-selected, dose-record, derived) only when there are any.
     public var summary: String {
-        "\(entries.count) rows: " + AuditFate.allCases.map { "\(count($0)) \($0.rawValue)" }.joined(separator: ", ")
+        let setAside: Set<AuditFate> = [.notSelected, .doseRecord, .derived]
+        return "\(entries.count) rows: "
+            + AuditFate.allCases.filter { !setAside.contains($0) || count($0) > 0 }.map {
+                "\(count($0)) \($0.rawValue)"
+            }
+            .joined(separator: ", ")
     }
 
     /// Assembles the audit of profiles read from `ledgers`' files. `fate(p, k)` says what the analysis did
@@ -54,6 +61,10 @@ public struct AuditTrail: Sendable, Equatable {
         }
         for (file, ledger) in ledgers.enumerated() {
             for line in ledger.blankLines { perFile[file].append(entry(file, line, .excluded, "blank line")) }
+            for row in ledger.setAside {
+                let reason = ledger.reason(of: row)
+                perFile[file].append(entry(file, row.line, reason.fate, reason.detail))
+            }
             for row in ledger.excluded {
                 let reason = row.reason
                 perFile[file].append(

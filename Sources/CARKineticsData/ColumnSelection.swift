@@ -57,7 +57,23 @@ public struct ColumnSelection: Sendable, Equatable {
         /// Not a column: how the caller names ``ColumnSelection/timeUnit`` (e.g. `--time-unit`) and
         /// ``ColumnSelection/outputTimeUnit`` (under ``outputTimeUnit``) in errors.
         case timeUnit, outputTimeUnit
+        /// The row conditions (``ColumnSelection/rowFilters``), named in advice such as "choose one flag".
+        case rowFilter
     }
+    /// Conditions a row must meet to be read (``RowFilter``: `COL=VALUE`, `COL!=VALUE`); rows that fail are
+    /// counted as ``AuditFate/notSelected``. A named column missing from a file's header is an error listing
+    /// the header.
+    public var rowFilters: [RowFilter] = []
+    /// Whether the ADNCA record rules apply (docs/input-formats.md, "ADNCA files as they come"): dose records
+    /// (`PARAMCD` `DOSE`, `EVID` ≠ 0, a dose unit in the unit column) and derived records (`DTYPE` set) are set
+    /// aside, and so are rows that no analysis flag (`ANLzzFL`) marks `Y`; a rule whose column a row filter
+    /// names (DTYPE, an ANLzzFL flag) gives way to the filter. Default true.
+    public var adncaRules = true
+    /// Whether the group column named ``analyteGroup`` stands for the analyte column recognised by name
+    /// (`PARAMCD`, else `PARAM`); set by ``adapted(toHeaders:)``.
+    public internal(set) var recognisesAnalyte = false
+    /// The name of the output column that holds the recognised analyte (``recognisesAnalyte``).
+    public static let analyteGroup = "analyte"
     /// Which member or sheet of a SAS transport or Excel file, and where its header row is.
     public var table = TableChoice()
 
@@ -98,6 +114,14 @@ package struct ResolvedColumns {
     private static let timeTiers = [["afrlt"], ["areltm"], ["time", "day", "days"]]
     private static let valueTiers = [["aval"], ["value", "conc", "concentration"]]
     private static let unitTiers = [["avalu"], ["unit", "units"]]
+    static let analyteTiers = [["paramcd"], ["param"]]
+    /// The row filters and ADNCA record rules of this header; nil when there are none (the usual CSV), so the
+    /// row path pays one test of nil.
+    var selector: RowSelector?
+    /// The analyte column (`PARAMCD`, else `PARAM`) of a file read without it in the profile key (a selection
+    /// not adapted to the header, ``ColumnSelection/adapted(toHeaders:)``): a profile whose rows name two
+    /// analytes is then an error, never one pooled profile.
+    var unreadAnalyte: Int?
 
     /// The columns that state the unit of the time column named `time`, by precedence tier: the CDISC
     /// companion of the time variable (ADaM ADNCA: `FRLTU` for `AFRLT`/`NFRLT`, `RRLTU` for `ARRLT`/`NRRLT`;
@@ -163,7 +187,20 @@ package struct ResolvedColumns {
         let companions = lowered.indices.filter { lowered[$0] == companion }
         valueText = companions.count == 1 ? companions[0] : nil
         var groupIndices: [Int] = []
-        for group in selection.groups { groupIndices.append(try named(group, role: "group")) }
+        for group in selection.groups {
+            if selection.recognisesAnalyte, group == ColumnSelection.analyteGroup {
+                guard let analyte = try recognised(Self.analyteTiers, role: .profileBy) else {
+                    throw DataError(
+                        file: file, line: 1,
+                        message:
+                            "no analyte column (looked for PARAMCD, PARAM), which another input file has; read the files separately; \(listing)"
+                    )
+                }
+                groupIndices.append(analyte)
+                continue
+            }
+            groupIndices.append(try named(group, role: "group"))
+        }
         groups = groupIndices
         profileKey = selection.groups.indices.filter { selection.profileBy.contains(selection.groups[$0]) }
         for (position, column) in groupIndices.enumerated() {
@@ -209,5 +246,15 @@ package struct ResolvedColumns {
                     message: "column '\(header[roles[a].1])' cannot be both \(roles[a].0) and \(roles[b].0)")
             }
         }
+        if selection.adncaRules, !selection.recognisesAnalyte,
+            let analyte = try? recognised(Self.analyteTiers, role: .profileBy), !groupIndices.contains(analyte)
+        {
+            unreadAnalyte = analyte
+        }
+        let selector = try RowSelector(
+            header: header, filters: selection.rowFilters, adncaRules: selection.adncaRules, unit: unit, file: file,
+            listing: listing
+        ) { (name) throws(DataError) in try named(name, role: "a row condition") }
+        self.selector = selector.isEmpty ? nil : selector
     }
 }

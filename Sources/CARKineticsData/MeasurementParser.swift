@@ -2,7 +2,7 @@ import CARKineticsNumerics
 
 /// The one place where a raw concentration cell becomes a `Measurement`.
 ///
-/// Rules (see docs/nca-rules.md): empty = missing; `BLQ`, `BQL`, `<LLOQ`, `ND`, `NQ` in any case = below the
+/// Rules (see docs/nca-rules.md): empty = missing; `BLQ`, `BQL`, `<LLOQ`, `<BLQ`, `ND`, `NQ` in any case = below the
 /// limit; `<x` = below the limit x; a finite non-negative number is a value, except that a number strictly
 /// below the row's LLOQ (from `--lloq`) is below the limit. Anything else is an error message.
 package enum MeasurementParser {
@@ -20,7 +20,10 @@ package enum MeasurementParser {
         if text[0] &- 0x30 < 10 || text[0] == UInt8(ascii: ".") { return number(text, lloq: lloq) }
         if text[0] == UInt8(ascii: "<") {
             let rest = CSVScanner.trim(UnsafeBufferPointer(rebasing: text[1...]))
-            if equalsIgnoringCase(rest, "lloq") { return .measurement(.belowLimit(lloq: lloq)) }
+            // `<BLQ` is how SDTM PCSTRESC and many ADPC AVALC columns write it (CDISC pilot data).
+            if equalsIgnoringCase(rest, "lloq") || equalsIgnoringCase(rest, "blq") || equalsIgnoringCase(rest, "bql") {
+                return .measurement(.belowLimit(lloq: lloq))
+            }
             switch NumberParser.parse(rest) {
             case .number(let limit) where limit >= 0:
                 return .measurement(.belowLimit(lloq: limit))

@@ -181,12 +181,17 @@ public struct ProfileReader: Sendable {
     private struct CheckedPart {
         var rows = ProfileStore.CheckedRows()
         /// Per row: its line relative to the part; negative for a blank line, 0 for an invalid row (its line is
-        /// in its error; relative lines start at 2, so 0 is free).
+        /// in its error), 1 for a row set aside (its line is in `setAside`); relative lines start at 2, so 0
+        /// and 1 are free.
         var lines: [Int] = []
         /// The errors of the invalid rows, in order (only when invalid rows are skipped).
         var invalid: [DataError] = []
         /// The subject cell of each invalid row (empty when it has none), so its subject keeps a profile.
         var invalidSubjects: [UnsafeBufferPointer<UInt8>] = []
+        /// Rows set aside by the row selection (record 1 in `lines`), with relative lines and reasons.
+        var setAside: [(line: Int, reason: Int32)] = []
+        /// Selected rows whose analysis flags disagree: how many, and the first one's relative line.
+        var disagreements: [Int] = []
         var endLine = 2
         var error: DataError?
     }
@@ -210,9 +215,10 @@ public struct ProfileReader: Sendable {
             subjects: builder.knownSubjects)
         for part in checked {
             let base = line - 2
+            for relative in part.disagreements { builder.noteDisagreement(line: base + relative) }
             try builder.append(
                 part.rows, records: part.lines, invalid: part.invalid, invalidSubjects: part.invalidSubjects,
-                base: base)
+                setAside: part.setAside, base: base)
             if var error = part.error {
                 error.line = error.line.map { base + $0 }
                 throw error
@@ -241,7 +247,17 @@ public struct ProfileReader: Sendable {
                     if row.isBlank {
                         part.lines.append(-row.line)
                     } else {
-                        // A row stating another time unit stops the read even when invalid rows are skipped.
+                        let selected = parser.selection(row)
+                        if selected != 0 {
+                            guard selected == RowSelector.disagreeing else {
+                                part.setAside.append((row.line, selected))
+                                part.lines.append(1)
+                                return
+                            }
+                            part.disagreements.append(row.line)
+                        }
+                        // A row stating another time unit stops the read even when invalid rows are skipped
+                        // (rows set aside above are not observations: their cells are not checked).
                         try parser.checkTimeUnit(row)
                         let cells: RowParser.Cells
                         do throws(DataError) {

@@ -50,7 +50,7 @@ extension ProfileStore {
         /// The header has been read and there are no group columns, so data rows can be checked on any thread
         /// with `parser` and added with `append(_:line:)`.
         var parser: RowParser? {
-            guard let parser = rowParser, !parser.layout.hasGroups else { return nil }
+            guard let parser = rowParser, !parser.layout.hasGroups, columns?.unreadAnalyte == nil else { return nil }
             // Until a row states the time unit, rows are checked one by one, so the first statement settles it.
             guard parser.layout.timeUnit < 0 || parser.expectedTimeUnit != nil else { return nil }
             return parser
@@ -72,6 +72,14 @@ extension ProfileStore {
                 addBlank(line: row.line)
                 return
             }
+            let selected = parser.selection(row)
+            if selected != 0 {
+                guard selected == RowSelector.disagreeing else {
+                    store.ledger.setAside(line: row.line, reason: selected)
+                    return
+                }
+                noteDisagreement(line: row.line)
+            }
             if parser.layout.timeUnit >= 0, parser.expectedTimeUnit == nil, row.count == parser.layout.fields {
                 try settleTimeUnit(row, parser: parser)
             } else {
@@ -92,6 +100,29 @@ extension ProfileStore {
             } else {
                 try append(cells, line: row.line)
             }
+            if let analyte = columns?.unreadAnalyte { try checkAnalyte(row, column: analyte) }
+        }
+
+        /// Per profile: the analyte of its first row and that row's line (only when the analyte column is not
+        /// in the profile key).
+        private var analytes: [(name: String, line: Int)?] = []
+
+        /// Refuses a second analyte in one profile: pooling two analytes would give plausible, wrong numbers.
+        private mutating func checkAnalyte(_ row: CSVRow, column: Int) throws(DataError) {
+            let profile = lastProfile
+            guard profile >= 0 else { return }
+            if analytes.count <= profile { analytes += repeatElement(nil, count: profile + 1 - analytes.count) }
+            let cell = row.trimmedBytes(column)
+            guard let first = analytes[profile] else {
+                analytes[profile] = (String(decoding: cell, as: UTF8.self), row.line)
+                return
+            }
+            guard !cell.elementsEqual(first.name.utf8) else { return }
+            throw DataError(
+                file: store.file, line: row.line, column: columns?.header[column],
+                message:
+                    "\(MeasurementParser.quoted(cell)) differs from '\(MessageText.capped(first.name))' on line \(first.line) for subject '\(MessageText.capped(store.subjects[profile]))'; each analyte must be its own profile (read the analyte as a profile column: ColumnSelection.adapted(toHeadersOf:), or profileBy)"
+            )
         }
 
         /// The first row with a non-empty time-unit cell states the file's time unit: an unknown spelling, or a
@@ -150,6 +181,15 @@ extension ProfileStore {
             }
         }
 
+        /// Selected rows on which the analysis flags disagree, and the first of their lines (for the warning).
+        private var disagreements = 0
+        private var firstDisagreement = 0
+
+        mutating func noteDisagreement(line: Int) {
+            if disagreements == 0 { firstDisagreement = line }
+            disagreements += 1
+        }
+
         mutating func addBlank(line: Int) {
             store.ledger.dataLines += 1
             store.ledger.blankLines.append(line)
@@ -171,13 +211,15 @@ extension ProfileStore {
 
         /// Adds one part of a chunk checked in parallel, in file order. `records` holds, per record of the part,
         /// its line relative to `base`: negative for a blank line, 0 for an invalid row (the next of `invalid`,
-        /// whose line is relative too), otherwise a data row (the next of `rows`). Per data row only the profile
+        /// whose line is relative too), 1 for a row set aside (the next of `setAside`, line relative too),
+        /// otherwise a data row (the next of `rows`). Per data row only the profile
         /// number (from `rows.known`, so only subjects new in the chunk are hashed) and the unit are settled
         /// here; the columns and ledger counts follow in block copies, without the rows excluded for their unit.
         mutating func append(
             _ rows: CheckedRows, records: [Int], invalid: [DataError], invalidSubjects: [UnsafeBufferPointer<UInt8>],
-            base: Int
+            setAside: [(line: Int, reason: Int32)] = [], base: Int
         ) throws(DataError) {
+            var nextSetAside = 0
             var excluded: [Int] = []
             var profiles: [Int32] = []
             var lines: [Int32] = []
@@ -188,6 +230,12 @@ extension ProfileStore {
             for relative in records {
                 if relative < 0 {
                     addBlank(line: base - relative)
+                    continue
+                }
+                if relative == 1 {
+                    let row = setAside[nextSetAside]
+                    nextSetAside += 1
+                    store.ledger.setAside(line: base + row.line, reason: row.reason)
                     continue
                 }
                 if relative == 0 {
@@ -423,7 +471,28 @@ extension ProfileStore {
             guard let resolved = columns else {
                 throw DataError(file: file, message: "is empty; expected a header line and data rows")
             }
+            store.ledger.setAsideReasons = resolved.selector?.reasons ?? []
+            if disagreements > 0, let flags = resolved.selector?.flagNames {
+                let choose = selection.namingHints[.rowFilter].map { "\($0) " } ?? ""
+                store.ledger.warnings.append(
+                    "\(file): the analysis flags \(flags.joined(separator: ", ")) disagree on \(disagreements) row\(disagreements == 1 ? "" : "s") read (first: line \(firstDisagreement)); a row is read when any flag is Y; to follow one flag, select it (\(choose)\(flags[flags.count - 1])=Y)"
+                )
+            }
             guard !store.times.isEmpty else {
+                if !store.ledger.setAside.isEmpty, store.ledger.excluded.isEmpty {
+                    let ledger = store.ledger
+                    let counts = ledger.setAsideReasons.indices.compactMap { r -> String? in
+                        let n = ledger.setAside.reduce(0) { $0 + ($1.reason == r ? 1 : 0) }
+                        return n == 0
+                            ? nil
+                            : "\(n) \(ledger.setAsideReasons[r].fate.rawValue): \(ledger.setAsideReasons[r].detail)"
+                    }
+                    throw DataError(
+                        file: file, line: 1,
+                        message:
+                            "no row is read as an observation: all \(ledger.setAside.count) data rows are set aside (\(counts.joined(separator: "; ")))"
+                    )
+                }
                 if let first = store.ledger.excluded.first {
                     throw DataError(
                         file: file, line: first.line,
@@ -491,7 +560,7 @@ extension ProfileStore {
             store.starts = starts
             store.order = order
             let finished = store
-            store.ledger.warnings = SubjectSpellings.warnings(subjects: finished.subjects, file: file) {
+            store.ledger.warnings += SubjectSpellings.warnings(subjects: finished.subjects, file: file) {
                 finished.firstLine($0)
             }
             return store

@@ -22,6 +22,8 @@ struct RowParser: Sendable {
         var hasGroups: Bool
         /// The column stating the time unit, −1 when there is none.
         var timeUnit: Int
+        /// The row filters and record rules; nil when there are none.
+        var selector: RowSelector?
     }
 
     /// The time unit the rows must state, once known (given by the caller, or read from the first row that
@@ -57,8 +59,17 @@ struct RowParser: Sendable {
             fields: columns.header.count, subject: columns.subject, time: columns.time, value: columns.value,
             valueText: columns.valueText ?? -1, lloqColumn: columns.lloqColumn ?? -1,
             lloqConstant: columns.lloqConstant, unit: columns.unit ?? -1, hasGroups: !columns.groups.isEmpty,
-            timeUnit: columns.timeUnit ?? -1)
+            timeUnit: columns.timeUnit ?? -1, selector: columns.selector)
         self.expectedTimeUnit = expectedTimeUnit
+    }
+
+    /// 0 for a row to read (plus ``RowSelector/disagreeing`` when its analysis flags disagree), else the
+    /// 1-based number of the reason it is set aside for. Tested before the cells: a row set aside is not an
+    /// observation, so its time and value cells raise no error.
+    @inline(__always)
+    func selection(_ row: CSVRow) -> Int32 {
+        guard let selector = layout.selector else { return 0 }
+        return selector.reason(row)
     }
 
     /// The cells of a non-blank data row, or the error naming its line, column and what was expected.

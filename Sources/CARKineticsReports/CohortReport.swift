@@ -68,6 +68,17 @@ public enum CohortReport {
         ]
         let blank = ledgers.map(\.blankLines.count).reduce(0, +)
         if blank > 0 { facts.append(("Blank lines skipped", String(blank))) }
+        // Rows set aside before being read (row selection, ADNCA dose and derived records), per file and reason.
+        for ledger in ledgers where !ledger.setAside.isEmpty {
+            let label = ledgers.count == 1 ? "Rows set aside" : "Rows set aside (\(ledger.file))"
+            facts.append(
+                (
+                    label,
+                    "\(ledger.setAside.count): "
+                        + ledger.setAsideCounts.map { "\($0.count) \($0.reason.fate.rawValue) (\($0.reason.detail))" }
+                        .joined(separator: "; ")
+                ))
+        }
         report.blocks.append(.facts(facts))
         let unlimited = output.nca.profiles.map { profile in
             profile.observations.filter { $0.measurement == .belowLimit(lloq: nil) }.count

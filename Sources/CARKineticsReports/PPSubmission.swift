@@ -13,7 +13,9 @@ import Foundation
 /// - `STUDYID` is required: from the input's `STUDYID` column or `study`.
 /// - `PPGRPID` groups the records of one profile: empty when the subject has one profile, otherwise the
 ///   profile's number within the subject (`1`, `2`, …). `--group` values (cohorts, doses) are not carried.
-/// - `PPCAT` is the analyte, `PPSCAT` `NON-COMPARTMENTAL`, `PPSPEC` the specimen (`--specimen`, else the
+/// - `PPCAT` is the analyte: per profile from an ADNCA file's `PARAMCD`/`PARAM` (read as the `analyte` column,
+///   ``ColumnSelection/adapted(toHeadersOf:)``), else `--analyte` (which may rename a file's single analyte);
+///   `PPSCAT` `NON-COMPARTMENTAL`, `PPSPEC` the specimen (`--specimen`, else the
 ///   input's `PCSPEC` per profile), `PPANMETH` the AUC method
 ///   (`LINEAR UP LOG DOWN METHOD` or `LINEAR METHOD`).
 /// - `NOT DONE` rows have empty units as well as empty results.
@@ -92,14 +94,30 @@ public struct PPSubmission: Sendable {
         }
         let specimenIndex = settings.specimen == nil ? perProfile("pcspec") : nil
         let referenceIndex = perProfile("pcrftdtc")
+        // An ADNCA file's analyte (PARAMCD/PARAM, read as the `analyte` profile column) is PPCAT per profile.
+        let analyteIndex =
+            analysis.selection.recognisesAnalyte
+            ? reading.selection.groups.firstIndex(of: ColumnSelection.analyteGroup) : nil
         let (table, nca) = try PPExport(reading).export(files: files)
         func values(_ index: Int?) -> [String]? {
             index.map { k in nca.results.map { k < $0.groups.count ? $0.groups[k] : "" } }
         }
+        var analytes = values(analyteIndex)
+        if let given = settings.analyte, let found = analytes {
+            let distinct = found.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            guard distinct.count <= 1 else {
+                throw Failure(
+                    message:
+                        "the input has several analytes (\(distinct.prefix(5).map { MessageText.capped($0) }.joined(separator: ", "))), each its own PPCAT; one analyte name ('\(MessageText.capped(given))') cannot stand for them all"
+                )
+            }
+            // One analyte: the name given is the PPCAT (a readable name for the file's code).
+            analytes = nil
+        }
         return (
             try dataset(
                 table, options: nca.options, settings: settings, specimens: values(specimenIndex),
-                referenceTimes: values(referenceIndex)), nca
+                referenceTimes: values(referenceIndex), analytes: analytes), nca
         )
     }
 
@@ -108,10 +126,11 @@ public struct PPSubmission: Sendable {
 
     /// The dataset: `table` is ``PPTable``'s (its ``PPTable/columns``), `options` the NCA's; `specimens`, when
     /// given, holds `PPSPEC` per profile (in the table's order) and overrides `settings.specimen`;
-    /// `referenceTimes`, when given, holds `PPRFTDTC` per profile (ISO 8601 text, as in the input).
+    /// `referenceTimes`, when given, holds `PPRFTDTC` per profile (ISO 8601 text, as in the input); `analytes`,
+    /// when given, holds `PPCAT` per profile and overrides `settings.analyte`.
     public static func dataset(
         _ table: ResultTable, options: NCAOptions, settings: Settings, specimens: [String]? = nil,
-        referenceTimes: [String]? = nil
+        referenceTimes: [String]? = nil, analytes: [String]? = nil
     ) throws(Failure) -> XPTFile.Dataset {
         func column(_ name: String) throws(Failure) -> Int {
             guard let k = table.columns.firstIndex(of: name) else {
@@ -143,6 +162,10 @@ public struct PPSubmission: Sendable {
             let profile = row / parameters
             return profile < specimens.count ? specimens[profile] : ""
         }
+        func analyte(_ row: Int) -> String {
+            guard let analytes, parameters > 0, row / parameters < analytes.count else { return settings.analyte ?? "" }
+            return analytes[row / parameters]
+        }
         func referenceTime(_ row: Int) -> String {
             guard let referenceTimes, parameters > 0, row / parameters < referenceTimes.count else { return "" }
             return referenceTimes[row / parameters]
@@ -169,7 +192,7 @@ public struct PPSubmission: Sendable {
                 .text(try ascii(usubjid, "USUBJID", r, strict: true)),
                 .number(Double(seq)), .text((profiles[usubjid] ?? 1) > 1 ? String(profile) : ""),
                 .text(try ascii(text(row[code]), "PPTESTCD", r)), .text(try ascii(text(row[test]), "PPTEST", r)),
-                .text(try ascii(settings.analyte ?? "", "PPCAT", r)), .text("NON-COMPARTMENTAL"),
+                .text(try ascii(analyte(r), "PPCAT", r)), .text("NON-COMPARTMENTAL"),
                 .text(value), .text(units), .text(value),
             ]
             switch row[number] {

@@ -47,8 +47,8 @@ extension NCAAnalysis {
     }
 }
 
-/// The audit lines of one file, merged in line order from three sorted sources — blank lines, excluded rows
-/// and observations — while the file is scanned again for the cells.
+/// The audit lines of one file, merged in line order from four sorted sources — blank lines, excluded rows,
+/// rows set aside before being read and observations — while the file is scanned again for the cells.
 private struct StreamedAuditFile {
     /// Audit text is handed to the writer in pieces of about this size.
     static let flushSize = 1 << 20
@@ -57,12 +57,16 @@ private struct StreamedAuditFile {
     let blank: [Int]
     /// Excluded rows' lines and their details (`column 'x': message`), by line.
     let excluded: [(line: Int, detail: String)]
+    /// Rows set aside before being read: their lines and `,fate,detail` tails, by line.
+    let setAside: [(line: Int, tail: Int)]
+    let setAsideTails: [[UInt8]]
     let lines: [Int32]
     let codes: [UInt8]
     /// `,fate,detail` and the line end of each fate code, rendered once.
     let tails: [[UInt8]]
     var nextBlank = 0
     var nextExcluded = 0
+    var nextSetAside = 0
     /// The next stored row to look at; rows with code 0 (no observation) are skipped.
     var nextRow = 0
 
@@ -74,6 +78,8 @@ private struct StreamedAuditFile {
         excluded = ledger.excluded.map { row in
             (row.line, (row.reason.column.map { "column '\($0)': " } ?? "") + row.reason.message)
         }.sorted { $0.line < $1.line }
+        setAside = ledger.setAside.map { ($0.line, $0.reason) }.sorted { $0.line < $1.line }
+        setAsideTails = ledger.setAsideReasons.map { Self.tail($0.fate, $0.detail) }
         self.lines = lines
         self.codes = codes
         tails = NCAAnalysis.auditFates.map { Self.tail($0.fate, $0.detail) }
@@ -95,6 +101,7 @@ private struct StreamedAuditFile {
         var line: Int?
         if nextBlank < blank.count { line = blank[nextBlank] }
         if nextExcluded < excluded.count { line = min(line ?? .max, excluded[nextExcluded].line) }
+        if nextSetAside < setAside.count { line = min(line ?? .max, setAside[nextSetAside].line) }
         if nextRow < codes.count { line = min(line ?? .max, Int(lines[nextRow])) }
         return line
     }
@@ -115,6 +122,12 @@ private struct StreamedAuditFile {
             } else if nextExcluded < excluded.count, excluded[nextExcluded].line == next {
                 append(line: next, cells: own, tail: Self.tail(.excluded, excluded[nextExcluded].detail), to: &out)
                 nextExcluded += 1
+            } else if nextSetAside < setAside.count, setAside[nextSetAside].line == next {
+                let reason = setAside[nextSetAside].tail
+                let tail =
+                    reason >= 0 && reason < setAsideTails.count ? setAsideTails[reason] : Self.tail(.notSelected, "")
+                append(line: next, cells: own, tail: tail, to: &out)
+                nextSetAside += 1
             } else {
                 append(line: next, cells: own, tail: tails[Int(codes[nextRow])], to: &out)
                 nextRow += 1

@@ -109,6 +109,9 @@ struct PopFitCommand: ParsableCommand {
         var columns = input.group
         for name in structure.columns + effects.map(\.column) where !columns.contains(name) { columns.append(name) }
         var selection = input.selection
+        // Profile columns (--profile-by, an ADNCA file's analyte) stay profile columns: a subject with two
+        // profiles is then an error naming the column, never one pooled profile (issue 13, item 7).
+        for name in selection.profileBy where !columns.contains(name) { columns.append(name) }
         selection.groups = columns
         let files = input.files.map { URL(fileURLWithPath: $0) }
         let fit: PopulationFit

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CARKinetics
+import Foundation
 
 /// Input files and how to read their columns; shared by commands that read long-format CSV.
 struct InputOptions: ParsableArguments {
@@ -63,7 +64,23 @@ struct InputOptions: ParsableArguments {
             "Excel workbook: the row holding the column names, as Excel numbers it (default: the first non-empty row).")
     var headerRow: Int?
 
+    @Option(
+        name: .customLong("where"),
+        help: ArgumentHelp(
+            "Read only rows whose COLUMN cell is VALUE (COLUMN=VALUE) or is not VALUE (COLUMN!=VALUE); repeatable: conditions on different columns must all hold, several = on one column select any of the values. Exact text after trimming blanks, case-sensitive; others are counted as not-selected.",
+            valueName: "COLUMN=VALUE"))
+    var rowConditions: [String] = []
+
+    /// The `--where` conditions, parsed (validate() has checked them).
+    var rowFilters: [RowFilter] { rowConditions.compactMap { try? RowFilter(parsing: $0) } }
+
+    /// The column selection of the options, adapted to the input files' headers: an ADNCA file's analyte
+    /// column (PARAMCD, else PARAM) becomes the `analyte` profile column (docs/input-formats.md).
     var selection: ColumnSelection {
+        optionSelection.adapted(toHeadersOf: files.map { URL(fileURLWithPath: $0) })
+    }
+
+    private var optionSelection: ColumnSelection {
         var lloqSource: LLOQSource?
         if let lloq {
             if case .number(let number) = NumberText.parse(lloq) {
@@ -81,8 +98,9 @@ struct InputOptions: ParsableArguments {
         selection.table.namingHints = [.dataset: "--dataset", .headerRow: "--header-row"]
         selection.namingHints = [
             .subject: "--subject", .time: "--time", .value: "--value", .unit: "--unit", .profileBy: "--profile-by",
-            .timeUnit: "--time-unit", .outputTimeUnit: "--output-time-unit",
+            .timeUnit: "--time-unit", .outputTimeUnit: "--output-time-unit", .rowFilter: "--where",
         ]
+        selection.rowFilters = rowFilters
         return selection
     }
 
@@ -101,6 +119,13 @@ struct InputOptions: ParsableArguments {
         for (flag, text) in [("--time-unit", timeUnit), ("--output-time-unit", outputTimeUnit)] {
             if let text, TimeUnit(parsing: text) == nil {
                 throw ValidationError("\(flag) '\(text)': not a time unit; expected \(TimeUnit.acceptedSpellings)")
+            }
+        }
+        for condition in rowConditions {
+            do {
+                _ = try RowFilter(parsing: condition)
+            } catch {
+                throw ValidationError("--where \(error.description)")
             }
         }
         if let headerRow, !(1...1_048_576).contains(headerRow) {

@@ -26,6 +26,9 @@ struct RowAuditOptions: ParsableArguments {
 
     /// Lists the reader's warnings and the excluded rows on stderr.
     func reportExclusions(_ ledgers: [RowLedger]) {
+        if let setAside = Self.setAsideReport(ledgers) {
+            StandardStreams.writeError(setAside + "\n")
+        }
         if let warnings = Self.warningReport(ledgers) {
             FileHandle.standardError.write(Data((warnings + "\n").utf8))
         }
@@ -113,6 +116,19 @@ extension RowAuditOptions {
             for row in ledger.excluded.sorted(by: { $0.line < $1.line }) { lines.append("  " + row.reason.description) }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The rows set aside before being read (not selected, dose records, derived records), one line per file
+    /// that has any: `adpc.xpt: set aside 40 of 260 rows: 20 dose-record (PARAMCD is DOSE (a dose record)); …`.
+    /// Nil when no row was set aside.
+    static func setAsideReport(_ ledgers: [RowLedger]) -> String? {
+        let lines = ledgers.compactMap { ledger -> String? in
+            guard !ledger.setAside.isEmpty else { return nil }
+            let parts = ledger.setAsideCounts.map { "\($0.count) \($0.reason.fate.rawValue) (\($0.reason.detail))" }
+            return
+                "\(MessageText.escaped(ledger.file)): set aside \(ledger.setAside.count) of \(ledger.dataLines) rows: \(parts.joined(separator: "; "))"
+        }
+        return lines.isEmpty ? nil : lines.joined(separator: "\n")
     }
 
     /// The ledgers' warnings, one per line, each starting `warning: `; nil when there are none.

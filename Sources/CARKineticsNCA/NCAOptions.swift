@@ -74,18 +74,35 @@ public struct NCAOptions: Sendable, Equatable {
     public var adjustedR2Tolerance: Double
     /// Fewest points in a λz regression.
     public var minimumLambdaZPoints: Int
+    /// λz is accepted only when its regression's (unadjusted) R² ≥ this (PKNCA's `min.hl.r.squared`, 0.9).
+    public var lambdaZMinimumR2: Double
+    /// λz is accepted only when the span ratio (time from the first to the last λz point over the half-life)
+    /// ≥ this (PKNCA's `min.span.ratio`, 2).
+    public var lambdaZMinimumSpanRatio: Double
+    /// AUCinf is accepted only when its percent extrapolated ≤ this (PKNCA's `max.aucinf.pext`, 20), and when
+    /// λz is accepted.
+    public var aucinfMaximumPercentExtrapolated: Double
+    /// Terminal phases chosen by hand for some profiles (`--lambda-z-points`); nil = the best-fit rule for all.
+    public var lambdaZPoints: LambdaZPoints?
 
-    /// Options; defaults are PKNCA's (linear-up/log-down, first=keep middle=drop last=keep, windows 0–28 and 0–90).
+    /// Options; defaults are PKNCA's (linear-up/log-down, first=keep middle=drop last=keep, windows 0–28 and 0–90,
+    /// acceptance R² ≥ 0.9, span ratio ≥ 2, AUCinf extrapolated ≤ 20%).
     public init(
         aucMethod: AUCMethod = .linearUpLogDown, blqRule: BLQRule = .pknca,
         intervals: [AUCInterval] = NCAOptions.defaultIntervals,
-        adjustedR2Tolerance: Double = 1e-4, minimumLambdaZPoints: Int = 3
+        adjustedR2Tolerance: Double = 1e-4, minimumLambdaZPoints: Int = 3,
+        lambdaZMinimumR2: Double = 0.9, lambdaZMinimumSpanRatio: Double = 2,
+        aucinfMaximumPercentExtrapolated: Double = 20, lambdaZPoints: LambdaZPoints? = nil
     ) {
         self.aucMethod = aucMethod
         self.blqRule = blqRule
         self.intervals = intervals
         self.adjustedR2Tolerance = adjustedR2Tolerance
         self.minimumLambdaZPoints = minimumLambdaZPoints
+        self.lambdaZMinimumR2 = lambdaZMinimumR2
+        self.lambdaZMinimumSpanRatio = lambdaZMinimumSpanRatio
+        self.aucinfMaximumPercentExtrapolated = aucinfMaximumPercentExtrapolated
+        self.lambdaZPoints = lambdaZPoints
     }
 
     /// Days 0–28 and 0–90, the windows product labels report.

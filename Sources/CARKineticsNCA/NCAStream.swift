@@ -50,6 +50,17 @@ extension NCAAnalysis {
             stores.append(try reader.store(contentsOf: url, displayName: url.relativePath))
         }
         try Self.rejectSubjectsInSeveralFiles(stores)
+        if let points = options.lambdaZPoints {
+            // Only the profiles of the subjects the file names are built.
+            let named = points.subjects
+            var profiles: [Profile] = []
+            for store in stores {
+                for p in 0..<store.profileCount where named.contains(store.subjects[p]) {
+                    profiles.append(store.profile(p))
+                }
+            }
+            try checkLambdaZPoints(profiles)
+        }
         let layout = makeLayout(stores)
         try layout.header.withUnsafeBufferPointer { try write($0) }
 

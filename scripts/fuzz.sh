@@ -3,11 +3,12 @@
 #   FuzzCSV      arbitrary bytes -> CSV reader (strict and --skip-invalid) -> NCA -> audit
 #   FuzzFormula  arbitrary text  -> formula parser -> bind -> value and gradient
 #   FuzzPopFitOptions  arbitrary text -> popfit --covariate/--random/--start parsers
+#   FuzzLambdaZPoints  arbitrary bytes -> --lambda-z-points file reader -> check against profiles -> NCA
 #   FuzzXPT, FuzzDatasetJSON, FuzzXLSX  arbitrary bytes -> SAS transport / Dataset-JSON / Excel reader
 #                (strict and --skip-invalid) -> NCA -> audit
 # Usage: scripts/fuzz.sh [seconds per target, default 20] [extra libFuzzer flags...]
 # Longer run, e.g. overnight with both cores:  scripts/fuzz.sh 3600 -jobs=2 -workers=2
-# Seeds: Tests/Fuzz/Corpus/{csv,formula,popfit,xpt,json,xlsx} and, for CSV, SampleData/ (read only; the first byte of each picks options). New inputs go to .build/fuzz-corpus/, crashes to
+# Seeds: Tests/Fuzz/Corpus/{csv,formula,popfit,lambdaz,xpt,json,xlsx} and, for CSV, SampleData/ (read only; the first byte of each picks options). New inputs go to .build/fuzz-corpus/, crashes to
 # .build/fuzz-artifacts/ (reproduce: .build/fuzz/debug/FuzzCSV .build/fuzz-artifacts/crash-...).
 # Exits non-zero when a target crashes, so CI fails.
 set -euo pipefail
@@ -21,7 +22,7 @@ export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 
 scratch=.build/fuzz
-for product in FuzzCSV FuzzFormula FuzzPopFitOptions FuzzXPT FuzzDatasetJSON FuzzXLSX; do
+for product in FuzzCSV FuzzFormula FuzzPopFitOptions FuzzLambdaZPoints FuzzXPT FuzzDatasetJSON FuzzXLSX; do
     # SwiftPM's --sanitize=fuzzer links libFuzzer but does not pass the flag to the compile jobs, so
     # nothing gets coverage instrumentation and libFuzzer mutates blindly; -Xswiftc passes it on.
     # The build log goes to a file: the linker warns about every ASan symbol it cannot export.
@@ -38,7 +39,7 @@ for product in FuzzCSV FuzzFormula FuzzPopFitOptions FuzzXPT FuzzDatasetJSON Fuz
 done
 
 status=0
-for target in "FuzzCSV csv 16384" "FuzzFormula formula 512" "FuzzPopFitOptions popfit 512" "FuzzXPT xpt 8192" "FuzzDatasetJSON json 8192" "FuzzXLSX xlsx 16384"; do
+for target in "FuzzCSV csv 16384" "FuzzFormula formula 512" "FuzzPopFitOptions popfit 512" "FuzzLambdaZPoints lambdaz 2048" "FuzzXPT xpt 8192" "FuzzDatasetJSON json 8192" "FuzzXLSX xlsx 16384"; do
     read -r product corpus maxlen <<<"$target"
     work=".build/fuzz-corpus/$corpus"
     mkdir -p "$work"

@@ -304,7 +304,7 @@ private struct Parser {
         }
         if (positions["first"] == nil) != (positions["last"] == nil) {
             throw DataError(
-                file: file, line: row.line, column: positions["first"] == nil ? "last" : "first",
+                file: file, line: row.line, column: positions["first"] == nil ? "first" : "last",
                 message: "first and last come together")
         }
         return Columns(

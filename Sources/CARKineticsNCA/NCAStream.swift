@@ -108,12 +108,15 @@ extension NCAAnalysis {
                             text.reserveCapacity((end - start) * bytesPerProfile)
                             var blockRenderer = renderer
                             for p in start..<end {
-                                let result = NCA.analyze(store.profile(p), options: options)
+                                let profile = store.profile(p)
+                                let result = NCA.analyze(profile, options: options)
                                 if recordingFates {
                                     var k = store.starts[p]
-                                    for treatment in result.treatments {
+                                    for (j, treatment) in result.treatments.enumerated() {
                                         let row = Int(store.order[k])
-                                        fateCodes[row] = NCAAnalysis.auditCode(treatment, store.measurement(row))
+                                        fateCodes[row] = NCAAnalysis.auditCode(
+                                            treatment, store.measurement(row), time: profile.observations[j].time,
+                                            choice: result.lambdaZChoice)
                                         k += 1
                                     }
                                 }

@@ -46,7 +46,7 @@ import Testing
             ("--lambda-z-min-r2", "1.5"), ("--lambda-z-min-span", "-1"), ("--aucinf-max-extrapolated", "nan"),
             ("--aucinf-max-extrapolated", "101"),
         ] {
-            let bad = try runPKFit(["nca", data, flag, value])
+            let bad = try runPKFit(["nca", data, "\(flag)=\(value)"])
             #expect(bad.status == 64, "\(flag) \(value)")
             #expect(bad.stderr.contains("\(flag) '\(value)'"), "\(bad.stderr)")
         }

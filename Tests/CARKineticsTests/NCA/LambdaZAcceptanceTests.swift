@@ -62,10 +62,10 @@ import Testing
         #expect(AcceptanceCriterion.text(both.aucinfExcludedBy) == "r2<0.99;span_ratio<5")
     }
 
-    /// Powers of two halve each day: λz = ln 2 and half-life 1 day to the last bit, so three points two days
-    /// apart span exactly 2 half-lives — the default threshold itself.
+    /// Powers of two halve each day: λz = ln 2 and half-life 1 day to the last bit, so the three points after
+    /// Tmax, two days apart, span exactly 2 half-lives — the default threshold itself.
     @Test func spanRatioOfExactlyTwoPassesTheDefault() throws {
-        let halving = makeProfile([(0, nil), (1, 1), (2, 0.5), (3, 0.25)])
+        let halving = makeProfile([(0, nil), (1, 2), (2, 1), (3, 0.5), (4, 0.25)])
         let result = NCA.analyze(halving)
         let fit = try #require(try? result.lambdaZ.get())
         #expect(fit.spanRatio == 2, "span ratio \(fit.spanRatio)")
@@ -118,7 +118,7 @@ import Testing
         #expect(cells["lambda_z_reason"] == .empty)
         // Values are still reported.
         expectClose(cells["lambda_z"]?.number, 1.5, relative: 1e-14, "λz printed")
-        let accepted = analyze(NCAOptions(intervals: [interval(0, 28)]))
+        let accepted = analyze()
         for column in NCARegistry.columns(for: NCAOptions()) { #expect(column.excludedBy(accepted).isEmpty) }
         #expect(
             NCARegistry.columns(for: NCAOptions()).first { $0.name == "aucinf_excluded_by" }?.cell(accepted) == .empty)

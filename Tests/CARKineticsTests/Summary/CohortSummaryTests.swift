@@ -63,7 +63,7 @@ struct CohortSummaryTests {
         let single = try CohortSummary(
             groupColumns: [], parameters: ["x"],
             subjects: [SubjectParameters(subject: "A", groups: [], values: [2])])
-        #expect(single.table.rows[0][6] == .empty && single.table.rows[0][9] == .empty)
+        #expect(single.table.rows[0][7] == .empty && single.table.rows[0][10] == .empty)
     }
 
     @Test("display table: conventional statistic per parameter, 3 significant figures, N and n")

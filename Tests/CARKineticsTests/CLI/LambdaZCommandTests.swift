@@ -101,9 +101,18 @@ import Testing
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let cases: [(String, String)] = [
-            ("subject,first,last,reason\nAID-099,1,4,x\n", "points.csv:2: column 'subject': subject 'AID-099' is not in the data"),
-            ("subject,first,last,reason\nAID-007,14,28.25,x\n", "points.csv:2: column 'first': 14 is the time of no sample"),
-            ("subject,first,last,reason\nAID-007,20.9,28.25,x\n", "points.csv:2: column 'first': 20.9–28.25 holds 2 quantifiable samples"),
+            (
+                "subject,first,last,reason\nAID-099,1,4,x\n",
+                "points.csv:2: column 'subject': subject 'AID-099' is not in the data"
+            ),
+            (
+                "subject,first,last,reason\nAID-007,14,28.25,x\n",
+                "points.csv:2: column 'first': 14 is the time of no sample"
+            ),
+            (
+                "subject,first,last,reason\nAID-007,20.9,28.25,x\n",
+                "points.csv:2: column 'first': 20.9–28.25 holds 2 quantifiable samples"
+            ),
             ("subject,first,last,reason\nAID-007,14.87,28.25\n", "points.csv:2: 3 fields, the header has 4"),
         ]
         for (text, message) in cases {

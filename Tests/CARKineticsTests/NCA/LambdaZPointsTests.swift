@@ -35,14 +35,17 @@ import Testing
             P2,,,6;8,re-expansion
             """)
         #expect(points.entries.count == 2)
-        #expect(points.entries[0].choice == LambdaZChoice(points: .range(first: 2, last: 4), reason: "early phase only, per protocol"))
+        #expect(
+            points.entries[0].choice
+                == LambdaZChoice(points: .range(first: 2, last: 4), reason: "early phase only, per protocol"))
         #expect(points.entries[1].choice == LambdaZChoice(points: .excluding([6, 8]), reason: "re-expansion"))
         #expect(points.entries[1].line == 3)
         #expect(points.choice(subject: "P2", groups: [])?.rule == "manual-exclusion")
         #expect(points.choice(subject: "P3", groups: []) == nil)
         // Only the columns a form needs.
         #expect(try read("subject,exclude,reason\nP1,6,x\n").entries.count == 1)
-        #expect(try read("reason,last,first,subject\nwhy,4,2,P1\n").entries[0].choice.points == .range(first: 2, last: 4))
+        #expect(
+            try read("reason,last,first,subject\nwhy,4,2,P1\n").entries[0].choice.points == .range(first: 2, last: 4))
     }
 
     /// By hand over (2, 6), (3, 5), (4, 3): x centred −1, 0, 1, ln C − 14/3 = 4/3, 1/3, −5/3, so λz = 3/2 and
@@ -87,13 +90,19 @@ import Testing
             ("subject,first,last,reason\nP1,2,4,\n", "points.csv:2: column 'reason': a reason is required"),
             ("subject,first,last,reason\nP1,2,,x\n", "points.csv:2: column 'last': give first and last"),
             ("subject,first,last,reason\nP1,two,4,x\n", "points.csv:2: column 'first': \"two\" is not a time"),
-            ("subject,first,last,reason\nP1,2,1e400,x\n", "points.csv:2: column 'last': \"1e400\" is not a finite number"),
+            (
+                "subject,first,last,reason\nP1,2,1e400,x\n",
+                "points.csv:2: column 'last': \"1e400\" is not a finite number"
+            ),
             ("subject,first,last,reason\nP1,-1,4,x\n", "points.csv:2: column 'first': -1 is before infusion"),
             ("subject,first,last,reason\nP1,4,2,x\n", "points.csv:2: column 'last': 2 is not after first (4)"),
             ("subject,first,last,exclude,reason\nP1,2,4,6,x\n", "points.csv:2: column 'exclude': give either a range"),
             ("subject,exclude,reason\nP1,6;;8,x\n", "points.csv:2: column 'exclude': \"\" is not a time"),
             ("subject,exclude,reason\nP1,6;6,x\n", "points.csv:2: column 'exclude': 6 is given twice"),
-            ("subject,exclude,reason\nP1,6,x\nP1,8,y\n", "points.csv:3: column 'subject': subject 'P1' is already chosen on line 2"),
+            (
+                "subject,exclude,reason\nP1,6,x\nP1,8,y\n",
+                "points.csv:3: column 'subject': subject 'P1' is already chosen on line 2"
+            ),
             ("subject,exclude,reason\n\"P1,6,x\n", "points.csv:2: field 1 has an opening quote that is never closed"),
         ]
         for (text, prefix) in cases {
@@ -140,7 +149,9 @@ import Testing
         let groups = ["COHORT", "ANALYTE"]
         let ambiguous = checkError("subject,first,last,reason\nP1,2,4,x\n", [a, b], groups: groups)
         #expect(
-            ambiguous == "points.csv:2: column 'subject': subject 'P1' has 2 profiles here; give 'COHORT' or 'ANALYTE' to choose one")
+            ambiguous
+                == "points.csv:2: column 'subject': subject 'P1' has 2 profiles here; give 'COHORT' or 'ANALYTE' to choose one"
+        )
         let picked = try read("subject,analyte,cohort,first,last,reason\nP1,B,,2,4,x\n", groups: groups)
         try picked.check([a, b], options: NCAOptions())
         #expect(picked.choice(subject: "P1", groups: ["C1", "B"]) != nil)
@@ -162,6 +173,15 @@ import Testing
         #expect(fit.points == 3 && fit.timeFirst == 14.87 && fit.timeLast == 28.25)
         #expect(chosen.lambdaZExcludedBy.isEmpty)
         #expect(output.results.filter { $0.lambdaZChoice != nil }.count == 1)
+
+        // The audit says which rows the choice took or left out, the same on the table and the streamed path.
+        let both = try read("subject,first,last,exclude,reason\nAID-007,14.87,28.25,,a\nAID-004,,,10.07,b\n")
+        let audited = NCAAnalysis(options: NCAOptions(lambdaZPoints: both))
+        let table = try audited.audit(audited.run(files: [file]), files: [file])
+        let marked = table.entries.filter { $0.detail.contains("by hand") }.map { "\($0.subject) \($0.time)" }
+        #expect(marked == ["AID-004 10.07", "AID-007 14.87", "AID-007 20.9", "AID-007 28.25"])
+        let streamed = try StreamedAuditTests.streamedAudit(audited, files: [file], format: .csv, threads: 2).audit
+        #expect(streamed == (try StreamedAuditTests.tableAudit(audited, files: [file])))
 
         let bad = try read("subject,first,last,reason\nAID-007,14,28.25,x\n")
         let failing = NCAAnalysis(options: NCAOptions(lambdaZPoints: bad))

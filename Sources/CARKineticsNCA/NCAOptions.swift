@@ -83,6 +83,8 @@ public struct NCAOptions: Sendable, Equatable {
     /// λz is accepted.
     public var aucinfMaximumPercentExtrapolated: Double
     /// Terminal phases chosen by hand for some profiles (`--lambda-z-points`); nil = the best-fit rule for all.
+    /// ``NCAAnalysis`` checks the choices against the data before analysing (each names one profile, its times
+    /// are samples' times, enough points remain); ``NCA/analyze(_:options:)`` applies them as they are.
     public var lambdaZPoints: LambdaZPoints?
 
     /// Options; defaults are PKNCA's (linear-up/log-down, first=keep middle=drop last=keep, windows 0–28 and 0–90,

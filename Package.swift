@@ -108,6 +108,12 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
+            name: "FuzzLambdaZPoints",
+            dependencies: ["CARKinetics"],
+            path: "Tests/Fuzz/FuzzLambdaZPoints",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
             name: "FuzzPopFitOptions",
             dependencies: ["CARKinetics"],
             path: "Tests/Fuzz/FuzzPopFitOptions",

@@ -5,11 +5,12 @@
 #   FuzzPopFitOptions  arbitrary text -> popfit --covariate/--random/--start parsers
 #   FuzzTimeOptions    arbitrary text -> --time-unit / time-unit cells and --interval A,B[unit] parsers
 #   FuzzRowFilter  arbitrary text -> --where conditions -> applied to a fixed ADNCA-like table (ledger adds up)
+#   FuzzLambdaZPoints  arbitrary bytes -> --lambda-z-points file reader -> check against profiles -> NCA
 #   FuzzXPT, FuzzDatasetJSON, FuzzXLSX  arbitrary bytes -> SAS transport / Dataset-JSON / Excel reader
 #                (strict and --skip-invalid) -> NCA -> audit
 # Usage: scripts/fuzz.sh [seconds per target, default 20] [extra libFuzzer flags...]
 # Longer run, e.g. overnight with both cores:  scripts/fuzz.sh 3600 -jobs=2 -workers=2
-# Seeds: Tests/Fuzz/Corpus/{csv,formula,popfit,time,where,xpt,json,xlsx} and, for CSV, SampleData/ (read only; the first byte of each picks options). New inputs go to .build/fuzz-corpus/, crashes to
+# Seeds: Tests/Fuzz/Corpus/{csv,formula,popfit,time,where,lambdaz,xpt,json,xlsx} and, for CSV, SampleData/ (read only; the first byte of each picks options). New inputs go to .build/fuzz-corpus/, crashes to
 # .build/fuzz-artifacts/ (reproduce: .build/fuzz/debug/FuzzCSV .build/fuzz-artifacts/crash-...).
 # Exits non-zero when a target crashes, so CI fails.
 set -euo pipefail
@@ -23,7 +24,7 @@ export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 
 scratch=.build/fuzz
-for product in FuzzCSV FuzzFormula FuzzPopFitOptions FuzzTimeOptions FuzzRowFilter FuzzXPT FuzzDatasetJSON FuzzXLSX; do
+for product in FuzzCSV FuzzFormula FuzzPopFitOptions FuzzTimeOptions FuzzRowFilter FuzzLambdaZPoints FuzzXPT FuzzDatasetJSON FuzzXLSX; do
     # SwiftPM's --sanitize=fuzzer links libFuzzer but does not pass the flag to the compile jobs, so
     # nothing gets coverage instrumentation and libFuzzer mutates blindly; -Xswiftc passes it on.
     # The build log goes to a file: the linker warns about every ASan symbol it cannot export.
@@ -40,7 +41,7 @@ for product in FuzzCSV FuzzFormula FuzzPopFitOptions FuzzTimeOptions FuzzRowFilt
 done
 
 status=0
-for target in "FuzzCSV csv 16384" "FuzzFormula formula 512" "FuzzPopFitOptions popfit 512" "FuzzTimeOptions time 256" "FuzzRowFilter where 512" "FuzzXPT xpt 8192" "FuzzDatasetJSON json 8192" "FuzzXLSX xlsx 16384"; do
+for target in "FuzzCSV csv 16384" "FuzzFormula formula 512" "FuzzPopFitOptions popfit 512" "FuzzTimeOptions time 256" "FuzzRowFilter where 512" "FuzzLambdaZPoints lambdaz 2048" "FuzzXPT xpt 8192" "FuzzDatasetJSON json 8192" "FuzzXLSX xlsx 16384"; do
     read -r product corpus maxlen <<<"$target"
     work=".build/fuzz-corpus/$corpus"
     mkdir -p "$work"

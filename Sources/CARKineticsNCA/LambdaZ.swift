@@ -20,6 +20,9 @@ public struct LambdaZFit: Sendable, Equatable {
 
     /// ln 2 / λz.
     public var halfLife: Double { M_LN2 / lambdaZ }
+
+    /// (timeLast − timeFirst) / half-life: how many half-lives the regression spans.
+    public var spanRatio: Double { (timeLast - timeFirst) / halfLife }
 }
 
 /// Terminal slope by PKNCA's / Phoenix's best-fit rule.

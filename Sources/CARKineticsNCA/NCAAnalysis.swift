@@ -40,24 +40,41 @@ public struct NCAAnalysis: Sendable {
 
     /// Reads each file and analyses every profile. A subject (with the same group values) found in two
     /// files is an error: rows are never silently pooled across files.
+    /// With `options.lambdaZPoints`, the file is checked against the profiles first (``LambdaZPoints``):
+    /// every problem is an error naming its line.
     public func run(files: [URL]) throws(DataError) -> Output {
-        analyze(try ProfileCollection.read(files: files, selection: selection, invalidRows: invalidRows))
+        try analyze(try ProfileCollection.read(files: files, selection: selection, invalidRows: invalidRows))
     }
 
     /// Analyses profile sets already read (for callers holding bytes rather than files).
     public func run(_ sets: [ProfileSet]) throws(DataError) -> Output {
-        analyze(try ProfileCollection.combine(sets))
+        try analyze(try ProfileCollection.combine(sets))
     }
 
-    private func analyze(_ collection: ProfileCollection) -> Output {
+    private func analyze(_ collection: ProfileCollection) throws(DataError) -> Output {
         let profiles = collection.profiles
         let options = self.options.resolved(to: collection.timeUnit)
+        try checkLambdaZPoints(profiles)
         let results = Self.analyze(profiles, options: options, threads: ProcessInfo.processInfo.activeProcessorCount)
         var output = Output(
             groupColumns: selection.groups, options: options, results: results, profiles: profiles,
             ledgers: collection.ledgers, profileFiles: collection.profileFiles)
         output.timeUnitAssumed = collection.timeUnitAssumed
         return output
+    }
+
+    /// Checks the terminal phases chosen by hand against `profiles` (every profile of the subjects they name),
+    /// and that they were read for this analysis's group columns.
+    func checkLambdaZPoints(_ profiles: [Profile]) throws(DataError) {
+        guard let points = options.lambdaZPoints else { return }
+        guard selection.groups.starts(with: points.groupColumns) else {
+            throw DataError(
+                file: points.file,
+                message:
+                    "read for the group columns [\(points.groupColumns.joined(separator: ", "))] but the analysis has [\(selection.groups.joined(separator: ", "))]"
+            )
+        }
+        try points.check(profiles, options: options)
     }
 
     /// NCA of every profile, spread over `threads` cores; the result is the same whatever the thread count

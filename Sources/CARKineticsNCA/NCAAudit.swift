@@ -27,7 +27,11 @@ extension NCAAnalysis {
             ledgers: output.ledgers, profiles: output.profiles, profileFiles: output.profileFiles,
             sources: sources
         ) { p, k in
-            auditFates[Int(auditCode(output.results[p].treatments[k], output.profiles[p].observations[k].measurement))]
+            let observation = output.profiles[p].observations[k]
+            let code = auditCode(
+                output.results[p].treatments[k], observation.measurement, time: observation.time,
+                choice: output.results[p].lambdaZChoice)
+            return auditFates[Int(code)]
         }
     }
 }

@@ -93,18 +93,37 @@ public struct NCAOptions: Sendable, Equatable {
     /// The unit of the profiles' times, hence of every time (`h`), rate (`1/h`) and area (`h*…`) computed, and
     /// of windows given without one. ``NCAAnalysis`` sets it from the input (``resolved(to:)``).
     public var timeUnit: TimeUnit = .days
+    /// λz is accepted only when its regression's (unadjusted) R² ≥ this (PKNCA's `min.hl.r.squared`, 0.9).
+    public var lambdaZMinimumR2: Double
+    /// λz is accepted only when the span ratio (time from the first to the last λz point over the half-life)
+    /// ≥ this (PKNCA's `min.span.ratio`, 2).
+    public var lambdaZMinimumSpanRatio: Double
+    /// AUCinf is accepted only when its percent extrapolated ≤ this (PKNCA's `max.aucinf.pext`, 20), and when
+    /// λz is accepted.
+    public var aucinfMaximumPercentExtrapolated: Double
+    /// Terminal phases chosen by hand for some profiles (`--lambda-z-points`); nil = the best-fit rule for all.
+    /// ``NCAAnalysis`` checks the choices against the data before analysing (each names one profile, its times
+    /// are samples' times, enough points remain); ``NCA/analyze(_:options:)`` applies them as they are.
+    public var lambdaZPoints: LambdaZPoints?
 
-    /// Options; defaults are PKNCA's (linear-up/log-down, first=keep middle=drop last=keep, windows 0–28 and 0–90).
+    /// Options; defaults are PKNCA's (linear-up/log-down, first=keep middle=drop last=keep, windows 0–28 and 0–90,
+    /// acceptance R² ≥ 0.9, span ratio ≥ 2, AUCinf extrapolated ≤ 20%).
     public init(
         aucMethod: AUCMethod = .linearUpLogDown, blqRule: BLQRule = .pknca,
         intervals: [AUCInterval] = NCAOptions.defaultIntervals,
-        adjustedR2Tolerance: Double = 1e-4, minimumLambdaZPoints: Int = 3
+        adjustedR2Tolerance: Double = 1e-4, minimumLambdaZPoints: Int = 3,
+        lambdaZMinimumR2: Double = 0.9, lambdaZMinimumSpanRatio: Double = 2,
+        aucinfMaximumPercentExtrapolated: Double = 20, lambdaZPoints: LambdaZPoints? = nil
     ) {
         self.aucMethod = aucMethod
         self.blqRule = blqRule
         self.intervals = intervals
         self.adjustedR2Tolerance = adjustedR2Tolerance
         self.minimumLambdaZPoints = minimumLambdaZPoints
+        self.lambdaZMinimumR2 = lambdaZMinimumR2
+        self.lambdaZMinimumSpanRatio = lambdaZMinimumSpanRatio
+        self.aucinfMaximumPercentExtrapolated = aucinfMaximumPercentExtrapolated
+        self.lambdaZPoints = lambdaZPoints
     }
 
     /// Days 0–28 and 0–90, the windows product labels report, in days whatever the unit of the times.

@@ -80,6 +80,11 @@ public struct NCAColumn: Sendable {
     /// Why the value is empty for one result, when the NCA records a reason for this very parameter; nil
     /// otherwise (the value exists, or its emptiness follows from Tlast or λz).
     public let reason: @Sendable (NCAResult) -> String?
+    /// The acceptance criteria that exclude this value for one result (empty: not excluded): λz's for the
+    /// values derived from λz, AUCinf's for AUCinf,obs and its percent extrapolated, λz's for an extrapolated
+    /// window AUC only when its window ends after Tlast (otherwise λz takes no part in it, as in PKNCA).
+    /// The value is still written; cohort summaries leave it out and count it in `n_excluded`.
+    public let excludedBy: @Sendable (NCAResult) -> [AcceptanceCriterion]
 }
 
 /// What one registry column holds for one result: a plain value that writers spell (the registry never
@@ -146,7 +151,8 @@ public enum NCARegistry {
                 value(
                     name + "_extrap", display + ",extrap",
                     .cdisc("AUCINTIS", "AUC from T1 to T2 Extrapolated Obs"), .auc, .geometricMean,
-                    lambdaZ: true, "\(name) plus the λz extrapolation from Tlast to the window end"
+                    lambdaZ: true, excluded: .lambdaZWhen { $0.intervals[k].end == .extrapolated },
+                    "\(name) plus the λz extrapolation from Tlast to the window end"
                 ) {
                     $0.intervals[k].aucExtrapolated
                 })
@@ -166,14 +172,14 @@ public enum NCARegistry {
             ) { $0.adjustedR2 },
             integer(
                 "lambda_z_points", "λz points", .cdisc("LAMZNPT", "Number of Points for Lambda z"),
-                lambdaZ: true, report: true, "Points in the λz regression"
+                lambdaZ: true, excluded: .lambdaZ, report: true, "Points in the λz regression"
             ) { r in
                 if case .success(let fit) = r.lambdaZ { return fit.points }
                 return nil
             },
             value(
                 "aucinf_obs", "AUCinf,obs", .cdisc("AUCIFO", "AUC Infinity Obs"), .auc, .geometricMean,
-                lambdaZ: true, "AUClast + Clast/λz"
+                lambdaZ: true, excluded: .aucinf, "AUClast + Clast/λz"
             ) { $0.aucinfObserved },
             fit("r2", "R²", .cdisc("R2", "R Squared"), .dimensionless, nil, "R² of the λz regression") { $0.r2 },
             fit(
@@ -187,14 +193,14 @@ public enum NCARegistry {
             fit(
                 "span_ratio", "Span ratio", .cdisc("LAMZSPN", "Lambda z Span"), .dimensionless, nil,
                 "(λz last − first time) / half-life"
-            ) { ($0.timeLast - $0.timeFirst) / $0.halfLife },
+            ) { $0.spanRatio },
             value(
                 "clast_pred", "Clast,pred", .cdisc("CLSTP", "Last Nonzero Conc Pred"), .concentration, nil,
-                lambdaZ: true, "Clast predicted by the λz regression"
+                lambdaZ: true, excluded: .lambdaZ, "Clast predicted by the λz regression"
             ) { $0.clastPredicted },
             value(
                 "aucpext_obs", "AUCextrap,obs", .cdisc("AUCPEO", "AUC %Extrapolation Obs"), .percent, nil,
-                lambdaZ: true, "Percent of AUCinf,obs extrapolated"
+                lambdaZ: true, excluded: .aucinf, "Percent of AUCinf,obs extrapolated"
             ) { $0.aucPercentExtrapolated },
             value(
                 "aucall", "AUCall", .cdisc("AUCALL", "AUC All"), .auc, .geometricMean,
@@ -218,6 +224,26 @@ public enum NCARegistry {
                 "n_missing", "n missing", .sponsor("NMISS", "Number of Missing Conc"),
                 "Rows with an empty value"
             ) { $0.missingCount },
+            text(
+                "lambda_z_excluded_by", "λz excluded by",
+                "Acceptance criteria λz fails (R², span ratio), joined by ';'; empty when accepted"
+            ) { r in
+                AcceptanceCriterion.text(r.lambdaZExcludedBy).map { .text($0) } ?? .empty
+            },
+            text(
+                "aucinf_excluded_by", "AUCinf excluded by",
+                "Acceptance criteria AUCinf fails (λz's, % extrapolated), joined by ';'; empty when accepted"
+            ) { r in
+                AcceptanceCriterion.text(r.aucinfExcludedBy).map { .text($0) } ?? .empty
+            },
+            text(
+                "lambda_z_rule", "λz rule", "best-fit, or manual-range / manual-exclusion (--lambda-z-points)"
+            ) { r in
+                .text(r.lambdaZChoice?.rule ?? NCA.bestFitRule)
+            },
+            text("lambda_z_reason", "λz reason", "Why λz was chosen by hand (the λz points file)") { r in
+                r.lambdaZChoice.map { .text($0.reason) } ?? .empty
+            },
         ]
         for (k, interval) in intervals.enumerated() {
             let name = interval.columnName
@@ -288,17 +314,38 @@ public enum NCARegistry {
         "AUC\(AUCInterval.format(interval.start))–\(AUCInterval.format(interval.end))\(unit.abbreviation)"
     }
 
+    /// Which acceptance criteria exclude a column's value.
+    private enum Exclusion {
+        /// None: the value does not depend on λz.
+        case none
+        /// λz's criteria.
+        case lambdaZ
+        /// λz's criteria, for the results where the condition holds.
+        case lambdaZWhen(@Sendable (NCAResult) -> Bool)
+        /// AUCinf's criteria (λz's included).
+        case aucinf
+
+        var reader: @Sendable (NCAResult) -> [AcceptanceCriterion] {
+            switch self {
+            case .none: { _ in [] }
+            case .lambdaZ: { $0.lambdaZExcludedBy }
+            case .lambdaZWhen(let applies): { r in applies(r) ? r.lambdaZExcludedBy : [] }
+            case .aucinf: { $0.aucinfExcludedBy }
+            }
+        }
+    }
+
     /// A parameter read as an ``NCAValue``, which carries its own reason when empty.
     private static func value(
         _ name: String, _ display: String, _ test: PPTest, _ unit: UnitKind, _ summary: SummaryConvention?,
-        lambdaZ: Bool = false, report: Bool = false, _ description: String,
+        lambdaZ: Bool = false, excluded: Exclusion = .none, report: Bool = false, _ description: String,
         _ read: @escaping @Sendable (NCAResult) -> NCAValue
     ) -> NCAColumn {
         NCAColumn(
             name: name, displayName: display, unit: unit, ppTest: test, summary: summary, dependsOnLambdaZ: lambdaZ,
             inSubjectReport: report, description: description,
             cell: { r in read(r).number.map { .number($0) } ?? .empty },
-            reason: { r in read(r).reason })
+            reason: { r in read(r).reason }, excludedBy: excluded.reader)
     }
 
     /// A λz-derived column; reads the fit directly so no reason text is built per row.
@@ -313,19 +360,19 @@ public enum NCARegistry {
                 if case .success(let fit) = r.lambdaZ { return .number(read(fit)) }
                 return .empty
             },
-            reason: { _ in nil })
+            reason: { _ in nil }, excludedBy: Exclusion.lambdaZ.reader)
     }
 
     /// A count; never summarised.
     private static func integer(
-        _ name: String, _ display: String, _ test: PPTest?, lambdaZ: Bool = false, report: Bool = false,
-        _ description: String, _ read: @escaping @Sendable (NCAResult) -> Int?
+        _ name: String, _ display: String, _ test: PPTest?, lambdaZ: Bool = false, excluded: Exclusion = .none,
+        report: Bool = false, _ description: String, _ read: @escaping @Sendable (NCAResult) -> Int?
     ) -> NCAColumn {
         NCAColumn(
             name: name, displayName: display, unit: .count, ppTest: test, summary: nil, dependsOnLambdaZ: lambdaZ,
             inSubjectReport: report, description: description,
             cell: { r in read(r).map { .integer($0) } ?? .empty },
-            reason: { _ in nil })
+            reason: { _ in nil }, excludedBy: excluded.reader)
     }
 
     /// A text column: not a parameter, so no PP test and no summary.
@@ -335,6 +382,7 @@ public enum NCARegistry {
     ) -> NCAColumn {
         NCAColumn(
             name: name, displayName: display, unit: .text, ppTest: nil, summary: nil, dependsOnLambdaZ: false,
-            inSubjectReport: report, description: description, cell: read, reason: { _ in nil })
+            inSubjectReport: report, description: description, cell: read, reason: { _ in nil },
+            excludedBy: Exclusion.none.reader)
     }
 }

@@ -40,6 +40,13 @@ public struct NCAResult: Sendable, Equatable {
     public var missingCount: Int
     /// What happened to each observation of the profile, in the profile's order.
     public var treatments: [PointTreatment]
+    /// The acceptance criteria λz fails (``NCA/lambdaZExclusions(_:options:)``); empty when accepted or absent.
+    /// The values are still reported; summaries leave them out.
+    public var lambdaZExcludedBy: [AcceptanceCriterion] = []
+    /// The criteria AUCinf,obs fails: λz's, then its percent extrapolated; empty when accepted or absent.
+    public var aucinfExcludedBy: [AcceptanceCriterion] = []
+    /// The terminal phase chosen by hand for this profile, nil when λz is the best fit.
+    public var lambdaZChoice: LambdaZChoice?
 
     /// A λz-derived value or the reason it is missing.
     public func fromLambdaZ(_ value: (LambdaZFit) -> Double) -> NCAValue {
@@ -59,6 +66,12 @@ public struct NCAResult: Sendable, Equatable {
     public var aucPercentExtrapolated: NCAValue {
         guard case .value(let inf) = aucinfObserved, case .value(let last) = auclast else { return aucinfObserved }
         return inf > 0 ? .value(100 * (inf - last) / inf) : .notComputable(reason: "AUCinf is 0")
+    }
+
+    /// Whether a value of a λz-dependent parameter is excluded by the acceptance criteria: `aucinf` for
+    /// AUCinf,obs and its percent extrapolated, otherwise λz's own criteria.
+    public func isExcluded(aucinf: Bool) -> Bool {
+        aucinf ? !aucinfExcludedBy.isEmpty : !lambdaZExcludedBy.isEmpty
     }
 
     /// Root causes of empty values: no samples or no quantifiable level, and why λz is missing (which also
@@ -96,7 +109,8 @@ extension NCA {
     public static func analyze(_ profile: Profile, options: NCAOptions = NCAOptions()) -> NCAResult {
         let curve = ConcentrationCurve(profile: profile, rule: options.blqRule)
         let method = options.aucMethod
-        let slope = lambdaZ(curve, options: options)
+        let choice = options.lambdaZPoints?.choice(subject: profile.subject, groups: profile.groups)
+        let slope = choice.map { lambdaZ(curve, options: options, choice: $0) } ?? lambdaZ(curve, options: options)
         var quantifiable = 0
         var belowLimit = 0
         var missing = 0
@@ -121,7 +135,7 @@ extension NCA {
                 quantifiableSamples: quantifiableCount(curve, in: interval))
         }
         let area = finiteArea(auclast(curve, method: method), "AUClast")
-        return NCAResult(
+        var result = NCAResult(
             subject: profile.subject, groups: profile.groups, unit: profile.unit,
             cmax: cmax(curve), tmax: tmax(curve), clast: clast(curve), tlast: tlast(curve), tlag: tlag(curve),
             auclast: area, aucall: finiteArea(aucall(curve, auclast: area), "AUCall"),
@@ -129,5 +143,11 @@ extension NCA {
             aucinfObserved: finiteArea(aucinfObserved(curve, auclast: area, lambdaZ: slope), "AUCinf,obs"),
             quantifiableCount: quantifiable, belowLimitCount: belowLimit, missingCount: missing,
             treatments: curve.treatments)
+        result.lambdaZChoice = choice
+        result.lambdaZExcludedBy = lambdaZExclusions(slope, options: options)
+        result.aucinfExcludedBy = aucinfExclusions(
+            lambdaZExclusions: result.lambdaZExcludedBy, aucinf: result.aucinfObserved,
+            percentExtrapolated: result.aucPercentExtrapolated, options: options)
+        return result
     }
 }

@@ -39,9 +39,26 @@ extension NCAAnalysis {
         table += [
             (.preInfusion, "used as C(0)"), (.preInfusion, "used as C(0) = 0"),
             (.preInfusion, "used as C(0) = 0 (below the limit)"), (.preInfusion, "not used"),
+            (.used, "λz point chosen by hand (reason: lambda_z_reason of the NCA output)"),
+            (.used, "left out of λz by hand (reason: lambda_z_reason of the NCA output)"),
         ]
         return table
     }()
+
+    /// ``auditCode(_:_:)`` for an observation at `time` of a profile whose terminal phase was chosen by hand:
+    /// a quantifiable sample in the chosen range, or one of the excluded times, has a code of its own.
+    static func auditCode(
+        _ treatment: PointTreatment, _ measurement: Measurement, time: Double, choice: LambdaZChoice?
+    ) -> UInt8 {
+        if let choice, treatment == .quantifiable {
+            switch choice.points {
+            case .range(let first, let last) where time >= first && time <= last: return 19
+            case .excluding(let times) where times.contains(time): return 20
+            default: break
+            }
+        }
+        return auditCode(treatment, measurement)
+    }
 
     /// What NCA did with one observation, as a small code into ``auditFates``: the treatment, and for a BLQ
     /// row whether it was an observed 0, and for the sample carried to time 0 what it carried.

@@ -54,6 +54,17 @@ extension NCAAnalysis {
         let time = try TimeUnitAgreement.common(
             stores.map { TimeUnitAgreement.File(name: $0.file, unit: $0.timeUnit, source: $0.timeUnitSource) })
         try Self.rejectSubjectsInSeveralFiles(stores)
+        if let points = options.lambdaZPoints {
+            // Only the profiles of the subjects the file names are built.
+            let named = points.subjects
+            var profiles: [Profile] = []
+            for store in stores {
+                for p in 0..<store.profileCount where named.contains(store.subjects[p]) {
+                    profiles.append(store.profile(p))
+                }
+            }
+            try checkLambdaZPoints(profiles)
+        }
         let options = self.options.resolved(to: time.unit)
         let layout = makeLayout(stores, options)
         try layout.header.withUnsafeBufferPointer { try write($0) }
@@ -101,12 +112,15 @@ extension NCAAnalysis {
                             text.reserveCapacity((end - start) * bytesPerProfile)
                             var blockRenderer = renderer
                             for p in start..<end {
-                                let result = NCA.analyze(store.profile(p), options: options)
+                                let profile = store.profile(p)
+                                let result = NCA.analyze(profile, options: options)
                                 if recordingFates {
                                     var k = store.starts[p]
-                                    for treatment in result.treatments {
+                                    for (j, treatment) in result.treatments.enumerated() {
                                         let row = Int(store.order[k])
-                                        fateCodes[row] = NCAAnalysis.auditCode(treatment, store.measurement(row))
+                                        fateCodes[row] = NCAAnalysis.auditCode(
+                                            treatment, store.measurement(row), time: profile.observations[j].time,
+                                            choice: result.lambdaZChoice)
                                         k += 1
                                     }
                                 }

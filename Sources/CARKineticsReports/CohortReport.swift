@@ -102,6 +102,7 @@ public enum CohortReport {
             .paragraph(
                 "Geometric mean (geometric CV%) for levels and AUCs, median (min–max) for times, mean (SD) otherwise; N = subjects, [n=k] = values used when fewer than N; NC = not calculable. Geometric statistics use values > 0 only. \(output.unit.map { "Levels in \($0), times in \(time.plural)." } ?? "Times in \(time.plural); the input states no unit for the levels.")"
             ))
+        if let note = acceptanceNote(output.nca.results, options: options) { report.blocks.append(.paragraph(note)) }
         report.blocks.append(
             .table(
                 summary.byGroupTable(levelUnit: output.unit),
@@ -334,6 +335,20 @@ public enum CohortReport {
         return grid.sorted().map { ($0, curve.value(at: $0)) }.filter { $0.1 >= lowest / 10 }
     }
 
+    /// How many terminal slopes and AUCinf values the acceptance criteria exclude from the statistics; nil when
+    /// none is excluded.
+    static func acceptanceNote(_ results: [NCAResult], options: NCAOptions) -> String? {
+        let lambdaZ = results.filter { !$0.lambdaZExcludedBy.isEmpty }.count
+        let aucinf = results.filter { !$0.aucinfExcludedBy.isEmpty }.count
+        guard lambdaZ + aucinf > 0 else { return nil }
+        let estimated = results.filter { if case .success = $0.lambdaZ { true } else { false } }.count
+        let r2 = AUCInterval.format(options.lambdaZMinimumR2)
+        let span = AUCInterval.format(options.lambdaZMinimumSpanRatio)
+        let pext = AUCInterval.format(options.aucinfMaximumPercentExtrapolated)
+        return
+            "Acceptance: λz is accepted when R² ≥ \(r2) and span ratio ≥ \(span), AUCinf when λz is and ≤ \(pext)% of it is extrapolated. \(lambdaZ) of \(estimated) λz and \(aucinf) AUCinf value\(aucinf == 1 ? "" : "s") fail; their values (and the λz-derived ones: half-life, AUCinf, extrapolated AUCs) are shown per subject but left out of the statistics and counted as excluded (see lambda_z_excluded_by, aucinf_excluded_by in the NCA output)."
+    }
+
     /// The summary's statistics with readable headers and parameter names; full precision stays in
     /// the HTML tooltips.
     static func readableStatistics(_ summary: CohortSummary, levelUnit: String?) -> ResultTable {
@@ -344,7 +359,8 @@ public enum CohortReport {
             for r in table.rows.indices where timeColumn < table.rows[r].count { table.rows[r].remove(at: timeColumn) }
         }
         let headers: [String: String] = [
-            "parameter": "Parameter", "n_subjects": "N", "n": "n", "n_missing": "missing", "n_nonpositive": "≤0",
+            "parameter": "Parameter", "n_subjects": "N", "n": "n", "n_missing": "missing", "n_excluded": "excluded",
+            "n_nonpositive": "≤0",
             "mean": "Mean", "sd": "SD", "cv_percent": "CV%", "geometric_mean": "Geo mean",
             "geometric_cv_percent": "Geo CV%", "median": "Median", "min": "Min", "max": "Max", "q1": "Q1", "q3": "Q3",
         ]

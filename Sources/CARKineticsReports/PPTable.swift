@@ -25,7 +25,7 @@ public enum PPTable {
     /// Column names, in output order.
     public static let columns = [
         "STUDYID", "DOMAIN", "USUBJID", "PPSEQ", "PPGRPID", "PPTESTCD", "PPTEST", "PPORRES", "PPORRESU",
-        "PPSTRESC", "PPSTRESN", "PPSTRESU", "PPSTAT", "PPREASND", "PPSTINT", "PPENINT",
+        "PPSTRESC", "PPSTRESN", "PPSTRESU", "PPSTAT", "PPREASND", "PPSTINT", "PPENINT", "PPEXCLBY", "LAMZNOTE",
     ]
 
     /// The PP table of `results` (NCA run with `options`); `studyIDs`, when given, has one entry per result.
@@ -56,6 +56,8 @@ public enum PPTable {
         struct Parameter: Sendable {
             var cell: @Sendable (NCAResult) -> NCAColumnValue
             var reason: @Sendable (NCAResult) -> String?
+            var excludedBy: @Sendable (NCAResult) -> [AcceptanceCriterion]
+            var dependsOnLambdaZ: Bool
             var unit: UnitKind
             var code: String
             var test: ResultCell
@@ -79,7 +81,8 @@ public enum PPTable {
                     time.flatMap { ISODuration.format($0, in: options.timeUnit) }.map(ResultCell.text) ?? .empty
                 }
                 return Parameter(
-                    cell: column.cell, reason: column.reason, unit: column.unit, code: test.code,
+                    cell: column.cell, reason: column.reason, excludedBy: column.excludedBy,
+                    dependsOnLambdaZ: column.dependsOnLambdaZ, unit: column.unit, code: test.code,
                     test: .text(test.name),
                     start: duration(interval?.start), end: duration(interval?.end))
             }
@@ -131,6 +134,14 @@ public enum PPTable {
             row[13] = text == nil ? .text(PPTable.reason(parameter.reason, result)) : .empty
             row[14] = parameter.start
             row[15] = parameter.end
+            // Not SDTM PP variables (PPSTAT/PPREASND are for values not done): in a submission they would be
+            // SUPPPP records with these QNAMs (docs/pp-output.md).
+            row[16] = AcceptanceCriterion.text(parameter.excludedBy(result)).map(ResultCell.text) ?? .empty
+            if parameter.dependsOnLambdaZ, let choice = result.lambdaZChoice {
+                row[17] = .text("\(choice.rule): \(choice.reason)")
+            } else {
+                row[17] = .empty
+            }
         }
     }
 

@@ -64,7 +64,7 @@ extension CohortSummary {
                 return row.groups.map(ResultCell.text)
                     + [
                         .text(row.parameter), .integer(row.subjects), .integer(s.count), .integer(s.missing),
-                        .integer(s.nonPositive),
+                        .integer(row.excluded), .integer(s.nonPositive),
                     ]
                     + numbers.map { $0.map(ResultCell.number) ?? .empty } + [.text(timeUnit.symbol)]
             })
@@ -150,6 +150,7 @@ extension CohortSummary {
             value = "\(f(s.mean)) (\(f(s.standardDeviation)))"
         }
         if s.missing > 0 { notes.append("\(s.missing) missing") }
+        if row.excluded > 0 { notes.append("\(row.excluded) excluded by the acceptance criteria") }
         return (convention, n, value, notes)
     }
 }

@@ -113,7 +113,8 @@ public struct CohortAnalysis: Sendable {
             SubjectParameters(
                 subject: result.subject,
                 groups: Array(result.groups.prefix(groupCount)) + (stratifiedByUnit ? [profileUnits[index]] : []),
-                values: columns.map { $0.cell(result).number })
+                values: columns.map { $0.cell(result).number },
+                excluded: columns.map { !$0.excludedBy(result).isEmpty })
         }
         var summary: CohortSummary
         do {

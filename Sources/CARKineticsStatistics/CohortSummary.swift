@@ -11,12 +11,21 @@ public struct SubjectParameters: Sendable, Equatable {
     public var groups: [String]
     /// One value per parameter, in the order of ``CohortSummary/parameters``; `nil` = not computed.
     public var values: [Double?]
+    /// Per parameter, whether the value is excluded from the statistics by an acceptance criterion
+    /// (``NCAColumn/excludedBy``); empty = none is. An excluded value is counted in `n_excluded`, not used.
+    public var excluded: [Bool]
 
     /// Creates a row; see the properties.
-    public init(subject: String, groups: [String], values: [Double?]) {
+    public init(subject: String, groups: [String], values: [Double?], excluded: [Bool] = []) {
         self.subject = subject
         self.groups = groups
         self.values = values
+        self.excluded = excluded
+    }
+
+    /// Whether the value of parameter `p` is excluded (a missing value is missing, never excluded).
+    func isExcluded(_ p: Int) -> Bool {
+        p < excluded.count && excluded[p] && values[p] != nil
     }
 }
 
@@ -31,10 +40,12 @@ public struct CohortSummary: Sendable {
         public var groups: [String]
         /// Parameter name.
         public var parameter: String
-        /// N: subjects in the group (used or missing).
+        /// N: subjects in the group (used, missing or excluded).
         public var subjects: Int
-        /// The statistics of the parameter's values in the group.
+        /// The statistics of the parameter's values in the group, the excluded ones left out.
         public var statistics: DescriptiveStatistics
+        /// Values left out by an acceptance criterion (λz: R², span ratio; AUCinf: % extrapolated).
+        public var excluded: Int = 0
     }
 
     /// Names of the grouping columns (as in the input); empty for one overall group.
@@ -48,7 +59,7 @@ public struct CohortSummary: Sendable {
 
     /// Column names of `table`, after the group columns.
     public static let statisticColumns = [
-        "parameter", "n_subjects", "n", "n_missing", "n_nonpositive", "mean", "sd", "cv_percent",
+        "parameter", "n_subjects", "n", "n_missing", "n_excluded", "n_nonpositive", "mean", "sd", "cv_percent",
         "geometric_mean", "geometric_cv_percent", "median", "min", "max", "q1", "q3",
     ]
 
@@ -73,6 +84,10 @@ public struct CohortSummary: Sendable {
                 throw .valueCountMismatch(
                     subject: subject.subject, expected: parameters.count, found: subject.values.count)
             }
+            guard subject.excluded.isEmpty || subject.excluded.count == parameters.count else {
+                throw .valueCountMismatch(
+                    subject: subject.subject, expected: parameters.count, found: subject.excluded.count)
+            }
             for (parameter, value) in zip(parameters, subject.values) {
                 if let value, !value.isFinite {
                     throw .nonFiniteValue(subject: subject.subject, parameter: parameter, value: value)
@@ -84,10 +99,12 @@ public struct CohortSummary: Sendable {
         var rows: [Row] = []
         for group in Grouping.byFirstAppearance(subjects, key: \.groups) {
             for (p, parameter) in parameters.enumerated() {
+                let used = group.rows.filter { !$0.isExcluded(p) }
                 rows.append(
                     Row(
                         groups: group.key, parameter: parameter, subjects: group.rows.count,
-                        statistics: DescriptiveStatistics(group.rows.map { $0.values[p] })))
+                        statistics: DescriptiveStatistics(used.map { $0.values[p] }),
+                        excluded: group.rows.count - used.count))
             }
         }
         self.rows = rows

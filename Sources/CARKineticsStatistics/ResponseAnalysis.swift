@@ -124,8 +124,8 @@ public struct ResponseAnalysis: Sendable {
         self.firth = firth
     }
 
-    /// Cmax, the interval AUCs (`auc_A_B`, not the extrapolated ones) and `aucinf_obs` (present only where λz
-    /// was accepted; elsewhere the subject is counted as excluded).
+    /// Cmax, the interval AUCs (`auc_A_B`, not the extrapolated ones) and `aucinf_obs` (used only where it
+    /// passes the acceptance criteria, docs/nca-rules.md rule 8; elsewhere the subject is counted as excluded).
     public static func defaultParameters(_ options: NCAOptions) -> [String] {
         ["cmax"] + options.resolvedIntervals.map(\.columnName) + ["aucinf_obs"]
     }
@@ -140,7 +140,7 @@ public struct ResponseAnalysis: Sendable {
         public var responders: Int
         /// Non-responders with a usable exposure.
         public var nonResponders: Int
-        /// Subjects with a response whose exposure is missing or ≤ 0 (left out).
+        /// Subjects with a response whose exposure is missing, ≤ 0 or excluded by the acceptance criteria (left out).
         public var excluded: Int
         /// Subjects of the group without a response value (left out of every parameter).
         public var responseMissing: Int
@@ -236,7 +236,10 @@ public struct ResponseAnalysis: Sendable {
             (
                 groups: Array(result.groups.prefix(groupCount)),
                 response: coding.isResponder((result.groups.last ?? "").trimmingCharacters(in: .whitespaces)),
-                values: indices.map { columns[$0].cell(result).number }
+                // A value the acceptance criteria exclude (AUCinf with a rejected λz) is left out like a missing one.
+                values: indices.map { k in
+                    columns[k].excludedBy(result).isEmpty ? columns[k].cell(result).number : nil
+                }
             )
         }
         var rows: [Row] = []

@@ -26,12 +26,13 @@ struct NCACommand: ParsableCommand {
     var specimen: String?
 
     func validate() throws {
-        try FileSafety.check(inputs: input.files, outputs: output.outputs + rows.outputs)
+        try FileSafety.check(inputs: input.files + nca.lambdaZ.inputs, outputs: output.outputs + rows.outputs)
     }
 
     func run() throws {
         let files = input.files.map { URL(fileURLWithPath: $0) }
-        var analysis = NCAAnalysis(selection: input.selection, options: try nca.options())
+        var analysis = NCAAnalysis(
+            selection: input.selection, options: try nca.options(groupColumns: input.selection.groups))
         analysis.invalidRows = rows.invalidRows
         if output.format == .pp, let path = output.output, let kind = SubmissionFile(path: path) {
             try writeSubmission(analysis, files: files, to: path, as: kind)

@@ -60,7 +60,7 @@ struct ReportCommand: ParsableCommand {
             )
         }
         try FileSafety.check(
-            inputs: input.files,
+            inputs: input.files + nca.nca.lambdaZ.inputs,
             outputs: (output.map { [FileSafety.Output(flag: "--output", path: $0)] } ?? [])
                 + (markdown.map { [FileSafety.Output(flag: "--markdown", path: $0)] } ?? []) + rows.outputs,
             figuresBeside: markdown)

@@ -41,7 +41,7 @@ struct ResponseCommand: ParsableCommand {
             )
         }
         if let parameters { _ = try Self.parseParameters(parameters) }
-        try FileSafety.check(inputs: input.files, outputs: output.outputs + rows.outputs)
+        try FileSafety.check(inputs: input.files + nca.lambdaZ.inputs, outputs: output.outputs + rows.outputs)
     }
 
     static func parseParameters(_ text: String) throws -> [String] {
@@ -59,7 +59,8 @@ struct ResponseCommand: ParsableCommand {
 
     func run() throws {
         var analysis = ResponseAnalysis(
-            selection: input.selection, options: try nca.options(), responseColumn: response,
+            selection: input.selection, options: try nca.options(groupColumns: input.selection.groups),
+            responseColumn: response,
             responderValues: responder,
             parameters: try parameters.map(Self.parseParameters), firth: firth)
         analysis.invalidRows = rows.invalidRows

@@ -10,7 +10,7 @@ struct NCAFlags: ParsableArguments {
     var dose: String?
 
     func analyze(_ input: InputOptions, rows: RowAuditOptions) throws -> (CohortAnalysis.Output, NCAOptions) {
-        let options = try nca.options()
+        let options = try nca.options(groupColumns: input.selection.groups)
         var analysis = CohortAnalysis(selection: input.selection, options: options, doseColumn: dose)
         analysis.invalidRows = rows.invalidRows
         let result: CohortAnalysis.Output
@@ -52,7 +52,7 @@ struct SummaryCommand: ParsableCommand {
 
     func validate() throws {
         try output.rejectPP(command: "summary")
-        try FileSafety.check(inputs: input.files, outputs: output.outputs + rows.outputs)
+        try FileSafety.check(inputs: input.files + nca.nca.lambdaZ.inputs, outputs: output.outputs + rows.outputs)
     }
 
     func run() throws {

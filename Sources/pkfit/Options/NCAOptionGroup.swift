@@ -21,9 +21,13 @@ struct NCAOptionGroup: ParsableArguments {
         help: "BLQ treatment by position, e.g. first=keep,middle=drop,last=keep (keep = set to 0).")
     var blqRule: String?
 
-    /// The library options these flags describe.
-    func options() throws -> NCAOptions {
+    @OptionGroup var lambdaZ: LambdaZOptionGroup
+
+    /// The library options these flags describe, for an analysis with these group columns (a λz points file
+    /// names profiles by them).
+    func options(groupColumns: [String]) throws -> NCAOptions {
         var options = NCAOptions(aucMethod: aucMethod)
+        try lambdaZ.apply(to: &options, groupColumns: groupColumns)
         if !intervals.isEmpty {
             options.intervals = try intervals.map(Self.parseInterval)
             for (k, interval) in options.intervals.enumerated() where options.intervals[..<k].contains(interval) {

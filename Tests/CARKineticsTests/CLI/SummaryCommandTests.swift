@@ -66,8 +66,23 @@ struct SummaryCommandTests {
         for row in rows {
             let cohort = try #require(row["COHORT"])
             let parameter = try #require(row["parameter"])
-            let values = subjects.filter { $0["COHORT"] == cohort }.compactMap { $0[parameter].flatMap(Double.init) }
+            // Values the acceptance criteria exclude (docs/nca-rules.md rule 8) are left out and counted.
+            func excluded(_ subject: [String: String]) -> Bool {
+                switch parameter {
+                case "lambda_z", "half_life": return subject["lambda_z_excluded_by"] != ""
+                case "aucinf_obs": return subject["aucinf_excluded_by"] != ""
+                case let name where name.hasSuffix("_extrap"):
+                    return subject["lambda_z_excluded_by"] != ""
+                        && subject[String(name.dropLast("_extrap".count)) + "_end"] == "extrapolated"
+                default: return false
+                }
+            }
+            let cohortSubjects = subjects.filter { $0["COHORT"] == cohort && $0[parameter] != "" }
+            let values = cohortSubjects.filter { !excluded($0) }.compactMap { $0[parameter].flatMap(Double.init) }
             #expect(Int(row["n"] ?? "") == values.count, "\(cohort) \(parameter) n")
+            #expect(
+                Int(row["n_excluded"] ?? "") == cohortSubjects.filter(excluded).count, "\(cohort) \(parameter) excluded"
+            )
             #expect(Int(row["n_subjects"] ?? "") == 6)
             for (statistic, expected) in Self.naive(values) {
                 expectClose(

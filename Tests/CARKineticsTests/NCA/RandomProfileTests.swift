@@ -62,6 +62,17 @@ import Testing
                     }
                 }
                 if case .success(let fit) = r.lambdaZ { #expect(fit.lambdaZ > 0 && fit.points >= 3) }
+                // The acceptance flags agree with the criteria applied to the printed values (rule 8).
+                let r2 = r.fromLambdaZ(\.r2).number
+                let span = r.fromLambdaZ(\.spanRatio).number
+                var failed: [String] = []
+                if let r2, !(r2 >= 0.9) { failed.append("r2<0.9") }
+                if let span, !(span >= 2) { failed.append("span_ratio<2") }
+                #expect(r.lambdaZExcludedBy.map(\.description) == failed)
+                if r.aucinfObserved.number != nil, let percent = r.aucPercentExtrapolated.number, percent > 20 {
+                    failed.append("aucpext_obs>20")
+                }
+                #expect(r.aucinfExcludedBy.map(\.description) == (r.aucinfObserved.number == nil ? [] : failed))
                 if let tmax = r.tmax.number, let tlast = r.tlast.number { #expect(tmax <= tlast) }
             }
         }

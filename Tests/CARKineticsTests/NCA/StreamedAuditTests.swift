@@ -183,7 +183,8 @@ import Testing
                         + (entry.fate == .excluded && entry.detail != "blank line" ? "invalid" : entry.detail))
             }
         }
-        let all = Set(NCAAnalysis.auditFates.dropFirst().map { $0.fate.rawValue + ": " + $0.detail })
+        // The last two codes (λz points chosen by hand) need a points file: LambdaZPointsTests reaches them.
+        let all = Set(NCAAnalysis.auditFates.dropFirst().dropLast(2).map { $0.fate.rawValue + ": " + $0.detail })
             .union(["excluded: blank line", "excluded: invalid"])
         #expect(all.subtracting(details).isEmpty, "not reached: \(all.subtracting(details).sorted())")
     }

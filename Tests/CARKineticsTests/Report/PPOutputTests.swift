@@ -70,7 +70,7 @@ struct PPOutputTests {
         #expect(
             header == [
                 "STUDYID", "DOMAIN", "USUBJID", "PPSEQ", "PPGRPID", "PPTESTCD", "PPTEST", "PPORRES", "PPORRESU",
-                "PPSTRESC", "PPSTRESN", "PPSTRESU", "PPSTAT", "PPREASND", "PPSTINT", "PPENINT",
+                "PPSTRESC", "PPSTRESN", "PPSTRESU", "PPSTAT", "PPREASND", "PPSTINT", "PPENINT", "PPEXCLBY", "LAMZNOTE",
             ])
         let records = rows.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
         #expect(records.allSatisfy { $0.count == header.count && $0["STUDYID"] == "S1" && $0["DOMAIN"] == "PP" })

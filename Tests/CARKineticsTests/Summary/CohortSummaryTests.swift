@@ -49,20 +49,21 @@ struct CohortSummaryTests {
         let table = summary.table
         #expect(
             table.columns == [
-                "parameter", "n_subjects", "n", "n_missing", "n_nonpositive", "mean", "sd",
+                "parameter", "n_subjects", "n", "n_missing", "n_excluded", "n_nonpositive", "mean", "sd",
                 "cv_percent", "geometric_mean", "geometric_cv_percent", "median", "min", "max", "q1", "q3", "time_unit",
             ])
         #expect(table.rows.count == 1)
         let row = table.rows[0]
         #expect(row[0] == .text("tmax") && row[1] == .integer(5) && row[2] == .integer(4) && row[3] == .integer(1))
         // tmax 7, 14, 10, 21: mean 13, median 12, q1 (h = 0.75) 9.25, q3 (h = 2.25) 15.75
+        #expect(row[4] == .integer(0))
         #expect(
-            row[5] == .number(13) && row[10] == .number(12) && row[13] == .number(9.25) && row[14] == .number(15.75))
+            row[6] == .number(13) && row[11] == .number(12) && row[14] == .number(9.25) && row[15] == .number(15.75))
 
         let single = try CohortSummary(
             groupColumns: [], parameters: ["x"],
             subjects: [SubjectParameters(subject: "A", groups: [], values: [2])])
-        #expect(single.table.rows[0][6] == .empty && single.table.rows[0][9] == .empty)
+        #expect(single.table.rows[0][7] == .empty && single.table.rows[0][10] == .empty)
     }
 
     @Test("display table: conventional statistic per parameter, 3 significant figures, N and n")

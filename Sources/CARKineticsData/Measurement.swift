@@ -34,16 +34,20 @@ public struct Profile: Sendable {
     public var subject: String
     /// Values of the `--group` columns, in flag order.
     public var groups: [String]
-    /// Every row of the profile, including missing and pre-infusion ones, sorted by time (stable).
-    public var observations: [Observation]
+    /// Every row of the profile, including missing and pre-infusion ones, sorted by time (ties by line).
+    /// Read-only outside the package, so a profile can never hold its samples out of order (NCA relies on it).
+    public package(set) var observations: [Observation]
     /// The unit stated in the unit column, when the file has one.
     public var unit: String?
 
-    /// A profile; `observations` should already be sorted by time.
+    /// A profile of `observations` in any order: they are sorted here by time, ties by
+    /// ``Observation/line`` (one pass when they already are). Two quantified samples at one time are not
+    /// rejected here (the readers reject them naming both lines); ``init(subject:groups:times:values:lloq:unit:)``
+    /// rejects them.
     public init(subject: String, groups: [String] = [], observations: [Observation], unit: String? = nil) {
         self.subject = subject
         self.groups = groups
-        self.observations = observations
+        self.observations = Profile.sortedByTime(observations)
         self.unit = unit
     }
 }

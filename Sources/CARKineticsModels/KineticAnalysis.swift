@@ -93,8 +93,8 @@ public struct KineticAnalysis: Sendable {
         }
         let fit: KineticFit
         switch method {
-        case .model(let fitter): fit = fitter.fit(times: times, values: values)
-        case .formula(let formula): fit = formula.fit(times: times, values: values)
+        case .model(let fitter): fit = fitter.fitSamples(times: times, values: values)
+        case .formula(let formula): fit = formula.fitSamples(times: times, values: values)
         }
         return SubjectFit(subject: profile.subject, groups: profile.groups, fit: fit, notUsed: notUsed)
     }

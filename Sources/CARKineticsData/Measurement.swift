@@ -1,7 +1,7 @@
 import CARKineticsNumerics
 
 /// One measured level as read from a cell, before any BLQ rule is applied.
-public enum Measurement: Sendable, Equatable {
+public enum MeasuredValue: Sendable, Equatable {
     /// A quantified, finite, non-negative level.
     case value(Double)
     /// Below the assay's lower limit of quantification; `lloq` is the limit when the file states it
@@ -16,12 +16,12 @@ public struct Observation: Sendable, Equatable {
     /// Days since infusion; negative before infusion.
     public var time: Double
     /// The cell as read, before any BLQ rule.
-    public var measurement: Measurement
+    public var measurement: MeasuredValue
     /// 1-based line number in the input file; the header is line 1.
     public var line: Int
 
     /// An observation at `time` (days) read from `line`.
-    public init(time: Double, measurement: Measurement, line: Int) {
+    public init(time: Double, measurement: MeasuredValue, line: Int) {
         self.time = time
         self.measurement = measurement
         self.line = line

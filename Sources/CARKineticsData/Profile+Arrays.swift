@@ -23,7 +23,7 @@ extension Profile {
         for index in times.indices {
             let time = times[index]
             guard time.isFinite else { throw .nonFiniteTime(index: index, time: time) }
-            let measurement: Measurement
+            let measurement: MeasuredValue
             if let value = values[index] {
                 guard value.isFinite else { throw .nonFiniteValue(index: index, value: value) }
                 guard value >= 0 else { throw .negativeValue(index: index, value: value) }

@@ -42,7 +42,7 @@ extension NCAAnalysis {
 
     /// What NCA did with one observation, as a small code into ``auditFates``: the treatment, and for a BLQ
     /// row whether it was an observed 0, and for the sample carried to time 0 what it carried.
-    static func auditCode(_ treatment: PointTreatment, _ measurement: Measurement) -> UInt8 {
+    static func auditCode(_ treatment: PointTreatment, _ measurement: MeasuredValue) -> UInt8 {
         func position(_ position: BLQPosition) -> UInt8 {
             switch position {
             case .first: 0

@@ -31,7 +31,7 @@ import Testing
     /// Issue 13: the same points in reverse order gave AUClast 87.5 instead of 11,113 and Tlast 7 instead of 28
     /// through the `observations:` initialiser, which trusted its input to be sorted. It now sorts.
     @Test func reversedObservationsGiveTheSortedResult() {
-        let points: [(Double, Measurement)] = [
+        let points: [(Double, MeasuredValue)] = [
             (0, .belowLimit(lloq: nil)), (7, .value(1_500)), (14, .value(400)), (28, .value(25)),
         ]
         let forward = points.enumerated().map { Observation(time: $1.0, measurement: $1.1, line: $0 + 2) }

@@ -18,7 +18,7 @@ struct PopFitCommand: ParsableCommand {
             """)
 
     @OptionGroup var input: InputOptions
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: OutputOptions<TableFormat>
 
     @Option(help: "Built-in model: stein or expansion-monoexp.")
     var model: String = "stein"
@@ -60,7 +60,6 @@ struct PopFitCommand: ParsableCommand {
     var individual: String?
 
     func validate() throws {
-        try output.rejectPP(command: "popfit")
         if formula == nil && !["stein", "expansion-monoexp"].contains(model) {
             throw ValidationError("--model '\(model)': popfit offers stein or expansion-monoexp (or --formula)")
         }
@@ -110,7 +109,7 @@ struct PopFitCommand: ParsableCommand {
         for name in structure.columns + effects.map(\.column) where !columns.contains(name) { columns.append(name) }
         var selection = input.selection
         selection.groups = columns
-        let files = input.files.map { URL(fileURLWithPath: $0) }
+        let files = input.urls
         let fit: PopulationFit
         let data: PopulationData
         do {
@@ -131,13 +130,13 @@ struct PopFitCommand: ParsableCommand {
         // The estimates and the per-subject file are committed together: both renamed, or neither.
         let outputs = OutputTransaction()
         defer { outputs.discard() }
-        do throws(OutputError) {
+        do {
             if let individual {
                 try outputs.add(PopulationTable.individuals(fit).rendered(as: output.format), to: individual)
             }
             try output.emit(table, into: outputs)
             try outputs.commit()
-        } catch {
+        } catch let error as OutputError {
             throw CommandFailure(message: error.description)
         }
     }

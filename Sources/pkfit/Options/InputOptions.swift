@@ -1,11 +1,12 @@
 import ArgumentParser
 import CARKinetics
+import Foundation
 
 /// Input files and how to read their columns; shared by commands that read long-format CSV.
 struct InputOptions: ParsableArguments {
     @Argument(
         help:
-            "Long-format files, one row per sample: CSV, SAS transport v5 (.xpt), CDISC Dataset-JSON or Excel .xlsx (told by content; docs/input-formats.md)."
+            "Long-format files, one row per sample: CSV, SAS transport v5 (.xpt), CDISC Dataset-JSON or Excel .xlsx (told by content; docs/input-formats.md); - reads standard input."
     )
     var files: [String]
 
@@ -73,6 +74,7 @@ struct InputOptions: ParsableArguments {
     /// column found by name, two spellings of one column) are refused when the header is read.
     func validate() throws {
         if files.isEmpty { throw ValidationError("Give at least one CSV file.") }
+        try StandardInput.prepare(files)
         if let headerRow, !(1...1_048_576).contains(headerRow) {
             throw ValidationError("--header-row \(headerRow): expected a row number from 1 to 1048576.")
         }
@@ -101,4 +103,9 @@ struct InputOptions: ParsableArguments {
             }
         }
     }
+}
+
+extension InputOptions {
+    /// The input files as URLs, `-` standing for standard input (`StandardInput`).
+    var urls: [URL] { StandardInput.urls(files) }
 }

@@ -87,12 +87,12 @@ struct FitCommand: ParsableCommand {
         let readable =
             ["subject"] + input.selection.groups + input.selection.profileBy
             + ["model", "n", "cmax", "tmax", "alpha", "beta", "contraction_half_life", "status"]
+        let relabel = { (table: ResultTable) in
+            output.isReadable ? ParameterNames.relabel(table, levelUnit: nil, keep: input.selection.groups) : table
+        }
         try rows.emit(
-            result.table, through: output, readable: readable,
-            relabel: { table in
-                output.isReadable ? ParameterNames.relabel(table, levelUnit: nil, keep: input.selection.groups) : table
-            }
-        ) { () throws(DataError) in try analysis.audit(result, files: files) }
+            result.table, through: output, readable: readable, relabel: relabel,
+            audit: { () throws(DataError) in try analysis.audit(result, files: files) })
     }
 
     static func parseStart(_ text: String) throws -> (name: String, value: Double) {

@@ -89,15 +89,15 @@ struct NCACommand: ParsableCommand {
         rows.reportExclusions(result.ledgers)
         let units = Set(result.results.compactMap(\.unit))
         let groups = input.selection.groups + input.selection.profileBy
+        let relabel = { (table: ResultTable) in
+            output.isReadable
+                ? ParameterNames.relabel(
+                    table, levelUnit: units.count == 1 ? units.first : nil, keep: input.selection.groups)
+                : table
+        }
         try rows.emit(
             table, through: output, readable: Self.readableColumns(groups: groups, options: analysis.options),
-            relabel: { table in
-                output.isReadable && output.format != .pp
-                    ? ParameterNames.relabel(
-                        table, levelUnit: units.count == 1 ? units.first : nil, keep: input.selection.groups)
-                    : table
-            }
-        ) { () throws(DataError) in try analysis.audit(result, files: files) }
+            relabel: relabel, audit: { () throws(DataError) in try analysis.audit(result, files: files) })
     }
 }
 
@@ -106,7 +106,7 @@ extension NCACommand {
     /// 120-column terminal with one group column (the headers carry units: `AUC0–28d (day·copies/ug)`), so
     /// only the first interval; `--columns` picks any others.
     static func readableColumns(groups: [String], options: NCAOptions) -> [String] {
-        ["subject"] + groups + ["cmax", "tmax", "tlast", "auclast"] + options.intervals.prefix(1).map(\.columnName)
+        ["subject"] + groups + ["cmax", "tmax", "auclast"] + options.intervals.prefix(1).map(\.columnName)
             + ["half_life"]
     }
 }

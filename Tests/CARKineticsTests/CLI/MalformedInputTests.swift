@@ -115,7 +115,7 @@ import Testing
         let run = try runPKFit(["nca", fixtureURL(c.file).path, "--format", "json", "--auc-method", "linear"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.isEmpty)
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+        let rows = try #require(try jsonRows(run.stdout))
         #expect(rows.count == 1)
         #expect(rows.first?["subject"] as? String == c.subject)
         #expect(rows.first?["cmax"] as? Double == c.cmax)

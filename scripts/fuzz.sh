@@ -2,7 +2,7 @@
 # Bounded libFuzzer runs of the two fuzz targets (docs/robustness.md):
 #   FuzzCSV      arbitrary bytes -> CSV reader (strict and --skip-invalid) -> NCA -> audit
 #   FuzzFormula  arbitrary text  -> formula parser -> bind -> value and gradient
-#   FuzzPopFitOptions  arbitrary text -> popfit --covariate/--random/--start parsers
+#   FuzzPopFitOptions  arbitrary text -> popfit --covariate/--random/--start parsers and the --columns list
 #   FuzzXPT, FuzzDatasetJSON, FuzzXLSX  arbitrary bytes -> SAS transport / Dataset-JSON / Excel reader
 #                (strict and --skip-invalid) -> NCA -> audit
 # Usage: scripts/fuzz.sh [seconds per target, default 20] [extra libFuzzer flags...]

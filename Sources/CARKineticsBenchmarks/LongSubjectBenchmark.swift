@@ -81,7 +81,7 @@ let longSubjectSection = BenchmarkSection(name: "long", title: "one long subject
                 reference == points ? ", same" : ", DIFFERENT")
         }
         var fit: KineticFit?
-        let fitTime = clock.measure { fit = KineticFitter(model: .stein).fit(times: times, values: values) }
+        let fitTime = clock.measure { fit = try? KineticFitter(model: .stein).fit(times: times, values: values) }
         line += String(
             format: "; Stein fit %.2f s (%@, %d evaluations)", seconds(fitTime),
             fit.map { "\($0.status)" } ?? "-", fit?.evaluations ?? 0)

@@ -180,7 +180,9 @@ let steinFitSection = BenchmarkSection(name: "fit", title: "pkfit fit --model st
         var worse = 0
         var factorisations = 0
         for (k, subject) in data.enumerated() {
-            let fit = fitter.fit(times: subject.times, values: subject.logs.map { exp($0) })
+            guard let fit = try? fitter.fit(times: subject.times, values: subject.logs.map { exp($0) }) else {
+                continue
+            }
             factorisations += fit.iterations
             if let best = fit.ssr, !(singleSSR[k] <= best * (1 + 1e-6) + 1e-12) { worse += 1 }
         }

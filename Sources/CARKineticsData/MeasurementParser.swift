@@ -1,13 +1,13 @@
 import CARKineticsNumerics
 
-/// The one place where a raw concentration cell becomes a `Measurement`.
+/// The one place where a raw concentration cell becomes a `MeasuredValue`.
 ///
 /// Rules (see docs/nca-rules.md): empty = missing; `BLQ`, `BQL`, `<LLOQ`, `<BLQ`, `ND`, `NQ` in any case = below the
 /// limit; `<x` = below the limit x; a finite non-negative number is a value, except that a number strictly
 /// below the row's LLOQ (from `--lloq`) is below the limit. Anything else is an error message.
 package enum MeasurementParser {
     enum Outcome {
-        case measurement(Measurement)
+        case measurement(MeasuredValue)
         case invalid(String)
     }
 

@@ -59,12 +59,12 @@ package struct ProfileStore: Sendable {
         return Profile(subject: subjects[p], groups: groups[p], observations: observations, unit: unit)
     }
 
-    package func measurement(_ row: Int) -> Measurement {
+    package func measurement(_ row: Int) -> MeasuredValue {
         Self.measurement(kind: kinds[row], level: levels[row])
     }
 
     /// The measurement stored as `kind` and `level`.
-    static func measurement(kind: UInt8, level: Double) -> Measurement {
+    static func measurement(kind: UInt8, level: Double) -> MeasuredValue {
         switch Kind(rawValue: kind) ?? .missing {
         case .value: .value(level)
         case .belowLimitUnstated: .belowLimit(lloq: nil)
@@ -74,7 +74,7 @@ package struct ProfileStore: Sendable {
     }
 
     /// How `measurement` is stored: its kind and its level (the value or the limit, 0 for neither).
-    static func stored(_ measurement: Measurement) -> (kind: UInt8, level: Double) {
+    static func stored(_ measurement: MeasuredValue) -> (kind: UInt8, level: Double) {
         switch measurement {
         case .value(let x): (Kind.value.rawValue, x)
         case .belowLimit(let limit?): (Kind.belowLimit.rawValue, limit)

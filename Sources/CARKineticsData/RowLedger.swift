@@ -34,7 +34,7 @@ public struct RowLedger: Sendable, Equatable {
         self.file = file
     }
 
-    mutating func record(_ measurement: Measurement, time: Double) {
+    mutating func record(_ measurement: MeasuredValue, time: Double) {
         dataLines += 1
         switch measurement {
         case .value(let x) where x > 0: quantifiable += 1
@@ -45,7 +45,7 @@ public struct RowLedger: Sendable, Equatable {
     }
 
     /// Takes back an observation already recorded (a duplicate time found once the profile is sorted).
-    mutating func unrecord(_ measurement: Measurement, time: Double) {
+    mutating func unrecord(_ measurement: MeasuredValue, time: Double) {
         dataLines -= 1
         switch measurement {
         case .value(let x) where x > 0: quantifiable -= 1

@@ -39,7 +39,7 @@ struct RowParser: Sendable {
     /// A data row's checked cells; the byte ranges point into the scanned input.
     struct Cells {
         var time: Double
-        var measurement: Measurement
+        var measurement: MeasuredValue
         var subject: UnsafeBufferPointer<UInt8>
         /// Empty when there is no unit column or the cell is empty.
         var unit: UnsafeBufferPointer<UInt8>
@@ -115,7 +115,7 @@ struct RowParser: Sendable {
         {
             valueColumn = layout.valueText
         }
-        let measurement: Measurement
+        let measurement: MeasuredValue
         switch MeasurementParser.parse(row.bytes(valueColumn), lloq: lloq) {
         case .measurement(let m): measurement = m
         case .invalid(let message): throw fail(row, valueColumn, message)

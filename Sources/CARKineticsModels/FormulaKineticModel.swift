@@ -32,8 +32,21 @@ public struct FormulaKineticModel: Sendable {
         logScale = !parsed.transformsResponse
     }
 
-    /// Fits one subject's quantifiable samples at t ≥ 0 (others are ignored).
-    public func fit(times: [Double], values: [Double], options: LevenbergMarquardt.Options = .default) -> KineticFit {
+    /// Fits one subject's quantifiable samples at t ≥ 0 (others are ignored); `values[i]` was measured at
+    /// `times[i]`.
+    ///
+    /// - Throws: ``SampleArrayError/lengthMismatch(times:values:)`` when the arrays differ in length.
+    public func fit(
+        times: [Double], values: [Double], options: LevenbergMarquardt.Options = .default
+    ) throws(SampleArrayError) -> KineticFit {
+        guard times.count == values.count else { throw .lengthMismatch(times: times.count, values: values.count) }
+        return fitSamples(times: times, values: values, options: options)
+    }
+
+    /// ``fit(times:values:options:)`` for arrays of equal length built in this module.
+    func fitSamples(
+        times: [Double], values: [Double], options: LevenbergMarquardt.Options = .default
+    ) -> KineticFit {
         var t: [Double] = []
         var target: [Double] = []
         for (time, value) in zip(times, values) where time >= 0 && value > 0 && time.isFinite && value.isFinite {

@@ -106,8 +106,8 @@ public struct KineticAnalysis: Sendable {
         switch method {
         case .model(let fitter):
             let days = timeUnit == .days ? times : times.map { timeUnit.convert($0, to: .days) }
-            fit = fitter.fit(times: days, values: values).expressed(in: timeUnit)
-        case .formula(let formula): fit = formula.fit(times: times, values: values)
+            fit = fitter.fitSamples(times: days, values: values).expressed(in: timeUnit)
+        case .formula(let formula): fit = formula.fitSamples(times: times, values: values)
         }
         return SubjectFit(subject: profile.subject, groups: profile.groups, fit: fit, notUsed: notUsed)
     }

@@ -30,8 +30,19 @@ public struct KineticFitter: Sendable {
         self.options = options
     }
 
-    /// Fits the samples (times in days, values > 0); samples with t < 0 or non-positive values are ignored.
-    public func fit(times: [Double], values: [Double]) -> KineticFit {
+    /// Fits the samples (times in days, values > 0), `values[i]` measured at `times[i]`, in any order; samples
+    /// with t < 0 or a non-positive or non-finite value are not used (``KineticFit/sampleCount`` counts the
+    /// samples used).
+    ///
+    /// - Throws: ``SampleArrayError/lengthMismatch(times:values:)`` when the arrays differ in length: no sample
+    ///   is paired up with another's time or dropped to make them fit.
+    public func fit(times: [Double], values: [Double]) throws(SampleArrayError) -> KineticFit {
+        guard times.count == values.count else { throw .lengthMismatch(times: times.count, values: values.count) }
+        return fitSamples(times: times, values: values)
+    }
+
+    /// ``fit(times:values:)`` for arrays of equal length built in this module.
+    func fitSamples(times: [Double], values: [Double]) -> KineticFit {
         var t: [Double] = []
         var y: [Double] = []
         // Filter before sorting: a NaN time would break the sort's ordering and scramble the valid samples.

@@ -48,7 +48,7 @@ extension NCAAnalysis {
     /// ``auditCode(_:_:)`` for an observation at `time` of a profile whose terminal phase was chosen by hand:
     /// a quantifiable sample in the chosen range, or one of the excluded times, has a code of its own.
     static func auditCode(
-        _ treatment: PointTreatment, _ measurement: Measurement, time: Double, choice: LambdaZChoice?
+        _ treatment: PointTreatment, _ measurement: MeasuredValue, time: Double, choice: LambdaZChoice?
     ) -> UInt8 {
         if let choice, treatment == .quantifiable {
             switch choice.points {
@@ -62,7 +62,7 @@ extension NCAAnalysis {
 
     /// What NCA did with one observation, as a small code into ``auditFates``: the treatment, and for a BLQ
     /// row whether it was an observed 0, and for the sample carried to time 0 what it carried.
-    static func auditCode(_ treatment: PointTreatment, _ measurement: Measurement) -> UInt8 {
+    static func auditCode(_ treatment: PointTreatment, _ measurement: MeasuredValue) -> UInt8 {
         func position(_ position: BLQPosition) -> UInt8 {
             switch position {
             case .first: 0

@@ -4,7 +4,17 @@ import CARKineticsNCA
 import CARKineticsNumerics
 import CARKineticsStatistics
 
-/// JSON: an array with one object per row, keys in column order. Finite numbers are JSON numbers with
+/// JSON: an object stating what made it (``generator``) with the table under `rows`, an array with one
+/// object per row, keys in column order:
+///
+/// ```json
+/// {"generator": {"name": "CARKinetics", "version": "0.4.0"}, "rows": [
+///   {"subject": "P01", "cmax": 12000, …}
+/// ]}
+/// ```
+///
+/// Every JSON output of the package carries the same `generator` object first (`validate --json` puts the
+/// estimates under `estimates`). Finite numbers are JSON numbers with
 /// shortest round-trip digits; JSON has no NaN or infinity, so those are the strings `"NaN"`, `"Infinity"`,
 /// `"-Infinity"` (never null, so they cannot be confused with an empty cell); empty cells are `null`.
 enum JSONWriter {
@@ -18,12 +28,21 @@ enum JSONWriter {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The bytes before the first row.
-    static let opening: [UInt8] = Array("[\n".utf8)
+    /// `"generator": {"name": "CARKinetics", "version": "…"}`: the provenance every JSON output starts with
+    /// (``PackageVersion/current``; pkfit and the library share it).
+    static var generator: [UInt8] {
+        var out = Array("\"generator\": {\"name\": \"CARKinetics\", \"version\": ".utf8)
+        appendQuoted(PackageVersion.current, to: &out)
+        out += Array("}".utf8)
+        return out
+    }
 
-    /// The bytes after the last row: the line end of the last row, if any, and the closing bracket.
+    /// The bytes before the first row.
+    static let opening: [UInt8] = Array("{".utf8) + generator + Array(", \"rows\": [\n".utf8)
+
+    /// The bytes after the last row: the line end of the last row, if any, and the closing brackets.
     static func closing(empty: Bool) -> [UInt8] {
-        Array((empty ? "]\n" : "\n]\n").utf8)
+        Array((empty ? "]}\n" : "\n]}\n").utf8)
     }
 
     /// What precedes each column's value in a row: the row's opening and the quoted key, or the separator and

@@ -1,8 +1,8 @@
 import CARKineticsNumerics
 
 extension NISTValidation {
-    /// The estimates as JSON, in result order: `{"Misra1a": {"start1": [b1, ...], "start2": [...]},
-    /// "Longley": [B0, ...]}`, parameters in file order, every number at full (shortest round-trip)
+    /// The estimates as JSON, in result order: `{"generator": {…}, "estimates": {"Misra1a": {"start1": [b1, ...],
+    /// "start2": [...]}, "Longley": [B0, ...]}}`, parameters in file order, every number at full (shortest round-trip)
     /// precision; a non-finite estimate is written as every JSON output of the package writes it, as the
     /// string `"NaN"`, `"Infinity"` or `"-Infinity"` (`JSONWriter`).
     public static func estimatesJSON(_ results: [Result]) -> String {
@@ -14,7 +14,8 @@ extension NISTValidation {
             }
             out.append(UInt8(ascii: "]"))
         }
-        var out = Array("{\n".utf8)
+        var out = Array("{".utf8) + JSONWriter.generator + Array(", \"estimates\": {\n".utf8)
+        let start = out.count
         var index = 0
         while index < results.count {
             let name = results[index].problem
@@ -23,7 +24,7 @@ extension NISTValidation {
                 group.append(results[index])
                 index += 1
             }
-            if !group.isEmpty, out.count > 2 { out += Array(",\n".utf8) }
+            if !group.isEmpty, out.count > start { out += Array(",\n".utf8) }
             out += Array("  ".utf8)
             JSONWriter.appendQuoted(name, to: &out)
             out += Array(": ".utf8)
@@ -41,7 +42,7 @@ extension NISTValidation {
                 out += Array("\n  }".utf8)
             }
         }
-        out += Array("\n}\n".utf8)
+        out += Array("\n}}\n".utf8)
         return String(decoding: out, as: UTF8.self)
     }
 }

@@ -285,7 +285,7 @@ public struct PPSubmission: Sendable {
         var out = "{\n"
         out += "\"datasetJSONCreationDateTime\": \(quoted(stamp)),\n\"datasetJSONVersion\": \"1.1.0\",\n"
         out += "\"fileOID\": \(quoted("CARKinetics.PP.\(study)")),\n\"originator\": \"CARKinetics\",\n"
-        out += "\"sourceSystem\": {\"name\": \"CARKinetics pkfit\", \"version\": \"1\"},\n"
+        out += "\"sourceSystem\": {\"name\": \"CARKinetics pkfit\", \"version\": \(quoted(PackageVersion.current))},\n"
         out += "\"studyOID\": \(quoted(study)),\n\"metaDataVersionOID\": \"MDV.PP\",\n\"itemGroupOID\": \"IG.PP\",\n"
         out +=
             "\"records\": \(dataset.rows.count),\n\"name\": \(quoted(dataset.name)),\n\"label\": \(quoted(dataset.label)),\n"

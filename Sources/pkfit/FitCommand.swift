@@ -17,7 +17,7 @@ struct FitCommand: ParsableCommand {
             """)
 
     @OptionGroup var input: InputOptions
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: OutputOptions<TableFormat>
     @OptionGroup var rows: RowAuditOptions
 
     @Option(
@@ -39,7 +39,6 @@ struct FitCommand: ParsableCommand {
     var strict = false
 
     func validate() throws {
-        try output.rejectPP(command: "fit")
         if formula != nil, let model {
             throw ValidationError("--model \(model.rawValue) and --formula are two models; give one")
         }
@@ -64,7 +63,7 @@ struct FitCommand: ParsableCommand {
         }
         var analysis = KineticAnalysis(selection: input.selection, method: method)
         analysis.invalidRows = rows.invalidRows
-        let files = input.files.map { URL(fileURLWithPath: $0) }
+        let files = input.urls
         let result: KineticAnalysis.Output
         do {
             let progress = output.progress("fit")
@@ -84,12 +83,18 @@ struct FitCommand: ParsableCommand {
             if strict { throw CommandFailure(message: message + "; nothing written (--strict)") }
             FileHandle.standardError.write(Data(("warning: " + message + "\n").utf8))
         }
-        let table =
-            output.isReadable
-            ? ParameterNames.relabel(
-                result.table, levelUnit: nil, timeUnit: result.timeUnit, keep: input.selection.groups)
-            : result.table
-        try rows.emit(table, through: output) { () throws(DataError) in try analysis.audit(result, files: files) }
+        // `--format table` without `--columns`: what a reader looks at first, within ~100 columns; the status
+        // last, as its text is long only when a fit failed.
+        let readable =
+            ["subject"] + input.selection.groups + input.selection.profileBy
+            + ["model", "n", "cmax", "tmax", "alpha", "beta", "contraction_half_life", "status"]
+        let relabel = { (table: ResultTable) in
+            output.isReadable ? ParameterNames.relabel(
+                table, levelUnit: nil, timeUnit: result.timeUnit, keep: input.selection.groups) : table
+        }
+        try rows.emit(
+            result.table, through: output, readable: readable, relabel: relabel,
+            audit: { () throws(DataError) in try analysis.audit(result, files: files) })
     }
 
     static func parseStart(_ text: String) throws -> (name: String, value: Double) {

@@ -13,7 +13,7 @@ struct NCACommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var nca: NCAOptionGroup
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: OutputOptions<NCAFormat>
     @OptionGroup var rows: RowAuditOptions
 
     @Option(help: "PP: STUDYID when the input has no STUDYID column (required for --output *.xpt / *.json).")
@@ -30,15 +30,14 @@ struct NCACommand: ParsableCommand {
     }
 
     func run() throws {
-        let files = input.files.map { URL(fileURLWithPath: $0) }
-        var analysis = NCAAnalysis(
-            selection: input.selection, options: try nca.options(groupColumns: input.selection.groups))
+        let files = input.urls
+        var analysis = NCAAnalysis(selection: input.selection, options: try nca.options(groupColumns: input.selection.groups))
         analysis.invalidRows = rows.invalidRows
-        if output.format == .pp, let path = output.output, let kind = SubmissionFile(path: path) {
+        if output.format == .pp, let path = output.file, let kind = SubmissionFile(path: path) {
             try writeSubmission(analysis, files: files, to: path, as: kind)
             return
         }
-        if [.csv, .json, .pp].contains(output.format) && !output.csvSafe {
+        if [.csv, .json, .pp].contains(output.format) && !output.rewritesTable {
             // Streamed: flat memory however many rows, and the same bytes as the table path (--csv-safe, which
             // rewrites text cells of the finished table, takes the table path below). With --audit each row's
             // fate is recorded (one byte) as its profile is analysed, and the audit is written after the result
@@ -50,7 +49,7 @@ struct NCACommand: ParsableCommand {
                 defer { progress?.finish() }
                 let update = progress.map { line in line.update }
                 let recording = rows.audit != nil
-                try rows.stream(to: output.output) { write in
+                try rows.stream(to: output.file) { write in
                     let fates: NCARowFates
                     switch output.format {
                     case .json:
@@ -78,7 +77,7 @@ struct NCACommand: ParsableCommand {
             InputOptions.noteTimeUnit(assumed: assumed)
             return
         }
-        var table: ResultTable
+        let table: ResultTable
         let result: NCAAnalysis.Output
         do throws(DataError) {
             if output.format == .pp {
@@ -86,19 +85,34 @@ struct NCACommand: ParsableCommand {
             } else {
                 result = try analysis.run(files: files)
                 table = result.table
-                if output.isReadable {
-                    let units = Set(result.results.compactMap(\.unit))
-                    table = ParameterNames.relabel(
-                        table, levelUnit: units.count == 1 ? units.first : nil, timeUnit: result.timeUnit,
-                        keep: input.selection.groups)
-                }
             }
         } catch {
             throw CommandFailure(message: error.description)
         }
         rows.reportExclusions(result.ledgers)
         InputOptions.noteTimeUnit(assumed: result.timeUnitAssumed)
-        try rows.emit(table, through: output) { () throws(DataError) in try analysis.audit(result, files: files) }
+        let units = Set(result.results.compactMap(\.unit))
+        let groups = input.selection.groups + input.selection.profileBy
+        let relabel = { (table: ResultTable) in
+            output.isReadable
+                ? ParameterNames.relabel(
+                    table, levelUnit: units.count == 1 ? units.first : nil, timeUnit: result.timeUnit,
+                    keep: input.selection.groups)
+                : table
+        }
+        try rows.emit(
+            table, through: output, readable: Self.readableColumns(groups: groups, options: analysis.options),
+            relabel: relabel, audit: { () throws(DataError) in try analysis.audit(result, files: files) })
+    }
+}
+
+extension NCACommand {
+    /// `--format table` without `--columns`: the columns a reader looks at first, narrow enough for a
+    /// 120-column terminal with one group column (the headers carry units: `AUC0–28d (day·copies/ug)`), so
+    /// only the first interval; `--columns` picks any others.
+    static func readableColumns(groups: [String], options: NCAOptions) -> [String] {
+        ["subject"] + groups + ["cmax", "tmax", "auclast"] + options.intervals.prefix(1).map(\.columnName)
+            + ["half_life"]
     }
 }
 

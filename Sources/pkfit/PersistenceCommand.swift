@@ -29,13 +29,12 @@ struct PersistenceCommand: ParsableCommand {
     )
     var convention: KaplanMeier.Convention = .r
 
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: OutputOptions<TableFormat>
     @OptionGroup var rows: RowAuditOptions
 
     static let days: [Double] = [90, 180, 365]
 
     func validate() throws {
-        try output.rejectPP(command: "persistence")
         try FileSafety.check(
             inputs: input.files,
             outputs: output.outputs + rows.outputs
@@ -45,7 +44,7 @@ struct PersistenceCommand: ParsableCommand {
     func run() throws {
         var analysis = PersistenceAnalysis(selection: input.selection, days: Self.days, convention: convention)
         analysis.invalidRows = rows.invalidRows
-        let files = input.files.map { URL(fileURLWithPath: $0) }
+        let files = input.urls
         let result: PersistenceAnalysis.Output
         do {
             result = try analysis.run(files: files)

@@ -18,7 +18,7 @@ struct PopFitCommand: ParsableCommand {
             """)
 
     @OptionGroup var input: InputOptions
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: OutputOptions<TableFormat>
 
     @Option(help: "Built-in model: stein or expansion-monoexp.")
     var model: String = "stein"
@@ -60,7 +60,6 @@ struct PopFitCommand: ParsableCommand {
     var individual: String?
 
     func validate() throws {
-        try output.rejectPP(command: "popfit")
         if formula == nil && !["stein", "expansion-monoexp"].contains(model) {
             throw ValidationError("--model '\(model)': popfit offers stein or expansion-monoexp (or --formula)")
         }
@@ -113,7 +112,7 @@ struct PopFitCommand: ParsableCommand {
         // profiles is then an error naming the column, never one pooled profile (issue 13, item 7).
         for name in selection.profileBy where !columns.contains(name) { columns.append(name) }
         selection.groups = columns
-        let files = input.files.map { URL(fileURLWithPath: $0) }
+        let files = input.urls
         let fit: PopulationFit
         let data: PopulationData
         do {
@@ -143,13 +142,13 @@ struct PopFitCommand: ParsableCommand {
         // The estimates and the per-subject file are committed together: both renamed, or neither.
         let outputs = OutputTransaction()
         defer { outputs.discard() }
-        do throws(OutputError) {
+        do {
             if let individual {
                 try outputs.add(PopulationTable.individuals(fit).rendered(as: output.format), to: individual)
             }
             try output.emit(table, into: outputs)
             try outputs.commit()
-        } catch {
+        } catch let error as OutputError {
             throw CommandFailure(message: error.description)
         }
     }

@@ -12,7 +12,7 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var nca: NCAFlags
 
-    @Option(help: "HTML file to write (atomically).")
+    @Option(help: "HTML file to write (atomically); - is standard output.")
     var output: String?
 
     @Option(help: "Markdown file to write, with the figures as SVG files beside it.")
@@ -82,7 +82,10 @@ struct ReportCommand: ParsableCommand {
         }
         // Everything is rendered before the first file is written.
         var files: [(URL, String)] = []
-        if let output {
+        var standardOutput: String?
+        if output == "-" {
+            standardOutput = HTMLReport.render(report)
+        } else if let output {
             files.append((URL(fileURLWithPath: output), HTMLReport.render(report)))
         }
         if let markdown {
@@ -99,11 +102,13 @@ struct ReportCommand: ParsableCommand {
             results: { transaction in
                 for (url, text) in files { try transaction.add(text, to: url.path) }
             })
+        // `--output -`: the HTML goes to standard output once every file is in place.
+        if let standardOutput { try StandardStreams.writeOutput(standardOutput) }
     }
 
     /// The exposure–response and persistence sections (the files are read again with the response column).
     private func responseSections(_ column: String, options: NCAOptions, unit: String?) throws -> [Report.Block] {
-        let files = input.files.map { URL(fileURLWithPath: $0) }
+        let files = input.urls
         var analysis = ResponseAnalysis(
             selection: input.selection, options: options, responseColumn: column, responderValues: responder)
         analysis.invalidRows = rows.invalidRows

@@ -30,11 +30,10 @@ struct ResponseCommand: ParsableCommand {
     @Flag(help: "Firth's penalised likelihood for every logistic fit (otherwise only when the outcome is separated).")
     var firth = false
 
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: OutputOptions<TableFormat>
     @OptionGroup var rows: RowAuditOptions
 
     func validate() throws {
-        try output.rejectPP(command: "response")
         if input.group.contains(response) {
             throw ValidationError(
                 "--response '\(response)' is also a --group column; a response cannot split the groups it is compared within"
@@ -64,7 +63,7 @@ struct ResponseCommand: ParsableCommand {
             responderValues: responder,
             parameters: try parameters.map(Self.parseParameters), firth: firth)
         analysis.invalidRows = rows.invalidRows
-        let files = input.files.map { URL(fileURLWithPath: $0) }
+        let files = input.urls
         let result: ResponseAnalysis.Output
         do {
             result = try analysis.run(files: files)

@@ -15,7 +15,7 @@ struct NCAFlags: ParsableArguments {
         analysis.invalidRows = rows.invalidRows
         let result: CohortAnalysis.Output
         do {
-            result = try analysis.run(files: input.files.map { URL(fileURLWithPath: $0) })
+            result = try analysis.run(files: input.urls)
         } catch {
             throw CommandFailure(message: error.description)
         }
@@ -28,7 +28,7 @@ struct NCAFlags: ParsableArguments {
     /// The audit of the NCA behind a summary or report.
     func audit(_ result: CohortAnalysis.Output, _ input: InputOptions) throws(DataError) -> AuditTrail {
         try NCAAnalysis(selection: input.selection).audit(
-            result.nca, files: input.files.map { URL(fileURLWithPath: $0) })
+            result.nca, files: input.urls)
     }
 }
 
@@ -47,11 +47,10 @@ struct SummaryCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var nca: NCAFlags
 
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: OutputOptions<TableFormat>
     @OptionGroup var rows: RowAuditOptions
 
     func validate() throws {
-        try output.rejectPP(command: "summary")
         try FileSafety.check(inputs: input.files + nca.nca.lambdaZ.inputs, outputs: output.outputs + rows.outputs)
     }
 

@@ -30,8 +30,11 @@ extension XPTFile {
         func header(_ kind: String, _ digits: String = String(repeating: "0", count: 30)) {
             record("HEADER RECORD*******" + field(kind, 8) + "HEADER RECORD!!!!!!!" + digits)
         }
+        // The 8-character operating-system field names the producer and its version (`CK0.4.0`): the one
+        // header field free for it (the SAS version field must say 9.4 for readers).
+        let producer = field("CK" + PackageVersion.current, 8)
         header("LIBRARY")
-        record("SAS     SAS     SASLIB  9.4     " + field("CARKIN", 8) + String(repeating: " ", count: 24) + stamp)
+        record("SAS     SAS     SASLIB  9.4     " + producer + String(repeating: " ", count: 24) + stamp)
         record(stamp)
         for dataset in datasets {
             try Self.check(name: dataset.name, label: dataset.label, place: "dataset \(dataset.name)")
@@ -41,7 +44,7 @@ extension XPTFile {
             header("MEMBER", "000000000000000001600000000140")
             header("DSCRPTR")
             record(
-                "SAS     " + field(dataset.name, 8) + "SASDATA 9.4     " + field("CARKIN", 8)
+                "SAS     " + field(dataset.name, 8) + "SASDATA 9.4     " + producer
                     + String(repeating: " ", count: 24) + stamp)
             record(stamp + String(repeating: " ", count: 16) + field(dataset.label, 40) + field("", 8))
             guard dataset.variables.count <= 9999 else {

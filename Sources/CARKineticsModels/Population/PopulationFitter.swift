@@ -655,7 +655,7 @@ public struct PopulationFitter: Sendable {
                 peaks.append(y[top])
                 peakTimes.append(t[top])
             }
-            let fit = fitter.fit(times: t, values: y)
+            let fit = fitter.fitSamples(times: t, values: y)
             guard fit.status == .converged, let curve = fit.curve else { continue }
             fitted["cmax", default: []].append(curve.cmax)
             fitted["tmax", default: []].append(curve.tmax)

@@ -42,7 +42,7 @@ public struct SteinPopulationSimulator: Sendable {
             for (j, nominal) in times.enumerated() {
                 let t = nominal <= 1 ? nominal : nominal * (1 + 0.05 * (2 * random.uniform() - 1))
                 let level = curve.value(at: t) * Foundation.exp(sigma * random.normal())
-                let measurement: CARKineticsData.Measurement = level < lloq ? .belowLimit(lloq: lloq) : .value(level)
+                let measurement: CARKineticsData.MeasuredValue = level < lloq ? .belowLimit(lloq: lloq) : .value(level)
                 observations.append(Observation(time: t, measurement: measurement, line: 2 + i * times.count + j))
             }
             return Profile(subject: String(format: "S%04d", i + 1), groups: [String(dose)], observations: observations)

@@ -6,7 +6,8 @@ import Foundation
 /// no input twice, no output onto an input, no two outputs onto one file — by file identity (device and
 /// inode), so `./f.csv`, a symbolic link or a hard link to the same file are caught; an output that does not
 /// exist yet is compared by its canonical directory and name. Character devices, FIFOs and sockets are
-/// written in place and may be named more than once (`--output /dev/null --audit /dev/null`).
+/// written in place and may be named more than once (`--output /dev/null --audit /dev/null`). `-` is
+/// standard input as an input and standard output as `--output` (refused for every other output).
 enum FileSafety {
     /// An output flag and its path.
     struct Output {
@@ -19,7 +20,7 @@ enum FileSafety {
     static func check(inputs: [String], outputs: [Output], figuresBeside markdown: String? = nil) throws {
         var inputKeys: [FileIdentity: String] = [:]
         var inputPaths: [String: String] = [:]
-        for path in inputs {
+        for path in inputs where path != "-" {
             guard let identity = FileIdentity(path: path) else { continue }
             if let earlier = inputKeys[identity] {
                 throw ValidationError(
@@ -32,6 +33,12 @@ enum FileSafety {
         var outputKeys: [String: String] = [:]
         var outputPaths: [String: String] = [:]
         for output in outputs {
+            // `--output -` is standard output; no other output may be, and no file named `-` is ever made.
+            if output.path == "-" {
+                if output.flag == "--output" { continue }
+                throw ValidationError(
+                    "\(output.flag) '-': only --output can be standard output; give \(output.flag) a file name")
+            }
             let destination: OutputDestination
             do {
                 destination = try OutputDestination(output.path)
@@ -39,6 +46,17 @@ enum FileSafety {
                 throw ValidationError("\(output.flag) \(error.description)")
             }
             if destination.kind == .special { continue }
+            // A missing folder is found now, before any input is read, not when the first file is written.
+            let folder = (destination.resolved as NSString).deletingLastPathComponent
+            var isDirectory: ObjCBool = false
+            if !folder.isEmpty,
+                !FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory)
+                    || !isDirectory.boolValue
+            {
+                throw ValidationError(
+                    "\(output.flag) '\(MessageText.capped(output.path, limit: 200))': the folder '\(MessageText.capped(folder, limit: 200))' does not exist"
+                )
+            }
             let shown = "\(output.flag) '\(MessageText.capped(output.path, limit: 200))'"
             if let identity = destination.identity, let input = inputKeys[identity] {
                 throw ValidationError(

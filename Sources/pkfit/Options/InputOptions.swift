@@ -6,7 +6,7 @@ import Foundation
 struct InputOptions: ParsableArguments {
     @Argument(
         help:
-            "Long-format files, one row per sample: CSV, SAS transport v5 (.xpt), CDISC Dataset-JSON or Excel .xlsx (told by content; docs/input-formats.md)."
+            "Long-format files, one row per sample: CSV, SAS transport v5 (.xpt), CDISC Dataset-JSON or Excel .xlsx (told by content; docs/input-formats.md); - reads standard input."
     )
     var files: [String]
 
@@ -77,7 +77,7 @@ struct InputOptions: ParsableArguments {
     /// The column selection of the options, adapted to the input files' headers: an ADNCA file's analyte
     /// column (PARAMCD, else PARAM) becomes the `analyte` profile column (docs/input-formats.md).
     var selection: ColumnSelection {
-        optionSelection.adapted(toHeadersOf: files.map { URL(fileURLWithPath: $0) })
+        optionSelection.adapted(toHeadersOf: urls)
     }
 
     private var optionSelection: ColumnSelection {
@@ -116,6 +116,7 @@ struct InputOptions: ParsableArguments {
     /// column found by name, two spellings of one column) are refused when the header is read.
     func validate() throws {
         if files.isEmpty { throw ValidationError("Give at least one CSV file.") }
+        try StandardInput.prepare(files)
         for (flag, text) in [("--time-unit", timeUnit), ("--output-time-unit", outputTimeUnit)] {
             if let text, TimeUnit(parsing: text) == nil {
                 throw ValidationError("\(flag) '\(text)': not a time unit; expected \(TimeUnit.acceptedSpellings)")
@@ -156,4 +157,9 @@ struct InputOptions: ParsableArguments {
             }
         }
     }
+}
+
+extension InputOptions {
+    /// The input files as URLs, `-` standing for standard input (`StandardInput`).
+    var urls: [URL] { StandardInput.urls(files) }
 }

@@ -93,10 +93,13 @@ struct RowAuditOptions: ParsableArguments {
     }
 
     /// `emit(audit:results:)` for a result table printed or written through `output`.
-    func emit(
-        _ table: ResultTable, through output: OutputOptions, audit trail: () throws(DataError) -> AuditTrail
+    func emit<Formats>(
+        _ table: ResultTable, through output: OutputOptions<Formats>, readable: [String]? = nil,
+        relabel: (ResultTable) -> ResultTable = { $0 }, audit trail: () throws(DataError) -> AuditTrail
     ) throws {
-        try emit(audit: trail) { files in try output.emit(table, into: files) }
+        try emit(audit: trail) { files in
+            try output.emit(table, into: files, readable: readable, relabel: relabel)
+        }
     }
 
     /// The outputs this group names, for `FileSafety`.

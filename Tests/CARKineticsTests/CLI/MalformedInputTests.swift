@@ -118,7 +118,7 @@ import Testing
         #expect(
             run.stderr
                 == "note: times assumed to be in days (no FRLTU/RRLTU/ARELTMU/time_unit column and no --time-unit)\n")
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+        let rows = try #require(try jsonRows(run.stdout))
         #expect(rows.count == 1)
         #expect(rows.first?["subject"] as? String == c.subject)
         #expect(rows.first?["cmax"] as? Double == c.cmax)

@@ -57,7 +57,7 @@ import Testing
             "--interval", "0,28", "--interval", "7,14.5",
         ])
         #expect(run.status == 0, "\(run.stderr)")
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+        let rows = try #require(try jsonRows(run.stdout))
         #expect(rows.count == 8)
         #expect(rows[0]["subject"] as? String == "NF1")
         #expect(rows[0]["auc_7_14.5"] is Double)

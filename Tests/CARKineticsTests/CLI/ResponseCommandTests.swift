@@ -47,7 +47,7 @@ struct ResponseCommandTests {
     func responderAndDefaults() throws {
         let run = try runPKFit(["response", file, "--response", "BOR", "--responder", "cr", "--format", "json"])
         #expect(run.status == 0, "\(run.stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+        let json = try #require(try jsonRows(run.stdout))
         #expect(json.map { $0["parameter"] as? String } == ["cmax", "auc_0_28", "auc_0_90", "aucinf_obs"])
         #expect(json.first?["n_responders"] as? Int == 3 && json.first?["n_nonresponders"] as? Int == 8)
     }

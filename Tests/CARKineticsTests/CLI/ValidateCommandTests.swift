@@ -20,7 +20,10 @@ import Testing
         #expect(output.stdout.hasPrefix("problem   start  min LRE  RSS LRE  iterations  termination\n"))
         #expect(output.stdout.contains("25 problems, 43 solves; lowest parameter LRE"))
 
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: jsonURL)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: jsonURL)) as? [String: Any])
+        #expect(object["generator"] as? [String: String] == ["name": "CARKinetics", "version": PackageVersion.current])
+        let json = try #require(object["estimates"] as? [String: Any])
         #expect(json.count == 25)
         for name in nistNonlinearNames {
             let problem = try nistProblem("nonlinear", name)

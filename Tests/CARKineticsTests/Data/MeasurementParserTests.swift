@@ -13,7 +13,7 @@ func parseCell(_ text: String, lloq: Double? = nil) -> MeasurementParser.Outcome
 }
 
 extension MeasurementParser.Outcome {
-    var measurement: Measurement? {
+    var measurement: MeasuredValue? {
         if case .measurement(let m) = self { return m }
         return nil
     }

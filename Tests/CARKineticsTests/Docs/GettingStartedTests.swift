@@ -24,7 +24,7 @@ struct GettingStartedTests {
     }
 
     @Test("in-memory profile → NCA → Stein fit")
-    func profileToSteinFit() {
+    func profileToSteinFit() throws {
         let times: [Double] = [1, 4, 7, 9.3, 14, 21, 28, 60, 90, 180, 365]
         let levels = times.map { t in
             t <= 9.3
@@ -40,7 +40,7 @@ struct GettingStartedTests {
         let nca = NCA.analyze(profile)
         #expect(nca.cmax.number == 20_000 && nca.tmax.number == 9.3)
 
-        let fit = KineticFitter(model: .stein).fit(times: times, values: levels)
+        let fit = try KineticFitter(model: .stein).fit(times: times, values: levels)
         #expect(fit.status == .converged)
         #expect(abs((fit.estimate("alpha")?.value ?? .nan) / 0.25 - 1) < 1e-6)
         #expect(abs((fit.estimate("beta")?.value ?? .nan) / 0.006 - 1) < 1e-6)

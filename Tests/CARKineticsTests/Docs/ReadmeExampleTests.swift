@@ -25,11 +25,11 @@ struct ReadmeExampleTests {
     }
 
     @Test("a Stein fit of one subject")
-    func steinFit() {
+    func steinFit() throws {
         // README: "Fit the Stein model to one subject"
         let truth = CurveParameters(cmax: 24_000, tmax: 9.3, rho: 0.889, alpha: 0.16, beta: 0.0032, fraction: 0.0079)
         let times: [Double] = [1, 4, 7, 9.3, 14, 21, 28, 60, 90, 180, 365]
-        let fit = KineticFitter(model: .stein).fit(times: times, values: times.map { truth.value(at: $0) })
+        let fit = try KineticFitter(model: .stein).fit(times: times, values: times.map { truth.value(at: $0) })
         #expect(fit.status == .converged)
         for (name, value) in [("cmax", 24_000.0), ("alpha", 0.16), ("beta", 0.0032), ("fb", 0.0079)] {
             #expect(isClose(fit.estimate(name)?.value ?? .nan, value, relative: 1e-6), "\(name)")

@@ -93,7 +93,7 @@ struct KineticModelTests {
         #expect(profiles.count == 8)
         let fitter = KineticFitter(model: .stein)
         for profile in profiles {
-            let fit = fitter.fit(times: profile.times, values: profile.values)
+            let fit = try fitter.fit(times: profile.times, values: profile.values)
             #expect(fit.status == .converged, "\(profile.subject): \(fit.status)")
             guard let row = truth[profile.subject] else {
                 Issue.record("no truth for \(profile.subject)")
@@ -126,7 +126,7 @@ struct KineticModelTests {
                 Issue.record("subject missing from \(data)")
                 continue
             }
-            let fit = fitter.fit(times: profile.times, values: profile.values)
+            let fit = try fitter.fit(times: profile.times, values: profile.values)
             #expect(fit.sampleCount == n, "\(id) sample count")
             guard let best = expectedNumber(row["ssr"]) else {
                 #expect(fit.status == .tooFewSamples(have: n, need: 7), "\(id): \(fit.status)")
@@ -150,7 +150,7 @@ struct KineticModelTests {
         let times: [Double] = [10, 14, 21, 28, 35, 42, 60]
         let noise: [Double] = [0, 0.12, -0.08, 0.05, -0.11, 0.07, -0.03]
         let values = zip(times, noise).map { t, e in 5000 * exp(-0.2 * (t - 10) + e) }
-        let fit = KineticFitter(model: .monoexp).fit(times: [4, 7] + times, values: [50, 400] + values)
+        let fit = try KineticFitter(model: .monoexp).fit(times: [4, 7] + times, values: [50, 400] + values)
         #expect(fit.status == .converged)
         #expect(fit.sampleCount == 7)
         // OLS by hand on x = t − 10, y = ln C.
@@ -180,27 +180,28 @@ struct KineticModelTests {
     }
 
     @Test("profiles too short for a model get a status, not a fit")
-    func underDetermined() {
-        let fit = KineticFitter(model: .stein).fit(times: [1, 4, 7, 10, 14, 21], values: [5, 50, 900, 400, 100, 40])
+    func underDetermined() throws {
+        let fit = try KineticFitter(model: .stein).fit(
+            times: [1, 4, 7, 10, 14, 21], values: [5, 50, 900, 400, 100, 40])
         #expect(fit.status == .tooFewSamples(have: 6, need: 7))
         #expect(fit.estimates.isEmpty)
         #expect(fit.ssr == nil)
-        let peakFirst = KineticFitter(model: .expansionMonoexp).fit(
+        let peakFirst = try KineticFitter(model: .expansionMonoexp).fit(
             times: [7, 10, 14, 21, 28, 60], values: [900, 400, 100, 40, 20, 5])
         guard case .notIdentifiable = peakFirst.status else {
             Issue.record("expected notIdentifiable, got \(peakFirst.status)")
             return
         }
-        let blqOnly = KineticFitter(model: .monoexp).fit(times: [1, 4], values: [0, 0])
+        let blqOnly = try KineticFitter(model: .monoexp).fit(times: [1, 4], values: [0, 0])
         #expect(blqOnly.status == .tooFewSamples(have: 0, need: 3))
     }
 
     @Test("expansion: log-linear growth rate and doubling time over the rising samples")
-    func expansionRate() {
+    func expansionRate() throws {
         // ln C = 1 + 0.5 t exactly on the rising samples; decline after the peak is ignored.
         let times: [Double] = [0, 2, 4, 6, 8, 14, 28]
         let values = times.map { $0 <= 8 ? exp(1 + 0.5 * $0) : exp(5 - 0.1 * ($0 - 8)) }
-        let fit = KineticFitter(model: .expansion).fit(times: times, values: values)
+        let fit = try KineticFitter(model: .expansion).fit(times: times, values: values)
         #expect(fit.status == .converged)
         #expect(fit.sampleCount == 5)
         expectClose(fit.estimate("rho")?.value, 0.5, relative: 1e-12, "rho")
@@ -208,7 +209,7 @@ struct KineticModelTests {
     }
 
     @Test("auto prefers expansion-monoexp when a persistence phase adds nothing, and says why")
-    func autoChoice() {
+    func autoChoice() throws {
         // Exact expansion + mono-exponential decline: the extra Stein parameters cannot lower the ssr enough to
         // pay their AIC penalty (noise makes the ssr positive).
         let times: [Double] = [1, 4, 7, 10, 14, 21, 28, 42, 60, 90]
@@ -216,14 +217,14 @@ struct KineticModelTests {
         let values = zip(times, noise).map { t, e in
             (t <= 10 ? 2000 * exp(0.6 * (t - 10)) : 2000 * exp(-0.15 * (t - 10))) * exp(e)
         }
-        let fit = KineticFitter(model: .auto).fit(times: times, values: values)
+        let fit = try KineticFitter(model: .auto).fit(times: times, values: values)
         #expect(fit.model == "expansion-monoexp", "\(fit.note ?? "")")
         #expect(fit.note?.contains("AIC") == true)
         expectClose(fit.estimate("alpha")?.value, 0.15, relative: 0.05, "alpha")
     }
 
     @Test("the fit is never worse than any fit with Tmax pinned to a sample time (the kinks of the objective)")
-    func kinksAreCovered() {
+    func kinksAreCovered() throws {
         // A simulated subject whose optimum sits on the kink at day 14 with β at its boundary: an unpinned
         // optimiser stalls next to it at a sum of squares ~6e-6 relative above the pinned optimum.
         let times: [Double] = [7, 10, 14, 21, 28, 42, 60, 90, 180]
@@ -232,7 +233,7 @@ struct KineticModelTests {
             169.02324962885905, 63.39869661959943, 112.82350397469136, 112.75153538785527,
         ]
         let logs = values.map { log($0) }
-        let fit = KineticFitter(model: .stein).fit(times: times, values: values)
+        let fit = try KineticFitter(model: .stein).fit(times: times, values: values)
         #expect(fit.status.hasEstimates, "\(fit.status)")
         let ssr = fit.ssr ?? .infinity
         for sample in [10.0, 14, 21] {
@@ -248,7 +249,7 @@ struct KineticModelTests {
         }
         // Noise-free with the peak on a sample: recovered exactly, Tmax included.
         let truth = CurveParameters(cmax: 20_000, tmax: 14, rho: 0.7, alpha: 0.25, beta: 0.008, fraction: 0.03)
-        let exact = KineticFitter(model: .stein).fit(times: times, values: times.map { truth.value(at: $0) })
+        let exact = try KineticFitter(model: .stein).fit(times: times, values: times.map { truth.value(at: $0) })
         for (name, value) in [
             ("cmax", 20_000.0), ("tmax", 14), ("rho", 0.7), ("alpha", 0.25), ("beta", 0.008), ("fb", 0.03),
         ] {
@@ -257,17 +258,17 @@ struct KineticModelTests {
     }
 
     @Test("auto falls back to fewer parameters when the profile cannot support more")
-    func autoFallback() {
+    func autoFallback() throws {
         // Four samples: too few for stein (7) and expansion-monoexp (5); the decline from the peak supports
         // monoexp: ln C = ln 900 − 0.2(t − 7) exactly.
         let times: [Double] = [4, 7, 14, 21]
         let values = [100, 900, 900 * exp(-0.2 * 7), 900 * exp(-0.2 * 14)]
-        let fit = KineticFitter(model: .auto).fit(times: times, values: values)
+        let fit = try KineticFitter(model: .auto).fit(times: times, values: values)
         #expect(fit.model == "monoexp", "\(fit.model): \(fit.note ?? "")")
         #expect(fit.note?.hasPrefix("auto: stein and expansion-monoexp not fitted") == true)
         expectClose(fit.estimate("alpha")?.value, 0.2, relative: 1e-9, "alpha")
         // Rising samples only (peak last): only the growth rate can be estimated.
-        let rising = KineticFitter(model: .auto).fit(times: [1, 4, 7], values: [10, 10 * exp(1.5), 10 * exp(3)])
+        let rising = try KineticFitter(model: .auto).fit(times: [1, 4, 7], values: [10, 10 * exp(1.5), 10 * exp(3)])
         #expect(rising.model == "expansion", "\(rising.model): \(rising.note ?? "")")
         expectClose(rising.estimate("rho")?.value, 0.5, relative: 1e-9, "rho")
     }
@@ -295,10 +296,10 @@ struct KineticModelTests {
                 4.184086901559318
             ),
         ])
-    func hardNoisyProfiles(_ times: [Double], _ values: [Double], _ bruteForce: Double) {
+    func hardNoisyProfiles(_ times: [Double], _ values: [Double], _ bruteForce: Double) throws {
         // Simulated Stein profiles with log-scale noise SD 1.0; `bruteForce` is the best ssr of 300 random starts
         // of scipy's least_squares (MINPACK lm) on the same estimation scale.
-        let fit = KineticFitter(model: .stein).fit(times: times, values: values)
+        let fit = try KineticFitter(model: .stein).fit(times: times, values: values)
         #expect((fit.ssr ?? .infinity) <= bruteForce * (1 + 1e-7), "ssr \(fit.ssr ?? .nan) vs \(bruteForce)")
     }
 }

@@ -40,6 +40,11 @@ import Testing
             "--study", "AID-CD7", "--analyte", "CAR-T transgene", "--specimen", "BLOOD",
         ])
         #expect(run.status == 0, "\(run.stderr)")
+        // The producer and its version in the headers' operating-system field (bytes 32–39 of record 2).
+        let xptBytes = [UInt8](try Data(contentsOf: xpt))
+        #expect(
+            String(decoding: xptBytes[112..<120], as: UTF8.self)
+                == "CK\(PackageVersion.current)".padding(toLength: 8, withPad: " ", startingAt: 0))
         let file = try XPTFile(bytes: [UInt8](try Data(contentsOf: xpt)), file: "pp.xpt")
         let pp = try #require(file.datasets.first)
         #expect(file.datasets.count == 1)
@@ -113,6 +118,9 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
         #expect(object["datasetJSONVersion"] as? String == "1.1.0")
         #expect(object["records"] as? Int == 450)
+        // Issue 13: the version in every output's provenance (it was "1").
+        let source = try #require(object["sourceSystem"] as? [String: String])
+        #expect(source == ["name": "CARKinetics pkfit", "version": PackageVersion.current])
         let columns = try #require(object["columns"] as? [[String: Any]])
         #expect(columns.map { $0["label"] as? String } == PPSubmission.variables.map(\.label))
         #expect(columns.first { $0["name"] as? String == "PPSTRESN" }?["dataType"] as? String == "double")

@@ -9,7 +9,7 @@
 /// A profile from (time, level) pairs; nil level = BLQ, `.nan` = missing. Lines count from 2 in the given order.
 func makeProfile(_ points: [(Double, Double?)], subject: String = "S1") -> Profile {
     let observations = points.enumerated().map { k, point in
-        let measurement: Measurement
+        let measurement: MeasuredValue
         switch point.1 {
         case nil: measurement = .belowLimit(lloq: nil)
         case let x? where x.isNaN: measurement = .missing

@@ -214,7 +214,9 @@ import Testing
             case .empty: return "null"
             }
         }
-        var out = "[\n"
+        // The provenance object every JSON output starts with (issue 13: the version in every output).
+        var out =
+            "{\"generator\": {\"name\": \"CARKinetics\", \"version\": \"\(PackageVersion.current)\"}, \"rows\": [\n"
         for (r, row) in table.rows.enumerated() {
             out += "  {"
             for (c, name) in table.columns.enumerated() {
@@ -223,7 +225,7 @@ import Testing
             }
             out += r + 1 < table.rows.count ? "},\n" : "}\n"
         }
-        return out + "]\n"
+        return out + "]}\n"
     }
 
     /// The JSON writer (its pieces, as streamed, and `render`) gives the reference encoding's bytes for cells

@@ -9,7 +9,7 @@ struct SVGPlotTests {
     static let hostile = "<script>alert('x')</script>&B\u{1}"
 
     func profile(
-        _ subject: String, _ points: [(Double, CARKinetics.Measurement)], unit: String? = "cells/µL"
+        _ subject: String, _ points: [(Double, CARKinetics.MeasuredValue)], unit: String? = "cells/µL"
     ) -> Profile {
         Profile(
             subject: subject,

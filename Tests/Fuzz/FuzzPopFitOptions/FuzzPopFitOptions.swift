@@ -1,7 +1,9 @@
 import CARKinetics
 
-/// libFuzzer entry point for `pkfit popfit`'s option grammar. The first byte picks the parser (`--covariate`,
-/// `--random`, `--start`, or all three); the rest is the option text. A thrown ``PopulationOptionError`` is fine; a
+/// libFuzzer entry point for the command-line option grammars: `pkfit popfit`'s (the first byte picks the parser:
+/// `--covariate`, `--random`, `--start`, or all three; the rest is the option text) and, on every input, the
+/// `--columns` list (`ColumnChoice`) over the same text, whose accepted lists must be non-empty, without empty or
+/// repeated names, and select exactly those columns from a table that has them. A thrown ``PopulationOptionError`` is fine; a
 /// trap or memory error is a bug, and so is an accepted value that breaks the grammar's promises (an empty name,
 /// a non-finite start, a repeated --random name) or an error message longer than its cap allows.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -38,6 +40,22 @@ public func fuzzPopFitOptions(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
                 fatalError("bad --start accepted: \(text.debugDescription)")
             }
         } catch { checkMessage(error) }
+    }
+    do {
+        let names = try ColumnChoice.names(text)
+        if names.isEmpty || names.contains(where: \.isEmpty) || Set(names).count != names.count {
+            fatalError("bad --columns list accepted: \(text.debugDescription)")
+        }
+        let table = ResultTable(
+            columns: names.reversed() + ["extra"], rows: [names.reversed().map { .text($0) } + [.empty]])
+        let picked = try ColumnChoice.select(table, names)
+        if picked.columns != names || picked.rows != [names.map { .text($0) }] {
+            fatalError("--columns selected the wrong cells: \(text.debugDescription)")
+        }
+    } catch {
+        if error.description.unicodeScalars.count > 80 * 10 + 200 + 10 * text.unicodeScalars.count {
+            fatalError("runaway --columns message for \(text.debugDescription)")
+        }
     }
     return 0
 }

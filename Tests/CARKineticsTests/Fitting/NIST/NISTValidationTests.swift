@@ -56,13 +56,13 @@ import Testing
         second.estimates = [1, 2]
         #expect(
             NISTValidation.estimatesJSON([first, second, linear]) == """
-                {
+                {"generator": {"name": "CARKinetics", "version": "\(PackageVersion.current)"}, "estimates": {
                   "Misra1a": {
                     "start1": [238.94212918, "NaN", "-Infinity"],
                     "start2": [1.0, 2.0]
                   },
                   "Norris": [0.1, -2.5e-15]
-                }
+                }}
 
                 """)
     }

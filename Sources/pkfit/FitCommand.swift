@@ -86,7 +86,7 @@ struct FitCommand: ParsableCommand {
         // `--format table` without `--columns`: what a reader looks at first, within ~100 columns; the status
         // last, as its text is long only when a fit failed.
         let readable =
-            ["subject"] + input.selection.groups + input.selection.profileBy
+            ["subject"] + input.selection.groups
             + ["model", "n", "cmax", "tmax", "alpha", "beta", "contraction_half_life", "status"]
         let relabel = { (table: ResultTable) in
             output.isReadable ? ParameterNames.relabel(

@@ -92,7 +92,7 @@ struct NCACommand: ParsableCommand {
         rows.reportExclusions(result.ledgers)
         InputOptions.noteTimeUnit(assumed: result.timeUnitAssumed)
         let units = Set(result.results.compactMap(\.unit))
-        let groups = input.selection.groups + input.selection.profileBy
+        let groups = input.selection.groups  // the --profile-by columns are among them
         let relabel = { (table: ResultTable) in
             output.isReadable
                 ? ParameterNames.relabel(
@@ -101,7 +101,7 @@ struct NCACommand: ParsableCommand {
                 : table
         }
         try rows.emit(
-            table, through: output, readable: Self.readableColumns(groups: groups, options: analysis.options),
+            table, through: output, readable: Self.readableColumns(groups: groups, options: result.options),
             relabel: relabel, audit: { () throws(DataError) in try analysis.audit(result, files: files) })
     }
 }

@@ -19,6 +19,8 @@ public struct KineticAnalysis: Sendable {
     public var method: Method
     /// Whether an invalid row stops the run (default) or is excluded and listed in its file's ledger.
     public var invalidRows: InvalidRowPolicy = .stop
+    /// BLQ samples: `m3` (censored likelihood), `drop`, or nil to choose by the data (``resolvedBLQ(_:)``).
+    public var blq: CensoringMethod?
 
     public init(selection: ColumnSelection = ColumnSelection(), method: Method = .model(KineticFitter())) {
         self.selection = selection
@@ -44,6 +46,12 @@ public struct KineticAnalysis: Sendable {
     ///   - progress: called on the calling thread after each wave of fits with (profiles fitted, total).
     public func run(files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(DataError) -> Output {
         let collection = try ProfileCollection.read(files: files, selection: selection, invalidRows: invalidRows)
+        if blq == .m3, case .model = method,
+            let error = Self.missingLimit(
+                collection.profiles, fileNames: collection.profileFiles.map { collection.ledgers[$0].file })
+        {
+            throw error
+        }
         let fits = fit(collection.profiles, progress: progress)
         var extra: [String] = []
         if case .formula(let formula) = method { extra = formula.formula.parameterNames }
@@ -61,18 +69,19 @@ public struct KineticAnalysis: Sendable {
         var results: [SubjectFit] = []
         results.reserveCapacity(profiles.count)
         let method = self.method
+        let blq = resolvedBLQ(profiles)
         // Waves keep every core busy while letting progress be reported from this thread.
         let wave = Swift.max(64, 32 * ProcessInfo.processInfo.activeProcessorCount)
         while results.count < profiles.count {
             let offset = results.count
             let count = Swift.min(wave, profiles.count - offset)
-            results += parallelMap(count: count) { Self.fit(profiles[offset + $0], method: method) }
+            results += parallelMap(count: count) { Self.fit(profiles[offset + $0], method: method, blq: blq) }
             progress?(results.count, profiles.count)
         }
         return results
     }
 
-    static func fit(_ profile: Profile, method: Method) -> SubjectFit {
+    static func fit(_ profile: Profile, method: Method, blq: CensoringMethod = .drop) -> SubjectFit {
         var times: [Double] = []
         var values: [Double] = []
         var notUsed = SampleExclusions()
@@ -93,6 +102,11 @@ public struct KineticAnalysis: Sendable {
         }
         let fit: KineticFit
         switch method {
+        case .model(let fitter) where blq == .m3:
+            // M3: BLQ samples with a known limit enter as censored; those the fit could not use stay counted.
+            let censored = censoredInputs(profile)
+            fit = fitter.fit(times: times, values: values, censoredTimes: censored.times, limits: censored.limits)
+            notUsed.belowLimit -= fit.censoredCount
         case .model(let fitter): fit = fitter.fit(times: times, values: values)
         case .formula(let formula): fit = formula.fit(times: times, values: values)
         }

@@ -141,7 +141,8 @@ public struct KineticFitter: Sendable {
             }
             iterations += candidate.iterations
             evaluations += candidate.evaluations
-            candidates.append(LocalOptimum(curve: candidate.curve, theta: candidate.theta, ssr: candidate.ssr)) // M3 hook
+            // M3 hook
+            candidates.append(LocalOptimum(curve: candidate.curve, theta: candidate.theta, ssr: candidate.ssr))
             if candidate.ssr <= best.ssr {
                 best = candidate
                 boundary = boundaryNote

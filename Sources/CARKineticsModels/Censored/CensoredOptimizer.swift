@@ -24,13 +24,16 @@ struct CensoredOptimum: Sendable {
 /// not apply. Each iteration solves (B + λ·diag B)·δ = −∇ with B the objective's positive semidefinite scoring
 /// matrix (LAPACK Cholesky through `SmallLinearAlgebra`) and keeps the step when −2 ln L decreases; λ shrinks
 /// after a step that achieves > 3/4 of the reduction B predicts, grows after a poor or failed one (a trust
-/// region in the metric of B). It stops when the scoring decrement ∇ᵀB⁻¹∇ is below 1e-12 (converged), when an
-/// accepted step changes −2 ln L by less than 1e-14 relative twice running (converged), or when no damping gives
+/// region in the metric of B). It stops when the scoring decrement ∇ᵀB⁻¹∇ is below 1e-12 (converged), when two
+/// accepted steps running reduce −2 ln L, and B predicts they reduce it, by at most 1e-10 relative (converged; as
+/// MINPACK's ftol), or when no damping gives
 /// a reduction or the iteration limit is reached (not converged, with the reason). ``polish(_:objective:)`` then
 /// takes Newton steps on the exact Hessian (central differences of the analytic gradient) while they reduce
 /// the objective. Every outcome is a value with a termination reason; nothing traps.
 enum CensoredOptimizer {
     static let maxIterations = 300
+    /// Relative reduction of −2 ln L (actual and predicted) below which an accepted step counts as no progress.
+    static let relativeTolerance = 1e-10
 
     static func minimize(_ objective: CensoredObjective, start: [Double]) -> CensoredOptimum {
         let n = objective.dimension
@@ -98,7 +101,8 @@ enum CensoredOptimizer {
                     let change = f - trialValue
                     x = trial
                     f = evaluateAll(x)
-                    smallChanges = change <= 1e-14 * Swift.max(1, abs(f)) ? smallChanges + 1 : 0
+                    let scale = relativeTolerance * Swift.max(1, abs(f))
+                    smallChanges = change <= scale && predicted <= scale ? smallChanges + 1 : 0
                     accepted = true
                 } else {
                     lambda = Swift.max(lambda * 4, 1e-8)
@@ -112,7 +116,9 @@ enum CensoredOptimizer {
                 return result("non-finite gradient", converged: false, iterations: iteration)
             }
             if smallChanges >= 2 {
-                return result("relative change of -2 ln L below 1e-14", converged: true, iterations: iteration)
+                return result(
+                    "actual and predicted reductions of -2 ln L below 1e-10 relative twice running", converged: true,
+                    iterations: iteration)
             }
         }
         return result("iteration limit (\(maxIterations))", converged: false, iterations: maxIterations)

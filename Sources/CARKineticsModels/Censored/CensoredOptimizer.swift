@@ -23,8 +23,8 @@ struct CensoredOptimum: Sendable {
 /// The M3 objective is not a sum of squares once censored terms are present, so the least-squares engine does
 /// not apply. Each iteration solves (B + λ·diag B)·δ = −∇ with B the objective's positive semidefinite scoring
 /// matrix (LAPACK Cholesky through `SmallLinearAlgebra`) and keeps the step when −2 ln L decreases; λ shrinks
-/// after a step that achieves > 3/4 of the reduction B predicts, grows after a poor or failed one (a trust
-/// region in the metric of B). It stops when the scoring decrement ∇ᵀB⁻¹∇ is below 1e-12 (converged), when two
+/// after a step that achieves > 3/4 of the reduction B predicts, grows after a poor or failed one or a step longer
+/// than 2 in any coordinate (a trust region in the metric of B). It stops when the scoring decrement ∇ᵀB⁻¹∇ is below 1e-12 (converged), when two
 /// accepted steps running reduce −2 ln L, and B predicts they reduce it, by at most 1e-10 relative (converged; as
 /// MINPACK's ftol), or when no damping gives
 /// a reduction or the iteration limit is reached (not converged, with the reason). ``polish(_:objective:)`` then
@@ -34,6 +34,8 @@ enum CensoredOptimizer {
     static let maxIterations = 300
     /// Relative reduction of −2 ln L (actual and predicted) below which an accepted step counts as no progress.
     static let relativeTolerance = 1e-10
+    /// Largest step in any coordinate of x (log scale for Cmax, Tmax and rates, logit for fb).
+    static let maxStep = 2.0
 
     static func minimize(_ objective: CensoredObjective, start: [Double]) -> CensoredOptimum {
         let n = objective.dimension
@@ -80,6 +82,11 @@ enum CensoredOptimizer {
                     if lambda > 1e16 {
                         return result("scoring matrix not positive definite", converged: false, iterations: iteration)
                     }
+                    continue
+                }
+                // A step of more than a factor e² in any rate, Cmax or Tmax leaves the start's basin: shorten it.
+                if step.contains(where: { abs($0) > maxStep }) {
+                    lambda = Swift.max(lambda * 4, 1e-8)
                     continue
                 }
                 var predicted = 0.0

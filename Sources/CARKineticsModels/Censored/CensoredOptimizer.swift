@@ -87,6 +87,9 @@ enum CensoredOptimizer {
                 // A step of more than a factor e² in any rate, Cmax or Tmax leaves the start's basin: shorten it.
                 if step.contains(where: { abs($0) > maxStep }) {
                     lambda = Swift.max(lambda * 4, 1e-8)
+                    if lambda > 1e16 {
+                        return result("no step within the trust region", converged: false, iterations: iteration)
+                    }
                     continue
                 }
                 var predicted = 0.0

@@ -21,6 +21,9 @@ public struct KineticAnalysis: Sendable {
     public var invalidRows: InvalidRowPolicy = .stop
     /// BLQ samples: `m3` (censored likelihood), `drop`, or nil to choose by the data (``resolvedBLQ(_:)``).
     public var blq: CensoringMethod?
+    /// Appended to the error of `m3` with a BLQ sample that has no limit: how the caller gives one (a CLI names
+    /// its options here; the library knows none).
+    public var blqAdvice = ""
 
     public init(selection: ColumnSelection = ColumnSelection(), method: Method = .model(KineticFitter())) {
         self.selection = selection
@@ -47,9 +50,10 @@ public struct KineticAnalysis: Sendable {
     public func run(files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(DataError) -> Output {
         let collection = try ProfileCollection.read(files: files, selection: selection, invalidRows: invalidRows)
         if blq == .m3, case .model = method,
-            let error = Self.missingLimit(
+            var error = Self.missingLimit(
                 collection.profiles, fileNames: collection.profileFiles.map { collection.ledgers[$0].file })
         {
+            error.message += blqAdvice
             throw error
         }
         let fits = fit(collection.profiles, progress: progress)

@@ -75,6 +75,7 @@ struct FitCommand: ParsableCommand {
         var analysis = KineticAnalysis(selection: input.selection, method: method)
         analysis.invalidRows = rows.invalidRows
         analysis.blq = blq
+        analysis.blqAdvice = "; give --lloq COLUMN|NUMBER, or --blq drop"
         let files = input.files.map { URL(fileURLWithPath: $0) }
         let result: KineticAnalysis.Output
         do {
@@ -109,7 +110,8 @@ struct FitCommand: ParsableCommand {
         else { return }
         FileHandle.standardError.write(
             Data(
-                "note: BLQ samples dropped (blq_method drop): \(missing.description); give --lloq for M3\n".utf8))
+                "note: BLQ samples dropped (blq_method drop): \(missing.description); give --lloq COLUMN|NUMBER for M3\n"
+                    .utf8))
     }
 
     static func parseStart(_ text: String) throws -> (name: String, value: Double) {

@@ -86,7 +86,7 @@ struct ReportCommand: ParsableCommand {
             if blq == .m3 {
                 let names = result.nca.profileFiles.map { result.nca.ledgers[$0].file }
                 if let error = KineticAnalysis.missingLimit(profiles, fileNames: names) {
-                    throw CommandFailure(message: error.description)
+                    throw CommandFailure(message: error.description + "; give --lloq COLUMN|NUMBER, or --blq drop")
                 }
             }
             fits = analysis.fit(profiles)

@@ -25,7 +25,8 @@ extension KineticAnalysis {
         return any ? .m3 : .drop
     }
 
-    /// The first BLQ sample at t ≥ 0 without a known limit, as the error `--blq m3` gives for it.
+    /// The first BLQ sample at t ≥ 0 without a known limit, as the error an explicit M3 request gives for it (callers
+    /// add how to give a limit in their own words).
     /// - Parameter fileNames: the file of each profile, for the message.
     public static func missingLimit(_ profiles: [Profile], fileNames: [String]) -> DataError? {
         for (index, profile) in profiles.enumerated() {
@@ -36,7 +37,7 @@ extension KineticAnalysis {
                     return DataError(
                         file: index < fileNames.count ? fileNames[index] : "input", line: observation.line,
                         message:
-                            "subject '\(profile.subject)' is below the limit (or 0) but no LLOQ is known, which M3 needs; give the LLOQ (a column or a number), or drop BLQ samples"
+                            "subject '\(profile.subject)' is below the limit (or 0) but no LLOQ is known, which M3 needs"
                     )
                 case .value, .missing: continue
                 }

@@ -46,6 +46,10 @@ extension KineticFitter {
         return model == .auto ? fitAuto(m3) : m3(model)
     }
 
+    /// Persistence rates (per day) and slow fractions of the extra stein starts of a censored fit.
+    static let censoredBetaGrid = [0.002, 0.01, 0.05]
+    static let censoredFractionGrid = [0.01, 0.05]
+
     /// The M3 fit of one curve model: least squares for the starts, then the censored likelihood.
     func fitCensored(
         _ model: KineticModel, times t: [Double], logs y: [Double], samples: CensoredSamples
@@ -99,6 +103,21 @@ extension KineticFitter {
                 alpha: p.alpha, beta: p.beta ?? Swift.min(0.005, p.alpha / 2), fraction: p.fraction ?? 0.01)
         }
         if model == .stein {
+            // The persistence phase from a grid: least squares sees only the quantified samples, so its optima can
+            // sit at β → 0 (or fb → 0), where ∂/∂ln β vanishes and a local M3 run cannot leave; censored late
+            // samples can still call for a decline.
+            let p = found.curve.parameters(theta: found.theta)
+            let curve = KineticCurve(
+                hasExpansion: true, decline: .biExponential,
+                fixedTmax: found.curve.estimatesTmax ? nil : found.curve.fixedTmax)
+            for beta in Self.censoredBetaGrid where beta < p.alpha / 2 {
+                for fraction in Self.censoredFractionGrid {
+                    let start = curve.theta(
+                        logCmax: found.x[0], tmax: p.tmax, rho: p.rho ?? StartGrid.risingSlope(times: t, logs: y),
+                        alpha: p.alpha, beta: beta, fraction: fraction)
+                    run(curve, theta: start, note: nil)
+                }
+            }
             // The boundaries from the censored optimum: M3 may reach them where least squares did not.
             let fixed = found.curve.estimatesTmax ? nil : found.curve.fixedTmax
             for decline in [KineticCurve.Decline.biExponentialFlat, .monoExponential]

@@ -80,8 +80,8 @@ struct CensoredRecoveryTests {
         }
         let medianM3 = median(m3)
         let medianDrop = median(dropped)
-        // Measured (docs/fitting.md): M3 0.379, drop 0.588; 308 censored samples used; no positive β (a boundary
-        // fit) in 27 M3 and 21 least-squares fits, counted as infinite errors.
+        // Measured (docs/fitting.md): M3 0.344, drop 0.588; 308 censored samples used; no positive β (a boundary
+        // fit) in 14 M3 and 21 least-squares fits, counted as infinite errors.
         #expect(censoredUsed > 250)
         #expect(medianM3 < 0.8 * medianDrop, "M3 \(medianM3) vs drop \(medianDrop)")
     }

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Builds the release binaries and runs the benchmarks from the package root, so the scipy baseline
-# (scripts/bench_scipy.py) is found. Sections: lm, nca, fit (default: all).
+# (scripts/bench_scipy.py) is found. Sections: lm, nca, fit, m3, long, popfit (default: all).
 #   scripts/bench.sh                 # everything (≈ 1 minute after the build)
 #   scripts/bench.sh nca             # pkfit nca vs wc -l on a generated 1M-row cohort
 #   BENCH_ROWS=200000 scripts/bench.sh nca      # a smaller cohort
 #   BENCH_FIT_SUBJECTS=500 scripts/bench.sh fit
+#   scripts/bench.sh m3              # stein fits with BLQ censored (M3) vs dropped, same cohort and run
 set -eu
 cd "$(dirname "$0")/.."
 # Reference BLAS/LAPACK here is single-threaded; if an OpenBLAS is swapped in, keep it from

@@ -10,6 +10,7 @@ let sections: [BenchmarkSection] = [
     levenbergMarquardtSection,
     ncaThroughputSection,
     steinFitSection,
+    censoredFitSection,
     longSubjectSection,
     populationSection,
 ]

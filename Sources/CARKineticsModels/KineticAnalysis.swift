@@ -19,6 +19,11 @@ public struct KineticAnalysis: Sendable {
     public var method: Method
     /// Whether an invalid row stops the run (default) or is excluded and listed in its file's ledger.
     public var invalidRows: InvalidRowPolicy = .stop
+    /// BLQ samples: `m3` (censored likelihood), `drop`, or nil to choose by the data (``resolvedBLQ(_:)``).
+    public var blq: CensoringMethod?
+    /// Appended to the error of `m3` with a BLQ sample that has no limit: how the caller gives one (a CLI names
+    /// its options here; the library knows none).
+    public var blqAdvice = ""
 
     public init(selection: ColumnSelection = ColumnSelection(), method: Method = .model(KineticFitter())) {
         self.selection = selection
@@ -48,6 +53,13 @@ public struct KineticAnalysis: Sendable {
     ///   - progress: called on the calling thread after each wave of fits with (profiles fitted, total).
     public func run(files: [URL], progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws(DataError) -> Output {
         let collection = try ProfileCollection.read(files: files, selection: selection, invalidRows: invalidRows)
+        if blq == .m3, case .model = method,
+            var error = Self.missingLimit(
+                collection.profiles, fileNames: collection.profileFiles.map { collection.ledgers[$0].file })
+        {
+            error.message += blqAdvice
+            throw error
+        }
         let fits = fit(collection.profiles, timeUnit: collection.timeUnit, progress: progress)
         var extra: [String] = []
         if case .formula(let formula) = method { extra = formula.formula.parameterNames }
@@ -72,18 +84,23 @@ public struct KineticAnalysis: Sendable {
         var results: [SubjectFit] = []
         results.reserveCapacity(profiles.count)
         let method = self.method
+        let blq = resolvedBLQ(profiles)
         // Waves keep every core busy while letting progress be reported from this thread.
         let wave = Swift.max(64, 32 * ProcessInfo.processInfo.activeProcessorCount)
         while results.count < profiles.count {
             let offset = results.count
             let count = Swift.min(wave, profiles.count - offset)
-            results += parallelMap(count: count) { Self.fit(profiles[offset + $0], method: method, timeUnit: timeUnit) }
+            results += parallelMap(count: count) {
+                Self.fit(profiles[offset + $0], method: method, blq: blq, timeUnit: timeUnit)
+            }
             progress?(results.count, profiles.count)
         }
         return results
     }
 
-    static func fit(_ profile: Profile, method: Method, timeUnit: TimeUnit = .days) -> SubjectFit {
+    static func fit(
+        _ profile: Profile, method: Method, blq: CensoringMethod = .drop, timeUnit: TimeUnit = .days
+    ) -> SubjectFit {
         var times: [Double] = []
         var values: [Double] = []
         var notUsed = SampleExclusions()
@@ -105,8 +122,20 @@ public struct KineticAnalysis: Sendable {
         let fit: KineticFit
         switch method {
         case .model(let fitter):
-            let days = timeUnit == .days ? times : times.map { timeUnit.convert($0, to: .days) }
-            fit = fitter.fitSamples(times: days, values: values).expressed(in: timeUnit)
+            // Built-in models are fitted in days (their grids and bounds are set in days), then expressed in the
+            // output time unit.
+            let toDays = { (t: [Double]) in timeUnit == .days ? t : t.map { timeUnit.convert($0, to: .days) } }
+            if blq == .m3 {
+                // M3: BLQ samples with a known limit enter as censored; those the fit could not use stay counted.
+                let censored = censoredInputs(profile)
+                fit = fitter.fitCensoredSamples(
+                    times: toDays(times), values: values, censoredTimes: toDays(censored.times),
+                    limits: censored.limits
+                ).expressed(in: timeUnit)
+                notUsed.belowLimit -= fit.censoredCount
+            } else {
+                fit = fitter.fitSamples(times: toDays(times), values: values).expressed(in: timeUnit)
+            }
         case .formula(let formula): fit = formula.fitSamples(times: times, values: values)
         }
         return SubjectFit(subject: profile.subject, groups: profile.groups, fit: fit, notUsed: notUsed)

@@ -81,6 +81,16 @@ public struct KineticFit: Sendable {
     public var evaluations: Int
     /// Why `auto` chose this model, or which boundary was reached; nil otherwise.
     public var note: String?
+    /// How BLQ samples entered the fit: `drop` (not used; least squares) or `m3` (censored likelihood,
+    /// `Censored/CensoredFit.swift`). An `m3` fit of a profile without usable BLQ samples is the least-squares fit.
+    public var blqMethod: CensoringMethod = .drop
+    /// −2 ln L on the log scale at the estimates, σ estimated: for least squares n·(ln(2π·ssr/n) + 1) (the
+    /// likelihood behind ``aic``), for M3 the censored objective (docs/fitting.md).
+    public var minus2LogLikelihood: Double?
+    /// Maximum-likelihood residual SD σ on the log scale: √(ssr/n) for least squares, M3's estimate otherwise.
+    public var sigma: Double?
+    /// BLQ samples that entered the likelihood as censored (M3); 0 for least squares.
+    public var censoredCount = 0
 
     /// The estimate named `name`, if the model has it.
     public func estimate(_ name: String) -> ParameterEstimate? {
@@ -109,5 +119,7 @@ extension KineticFit {
             residualStandardDeviation: n > p ? (ssr / Double(n - p)).squareRoot() : nil,
             aic: likelihood + 2 * Double(p + 1), bic: likelihood + Double(p + 1) * Foundation.log(count),
             iterations: iterations, evaluations: evaluations, note: note)
+        minus2LogLikelihood = likelihood
+        sigma = (ssr / count).squareRoot()
     }
 }

@@ -53,22 +53,23 @@ public struct KineticFitter: Sendable {
             y.append(Foundation.log(value))
         }
         switch model {
-        case .auto: return fitAuto(times: t, logs: y)
+        case .auto: return fitAuto { fitCurveModel($0, times: t, logs: y) }
         case .expansion: return ExpansionRate.fit(times: t, logs: y)
         default: return fitCurveModel(model, times: t, logs: y)
         }
     }
 
     /// `auto`: stein against expansion-monoexp by AIC; when neither can be fitted, the contraction-only
-    /// `monoexp`, then the rising-phase `expansion` — the most a sparse profile supports.
-    private func fitAuto(times: [Double], logs: [Double]) -> KineticFit {
+    /// `monoexp`, then the rising-phase `expansion` — the most a sparse profile supports. `fitModel` fits one
+    /// model (least squares, or M3 for censored fits).
+    func fitAuto(_ fitModel: (KineticModel) -> KineticFit) -> KineticFit {
         func annotated(_ fit: KineticFit, _ reason: String) -> KineticFit {
             var fit = fit
             fit.note = (["auto: " + reason] + [fit.note].compactMap { $0 }).joined(separator: "; ")
             return fit
         }
-        let stein = fitCurveModel(.stein, times: times, logs: logs)
-        let simple = fitCurveModel(.expansionMonoexp, times: times, logs: logs)
+        let stein = fitModel(.stein)
+        let simple = fitModel(.expansionMonoexp)
         switch (stein.status.hasEstimates, simple.status.hasEstimates) {
         case (true, true):
             guard let steinAIC = stein.aic, let simpleAIC = simple.aic else { return stein }
@@ -82,10 +83,7 @@ public struct KineticFitter: Sendable {
             return annotated(simple, "stein not fitted (\(stein.status))")
         case (false, false):
             for fallback in [KineticModel.monoexp, .expansion] {
-                let fit =
-                    fallback == .expansion
-                    ? ExpansionRate.fit(times: times, logs: logs)
-                    : fitCurveModel(fallback, times: times, logs: logs)
+                let fit = fitModel(fallback)
                 if fit.status.hasEstimates {
                     return annotated(
                         fit, "stein and expansion-monoexp not fitted (\(simple.status)); \(fallback.rawValue) used")
@@ -100,6 +98,15 @@ public struct KineticFitter: Sendable {
     }
 
     func fitCurveModel(_ model: KineticModel, times: [Double], logs: [Double]) -> KineticFit {
+        var candidates: [LocalOptimum] = []
+        return fitCurveModel(model, times: times, logs: logs, candidates: &candidates)
+    }
+
+    /// ``fitCurveModel(_:times:logs:)`` that also hands back every local optimum it reached (curve family and
+    /// estimation vector), best first: the starts of the censored (M3) fit, `Censored/`.
+    func fitCurveModel(
+        _ model: KineticModel, times: [Double], logs: [Double], candidates: inout [LocalOptimum]
+    ) -> KineticFit {
         guard var curve = model.curve else { return ExpansionRate.fit(times: times, logs: logs) }
         var t = times
         var y = logs
@@ -128,6 +135,8 @@ public struct KineticFitter: Sendable {
         else {
             return Self.unfitted(model, .notConverged("no start gave a finite sum of squares"), count: t.count)
         }
+        // M3 hook: every optimum reached below is recorded for the censored fit's multi-start.
+        candidates.append(LocalOptimum(curve: best.curve, theta: best.theta, ssr: best.ssr))
         var boundary: String?
         var kink: Double?
         var iterations = best.iterations
@@ -143,6 +152,8 @@ public struct KineticFitter: Sendable {
             }
             iterations += candidate.iterations
             evaluations += candidate.evaluations
+            // M3 hook
+            candidates.append(LocalOptimum(curve: candidate.curve, theta: candidate.theta, ssr: candidate.ssr))
             if candidate.ssr <= best.ssr {
                 best = candidate
                 boundary = boundaryNote
@@ -172,6 +183,7 @@ public struct KineticFitter: Sendable {
         }
         best.iterations = iterations
         best.evaluations = evaluations
+        candidates.sort { $0.ssr < $1.ssr } // M3 hook: best first
         if best.curve.decline == .biExponential, let tLast = t.last {
             boundary = Self.numericalBoundary(best.curve.parameters(theta: best.theta), span: tLast)
         }

@@ -18,7 +18,8 @@ public enum CohortReport {
     /// Per-subject fit columns shown in the report (``FitTable`` names), after subject and groups.
     public static let fitColumns = [
         "model", "status", "n", "cmax", "tmax", "rho", "alpha", "beta", "fb", "doubling_time",
-        "contraction_half_life", "persistence_half_life", "residual_sd",
+        "contraction_half_life", "persistence_half_life", "residual_sd", "blq_method", "sigma", "minus2ll",
+        "n_blq_used",
     ]
 
     /// The report of `output`; `options` must be the NCA options the analysis ran with (they are
@@ -281,9 +282,14 @@ public enum CohortReport {
         }
         let converged = fits.filter { $0.fit.status == .converged }.count
         let models = Set(fits.map(\.fit.model)).sorted().joined(separator: ", ")
+        let censored = fits.map(\.fit.censoredCount).reduce(0, +)
+        let objective =
+            fits.contains { $0.fit.blqMethod == .m3 }
+            ? "Maximum likelihood on ln C with BLQ samples at t ≥ 0 as censored observations (Beal's M3, \(censored) BLQ samples used; σ estimated; missing and pre-infusion samples are not used)"
+            : "Least squares on ln C over the quantifiable samples at t ≥ 0 (BLQ, zero, missing and pre-infusion samples are not used)"
         blocks.append(
             .paragraph(
-                "Least squares on ln C over the quantifiable samples at t ≥ 0 (BLQ, zero, missing and pre-infusion samples are not used). Models: \(models). \(converged) of \(fits.count) fits converged; the status column says why the others have no or boundary estimates. t½,α = ln 2/α (contraction), t½,β = ln 2/β (persistence), doubling time = ln 2/ρ."
+                "\(objective). Models: \(models). \(converged) of \(fits.count) fits converged; the status column says why the others have no or boundary estimates. t½,α = ln 2/α (contraction), t½,β = ln 2/β (persistence), doubling time = ln 2/ρ."
             ))
         let table = FitTable.make(trimmed, groupColumns: groupColumns, timeUnit: time)
         let wanted = ["subject"] + groupColumns + fitColumns

@@ -8,7 +8,9 @@ import Foundation
 /// The per-subject table of `pkfit fit`.
 ///
 /// Columns: `subject`, the group columns, `model, status, n, cmax, tmax, rho, alpha, beta, fb, ssr,
-/// residual_sd, aic, bic`, then `se_<name>`, `<name>_lower95`, `<name>_upper95` for every parameter, the derived
+/// residual_sd, aic, bic, blq_method, minus2ll, sigma, n_blq_used` (`blq_method` `drop` = least squares over the
+/// quantified samples, `m3` = BLQ samples censored; `minus2ll` and `sigma` are the log-scale likelihood and the
+/// maximum-likelihood σ of either), then `se_<name>`, `<name>_lower95`, `<name>_upper95` for every parameter, the derived
 /// `doubling_time, contraction_half_life, persistence_half_life, auc_0_28_model, auc_0_90_model`, `iterations`,
 /// `evaluations`, the rows not used (`n_blq_not_used, n_missing_not_used, n_preinfusion_not_used`) and `note`.
 /// Parameters a model lacks are empty. With extra parameter names (formula models) their columns follow the
@@ -27,7 +29,7 @@ public enum FitTable {
         var columns = ["subject"] + groupColumns + ["model", "status", "n"]
         columns += builtInParameters
         columns += extraParameters.filter { !builtInParameters.contains($0) }
-        columns += ["ssr", "residual_sd", "aic", "bic"]
+        columns += ["ssr", "residual_sd", "aic", "bic", "blq_method", "minus2ll", "sigma", "n_blq_used"]
         columns += parameters.map { "se_\($0)" }
         for name in parameters { columns += ["\(name)_lower95", "\(name)_upper95"] }
         columns += ["doubling_time", "contraction_half_life", "persistence_half_life"]
@@ -44,6 +46,10 @@ public enum FitTable {
             row += [.text(fit.model), .text(fit.status.description), .integer(fit.sampleCount)]
             row += parameters.map { number(fit.estimate($0)?.value) }
             row += [number(fit.ssr), number(fit.residualStandardDeviation), number(fit.aic), number(fit.bic)]
+            row += [
+                .text(fit.blqMethod.rawValue), number(fit.minus2LogLikelihood), number(fit.sigma),
+                .integer(fit.censoredCount),
+            ]
             row += parameters.map { number(fit.estimate($0)?.standardError) }
             for name in parameters {
                 row += [number(fit.estimate(name)?.lower), number(fit.estimate(name)?.upper)]

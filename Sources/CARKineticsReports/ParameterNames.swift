@@ -17,6 +17,7 @@ public enum ParameterNames {
         "bic": "BIC", "iterations": "Iterations", "evaluations": "Evaluations", "n_blq_not_used": "n BLQ not used",
         "n_missing_not_used": "n missing not used", "n_preinfusion_not_used": "n pre-infusion not used",
         "note": "Note", "time_unit": "Time unit",
+        "blq_method": "BLQ method", "minus2ll": "−2 ln L", "sigma": "σ (ln)", "n_blq_used": "n BLQ used",
     ]
 
     /// What a column is measured in, by name; nil for names this package does not define.
@@ -27,7 +28,7 @@ public enum ParameterNames {
         case "rho", "alpha", "beta": return .rate
         case "doubling_time", "contraction_half_life", "persistence_half_life": return .time
         case _ where modelAreaWindow(name) != nil: return .auc
-        case "fb", "residual_sd", "ssr", "aic", "bic": return .dimensionless
+        case "fb", "residual_sd", "ssr", "aic", "bic", "minus2ll", "sigma": return .dimensionless
         default: return nil
         }
     }

@@ -8,10 +8,11 @@ extension KineticModel: ExpressibleByArgument {}
 struct FitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fit",
-        abstract: "Fit CAR-T expansion and contraction models per subject (least squares on ln C).",
+        abstract: "Fit CAR-T expansion and contraction models per subject (least squares or M3 likelihood on ln C).",
         discussion: """
-            Uses quantifiable samples at t >= 0; BLQ, missing, zero and pre-infusion rows are not used and are \
-            counted per subject (n_blq_not_used, n_missing_not_used, n_preinfusion_not_used). Models: \
+            Uses quantifiable samples at t >= 0 and, with --blq m3, BLQ samples at t >= 0 as censored \
+            observations (Beal's M3, sigma estimated); other BLQ, missing, zero and pre-infusion rows are not used \
+            and are counted per subject (n_blq_not_used, n_missing_not_used, n_preinfusion_not_used). Models: \
             \(KineticModel.allCases.map(\.rawValue).joined(separator: ", ")); or --formula "C = ..." with a \
             --start name=value for every parameter (time variable t).
             """)
@@ -32,6 +33,12 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Starting value of a formula parameter, name=value; repeatable, one per parameter.")
     var start: [String] = []
 
+    @Option(
+        help:
+            "BLQ samples: m3 (censored likelihood) or drop; default m3 when every BLQ sample at t >= 0 has a known LLOQ (--lloq, or a <x value), otherwise drop."
+    )
+    var blq: CensoringMethod?
+
     @Flag(
         help:
             "Exit with status 1 (writing nothing) when a fit does not converge; without it such fits are written with their status and counted on stderr."
@@ -44,6 +51,9 @@ struct FitCommand: ParsableCommand {
         }
         try FileSafety.check(inputs: input.files, outputs: output.outputs + rows.outputs)
         if formula == nil && !start.isEmpty { throw ValidationError("--start needs --formula") }
+        if formula != nil && blq == .m3 {
+            throw ValidationError("--blq m3 is not available for --formula models (their BLQ samples are dropped)")
+        }
         if formula != nil && start.isEmpty {
             throw ValidationError("--formula needs a --start name=value for each parameter")
         }
@@ -63,6 +73,8 @@ struct FitCommand: ParsableCommand {
         }
         var analysis = KineticAnalysis(selection: input.selection, method: method)
         analysis.invalidRows = rows.invalidRows
+        analysis.blq = blq
+        analysis.blqAdvice = "; give --lloq COLUMN|NUMBER, or --blq drop"
         let files = input.urls
         let result: KineticAnalysis.Output
         do {
@@ -74,6 +86,7 @@ struct FitCommand: ParsableCommand {
         }
         rows.reportExclusions(result.ledgers)
         InputOptions.noteTimeUnit(assumed: result.timeUnitAssumed)
+        Self.noteBLQ(analysis, result)
         let failed = result.fits.filter { if case .notConverged = $0.fit.status { true } else { false } }
         if !failed.isEmpty {
             let names =
@@ -95,6 +108,18 @@ struct FitCommand: ParsableCommand {
         try rows.emit(
             result.table, through: output, readable: readable, relabel: relabel,
             audit: { () throws(DataError) in try analysis.audit(result, files: files) })
+    }
+
+    /// Says on stderr when BLQ samples are dropped by default because a limit is missing (M3 needs it).
+    static func noteBLQ(_ analysis: KineticAnalysis, _ result: KineticAnalysis.Output) {
+        guard analysis.blq == nil, case .model = analysis.method, analysis.resolvedBLQ(result.profiles) == .drop,
+            let missing = KineticAnalysis.missingLimit(
+                result.profiles, fileNames: result.profileFiles.map { result.ledgers[$0].file })
+        else { return }
+        FileHandle.standardError.write(
+            Data(
+                "note: BLQ samples dropped (blq_method drop): \(missing.description); give --lloq COLUMN|NUMBER for M3\n"
+                    .utf8))
     }
 
     static func parseStart(_ text: String) throws -> (name: String, value: Double) {

@@ -32,6 +32,12 @@ struct ReportCommand: ParsableCommand {
 
     @Option(
         help:
+            "BLQ samples in --fit: m3 (censored likelihood) or drop; default m3 when every BLQ sample at t >= 0 has a known LLOQ, otherwise drop."
+    )
+    var blq: CensoringMethod?
+
+    @Option(
+        help:
             "Per-subject response column: adds exposure by response (GMR, Mann–Whitney, logistic curve) and persistence (Kaplan–Meier by group) sections."
     )
     var response: String?
@@ -50,6 +56,9 @@ struct ReportCommand: ParsableCommand {
         }
         if model != nil && !fit {
             throw ValidationError("--model needs --fit.")
+        }
+        if blq != nil && !fit {
+            throw ValidationError("--blq needs --fit.")
         }
         if !responder.isEmpty && response == nil {
             throw ValidationError("--responder needs --response.")
@@ -71,8 +80,16 @@ struct ReportCommand: ParsableCommand {
         var fits: [SubjectFit]?
         if fit {
             let fitter = KineticFitter(model: model ?? .auto)
-            fits = KineticAnalysis(selection: input.selection, method: .model(fitter)).fit(
-                result.nca.profiles, timeUnit: result.nca.timeUnit)
+            var analysis = KineticAnalysis(selection: input.selection, method: .model(fitter))
+            analysis.blq = blq
+            let profiles = result.nca.profiles
+            if blq == .m3 {
+                let names = result.nca.profileFiles.map { result.nca.ledgers[$0].file }
+                if let error = KineticAnalysis.missingLimit(profiles, fileNames: names) {
+                    throw CommandFailure(message: error.description + "; give --lloq COLUMN|NUMBER, or --blq drop")
+                }
+            }
+            fits = analysis.fit(profiles, timeUnit: result.nca.timeUnit)
         }
         var report = CohortReport.build(
             result, title: title, options: options, fits: fits,

@@ -245,7 +245,7 @@ public enum ResidualError: String, Sendable, CaseIterable {
     }
 }
 
-/// What a population fit does with observations below the limit of quantification.
+/// What a population or per-subject fit does with observations below the limit of quantification.
 public enum CensoringMethod: String, Sendable, CaseIterable {
     /// Beal's M3: each BLQ sample contributes P(Y < LLOQ) = Φ((g(LLOQ) − g(f))/SD).
     case m3

@@ -32,7 +32,7 @@ struct FitCommandTests {
     func steinOnFlowData() throws {
         let run = try runPKFit([
             "fit", fixtureURL("data/waiha_cd19bcma_flow.csv").path, "--value", "car_t_cells_per_uL",
-            "--group", "responder",
+            "--group", "responder", "--blq", "drop",
         ])
         #expect(run.status == 0, "\(run.stderr)")
         let table = rows(run.stdout)

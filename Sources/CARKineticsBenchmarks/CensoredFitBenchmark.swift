@@ -70,11 +70,13 @@ let censoredFitSection = BenchmarkSection(
         var used = 0
         var lower = 0
         let leastSquares = seconds {
-            for q in quantified { _ = fitter.fit(times: q.times, values: q.values) }
+            for q in quantified { _ = try? fitter.fit(times: q.times, values: q.values) }
         }
         let censoredSeconds = seconds {
             for (q, c) in zip(quantified, censored) {
-                let fit = try fitter.fit(times: q.times, values: q.values, censoredTimes: c.times, limits: c.limits)
+                // Equal lengths by construction: the arrays were built in pairs above.
+                guard let fit = try? fitter.fit(times: q.times, values: q.values, censoredTimes: c.times, limits: c.limits)
+                else { continue }
                 used += fit.censoredCount
                 if fit.censoredCount > 0 { lower += 1 }
             }

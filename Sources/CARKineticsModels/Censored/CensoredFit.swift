@@ -1,3 +1,4 @@
+import CARKineticsData
 import CARKineticsNumerics
 import Foundation
 

@@ -62,7 +62,7 @@ struct CensoredRecoveryTests {
     }
 
     @Test("simulated cohort (80 subjects, LLOQ crossing in the persistence phase): M3 beats dropping BLQ on β")
-    func persistenceRate() {
+    func persistenceRate() throws {
         let cohort = CensoredCohort(count: 80, seed: 20_261_127)
         let fitter = KineticFitter(model: .stein)
         var m3: [Double] = []
@@ -70,10 +70,10 @@ struct CensoredRecoveryTests {
         var censoredUsed = 0
         for subject in cohort.subjects {
             let truth = subject.truth.beta ?? .nan
-            let censored = fitter.fit(
+            let censored = try fitter.fit(
                 times: subject.times, values: subject.values, censoredTimes: subject.censoredTimes,
                 limits: subject.limits)
-            let leastSquares = fitter.fit(times: subject.times, values: subject.values)
+            let leastSquares = try fitter.fit(times: subject.times, values: subject.values)
             censoredUsed += censored.censoredCount
             m3.append(error(censored, truth: truth))
             dropped.append(error(leastSquares, truth: truth))

@@ -110,23 +110,57 @@ public struct KineticFitter: Sendable {
                 count: t.count)
         }
         var solvers = SolverCache()
-        guard
-            var best = optimize(
-                curve, times: t, logs: y, starts: StartGrid.starts(curve: curve, times: t, logs: y).map(\.theta),
-                solvers: &solvers)
-        else {
-            return Self.unfitted(model, .notConverged("no start gave a finite sum of squares"), count: t.count)
+        // The exact global optimum of the mono-exponential decline (expansion-monoexp, stein's fb → 0 sub-model,
+        // monoexp) by its linear structure: see `MonoexpProfile`.
+        let exact: MonoexpProfile.Optimum? =
+            switch model {
+            case .monoexp: MonoexpProfile.monoexp(tmax: curve.fixedTmax, times: t, logs: y)
+            case .expansionMonoexp, .stein: MonoexpProfile.expansionMonoexp(times: t, logs: y)
+            default: nil
+            }
+        /// The mono-exponential curve at the exact optimum (Tmax pinned when it is a sample time) and its start.
+        func exactStart(_ optimum: MonoexpProfile.Optimum) -> (curve: KineticCurve, theta: [Double]) {
+            let monoCurve =
+                curve.hasExpansion
+                ? KineticCurve(
+                    hasExpansion: true, decline: .monoExponential, fixedTmax: optimum.atSample ? optimum.tmax : nil)
+                : curve
+            return (
+                monoCurve,
+                monoCurve.theta(
+                    logCmax: optimum.logCmax, tmax: optimum.tmax, rho: optimum.rho, alpha: optimum.alpha, beta: 0,
+                    fraction: 0)
+            )
+        }
+        var best: Optimum
+        if model != .stein, let exact, case let (monoCurve, theta) = exactStart(exact),
+            let polished = optimize(monoCurve, times: t, logs: y, starts: [theta], solvers: &solvers)
+        {
+            // The global optimum is known: one run polishes it and yields the covariance.
+            best = polished
+        } else {
+            var starts = StartGrid.starts(curve: curve, times: t, logs: y).map(\.theta)
+            if model == .stein, let exact {
+                starts += StartGrid.subModelStarts(curve: curve, from: exact)
+            }
+            guard let found = optimize(curve, times: t, logs: y, starts: starts, solvers: &solvers) else {
+                return Self.unfitted(model, .notConverged("no start gave a finite sum of squares"), count: t.count)
+            }
+            best = found
         }
         var boundary: String?
-        var kink: Double?
+        var kink: Double? = best.curve.hasExpansion && !best.curve.estimatesTmax ? best.curve.fixedTmax : nil
         var iterations = best.iterations
         var evaluations = best.evaluations
-        /// Refits `alternative` from the best curve so far; keeps it when its sum of squares is not larger.
-        func consider(_ alternative: KineticCurve, boundaryNote: String?) {
+        /// Refits `alternative` from `start` (by default, the best curve so far); keeps it when its sum of squares
+        /// is not larger.
+        func consider(_ alternative: KineticCurve, boundaryNote: String?, start explicit: [Double]? = nil) {
             let p = best.curve.parameters(theta: best.theta)
-            let start = alternative.theta(
-                logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? StartGrid.risingSlope(times: t, logs: y),
-                alpha: p.alpha, beta: p.beta ?? min(0.005, p.alpha / 2), fraction: p.fraction ?? 0.01)
+            let start =
+                explicit
+                ?? alternative.theta(
+                    logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? StartGrid.risingSlope(times: t, logs: y),
+                    alpha: p.alpha, beta: p.beta ?? min(0.005, p.alpha / 2), fraction: p.fraction ?? 0.01)
             guard let candidate = optimize(alternative, times: t, logs: y, starts: [start], solvers: &solvers) else {
                 return
             }
@@ -142,12 +176,24 @@ public struct KineticFitter: Sendable {
         let monoNote = "fb -> 0 (no persistence phase; the same curve as expansion-monoexp)"
         if model == .stein {
             // The boundaries of the parameter space are reached only in the limit: fit them as sub-models.
-            consider(KineticCurve(hasExpansion: true, decline: .biExponentialFlat), boundaryNote: flatNote)
-            consider(KineticCurve(hasExpansion: true, decline: .monoExponential), boundaryNote: monoNote)
+            // fb → 0 is expansion-monoexp, whose global optimum is exact: stein never ends above it.
+            let flat = KineticCurve(hasExpansion: true, decline: .biExponentialFlat)
+            consider(flat, boundaryNote: flatNote)
+            if let exact {
+                let (monoCurve, theta) = exactStart(exact)
+                consider(monoCurve, boundaryNote: monoNote, start: theta)
+                consider(
+                    flat, boundaryNote: flatNote,
+                    start: flat.theta(
+                        logCmax: exact.logCmax, tmax: exact.tmax, rho: exact.rho, alpha: exact.alpha, beta: 0,
+                        fraction: 0.01))
+            } else {
+                consider(KineticCurve(hasExpansion: true, decline: .monoExponential), boundaryNote: monoNote)
+            }
         }
         // An optimum with Tmax on a sample time sits on a kink of the objective, where the optimiser's steps in
         // Tmax stall: pin Tmax there and refit the smooth remaining problem (with the boundary sub-models).
-        if curve.estimatesTmax {
+        if curve.estimatesTmax, model == .stein || best.curve.estimatesTmax {
             let tmax = best.curve.parameters(theta: best.theta).tmax
             if let sample = t.first(where: { abs($0 - tmax) <= 1e-5 * $0 }) {
                 let declines: [(KineticCurve.Decline, String?)] =

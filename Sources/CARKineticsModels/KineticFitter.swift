@@ -41,11 +41,17 @@ public struct KineticFitter: Sendable {
             t.append(time)
             y.append(Foundation.log(value))
         }
+        var fit: KineticFit
         switch model {
-        case .auto: return fitAuto(times: t, logs: y)
-        case .expansion: return ExpansionRate.fit(times: t, logs: y)
-        default: return fitCurveModel(model, times: t, logs: y)
+        case .auto: fit = fitAuto(times: t, logs: y)
+        case .expansion: fit = ExpansionRate.fit(times: t, logs: y)
+        default: fit = fitCurveModel(model, times: t, logs: y)
         }
+        let notes = Self.samplingNotes(fit, span: SamplingSpan(times: t))
+        if !notes.isEmpty {
+            fit.note = ([fit.note].compactMap { $0 } + notes).joined(separator: "; ")
+        }
+        return fit
     }
 
     /// `auto`: stein against expansion-monoexp by AIC; when neither can be fitted, the contraction-only
@@ -207,10 +213,14 @@ public struct KineticFitter: Sendable {
         }
         best.iterations = iterations
         best.evaluations = evaluations
-        if best.curve.decline == .biExponential, let tLast = t.last {
-            boundary = Self.numericalBoundary(best.curve.parameters(theta: best.theta), span: tLast)
+        var limit: BoundaryLimit?
+        if best.curve.decline == .biExponential, let tLast = t.last,
+            let numerical = Self.numericalBoundary(best.curve.parameters(theta: best.theta), span: tLast)
+        {
+            boundary = numerical.status
+            limit = numerical.limit
         }
-        var fit = report(model, best, sampleCount: t.count, boundary: boundary)
+        var fit = report(model, best, sampleCount: t.count, boundary: boundary, limit: limit)
         if let kink {
             let note =
                 "tmax is at the sample time \(kink) d, where the objective has a kink: no standard error for tmax"
@@ -219,16 +229,33 @@ public struct KineticFitter: Sendable {
         return fit
     }
 
+    /// A boundary of stein's parameter space that an interior optimum reaches to working precision; its
+    /// parameters are then written as the limit, not as the number where the optimiser stopped (β = 2e-222 is
+    /// β = 0, and its half-life is infinite, not 3e221 days).
+    enum BoundaryLimit: Sendable, Equatable {
+        /// β → 0: `beta` = 0, the persistence half-life infinite.
+        case flatPersistence
+        /// fb → 0: the expansion-monoexp curve; `fb` = 0, `beta` and the persistence half-life empty.
+        case noPersistence
+        /// fb → 1: a single exponential decline at β; `fb` = 1, `alpha` and the contraction half-life empty.
+        case noContraction
+    }
+
     /// Names the boundary an interior optimum sits on to working precision: the persistence phase does not
-    /// decline over the observed span, carries no weight, or has the contraction rate.
-    static func numericalBoundary(_ p: CurveParameters, span: Double) -> String? {
+    /// decline over the observed span, carries no weight (or all of it), or has the contraction rate.
+    static func numericalBoundary(_ p: CurveParameters, span: Double) -> (status: String, limit: BoundaryLimit?)? {
         let negligible = 1e-9
-        if let beta = p.beta, beta * span < negligible { return "beta -> 0 (no decline in the persistence phase)" }
-        if let fraction = p.fraction, fraction < negligible || 1 - fraction < negligible {
-            return "fb at a bound (a single exponential decline)"
+        if let beta = p.beta, beta * span < negligible {
+            return ("beta -> 0 (no decline in the persistence phase)", .flatPersistence)
+        }
+        if let fraction = p.fraction, fraction < negligible {
+            return ("fb -> 0 (no persistence phase; the same curve as expansion-monoexp)", .noPersistence)
+        }
+        if let fraction = p.fraction, 1 - fraction < negligible {
+            return ("fb -> 1 (no contraction phase; a single exponential decline at beta)", .noContraction)
         }
         if let beta = p.beta, (p.alpha - beta) < negligible * p.alpha {
-            return "alpha -> beta (a single exponential decline)"
+            return ("alpha -> beta (a single exponential decline)", nil)
         }
         return nil
     }

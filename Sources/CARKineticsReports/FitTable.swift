@@ -47,7 +47,8 @@ public enum FitTable {
             let rho = fit.estimate("rho")?.value
             row += [
                 number(rho.map { M_LN2 / $0 }),
-                number(curve.map(\.contractionHalfLife)),
+                // No contraction phase (fb -> 1) has no contraction half-life.
+                number(fit.estimate("alpha") == nil ? nil : curve.map(\.contractionHalfLife)),
                 number(curve?.persistenceHalfLife),
                 number(curve?.area(upTo: 28)),
                 number(curve?.area(upTo: 90)),

@@ -86,10 +86,12 @@ import Testing
 
     /// Property: on seeded noisy profiles with a plateau after an early steep rise (the shape of the issue),
     /// stein never ends above the global optimum of its fb → 0 sub-model, and expansion-monoexp reaches it.
-    @Test func steinIsNeverWorseThanItsMonoExponentialSubModel() throws {
+    /// Before the fix, seed 39 ended above it on schedules 0 (stein 3.611 vs 3.290) and 1 (stein 3.967 vs
+    /// 3.731).
+    @Test(arguments: 0..<3) func steinIsNeverWorseThanItsMonoExponentialSubModel(_ schedule: Int) throws {
         var worse: [String] = []
-        for seed in UInt64(0)..<36 {
-            let (times, logs) = Self.plateauProfile(seed: seed, schedule: Int(seed % 3))
+        for seed in UInt64(30)..<50 {
+            let (times, logs) = Self.plateauProfile(seed: seed, schedule: schedule)
             guard let scan = MonoexpScan.best(times: times, logs: logs, count: 20_000) else { continue }
             let values = logs.map { Foundation.exp($0) }
             let stein = KineticFitter(model: .stein).fit(times: times, values: values)

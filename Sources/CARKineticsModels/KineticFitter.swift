@@ -139,7 +139,7 @@ public struct KineticFitter: Sendable {
             )
         }
         var best: Optimum
-        if model != .stein, let exact, case let (monoCurve, theta) = exactStart(exact),
+        if model != .stein, let exact, case (let monoCurve, let theta) = exactStart(exact),
             let polished = optimize(monoCurve, times: t, logs: y, starts: [theta], solvers: &solvers)
         {
             // The global optimum is known: one run polishes it and yields the covariance.
@@ -186,13 +186,9 @@ public struct KineticFitter: Sendable {
             let flat = KineticCurve(hasExpansion: true, decline: .biExponentialFlat)
             consider(flat, boundaryNote: flatNote)
             if let exact {
+                // Last, so that a tie (a β → 0 fit whose fb vanished) goes to the simpler curve.
                 let (monoCurve, theta) = exactStart(exact)
                 consider(monoCurve, boundaryNote: monoNote, start: theta)
-                consider(
-                    flat, boundaryNote: flatNote,
-                    start: flat.theta(
-                        logCmax: exact.logCmax, tmax: exact.tmax, rho: exact.rho, alpha: exact.alpha, beta: 0,
-                        fraction: 0.01))
             } else {
                 consider(KineticCurve(hasExpansion: true, decline: .monoExponential), boundaryNote: monoNote)
             }
@@ -214,7 +210,7 @@ public struct KineticFitter: Sendable {
         best.iterations = iterations
         best.evaluations = evaluations
         var limit: BoundaryLimit?
-        if best.curve.decline == .biExponential, let tLast = t.last,
+        if best.curve.decline != .monoExponential, let tLast = t.last,
             let numerical = Self.numericalBoundary(best.curve.parameters(theta: best.theta), span: tLast)
         {
             boundary = numerical.status
@@ -245,11 +241,12 @@ public struct KineticFitter: Sendable {
     /// decline over the observed span, carries no weight (or all of it), or has the contraction rate.
     static func numericalBoundary(_ p: CurveParameters, span: Double) -> (status: String, limit: BoundaryLimit?)? {
         let negligible = 1e-9
-        if let beta = p.beta, beta * span < negligible {
-            return ("beta -> 0 (no decline in the persistence phase)", .flatPersistence)
-        }
+        // fb → 0 first: without a persistence phase its rate means nothing (the β → 0 sub-model can reach it too).
         if let fraction = p.fraction, fraction < negligible {
             return ("fb -> 0 (no persistence phase; the same curve as expansion-monoexp)", .noPersistence)
+        }
+        if let beta = p.beta, beta * span < negligible {
+            return ("beta -> 0 (no decline in the persistence phase)", .flatPersistence)
         }
         if let fraction = p.fraction, 1 - fraction < negligible {
             return ("fb -> 1 (no contraction phase; a single exponential decline at beta)", .noContraction)

@@ -9,7 +9,7 @@ import Foundation
 ///     ln C(t) = L + ρ·min(t − T, 0) − α·max(t − T, 0)
 ///
 /// so the sum of squares profiled over T, P(T) = min over (L, ρ, α) of Σ(ln yᵢ − ln C(tᵢ))², is a
-/// closed-form (LAPACK least-squares) function of T. It is smooth between consecutive sample times and has kinks
+/// closed-form least-squares function of T. It is smooth between consecutive sample times and has kinks
 /// at the samples, where a sample changes from the declining to the rising branch. Within an open interval
 /// (t_j, t_{j+1}) the split of the samples is fixed, and writing the two branches as separate lines
 /// a + ρt (rising samples) and b − αt (declining samples), the model is these two lines constrained to meet at
@@ -41,6 +41,10 @@ struct MonoexpProfile: Sendable {
     }
 
     /// The global optimum of expansion-monoexp over Tmax in [first, last sample time].
+    ///
+    /// Candidates are ranked by closed-form sums (centred, a few flops per sample and candidate, no allocation:
+    /// a subject has about 2n of them); the winner is then solved again by LAPACK least squares
+    /// (`LinearLeastSquares`: pivoted QR with refinement) at its Tmax, which gives the reported numbers.
     /// - Parameters:
     ///   - times: sample times, ascending (ties allowed).
     ///   - logs: ln C of each sample, finite.
@@ -55,25 +59,36 @@ struct MonoexpProfile: Sendable {
             best = candidate
         }
         for tmax in distinct.dropFirst().dropLast() {
-            offer(fixedTmax(tmax, times: times, logs: logs))
+            offer(fixedTmaxSums(tmax, times: times, logs: logs))
         }
         for j in 0..<(distinct.count - 1) {
             offer(interval(lower: distinct[j], upper: distinct[j + 1], times: times, logs: logs))
         }
-        return best
+        guard let winner = best else { return nil }
+        // The winner by LAPACK at its Tmax (for an interval optimum the constraint is inactive there, so the
+        // fixed-Tmax solution is the same point); the closed form stands if the solve fails.
+        guard var solved = fixedTmax(winner.tmax, times: times, logs: logs) else { return winner }
+        solved.atSample = winner.atSample
+        return solved
     }
 
     /// The optimum of monoexp (contraction only) from a fixed Tmax: ln C = L − α(t − Tmax) over samples with
     /// t ≥ Tmax, one linear least-squares solve; nil when α would not be positive.
     static func monoexp(tmax: Double, times: [Double], logs: [Double]) -> Optimum? {
         let used = times.indices.filter { times[$0] >= tmax }
-        guard let line = line(used.map { times[$0] - tmax }, used.map { logs[$0] }), line.slope < 0 else {
-            return nil
-        }
-        return Optimum(logCmax: line.intercept, tmax: tmax, rho: 0, alpha: -line.slope, ssr: line.ssr, atSample: true)
+        let x = used.map { times[$0] - tmax }
+        guard x.contains(where: { $0 != x[0] }) else { return nil }
+        let elements = [Double](repeating: 1, count: x.count) + x
+        guard let design = try? Matrix(rows: x.count, columns: 2, elements: elements),
+            let fit = try? LinearLeastSquares.solve(design: design, response: used.map { logs[$0] }), fit.rank == 2,
+            fit.coefficients[1] < 0
+        else { return nil }
+        return Optimum(
+            logCmax: fit.coefficients[0], tmax: tmax, rho: 0, alpha: -fit.coefficients[1], ssr: fit.ssr,
+            atSample: true)
     }
 
-    /// P(T) at a fixed T: the three-column least-squares problem (LAPACK pivoted QR with refinement).
+    /// P(T) at a fixed T by LAPACK: the three-column least-squares problem (pivoted QR with refinement).
     static func fixedTmax(_ tmax: Double, times: [Double], logs: [Double]) -> Optimum? {
         let m = times.count
         var elements = [Double](repeating: 1, count: 3 * m)
@@ -89,18 +104,50 @@ struct MonoexpProfile: Sendable {
         return Optimum(logCmax: level, tmax: tmax, rho: rho, alpha: alpha, ssr: fit.ssr, atSample: true)
     }
 
+    /// P(T) at a fixed T from the centred 3 × 3 normal equations (Cramer's rule): the cheap form used to rank
+    /// the candidates at the sample times.
+    static func fixedTmaxSums(_ tmax: Double, times: [Double], logs: [Double]) -> Optimum? {
+        let n = Double(times.count)
+        var (meanD, meanE, meanY) = (0.0, 0.0, 0.0)
+        for i in times.indices {
+            meanD += min(times[i] - tmax, 0)
+            meanE += -max(times[i] - tmax, 0)
+            meanY += logs[i]
+        }
+        (meanD, meanE, meanY) = (meanD / n, meanE / n, meanY / n)
+        var (sdd, see, sde, sdy, sey, syy) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        for i in times.indices {
+            let d = min(times[i] - tmax, 0) - meanD
+            let e = -max(times[i] - tmax, 0) - meanE
+            let y = logs[i] - meanY
+            sdd += d * d
+            see += e * e
+            sde += d * e
+            sdy += d * y
+            sey += e * y
+            syy += y * y
+        }
+        let determinant = sdd * see - sde * sde
+        guard determinant > 1e-14 * sdd * see else { return nil }
+        let rho = (sdy * see - sey * sde) / determinant
+        let alpha = (sdd * sey - sde * sdy) / determinant
+        guard rho > 0, alpha > 0 else { return nil }
+        let ssr = max(0, syy - rho * sdy - alpha * sey)
+        return Optimum(
+            logCmax: meanY - rho * meanD - alpha * meanE, tmax: tmax, rho: rho, alpha: alpha, ssr: ssr,
+            atSample: true)
+    }
+
     /// The minimum of P inside the open interval (lower, upper) between consecutive sample times, if it lies
     /// inside: the samples at or before `lower` rise, those at or after `upper` decline.
     static func interval(lower a: Double, upper b: Double, times: [Double], logs: [Double]) -> Optimum? {
-        let rising = times.indices.filter { times[$0] <= a }
-        let declining = times.indices.filter { times[$0] >= b }
-        let risingSingle = rising.allSatisfy { times[$0] == a }
-        let decliningSingle = declining.allSatisfy { times[$0] == b }
-        guard !rising.isEmpty, !declining.isEmpty, !(risingSingle && decliningSingle) else { return nil }
-        // Each side as a line in its own centred time (t − a or t − b), for conditioning.
-        let up = line(rising.map { times[$0] - a }, rising.map { logs[$0] })
-        let down = line(declining.map { times[$0] - b }, declining.map { logs[$0] })
-        guard let up, let down else { return nil }
+        // The samples are sorted: the rising ones are a prefix, the declining ones the rest.
+        guard let split = times.firstIndex(where: { $0 > a }), split > 0, times[split] >= b else { return nil }
+        let up = line(times, logs, 0..<split, origin: a)
+        let down = line(times, logs, split..<times.count, origin: b)
+        let risingSingle = times[0] == a
+        let decliningSingle = times[times.count - 1] == b
+        guard !(risingSingle && decliningSingle) else { return nil }
         let ssr = up.ssr + down.ssr
         let width = b - a
         // Rising line: p + ρ(T − a); declining line: q − α(T − b), with α = −slope.
@@ -109,10 +156,9 @@ struct MonoexpProfile: Sendable {
             guard rho > 0, alpha > 0 else { return nil }
             // p + ρ(T − a) = q + α(b − T)  ⇒  T − a = (q − p + α·(b − a)) / (ρ + α).
             let offset = (q - p + alpha * width) / (rho + alpha)
-            guard offset > 0, offset < width else { return nil }
-            let tmax = a + offset
-            guard tmax > a, tmax < b else { return nil }
-            return Optimum(logCmax: p + rho * offset, tmax: tmax, rho: rho, alpha: alpha, ssr: ssr, atSample: false)
+            guard offset > 0, offset < width, a + offset > a, a + offset < b else { return nil }
+            return Optimum(
+                logCmax: p + rho * offset, tmax: a + offset, rho: rho, alpha: alpha, ssr: ssr, atSample: false)
         }
         if risingSingle {
             // The rising line pivots about (a, mean of the logs at a): ρ > 0 while the declining line at T is
@@ -141,21 +187,30 @@ struct MonoexpProfile: Sendable {
             atSample: false)
     }
 
-    /// The least-squares line y = intercept + slope·x (LAPACK); with a single distinct x, the horizontal line
-    /// at the mean (slope 0, the pivot of a free line). Nil for no points or a failed solve.
-    static func line(_ x: [Double], _ y: [Double]) -> (intercept: Double, slope: Double, ssr: Double)? {
-        guard let x0 = x.first else { return nil }
-        if x.allSatisfy({ $0 == x0 }) {
-            let mean = y.reduce(0, +) / Double(y.count)
-            let ssr = y.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-            // Centred at x0 (the callers' x0 is 0): the level at x = 0.
-            return (mean, 0, ssr)
+    /// The least-squares line y = intercept + slope·(t − origin) over `range` (centred sums); with a single
+    /// distinct time, the horizontal line at the mean (slope 0: the pivot of a free line, whose level at the
+    /// origin is the mean when the origin is that time).
+    static func line(
+        _ times: [Double], _ logs: [Double], _ range: Range<Int>, origin: Double
+    ) -> (intercept: Double, slope: Double, ssr: Double) {
+        let n = Double(range.count)
+        var (meanX, meanY) = (0.0, 0.0)
+        for i in range {
+            meanX += times[i] - origin
+            meanY += logs[i]
         }
-        let elements = [Double](repeating: 1, count: x.count) + x
-        guard let design = try? Matrix(rows: x.count, columns: 2, elements: elements),
-            let fit = try? LinearLeastSquares.solve(design: design, response: y), fit.rank == 2
-        else { return nil }
-        return (fit.coefficients[0], fit.coefficients[1], fit.ssr)
+        (meanX, meanY) = (meanX / n, meanY / n)
+        var (sxx, sxy, syy) = (0.0, 0.0, 0.0)
+        for i in range {
+            let x = times[i] - origin - meanX
+            let y = logs[i] - meanY
+            sxx += x * x
+            sxy += x * y
+            syy += y * y
+        }
+        guard sxx > 0 else { return (meanY, 0, syy) }
+        let slope = sxy / sxx
+        return (meanY - slope * meanX, slope, max(0, syy - slope * sxy))
     }
 }
 
@@ -167,7 +222,7 @@ extension StartGrid {
     static func subModelStarts(curve: KineticCurve, from optimum: MonoexpProfile.Optimum) -> [[Double]] {
         let a = optimum.alpha
         let shapes: [(alpha: Double, beta: Double, fraction: Double)] = [
-            (a, a / 10, 0.01), (a, a / 100, 0.05), (a, a / 30, 0.2), (4 * a, a, 0.9), (20 * a, a, 0.7),
+            (a, a / 10, 0.01), (a, a / 100, 0.05), (4 * a, a, 0.9),
         ]
         return shapes.map { shape in
             curve.theta(

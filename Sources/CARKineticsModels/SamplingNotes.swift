@@ -25,8 +25,10 @@ extension KineticFitter {
     /// (ln 2/β) of `fit` that are shorter than the smallest sampling gap or longer than ten times the follow-up.
     /// An infinite persistence half-life (β → 0) is left to the status, which says so already.
     static func samplingNotes(_ fit: KineticFit, span: SamplingSpan) -> [String] {
-        let halfLives: [(String, String)] = [("doubling_time", "rho"), ("contraction_half_life", "alpha"),
-            ("persistence_half_life", "beta")]
+        let halfLives: [(String, String)] = [
+            ("doubling_time", "rho"), ("contraction_half_life", "alpha"),
+            ("persistence_half_life", "beta"),
+        ]
         var notes: [String] = []
         for (column, rate) in halfLives {
             guard let value = fit.estimate(rate)?.value, value > 0, value.isFinite else { continue }

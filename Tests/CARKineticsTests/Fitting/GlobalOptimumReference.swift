@@ -21,7 +21,12 @@ enum MonoexpScan {
         let meanY = logs.reduce(0, +) / n
         let meanD = d.reduce(0, +) / n
         let meanE = e.reduce(0, +) / n
-        var sdd = 0.0, see = 0.0, sde = 0.0, sdy = 0.0, sey = 0.0, syy = 0.0
+        var sdd = 0.0
+        var see = 0.0
+        var sde = 0.0
+        var sdy = 0.0
+        var sey = 0.0
+        var syy = 0.0
         for i in times.indices {
             let (dd, ee, yy) = (d[i] - meanD, e[i] - meanE, logs[i] - meanY)
             sdd += dd * dd

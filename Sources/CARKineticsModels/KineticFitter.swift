@@ -198,9 +198,12 @@ public struct KineticFitter: Sendable {
         if curve.estimatesTmax, model == .stein || best.curve.estimatesTmax {
             let tmax = best.curve.parameters(theta: best.theta).tmax
             if let sample = t.first(where: { abs($0 - tmax) <= 1e-5 * $0 }) {
+                // The mono-exponential decline pinned there cannot beat its exact global optimum, already
+                // considered.
                 let declines: [(KineticCurve.Decline, String?)] =
                     model == .stein
-                    ? [(.biExponential, nil), (.biExponentialFlat, flatNote), (.monoExponential, monoNote)]
+                    ? [(.biExponential, nil), (.biExponentialFlat, flatNote)]
+                        + (exact == nil ? [(.monoExponential, monoNote)] : [])
                     : [(curve.decline, nil)]
                 for (decline, note) in declines {
                     consider(KineticCurve(hasExpansion: true, decline: decline, fixedTmax: sample), boundaryNote: note)

@@ -12,7 +12,10 @@ import Foundation
 /// β → 0 (no decline in the persistence phase) and fb → 0 (no persistence phase) — are fitted as their own
 /// sub-models, because an optimum there is reached only in the limit: when a boundary fit is at least as good,
 /// it is reported, with the status saying so. When the optimum has Tmax on a sample time — a kink of the
-/// objective, where steps in Tmax stall — Tmax is pinned there and the rest refitted. Rules: docs/fitting.md.
+/// objective, where steps in Tmax stall — Tmax is pinned there and the rest refitted. The mono-exponential
+/// decline (`expansion-monoexp`, `monoexp`, and stein's fb → 0 sub-model) is linear on the log scale once Tmax is
+/// fixed, so its global optimum is found exactly (`MonoexpProfile`); stein starts from it and never ends above
+/// it. Optima on a boundary are written as their limits. Rules: docs/fitting.md.
 public struct KineticFitter: Sendable {
     public var model: KineticModel
     public var options: LevenbergMarquardt.Options

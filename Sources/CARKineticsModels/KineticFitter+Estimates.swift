@@ -10,9 +10,11 @@ extension KineticFitter {
         KineticFit.unfitted(model: model.rawValue, status: status, sampleCount: count)
     }
 
-    func report(_ model: KineticModel, _ optimum: Optimum, sampleCount m: Int, boundary: String?) -> KineticFit {
+    func report(
+        _ model: KineticModel, _ optimum: Optimum, sampleCount m: Int, boundary: String?, limit: BoundaryLimit? = nil
+    ) -> KineticFit {
         let curve = optimum.curve
-        let parameters = curve.parameters(theta: optimum.theta)
+        var parameters = curve.parameters(theta: optimum.theta)
         let p = model.parameterCount
         let dof = m - p
         let covariance = optimum.fit.covariance
@@ -78,6 +80,22 @@ extension KineticFitter {
             estimates.append(positive("alpha", parameters.alpha, [(k, parameters.alpha)]))
             estimates.append(fixed("beta", 0))
             estimates.append(fraction(k + 1, parameters.fraction ?? 0))
+        }
+
+        // A boundary reached to working precision is written as its limit (see `BoundaryLimit`).
+        switch limit {
+        case .flatPersistence:
+            parameters.beta = 0
+            estimates = estimates.map { $0.name == "beta" ? fixed("beta", 0) : $0 }
+        case .noPersistence:
+            parameters.beta = nil
+            parameters.fraction = nil
+            estimates = estimates.compactMap { $0.name == "beta" ? nil : $0.name == "fb" ? fixed("fb", 0) : $0 }
+        case .noContraction:
+            parameters.fraction = 1
+            estimates = estimates.compactMap { $0.name == "alpha" ? nil : $0.name == "fb" ? fixed("fb", 1) : $0 }
+        case nil:
+            break
         }
 
         let status: FitStatus

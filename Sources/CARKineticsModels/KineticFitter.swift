@@ -12,7 +12,10 @@ import Foundation
 /// β → 0 (no decline in the persistence phase) and fb → 0 (no persistence phase) — are fitted as their own
 /// sub-models, because an optimum there is reached only in the limit: when a boundary fit is at least as good,
 /// it is reported, with the status saying so. When the optimum has Tmax on a sample time — a kink of the
-/// objective, where steps in Tmax stall — Tmax is pinned there and the rest refitted. Rules: docs/fitting.md.
+/// objective, where steps in Tmax stall — Tmax is pinned there and the rest refitted. The mono-exponential
+/// decline (`expansion-monoexp`, `monoexp`, and stein's fb → 0 sub-model) is linear on the log scale once Tmax is
+/// fixed, so its global optimum is found exactly (`MonoexpProfile`); stein starts from it and never ends above
+/// it. Optima on a boundary are written as their limits. Rules: docs/fitting.md.
 public struct KineticFitter: Sendable {
     public var model: KineticModel
     public var options: LevenbergMarquardt.Options
@@ -52,11 +55,17 @@ public struct KineticFitter: Sendable {
             t.append(time)
             y.append(Foundation.log(value))
         }
+        var fit: KineticFit
         switch model {
-        case .auto: return fitAuto { fitCurveModel($0, times: t, logs: y) }
-        case .expansion: return ExpansionRate.fit(times: t, logs: y)
-        default: return fitCurveModel(model, times: t, logs: y)
+        case .auto: fit = fitAuto { fitCurveModel($0, times: t, logs: y) }
+        case .expansion: fit = ExpansionRate.fit(times: t, logs: y)
+        default: fit = fitCurveModel(model, times: t, logs: y)
         }
+        let notes = Self.samplingNotes(fit, span: SamplingSpan(times: t))
+        if !notes.isEmpty {
+            fit.note = ([fit.note].compactMap { $0 } + notes).joined(separator: "; ")
+        }
+        return fit
     }
 
     /// `auto`: stein against expansion-monoexp by AIC; when neither can be fitted, the contraction-only
@@ -128,25 +137,59 @@ public struct KineticFitter: Sendable {
                 count: t.count)
         }
         var solvers = SolverCache()
-        guard
-            var best = optimize(
-                curve, times: t, logs: y, starts: StartGrid.starts(curve: curve, times: t, logs: y).map(\.theta),
-                solvers: &solvers)
-        else {
-            return Self.unfitted(model, .notConverged("no start gave a finite sum of squares"), count: t.count)
+        // The exact global optimum of the mono-exponential decline (expansion-monoexp, stein's fb → 0 sub-model,
+        // monoexp) by its linear structure: see `MonoexpProfile`.
+        let exact: MonoexpProfile.Optimum? =
+            switch model {
+            case .monoexp: MonoexpProfile.monoexp(tmax: curve.fixedTmax, times: t, logs: y)
+            case .expansionMonoexp, .stein: MonoexpProfile.expansionMonoexp(times: t, logs: y)
+            default: nil
+            }
+        /// The mono-exponential curve at the exact optimum (Tmax pinned when it is a sample time) and its start.
+        func exactStart(_ optimum: MonoexpProfile.Optimum) -> (curve: KineticCurve, theta: [Double]) {
+            let monoCurve =
+                curve.hasExpansion
+                ? KineticCurve(
+                    hasExpansion: true, decline: .monoExponential, fixedTmax: optimum.atSample ? optimum.tmax : nil)
+                : curve
+            return (
+                monoCurve,
+                monoCurve.theta(
+                    logCmax: optimum.logCmax, tmax: optimum.tmax, rho: optimum.rho, alpha: optimum.alpha, beta: 0,
+                    fraction: 0)
+            )
+        }
+        var best: Optimum
+        if model != .stein, let exact, case (let monoCurve, let theta) = exactStart(exact),
+            let polished = optimize(monoCurve, times: t, logs: y, starts: [theta], solvers: &solvers)
+        {
+            // The global optimum is known: one run polishes it and yields the covariance.
+            best = polished
+        } else {
+            var starts = StartGrid.starts(curve: curve, times: t, logs: y).map(\.theta)
+            if model == .stein, let exact {
+                starts += StartGrid.subModelStarts(curve: curve, from: exact)
+            }
+            guard let found = optimize(curve, times: t, logs: y, starts: starts, solvers: &solvers) else {
+                return Self.unfitted(model, .notConverged("no start gave a finite sum of squares"), count: t.count)
+            }
+            best = found
         }
         // M3 hook: every optimum reached below is recorded for the censored fit's multi-start.
         candidates.append(LocalOptimum(curve: best.curve, theta: best.theta, ssr: best.ssr))
         var boundary: String?
-        var kink: Double?
+        var kink: Double? = best.curve.hasExpansion && !best.curve.estimatesTmax ? best.curve.fixedTmax : nil
         var iterations = best.iterations
         var evaluations = best.evaluations
-        /// Refits `alternative` from the best curve so far; keeps it when its sum of squares is not larger.
-        func consider(_ alternative: KineticCurve, boundaryNote: String?) {
+        /// Refits `alternative` from `start` (by default, the best curve so far); keeps it when its sum of squares
+        /// is not larger.
+        func consider(_ alternative: KineticCurve, boundaryNote: String?, start explicit: [Double]? = nil) {
             let p = best.curve.parameters(theta: best.theta)
-            let start = alternative.theta(
-                logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? StartGrid.risingSlope(times: t, logs: y),
-                alpha: p.alpha, beta: p.beta ?? min(0.005, p.alpha / 2), fraction: p.fraction ?? 0.01)
+            let start =
+                explicit
+                ?? alternative.theta(
+                    logCmax: best.theta[0], tmax: p.tmax, rho: p.rho ?? StartGrid.risingSlope(times: t, logs: y),
+                    alpha: p.alpha, beta: p.beta ?? min(0.005, p.alpha / 2), fraction: p.fraction ?? 0.01)
             guard let candidate = optimize(alternative, times: t, logs: y, starts: [start], solvers: &solvers) else {
                 return
             }
@@ -164,17 +207,28 @@ public struct KineticFitter: Sendable {
         let monoNote = "fb -> 0 (no persistence phase; the same curve as expansion-monoexp)"
         if model == .stein {
             // The boundaries of the parameter space are reached only in the limit: fit them as sub-models.
-            consider(KineticCurve(hasExpansion: true, decline: .biExponentialFlat), boundaryNote: flatNote)
-            consider(KineticCurve(hasExpansion: true, decline: .monoExponential), boundaryNote: monoNote)
+            // fb → 0 is expansion-monoexp, whose global optimum is exact: stein never ends above it.
+            let flat = KineticCurve(hasExpansion: true, decline: .biExponentialFlat)
+            consider(flat, boundaryNote: flatNote)
+            if let exact {
+                // Last, so that a tie (a β → 0 fit whose fb vanished) goes to the simpler curve.
+                let (monoCurve, theta) = exactStart(exact)
+                consider(monoCurve, boundaryNote: monoNote, start: theta)
+            } else {
+                consider(KineticCurve(hasExpansion: true, decline: .monoExponential), boundaryNote: monoNote)
+            }
         }
         // An optimum with Tmax on a sample time sits on a kink of the objective, where the optimiser's steps in
         // Tmax stall: pin Tmax there and refit the smooth remaining problem (with the boundary sub-models).
-        if curve.estimatesTmax {
+        if curve.estimatesTmax, model == .stein || best.curve.estimatesTmax {
             let tmax = best.curve.parameters(theta: best.theta).tmax
             if let sample = t.first(where: { abs($0 - tmax) <= 1e-5 * $0 }) {
+                // The mono-exponential decline pinned there cannot beat its exact global optimum, already
+                // considered.
                 let declines: [(KineticCurve.Decline, String?)] =
                     model == .stein
-                    ? [(.biExponential, nil), (.biExponentialFlat, flatNote), (.monoExponential, monoNote)]
+                    ? [(.biExponential, nil), (.biExponentialFlat, flatNote)]
+                        + (exact == nil ? [(.monoExponential, monoNote)] : [])
                     : [(curve.decline, nil)]
                 for (decline, note) in declines {
                     consider(KineticCurve(hasExpansion: true, decline: decline, fixedTmax: sample), boundaryNote: note)
@@ -183,11 +237,15 @@ public struct KineticFitter: Sendable {
         }
         best.iterations = iterations
         best.evaluations = evaluations
-        candidates.sort { $0.ssr < $1.ssr } // M3 hook: best first
-        if best.curve.decline == .biExponential, let tLast = t.last {
-            boundary = Self.numericalBoundary(best.curve.parameters(theta: best.theta), span: tLast)
+        candidates.sort { $0.ssr < $1.ssr }  // M3 hook: best first
+        var limit: BoundaryLimit?
+        if best.curve.decline != .monoExponential, let tLast = t.last,
+            let numerical = Self.numericalBoundary(best.curve.parameters(theta: best.theta), span: tLast)
+        {
+            boundary = numerical.status
+            limit = numerical.limit
         }
-        var fit = report(model, best, sampleCount: t.count, boundary: boundary)
+        var fit = report(model, best, sampleCount: t.count, boundary: boundary, limit: limit)
         if let kink {
             let note =
                 "tmax is at the sample time \(kink) d, where the objective has a kink: no standard error for tmax"
@@ -196,16 +254,34 @@ public struct KineticFitter: Sendable {
         return fit
     }
 
+    /// A boundary of stein's parameter space that an interior optimum reaches to working precision; its
+    /// parameters are then written as the limit, not as the number where the optimiser stopped (β = 2e-222 is
+    /// β = 0, and its half-life is infinite, not 3e221 days).
+    enum BoundaryLimit: Sendable, Equatable {
+        /// β → 0: `beta` = 0, the persistence half-life infinite.
+        case flatPersistence
+        /// fb → 0: the expansion-monoexp curve; `fb` = 0, `beta` and the persistence half-life empty.
+        case noPersistence
+        /// fb → 1: a single exponential decline at β; `fb` = 1, `alpha` and the contraction half-life empty.
+        case noContraction
+    }
+
     /// Names the boundary an interior optimum sits on to working precision: the persistence phase does not
-    /// decline over the observed span, carries no weight, or has the contraction rate.
-    static func numericalBoundary(_ p: CurveParameters, span: Double) -> String? {
+    /// decline over the observed span, carries no weight (or all of it), or has the contraction rate.
+    static func numericalBoundary(_ p: CurveParameters, span: Double) -> (status: String, limit: BoundaryLimit?)? {
         let negligible = 1e-9
-        if let beta = p.beta, beta * span < negligible { return "beta -> 0 (no decline in the persistence phase)" }
-        if let fraction = p.fraction, fraction < negligible || 1 - fraction < negligible {
-            return "fb at a bound (a single exponential decline)"
+        // fb → 0 first: without a persistence phase its rate means nothing (the β → 0 sub-model can reach it too).
+        if let fraction = p.fraction, fraction < negligible {
+            return ("fb -> 0 (no persistence phase; the same curve as expansion-monoexp)", .noPersistence)
+        }
+        if let beta = p.beta, beta * span < negligible {
+            return ("beta -> 0 (no decline in the persistence phase)", .flatPersistence)
+        }
+        if let fraction = p.fraction, 1 - fraction < negligible {
+            return ("fb -> 1 (no contraction phase; a single exponential decline at beta)", .noContraction)
         }
         if let beta = p.beta, (p.alpha - beta) < negligible * p.alpha {
-            return "alpha -> beta (a single exponential decline)"
+            return ("alpha -> beta (a single exponential decline)", nil)
         }
         return nil
     }

@@ -154,11 +154,17 @@ public enum NCA {
         }
     }
 
-    /// Where a window's end falls relative to the data.
-    public static func windowEnd(_ curve: ConcentrationCurve, _ interval: AUCInterval) -> WindowEnd? {
+    /// Where a window's end falls relative to the data: after Tlast it is `extrapolated` when λz exists
+    /// (`auc_A_B_extrap` extrapolates to it) and `truncated` when it does not (nothing is extrapolated).
+    public static func windowEnd(
+        _ curve: ConcentrationCurve, _ interval: AUCInterval, lambdaZ: Result<LambdaZFit, LambdaZFailure>
+    ) -> WindowEnd? {
         guard let last = curve.lastQuantifiable else { return nil }
         let tlast = curve.times[last]
-        if interval.end > tlast { return .extrapolated }
+        if interval.end > tlast {
+            if case .success = lambdaZ { return .extrapolated }
+            return .truncated
+        }
         return curve.times[...last].contains(interval.end) ? .observed : .interpolated
     }
 
@@ -181,6 +187,9 @@ public enum WindowEnd: String, Sendable, Equatable {
     case observed
     /// Between two samples, at or before Tlast.
     case interpolated
-    /// After Tlast: the plain interval AUC stops at Tlast, the `_extrap` one extrapolates with λz.
+    /// After Tlast, with λz: the plain interval AUC stops at Tlast, the `_extrap` one extrapolates with λz.
     case extrapolated
+    /// After Tlast, without λz: the plain interval AUC stops at Tlast and nothing is extrapolated (the `_extrap`
+    /// one is empty).
+    case truncated
 }

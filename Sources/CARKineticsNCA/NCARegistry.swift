@@ -251,7 +251,7 @@ public enum NCARegistry {
             columns.append(
                 text(
                     name + "_end", display + " end",
-                    "Window end: observed, interpolated, or extrapolated (after Tlast)"
+                    "Window end: observed, interpolated, extrapolated (after Tlast, with λz) or truncated (after Tlast, no λz)"
                 ) { r in
                     r.intervals[k].end.map { .text($0.rawValue) } ?? .empty
                 })

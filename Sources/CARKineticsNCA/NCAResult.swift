@@ -131,7 +131,7 @@ extension NCA {
                 aucExtrapolated: finiteArea(
                     intervalAUCExtrapolated(curve, interval, observed: auc, lambdaZ: slope),
                     "AUC(\(interval.start), \(interval.end)) extrapolated"),
-                end: windowEnd(curve, interval),
+                end: windowEnd(curve, interval, lambdaZ: slope),
                 quantifiableSamples: quantifiableCount(curve, in: interval))
         }
         let area = finiteArea(auclast(curve, method: method), "AUClast")

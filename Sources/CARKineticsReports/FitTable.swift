@@ -58,7 +58,8 @@ public enum FitTable {
             let rho = fit.estimate("rho")?.value
             row += [
                 number(rho.map { M_LN2 / $0 }),
-                number(curve.map(\.contractionHalfLife)),
+                // No contraction phase (fb -> 1) has no contraction half-life.
+                number(fit.estimate("alpha") == nil ? nil : curve.map(\.contractionHalfLife)),
                 number(curve?.persistenceHalfLife),
             ]
             row += windows.map { number(curve?.area(upTo: $0.end)) }

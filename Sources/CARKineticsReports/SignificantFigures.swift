@@ -13,12 +13,12 @@ public enum SignificantFigures {
     /// Fixed notation for 10⁻⁴ ≤ |rounded| < 10⁶, with trailing zeros kept so the count of
     /// significant figures stays visible (`7.00`, `48700`, `0.0123`); scientific notation in C
     /// style otherwise (`1.23e+06`). Rounding is the C library's round-half-even on the binary value.
-    /// Non-finite values print as `NaN`, `Inf`, `-Inf` (the spelling of the rounded layouts: summaries and
-    /// report tables, e.g. an infinite persistence half-life when β → 0); zero as `0`.
+    /// Non-finite values print as `NaN`, `inf`, `-inf` — the spelling of every text output (CSV, tables, the
+    /// rounded layouts of summaries and reports, e.g. an infinite persistence half-life when β → 0); zero as `0`.
     public static func format(_ value: Double, digits: Int = 3) -> String {
         precondition((1...17).contains(digits), "significant digits must lie in 1...17")
         if value.isNaN { return "NaN" }
-        if value.isInfinite { return value > 0 ? "Inf" : "-Inf" }
+        if value.isInfinite { return value > 0 ? "inf" : "-inf" }
         if value == 0 { return "0" }
         // %e does the rounding, including carries such as 9.996 → 1.00e+01.
         let scientific = String(format: "%.*e", digits - 1, value)

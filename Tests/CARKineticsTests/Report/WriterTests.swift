@@ -101,13 +101,13 @@ import Testing
     }
 }
 
-/// Non-finite numbers are spelled one way per kind of output (docs/architecture.md): full-precision tables
-/// `inf`, the rounded layouts of summaries and reports `Inf` (the report of a fit with β → 0 shows an infinite
-/// persistence half-life; its bytes are kept).
+/// Non-finite numbers are spelled one way in every text output (docs/architecture.md): `inf` in full-precision
+/// tables and in the rounded layouts of summaries and reports alike (the report of a fit with β → 0 shows an
+/// infinite persistence half-life as `inf`, as the fit CSV does).
 @Suite struct NonFiniteSpellingTests {
     @Test func spellings() {
-        #expect(SignificantFigures.format(.infinity) == "Inf")
-        #expect(SignificantFigures.format(-.infinity) == "-Inf")
+        #expect(SignificantFigures.format(.infinity) == "inf")
+        #expect(SignificantFigures.format(-.infinity) == "-inf")
         #expect(SignificantFigures.format(.nan) == "NaN")
         let table = ResultTable(columns: ["x"], rows: [[.number(.infinity)], [.number(-.infinity)]])
         #expect(table.rendered(as: .table).contains(" inf"))

@@ -82,21 +82,7 @@ extension KineticFitter {
             estimates.append(fraction(k + 1, parameters.fraction ?? 0))
         }
 
-        // A boundary reached to working precision is written as its limit (see `BoundaryLimit`).
-        switch limit {
-        case .flatPersistence:
-            parameters.beta = 0
-            estimates = estimates.map { $0.name == "beta" ? fixed("beta", 0) : $0 }
-        case .noPersistence:
-            parameters.beta = nil
-            parameters.fraction = nil
-            estimates = estimates.compactMap { $0.name == "beta" ? nil : $0.name == "fb" ? fixed("fb", 0) : $0 }
-        case .noContraction:
-            parameters.fraction = 1
-            estimates = estimates.compactMap { $0.name == "alpha" ? nil : $0.name == "fb" ? fixed("fb", 1) : $0 }
-        case nil:
-            break
-        }
+        Self.apply(limit, parameters: &parameters, estimates: &estimates)
 
         let status: FitStatus
         if !optimum.fit.converged {
@@ -114,5 +100,29 @@ extension KineticFitter {
             model: model.rawValue, status: status, sampleCount: m, parameterCount: p, estimates: estimates,
             curve: parameters, ssr: optimum.ssr, iterations: optimum.iterations, evaluations: optimum.evaluations,
             note: note)
+    }
+
+    /// Writes a boundary reached to working precision as its limit (see `BoundaryLimit`): the least-squares and
+    /// the censored (M3) reports share this rule.
+    static func apply(
+        _ limit: BoundaryLimit?, parameters: inout CurveParameters, estimates: inout [ParameterEstimate]
+    ) {
+        func fixed(_ name: String, _ value: Double) -> ParameterEstimate {
+            ParameterEstimate(name: name, value: value, standardError: nil, lower: nil, upper: nil)
+        }
+        switch limit {
+        case .flatPersistence:
+            parameters.beta = 0
+            estimates = estimates.map { $0.name == "beta" ? fixed("beta", 0) : $0 }
+        case .noPersistence:
+            parameters.beta = nil
+            parameters.fraction = nil
+            estimates = estimates.compactMap { $0.name == "beta" ? nil : $0.name == "fb" ? fixed("fb", 0) : $0 }
+        case .noContraction:
+            parameters.fraction = 1
+            estimates = estimates.compactMap { $0.name == "alpha" ? nil : $0.name == "fb" ? fixed("fb", 1) : $0 }
+        case nil:
+            break
+        }
     }
 }

@@ -162,11 +162,15 @@ extension KineticFitter {
         evaluations += optimum.evaluations - chosen.evaluations
         optimum.iterations = iterations
         optimum.evaluations = evaluations
-        if optimum.curve.decline == .biExponential, let last = window.times.last {
-            boundary = Self.numericalBoundary(optimum.curve.parameters(theta: optimum.theta), span: last)
+        var limit: BoundaryLimit?
+        if optimum.curve.decline != .monoExponential, let last = window.times.last,
+            let numerical = Self.numericalBoundary(optimum.curve.parameters(theta: optimum.theta), span: last)
+        {
+            boundary = numerical.status
+            limit = numerical.limit
         }
         var fit = Self.censoredReport(
-            model, optimum, hessian: &hessian, samples: window, boundary: boundary)
+            model, optimum, hessian: &hessian, samples: window, boundary: boundary, limit: limit)
         if let kink {
             let text =
                 "tmax is at the sample time \(kink) d, where the objective has a kink: no standard error for tmax"
@@ -184,7 +188,7 @@ extension KineticFitter {
     /// squares uses Student's t on n − p degrees of freedom.
     static func censoredReport(
         _ model: KineticModel, _ optimum: CensoredOptimum, hessian: inout [Double], samples: CensoredSamples,
-        boundary: String?
+        boundary: String?, limit: BoundaryLimit? = nil
     ) -> KineticFit {
         let curve = optimum.curve
         let theta = optimum.theta
@@ -202,7 +206,7 @@ extension KineticFitter {
             }
             if ok { covariance = inverse }
         }
-        let estimates = Self.estimates(
+        var estimates = Self.estimates(
             model, curve: curve, theta: theta, quantile: 1.959963984540054,
             covariance: covariance.map { c in { i, j in c[i + j * n] } })
         var ssr = 0.0
@@ -221,9 +225,11 @@ extension KineticFitter {
         }
         let k = Double(model.parameterCount + 1)
         let used = Double(samples.times.count)
+        var parameters = curve.parameters(theta: theta)
+        Self.apply(limit, parameters: &parameters, estimates: &estimates)
         var fit = KineticFit(
             model: model.rawValue, status: status, sampleCount: samples.quantifiedCount, estimates: estimates,
-            curve: curve.parameters(theta: theta), ssr: ssr, residualStandardDeviation: nil,
+            curve: parameters, ssr: ssr, residualStandardDeviation: nil,
             aic: optimum.value + 2 * k, bic: optimum.value + k * Foundation.log(used),
             iterations: optimum.iterations, evaluations: optimum.evaluations,
             note: covariance == nil

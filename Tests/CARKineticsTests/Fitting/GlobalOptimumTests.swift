@@ -31,8 +31,8 @@ import Testing
         for (times, logs) in [Self.earlyPeakMissed, Self.latePeakMissed] {
             let values = logs.map { Foundation.exp($0) }
             let scan = try #require(MonoexpScan.best(times: times, logs: logs))
-            let mono = KineticFitter(model: .expansionMonoexp).fit(times: times, values: values)
-            let stein = KineticFitter(model: .stein).fit(times: times, values: values)
+            let mono = try KineticFitter(model: .expansionMonoexp).fit(times: times, values: values)
+            let stein = try KineticFitter(model: .stein).fit(times: times, values: values)
             let monoSSR = try #require(mono.ssr)
             let steinSSR = try #require(stein.ssr)
             #expect(monoSSR <= scan.ssr * (1 + 1e-9), "expansion-monoexp \(monoSSR) vs scan \(scan.ssr)")
@@ -62,7 +62,7 @@ import Testing
         #expect(exact.ssr <= scan.ssr * (1 + 1e-12), "exact \(exact.ssr) vs scan \(scan.ssr)")
         // The scan's polish reaches the same point to its resolution.
         #expect(abs(exact.tmax - scan.tmax) < 1e-5 * scan.tmax, "tmax \(exact.tmax) vs \(scan.tmax)")
-        let fit = KineticFitter(model: .expansionMonoexp).fit(times: times, values: logs.map { Foundation.exp($0) })
+        let fit = try KineticFitter(model: .expansionMonoexp).fit(times: times, values: logs.map { Foundation.exp($0) })
         #expect(try #require(fit.ssr) <= scan.ssr * (1 + 1e-12))
     }
 
@@ -79,7 +79,7 @@ import Testing
         #expect(exact.atSample)
         #expect(exact.tmax == 7)
         #expect(exact.ssr <= scan.ssr * (1 + 1e-12) + 1e-300)
-        let fit = KineticFitter(model: .expansionMonoexp).fit(times: times, values: logs.map { Foundation.exp($0) })
+        let fit = try KineticFitter(model: .expansionMonoexp).fit(times: times, values: logs.map { Foundation.exp($0) })
         #expect(fit.curve?.tmax == 7)
         #expect(fit.note?.contains("kink") == true)
     }
@@ -94,8 +94,8 @@ import Testing
             let (times, logs) = Self.plateauProfile(seed: seed, schedule: schedule)
             guard let scan = MonoexpScan.best(times: times, logs: logs, count: 20_000) else { continue }
             let values = logs.map { Foundation.exp($0) }
-            let stein = KineticFitter(model: .stein).fit(times: times, values: values)
-            let mono = KineticFitter(model: .expansionMonoexp).fit(times: times, values: values)
+            let stein = try KineticFitter(model: .stein).fit(times: times, values: values)
+            let mono = try KineticFitter(model: .expansionMonoexp).fit(times: times, values: values)
             if (stein.ssr ?? .infinity) > scan.ssr * (1 + 1e-9) { worse.append("stein seed \(seed)") }
             if (mono.ssr ?? .infinity) > scan.ssr * (1 + 1e-9) { worse.append("expansion-monoexp seed \(seed)") }
         }

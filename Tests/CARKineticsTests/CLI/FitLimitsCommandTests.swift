@@ -67,7 +67,7 @@ struct FitLimitsCommandTests {
         let json = try runPKFit(["fit", data.path, "--model", "stein", "--format", "json"])
         #expect(json.status == 0, "\(json.stderr)")
         let objects = try #require(
-            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+            try jsonRows(json.stdout))
         let flatJSON = try #require(objects.first { $0["subject"] as? String == "FLAT" })
         #expect(flatJSON["beta"] as? Double == 0)
         #expect(flatJSON["persistence_half_life"] as? String == "Infinity")
@@ -130,7 +130,7 @@ struct FitLimitsCommandTests {
         #expect(rows["LZ"]?["auc_0_28_end"] == "extrapolated")
         let json = try runPKFit(["nca", data.path, "--format", "json"])
         let objects = try #require(
-            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+            try jsonRows(json.stdout))
         #expect(objects.first { $0["subject"] as? String == "NOLZ" }?["auc_0_28_end"] as? String == "truncated")
     }
 }

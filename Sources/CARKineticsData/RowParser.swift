@@ -22,6 +22,8 @@ struct RowParser: Sendable {
         var hasGroups: Bool
         /// The row filters and record rules; nil when there are none.
         var selector: RowSelector?
+        /// `selector != nil`, tested first so that the usual row (no selection) copies no arrays.
+        var selects: Bool
     }
 
     /// A data row's checked cells; the byte ranges point into the scanned input.
@@ -44,7 +46,7 @@ struct RowParser: Sendable {
             fields: columns.header.count, subject: columns.subject, time: columns.time, value: columns.value,
             valueText: columns.valueText ?? -1, lloqColumn: columns.lloqColumn ?? -1,
             lloqConstant: columns.lloqConstant, unit: columns.unit ?? -1, hasGroups: !columns.groups.isEmpty,
-            selector: columns.selector)
+            selector: columns.selector, selects: columns.selector != nil)
     }
 
     /// 0 for a row to read (plus ``RowSelector/disagreeing`` when its analysis flags disagree), else the
@@ -52,7 +54,7 @@ struct RowParser: Sendable {
     /// observation, so its time and value cells raise no error.
     @inline(__always)
     func selection(_ row: CSVRow) -> Int32 {
-        guard let selector = layout.selector else { return 0 }
+        guard layout.selects, let selector = layout.selector else { return 0 }
         return selector.reason(row)
     }
 

@@ -118,6 +118,9 @@ struct PopFitCommand: ParsableCommand {
         let data: PopulationData
         do {
             let collection = try ProfileCollection.read(files: files, selection: selection)
+            if let setAside = RowAuditOptions.setAsideReport(collection.ledgers) {
+                StandardStreams.writeError(setAside + "\n")
+            }
             var limit: Double?
             if case .constant(let value) = selection.lloq { limit = value }
             data = try PopulationData.make(

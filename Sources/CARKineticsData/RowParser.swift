@@ -24,6 +24,8 @@ struct RowParser: Sendable {
         var timeUnit: Int
         /// The row filters and record rules; nil when there are none.
         var selector: RowSelector?
+        /// `selector != nil`, tested first so that the usual row (no selection) copies no arrays.
+        var selects: Bool
     }
 
     /// The time unit the rows must state, once known (given by the caller, or read from the first row that
@@ -59,7 +61,7 @@ struct RowParser: Sendable {
             fields: columns.header.count, subject: columns.subject, time: columns.time, value: columns.value,
             valueText: columns.valueText ?? -1, lloqColumn: columns.lloqColumn ?? -1,
             lloqConstant: columns.lloqConstant, unit: columns.unit ?? -1, hasGroups: !columns.groups.isEmpty,
-            timeUnit: columns.timeUnit ?? -1, selector: columns.selector)
+            timeUnit: columns.timeUnit ?? -1, selector: columns.selector, selects: columns.selector != nil)
         self.expectedTimeUnit = expectedTimeUnit
     }
 
@@ -68,7 +70,7 @@ struct RowParser: Sendable {
     /// observation, so its time and value cells raise no error.
     @inline(__always)
     func selection(_ row: CSVRow) -> Int32 {
-        guard let selector = layout.selector else { return 0 }
+        guard layout.selects, let selector = layout.selector else { return 0 }
         return selector.reason(row)
     }
 

@@ -117,6 +117,9 @@ struct PopFitCommand: ParsableCommand {
         let data: PopulationData
         do {
             let collection = try ProfileCollection.read(files: files, selection: selection)
+            if let setAside = RowAuditOptions.setAsideReport(collection.ledgers) {
+                StandardStreams.writeError(setAside + "\n")
+            }
             // The population models' windows (AUC0–28, AUC0–90), grids and the Stein kink's rounding are set in
             // days; rather than report hours as days, other units are refused with the way out.
             guard collection.timeUnit == .days else {

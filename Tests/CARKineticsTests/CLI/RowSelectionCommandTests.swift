@@ -319,10 +319,15 @@ import Testing
         for (t, c) in [(101.0, 40.0), (104.0, 350.0), (107.0, 1800.0), (114.0, 700.0)] {
             lines.append("S1,2,\(t),\(c)")
         }
+        lines.append("S9,1,1,not a number")
         try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
-        let run = try runPKFit(["popfit", file.path, "--model", "expansion-monoexp", "--profile-by", "PERIOD"])
+        let run = try runPKFit([
+            "popfit", file.path, "--model", "expansion-monoexp", "--profile-by", "PERIOD", "--where", "subject!=S9",
+        ])
         #expect(run.status == 1, "\(run.stdout)")
         #expect(run.stderr.contains("column 'PERIOD' varies within subject 'S1'"), "\(run.stderr)")
+        // popfit reads with the row selection too, and says what it set aside.
+        #expect(run.stderr.contains("set aside 1 of 20 rows: 1 not-selected (subject is 'S9')"), "\(run.stderr)")
     }
 }
 

@@ -61,13 +61,37 @@ struct SVGCanvas {
         body.append("<polyline\(Self.attributes(a))/>")
     }
 
-    mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil) {
+    mutating func rect(
+        x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil,
+        opacity: Double? = nil
+    ) {
         var a = [
             ("x", Self.number(x)), ("y", Self.number(y)), ("width", Self.number(width)),
             ("height", Self.number(height)), ("fill", fill),
         ]
         if let stroke { a.append(("stroke", stroke)) }
+        if let opacity { a.append(("fill-opacity", Self.number(opacity))) }
         body.append("<rect\(Self.attributes(a))/>")
+    }
+
+    /// A filled polygon without outline (bands).
+    mutating func polygon(_ points: [(Double, Double)], fill: String, opacity: Double) {
+        guard points.count >= 3 else { return }
+        let list = points.map { "\(Self.number($0.0)),\(Self.number($0.1))" }.joined(separator: " ")
+        body.append(
+            "<polygon\(Self.attributes([("points", list), ("fill", fill), ("fill-opacity", Self.number(opacity)), ("stroke", "none")]))/>"
+        )
+    }
+
+    /// Another finished image placed at (x, y) inside this one (small multiples on one page).
+    mutating func embed(_ image: SVGImage, x: Double, y: Double) {
+        // A nested <svg> is its own viewport; the inner one keeps its title and viewBox.
+        let opening = "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+        var markup = image.markup
+        if markup.hasPrefix(opening) {
+            markup = "<svg x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" " + markup.dropFirst(opening.count)
+        }
+        body.append(markup)
     }
 
     /// A marker centred at (x, y): filled in `color`, or open (white fill, coloured outline).

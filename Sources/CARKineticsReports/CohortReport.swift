@@ -18,6 +18,9 @@ import Foundation
 /// ``Settings/groupOrder``; without grouping columns there is one group, "All subjects". Parameters carry
 /// display names and units (``ParameterNames``). No legend lists more than a dozen entries.
 public enum CohortReport {
+    /// The heading of the appendix, which stays last (``Report/insert(_:beforeHeading:)``).
+    public static let appendixHeading = "Appendix: per-subject results"
+
     /// Above this many profiles the appendix leaves the per-subject row accounting to the row audit.
     public static let perSubjectAccountingLimit = 100
 
@@ -121,7 +124,7 @@ public enum CohortReport {
         }
 
         // Appendix: the per-subject tables, in group order.
-        report.blocks.append(.heading("Appendix: per-subject results", level: 2))
+        report.blocks.append(.heading(appendixHeading, level: 2))
         let order = cohorts.flatMap(\.rows)
         let selected = select(ncaTable, groupColumns: groupColumns, options: options)
         report.blocks.append(
@@ -244,6 +247,7 @@ public enum CohortReport {
         }
         let levels = cohorts.map { LevelsByTime.summarise($0.rows.map(samples), nominal: nominal) }
         let range = sharedRange(nca.profiles)
+        let lastTime = lastSampleTime(nca.profiles)
         let limits = Set(
             nca.profiles.flatMap { profile in
                 profile.observations.compactMap { observation -> Double? in
@@ -252,22 +256,23 @@ public enum CohortReport {
                 }
             })
         let largest = cohorts.map(\.rows.count).max() ?? 0
+        let named = StudyPlots.namedSubjectLimit
         let rule =
             nominal
             ? "by nominal time (\(settings.nominalTimeColumn ?? "nominal time column"))"
-            : "by actual time, binned on ln(1 + t) in steps of \(LevelsByTime.binWidth) (each bin at the median of its times)"
+            : "by actual time in bins (from the earliest time, a bin starting at s takes the times up to s + \(LevelsByTime.binWidth)·(1 + s); each at the median of its times)"
         blocks.append(
             .paragraph(
-                "Log concentration against time on a ln(1 + t) axis, so the expansion (first weeks) and the follow-up both get room; pre-infusion samples are not drawn. All panels share one concentration scale. Median profile and 90% band (5th–95th percentile by nearest rank, BLQ ranked below every level) \(rule), at time points with at least 3 subjects.\(largest > Chart.legendLimit ? " Groups of more than \(Chart.legendLimit) subjects show each subject as a thin grey line without markers or legend; up to \(StudyPlots.maximumLines) lines per panel (every k-th subject beyond that)." : "")"
+                "Log concentration against time on a ln(1 + t) axis, so the expansion (first weeks) and the follow-up both get room; pre-infusion samples are not drawn. All panels share one concentration scale. Median profile and 90% band (5th–95th percentile by nearest rank, BLQ ranked below every level) \(rule), at time points with at least 3 subjects.\(largest > named ? " Groups of more than \(named) subjects show each subject as a thin grey line without markers or legend; up to \(StudyPlots.maximumLines) lines per panel (every k-th subject beyond that)." : "")"
             ))
         blocks.append(
             .figure(
                 StudyPlots.medianProfiles(
                     zip(cohorts, levels).map { (cohortName($0.0.key), $0.1) }, unit: output.unit,
-                    lloq: limits.count == 1 ? limits.first : nil, yRange: range, timeUnit: time,
+                    lloq: limits.count == 1 ? limits.first : nil, yRange: range, timeUnit: time, lastTime: lastTime,
                     title: "Median profiles by group"),
                 caption:
-                    "Median level by group \(nominal ? "and nominal time" : "and time bin")\(cohorts.count <= 4 ? ", shaded: 5th–95th percentile" : ""); log scale."
+                    "Median level by group and \(nominal ? "nominal time" : "time bin") (the bands are in the panels below); log scale."
             ))
         var grid: [(image: SVGImage, caption: String)] = []
         for (cohort, points) in zip(cohorts, levels) {
@@ -275,7 +280,7 @@ public enum CohortReport {
             let profiles = cohort.rows.map { nca.profiles[$0] }
             let panel = StudyPlots.cohortPanel(
                 profiles: profiles, levels: points, title: "\(name) (n=\(profiles.count))", unit: output.unit,
-                yRange: range, timeUnit: time)
+                yRange: range, timeUnit: time, lastTime: lastTime)
             let hasBLQ = profiles.contains { profile in
                 profile.observations.contains {
                     if case .belowLimit = $0.measurement { return true }
@@ -284,13 +289,18 @@ public enum CohortReport {
                 }
             }
             let lines =
-                profiles.count <= Chart.legendLimit
+                profiles.count <= named
                 ? "levels by subject\(hasBLQ ? "; open triangles are BLQ samples" : "")"
                 : "\(panel.drawnLines == profiles.count ? "every subject" : "\(panel.drawnLines) of \(profiles.count) subjects") as a grey line, median and 5th–95th percentile band"
             grid.append((panel.image, "\(name): \(lines); log scale."))
         }
         blocks.append(.figureGrid(grid))
         return blocks
+    }
+
+    /// The last sample time at or after 0 over all profiles (every time axis ends there).
+    static func lastSampleTime(_ profiles: [Profile]) -> Double? {
+        profiles.compactMap { $0.observations.map(\.time).filter(\.isFinite).max() }.max()
     }
 
     /// One concentration range for every panel: the lowest quantified level or LLOQ to the highest level.
@@ -486,7 +496,8 @@ public enum CohortReport {
             panels.append(
                 (profile, curve, curve == nil ? "\(profile.subject): no curve" : "\(profile.subject) \(fit.fit.model)"))
         }
-        let pages = StudyPlots.smallMultiples(panels, yRange: sharedRange(profiles), timeUnit: timeUnit)
+        let pages = StudyPlots.smallMultiples(
+            panels, yRange: sharedRange(profiles), timeUnit: timeUnit, lastTime: lastSampleTime(profiles))
         let perPage = StudyPlots.panelsPerPage
         for (k, page) in pages.enumerated() {
             let first = k * perPage + 1

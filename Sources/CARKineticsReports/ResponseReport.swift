@@ -27,8 +27,19 @@ public enum ResponseReport {
                 "odds_ratio_per_doubling", "logit_lr_p", "logit_method", "n_excluded",
             ]
         let indices = shown.compactMap { table.columns.firstIndex(of: $0) }
+        let parameterIndex = indices.firstIndex { table.columns[$0] == "parameter" }
         table = ResultTable(
-            columns: indices.map { table.columns[$0] }, rows: table.rows.map { row in indices.map { row[$0] } })
+            columns: indices.map { table.columns[$0] },
+            rows: table.rows.map { row in
+                indices.enumerated().map { k, c in
+                    if k == parameterIndex, case .text(let name) = row[c] {
+                        return .text(ParameterNames.displayName(name))
+                    }
+                    return row[c]
+                }
+            })
+        // Readable headers (ParameterNames); the group columns keep their input names.
+        table.columns = table.columns.map { response.groupColumns.contains($0) ? $0 : ParameterNames.displayName($0) }
         blocks.append(.table(table, caption: "Responders vs non-responders per exposure parameter"))
         var figures: [(image: SVGImage, caption: String)] = []
         let groupCount = response.groupColumns.count

@@ -5,8 +5,10 @@ import Foundation
 /// drawn over the individual profiles in the report.
 ///
 /// Time points are the nominal times when the caller has them (e.g. `NFRLT`), otherwise the actual times
-/// binned: bin k holds the times t ≥ 0 with ⌊ln(1 + t)/0.15⌋ = k (bins about 16 % of 1 + t wide, so day 7 ± 0.5
-/// and day 28 ± 2 stay whole while days 1, 3, 7, 14 stay apart), placed at the median of the times in it.
+/// binned: the distinct times t ≥ 0 are gathered from the smallest, a bin starting at time s takes every time up
+/// to s + 0.15·(1 + s) and the next time starts a new bin (so day 7 ± 0.5 and day 28 ± 2 stay whole while days 1,
+/// 3, 7 and 14 stay apart, and no bin is wider than 15 % of 1 + its start); a bin is placed at the median of the
+/// subjects' times in it.
 /// A subject counts once per time point (its first sample there). Levels below quantification (BLQ, or a
 /// measured 0) rank below every quantified level; missing values are left out. Percentiles are by nearest rank
 /// (the ⌈p·n⌉-th smallest value, R's quantile type 1), so each one is an observed level or "below
@@ -29,11 +31,18 @@ public enum LevelsByTime {
         public var p95: Double?
     }
 
-    /// Bin width on ln(1 + t) for actual times.
+    /// A bin of actual times starting at s reaches to s + binWidth·(1 + s).
     public static let binWidth = 0.15
 
-    /// The bin of an actual time t ≥ 0.
-    public static func bin(_ time: Double) -> Int { Int((Foundation.log1p(time) / binWidth).rounded(.down)) }
+    /// The bin starts for `times` (any order): each is the smallest time not within the bin before it.
+    public static func binStarts(_ times: [Double]) -> [Double] {
+        var starts: [Double] = []
+        for time in Set(times.filter { $0 >= 0 && $0.isFinite }).sorted() {
+            if let last = starts.last, time <= last + binWidth * (1 + last) { continue }
+            starts.append(time)
+        }
+        return starts
+    }
 
     /// The per-time summary of `subjects`, each a list of (time, level) with level nil for below quantification
     /// (missing samples are not passed). `nominal` says whether the times are nominal (grouped by value) or
@@ -45,6 +54,17 @@ public enum LevelsByTime {
         var times: [Int: [Double]] = [:]
         var levels: [Int: [Double?]] = [:]
         var nominalKeys: [Double: Int] = [:]
+        let starts = nominal ? [] : binStarts(subjects.flatMap { $0.map(\.time) })
+        func bin(_ time: Double) -> Int {
+            // The last start at or before `time`.
+            var low = 0
+            var high = starts.count
+            while low < high {
+                let middle = (low + high) / 2
+                if starts[middle] <= time { low = middle + 1 } else { high = middle }
+            }
+            return max(0, low - 1)
+        }
         for samples in subjects {
             var seen = Set<Int>()
             for sample in samples where sample.time >= 0 && sample.time.isFinite {

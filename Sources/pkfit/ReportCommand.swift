@@ -137,7 +137,9 @@ struct ReportCommand: ParsableCommand {
             result, title: title, options: options, fits: fits,
             lloqAdvice: "with --lloq (e.g. --lloq LLOQ or --lloq 50)", settings: settings)
         if let response {
-            report.blocks += try responseSections(response, options: options, unit: result.unit)
+            report.insert(
+                try responseSections(response, options: options, unit: result.unit),
+                beforeHeading: CohortReport.appendixHeading)
         }
         // Everything is rendered before the first file is written.
         var files: [(URL, String)] = []

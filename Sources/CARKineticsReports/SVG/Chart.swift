@@ -100,6 +100,8 @@ struct Chart {
     var boxes: [Box] = []
     /// Small margins and type for small multiples (no legend, short axis titles).
     var compact = false
+    /// The last time a ln(1 + t) axis must show (e.g. the study's last sample), beyond the data drawn.
+    var xMaximum: Double?
 
     private let axisColor = "#444"
     private let gridColor = "#e3e3e3"
@@ -312,7 +314,7 @@ struct Chart {
             let values = series.flatMap { s in s.lines.flatMap { $0.map(\.x) } + s.markers.map(\.x) }.filter {
                 $0.isFinite && $0 >= 0
             }
-            return .log1p(maximum: values.max() ?? 28)
+            return .log1p(maximum: max(values.max() ?? 0, xMaximum ?? 0))
         case .linear:
             let values = series.flatMap { s in s.lines.flatMap { $0.map(\.x) } + s.markers.map(\.x) }.filter(\.isFinite)
             guard let low = values.min(), let high = values.max() else { return .linear(minimum: 0, maximum: 1) }

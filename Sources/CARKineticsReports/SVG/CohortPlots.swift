@@ -29,6 +29,16 @@ enum CohortPlots {
         _ cohorts: [(name: String, values: [SubjectValue])], parameter: String,
         unit: String?, title: String, groupLabel: String = "Cohort", boxes: Bool = false
     ) -> SVGImage {
+        pointsByCohortChart(
+            cohorts, parameter: parameter, unit: unit, title: title, groupLabel: groupLabel, boxes: boxes
+        ).render()
+    }
+
+    /// The chart ``pointsByCohort(_:parameter:unit:title:groupLabel:boxes:)`` draws.
+    static func pointsByCohortChart(
+        _ cohorts: [(name: String, values: [SubjectValue])], parameter: String,
+        unit: String?, title: String, groupLabel: String = "Cohort", boxes: Bool = false
+    ) -> Chart {
         let names = cohorts.map { cohort in "\(cohort.name) (n=\(cohort.values.filter { $0.value != nil }.count))" }
         var chart = Chart(title: title, xLabel: groupLabel, yLabel: unit.map { "\(parameter) (\($0))" } ?? parameter)
         chart.xAxis = .categories(names)
@@ -73,7 +83,7 @@ enum CohortPlots {
             chart.extraLegend.append(
                 Chart.LegendEntry(label: "box: quartiles", color: "#333", shape: .square, filled: false))
         }
-        return chart.render()
+        return chart
     }
 
     /// Exposure against dose on log–log axes with the fitted power-model line

@@ -27,7 +27,22 @@ struct SVGCanvas {
     }
 
     static func number(_ x: Double) -> String {
-        // Two decimals are far below a pixel; trimming keeps the markup short.
+        // Two decimals are far below a pixel; trimming keeps the markup short. Coordinates are written by the
+        // hundred thousand in a large report, so the usual range is done with integers (String(format:) was a
+        // fifth of a 5,000-subject report's time); ties round away from zero, invisible at 1/100 px.
+        let scaled = (x * 100).rounded()
+        if scaled.magnitude < 1e15 {
+            let hundredths = Int(scaled)
+            if hundredths == 0 { return "0" }
+            let magnitude = hundredths.magnitude
+            var text = hundredths < 0 ? "-" : ""
+            text += String(magnitude / 100)
+            let fraction = magnitude % 100
+            if fraction != 0 {
+                text += fraction % 10 == 0 ? ".\(fraction / 10)" : (fraction < 10 ? ".0\(fraction)" : ".\(fraction)")
+            }
+            return text
+        }
         var s = String(format: "%.2f", x)
         while s.hasSuffix("0") { s.removeLast() }
         if s.hasSuffix(".") { s.removeLast() }

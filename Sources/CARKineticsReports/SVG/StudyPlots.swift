@@ -33,19 +33,25 @@ enum StudyPlots {
     /// and band use all of them), which keeps a 5,000-subject report small and readable.
     static let maximumLines = 400
 
+    /// The most subjects a cohort panel names one by one: with the BLQ and LLOQ entries the legend then stays
+    /// within ``Chart/legendLimit``.
+    static let namedSubjectLimit = Chart.legendLimit - 2
+
     /// Panels per small-multiples page (4 across, 7 down: one A4 page).
     static let panelsPerPage = 28
 
     /// One cohort's profiles on a log concentration axis against ln(1 + t) time, sharing `yRange` with the
-    /// other cohorts. Up to ``Chart/legendLimit`` subjects each get a colour, markers and a legend entry; above
+    /// other cohorts. Up to ``namedSubjectLimit`` subjects each get a colour, markers and a legend entry; above
     /// that every subject is a thin grey line (no legend) under the median profile and its 5th–95th percentile
     /// band from `levels`. Pre-infusion samples are not drawn.
     static func cohortPanel(
         profiles: [Profile], levels: [LevelsByTime.Point], title: String, unit: String?,
-        yRange: (lower: Double, upper: Double)?, timeUnit: TimeUnitText, width: Double = 560, height: Double = 380
+        yRange: (lower: Double, upper: Double)?, timeUnit: TimeUnitText, lastTime: Double? = nil,
+        width: Double = 560, height: Double = 380
     ) -> (image: SVGImage, drawnLines: Int) {
         var chart = Chart(title: title, xLabel: timeUnit.axisTitle, yLabel: concentrationLabel(unit))
         chart.xAxis = .log1p
+        chart.xMaximum = lastTime
         chart.width = width
         chart.height = height
         chart.legendOnTop = true
@@ -53,7 +59,7 @@ enum StudyPlots {
         var limits = Set<Double>()
         var anyBLQ = false
         var drawn = 0
-        if profiles.count <= Chart.legendLimit {
+        if profiles.count <= namedSubjectLimit {
             for (i, profile) in profiles.enumerated() {
                 var cut = profile
                 cut.observations = profile.observations.filter { $0.time >= 0 }
@@ -98,10 +104,11 @@ enum StudyPlots {
     /// Each cohort's median profile (and its band, lighter) in one plot, one colour per cohort.
     static func medianProfiles(
         _ cohorts: [(name: String, levels: [LevelsByTime.Point])], unit: String?, lloq: Double?,
-        yRange: (lower: Double, upper: Double)?, timeUnit: TimeUnitText, title: String
+        yRange: (lower: Double, upper: Double)?, timeUnit: TimeUnitText, lastTime: Double? = nil, title: String
     ) -> SVGImage {
         var chart = Chart(title: title, xLabel: timeUnit.axisTitle, yLabel: concentrationLabel(unit))
         chart.xAxis = .log1p
+        chart.xMaximum = lastTime
         chart.yRange = yRange
         chart.width = 900
         chart.height = 420
@@ -163,7 +170,8 @@ enum StudyPlots {
     /// down, one image per page, every panel on the shared `yRange`. Captions are the panels' titles.
     static func smallMultiples(
         _ panels: [(profile: Profile, fitted: [(time: Double, value: Double)]?, title: String)],
-        yRange: (lower: Double, upper: Double)?, timeUnit: TimeUnitText, columns: Int = 4, rows: Int = panelsPerPage / 4
+        yRange: (lower: Double, upper: Double)?, timeUnit: TimeUnitText, lastTime: Double? = nil, columns: Int = 4,
+        rows: Int = panelsPerPage / 4
     ) -> [SVGImage] {
         let panelWidth = 240.0
         let panelHeight = 172.0
@@ -181,6 +189,7 @@ enum StudyPlots {
                 chart.width = panelWidth
                 chart.height = panelHeight
                 chart.yRange = yRange
+                chart.xMaximum = lastTime
                 var cut = panel.profile
                 cut.observations = panel.profile.observations.filter { $0.time >= 0 }
                 var drawn = ConcentrationPlots.series(cut, color: Palette.color(0), shape: .circle)
@@ -196,7 +205,7 @@ enum StudyPlots {
                 if let fitted = panel.fitted {
                     let curve = fitted.filter { $0.time >= 0 && $0.time.isFinite && $0.value.isFinite && $0.value > 0 }
                         .map { (x: $0.time, y: $0.value) }
-                    chart.series.append(Chart.Series(label: nil, color: "#D55E00", lines: [curve], lineWidth: 1.5))
+                    chart.series.append(Chart.Series(label: nil, color: "#D55E00", lines: [curve], lineWidth: 1.8))
                 }
                 if drawn.limits.count == 1, let lloq = drawn.limits.first { chart.references.append((lloq, "LLOQ")) }
                 canvas.embed(

@@ -265,15 +265,18 @@ public enum CohortReport {
             .paragraph(
                 "Log concentration against time on a ln(1 + t) axis, so the expansion (first weeks) and the follow-up both get room; pre-infusion samples are not drawn. All panels share one concentration scale. Median profile and 90% band (5th–95th percentile by nearest rank, BLQ ranked below every level) \(rule), at time points with at least 3 subjects.\(largest > named ? " Groups of more than \(named) subjects show each subject as a thin grey line without markers or legend; up to \(StudyPlots.maximumLines) lines per panel (every k-th subject beyond that)." : "")"
             ))
-        blocks.append(
-            .figure(
-                StudyPlots.medianProfiles(
-                    zip(cohorts, levels).map { (cohortName($0.0.key), $0.1) }, unit: output.unit,
-                    lloq: limits.count == 1 ? limits.first : nil, yRange: range, timeUnit: time, lastTime: lastTime,
-                    title: "Median profiles by group"),
-                caption:
-                    "Median level by group and \(nominal ? "nominal time" : "time bin") (the bands are in the panels below); log scale."
-            ))
+        // One group: its panel below says it all.
+        if cohorts.count > 1 {
+            blocks.append(
+                .figure(
+                    StudyPlots.medianProfiles(
+                        zip(cohorts, levels).map { (cohortName($0.0.key), $0.1) }, unit: output.unit,
+                        lloq: limits.count == 1 ? limits.first : nil, yRange: range, timeUnit: time, lastTime: lastTime,
+                        title: "Median profiles by group"),
+                    caption:
+                        "Median level by group and \(nominal ? "nominal time" : "time bin") (the bands are in the panels below); log scale."
+                ))
+        }
         var grid: [(image: SVGImage, caption: String)] = []
         for (cohort, points) in zip(cohorts, levels) {
             let name = cohortName(cohort.key)

@@ -12,7 +12,7 @@ public enum ResponseReport {
     /// risk and the group table.
     public static func blocks(
         _ response: ResponseAnalysis.Output, responseColumn: String, persistence: PersistenceAnalysis.Output,
-        groupColumns: [String], days: [Double], unit: String?
+        groupColumns: [String], days: [Double], unit: String?, timeUnit: TimeUnitText = .days
     ) -> [Report.Block] {
         var blocks: [Report.Block] = [.heading("Exposure by response", level: 2)]
         blocks.append(
@@ -59,13 +59,15 @@ public enum ResponseReport {
                 }
             }
             let name = ParameterNames.displayName(row.parameter)
+            // The parameter's own unit (an AUC is in time·level), and say so when the input gives none.
+            let axisUnit = ParameterNames.unit(row.parameter, levelUnit: unit) ?? "unit not given"
             let suffix =
                 row.groups.isEmpty
                 ? "" : " — " + zip(response.groupColumns, row.groups).map { "\($0) \($1)" }.joined(separator: ", ")
             figures.append(
                 (
                     CohortPlots.pointsByCohort(
-                        [("responder", yes), ("non-responder", no)], parameter: name, unit: unit,
+                        [("responder", yes), ("non-responder", no)], parameter: name, unit: axisUnit,
                         title: "\(name) by response\(suffix)", groupLabel: responseColumn),
                     "\(name) by response\(suffix): subjects and medians"
                 ))
@@ -73,7 +75,7 @@ public enum ResponseReport {
                 figures.append(
                     (
                         ResponsePlots.logisticCurve(
-                            responders: yes, nonResponders: no, fit: fit, parameter: name, unit: unit,
+                            responders: yes, nonResponders: no, fit: fit, parameter: name, unit: axisUnit,
                             title: "P(response) vs \(name)\(suffix)"),
                         "Logistic fit (\(fit.method.rawValue)) of response on ln \(name)\(suffix), observed outcomes at 0 and 1"
                     ))
@@ -98,10 +100,11 @@ public enum ResponseReport {
         if !estimates.isEmpty {
             blocks.append(
                 .figure(
-                    ResponsePlots.kaplanMeier(estimates, title: "Time to loss of CAR-T detection"),
+                    ResponsePlots.kaplanMeier(
+                        estimates, title: "Time to loss of CAR-T detection", timeUnit: timeUnit),
                     caption: "Kaplan–Meier curves by group (open markers: censored)"))
             let times = [0.0] + days
-            var atRisk = ResultTable(columns: ["group"] + times.map { "day \(Int($0))" })
+            var atRisk = ResultTable(columns: ["group"] + times.map { "\(timeUnit.singular) \(Int($0))" })
             for (name, estimate) in estimates {
                 atRisk.rows.append(
                     [.text(name)]

@@ -73,7 +73,7 @@ enum ConcentrationPlots {
 
     static func finish(_ chart: inout Chart, limits: Set<Double>, anyBLQ: Bool) {
         if limits.count == 1, let lloq = limits.first {
-            chart.references.append((lloq, "LLOQ \(SignificantFigures.format(lloq))"))
+            chart.references.append((lloq, StudyPlots.lloqLabel(lloq)))
         }
         if anyBLQ {
             let place = limits.isEmpty ? "at axis floor" : "at LLOQ"

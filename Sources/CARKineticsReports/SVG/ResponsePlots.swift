@@ -45,8 +45,10 @@ enum ResponsePlots {
 
     /// Kaplan–Meier step curves per group (days on a linear axis, Ŝ from 0 to 1), censored times marked with
     /// open markers on the curve.
-    static func kaplanMeier(_ groups: [(name: String, estimate: KaplanMeier)], title: String) -> SVGImage {
-        var chart = Chart(title: title, xLabel: "Days since infusion", yLabel: "Proportion with detectable CAR-T")
+    static func kaplanMeier(
+        _ groups: [(name: String, estimate: KaplanMeier)], title: String, timeUnit: TimeUnitText = .days
+    ) -> SVGImage {
+        var chart = Chart(title: title, xLabel: timeUnit.axisTitle, yLabel: "Proportion with detectable CAR-T")
         chart.logarithmicY = false
         for (index, group) in groups.enumerated() {
             var series = Chart.Series(

@@ -95,7 +95,7 @@ enum StudyPlots {
             chart.series.append(thin)
             addMedian(&chart, levels: levels, color: "#D55E00", label: "median", floor: yRange?.lower)
             if limits.count == 1, let lloq = limits.first {
-                chart.references.append((lloq, "LLOQ \(SignificantFigures.format(lloq))"))
+                chart.references.append((lloq, lloqLabel(lloq)))
             }
         }
         return (chart.render(), drawn)
@@ -117,7 +117,7 @@ enum StudyPlots {
                 &chart, levels: cohort.levels, color: Palette.color(index), label: cohort.name, floor: yRange?.lower,
                 bandOpacity: 0, shape: Palette.shape(index))
         }
-        if let lloq { chart.references.append((lloq, "LLOQ \(SignificantFigures.format(lloq))")) }
+        if let lloq { chart.references.append((lloq, lloqLabel(lloq))) }
         return chart.render()
     }
 
@@ -259,6 +259,9 @@ enum StudyPlots {
         }
         return chart.render()
     }
+
+    /// `LLOQ 50`, `LLOQ 0.5`: the limit as written, without padding zeros.
+    static func lloqLabel(_ lloq: Double) -> String { "LLOQ \(String(format: "%g", lloq))" }
 
     static func concentrationLabel(_ unit: String?) -> String {
         "Concentration (\(unit ?? "unit not given"))"

@@ -160,9 +160,9 @@ struct SummaryCommandTests {
         let html = try String(contentsOf: dir.appendingPathComponent("r.html"), encoding: .utf8)
         let xml = XMLCheck(html)
         #expect(xml.error == nil, "\(xml.error ?? "")")
-        // one group: median profiles, its panel, Cmax and AUC0-28 by group, and one page of small multiples
-        // holding the 8 individual plots (nested SVGs)
-        #expect(xml.count("figure") == 5 && xml.count("svg") == 5 + 8)
+        // one group: its profile panel, Cmax and AUC0-28 by group, and one page of small multiples holding the
+        // 8 individual plots (nested SVGs)
+        #expect(xml.count("figure") == 4 && xml.count("svg") == 4 + 8)
         #expect(xml.text.contains("Per-subject model fits") && xml.text.contains("t½,α (day)"))
         #expect(html.components(separatedBy: "<svg x=").count - 1 == 8)
         #expect(xml.text.components(separatedBy: " stein").count - 1 >= 8)

@@ -152,7 +152,7 @@ struct StudyReportTests {
         #expect(XMLCheck(panel.image.markup).error == nil)
         let texts = Self.svgTexts(panel.image.markup)
         #expect(!texts.contains { $0.hasPrefix("SUBJ") })
-        #expect(texts.contains("median") && texts.contains("5th–95th percentile") && texts.contains("LLOQ 50.0"))
+        #expect(texts.contains("median") && texts.contains("5th–95th percentile") && texts.contains("LLOQ 50"))
         #expect(texts.contains("Concentration (unit not given)"))
         // Ten are each named (with the BLQ and LLOQ entries, twelve in all); eleven are summarised.
         let ten = StudyPlots.cohortPanel(

@@ -122,6 +122,29 @@ struct StudyReportTests {
         #expect(small.boxes.map { [$0.q1, $0.median, $0.q3] } == [[1.75, 3.5, 5.25]])
     }
 
+    @Test("significant figures: placing the point agrees with formatting the rounded value again")
+    func significantFigures() {
+        // The former implementation: %.*e to round, then %.*f of the rounded value.
+        func reference(_ value: Double, _ digits: Int) -> String {
+            let scientific = String(format: "%.*e", digits - 1, value)
+            guard let e = scientific.firstIndex(of: "e"), let exponent = Int(scientific[scientific.index(after: e)...]),
+                let rounded = Double(scientific), (-4..<6).contains(exponent)
+            else { return scientific }
+            return String(format: "%.*f", max(0, digits - 1 - exponent), rounded)
+        }
+        var state: UInt64 = 12_345
+        for k in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let mantissa = Double(state >> 11) / Double(1 << 53)
+            let value = (k % 2 == 0 ? 1 : -1) * mantissa * pow(10, Double(Int(state % 16)) - 6)
+            let digits = 1 + k % 6
+            #expect(SignificantFigures.format(value, digits: digits) == reference(value, digits), "\(value) \(digits)")
+        }
+        for value in [9.9996, 99_999.6, 0.000099996, 999_999.0, 1e-4, 0.5, 7, 48_692.123] {
+            #expect(SignificantFigures.format(value) == reference(value, 3))
+        }
+    }
+
     // MARK: legends
 
     @Test("no legend lists more than a dozen entries")

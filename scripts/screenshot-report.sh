@@ -16,8 +16,8 @@ if [ "${#need[@]}" -gt 0 ]; then
     [ "$(id -u)" = 0 ] || sudo=sudo
     $sudo apt-get update -qq && $sudo apt-get install -y -qq "${need[@]}"
 fi
-swift build -c release --product pkfit >&2
-pkfit="$(swift build -c release --show-bin-path)/pkfit"
+swift build -c release --static-swift-stdlib --product pkfit >&2
+pkfit="$(swift build -c release --static-swift-stdlib --show-bin-path)/pkfit"
 # Fixed date in the provenance so two runs give the same files.
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1795000000}"
 python3 scripts/make-study.py 240 "$out/study240.csv"

@@ -97,12 +97,20 @@ struct AxisLayout: Sendable, Equatable {
     /// year of follow-up both get room; times below 0 cannot be shown (the plots leave pre-infusion samples out).
     static func log1p(maximum: Double) -> AxisLayout {
         let top = maximum.isFinite && maximum > 0 ? maximum : 28
-        let upper = Foundation.expm1(Foundation.log1p(top) * 1.03)
+        var upper = Foundation.expm1(Foundation.log1p(top) * 1.03)
+        // Times near 1.7e308 would push the end to infinity: the last time is the end then.
+        if !upper.isFinite || !(upper >= top) { upper = top }
         var days: [Double] = [0, 1, 3, 7, 14, 28, 56, 90, 180, 365]
         var year = 730.0
-        while year <= upper {
+        while year <= upper && days.count < 30 {
             days.append(year)
             year += 365
+        }
+        // Beyond twenty years (only absurd input gets there): powers of ten, a bounded number of them.
+        var power = 10_000.0
+        while power <= upper && days.count < 340 {
+            if power > year { days.append(power) }
+            power *= 10
         }
         var ticks: [AxisTick] = []
         var lastLabelled = -Double.infinity

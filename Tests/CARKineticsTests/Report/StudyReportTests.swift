@@ -145,6 +145,19 @@ struct StudyReportTests {
         }
     }
 
+    @Test("time axis on ln(1 + t): visit-day ticks, 3 % past the last time, finite for any time")
+    func log1pAxis() {
+        let year = AxisLayout.log1p(maximum: 365)
+        #expect(year.isLog1p && year.lower == 0 && abs(year.upper - expm1(log1p(365) * 1.03)) < 1e-9)
+        #expect(year.ticks.map(\.value) == [0, 1, 3, 7, 14, 28, 56, 90, 180, 365])
+        #expect(abs(year.fraction(28) - log1p(28) / log1p(year.upper)) < 1e-12)
+        for maximum in [1e300, Double.greatestFiniteMagnitude, 5e-324, 0, -1, .nan] {
+            let axis = AxisLayout.log1p(maximum: maximum)
+            #expect(axis.upper.isFinite && axis.upper > 0 && axis.ticks.count < 400, "\(maximum)")
+            #expect(axis.ticks.allSatisfy { axis.fraction($0.value).isFinite }, "\(maximum)")
+        }
+    }
+
     // MARK: legends
 
     @Test("no legend lists more than a dozen entries")

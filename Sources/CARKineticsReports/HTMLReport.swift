@@ -12,7 +12,9 @@ import CARKineticsStatistics
 /// column names, units, captions) is escaped with `MarkupEscaping`. The markup is also
 /// well-formed XML (void elements self-closed), so it can be checked with any XML parser.
 public enum HTMLReport {
-    /// The complete HTML document (UTF-8 text). Deterministic: no dates or random identifiers.
+    /// The complete HTML document (UTF-8 text). Deterministic: no random identifiers, and no date other than
+    /// the one the report's provenance states. The stylesheet has print rules (A4, wide tables wrap rather
+    /// than lose columns, no figure split across pages).
     public static func render(_ report: Report) -> String {
         var html = """
             <!DOCTYPE html>
@@ -116,6 +118,31 @@ public enum HTMLReport {
         figcaption { font-size: 0.9em; color: #444; margin-top: 4px; }
         div.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(500px, 1fr)); gap: 8px 20px; }
         div.grid figure { margin: 8px 0 16px; }
+        td.long { overflow-wrap: anywhere; }
+        @page { size: A4; margin: 12mm 10mm; }
+        @media print {
+          body { background: white; font-size: 9pt; }
+          main { max-width: none; padding: 0; }
+          h1 { font-size: 15pt; }
+          h2 { font-size: 12pt; margin-top: 1em; break-after: avoid; page-break-after: avoid; }
+          h3 { font-size: 10pt; break-after: avoid; page-break-after: avoid; }
+          p { margin: 4px 0 6px; }
+          figure { margin: 4px 0 8px; break-inside: avoid; page-break-inside: avoid; }
+          figure svg { border: none; width: 100%; height: auto; max-height: 255mm; }
+          figcaption { font-size: 7.5pt; }
+          div.grid { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 2px 10px; }
+          div.grid figure { margin: 2px 0 6px; }
+          .table-wrap { overflow: visible; margin: 4px 0 8px; }
+          table { width: 100%; font-size: 6.5pt; }
+          caption { break-after: avoid; page-break-after: avoid; padding: 2px 0 4px; }
+          thead { display: table-header-group; }
+          tr { break-inside: avoid; page-break-inside: avoid; }
+          th, td { padding: 1px 3px; }
+          th { white-space: normal; overflow-wrap: break-word; }
+          td.long { min-width: 0; white-space: normal; overflow-wrap: anywhere; }
+          dl.facts { gap: 1px 10px; font-size: 8pt; }
+          dl.facts dd { overflow-wrap: anywhere; }
+        }
 
         """
 }

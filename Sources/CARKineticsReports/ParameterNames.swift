@@ -18,6 +18,15 @@ public enum ParameterNames {
         "n_missing_not_used": "n missing not used", "n_preinfusion_not_used": "n pre-infusion not used",
         "note": "Note", "time_unit": "Time unit",
         "blq_method": "BLQ method", "minus2ll": "−2 ln L", "sigma": "σ (ln)", "n_blq_used": "n BLQ used",
+        // Dose–exposure and exposure–response columns, as the report's tables head them.
+        "parameter": "Parameter", "n_excluded": "n excluded", "intercept": "Intercept a", "slope": "Slope b",
+        "slope_se": "SE of b", "confidence_level": "Confidence level", "slope_lower": "b lower",
+        "slope_upper": "b upper", "n_responders": "n responders", "n_nonresponders": "n non-responders",
+        "geometric_mean_responders": "Geo mean, responders",
+        "geometric_mean_nonresponders": "Geo mean, non-responders", "gmr": "GMR", "gmr_lower90": "GMR lower 90%",
+        "gmr_upper90": "GMR upper 90%", "mann_whitney_p": "Mann–Whitney p",
+        "odds_ratio_per_doubling": "Odds ratio per doubling", "logit_lr_p": "Logistic LR p",
+        "logit_method": "Logistic method",
     ]
 
     /// What a column is measured in, by name; nil for names this package does not define.

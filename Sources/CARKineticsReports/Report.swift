@@ -33,6 +33,17 @@ public struct Report: Sendable {
         self.blocks = blocks
     }
 
+    /// Inserts `blocks` before the first level-2 heading `heading` (at the end when there is none), e.g. extra
+    /// sections before a report's appendix.
+    public mutating func insert(_ more: [Block], beforeHeading heading: String) {
+        let index =
+            blocks.firstIndex {
+                if case .heading(let text, 2) = $0 { return text == heading }
+                return false
+            } ?? blocks.endIndex
+        blocks.insert(contentsOf: more, at: index)
+    }
+
     /// How a table cell reads in a report: text as is, integers in full, numbers to 3 significant
     /// figures, empty cells blank.
     static func displayText(_ cell: ResultCell) -> String {

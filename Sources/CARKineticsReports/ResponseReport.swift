@@ -27,8 +27,19 @@ public enum ResponseReport {
                 "odds_ratio_per_doubling", "logit_lr_p", "logit_method", "n_excluded",
             ]
         let indices = shown.compactMap { table.columns.firstIndex(of: $0) }
+        let parameterIndex = indices.firstIndex { table.columns[$0] == "parameter" }
         table = ResultTable(
-            columns: indices.map { table.columns[$0] }, rows: table.rows.map { row in indices.map { row[$0] } })
+            columns: indices.map { table.columns[$0] },
+            rows: table.rows.map { row in
+                indices.enumerated().map { k, c in
+                    if k == parameterIndex, case .text(let name) = row[c] {
+                        return .text(ParameterNames.displayName(name, timeUnit: response.nca.timeUnit))
+                    }
+                    return row[c]
+                }
+            })
+        // Readable headers (ParameterNames); the group columns keep their input names.
+        table.columns = table.columns.map { response.groupColumns.contains($0) ? $0 : ParameterNames.displayName($0) }
         blocks.append(.table(table, caption: "Responders vs non-responders per exposure parameter"))
         var figures: [(image: SVGImage, caption: String)] = []
         let groupCount = response.groupColumns.count
@@ -48,13 +59,16 @@ public enum ResponseReport {
                 }
             }
             let name = ParameterNames.displayName(row.parameter, timeUnit: response.nca.timeUnit)
+            // The parameter's own unit (an AUC is in time·level), and say so when the input gives none.
+            let axisUnit =
+                ParameterNames.unit(row.parameter, levelUnit: unit, timeUnit: response.nca.timeUnit) ?? "unit not given"
             let suffix =
                 row.groups.isEmpty
                 ? "" : " — " + zip(response.groupColumns, row.groups).map { "\($0) \($1)" }.joined(separator: ", ")
             figures.append(
                 (
                     CohortPlots.pointsByCohort(
-                        [("responder", yes), ("non-responder", no)], parameter: name, unit: unit,
+                        [("responder", yes), ("non-responder", no)], parameter: name, unit: axisUnit,
                         title: "\(name) by response\(suffix)", groupLabel: responseColumn),
                     "\(name) by response\(suffix): subjects and medians"
                 ))
@@ -62,7 +76,7 @@ public enum ResponseReport {
                 figures.append(
                     (
                         ResponsePlots.logisticCurve(
-                            responders: yes, nonResponders: no, fit: fit, parameter: name, unit: unit,
+                            responders: yes, nonResponders: no, fit: fit, parameter: name, unit: axisUnit,
                             title: "P(response) vs \(name)\(suffix)"),
                         "Logistic fit (\(fit.method.rawValue)) of response on ln \(name)\(suffix), observed outcomes at 0 and 1"
                     ))

@@ -23,11 +23,23 @@ public enum SignificantFigures {
         // %e does the rounding, including carries such as 9.996 → 1.00e+01.
         let scientific = String(format: "%.*e", digits - 1, value)
         guard let eIndex = scientific.firstIndex(of: "e"),
-            let exponent = Int(scientific[scientific.index(after: eIndex)...]),
-            let rounded = Double(scientific)
+            let exponent = Int(scientific[scientific.index(after: eIndex)...])
         else { return scientific }
         guard (-4..<6).contains(exponent) else { return scientific }
-        let decimals = max(0, digits - 1 - exponent)
-        return String(format: "%.*f", decimals, rounded)
+        // The fixed notation of `rounded` to `digits − 1 − exponent` decimals has exactly the mantissa's digits
+        // (the rounding is done): place the decimal point instead of formatting again (reports format tens of
+        // thousands of cells).
+        let negative = scientific.hasPrefix("-")
+        let mantissa = scientific[..<eIndex].filter(\.isNumber)
+        var text = negative ? "-" : ""
+        if exponent < 0 {
+            text += "0." + String(repeating: "0", count: -exponent - 1) + mantissa
+        } else if exponent + 1 >= mantissa.count {
+            text += mantissa + String(repeating: "0", count: exponent + 1 - mantissa.count)
+        } else {
+            let point = mantissa.index(mantissa.startIndex, offsetBy: exponent + 1)
+            text += mantissa[..<point] + "." + mantissa[point...]
+        }
+        return text
     }
 }

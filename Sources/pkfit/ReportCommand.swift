@@ -48,7 +48,31 @@ struct ReportCommand: ParsableCommand {
     )
     var responder: [String] = []
 
+    @Option(
+        name: .customLong("group-order"),
+        help:
+            "Order of the groups, comma-separated (several group columns: values joined by ' / '); groups not named follow. Default: numeric-aware sort."
+    )
+    var groupOrder: String?
+
+    @Option(
+        name: .customLong("nominal-time"),
+        help:
+            "Column of nominal times for the median profiles (default NFRLT when the file has it; otherwise actual times are binned)."
+    )
+    var nominalTime: String?
+
+    @Option(name: .customLong("dose-unit"), help: "Unit of the --dose column, for axis titles (e.g. 'CAR+ cells').")
+    var doseUnit: String?
+
     @OptionGroup var rows: RowAuditOptions
+
+    /// The names given to --group-order.
+    var groupOrderNames: [String] {
+        groupOrder.map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        } ?? []
+    }
 
     func validate() throws {
         if output == nil && markdown == nil {
@@ -59,6 +83,11 @@ struct ReportCommand: ParsableCommand {
         }
         if blq != nil && !fit {
             throw ValidationError("--blq needs --fit.")
+        }
+        if groupOrder != nil && (groupOrderNames.contains("") || Set(groupOrderNames).count != groupOrderNames.count) {
+            throw ValidationError(
+                "--group-order '\(groupOrder ?? "")': expected distinct group names separated by commas, e.g. DL1,DL2,DL3"
+            )
         }
         if !responder.isEmpty && response == nil {
             throw ValidationError("--responder needs --response.")
@@ -91,11 +120,44 @@ struct ReportCommand: ParsableCommand {
             }
             fits = analysis.fit(profiles, timeUnit: result.nca.timeUnit)
         }
+        var settings = CohortReport.Settings()
+        settings.groupOrder = GroupOrder(explicit: groupOrderNames)
+        let keys = result.summary.rows.map(\.groups)
+        let unknown = settings.groupOrder.unknown(among: keys)
+        if !unknown.isEmpty {
+            var seen: [String] = []
+            for key in keys.map(GroupOrder.name) where !seen.contains(key) { seen.append(key) }
+            throw ValidationError(
+                "--group-order: \(unknown.map { "'\($0)'" }.joined(separator: ", ")) \(unknown.count == 1 ? "is not a group" : "are not groups") of the data; the groups are \(seen.joined(separator: ", "))"
+            )
+        }
+        settings.doseUnit = doseUnit
+        let urls = input.urls
+        do {
+            settings.nominalTimes = try CohortReport.nominalTimes(
+                of: result, files: urls, selection: input.selection, column: nominalTime ?? "NFRLT")
+            settings.nominalTimeColumn = nominalTime ?? "NFRLT"
+        } catch {
+            // Without the default column the actual times are binned; a column asked for by name must be read.
+            if nominalTime != nil { throw CommandFailure(message: "--nominal-time: \(error.description)") }
+        }
+        do {
+            settings.provenance = Provenance(
+                date: Provenance.timestamp(Self.reportDate()),
+                commandLine: Provenance.shellQuoted(["pkfit"] + CommandLine.arguments.dropFirst()),
+                inputs: try zip(urls, input.files).map { url, name throws(DataError) in
+                    try Provenance.input(url, name: name)
+                })
+        } catch {
+            throw CommandFailure(message: error.description)
+        }
         var report = CohortReport.build(
             result, title: title, options: options, fits: fits,
-            lloqAdvice: "with --lloq (e.g. --lloq LLOQ or --lloq 50)")
+            lloqAdvice: "with --lloq (e.g. --lloq LLOQ or --lloq 50)", settings: settings)
         if let response {
-            report.blocks += try responseSections(response, options: options, unit: result.unit)
+            report.insert(
+                try responseSections(response, options: options, unit: result.unit),
+                beforeHeading: CohortReport.appendixHeading)
         }
         // Everything is rendered before the first file is written.
         var files: [(URL, String)] = []
@@ -121,6 +183,15 @@ struct ReportCommand: ParsableCommand {
             })
         // `--output -`: the HTML goes to standard output once every file is in place.
         if let standardOutput { try StandardStreams.writeOutput(standardOutput) }
+    }
+
+    /// Now, or the time in `SOURCE_DATE_EPOCH` (seconds since 1970, UTC) when it is set, as reproducible builds
+    /// do: two runs on the same inputs then give the same bytes.
+    static func reportDate() -> Date {
+        if let text = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], let seconds = Int64(text) {
+            return Date(timeIntervalSince1970: TimeInterval(seconds))
+        }
+        return Date()
     }
 
     /// The exposure–response and persistence sections (the files are read again with the response column).

@@ -25,9 +25,15 @@ struct AxisLayout: Sendable, Equatable {
     var ticks: [AxisTick]
     /// Whether positions are mapped by log10.
     var isLogarithmic: Bool
+    /// Whether positions are mapped by ln(1 + t) (time axes: days 0–28 get about half the width of a year).
+    var isLog1p = false
 
     /// Position of `value` as a fraction of the axis length (0 at `lower`, 1 at `upper`).
     func fraction(_ value: Double) -> Double {
+        if isLog1p {
+            return (Foundation.log1p(value) - Foundation.log1p(lower))
+                / (Foundation.log1p(upper) - Foundation.log1p(lower))
+        }
         if isLogarithmic {
             return (log10(value) - log10(lower)) / (log10(upper) - log10(lower))
         }
@@ -83,6 +89,39 @@ struct AxisLayout: Sendable, Equatable {
             return AxisTick(value: value, label: label(value, decimals: decimals), isMajor: true)
         }
         return AxisLayout(lower: lower, upper: upper, ticks: ticks, isLogarithmic: false)
+    }
+
+    /// A time axis from 0 to `maximum` (> 0) mapped by ln(1 + t), with ticks at the usual visit days 0, 1, 3, 7,
+    /// 14, 28, 56, 90, 180, 365 and then whole years (labelled while they are far enough apart to read), the upper
+    /// end 3 % past the last time. ln(1 + t) is linear near 0 and logarithmic later, so the expansion phase and a
+    /// year of follow-up both get room; times below 0 cannot be shown (the plots leave pre-infusion samples out).
+    static func log1p(maximum: Double) -> AxisLayout {
+        let top = maximum.isFinite && maximum > 0 ? maximum : 28
+        var upper = Foundation.expm1(Foundation.log1p(top) * 1.03)
+        // Times near 1.7e308 would push the end to infinity: the last time is the end then.
+        if !upper.isFinite || !(upper >= top) { upper = top }
+        var days: [Double] = [0, 1, 3, 7, 14, 28, 56, 90, 180, 365]
+        var year = 730.0
+        while year <= upper && days.count < 30 {
+            days.append(year)
+            year += 365
+        }
+        // Beyond twenty years (only absurd input gets there): powers of ten, a bounded number of them.
+        var power = 10_000.0
+        while power <= upper && days.count < 340 {
+            if power > year { days.append(power) }
+            power *= 10
+        }
+        var ticks: [AxisTick] = []
+        var lastLabelled = -Double.infinity
+        for day in days where day <= upper {
+            // Labels closer than 4 % of the axis would overlap; those ticks stay unlabelled.
+            let position = Foundation.log1p(day) / Foundation.log1p(upper)
+            let labelled = position - lastLabelled >= 0.04
+            if labelled { lastLabelled = position }
+            ticks.append(AxisTick(value: day, label: labelled ? label(day, decimals: 0) : nil, isMajor: true))
+        }
+        return AxisLayout(lower: 0, upper: upper, ticks: ticks, isLogarithmic: false, isLog1p: true)
     }
 
     /// A tick label: fixed decimals for ordinary numbers, `%g` for very small steps or very large values

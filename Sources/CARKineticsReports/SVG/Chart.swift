@@ -16,7 +16,32 @@ struct Chart {
         case logarithmic
         /// Named categories at x = 0, 1, …, k − 1.
         case categories([String])
+        /// Time in days on ln(1 + t) (``AxisLayout/log1p(maximum:)``); points before day 0 are not drawn.
+        case log1p
     }
+
+    /// A shaded band between a lower and an upper line (e.g. the 5th–95th percentiles of a cohort's levels).
+    struct Band {
+        var points: [(x: Double, lower: Double, upper: Double)]
+        var color: String
+        var opacity = 0.18
+    }
+
+    /// A box plot at category position `x`: box from q1 to q3, a line at the median, whiskers to low and high.
+    struct Box {
+        var x: Double
+        var low: Double
+        var q1: Double
+        var median: Double
+        var q3: Double
+        var high: Double
+        var color: String
+        var halfWidth = 0.28
+    }
+
+    /// No legend lists more entries than this; beyond it the plot builders draw summaries instead of
+    /// labelling every subject (and the legend itself ends with "+n more").
+    static let legendLimit = 12
 
     struct Marker {
         var x: Double
@@ -39,6 +64,8 @@ struct Chart {
         var dash: String?
         /// Half-width of horizontal bars drawn at each marker instead of a symbol (median lines).
         var barHalfWidth: Double?
+        /// Marker radius in pixels.
+        var markerSize = 4.5
     }
 
     struct LegendEntry {
@@ -47,6 +74,8 @@ struct Chart {
         var shape: MarkerShape?
         var filled = true
         var dash: String?
+        /// Text without a symbol ("+3 more").
+        var textOnly = false
     }
 
     var title: String
@@ -55,20 +84,31 @@ struct Chart {
     var xAxis: XAxis = .linear
     var logarithmicY = true
     var series: [Series] = []
-    /// Horizontal dashed reference lines (value, label), e.g. the LLOQ.
+    /// Horizontal dashed reference lines (value, label), e.g. the LLOQ; named in the legend (compact charts:
+    /// in the caption).
     var references: [(value: Double, label: String)] = []
     var extraLegend: [LegendEntry] = []
     var width = 900.0
     var height = 440.0
     /// Legend in one row under the title instead of a column on the right (for small plots).
     var legendOnTop = false
+    /// A fixed y range (data units) instead of the data's own, so panels side by side share one scale.
+    var yRange: (lower: Double, upper: Double)?
+    /// Shaded bands, drawn under the series.
+    var bands: [Band] = []
+    /// Box plots, drawn under the series (category axes).
+    var boxes: [Box] = []
+    /// Small margins and type for small multiples (no legend, short axis titles).
+    var compact = false
+    /// The last time a ln(1 + t) axis must show (e.g. the study's last sample), beyond the data drawn.
+    var xMaximum: Double?
 
     private let axisColor = "#444"
     private let gridColor = "#e3e3e3"
 
     func render() -> SVGImage {
         var canvas = SVGCanvas(width: width, height: height)
-        let legend =
+        let allEntries =
             series.compactMap { s in
                 s.label.map {
                     LegendEntry(
@@ -76,16 +116,21 @@ struct Chart {
                         dash: s.dash)
                 }
             } + extraLegend
-        let legendWidth = legend.isEmpty || legendOnTop ? 0.0 : 170
-        let left = 78.0
-        let right = 16 + legendWidth
-        let bottom = 56.0
-        let legendRows = legendOnTop ? Self.rowLayout(legend, x: left, maxX: width - 16) : []
-        let top = 40.0 + 18 * Double(legendRows.map(\.row).max().map { $0 + 1 } ?? 0)
+            // Reference lines are named in the legend, not on the plot, where a label and the points would hide
+            // each other.
+            + references.map { LegendEntry(label: $0.label, color: "#888", shape: nil, dash: "6 4") }
+        let legend = Self.capped(allEntries)
+        let legendWidth = legend.isEmpty || legendOnTop || compact ? 0.0 : 170
+        let left = compact ? 46.0 : 78.0
+        let right = (compact ? 8 : 16) + legendWidth
+        let bottom = compact ? 30.0 : 56.0
+        let legendRows = legendOnTop && !compact ? Self.rowLayout(legend, x: left, maxX: width - 16) : []
+        let top = (compact ? 22.0 : 40.0) + 18 * Double(legendRows.map(\.row).max().map { $0 + 1 } ?? 0)
         let plotWidth = width - left - right
         let plotHeight = height - top - bottom
+        let tickSize = compact ? 9.0 : 12
 
-        canvas.text(title, x: left, y: 24, size: 15, weight: "bold")
+        canvas.text(title, x: compact ? 6 : left, y: compact ? 15 : 24, size: compact ? 11 : 15, weight: "bold")
         let yLayout = yAxisLayout()
         let xLayout = xAxisLayout()
         func px(_ x: Double) -> Double { left + xLayout.fraction(x) * plotWidth }
@@ -101,8 +146,8 @@ struct Chart {
             canvas.line(x1: left - (tick.isMajor ? 6 : 3), y1: y, x2: left, y2: y, stroke: axisColor)
             if let label = tick.label {
                 canvas.text(
-                    label, x: left - 9, y: y + 4, anchor: .end, size: tick.isMajor ? 12 : 10,
-                    color: tick.isMajor ? "#222" : "#666")
+                    label, x: left - (compact ? 5 : 9), y: y + 4, anchor: .end,
+                    size: tick.isMajor ? tickSize : tickSize - 2, color: tick.isMajor ? "#222" : "#666")
             }
         }
         for tick in xLayout.ticks {
@@ -113,16 +158,39 @@ struct Chart {
             }
             canvas.line(x1: x, y1: top + plotHeight, x2: x, y2: top + plotHeight + 6, stroke: axisColor)
             if let label = tick.label {
-                canvas.text(label, x: x, y: top + plotHeight + 20, anchor: .middle)
+                canvas.text(label, x: x, y: top + plotHeight + (compact ? 14 : 20), anchor: .middle, size: tickSize)
             }
         }
-        canvas.text(xLabel, x: left + plotWidth / 2, y: height - 12, anchor: .middle, size: 13)
-        canvas.text(yLabel, x: 18, y: top + plotHeight / 2, anchor: .middle, size: 13, rotate: -90)
+        canvas.text(
+            xLabel, x: left + plotWidth / 2, y: height - (compact ? 4 : 12), anchor: .middle, size: compact ? 10 : 13)
+        canvas.text(
+            yLabel, x: compact ? 10 : 18, y: top + plotHeight / 2, anchor: .middle, size: compact ? 10 : 13,
+            rotate: -90)
 
         for reference in references {
             let y = py(reference.value)
             canvas.line(x1: left, y1: y, x2: left + plotWidth, y2: y, stroke: "#888", width: 1, dash: "6 4")
-            canvas.text(reference.label, x: left + plotWidth - 4, y: y - 8, anchor: .end, size: 10, color: "#666")
+        }
+        for band in bands where band.points.count >= 2 {
+            let upper = band.points.map { (px($0.x), py($0.upper)) }
+            let lower = band.points.reversed().map { (px($0.x), py($0.lower)) }
+            canvas.polygon(upper + lower, fill: band.color, opacity: band.opacity)
+        }
+        for box in boxes {
+            let x0 = px(box.x - box.halfWidth)
+            let x1 = px(box.x + box.halfWidth)
+            let xm = px(box.x)
+            canvas.line(x1: xm, y1: py(box.low), x2: xm, y2: py(box.q1), stroke: box.color, width: 1.2)
+            canvas.line(x1: xm, y1: py(box.q3), x2: xm, y2: py(box.high), stroke: box.color, width: 1.2)
+            for end in [box.low, box.high] {
+                canvas.line(
+                    x1: px(box.x - box.halfWidth / 2), y1: py(end), x2: px(box.x + box.halfWidth / 2), y2: py(end),
+                    stroke: box.color, width: 1.2)
+            }
+            canvas.rect(
+                x: x0, y: py(box.q3), width: x1 - x0, height: max(0.5, py(box.q1) - py(box.q3)), fill: "#eef3f8",
+                stroke: box.color)
+            canvas.line(x1: x0, y1: py(box.median), x2: x1, y2: py(box.median), stroke: box.color, width: 2.5)
         }
         for s in series {
             for line in s.lines {
@@ -135,12 +203,13 @@ struct Chart {
                         width: s.lineWidth)
                 } else {
                     canvas.marker(
-                        m.shape ?? s.shape, x: px(m.x), y: py(m.y), color: s.color, filled: m.filled, tooltip: m.tooltip
-                    )
+                        m.shape ?? s.shape, x: px(m.x), y: py(m.y), color: s.color, filled: m.filled,
+                        size: s.markerSize, tooltip: m.tooltip)
                 }
             }
         }
-        if legendOnTop {
+        if compact {
+        } else if legendOnTop {
             for (entry, place) in zip(legend, legendRows) {
                 drawLegendEntry(entry, into: &canvas, x: place.x, y: 42 + 18 * Double(place.row))
             }
@@ -148,6 +217,14 @@ struct Chart {
             drawLegend(legend, into: &canvas, x: width - legendWidth, top: top, height: plotHeight)
         }
         return canvas.image(title: title)
+    }
+
+    /// At most ``legendLimit`` entries: the first `legendLimit − 1` and a last one saying how many are not listed.
+    static func capped(_ entries: [LegendEntry]) -> [LegendEntry] {
+        guard entries.count > legendLimit else { return entries }
+        return Array(entries.prefix(legendLimit - 1)) + [
+            LegendEntry(label: "+\(entries.count - legendLimit + 1) more", color: "#666", shape: nil, textOnly: true)
+        ]
     }
 
     private func drawLegend(
@@ -158,7 +235,8 @@ struct Chart {
         let shown = entries.count > capacity ? Array(entries.prefix(capacity - 1)) : entries
         for (i, entry) in shown.enumerated() {
             let y = top + 8 + Double(i) * rowHeight
-            if entry.shape == nil || entry.dash != nil {
+            if entry.textOnly {
+            } else if entry.shape == nil || entry.dash != nil {
                 canvas.line(x1: x + 4, y1: y, x2: x + 26, y2: y, stroke: entry.color, width: 2, dash: entry.dash)
             }
             if let shape = entry.shape {
@@ -193,7 +271,8 @@ struct Chart {
     }
 
     private func drawLegendEntry(_ entry: LegendEntry, into canvas: inout SVGCanvas, x: Double, y: Double) {
-        if entry.shape == nil || entry.dash != nil {
+        if entry.textOnly {
+        } else if entry.shape == nil || entry.dash != nil {
             canvas.line(x1: x, y1: y, x2: x + 22, y2: y, stroke: entry.color, width: 2, dash: entry.dash)
         }
         if let shape = entry.shape {
@@ -204,9 +283,15 @@ struct Chart {
 
     private func yValues() -> [Double] {
         series.flatMap { s in s.lines.flatMap { $0.map(\.y) } + s.markers.compactMap(\.y) } + references.map(\.value)
+            + bands.flatMap { $0.points.flatMap { [$0.lower, $0.upper] } } + boxes.flatMap { [$0.low, $0.high] }
     }
 
     private func yAxisLayout() -> AxisLayout {
+        if let yRange {
+            return logarithmicY
+                ? .logarithmic(minimum: yRange.lower, maximum: yRange.upper)
+                : .linear(minimum: yRange.lower, maximum: yRange.upper)
+        }
         let values = yValues().filter { $0.isFinite && (!logarithmicY || $0 > 0) }
         guard let low = values.min(), let high = values.max() else {
             return logarithmicY ? .logarithmic(minimum: 1, maximum: 10) : .linear(minimum: 0, maximum: 1)
@@ -225,6 +310,11 @@ struct Chart {
             }
             guard let low = values.min(), let high = values.max() else { return .logarithmic(minimum: 1, maximum: 10) }
             return .logarithmic(minimum: low, maximum: high)
+        case .log1p:
+            let values = series.flatMap { s in s.lines.flatMap { $0.map(\.x) } + s.markers.map(\.x) }.filter {
+                $0.isFinite && $0 >= 0
+            }
+            return .log1p(maximum: max(values.max() ?? 0, xMaximum ?? 0))
         case .linear:
             let values = series.flatMap { s in s.lines.flatMap { $0.map(\.x) } + s.markers.map(\.x) }.filter(\.isFinite)
             guard let low = values.min(), let high = values.max() else { return .linear(minimum: 0, maximum: 1) }

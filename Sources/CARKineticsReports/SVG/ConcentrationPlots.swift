@@ -74,12 +74,12 @@ enum ConcentrationPlots {
     }
 
     static func concentrationLabel(_ unit: String?) -> String {
-        unit.map { "Concentration (\($0))" } ?? "Concentration"
+        StudyPlots.concentrationLabel(unit)
     }
 
-    private static func finish(_ chart: inout Chart, limits: Set<Double>, anyBLQ: Bool) {
+    static func finish(_ chart: inout Chart, limits: Set<Double>, anyBLQ: Bool) {
         if limits.count == 1, let lloq = limits.first {
-            chart.references.append((lloq, "LLOQ"))
+            chart.references.append((lloq, StudyPlots.lloqLabel(lloq)))
         }
         if anyBLQ {
             let place = limits.isEmpty ? "at axis floor" : "at LLOQ"
@@ -88,7 +88,7 @@ enum ConcentrationPlots {
         }
     }
 
-    private static func series(
+    static func series(
         _ profile: Profile, color: String, shape: MarkerShape, time: TimeUnit
     )
         -> (series: Chart.Series, limits: Set<Double>, hasBLQ: Bool)

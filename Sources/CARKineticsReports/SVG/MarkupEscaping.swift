@@ -14,6 +14,14 @@ enum MarkupEscaping {
     /// become character references, and characters XML 1.0 forbids (C0 controls other than tab,
     /// newline and carriage return) become U+FFFD.
     static func escape(_ text: String) -> String {
+        // Most strings (numbers, coordinates, colours) need nothing: one pass over the bytes says so. U+FFFE and
+        // U+FFFF are encoded with the byte 0xEF, so any such byte takes the careful path.
+        if text.utf8.allSatisfy({ byte in
+            byte >= 0x20 && byte != UInt8(ascii: "&") && byte != UInt8(ascii: "<") && byte != UInt8(ascii: ">")
+                && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "'") && byte != 0xEF
+        }) {
+            return text
+        }
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

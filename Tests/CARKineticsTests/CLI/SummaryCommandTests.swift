@@ -145,9 +145,9 @@ struct SummaryCommandTests {
         let xml = XMLCheck(html)
         #expect(xml.error == nil, "\(xml.error ?? "")")
         #expect(xml.count("script") == 0 && !html.contains("<script>"))
-        // two cohorts → two spaghetti plots each (whole follow-up, first 28 days), plus Cmax and AUC0-28 by cohort
-        #expect(xml.count("svg") == 6 && xml.count("figure") == 6)
-        #expect(xml.text.contains("AUC0–28d by cohort") && xml.text.contains("arm A&B, days 0–28"))
+        // two groups → the median profiles of both, one profile panel each, Cmax and AUC0-28 by group
+        #expect(xml.count("svg") == 5 && xml.count("figure") == 5)
+        #expect(xml.text.contains("AUC0–28d by group") && xml.text.contains("arm A&B (n=1)"))
         // "<5" states its LLOQ, so there is no warning about BLQ markers without one
         #expect(!xml.text.contains("without a known LLOQ"))
         #expect(xml.count("table") >= 4)
@@ -155,7 +155,7 @@ struct SummaryCommandTests {
         #expect(xml.attributes.allSatisfy { $0["src"] == nil && $0["href"] == nil })
         let markdown = try String(contentsOf: dir.appendingPathComponent("r.md"), encoding: .utf8)
         #expect(markdown.contains("\\<script\\>alert(1)\\</script\\>"))
-        for k in 1...6 {
+        for k in 1...5 {
             let svg = try String(contentsOf: dir.appendingPathComponent("r-figure-\(k).svg"), encoding: .utf8)
             #expect(XMLCheck(svg).error == nil)
         }
@@ -175,12 +175,16 @@ struct SummaryCommandTests {
         let html = try String(contentsOf: dir.appendingPathComponent("r.html"), encoding: .utf8)
         let xml = XMLCheck(html)
         #expect(xml.error == nil, "\(xml.error ?? "")")
-        // one cohort: 2 spaghetti plots + 8 individual fit plots + Cmax and AUC0-28 by cohort
-        #expect(xml.count("svg") == 12 && xml.count("figure") == 12)
+        // one group: its profile panel, Cmax and AUC0-28 by group, and one page of small multiples holding the
+        // 8 individual plots (nested SVGs)
+        #expect(xml.count("figure") == 4 && xml.count("svg") == 4 + 8)
         #expect(xml.text.contains("Per-subject model fits") && xml.text.contains("t½,α (day)"))
-        #expect(xml.text.components(separatedBy: "observations and the fitted stein curve").count - 1 == 8)
-        // every individual plot draws its fitted curve: a legend entry "fitted model" per plot
-        #expect(xml.text.components(separatedBy: "fitted model").count - 1 == 8)
+        #expect(html.components(separatedBy: "<svg x=").count - 1 == 8)
+        #expect(xml.text.components(separatedBy: " stein").count - 1 >= 8)
+        // every individual plot draws its fitted curve (orange), none says it has none
+        let fitSection = try #require(html.range(of: ">Model fits</h2>"))
+        #expect(html[fitSection.upperBound...].components(separatedBy: "stroke=\"#D55E00\"").count - 1 == 8)
+        #expect(!html.contains(": no curve"))
         #expect(xml.text.contains("1 sample is marked BLQ without a known LLOQ") && xml.text.contains("--lloq LLOQ"))
         let bad = try runPKFit(["report", "nf.csv", "--model", "stein", "--output", "r2.html"], in: dir)
         #expect(bad.status == 64 && bad.stderr.contains("--model needs --fit"))

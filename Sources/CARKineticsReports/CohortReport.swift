@@ -30,6 +30,9 @@ public enum CohortReport {
         "contraction_half_life", "persistence_half_life", "residual_sd",
     ]
 
+    /// Added to ``fitColumns`` when some fit used the censored likelihood (M3).
+    public static let censoredFitColumns = ["blq_method", "sigma", "minus2ll", "n_blq_used"]
+
     /// What a report shows beyond the analysis itself.
     public struct Settings: Sendable {
         /// The order of the groups (default: numeric-aware sort).
@@ -493,12 +496,19 @@ public enum CohortReport {
         }
         let converged = fits.filter { $0.fit.status == .converged }.count
         let models = Set(fits.map(\.fit.model)).sorted().joined(separator: ", ")
+        let censored = fits.map(\.fit.censoredCount).reduce(0, +)
+        let objective =
+            fits.contains { $0.fit.blqMethod == .m3 }
+            ? "Maximum likelihood on ln C with BLQ samples at t ≥ 0 as censored observations (Beal's M3, \(censored) BLQ samples used; σ estimated; missing and pre-infusion samples are not used)"
+            : "Least squares on ln C over the quantifiable samples at t ≥ 0 (BLQ, zero, missing and pre-infusion samples are not used)"
         blocks.append(
             .paragraph(
-                "Least squares on ln C over the quantifiable samples at t ≥ 0 (BLQ, zero, missing and pre-infusion samples are not used). Models: \(models). \(converged) of \(fits.count) fits converged; the status column says why the others have no or boundary estimates. t½,α = ln 2/α (contraction), t½,β = ln 2/β (persistence), doubling time = ln 2/ρ. Each panel below shows a subject's samples (BLQ as open triangles) and the fitted curve; an expansion-only fit draws its line ln C = a + ρ·t over the rising samples it was fitted to."
+                "\(objective). Models: \(models). \(converged) of \(fits.count) fits converged; the status column says why the others have no or boundary estimates. t½,α = ln 2/α (contraction), t½,β = ln 2/β (persistence), doubling time = ln 2/ρ. Each panel below shows a subject's samples (BLQ as open triangles) and the fitted curve; an expansion-only fit draws its line ln C = a + ρ·t over the rising samples it was fitted to."
             ))
         let table = FitTable.make(trimmed, groupColumns: groupColumns, timeUnit: timeUnit.unit)
-        let wanted = ["subject"] + groupColumns + fitColumns
+        let wanted =
+            ["subject"] + groupColumns + fitColumns
+            + (fits.contains { $0.fit.blqMethod == .m3 } ? censoredFitColumns : [])
         let indices = wanted.compactMap { table.columns.firstIndex(of: $0) }
         let cut = ResultTable(
             columns: indices.map { table.columns[$0] },

@@ -176,7 +176,8 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         let text = try String(contentsOf: html, encoding: .utf8)
         #expect(text.contains("Time since infusion (hours)") && !text.contains("Time since infusion (days)"))
-        #expect(text.contains("Partial AUC windows (hours)") && text.contains("0–672"))
+        // The methods section names the windows in the output unit.
+        #expect(text.contains("partial AUCs over the windows 0–672, 0–2160 hours") && text.contains("Unit of times"))
         let assumed = directory.appendingPathComponent("d.html")
         _ = try runPKFit(["report", days, "--output", assumed.path])
         #expect(try String(contentsOf: assumed, encoding: .utf8).contains("Time since infusion (days, assumed)"))

@@ -75,7 +75,9 @@ let censoredFitSection = BenchmarkSection(
         let censoredSeconds = seconds {
             for (q, c) in zip(quantified, censored) {
                 // Equal lengths by construction: the arrays were built in pairs above.
-                guard let fit = try? fitter.fit(times: q.times, values: q.values, censoredTimes: c.times, limits: c.limits)
+                guard
+                    let fit = try? fitter.fit(
+                        times: q.times, values: q.values, censoredTimes: c.times, limits: c.limits)
                 else { continue }
                 used += fit.censoredCount
                 if fit.censoredCount > 0 { lower += 1 }

@@ -237,7 +237,7 @@ public struct KineticFitter: Sendable {
         }
         best.iterations = iterations
         best.evaluations = evaluations
-        candidates.sort { $0.ssr < $1.ssr }  // M3 hook: best first
+        candidates.sort { $0.ssr < $1.ssr } // M3 hook: best first
         var limit: BoundaryLimit?
         if best.curve.decline != .monoExponential, let tLast = t.last,
             let numerical = Self.numericalBoundary(best.curve.parameters(theta: best.theta), span: tLast)

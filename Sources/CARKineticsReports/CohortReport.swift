@@ -515,7 +515,8 @@ public enum CohortReport {
             rows: table.rows.map { row in indices.map { $0 < row.count ? row[$0] : .empty } })
         blocks.append(
             .table(
-                ParameterNames.relabel(cut, levelUnit: levelUnit, timeUnit: timeUnit.unit, keep: groupColumns), caption: "Per-subject model fits"
+                ParameterNames.relabel(cut, levelUnit: levelUnit, timeUnit: timeUnit.unit, keep: groupColumns),
+                caption: "Per-subject model fits"
             ))
         var panels: [(profile: Profile, fitted: [(time: Double, value: Double)]?, title: String)] = []
         var withoutCurve = 0

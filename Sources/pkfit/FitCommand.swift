@@ -102,8 +102,9 @@ struct FitCommand: ParsableCommand {
             ["subject"] + input.selection.groups
             + ["model", "n", "cmax", "tmax", "alpha", "beta", "contraction_half_life", "status"]
         let relabel = { (table: ResultTable) in
-            output.isReadable ? ParameterNames.relabel(
-                table, levelUnit: nil, timeUnit: result.timeUnit, keep: input.selection.groups) : table
+            output.isReadable
+                ? ParameterNames.relabel(
+                    table, levelUnit: nil, timeUnit: result.timeUnit, keep: input.selection.groups) : table
         }
         try rows.emit(
             result.table, through: output, readable: readable, relabel: relabel,

@@ -31,7 +31,8 @@ struct NCACommand: ParsableCommand {
 
     func run() throws {
         let files = input.urls
-        var analysis = NCAAnalysis(selection: input.selection, options: try nca.options(groupColumns: input.selection.groups))
+        var analysis = NCAAnalysis(
+            selection: input.selection, options: try nca.options(groupColumns: input.selection.groups))
         analysis.invalidRows = rows.invalidRows
         if output.format == .pp, let path = output.file, let kind = SubmissionFile(path: path) {
             try writeSubmission(analysis, files: files, to: path, as: kind)
@@ -92,7 +93,7 @@ struct NCACommand: ParsableCommand {
         rows.reportExclusions(result.ledgers)
         InputOptions.noteTimeUnit(assumed: result.timeUnitAssumed)
         let units = Set(result.results.compactMap(\.unit))
-        let groups = input.selection.groups  // the --profile-by columns are among them
+        let groups = input.selection.groups // the --profile-by columns are among them
         let relabel = { (table: ResultTable) in
             output.isReadable
                 ? ParameterNames.relabel(

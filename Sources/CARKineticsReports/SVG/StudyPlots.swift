@@ -67,7 +67,8 @@ enum StudyPlots {
             for (i, profile) in profiles.enumerated() {
                 var cut = profile
                 cut.observations = profile.observations.filter { $0.time >= 0 }
-                let s = ConcentrationPlots.series(cut, color: Palette.color(i), shape: Palette.shape(i), time: timeUnit.unit)
+                let s = ConcentrationPlots.series(
+                    cut, color: Palette.color(i), shape: Palette.shape(i), time: timeUnit.unit)
                 chart.series.append(s.series)
                 limits.formUnion(s.limits)
                 anyBLQ = anyBLQ || s.hasBLQ
@@ -97,7 +98,8 @@ enum StudyPlots {
                 if current.count >= 2 { thin.lines.append(current) }
             }
             chart.series.append(thin)
-            addMedian(&chart, levels: levels, color: "#D55E00", label: "median", floor: yRange?.lower, timeUnit: timeUnit)
+            addMedian(
+                &chart, levels: levels, color: "#D55E00", label: "median", floor: yRange?.lower, timeUnit: timeUnit)
             if limits.count == 1, let lloq = limits.first {
                 chart.references.append((lloq, lloqLabel(lloq)))
             }

@@ -595,8 +595,14 @@ public enum CohortReport {
     /// the HTML tooltips.
     static func readableStatistics(_ summary: CohortSummary, levelUnit: String?) -> ResultTable {
         var table = summary.table
+        // The unit of times is in the parameter labels here, not in a column of its own.
+        if let timeColumn = table.columns.lastIndex(of: "time_unit") {
+            table.columns.remove(at: timeColumn)
+            for r in table.rows.indices where timeColumn < table.rows[r].count { table.rows[r].remove(at: timeColumn) }
+        }
         let headers: [String: String] = [
-            "parameter": "Parameter", "n_subjects": "N", "n": "n", "n_missing": "missing", "n_nonpositive": "≤0",
+            "parameter": "Parameter", "n_subjects": "N", "n": "n", "n_missing": "missing", "n_excluded": "excluded",
+            "n_nonpositive": "≤0",
             "mean": "Mean", "sd": "SD", "cv_percent": "CV%", "geometric_mean": "Geo mean",
             "geometric_cv_percent": "Geo CV%", "median": "Median", "min": "Min", "max": "Max", "q1": "Q1", "q3": "Q3",
         ]
@@ -606,7 +612,8 @@ public enum CohortReport {
         }
         for r in table.rows.indices {
             if case .text(let name) = table.rows[r][start] {
-                table.rows[r][start] = .text(ParameterNames.label(name, levelUnit: levelUnit))
+                table.rows[r][start] = .text(
+                    ParameterNames.label(name, levelUnit: levelUnit, timeUnit: summary.timeUnit))
             }
         }
         return table

@@ -14,8 +14,6 @@ let package = Package(
         // `swift package generate-documentation` (scripts/test.sh builds every catalog).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", exact: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
-        // SHA-256 of the report's inputs (Provenance.swift); CryptoKit is not on Linux.
-        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         // MARK: - Public API
@@ -49,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "CARKineticsReports",
-            dependencies: ["CARKineticsStatistics", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CARKineticsStatistics"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(

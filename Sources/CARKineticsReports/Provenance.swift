@@ -1,6 +1,5 @@
 import CARKineticsData
 import CARKineticsNumerics
-import Crypto
 import Foundation
 
 /// Where a report came from: the software version, when and how it was made, and each input's name, size and
@@ -68,32 +67,23 @@ public struct Provenance: Sendable, Equatable {
             throw DataError(file: shown, message: "cannot be read for its checksum: \(error.localizedDescription)")
         }
         defer { try? handle.close() }
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         var size = 0
         do {
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                hasher.update(data: chunk)
+                hasher.update(chunk)
                 size += chunk.count
             }
         } catch {
             throw DataError(file: shown, message: "cannot be read for its checksum: \(error.localizedDescription)")
         }
-        return Input(name: shown, size: size, sha256: hex(hasher.finalize()))
+        return Input(name: shown, size: size, sha256: hasher.finalize())
     }
 
     /// SHA-256 of `bytes`, 64 lowercase hexadecimal digits.
     public static func sha256(_ bytes: [UInt8]) -> String {
-        hex(SHA256.hash(data: bytes))
-    }
-
-    private static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef")
-        var text = ""
-        text.reserveCapacity(64)
-        for byte in digest {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 15)])
-        }
-        return text
+        var hasher = SHA256Hasher()
+        hasher.update(bytes)
+        return hasher.finalize()
     }
 }

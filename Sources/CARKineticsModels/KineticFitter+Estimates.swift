@@ -21,67 +21,9 @@ extension KineticFitter {
         let quantile = dof > 0 ? StudentT.quantile975(degreesOfFreedom: dof) : nil
         let theta = optimum.theta
 
-        func variance(_ weights: [(Int, Double)]) -> Double? {
-            guard let covariance else { return nil }
-            var v = 0.0
-            for (i, wi) in weights { for (j, wj) in weights { v += wi * wj * covariance[i, j] } }
-            return v >= 0 && v.isFinite ? v : nil
-        }
-        /// A positive quantity x = e^θ-like with ∂x/∂θ given; CI on ln x.
-        func positive(_ name: String, _ value: Double, _ weights: [(Int, Double)]) -> ParameterEstimate {
-            guard let v = variance(weights), let quantile else {
-                return ParameterEstimate(
-                    name: name, value: value, standardError: variance(weights).map { $0.squareRoot() },
-                    lower: nil, upper: nil)
-            }
-            let se = v.squareRoot()
-            let seLog = se / value
-            return ParameterEstimate(
-                name: name, value: value, standardError: se,
-                lower: value * Foundation.exp(-quantile * seLog), upper: value * Foundation.exp(quantile * seLog))
-        }
-        func fraction(_ index: Int, _ value: Double) -> ParameterEstimate {
-            guard let v = variance([(index, 1)]) else {
-                return ParameterEstimate(name: "fb", value: value, standardError: nil, lower: nil, upper: nil)
-            }
-            let seLogit = v.squareRoot()
-            let se = value * (1 - value) * seLogit
-            guard let quantile else {
-                return ParameterEstimate(name: "fb", value: value, standardError: se, lower: nil, upper: nil)
-            }
-            return ParameterEstimate(
-                name: "fb", value: value, standardError: se,
-                lower: logistic(theta[index] - quantile * seLogit), upper: logistic(theta[index] + quantile * seLogit))
-        }
-        func fixed(_ name: String, _ value: Double) -> ParameterEstimate {
-            ParameterEstimate(name: name, value: value, standardError: nil, lower: nil, upper: nil)
-        }
-
-        var estimates = [positive("cmax", parameters.cmax, [(0, parameters.cmax)])]
-        if let index = curve.tmaxIndex {
-            estimates.append(positive("tmax", parameters.tmax, [(index, parameters.tmax)]))
-        } else {
-            estimates.append(fixed("tmax", parameters.tmax))
-        }
-        if let index = curve.rhoIndex, let rho = parameters.rho {
-            estimates.append(positive("rho", rho, [(index, rho)]))
-        }
-        let k = curve.declineOffset
-        switch curve.decline {
-        case .monoExponential:
-            estimates.append(positive("alpha", parameters.alpha, [(k, parameters.alpha)]))
-            if model == .stein { estimates.append(fixed("fb", 0)) }
-        case .biExponential:
-            let beta = parameters.beta ?? 0
-            estimates.append(positive("alpha", parameters.alpha, [(k, parameters.alpha - beta), (k + 1, beta)]))
-            estimates.append(positive("beta", beta, [(k + 1, beta)]))
-            estimates.append(fraction(k + 2, parameters.fraction ?? 0))
-        case .biExponentialFlat:
-            estimates.append(positive("alpha", parameters.alpha, [(k, parameters.alpha)]))
-            estimates.append(fixed("beta", 0))
-            estimates.append(fraction(k + 1, parameters.fraction ?? 0))
-        }
-
+        var estimates = Self.estimates(
+            model, curve: curve, theta: theta, quantile: quantile,
+            covariance: covariance.map { c in { i, j in c[i, j] } })
         Self.apply(limit, parameters: &parameters, estimates: &estimates)
 
         let status: FitStatus

@@ -6,12 +6,12 @@ extension KineticFitter {
     /// `covariance` (an accessor into the estimation-scale covariance, nil when there is none) and 95% limits
     /// θ ± quantile·SE on the estimation scale mapped back (log for positive quantities, logit for fb).
     ///
-    /// The same mapping as the least-squares report (`KineticFitter+Estimates.swift`), which takes its covariance
-    /// and Student-t quantile from the Levenberg–Marquardt solution; the censored fit passes 2·H⁻¹ and the normal
-    /// quantile. Parameters a boundary sub-model fixes (β = 0, fb = 0 for stein) are reported with their value
-    /// and no uncertainty.
+    /// Shared by both reports: least squares (`KineticFitter+Estimates.swift`) passes the Levenberg–Marquardt
+    /// covariance and Student's t quantile (nil without residual degrees of freedom: standard errors without
+    /// limits); the censored fit passes 2·H⁻¹ and the normal quantile. Parameters a boundary sub-model fixes
+    /// (β = 0, fb = 0 for stein) are reported with their value and no uncertainty.
     static func estimates(
-        _ model: KineticModel, curve: KineticCurve, theta: [Double], quantile: Double,
+        _ model: KineticModel, curve: KineticCurve, theta: [Double], quantile: Double?,
         covariance: ((Int, Int) -> Double)?
     ) -> [ParameterEstimate] {
         let parameters = curve.parameters(theta: theta)
@@ -26,6 +26,10 @@ extension KineticFitter {
                 return ParameterEstimate(name: name, value: value, standardError: nil, lower: nil, upper: nil)
             }
             let se = v.squareRoot()
+            // No quantile (no residual degrees of freedom): the standard error without limits.
+            guard let quantile else {
+                return ParameterEstimate(name: name, value: value, standardError: se, lower: nil, upper: nil)
+            }
             let seLog = se / value
             return ParameterEstimate(
                 name: name, value: value, standardError: se,
@@ -36,6 +40,10 @@ extension KineticFitter {
                 return ParameterEstimate(name: "fb", value: value, standardError: nil, lower: nil, upper: nil)
             }
             let seLogit = v.squareRoot()
+            guard let quantile else {
+                return ParameterEstimate(
+                    name: "fb", value: value, standardError: value * (1 - value) * seLogit, lower: nil, upper: nil)
+            }
             return ParameterEstimate(
                 name: "fb", value: value, standardError: value * (1 - value) * seLogit,
                 lower: logistic(theta[index] - quantile * seLogit), upper: logistic(theta[index] + quantile * seLogit))

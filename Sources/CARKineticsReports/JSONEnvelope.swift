@@ -1,0 +1,76 @@
+import CARKineticsData
+import CARKineticsNCA
+
+/// What a JSON table states about itself besides its rows: the schema its layout follows and the unit of each
+/// field (docs/schema/, docs/nca-rules.md "Output conventions").
+///
+/// Written right after `generator`: `"schema": "carkinetics.nca/1", "units": {"cmax": "copies/ug", …}`. Units
+/// are spelled as in PP (`day*copies/ug`, `1/h`, `%`); columns without a unit (counts, text, dimensionless
+/// numbers) are left out, and so are level-dependent columns when the profiles do not state one level unit
+/// (each row's `unit` column then says it).
+public struct JSONEnvelope: Sendable, Equatable {
+    /// What the keys of ``units`` name.
+    public enum Keys: Sendable, Equatable {
+        /// Column names; a column the table does not have (after `--columns`) is not written.
+        case columns
+        /// Values of the `parameter` column: each parameter's statistics are in its unit.
+        case parameters
+    }
+
+    /// The schema identifier, `carkinetics.<table>/<version>`; the version changes when a column is renamed,
+    /// removed or changes meaning, or a column is added.
+    public var schema: String
+    /// (key, unit text) in output order.
+    public var units: [Unit]
+    /// What the keys of ``units`` are.
+    public var keys: Keys
+
+    /// One key's unit.
+    public struct Unit: Sendable, Equatable {
+        public var key: String
+        public var unit: String
+    }
+
+    /// The identifiers of the schemas in docs/schema/ (`$id` of each file).
+    public static let ncaSchema = "carkinetics.nca/1"
+    public static let fitSchema = "carkinetics.fit/1"
+    public static let summarySchema = "carkinetics.summary/1"
+
+    /// An envelope whose units are those of `names` (columns, or parameters for `keys` ``Keys/parameters``),
+    /// from their unit kinds (``ParameterNames/unitKind(_:)``) with levels in `levelUnit` and times in `timeUnit`.
+    public init(schema: String, names: [String], keys: Keys = .columns, levelUnit: String?, timeUnit: TimeUnit) {
+        self.schema = schema
+        self.keys = keys
+        var seen: Set<String> = []
+        units = names.compactMap { name in
+            guard seen.insert(name).inserted, let kind = ParameterNames.unitKind(name),
+                let text = PPTable.unitText(kind, levelUnit: levelUnit, timeUnit: timeUnit)
+            else { return nil }
+            return Unit(key: name, unit: text)
+        }
+    }
+
+    /// The level unit every profile states, or nil when none or several are stated.
+    public static func levelUnit(_ units: some Sequence<String?>) -> String? {
+        let distinct = Set(units.compactMap { $0 })
+        return distinct.count == 1 ? distinct.first : nil
+    }
+
+    /// `, "schema": "…", "units": {…}` for a table with `columns` (the bytes after `generator`).
+    func bytes(columns: [String]) -> [UInt8] {
+        var out = Array(", \"schema\": ".utf8)
+        JSONWriter.appendQuoted(schema, to: &out)
+        out += Array(", \"units\": {".utf8)
+        let present = Set(columns)
+        var first = true
+        for unit in units where keys == .parameters || present.contains(unit.key) {
+            if !first { out += Array(", ".utf8) }
+            first = false
+            JSONWriter.appendQuoted(unit.key, to: &out)
+            out += Array(": ".utf8)
+            JSONWriter.appendQuoted(unit.unit, to: &out)
+        }
+        out += Array("}".utf8)
+        return out
+    }
+}

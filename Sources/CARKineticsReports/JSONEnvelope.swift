@@ -4,8 +4,8 @@ import CARKineticsNCA
 /// What a JSON table states about itself besides its rows: the schema its layout follows and the unit of each
 /// field (docs/schema/, docs/nca-rules.md "Output conventions").
 ///
-/// Written right after `generator`: `"schema": "carkinetics.nca/1", "units": {"cmax": "copies/ug", …}`. Units
-/// are spelled as in PP (`day*copies/ug`, `1/h`, `%`); columns without a unit (counts, text, dimensionless
+/// Written right after `generator`: `"schema": "https://carkinetics.example/schema/nca/1",
+/// "units": {"cmax": "copies/ug", …}`. Units are spelled as in PP (`day*copies/ug`, `1/h`, `%`); columns without a unit (counts, text, dimensionless
 /// numbers) are left out, and so are level-dependent columns when the profiles do not state one level unit
 /// (each row's `unit` column then says it).
 public struct JSONEnvelope: Sendable, Equatable {
@@ -17,8 +17,9 @@ public struct JSONEnvelope: Sendable, Equatable {
         case parameters
     }
 
-    /// The schema identifier, `carkinetics.<table>/<version>`; the version changes when a column is renamed,
-    /// removed or changes meaning, or a column is added.
+    /// The schema identifier, `https://carkinetics.example/schema/<table>/<version>`, the `$id` of
+    /// `docs/schema/<table>.schema.json`; the version changes when a column is added, renamed, removed or
+    /// changes meaning.
     public var schema: String
     /// (key, unit text) in output order.
     public var units: [Unit]
@@ -32,9 +33,9 @@ public struct JSONEnvelope: Sendable, Equatable {
     }
 
     /// The identifiers of the schemas in docs/schema/ (`$id` of each file).
-    public static let ncaSchema = "carkinetics.nca/1"
-    public static let fitSchema = "carkinetics.fit/1"
-    public static let summarySchema = "carkinetics.summary/1"
+    public static let ncaSchema = "https://carkinetics.example/schema/nca/1"
+    public static let fitSchema = "https://carkinetics.example/schema/fit/1"
+    public static let summarySchema = "https://carkinetics.example/schema/summary/1"
 
     /// An envelope whose units are those of `names` (columns, or parameters for `keys` ``Keys/parameters``),
     /// from their unit kinds (``ParameterNames/unitKind(_:)``) with levels in `levelUnit` and times in `timeUnit`.

@@ -8,7 +8,7 @@ import CARKineticsStatistics
 /// object per row, keys in column order:
 ///
 /// ```json
-/// {"generator": {"name": "CARKinetics", "version": "0.4.0"}, "schema": "carkinetics.nca/1",
+/// {"generator": {"name": "CARKinetics", "version": "0.4.0"}, "schema": "https://carkinetics.example/schema/nca/1",
 ///  "units": {"cmax": "copies/ug", …}, "rows": [
 ///   {"subject": "P01", "cmax": 12000, …}
 /// ]}

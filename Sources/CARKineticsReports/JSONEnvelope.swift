@@ -5,9 +5,9 @@ import CARKineticsNCA
 /// field (docs/schema/, docs/nca-rules.md "Output conventions").
 ///
 /// Written right after `generator`: `"schema": "https://carkinetics.example/schema/nca/1",
-/// "units": {"cmax": "copies/ug", …}`. Units are spelled as in PP (`day*copies/ug`, `1/h`, `%`); columns without a unit (counts, text, dimensionless
-/// numbers) are left out, and so are level-dependent columns when the profiles do not state one level unit
-/// (each row's `unit` column then says it).
+/// "units": {"cmax": "copies/ug", …}`. Units are spelled as in PP (`day*copies/ug`, `1/h`, `%`); columns
+/// without a unit (counts, text, dimensionless numbers) are left out, and so are level-dependent columns when
+/// the profiles do not state one level unit (each row's `unit` column then says it).
 public struct JSONEnvelope: Sendable, Equatable {
     /// What the keys of ``units`` name.
     public enum Keys: Sendable, Equatable {

@@ -246,7 +246,7 @@ import Testing
             ])
         for rows in [table.rows, []] {
             let keys = JSONWriter.keys(columns)
-            var bytes = JSONWriter.opening
+            var bytes = JSONWriter.opening(nil, columns: columns)
             for (r, row) in rows.enumerated() { JSONWriter.appendObject(row, keys: keys, first: r == 0, to: &bytes) }
             bytes += JSONWriter.closing(empty: rows.isEmpty)
             let rowsTable = ResultTable(columns: columns, rows: rows)

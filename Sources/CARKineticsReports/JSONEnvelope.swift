@@ -1,5 +1,4 @@
 import CARKineticsData
-import CARKineticsNCA
 
 /// What a JSON table states about itself besides its rows: the schema its layout follows and the unit of each
 /// field (docs/schema/, docs/nca-rules.md "Output conventions").
@@ -28,13 +27,17 @@ public struct JSONEnvelope: Sendable, Equatable {
 
     /// One key's unit.
     public struct Unit: Sendable, Equatable {
+        /// A column name, or a parameter name (``Keys/parameters``).
         public var key: String
+        /// Its unit, PP spelling: `copies/ug`, `day`, `day*copies/ug`, `1/h`, `%`.
         public var unit: String
     }
 
-    /// The identifiers of the schemas in docs/schema/ (`$id` of each file).
+    /// `docs/schema/nca.schema.json`: `pkfit nca --format json`.
     public static let ncaSchema = "https://carkinetics.example/schema/nca/1"
+    /// `docs/schema/fit.schema.json`: `pkfit fit --format json`.
     public static let fitSchema = "https://carkinetics.example/schema/fit/1"
+    /// `docs/schema/summary.schema.json`: `pkfit summary --format json` (statistics or dose–exposure rows).
     public static let summarySchema = "https://carkinetics.example/schema/summary/1"
 
     /// An envelope whose units are those of `names` (columns, or parameters for `keys` ``Keys/parameters``),

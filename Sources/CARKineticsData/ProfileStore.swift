@@ -47,7 +47,7 @@ package struct ProfileStore: Sendable {
 
     package var profileCount: Int { subjects.count }
 
-    /// The level units the profiles state (one entry per profile that states one).
+    /// The level unit of each profile, nil where it states none.
     package var levelUnits: [String?] { unitIDs.map { $0 >= 0 ? unitNames[Int($0)] : nil } }
 
     /// Profile `p` with its observations sorted by time.

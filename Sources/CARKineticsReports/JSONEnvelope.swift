@@ -10,7 +10,7 @@ import CARKineticsData
 public struct JSONEnvelope: Sendable, Equatable {
     /// What the keys of ``units`` name.
     public enum Keys: Sendable, Equatable {
-        /// Column names; a column the table does not have (after `--columns`) is not written.
+        /// Column names; a column the table does not have is not written.
         case columns
         /// Values of the `parameter` column: each parameter's statistics are in its unit.
         case parameters

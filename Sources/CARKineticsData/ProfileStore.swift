@@ -47,6 +47,9 @@ package struct ProfileStore: Sendable {
 
     package var profileCount: Int { subjects.count }
 
+    /// The level unit of each profile, nil where it states none.
+    package var levelUnits: [String?] { unitIDs.map { $0 >= 0 ? unitNames[Int($0)] : nil } }
+
     /// Profile `p` with its observations sorted by time.
     package func profile(_ p: Int) -> Profile {
         var observations: [Observation] = []

@@ -54,6 +54,7 @@ public enum ColumnChoice {
     }
 
     private static func pick(_ table: ResultTable, _ indices: [Int]) -> ResultTable {
+        // No envelope: a projection does not follow the full table's schema (its required columns).
         ResultTable(
             columns: indices.map { table.columns[$0] },
             rows: table.rows.map { row in indices.map { $0 < row.count ? row[$0] : .empty } })

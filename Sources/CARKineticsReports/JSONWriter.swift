@@ -8,11 +8,13 @@ import CARKineticsStatistics
 /// object per row, keys in column order:
 ///
 /// ```json
-/// {"generator": {"name": "CARKinetics", "version": "0.4.0"}, "rows": [
+/// {"generator": {"name": "CARKinetics", "version": "0.4.0"}, "schema": "https://carkinetics.example/schema/nca/1",
+///  "units": {"cmax": "copies/ug", …}, "rows": [
 ///   {"subject": "P01", "cmax": 12000, …}
 /// ]}
 /// ```
 ///
+/// `schema` and `units` (``JSONEnvelope``) are written for the tables that carry one (`nca`, `fit`, `summary`).
 /// Every JSON output of the package carries the same `generator` object first (`validate --json` puts the
 /// estimates under `estimates`). Finite numbers are JSON numbers with
 /// shortest round-trip digits; JSON has no NaN or infinity, so those are the strings `"NaN"`, `"Infinity"`,
@@ -22,7 +24,7 @@ enum JSONWriter {
     /// ``closing(empty:)`` — the pieces a streamed table is written with, so both have the same bytes.
     static func render(_ table: ResultTable) -> String {
         let keys = keys(table.columns)
-        var out = opening
+        var out = opening(table.envelope, columns: table.columns)
         for (r, row) in table.rows.enumerated() { appendObject(row, keys: keys, first: r == 0, to: &out) }
         out += closing(empty: table.rows.isEmpty)
         return String(decoding: out, as: UTF8.self)
@@ -37,8 +39,12 @@ enum JSONWriter {
         return out
     }
 
-    /// The bytes before the first row.
-    static let opening: [UInt8] = Array("{".utf8) + generator + Array(", \"rows\": [\n".utf8)
+    /// The bytes before the first row: `generator`, then the ``JSONEnvelope`` (schema and units) when the
+    /// table has one.
+    static func opening(_ envelope: JSONEnvelope?, columns: [String]) -> [UInt8] {
+        Array("{".utf8) + generator + (envelope?.bytes(columns: columns) ?? [])
+            + Array(", \"rows\": [\n".utf8)
+    }
 
     /// The bytes after the last row: the line end of the last row, if any, and the closing brackets.
     static func closing(empty: Bool) -> [UInt8] {

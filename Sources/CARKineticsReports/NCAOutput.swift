@@ -19,6 +19,9 @@ extension NCAAnalysis.Output {
     public var table: ResultTable {
         let columns = NCARegistry.columns(for: options)
         var table = ResultTable(columns: ["subject"] + groupColumns + columns.map(\.name))
+        table.envelope = JSONEnvelope(
+            schema: JSONEnvelope.ncaSchema, names: columns.map(\.name),
+            levelUnit: JSONEnvelope.levelUnit(results.map(\.unit)), timeUnit: options.timeUnit)
         table.rows.reserveCapacity(results.count)
         for result in results {
             table.rows.append(
@@ -107,9 +110,15 @@ extension NCAAnalysis {
             files: files, threads: threads, progress: progress, recordingFates: recordingFates, to: write
         ) { stores, options in
             let columns = NCARegistry.columns(for: options)
-            let keys = JSONWriter.keys(["subject"] + groups + columns.map(\.name))
+            let names = ["subject"] + groups + columns.map(\.name)
+            let keys = JSONWriter.keys(names)
+            // Every file is read before the header is written, so the level units are known here.
+            let envelope = JSONEnvelope(
+                schema: JSONEnvelope.ncaSchema, names: columns.map(\.name),
+                levelUnit: JSONEnvelope.levelUnit(stores.flatMap(\.levelUnits)), timeUnit: options.timeUnit)
             return StreamLayout(
-                header: JSONWriter.opening, renderer: NCATableRows(columns: columns, jsonKeys: keys),
+                header: JSONWriter.opening(envelope, columns: names),
+                renderer: NCATableRows(columns: columns, jsonKeys: keys),
                 footer: JSONWriter.closing(empty: stores.allSatisfy { $0.profileCount == 0 }),
                 bytesPerProfile: 1_000)
         }

@@ -20,6 +20,9 @@ public struct ResultTable: Sendable, Equatable {
     public var columns: [String]
     /// Each row has `columns.count` cells.
     public var rows: [[ResultCell]]
+    /// The schema and units a JSON rendering states after `generator` (``JSONEnvelope``); nil for tables
+    /// without a published schema.
+    public var envelope: JSONEnvelope?
 
     /// A table with these columns and rows.
     public init(columns: [String], rows: [[ResultCell]] = []) {

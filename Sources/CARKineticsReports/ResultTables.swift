@@ -45,7 +45,12 @@ extension DoseExposure {
 extension KineticAnalysis.Output {
     /// The per-subject table of `pkfit fit` (``FitTable``).
     public var table: ResultTable {
-        FitTable.make(fits, groupColumns: groupColumns, extraParameters: extraParameters, timeUnit: timeUnit)
+        var table = FitTable.make(
+            fits, groupColumns: groupColumns, extraParameters: extraParameters, timeUnit: timeUnit)
+        table.envelope = JSONEnvelope(
+            schema: JSONEnvelope.fitSchema, names: Array(table.columns.dropFirst(1 + groupColumns.count)),
+            levelUnit: JSONEnvelope.levelUnit(profiles.map(\.unit)), timeUnit: timeUnit)
+        return table
     }
 }
 

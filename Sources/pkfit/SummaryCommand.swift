@@ -56,12 +56,18 @@ struct SummaryCommand: ParsableCommand {
 
     func run() throws {
         let (result, _) = try nca.analyze(input, rows: rows)
-        let table: ResultTable
+        var table: ResultTable
         if let fits = result.doseExposure {
             table = DoseExposure.table(fits)
         } else {
             table = output.isReadable ? result.summary.displayTable(levelUnit: result.unit) : result.summary.table
         }
+        // Each row's statistics are in its parameter's unit; the dose–exposure slope is dimensionless and its
+        // intercept's unit depends on the dose's, so that table states none.
+        table.envelope = JSONEnvelope(
+            schema: JSONEnvelope.summarySchema,
+            names: result.doseExposure == nil ? result.summary.rows.map(\.parameter) : [], keys: .parameters,
+            levelUnit: result.unit, timeUnit: result.nca.timeUnit)
         try rows.emit(table, through: output) { () throws(DataError) in try nca.audit(result, input) }
     }
 }

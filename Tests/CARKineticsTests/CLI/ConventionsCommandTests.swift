@@ -182,7 +182,7 @@ import Testing
     /// Every JSON output states what made it, streamed or not.
     @Test func jsonOutputsCarryTheVersion() throws {
         let expected =
-            "{\"generator\": {\"name\": \"CARKinetics\", \"version\": \"\(PackageVersion.current)\"}, \"rows\": ["
+            "{\"generator\": {\"name\": \"CARKinetics\", \"version\": \"\(PackageVersion.current)\"}, \"schema\": "
         for arguments in [
             ["nca", Self.sample, "--format", "json"], ["nca", Self.sample, "--format", "json", "--csv-safe"],
             ["fit", Self.sample, "--format", "json", "--model", "monoexp"],

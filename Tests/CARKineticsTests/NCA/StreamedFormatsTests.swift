@@ -215,8 +215,14 @@ import Testing
             }
         }
         // The provenance object every JSON output starts with (issue 13: the version in every output).
-        var out =
-            "{\"generator\": {\"name\": \"CARKinetics\", \"version\": \"\(PackageVersion.current)\"}, \"rows\": [\n"
+        var out = "{\"generator\": {\"name\": \"CARKinetics\", \"version\": \"\(PackageVersion.current)\"}"
+        // Then the schema and the units of the columns present (issue 16).
+        if let envelope = table.envelope {
+            let units = envelope.units.filter { envelope.keys == .parameters || table.columns.contains($0.key) }
+            out += ", \"schema\": " + quote(envelope.schema) + ", \"units\": {"
+            out += units.map { quote($0.key) + ": " + quote($0.unit) }.joined(separator: ", ") + "}"
+        }
+        out += ", \"rows\": [\n"
         for (r, row) in table.rows.enumerated() {
             out += "  {"
             for (c, name) in table.columns.enumerated() {
@@ -246,7 +252,7 @@ import Testing
             ])
         for rows in [table.rows, []] {
             let keys = JSONWriter.keys(columns)
-            var bytes = JSONWriter.opening
+            var bytes = JSONWriter.opening(nil, columns: columns)
             for (r, row) in rows.enumerated() { JSONWriter.appendObject(row, keys: keys, first: r == 0, to: &bytes) }
             bytes += JSONWriter.closing(empty: rows.isEmpty)
             let rowsTable = ResultTable(columns: columns, rows: rows)

@@ -60,6 +60,8 @@ struct FitCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Built once: with an ADNCA file it reads the inputs' headers (docs/input-formats.md).
+        let selection = input.selection
         let method: KineticAnalysis.Method
         if let formula {
             let starts = try start.map(Self.parseStart)
@@ -71,7 +73,7 @@ struct FitCommand: ParsableCommand {
         } else {
             method = .model(KineticFitter(model: model ?? .stein))
         }
-        var analysis = KineticAnalysis(selection: input.selection, method: method)
+        var analysis = KineticAnalysis(selection: selection, method: method)
         analysis.invalidRows = rows.invalidRows
         analysis.blq = blq
         analysis.blqAdvice = "; give --lloq COLUMN|NUMBER, or --blq drop"
@@ -99,12 +101,12 @@ struct FitCommand: ParsableCommand {
         // `--format table` without `--columns`: what a reader looks at first, within ~100 columns; the status
         // last, as its text is long only when a fit failed.
         let readable =
-            ["subject"] + input.selection.groups
+            ["subject"] + selection.groups
             + ["model", "n", "cmax", "tmax", "alpha", "beta", "contraction_half_life", "status"]
         let relabel = { (table: ResultTable) in
             output.isReadable
                 ? ParameterNames.relabel(
-                    table, levelUnit: nil, timeUnit: result.timeUnit, keep: input.selection.groups) : table
+                    table, levelUnit: nil, timeUnit: result.timeUnit, keep: selection.groups) : table
         }
         try rows.emit(
             result.table, through: output, readable: readable, relabel: relabel,

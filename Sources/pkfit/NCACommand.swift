@@ -30,9 +30,11 @@ struct NCACommand: ParsableCommand {
     }
 
     func run() throws {
+        // Built once: with an ADNCA file it reads the inputs' headers (docs/input-formats.md).
+        let selection = input.selection
         let files = input.urls
         var analysis = NCAAnalysis(
-            selection: input.selection, options: try nca.options(groupColumns: input.selection.groups))
+            selection: selection, options: try nca.options(groupColumns: selection.groups))
         analysis.invalidRows = rows.invalidRows
         if output.format == .pp, let path = output.file, let kind = SubmissionFile(path: path) {
             try writeSubmission(analysis, files: files, to: path, as: kind)
@@ -93,12 +95,12 @@ struct NCACommand: ParsableCommand {
         rows.reportExclusions(result.ledgers)
         InputOptions.noteTimeUnit(assumed: result.timeUnitAssumed)
         let units = Set(result.results.compactMap(\.unit))
-        let groups = input.selection.groups // the --profile-by columns are among them
+        let groups = selection.groups // the --profile-by columns are among them
         let relabel = { (table: ResultTable) in
             output.isReadable
                 ? ParameterNames.relabel(
                     table, levelUnit: units.count == 1 ? units.first : nil, timeUnit: result.timeUnit,
-                    keep: input.selection.groups)
+                    keep: selection.groups)
                 : table
         }
         try rows.emit(

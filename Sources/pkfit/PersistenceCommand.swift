@@ -42,7 +42,9 @@ struct PersistenceCommand: ParsableCommand {
     }
 
     func run() throws {
-        var analysis = PersistenceAnalysis(selection: input.selection, days: Self.days, convention: convention)
+        // Built once: with an ADNCA file it reads the inputs' headers (docs/input-formats.md).
+        let selection = input.selection
+        var analysis = PersistenceAnalysis(selection: selection, days: Self.days, convention: convention)
         analysis.invalidRows = rows.invalidRows
         let files = input.urls
         let result: PersistenceAnalysis.Output
@@ -57,7 +59,7 @@ struct PersistenceCommand: ParsableCommand {
         let perSubject = individual.map { _ in
             ResponseTables.individual(result, groupColumns: input.group).rendered(as: .csv)
         }
-        let audit = NCAAnalysis(selection: input.selection)
+        let audit = NCAAnalysis(selection: selection)
         // The table, the per-subject file and the audit are committed together: all renamed, or none.
         try rows.emit(
             audit: { () throws(DataError) in try audit.audit(result.nca, files: files) },

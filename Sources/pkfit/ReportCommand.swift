@@ -105,11 +105,13 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Built once: with an ADNCA file it reads the inputs' headers (docs/input-formats.md).
+        let selection = input.selection
         let (result, options) = try nca.analyze(input, rows: rows)
         var fits: [SubjectFit]?
         if fit {
             let fitter = KineticFitter(model: model ?? .auto)
-            var analysis = KineticAnalysis(selection: input.selection, method: .model(fitter))
+            var analysis = KineticAnalysis(selection: selection, method: .model(fitter))
             analysis.blq = blq
             let profiles = result.nca.profiles
             if blq == .m3 {
@@ -135,7 +137,7 @@ struct ReportCommand: ParsableCommand {
         let urls = input.urls
         do {
             settings.nominalTimes = try CohortReport.nominalTimes(
-                of: result, files: urls, selection: input.selection, column: nominalTime ?? "NFRLT")
+                of: result, files: urls, selection: selection, column: nominalTime ?? "NFRLT")
             settings.nominalTimeColumn = nominalTime ?? "NFRLT"
         } catch {
             // Without the default column the actual times are binned; a column asked for by name must be read.
@@ -196,11 +198,13 @@ struct ReportCommand: ParsableCommand {
 
     /// The exposure–response and persistence sections (the files are read again with the response column).
     private func responseSections(_ column: String, options: NCAOptions, unit: String?) throws -> [Report.Block] {
+        // Built once: with an ADNCA file it reads the inputs' headers (docs/input-formats.md).
+        let selection = input.selection
         let files = input.urls
         var analysis = ResponseAnalysis(
-            selection: input.selection, options: options, responseColumn: column, responderValues: responder)
+            selection: selection, options: options, responseColumn: column, responderValues: responder)
         analysis.invalidRows = rows.invalidRows
-        var persistence = PersistenceAnalysis(selection: input.selection)
+        var persistence = PersistenceAnalysis(selection: selection)
         persistence.invalidRows = rows.invalidRows
         do {
             let compared = try analysis.run(files: files)

@@ -57,8 +57,10 @@ struct ResponseCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Built once: with an ADNCA file it reads the inputs' headers (docs/input-formats.md).
+        let selection = input.selection
         var analysis = ResponseAnalysis(
-            selection: input.selection, options: try nca.options(groupColumns: input.selection.groups),
+            selection: selection, options: try nca.options(groupColumns: selection.groups),
             responseColumn: response,
             responderValues: responder,
             parameters: try parameters.map(Self.parseParameters), firth: firth)

@@ -10,8 +10,10 @@ struct NCAFlags: ParsableArguments {
     var dose: String?
 
     func analyze(_ input: InputOptions, rows: RowAuditOptions) throws -> (CohortAnalysis.Output, NCAOptions) {
-        let options = try nca.options(groupColumns: input.selection.groups)
-        var analysis = CohortAnalysis(selection: input.selection, options: options, doseColumn: dose)
+        // Built once: with an ADNCA file it reads the inputs' headers (docs/input-formats.md).
+        let selection = input.selection
+        let options = try nca.options(groupColumns: selection.groups)
+        var analysis = CohortAnalysis(selection: selection, options: options, doseColumn: dose)
         analysis.invalidRows = rows.invalidRows
         let result: CohortAnalysis.Output
         do {

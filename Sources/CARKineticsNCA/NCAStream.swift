@@ -43,7 +43,7 @@ extension NCAAnalysis {
     package func stream<Renderer: StreamRenderer>(
         files: [URL], threads: Int, progress: ((_ done: Int, _ total: Int) -> Void)?, recordingFates: Bool = false,
         to write: (UnsafeBufferPointer<UInt8>) throws -> Void,
-        layout makeLayout: ([ProfileStore], NCAOptions) -> StreamLayout<Renderer>
+        layout makeLayout: ([ProfileStore], NCAOptions) throws -> StreamLayout<Renderer>
     ) throws -> NCARowFates {
         var stores: [ProfileStore] = []
         for url in files {
@@ -66,7 +66,7 @@ extension NCAAnalysis {
             try checkLambdaZPoints(profiles)
         }
         let options = self.options.resolved(to: time.unit)
-        let layout = makeLayout(stores, options)
+        let layout = try makeLayout(stores, options)
         try layout.header.withUnsafeBufferPointer { try write($0) }
 
         let total = stores.reduce(0) { $0 + $1.profileCount }

@@ -48,195 +48,80 @@ public struct PPSubmission: Sendable {
         public var description: String { message }
     }
 
-    /// The variables in SDTMIG order: name, label, numeric.
-    public static let variables: [(name: String, label: String, numeric: Bool)] = [
-        ("STUDYID", "Study Identifier", false),
-        ("DOMAIN", "Domain Abbreviation", false),
-        ("USUBJID", "Unique Subject Identifier", false),
-        ("PPSEQ", "Sequence Number", true),
-        ("PPGRPID", "Group ID", false),
-        ("PPTESTCD", "Parameter Short Name", false),
-        ("PPTEST", "Parameter Name", false),
-        ("PPCAT", "Parameter Category", false),
-        ("PPSCAT", "Parameter Subcategory", false),
-        ("PPORRES", "Result or Finding in Original Units", false),
-        ("PPORRESU", "Original Units", false),
-        ("PPSTRESC", "Character Result/Finding in Std Format", false),
-        ("PPSTRESN", "Numeric Result/Finding in Standard Units", true),
-        ("PPSTRESU", "Standard Units", false),
-        ("PPSTAT", "Completion Status", false),
-        ("PPREASND", "Reason Parameter Not Calculated", false),
-        ("PPSPEC", "Specimen Material Type", false),
-        ("PPANMETH", "Analysis Method", false),
-        ("PPSTINT", "Planned Start of Assessment Interval", false),
-        ("PPENINT", "Planned End of Assessment Interval", false),
-    ]
-
-    /// Reads `files`, runs the NCA of `analysis` and builds the dataset, with `PPSPEC` from `settings.specimen`
-    /// or else from a `PCSPEC` column (any case, in every file), read per profile (so two specimens of one
-    /// subject are two profiles). Throws ``DataError`` for the input and ``Failure`` for the dataset.
-    public static func export(
-        _ analysis: NCAAnalysis, files: [URL], settings: Settings
-    ) throws -> (dataset: XPTFile.Dataset, nca: NCAAnalysis.Output) {
-        var reading = analysis
-        /// Reads the column named `lowercased` (in every file) per profile, as a group; its index among the groups.
-        func perProfile(_ lowercased: String) -> Int? {
-            let names = files.map { ProfileReader.column(named: lowercased, in: $0, choice: analysis.selection.table) }
-            guard let name = names.first ?? nil, names.allSatisfy({ $0 == name }) else { return nil }
-            if let existing = reading.selection.groups.firstIndex(where: { $0.lowercased() == lowercased }) {
-                return existing
-            }
-            // A profile-by column: it may change within a subject (two specimens are two profiles), which a
-            // group column may not.
-            reading.selection.groups.append(name)
-            reading.selection.profileBy.append(name)
-            return reading.selection.groups.count - 1
-        }
-        let specimenIndex = settings.specimen == nil ? perProfile("pcspec") : nil
-        let referenceIndex = perProfile("pcrftdtc")
-        // An ADNCA file's analyte (PARAMCD/PARAM, read as the `analyte` profile column) is PPCAT per profile.
-        let analyteIndex =
-            analysis.selection.recognisesAnalyte
-            ? reading.selection.groups.firstIndex(of: ColumnSelection.analyteGroup) : nil
-        let (table, nca) = try PPExport(reading).export(files: files)
-        func values(_ index: Int?) -> [String]? {
-            index.map { k in nca.results.map { k < $0.groups.count ? $0.groups[k] : "" } }
-        }
-        var analytes = values(analyteIndex)
-        if let given = settings.analyte, let found = analytes {
-            let distinct = found.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-            guard distinct.count <= 1 else {
-                throw Failure(
-                    message:
-                        "the input has several analytes (\(distinct.prefix(5).map { MessageText.capped($0) }.joined(separator: ", "))), each its own PPCAT; one analyte name ('\(MessageText.capped(given))') cannot stand for them all"
-                )
-            }
-            // One analyte: the name given is the PPCAT (a readable name for the file's code).
-            analytes = nil
-        }
-        return (
-            try dataset(
-                table, options: nca.options, settings: settings, specimens: values(specimenIndex),
-                referenceTimes: values(referenceIndex), analytes: analytes), nca
-        )
+    /// A PP export as submission datasets: PP and SUPPPP, and the NCA behind them.
+    public struct Datasets: Sendable {
+        /// The PP dataset (member `PP`).
+        public var pp: XPTFile.Dataset
+        /// Its variables (``PPVariable/pp(referenceTime:)``).
+        public var variables: [PPVariable]
+        /// The SUPPPP dataset (member `SUPPPP`); no rows when no PP record has a qualifier.
+        public var supplement: XPTFile.Dataset
+        /// The NCA, for its ledgers and audit.
+        public var nca: NCAAnalysis.Output
     }
 
-    /// `PPRFTDTC`, written (before `PPSTINT`) only when the input has a reference time: its `PCRFTDTC` column.
-    public static let referenceTimeVariable = (name: "PPRFTDTC", label: "Date/Time of Reference Point", numeric: false)
+    /// Reads `files`, runs the NCA of `analysis` and builds the PP and SUPPPP datasets (``PPExport``, with
+    /// `settings`). Throws `DataError` for the input and ``Failure`` for the datasets.
+    public static func export(_ analysis: NCAAnalysis, files: [URL], settings: Settings) throws -> Datasets {
+        let output = try PPExport(analysis, settings: settings).export(files: files)
+        return Datasets(
+            pp: try dataset(output.pp, variables: output.variables, name: "PP", label: "Pharmacokinetic Parameters"),
+            variables: output.variables,
+            supplement: try dataset(
+                output.supplement, variables: PPVariable.supppp, name: "SUPPPP",
+                label: "Supplemental Qualifiers for PP"),
+            nca: output.nca)
+    }
 
-    /// The dataset: `table` is ``PPTable``'s (its ``PPTable/columns``), `options` the NCA's; `specimens`, when
-    /// given, holds `PPSPEC` per profile (in the table's order) and overrides `settings.specimen`;
-    /// `referenceTimes`, when given, holds `PPRFTDTC` per profile (ISO 8601 text, as in the input); `analytes`,
-    /// when given, holds `PPCAT` per profile and overrides `settings.analyte`.
+    /// `table` (whose columns are `variables`' names) as a dataset: text as is (already ASCII), numbers as
+    /// doubles, an empty number as the missing value `.`; each text variable as long as its longest value (at
+    /// least 1, at most 200 bytes, the version 5 limit), numbers 8 bytes.
     public static func dataset(
-        _ table: ResultTable, options: NCAOptions, settings: Settings, specimens: [String]? = nil,
-        referenceTimes: [String]? = nil, analytes: [String]? = nil
+        _ table: ResultTable, variables: [PPVariable], name: String, label: String
     ) throws(Failure) -> XPTFile.Dataset {
-        func column(_ name: String) throws(Failure) -> Int {
-            guard let k = table.columns.firstIndex(of: name) else {
-                throw Failure(message: "the PP table has no \(name) column")
-            }
-            return k
-        }
-        let study = try column("STUDYID")
-        let subject = try column("USUBJID")
-        let sequence = try column("PPSEQ")
-        let code = try column("PPTESTCD")
-        let test = try column("PPTEST")
-        let original = try column("PPORRES")
-        let unit = try column("PPORRESU")
-        let number = try column("PPSTRESN")
-        let status = try column("PPSTAT")
-        let reason = try column("PPREASND")
-        let start = try column("PPSTINT")
-        let end = try column("PPENINT")
-        let parameters = Layout(options: options).count
-        // Profiles per subject (each profile is `parameters` consecutive rows), for PPGRPID.
-        var profiles: [String: Int] = [:]
-        for row in stride(from: 0, to: table.rows.count, by: Swift.max(1, parameters)) {
-            profiles[text(table.rows[row][subject]), default: 0] += 1
-        }
-        let method = options.aucMethod == .linear ? "LINEAR METHOD" : "LINEAR UP LOG DOWN METHOD"
-        func specimen(_ row: Int) -> String {
-            guard let specimens, parameters > 0 else { return settings.specimen ?? "" }
-            let profile = row / parameters
-            return profile < specimens.count ? specimens[profile] : ""
-        }
-        func analyte(_ row: Int) -> String {
-            guard let analytes, parameters > 0, row / parameters < analytes.count else { return settings.analyte ?? "" }
-            return analytes[row / parameters]
-        }
-        func referenceTime(_ row: Int) -> String {
-            guard let referenceTimes, parameters > 0, row / parameters < referenceTimes.count else { return "" }
-            return referenceTimes[row / parameters]
+        guard table.columns == variables.map(\.name) else {
+            throw Failure(message: "the \(name) table's columns are not the \(name) variables")
         }
         var rows: [[XPTFile.Value]] = []
         rows.reserveCapacity(table.rows.count)
+        var lengths = [Int](repeating: 1, count: variables.count)
         for (r, row) in table.rows.enumerated() {
-            let usubjid = text(row[subject])
-            var studyID = text(row[study])
-            if studyID.isEmpty { studyID = settings.study ?? "" }
-            guard !studyID.isEmpty else {
+            var values: [XPTFile.Value] = []
+            values.reserveCapacity(variables.count)
+            for (k, (variable, cell)) in zip(variables, row).enumerated() {
+                if variable.isNumeric {
+                    switch cell {
+                    case .number(let x): values.append(.number(x))
+                    case .integer(let n): values.append(.number(Double(n)))
+                    case .text, .empty: values.append(.missing("."))
+                    }
+                } else {
+                    let text = Self.text(cell)
+                    guard PPText.isASCII(text) else {
+                        throw Failure(
+                            message:
+                                "\(variable.name) '\(MessageText.capped(text))' (\(name) row \(r + 1)) is not ASCII; SAS transport v5 and submission datasets hold ASCII text"
+                        )
+                    }
+                    lengths[k] = Swift.max(lengths[k], text.utf8.count)
+                    values.append(.text(text))
+                }
+            }
+            rows.append(values)
+        }
+        var described: [XPTFile.Variable] = []
+        for (variable, length) in zip(variables, lengths) {
+            guard variable.isNumeric || length <= 200 else {
                 throw Failure(
                     message:
-                        "STUDYID is required in a submitted PP dataset: give the input a STUDYID column or \(settings.studyHint.map { "use \($0)" } ?? "give the study identifier in the settings")"
-                )
+                        "a \(variable.name) value is \(length) characters long; SAS transport v5 holds at most 200")
             }
-            let seq = integer(row[sequence])
-            let profile = parameters > 0 ? (seq - 1) / parameters + 1 : 1
-            let notDone = text(row[status]) == "NOT DONE"
-            let units = notDone ? "" : try ascii(text(row[unit]), "PPORRESU", r)
-            let value = text(row[original])
-            var cells: [XPTFile.Value] = [
-                .text(try ascii(studyID, "STUDYID", r)), .text("PP"),
-                .text(try ascii(usubjid, "USUBJID", r, strict: true)),
-                .number(Double(seq)), .text((profiles[usubjid] ?? 1) > 1 ? String(profile) : ""),
-                .text(try ascii(text(row[code]), "PPTESTCD", r)), .text(try ascii(text(row[test]), "PPTEST", r)),
-                .text(try ascii(analyte(r), "PPCAT", r)), .text("NON-COMPARTMENTAL"),
-                .text(value), .text(units), .text(value),
-            ]
-            switch row[number] {
-            case .number(let x): cells.append(.number(x))
-            case .integer(let n): cells.append(.number(Double(n)))
-            default: cells.append(.missing("."))
-            }
-            cells += [
-                .text(units), .text(text(row[status])), .text(try ascii(text(row[reason]), "PPREASND", r)),
-                .text(try ascii(specimen(r), "PPSPEC", r)), .text(method),
-                .text(text(row[start])), .text(text(row[end])),
-            ]
-            if referenceTimes != nil {
-                cells.insert(.text(try ascii(referenceTime(r), "PPRFTDTC", r)), at: cells.count - 2)
-            }
-            rows.append(cells)
-        }
-        var variables: [XPTFile.Variable] = []
-        var layout = Self.variables
-        if referenceTimes != nil { layout.insert(referenceTimeVariable, at: layout.count - 2) }
-        for (k, variable) in layout.enumerated() {
-            var length = 8
-            if !variable.numeric {
-                length = rows.reduce(1) { longest, row in
-                    if case .text(let s) = row[k] { return Swift.max(longest, s.utf8.count) }
-                    return longest
-                }
-                guard length <= 200 else {
-                    throw Failure(
-                        message:
-                            "a \(variable.name) value is \(length) characters long; SAS transport v5 holds at most 200")
-                }
-            }
-            variables.append(
+            described.append(
                 XPTFile.Variable(
-                    name: variable.name, label: variable.label, isNumeric: variable.numeric, length: length))
+                    name: variable.name, label: variable.label, isNumeric: variable.isNumeric,
+                    length: variable.isNumeric ? 8 : length))
         }
-        return XPTFile.Dataset(name: "PP", label: "Pharmacokinetic Parameters", variables: variables, rows: rows)
-    }
-
-    /// How many parameters each profile has under `options` (rows per profile).
-    private struct Layout {
-        let count: Int
-        init(options: NCAOptions) { count = PPTable.Layout(options: options).parameters.count }
+        return XPTFile.Dataset(name: name, label: label, variables: described, rows: rows)
     }
 
     private static func text(_ cell: ResultCell) -> String {
@@ -248,59 +133,35 @@ public struct PPSubmission: Sendable {
         }
     }
 
-    private static func integer(_ cell: ResultCell) -> Int {
-        switch cell {
-        case .integer(let n): n
-        case .number(let x) where x.isFinite && abs(x) < 1e15: Int(x)
-        default: 0
-        }
-    }
-
-    /// `text` in printable ASCII: the characters our own messages and common units use are spelled out;
-    /// `strict` values (identifiers) and anything else non-ASCII are an error.
-    private static func ascii(
-        _ text: String, _ variable: String, _ row: Int, strict: Bool = false
-    ) throws(Failure) -> String {
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
-        if !strict {
-            let replaced = text.replacingOccurrences(of: "λz", with: "lambda z").replacingOccurrences(
-                of: "λ", with: "lambda"
-            )
-            .replacingOccurrences(of: "µ", with: "u").replacingOccurrences(of: "μ", with: "u")
-            .replacingOccurrences(of: "≥", with: ">=").replacingOccurrences(of: "≤", with: "<=")
-            .replacingOccurrences(of: "–", with: "-").replacingOccurrences(of: "—", with: "-")
-            .replacingOccurrences(of: "×", with: "x").replacingOccurrences(of: "²", with: "2")
-            if replaced.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return replaced }
-        }
-        throw Failure(
-            message:
-                "\(variable) '\(text)' (PP row \(row + 1)) is not ASCII; SAS transport v5 and submission datasets hold ASCII text"
-        )
-    }
-
-    /// The dataset as CDISC Dataset-JSON v1.1: metadata, `columns` (with `length` for text) and `rows`, numbers
-    /// as shortest round-trip decimals, missing numbers as `null`.
-    public static func datasetJSON(_ dataset: XPTFile.Dataset, study: String, created: Date = Date()) -> String {
+    /// The dataset as CDISC Dataset-JSON v1.1: metadata, `columns` (with `length` for text and `keySequence`
+    /// for keys, from `variables`, the dataset's ``PPVariable`` list) and `rows`, numbers as shortest round-trip
+    /// decimals (integers without a fraction), missing numbers as `null`. `created` is written as UTC.
+    public static func datasetJSON(
+        _ dataset: XPTFile.Dataset, variables: [PPVariable], study: String, created: Date = Date()
+    ) -> String {
         let stamp = ISO8601DateFormatter().string(from: created).replacingOccurrences(of: "Z", with: "")
+        let kinds = Dictionary(variables.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var out = "{\n"
         out += "\"datasetJSONCreationDateTime\": \(quoted(stamp)),\n\"datasetJSONVersion\": \"1.1.0\",\n"
-        out += "\"fileOID\": \(quoted("CARKinetics.PP.\(study)")),\n\"originator\": \"CARKinetics\",\n"
+        out += "\"fileOID\": \(quoted("CARKinetics.\(dataset.name).\(study)")),\n\"originator\": \"CARKinetics\",\n"
         out += "\"sourceSystem\": {\"name\": \"CARKinetics pkfit\", \"version\": \(quoted(PackageVersion.current))},\n"
-        out += "\"studyOID\": \(quoted(study)),\n\"metaDataVersionOID\": \"MDV.PP\",\n\"itemGroupOID\": \"IG.PP\",\n"
+        out += "\"studyOID\": \(quoted(study)),\n\"metaDataVersionOID\": \"MDV.PP\",\n"
+        out += "\"itemGroupOID\": \(quoted("IG." + dataset.name)),\n"
         out +=
             "\"records\": \(dataset.rows.count),\n\"name\": \(quoted(dataset.name)),\n\"label\": \(quoted(dataset.label)),\n"
         out += "\"columns\": [\n"
         out += dataset.variables.map { v in
-            let type = v.name == "PPSEQ" ? "integer" : v.isNumeric ? "double" : "string"
-            let key =
-                v.name == "USUBJID"
-                ? ", \"keySequence\": 2"
-                : v.name == "STUDYID"
-                    ? ", \"keySequence\": 1"
-                    : v.name == "PPSEQ" ? ", \"keySequence\": 3" : ""
+            let variable = kinds[v.name]
+            let type =
+                switch variable?.kind ?? (v.isNumeric ? .double : .text) {
+                case .integer: "integer"
+                case .double: "double"
+                case .text: "string"
+                }
             return
-                "  {\"itemOID\": \(quoted("IT.PP." + v.name)), \"name\": \(quoted(v.name)), \"label\": \(quoted(v.label)), \"dataType\": \"\(type)\""
-                + (v.isNumeric ? "" : ", \"length\": \(v.length)") + key + "}"
+                "  {\"itemOID\": \(quoted("IT.\(dataset.name).\(v.name)")), \"name\": \(quoted(v.name)), \"label\": \(quoted(v.label)), \"dataType\": \"\(type)\""
+                + (v.isNumeric ? "" : ", \"length\": \(v.length)")
+                + (variable?.key.map { ", \"keySequence\": \($0)" } ?? "") + "}"
         }.joined(separator: ",\n")
         out += "\n],\n\"rows\": [\n"
         out += dataset.rows.map { row in
@@ -315,7 +176,7 @@ public struct PPSubmission: Sendable {
                     }
                 }.joined(separator: ", ") + "]"
         }.joined(separator: ",\n")
-        out += "\n]\n}\n"
+        out += (dataset.rows.isEmpty ? "" : "\n") + "]\n}\n"
         return out
     }
 

@@ -4,52 +4,67 @@ import CARKineticsNCA
 import CARKineticsNumerics
 import CARKineticsStatistics
 
-/// The SDTM PP-style long table of `pkfit nca --format pp`: one row per profile × parameter.
+/// The SDTM PP dataset of `pkfit nca --format pp`: one row per profile × parameter, with the variables of
+/// ``PPVariable/pp(referenceTime:)``, and its SUPPPP qualifiers (``PPVariable/supppp``).
 ///
 /// Driven by `NCARegistry`: every column with a `PPTest` becomes a `PPTESTCD`, in registry order (CDISC
-/// codes, and sponsor-defined codes for the QC counts); text columns (window-end flags, unit, notes) are not
-/// parameters and are left out. Conventions, decided and documented in docs/pp-output.md:
+/// codes, and sponsor-defined codes where CDISC has none); text columns (window-end flags, unit, notes) are not
+/// parameters and are left out. The same rows are written as CSV, SAS transport and Dataset-JSON
+/// (docs/pp-output.md). Conventions:
 /// - `PPORRES` is the value at full precision (shortest round-trip decimal), `PPSTRESC` the same text and
 ///   `PPSTRESN` the number; no unit conversion is made, so `PPSTRESU` = `PPORRESU`.
 /// - Units: levels in the profile's unit (from the unit column, e.g. `AVALU`), times in the analysis' time
 ///   unit (`NCAOptions/timeUnit`: `h`, `day`, …), AUCs `<time>*<unit>` (`h*ug/mL`), rates `1/<time>`,
 ///   percentages `%`; dimensionless values and counts have no unit. When the input has no unit column, level
-///   and AUC units are empty rather than guessed.
-/// - Interval AUCs (`AUCINT`, and `AUCINTIS` for the λz-extrapolated variant, PKNCA's aucint.inf.obs code)
-///   carry `PPSTINT` / `PPENINT` as ISO 8601 durations of the window in its real unit (`ISODuration`: 0–24 h
-///   is `P0D`, `P1D`); other parameters leave them empty.
+///   and AUC units are empty rather than guessed. `NOT DONE` rows have no units.
+/// - Interval AUCs (`AUCINT`, and the sponsor code `AUCINTIS` for the λz-extrapolated variant) carry `PPSTINT` /
+///   `PPENINT` as ISO 8601 durations of the window in its real unit (`ISODuration`); other parameters leave
+///   them empty.
 /// - A value that is not computable has empty results, `PPSTAT` = `NOT DONE` and the reason in `PPREASND`.
-/// - `PPGRPID` holds the profile's `--group` values joined by `; ` (empty without groups), so profiles of one
-///   subject stay apart; `PPSEQ` numbers each subject's rows from 1 across all its profiles.
+/// - `PPSEQ` numbers each subject's rows from 1 across all its profiles; `PPGRPID` is the profile's number
+///   within its subject when the subject has several profiles, else empty (`--group` values are not carried).
+/// - Text is ASCII (``PPText``).
 public enum PPTable {
-    /// Column names, in output order.
-    public static let columns = [
-        "STUDYID", "DOMAIN", "USUBJID", "PPSEQ", "PPGRPID", "PPTESTCD", "PPTEST", "PPORRES", "PPORRESU",
-        "PPSTRESC", "PPSTRESN", "PPSTRESU", "PPSTAT", "PPREASND", "PPSTINT", "PPENINT", "PPEXCLBY", "LAMZNOTE",
-    ]
-
-    /// The PP table of `results` (NCA run with `options`); `studyIDs`, when given, has one entry per result.
-    public static func make(_ results: [NCAResult], options: NCAOptions, studyIDs: [String]? = nil) -> ResultTable {
-        let layout = Layout(options: options)
-        var profilesSeen: [String: Int] = [:]
-        var rows: [[ResultCell]] = []
-        rows.reserveCapacity(results.count * layout.parameters.count)
-        var row = [ResultCell](repeating: .empty, count: columns.count)
-        for (index, result) in results.enumerated() {
-            let earlier = profilesSeen[result.subject] ?? 0
-            profilesSeen[result.subject] = earlier + 1
-            let study = studyIDs.map { ResultCell.text($0[index]) } ?? .empty
-            let group = Layout.group(result.groups)
-            for k in layout.parameters.indices {
-                layout.fill(&row, parameter: k, of: result, group: group, study: study, earlierProfiles: earlier)
-                rows.append(row)
-            }
-        }
-        return ResultTable(columns: columns, rows: rows)
+    /// What every PP row of one profile carries besides the NCA values: the identifiers, the qualifiers read
+    /// from the input or given, and the profile's place among its subject's profiles.
+    struct Profile: Sendable {
+        var study: ResultCell
+        var subject: ResultCell
+        /// `PPGRPID`.
+        var group: ResultCell
+        /// `PPCAT`, `PPSPEC`, `PPRFTDTC` (nil when the dataset has no `PPRFTDTC`).
+        var analyte: ResultCell
+        var specimen: ResultCell
+        var referenceTime: ResultCell?
+        /// The subject's profiles before this one: each has one row per parameter, so `PPSEQ` runs on.
+        var earlierProfiles: Int
+        /// The levels' unit in ASCII (`ug/mL`), nil when unknown.
+        var levelUnit: String?
     }
 
-    /// The parameters a PP table has for given options, and how each row is filled: shared by ``make`` and
-    /// the streamed export, so both write the same cells.
+    /// The PP rows and the SUPPPP records of `results` (NCA run with `options`), one ``Profile`` per result.
+    static func make(
+        _ results: [NCAResult], profiles: [Profile], layout: Layout
+    ) -> (pp: ResultTable, supplement: ResultTable) {
+        var rows: [[ResultCell]] = []
+        rows.reserveCapacity(results.count * layout.parameters.count)
+        var supplement: [[ResultCell]] = []
+        var row: [ResultCell] = []
+        for (result, profile) in zip(results, profiles) {
+            for k in layout.parameters.indices {
+                layout.fill(&row, parameter: k, of: result, profile: profile)
+                rows.append(row)
+                layout.appendQualifiers(parameter: k, of: result, profile: profile, to: &supplement)
+            }
+        }
+        return (
+            ResultTable(columns: layout.variables.map(\.name), rows: rows),
+            ResultTable(columns: PPVariable.supppp.map(\.name), rows: supplement)
+        )
+    }
+
+    /// The parameters a PP table has for given options, and how each row is filled: shared by the whole-table
+    /// and the streamed export, so both write the same cells.
     struct Layout: Sendable {
         /// What a PP row needs of its registry column (the whole ``NCAColumn`` would be copied, with all its
         /// names and closures, for every row).
@@ -59,7 +74,7 @@ public enum PPTable {
             var excludedBy: @Sendable (NCAResult) -> [AcceptanceCriterion]
             var dependsOnLambdaZ: Bool
             var unit: UnitKind
-            var code: String
+            var code: ResultCell
             var test: ResultCell
             /// `PPSTINT` and `PPENINT`.
             var start: ResultCell
@@ -69,9 +84,15 @@ public enum PPTable {
         let options: NCAOptions
         /// The registry's columns that are PP parameters, in registry order.
         let parameters: [Parameter]
+        /// The dataset's variables (``PPVariable/pp(referenceTime:)``).
+        let variables: [PPVariable]
+        /// `PPANMETH`.
+        let method: ResultCell
 
-        init(options: NCAOptions) {
+        init(options: NCAOptions, referenceTime: Bool = false) {
             self.options = options
+            variables = PPVariable.pp(referenceTime: referenceTime)
+            method = .text(options.aucMethod == .linear ? "LINEAR METHOD" : "LINEAR UP LOG DOWN METHOD")
             parameters = NCARegistry.columns(for: options).compactMap { column in
                 guard column.unit != .text, let test = column.ppTest else { return nil }
                 let interval = options.resolvedIntervals.first {
@@ -82,33 +103,14 @@ public enum PPTable {
                 }
                 return Parameter(
                     cell: column.cell, reason: column.reason, excludedBy: column.excludedBy,
-                    dependsOnLambdaZ: column.dependsOnLambdaZ, unit: column.unit, code: test.code,
-                    test: .text(test.name),
-                    start: duration(interval?.start), end: duration(interval?.end))
+                    dependsOnLambdaZ: column.dependsOnLambdaZ, unit: column.unit, code: .text(test.code),
+                    test: .text(test.name), start: duration(interval?.start), end: duration(interval?.end))
             }
         }
 
-        /// The `PPGRPID` cell of a profile with these `--group` values.
-        static func group(_ groups: [String]) -> ResultCell {
-            let joined = groups.joined(separator: "; ")
-            return joined.isEmpty ? .empty : .text(joined)
-        }
-
-        /// Overwrites `row` (one cell per ``PPTable/columns``) with parameter `k` of `result`, whose `PPGRPID`
-        /// is `group` (``group(_:)``). `earlierProfiles` counts the subject's profiles before this one: every
-        /// profile has one row per parameter, so `PPSEQ` runs on across them.
-        func fill(
-            _ row: inout [ResultCell], parameter k: Int, of result: NCAResult, group: ResultCell, study: ResultCell,
-            earlierProfiles: Int
-        ) {
+        /// Overwrites `row` with parameter `k` of `result`, one cell per variable, in ``variables`` order.
+        func fill(_ row: inout [ResultCell], parameter k: Int, of result: NCAResult, profile: Profile) {
             let parameter = parameters[k]
-            row[0] = study
-            row[1] = .text("PP")
-            row[2] = .text(result.subject)
-            row[3] = .integer(earlierProfiles * parameters.count + k + 1)
-            row[4] = group
-            row[5] = .text(parameter.code)
-            row[6] = parameter.test
             let text: String?
             let number: ResultCell
             switch parameter.cell(result) {
@@ -122,25 +124,47 @@ public enum PPTable {
                 text = nil
                 number = .empty
             }
+            let value = text.map(ResultCell.text) ?? .empty
+            // NOT DONE rows carry no unit (SDTMIG: units go with a result).
             let unit =
-                unitText(parameter.unit, levelUnit: result.unit, timeUnit: options.timeUnit).map(ResultCell.text)
-                ?? .empty
-            row[7] = text.map(ResultCell.text) ?? .empty
-            row[8] = unit
-            row[9] = row[7]
-            row[10] = number
-            row[11] = unit
-            row[12] = text == nil ? .text("NOT DONE") : .empty
-            row[13] = text == nil ? .text(PPTable.reason(parameter.reason, result)) : .empty
-            row[14] = parameter.start
-            row[15] = parameter.end
-            // Not SDTM PP variables (PPSTAT/PPREASND are for values not done): in a submission they would be
-            // SUPPPP records with these QNAMs (docs/pp-output.md).
-            row[16] = AcceptanceCriterion.text(parameter.excludedBy(result)).map(ResultCell.text) ?? .empty
+                text == nil
+                ? .empty
+                : (unitText(parameter.unit, levelUnit: profile.levelUnit, timeUnit: options.timeUnit).map(
+                    ResultCell.text) ?? .empty)
+            row.removeAll(keepingCapacity: true)
+            row += [
+                profile.study, .text("PP"), profile.subject, .integer(sequence(k, profile)), profile.group,
+                parameter.code, parameter.test, profile.analyte, .text("NON-COMPARTMENTAL"), value, unit, value,
+                number, unit, text == nil ? .text("NOT DONE") : .empty,
+                text == nil ? .text(PPText.spelled(PPTable.reason(parameter.reason, result))) : .empty,
+                profile.specimen, method,
+            ]
+            if let referenceTime = profile.referenceTime { row.append(referenceTime) }
+            row += [parameter.start, parameter.end]
+        }
+
+        /// `PPSEQ` of parameter `k` of a profile.
+        func sequence(_ k: Int, _ profile: Profile) -> Int { profile.earlierProfiles * parameters.count + k + 1 }
+
+        /// Appends the SUPPPP records of parameter `k` of `result` (``PPVariable/supppp`` order): `PPEXCLBY`, the
+        /// acceptance criteria that exclude it, and `LAMZNOTE`, the λz points chosen by hand it depends on.
+        /// Neither is a PP variable: `PPSTAT`/`PPREASND` are for values not done, and these values were done.
+        func appendQualifiers(
+            parameter k: Int, of result: NCAResult, profile: Profile, to records: inout [[ResultCell]]
+        ) {
+            let parameter = parameters[k]
+            func record(_ qualifier: (name: String, label: String), _ value: String) {
+                records.append([
+                    profile.study, .text("PP"), profile.subject, .text("PPSEQ"),
+                    .text(String(sequence(k, profile))), .text(qualifier.name), .text(qualifier.label),
+                    .text(PPText.spelled(value)), .text("DERIVED"), .empty,
+                ])
+            }
+            if let criteria = AcceptanceCriterion.text(parameter.excludedBy(result)) {
+                record(PPVariable.qualifiers.excludedBy, criteria)
+            }
             if parameter.dependsOnLambdaZ, let choice = result.lambdaZChoice {
-                row[17] = .text("\(choice.rule): \(choice.reason)")
-            } else {
-                row[17] = .empty
+                record(PPVariable.qualifiers.lambdaZNote, "\(choice.rule): \(choice.reason)")
             }
         }
     }
@@ -159,4 +183,37 @@ public enum PPTable {
         if case .failure(let failure) = result.lambdaZ { return "λz: \(failure)" }
         return "not computable"
     }
+}
+
+/// Text in a submission dataset: printable ASCII (SAS transport v5 and the FDA's rules), with the characters
+/// our own messages and common units use spelled out.
+enum PPText {
+    /// `text` in printable ASCII: `λz` → `lambda z`, `µ`/`μ` → `u`, `≥`/`≤` → `>=`/`<=`, dashes → `-`, `×` → `x`,
+    /// `²` → `2`; nil when anything else is not ASCII.
+    static func ascii(_ text: String) -> String? {
+        if isASCII(text) { return text }
+        let replaced = spelledOut(text)
+        return isASCII(replaced) ? replaced : nil
+    }
+
+    /// ``ascii(_:)`` for our own messages (reasons, criteria), whose user-given parts were checked before any
+    /// row was written (`PPExport`): anything still not ASCII becomes `?` rather than stopping a stream midway.
+    static func spelled(_ text: String) -> String {
+        if isASCII(text) { return text }
+        var out = ""
+        for scalar in spelledOut(text).unicodeScalars {
+            out.unicodeScalars.append(scalar.value >= 0x20 && scalar.value < 0x7F ? scalar : "?")
+        }
+        return out
+    }
+
+    private static func spelledOut(_ text: String) -> String {
+        text.replacingOccurrences(of: "λz", with: "lambda z").replacingOccurrences(of: "λ", with: "lambda")
+            .replacingOccurrences(of: "µ", with: "u").replacingOccurrences(of: "μ", with: "u")
+            .replacingOccurrences(of: "≥", with: ">=").replacingOccurrences(of: "≤", with: "<=")
+            .replacingOccurrences(of: "–", with: "-").replacingOccurrences(of: "—", with: "-")
+            .replacingOccurrences(of: "×", with: "x").replacingOccurrences(of: "²", with: "2")
+    }
+
+    static func isASCII(_ text: String) -> Bool { text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F } }
 }

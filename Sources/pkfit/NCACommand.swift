@@ -25,8 +25,17 @@ struct NCACommand: ParsableCommand {
     @Option(help: "PP: the specimen (PPSPEC), e.g. BLOOD (default: the input's PCSPEC column, if any).")
     var specimen: String?
 
+    @Option(
+        name: .customLong("supp"),
+        help:
+            "PP: write SUPPPP (the PPEXCLBY / LAMZNOTE qualifiers) here, in the PP output's format (default: beside a PP --output file, named supp<name>, e.g. supppp.xpt)."
+    )
+    var supplement: String?
+
     func validate() throws {
-        try FileSafety.check(inputs: input.files + nca.lambdaZ.inputs, outputs: output.outputs + rows.outputs)
+        try FileSafety.check(
+            inputs: input.files + nca.lambdaZ.inputs,
+            outputs: output.outputs + supplementOutputs() + rows.outputs)
     }
 
     func run() throws {
@@ -36,11 +45,11 @@ struct NCACommand: ParsableCommand {
         var analysis = NCAAnalysis(
             selection: selection, options: try nca.options(groupColumns: selection.groups))
         analysis.invalidRows = rows.invalidRows
-        if output.format == .pp, let path = output.file, let kind = SubmissionFile(path: path) {
-            try writeSubmission(analysis, files: files, to: path, as: kind)
+        if output.format == .pp {
+            try writePP(analysis, files: files)
             return
         }
-        if [.csv, .json, .pp].contains(output.format) && !output.rewritesTable {
+        if [.csv, .json].contains(output.format) && !output.rewritesTable {
             // Streamed: flat memory however many rows, and the same bytes as the table path (--csv-safe, which
             // rewrites text cells of the finished table, takes the table path below). With --audit each row's
             // fate is recorded (one byte) as its profile is analysed, and the audit is written after the result
@@ -57,9 +66,6 @@ struct NCACommand: ParsableCommand {
                     switch output.format {
                     case .json:
                         fates = try analysis.writeJSON(
-                            files: files, progress: update, recordingFates: recording, to: write)
-                    case .pp:
-                        fates = try PPExport(analysis).writeCSV(
                             files: files, progress: update, recordingFates: recording, to: write)
                     default:
                         fates = try analysis.writeCSV(
@@ -83,12 +89,8 @@ struct NCACommand: ParsableCommand {
         let table: ResultTable
         let result: NCAAnalysis.Output
         do throws(DataError) {
-            if output.format == .pp {
-                (table, result) = try PPExport(analysis).export(files: files)
-            } else {
-                result = try analysis.run(files: files)
-                table = result.table
-            }
+            result = try analysis.run(files: files)
+            table = result.table
         } catch {
             throw CommandFailure(message: error.description)
         }
@@ -116,59 +118,6 @@ extension NCACommand {
     static func readableColumns(groups: [String], options: NCAOptions) -> [String] {
         ["subject"] + groups + ["cmax", "tmax", "auclast"] + options.intervals.prefix(1).map(\.columnName)
             + ["half_life"]
-    }
-}
-
-/// A submission PP file, chosen by the `--output` extension.
-enum SubmissionFile {
-    case xpt, datasetJSON
-
-    init?(path: String) {
-        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
-        case "xpt": self = .xpt
-        case "json": self = .datasetJSON
-        default: return nil
-        }
-    }
-}
-
-extension NCACommand {
-    /// `--format pp --output pp.xpt` (SAS transport v5) or `pp.json` (Dataset-JSON v1.1): the PP table as a
-    /// submission dataset (docs/pp-output.md), written whole or not at all.
-    func writeSubmission(_ analysis: NCAAnalysis, files: [URL], to path: String, as kind: SubmissionFile) throws {
-        let dataset: XPTFile.Dataset
-        let result: NCAAnalysis.Output
-        do {
-            var settings = PPSubmission.Settings(study: study, analyte: analyte, specimen: specimen)
-            settings.studyHint = "--study"
-            (dataset, result) = try PPSubmission.export(analysis, files: files, settings: settings)
-        } catch let error as DataError {
-            throw CommandFailure(message: error.description)
-        } catch let error as PPSubmission.Failure {
-            throw CommandFailure(message: "\(path): \(error.description)")
-        }
-        let bytes: [UInt8]
-        switch kind {
-        case .xpt:
-            do {
-                bytes = try XPTFile(datasets: [dataset]).bytes()
-            } catch {
-                throw CommandFailure(message: "\(path): \(error.description)")
-            }
-        case .datasetJSON:
-            var studyID = study ?? ""
-            if case .text(let first)? = dataset.rows.first?.first { studyID = first }
-            bytes = Array(PPSubmission.datasetJSON(dataset, study: studyID).utf8)
-        }
-        rows.reportExclusions(result.ledgers)
-        InputOptions.noteTimeUnit(assumed: result.timeUnitAssumed)
-        // The dataset and the audit are committed together: both renamed, or neither.
-        try rows.emit(
-            audit: { () throws(DataError) in try analysis.audit(result, files: files) },
-            results: { transaction in
-                let file = try transaction.open(path)
-                try bytes.withUnsafeBufferPointer { (buffer) throws(OutputError) in try file.write(buffer) }
-            })
     }
 }
 

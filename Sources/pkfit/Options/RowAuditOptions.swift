@@ -70,9 +70,24 @@ struct RowAuditOptions: ParsableArguments {
         to path: String?, result produce: ((UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Fates,
         audit writeAudit: (Fates, (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void
     ) throws {
+        try withoutActuallyEscaping(produce) { produce in
+            try stream(to: path, supplement: nil, result: { write, _ in try produce(write) }, audit: writeAudit)
+        }
+    }
+
+    /// ``stream(to:result:audit:)`` with a second result file, `supplement` (PP's SUPPPP), in the same commit:
+    /// `produce` gets a sink for it too (nil when `supplement` is nil).
+    func stream<Fates>(
+        to path: String?, supplement: String?,
+        result produce: (
+            (UnsafeBufferPointer<UInt8>) throws -> Void, ((UnsafeBufferPointer<UInt8>) throws -> Void)?
+        ) throws -> Fates,
+        audit writeAudit: (Fates, (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void
+    ) throws {
         let files = OutputTransaction()
         defer { files.discard() }
         let resultFile = try path.map { (path) throws(OutputError) in try files.open(path) }
+        let supplementFile = try supplement.map { (path) throws(OutputError) in try files.open(path) }
         var auditFile: OutputTransaction.File?
         if let audit {
             do {
@@ -81,13 +96,14 @@ struct RowAuditOptions: ParsableArguments {
                 throw CommandFailure(message: "--audit: \(error.description)")
             }
         }
-        let fates = try produce { bytes in
-            if let resultFile {
-                try resultFile.write(bytes)
-            } else if let reason = AtomicFileWriter.writeAll(STDOUT_FILENO, bytes) {
-                throw OutputError(path: "standard output", message: "cannot be written (\(reason))")
-            }
-        }
+        let fates = try produce(
+            { bytes in
+                if let resultFile {
+                    try resultFile.write(bytes)
+                } else if let reason = AtomicFileWriter.writeAll(STDOUT_FILENO, bytes) {
+                    throw OutputError(path: "standard output", message: "cannot be written (\(reason))")
+                }
+            }, supplementFile.map { file in { bytes in try file.write(bytes) } })
         if let auditFile { try writeAudit(fates) { bytes in try auditFile.write(bytes) } }
         try files.commit()
     }

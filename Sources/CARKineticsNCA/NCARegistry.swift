@@ -120,7 +120,7 @@ public enum NCARegistry {
                 "Maximum observed level after infusion"
             ) { $0.cmax },
             value(
-                "tmax", "Tmax", .cdisc("TMAX", "Time of CMAX"), .time, .medianRange, report: true,
+                "tmax", "Tmax", .cdisc("TMAX", "Time of CMAX Observation"), .time, .medianRange, report: true,
                 "First time of Cmax"
             ) { $0.tmax },
             value(
@@ -150,7 +150,7 @@ public enum NCARegistry {
             columns.append(
                 value(
                     name + "_extrap", display + ",extrap",
-                    .cdisc("AUCINTIS", "AUC from T1 to T2 Extrapolated Obs"), .auc, .geometricMean,
+                    .sponsor("AUCINTIS", "AUC from T1 to T2 Extrapolated Obs"), .auc, .geometricMean,
                     lambdaZ: true, excluded: .lambdaZWhen { $0.intervals[k].end == .extrapolated },
                     "\(name) plus the λz extrapolation from Tlast to the window end"
                 ) {
@@ -195,7 +195,7 @@ public enum NCARegistry {
                 "(λz last − first time) / half-life"
             ) { $0.spanRatio },
             value(
-                "clast_pred", "Clast,pred", .cdisc("CLSTP", "Last Nonzero Conc Pred"), .concentration, nil,
+                "clast_pred", "Clast,pred", .sponsor("CLSTP", "Last Nonzero Conc Pred"), .concentration, nil,
                 lambdaZ: true, excluded: .lambdaZ, "Clast predicted by the λz regression"
             ) { $0.clastPredicted },
             value(

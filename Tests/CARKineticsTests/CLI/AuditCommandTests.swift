@@ -101,7 +101,7 @@ import Testing
         let audit = directory.appendingPathComponent("audit.csv")
         let run = try runPKFit(["nca", input.path, "--format", "pp", "--skip-invalid", "--audit", audit.path])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("S1,PP,A,1,,CMAX,Max Conc,10.0,"))
+        #expect(run.stdout.contains("S1,PP,A,1,,CMAX,Max Conc,,NON-COMPARTMENTAL,10.0,"))
         #expect(run.stderr.hasPrefix("excluded 1 invalid row (--skip-invalid):\n  \(input.path):5: column 'AVAL'"))
         let (_, counts, byLine) = try readAudit(audit)
         #expect(counts == ["pre-infusion": 1, "used": 5, "excluded": 1])

@@ -95,7 +95,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let plain = try runPKFit(["nca", Self.sample])
         for format in ["csv", "json", "table", "pp"] {
-            let run = try runPKFit(["nca", Self.sample, "--output", "-", "--format", format], in: directory)
+            let run = try runPKFit(
+                ["nca", Self.sample, "--output", "-", "--format", format, "--study", "S"], in: directory)
             #expect(run.status == 0, "\(run.stderr)")
             #expect(!run.stdout.isEmpty)
             if format == "csv" { #expect(run.stdout == plain.stdout) }

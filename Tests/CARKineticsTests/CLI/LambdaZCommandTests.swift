@@ -87,14 +87,26 @@ import Testing
         let safe = try runPKFit(["nca", data, "--lambda-z-points", file.path, "--csv-safe"])
         #expect(safe.stdout == run.stdout)
 
-        let pp = try runPKFit(["nca", data, "--lambda-z-points", file.path, "--format", "pp"])
+        // PP: the hand choice and the exclusion are SUPPPP qualifiers of the PP records (by PPSEQ).
+        let supplement = dir.appendingPathComponent("supppp.csv")
+        let pp = try runPKFit([
+            "nca", data, "--lambda-z-points", file.path, "--format", "pp", "--study", "AID", "--supp",
+            supplement.path,
+        ])
         #expect(pp.status == 0, "\(pp.stderr)")
         let ppRows = rows(pp.stdout)
-        let lamz = try #require(ppRows.first { $0["USUBJID"] == "AID-007" && $0["PPTESTCD"] == "LAMZ" })
-        #expect(lamz["LAMZNOTE"] == "manual-range: contraction only; later levels re-expand")
-        #expect(ppRows.first { $0["USUBJID"] == "AID-007" && $0["PPTESTCD"] == "CMAX" }?["LAMZNOTE"] == "")
-        let excluded = try #require(ppRows.first { $0["USUBJID"] == "AID-004" && $0["PPTESTCD"] == "LAMZHL" })
-        #expect(excluded["PPEXCLBY"] == "r2<0.9" && excluded["PPSTAT"] == "")
+        let qualifiers = rows(try String(contentsOf: supplement, encoding: .utf8))
+        func qualifier(_ subject: String, _ code: String, _ name: String) -> String? {
+            guard let seq = ppRows.first(where: { $0["USUBJID"] == subject && $0["PPTESTCD"] == code })?["PPSEQ"]
+            else { return nil }
+            return qualifiers.first { $0["USUBJID"] == subject && $0["IDVARVAL"] == seq && $0["QNAM"] == name }?[
+                "QVAL"]
+        }
+        #expect(qualifier("AID-007", "LAMZ", "LAMZNOTE") == "manual-range: contraction only; later levels re-expand")
+        #expect(qualifier("AID-007", "CMAX", "LAMZNOTE") == nil)
+        #expect(qualifier("AID-004", "LAMZHL", "PPEXCLBY") == "r2<0.9")
+        #expect(ppRows.first { $0["USUBJID"] == "AID-004" && $0["PPTESTCD"] == "LAMZHL" }?["PPSTAT"] == "")
+        #expect(qualifiers.allSatisfy { $0["RDOMAIN"] == "PP" && $0["IDVAR"] == "PPSEQ" && $0["STUDYID"] == "AID" })
     }
 
     @Test func pointsFileErrorsNameFileLineAndColumnAndWriteNothing() throws {

@@ -38,6 +38,7 @@ import Testing
                 ])
             #expect(reference.status == 0, "\(names): \(reference.stderr)")
             let plain = directory.appendingPathComponent("plain.out")
+            let options = options + (format == "pp" ? ["--study", "S"] : [])
             let plainRun = try runPKFit(["nca"] + files + options + ["--format", format, "--output", plain.path])
             #expect(plainRun.status == 0)
 

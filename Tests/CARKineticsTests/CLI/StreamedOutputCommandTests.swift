@@ -8,7 +8,9 @@ import Testing
     func streamedOutputIsTheTablePathsOutput(format: String) throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let files = [fixtureURL("data/aid_cd7_qpcr.csv").path, fixtureURL("valid/blq_spellings.csv").path]
+        let files =
+            [fixtureURL("data/aid_cd7_qpcr.csv").path, fixtureURL("valid/blq_spellings.csv").path]
+            + (format == "pp" ? ["--study", "S"] : [])
         let streamed = try runPKFit(["nca"] + files + ["--format", format, "--skip-invalid"])
         let audited = try runPKFit(
             ["nca"] + files + ["--format", format, "--skip-invalid", "--audit", "audit.csv"], in: directory)
@@ -30,11 +32,13 @@ import Testing
         try "subject,time,value\nA,0,1\nA,1,2\nA,2,3\nA,3,1.2.3\n".write(to: bad, atomically: true, encoding: .utf8)
         let good = fixtureURL("data/noise_free_profiles.csv").path
         let out = directory.appendingPathComponent("out")
-        let toFile = try runPKFit(["nca", good, "bad.csv", "--format", format, "--output", out.path], in: directory)
+        let study = format == "pp" ? ["--study", "S"] : []
+        let toFile = try runPKFit(
+            ["nca", good, "bad.csv", "--format", format, "--output", out.path] + study, in: directory)
         #expect(toFile.status != 0)
         #expect(toFile.stderr.contains("bad.csv:5: column 'value': \"1.2.3\" is not a number"), "\(toFile.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["bad.csv"])
-        let toStdout = try runPKFit(["nca", good, "bad.csv", "--format", format], in: directory)
+        let toStdout = try runPKFit(["nca", good, "bad.csv", "--format", format] + study, in: directory)
         #expect(toStdout.status != 0 && toStdout.stdout.isEmpty)
     }
 }

@@ -140,9 +140,9 @@ import Testing
     @Test func jsonPPAndTableStateTheUnit() throws {
         let json = try runPKFit(["nca", hours, "--format", "json"])
         #expect(json.status == 0 && json.stdout.contains("\"time_unit\": \"h\""))
-        let pp = try runPKFit(["nca", hours, "--format", "pp", "--interval", "0,36h"])
+        let pp = try runPKFit(["nca", hours, "--format", "pp", "--interval", "0,36h", "--study", "S"])
         #expect(pp.status == 0)
-        #expect(pp.stdout.contains(",TMAX,Time of CMAX,242.4,h,"))
+        #expect(pp.stdout.contains(",TMAX,Time of CMAX Observation,,NON-COMPARTMENTAL,242.4,h,"))
         #expect(pp.stdout.contains("h*copies/ug") && pp.stdout.contains(",1/h,") && !pp.stdout.contains("day"))
         #expect(pp.stdout.contains(",P0D,P1DT12H"))
         let table = try runPKFit(["nca", hours, "--format", "table"])

@@ -316,7 +316,8 @@ import Testing
     @Test func ppUnitsAndDurationsInHours() throws {
         var analysis = NCAAnalysis(selection: ColumnSelection(groups: ["COHORT"], lloq: .column("LLOQ")))
         analysis.options.intervals = [AUCInterval(start: 0, end: 36, unit: .hours)].compactMap { $0 }
-        let (table, _) = try PPExport(analysis).export(files: [fixtureURL("timeunit/aid_cd7_qpcr_hours.csv")])
+        let table = try PPExport(analysis, settings: PPSubmission.Settings(study: "S"))
+            .export(files: [fixtureURL("timeunit/aid_cd7_qpcr_hours.csv")]).pp
         let code = try #require(table.columns.firstIndex(of: "PPTESTCD"))
         let unit = try #require(table.columns.firstIndex(of: "PPORRESU"))
         let end = try #require(table.columns.firstIndex(of: "PPENINT"))

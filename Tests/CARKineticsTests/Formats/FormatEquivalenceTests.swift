@@ -26,12 +26,13 @@ import Testing
         let reference = try runPKFit([
             "nca", fixtureURL("data/aid_cd7_qpcr.csv").path, "--lloq", "LLOQ", "--group", "COHORT",
             "--format", format,
-        ])
+        ] + (format == "pp" ? ["--study", "S"] : []))
         #expect(reference.status == 0, "\(reference.stderr)")
         #expect(reference.stdout.count > 1000)
         for (file, options) in Self.variants {
             let run = try runPKFit(
-                ["nca", fixtureURL(file).path, "--lloq", "LLOQ", "--group", "COHORT", "--format", format] + options)
+                ["nca", fixtureURL(file).path, "--lloq", "LLOQ", "--group", "COHORT", "--format", format] + options
+                    + (format == "pp" ? ["--study", "S"] : []))
             #expect(run.status == 0, "\(file): \(run.stderr)")
             #expect(run.stdout == reference.stdout, "\(file)")
         }

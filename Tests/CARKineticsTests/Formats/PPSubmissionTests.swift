@@ -33,12 +33,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = fixtureURL("data/aid_cd7_qpcr.csv").path
         let xpt = directory.appendingPathComponent("pp.xpt")
-        let csv = try runPKFit(["nca", input, "--lloq", "LLOQ", "--format", "pp"])
-        #expect(csv.status == 0)
-        let run = try runPKFit([
-            "nca", input, "--lloq", "LLOQ", "--format", "pp", "--output", xpt.path,
-            "--study", "AID-CD7", "--analyte", "CAR-T transgene", "--specimen", "BLOOD",
-        ])
+        let options = [
+            "--lloq", "LLOQ", "--format", "pp", "--study", "AID-CD7", "--analyte", "CAR-T transgene", "--specimen",
+            "BLOOD",
+        ]
+        let csv = try runPKFit(["nca", input] + options)
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let run = try runPKFit(["nca", input, "--output", xpt.path] + options)
         #expect(run.status == 0, "\(run.stderr)")
         // The producer and its version in the headers' operating-system field (bytes 32–39 of record 2).
         let xptBytes = [UInt8](try Data(contentsOf: xpt))
@@ -49,7 +50,7 @@ import Testing
         let pp = try #require(file.datasets.first)
         #expect(file.datasets.count == 1)
         #expect(pp.name == "PP")
-        #expect(pp.variables.map(\.name) == PPSubmission.variables.map(\.name))
+        #expect(pp.variables.map(\.name) == PPVariable.pp(referenceTime: false).map(\.name))
         for variable in pp.variables {
             #expect(variable.name.count <= 8 && variable.label.count <= 40)
             #expect(variable.label == Self.labels[variable.name], "\(variable.name)")
@@ -58,32 +59,34 @@ import Testing
         }
         let length = Dictionary(uniqueKeysWithValues: pp.variables.map { ($0.name, $0.length) })
         #expect(length["DOMAIN"] == 2 && length["PPTESTCD"] == 8 && length["PPSPEC"] == 5 && length["PPSTINT"] == 3)
-        // Every row against the PP CSV of the same run.
+        // The CSV of the same run holds the same variables and every value (issue 16: one content, three
+        // formats; the CSV had 16 columns of its own).
         let lines = csv.stdout.split(separator: "\n").map(String.init)
         let header = lines[0].split(separator: ",").map(String.init)
+        #expect(header == pp.variables.map(\.name))
         #expect(pp.rows.count == lines.count - 1)
         func value(_ row: [XPTFile.Value], _ name: String) -> XPTFile.Value? {
             pp.variables.firstIndex { $0.name == name }.map { row[$0] }
         }
         var notDone = 0
         for (row, line) in zip(pp.rows, lines.dropFirst()) {
-            let cells = Dictionary(uniqueKeysWithValues: zip(header, splitCSVLine(line)))
+            let cells = splitCSVLine(line)
+            #expect(cells.count == pp.variables.count)
+            for (k, (variable, cell)) in zip(pp.variables, cells).enumerated() where !variable.isNumeric {
+                #expect(row[k] == .text(cell), "\(variable.name)")
+            }
             #expect(value(row, "STUDYID") == .text("AID-CD7"))
-            #expect(value(row, "USUBJID") == .text(cells["USUBJID"] ?? "?"))
-            #expect(value(row, "PPSEQ") == .number(Double(cells["PPSEQ"] ?? "") ?? -1))
-            #expect(value(row, "PPTESTCD") == .text(cells["PPTESTCD"] ?? "?"))
-            #expect(value(row, "PPORRES") == .text(cells["PPORRES"] ?? "?"))
+            #expect(value(row, "PPSEQ") == .number(Double(cells[3]) ?? -1))
             #expect(value(row, "PPGRPID") == .text(""), "one profile per subject: no group id, and no cohort in it")
             #expect(value(row, "PPCAT") == .text("CAR-T transgene"))
             #expect(value(row, "PPSPEC") == .text("BLOOD"))
             #expect(value(row, "PPANMETH") == .text("LINEAR UP LOG DOWN METHOD"))
-            if let text = cells["PPSTRESN"], let x = Double(text) {
+            if let x = Double(cells[12]) {
                 guard case .number(let y)? = value(row, "PPSTRESN") else {
-                    Issue.record("PPSTRESN missing for \(text)")
+                    Issue.record("PPSTRESN missing for \(cells[12])")
                     continue
                 }
-                #expect(y.bitPattern == x.bitPattern, "\(text) came back as \(y)")
-                #expect(value(row, "PPORRESU") == .text(cells["PPORRESU"] ?? "?"))
+                #expect(y.bitPattern == x.bitPattern, "\(cells[12]) came back as \(y)")
             } else {
                 notDone += 1
                 #expect(value(row, "PPSTRESN") == .missing("."))
@@ -113,7 +116,7 @@ import Testing
         ])
         #expect(run.status == 0, "\(run.stderr)")
         let table = try DatasetJSON.table([UInt8](try Data(contentsOf: json)), file: "pp.json")
-        #expect(table.header == PPSubmission.variables.map(\.name))
+        #expect(table.header == PPVariable.pp(referenceTime: false).map(\.name))
         #expect(table.records.count == 450)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
         #expect(object["datasetJSONVersion"] as? String == "1.1.0")
@@ -122,7 +125,7 @@ import Testing
         let source = try #require(object["sourceSystem"] as? [String: String])
         #expect(source == ["name": "CARKinetics pkfit", "version": PackageVersion.current])
         let columns = try #require(object["columns"] as? [[String: Any]])
-        #expect(columns.map { $0["label"] as? String } == PPSubmission.variables.map(\.label))
+        #expect(columns.map { $0["label"] as? String } == PPVariable.pp(referenceTime: false).map(\.label))
         #expect(columns.first { $0["name"] as? String == "PPSTRESN" }?["dataType"] as? String == "double")
         let method = try #require(table.header.firstIndex(of: "PPANMETH"))
         #expect(table.records.allSatisfy { $0.cells?[method] == "LINEAR METHOD" })
@@ -257,8 +260,9 @@ import Testing
         let run = try runPKFit(["nca", input.path, "--format", "pp", "--output", json.path])
         #expect(run.status == 0, "\(run.stderr)")
         let table = try DatasetJSON.table([UInt8](try Data(contentsOf: json)), file: "pp.json")
-        var names = PPSubmission.variables.map(\.name)
+        var names = PPVariable.pp(referenceTime: false).map(\.name)
         names.insert("PPRFTDTC", at: names.count - 2)
+        #expect(names == PPVariable.pp(referenceTime: true).map(\.name))
         #expect(table.header == names)
         let k = try #require(table.header.firstIndex(of: "PPRFTDTC"))
         let subject = try #require(table.header.firstIndex(of: "USUBJID"))

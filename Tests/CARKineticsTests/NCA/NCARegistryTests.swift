@@ -34,7 +34,7 @@ import Testing
         #expect(!columns.contains { $0.ppTest?.code == "CNTCONC" })
         #expect(
             columns.filter { $0.ppTest?.isSponsorDefined == true }.map(\.name) == [
-                "n_quantifiable", "n_blq", "n_missing",
+                "auc_0_28_extrap", "auc_0_90_extrap", "clast_pred", "n_quantifiable", "n_blq", "n_missing",
             ])
     }
 

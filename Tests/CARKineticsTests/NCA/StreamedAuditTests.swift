@@ -25,7 +25,10 @@ import Testing
         switch format {
         case .csv: fates = try analysis.writeCSV(files: files, threads: threads, recordingFates: true) { _ in }
         case .json: fates = try analysis.writeJSON(files: files, threads: threads, recordingFates: true) { _ in }
-        case .pp: fates = try PPExport(analysis).writeCSV(files: files, threads: threads, recordingFates: true) { _ in }
+        case .pp:
+            fates = try PPExport(analysis, settings: PPSubmission.Settings(study: "S")).writeCSV(
+                files: files, threads: threads, recordingFates: true
+            ) { _ in }
         }
         var bytes: [UInt8] = []
         try analysis.writeAudit(fates, files: files, chunkSize: chunkSize) { bytes.append(contentsOf: $0) }
@@ -153,6 +156,14 @@ import Testing
             }
             compared += 1
             let format = Format.allCases[Int(seed % 3)]
+            if format == .pp {
+                // Every random file has a subject with a quote and a line break: not an identifier a submitted
+                // PP dataset may hold, refused before anything is written (the fixtures above compare PP audits).
+                #expect(throws: PPSubmission.Failure.self) {
+                    _ = try Self.streamedAudit(analysis, files: files, format: .pp, threads: 2)
+                }
+                continue
+            }
             for (threads, chunk) in [(1, 64), (2, 1 << 20), (3, 257), (8, 4_096)] {
                 let (bytes, _) = try Self.streamedAudit(
                     analysis, files: files, format: format, threads: threads, chunkSize: chunk)

@@ -141,19 +141,24 @@ import Testing
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         for c in try Self.cases(in: directory) {
-            let export = PPExport(c.analysis)
-            let (table, nca) = try export.export(files: c.files)
-            let expected = Array(table.rendered(as: .pp).utf8)
+            // STUDYID for the inputs without the column (the column wins where there is one).
+            let export = PPExport(c.analysis, settings: PPSubmission.Settings(study: "S0"))
+            let whole = try export.export(files: c.files)
+            let nca = whole.nca
+            let expected = Array(whole.pp.rendered(as: .pp).utf8)
+            let expectedSupplement = Array(whole.supplement.rendered(as: .csv).utf8)
             for threads in [1, 2, 3, 8] {
                 var bytes: [UInt8] = []
+                var supplement: [UInt8] = []
                 var reports: [Int] = []
                 let written = try export.writeCSV(
                     files: c.files, threads: threads,
                     progress: { done, total in
                         #expect(total == nca.results.count)
                         reports.append(done)
-                    }, to: { bytes.append(contentsOf: $0) })
+                    }, supplement: { supplement.append(contentsOf: $0) }, to: { bytes.append(contentsOf: $0) })
                 #expect(Self.firstDifference(bytes, expected) == nil, "\(c.name), \(threads) threads")
+                #expect(Self.firstDifference(supplement, expectedSupplement) == nil, "\(c.name), \(threads) threads")
                 #expect(written.ledgers == nca.ledgers, "\(c.name), \(threads) threads")
                 #expect(
                     reports.last == nca.results.count && reports == reports.sorted(), "\(c.name), \(threads) threads")
@@ -168,16 +173,17 @@ import Testing
         let cases = try Self.cases(in: directory)
         func pp(_ name: String) throws -> ResultTable {
             let c = try #require(cases.first { $0.name == name })
-            return try PPExport(c.analysis).run(files: c.files)
+            return try PPExport(c.analysis, settings: PPSubmission.Settings(study: "S0")).run(files: c.files)
         }
         let parameters = PPTable.Layout(options: NCAOptions()).parameters.count
         let twoFiles = try pp("STUDYID in two files")
         // P1's third profile (arm C, second file) continues its numbering; STUDYID comes from each file.
         let p1 = twoFiles.rows.filter { $0[2] == .text("P1") }
         #expect(p1.map { $0[3] } == (1...(3 * parameters)).map { ResultCell.integer($0) })
-        #expect(p1.last?[0] == .text("S2") && p1.first?[0] == .text("S1") && p1.last?[4] == .text("C"))
-        #expect(try pp("STUDYID spelled differently").rows.allSatisfy { $0[0] == .empty })
-        #expect(try pp("STUDYID as a user group").rows.first?[4] == .text("C; S2"))
+        // PPGRPID numbers a subject's profiles (not the arm: groups are not carried in PP).
+        #expect(p1.last?[0] == .text("S2") && p1.first?[0] == .text("S1") && p1.last?[4] == .text("3"))
+        #expect(try pp("STUDYID spelled differently").rows.allSatisfy { $0[0] == .text("S0") })
+        #expect(try pp("STUDYID as a user group").rows.first?[0] == .text("S2"))
         let cohort = try pp("a cohort's subjects in two files")
         #expect(cohort.rows.count == 2 * 1_200 * parameters)
         #expect(cohort.rows.last?[3] == .integer(2 * parameters))
@@ -274,7 +280,9 @@ import Testing
             try NCAAnalysis().writeJSON(files: [good, bad], threads: 2) { bytes.append(contentsOf: $0) }
         }
         #expect(throws: DataError.self) {
-            try PPExport().writeCSV(files: [good, bad], threads: 2) { bytes.append(contentsOf: $0) }
+            try PPExport(settings: PPSubmission.Settings(study: "S")).writeCSV(files: [good, bad], threads: 2) {
+                bytes.append(contentsOf: $0)
+            }
         }
         #expect(bytes.isEmpty)
     }

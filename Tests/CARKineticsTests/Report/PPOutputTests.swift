@@ -67,11 +67,15 @@ struct PPOutputTests {
         #expect(run.status == 0, "\(run.stderr)")
         let rows = Self.parseCSV(run.stdout)
         let header = try #require(rows.first)
+        // The submission variables, as in the .xpt and .json datasets (issue 16: the CSV kept a 16-column layout
+        // with two SUPPPP qualifiers as extra columns).
         #expect(
             header == [
-                "STUDYID", "DOMAIN", "USUBJID", "PPSEQ", "PPGRPID", "PPTESTCD", "PPTEST", "PPORRES", "PPORRESU",
-                "PPSTRESC", "PPSTRESN", "PPSTRESU", "PPSTAT", "PPREASND", "PPSTINT", "PPENINT", "PPEXCLBY", "LAMZNOTE",
+                "STUDYID", "DOMAIN", "USUBJID", "PPSEQ", "PPGRPID", "PPTESTCD", "PPTEST", "PPCAT", "PPSCAT", "PPORRES",
+                "PPORRESU", "PPSTRESC", "PPSTRESN", "PPSTRESU", "PPSTAT", "PPREASND", "PPSPEC", "PPANMETH", "PPSTINT",
+                "PPENINT",
             ])
+        #expect(header == PPVariable.pp(referenceTime: false).map(\.name))
         let records = rows.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
         #expect(records.allSatisfy { $0.count == header.count && $0["STUDYID"] == "S1" && $0["DOMAIN"] == "PP" })
         let p1 = records.filter { $0["USUBJID"] == "P1" }
@@ -117,20 +121,25 @@ struct PPOutputTests {
         #expect(try record(p2, "CMAX")["PPORRES"] == "0.0")
         let tmax = try record(p2, "TMAX")
         #expect(tmax["PPORRES"] == "" && tmax["PPSTRESN"] == "" && tmax["PPSTAT"] == "NOT DONE")
-        #expect(tmax["PPREASND"] == "no quantifiable level" && tmax["PPORRESU"] == "day")
+        #expect(tmax["PPREASND"] == "no quantifiable level" && tmax["PPORRESU"] == "" && tmax["PPSTRESU"] == "")
         let lambda = try record(p2, "LAMZ")
         #expect(lambda["PPSTAT"] == "NOT DONE" && lambda["PPREASND"] == "no quantifiable level")
         #expect(try record(p2, "NBLQ")["PPORRES"] == "2")
     }
 
-    @Test("without a STUDYID or unit column: empty STUDYID, level units empty, time units still days")
+    @Test("without a STUDYID column: --study is required; without a unit column level units empty, times in days")
     func noStudyOrUnit() throws {
-        let run = try runPKFit(["nca", fixtureURL("data/noise_free_profiles.csv").path, "--format", "pp"])
+        let input = fixtureURL("data/noise_free_profiles.csv").path
+        let refused = try runPKFit(["nca", input, "--format", "pp"])
+        #expect(refused.status == 1 && refused.stderr.contains("STUDYID is required"), "\(refused.stderr)")
+        #expect(refused.stdout.isEmpty, "nothing written before the error")
+        let run = try runPKFit(["nca", input, "--format", "pp", "--study", "S9"])
         #expect(run.status == 0, "\(run.stderr)")
         let rows = Self.parseCSV(run.stdout)
+        let unit = try #require(rows.first?.firstIndex(of: "PPORRESU"))
         let cmax = try #require(rows.first { $0.count > 5 && $0[5] == "CMAX" })
         let tmax = try #require(rows.first { $0.count > 5 && $0[5] == "TMAX" })
-        #expect(cmax[0] == "" && cmax[8] == "" && tmax[8] == "day")
+        #expect(cmax[0] == "S9" && cmax[unit] == "" && tmax[unit] == "day")
     }
 
     @Test("pp is refused by commands that do not produce NCA parameters")

@@ -157,12 +157,14 @@ import Testing
             compared += 1
             let format = Format.allCases[Int(seed % 3)]
             if format == .pp {
-                // Every random file has a subject with a quote and a line break: not an identifier a submitted
-                // PP dataset may hold, refused before anything is written (the fixtures above compare PP audits).
-                #expect(throws: PPSubmission.Failure.self) {
-                    _ = try Self.streamedAudit(analysis, files: files, format: .pp, threads: 2)
+                // A subject with a quote and a line break is not an identifier a submitted PP dataset may hold:
+                // refused before anything is written (the fixtures above compare PP audits).
+                do {
+                    _ = try Self.streamedAudit(analysis, files: files, format: .pp, threads: 1)
+                } catch let error as PPSubmission.Failure {
+                    #expect(error.message.hasPrefix("USUBJID '"), "\(error)")
+                    continue
                 }
-                continue
             }
             for (threads, chunk) in [(1, 64), (2, 1 << 20), (3, 257), (8, 4_096)] {
                 let (bytes, _) = try Self.streamedAudit(

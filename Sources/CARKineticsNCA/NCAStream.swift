@@ -32,7 +32,7 @@ package struct StreamLayout<Renderer: StreamRenderer> {
 extension NCAAnalysis {
     /// The streaming behind every `write…(files:)`: reads and checks every file (so an input error writes
     /// nothing), asks `layout` for the format given the stores (it may need every profile's subject, as PP's
-    /// sequence numbers do), then analyses the profiles on `threads` cores in waves of blocks and hands each
+    /// sequence numbers do, and may refuse them by throwing: nothing is written then), then analyses the profiles on `threads` cores in waves of blocks and hands each
     /// block's text to `write` in input order, on the calling thread, while the next wave is analysed. Memory
     /// stays flat (the store, about 29 bytes per input row, plus two waves of text), and the bytes depend only
     /// on the profiles, never on the thread count.

@@ -5,22 +5,11 @@ import CARKineticsNumerics
 import CARKineticsStatistics
 import Foundation
 
-/// The PP table as a submission dataset (`pkfit nca --format pp --output pp.xpt` or `pp.json`): SDTM PP
-/// variables with their SDTMIG labels, ASCII text, names ≤ 8 and labels ≤ 40 characters, written as SAS
-/// transport version 5 or CDISC Dataset-JSON v1.1 (docs/pp-output.md).
-///
-/// Built from ``PPTable`` rows (one per profile × parameter), with these changes for submission:
-/// - `STUDYID` is required: from the input's `STUDYID` column or `study`.
-/// - `PPGRPID` groups the records of one profile: empty when the subject has one profile, otherwise the
-///   profile's number within the subject (`1`, `2`, …). `--group` values (cohorts, doses) are not carried.
-/// - `PPCAT` is the analyte: per profile from an ADNCA file's `PARAMCD`/`PARAM` (read as the `analyte` column,
-///   ``ColumnSelection/adapted(toHeadersOf:)``), else `--analyte` (which may rename a file's single analyte);
-///   `PPSCAT` `NON-COMPARTMENTAL`, `PPSPEC` the specimen (`--specimen`, else the
-///   input's `PCSPEC` per profile), `PPANMETH` the AUC method
-///   (`LINEAR UP LOG DOWN METHOD` or `LINEAR METHOD`).
-/// - `NOT DONE` rows have empty units as well as empty results.
-/// - Text is ASCII: `λz` in reasons becomes `lambda z`, `µ`/`μ` in units `u`; any other non-ASCII character is
-///   an error naming the value (a subject identifier is never altered).
+/// The PP dataset and its SUPPPP as submission datasets (`pkfit nca --format pp --output pp.xpt` or `pp.json`):
+/// the rows of ``PPExport`` (the same as the CSV's) with their ``PPVariable`` names, labels and types, written as SAS
+/// transport version 5 (``XPTFile``) or CDISC Dataset-JSON v1.1 (``datasetJSON(_:variables:study:created:)``);
+/// docs/pp-output.md. Text is ASCII (checked again here), names ≤ 8 and labels ≤ 40 characters, each text
+/// variable as long as its longest value.
 public struct PPSubmission: Sendable {
     /// Values the NCA input does not hold.
     public struct Settings: Sendable, Equatable {

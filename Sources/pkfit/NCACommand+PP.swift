@@ -141,13 +141,15 @@ extension NCACommand {
         let result = export.nca
         rows.reportExclusions(result.ledgers)
         InputOptions.noteTimeUnit(assumed: result.timeUnitAssumed)
-        try rows.emit(audit: { () throws(DataError) in try analysis.audit(result, files: files) }) { transaction in
-            try output.emit(export.pp, into: transaction)
-            if let path = supplementPath {
-                let table = output.csvSafe ? CSVSafety.neutralised(export.supplement) : export.supplement
-                try transaction.add(table.rendered(as: .csv), to: path)
-            }
-        }
+        try rows.emit(
+            audit: { () throws(DataError) in try analysis.audit(result, files: files) },
+            results: { transaction in
+                try output.emit(export.pp, into: transaction)
+                if let path = supplementPath {
+                    let table = output.csvSafe ? CSVSafety.neutralised(export.supplement) : export.supplement
+                    try transaction.add(table.rendered(as: .csv), to: path)
+                }
+            })
         noteUnwritten(export.supplement.rows.count)
     }
 

@@ -17,8 +17,9 @@ import Testing
     @Test func besideThePPFileInItsFormat() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        for (output, supplement) in [("pp.csv", "supppp.csv"), ("PP.XPT", "SUPPPP.XPT"), ("run1.json", "supprun1.json")]
-        {
+        for (output, supplement) in [
+            ("pp.csv", "supppp.csv"), ("PP.XPT", "SUPPPP.XPT"), ("run1.json", "supprun1.json"),
+        ] {
             let run = try runPKFit(["nca", Self.cohort, "--output", output] + Self.options, in: directory)
             #expect(run.status == 0, "\(run.stderr)")
             #expect(try names(directory).contains(supplement), "\(output)")
@@ -27,10 +28,14 @@ import Testing
         let csv = try String(contentsOf: directory.appendingPathComponent("supppp.csv"), encoding: .utf8)
         #expect(csv.hasPrefix("STUDYID,RDOMAIN,USUBJID,IDVAR,IDVARVAL,QNAM,QLABEL,QVAL,QORIG,QEVAL\n"))
         #expect(csv.contains(",PP,S-003,PPSEQ,8,PPEXCLBY,Excluded by Acceptance Criteria,r2<0.9,DERIVED,\n"))
-        let xpt = try XPTFile(bytes: [UInt8](Data(contentsOf: directory.appendingPathComponent("SUPPPP.XPT"))), file: "s")
-        #expect(xpt.datasets.first?.name == "SUPPPP" && xpt.datasets.first?.rows.count == csv.split(separator: "\n").count - 1)
+        let xpt = try XPTFile(
+            bytes: [UInt8](Data(contentsOf: directory.appendingPathComponent("SUPPPP.XPT"))), file: "s")
+        #expect(
+            xpt.datasets.first?.name == "SUPPPP"
+                && xpt.datasets.first?.rows.count == csv.split(separator: "\n").count - 1)
         // --csv-safe builds the table whole: the same PP and SUPPPP as the stream when no cell needs quoting.
-        let safe = try runPKFit(["nca", Self.cohort, "--output", "safe.csv", "--csv-safe"] + Self.options, in: directory)
+        let safe = try runPKFit(
+            ["nca", Self.cohort, "--output", "safe.csv", "--csv-safe"] + Self.options, in: directory)
         #expect(safe.status == 0, "\(safe.stderr)")
         #expect(
             try Data(contentsOf: directory.appendingPathComponent("safe.csv"))
@@ -77,7 +82,8 @@ import Testing
         try Data(contentsOf: URL(fileURLWithPath: Self.cohort)).write(to: input)
         let onInput = try runPKFit(["nca", "suppdata.csv", "--format", "pp", "--output", "data.csv"], in: directory)
         #expect(onInput.status == 64, "\(onInput.stderr)")
-        #expect(onInput.stderr.contains("SUPPPP (beside --output) 'suppdata.csv' is the input file"), "\(onInput.stderr)")
+        #expect(
+            onInput.stderr.contains("SUPPPP (beside --output) 'suppdata.csv' is the input file"), "\(onInput.stderr)")
         #expect(try names(directory) == ["suppdata.csv"])
         // --supp onto the PP file itself, in another format, or without PP.
         for (arguments, message) in [

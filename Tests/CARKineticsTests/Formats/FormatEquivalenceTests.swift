@@ -23,10 +23,11 @@ import Testing
     ]
 
     @Test(arguments: ["csv", "json", "pp"]) func ncaOutputIsByteIdentical(format: String) throws {
-        let reference = try runPKFit([
-            "nca", fixtureURL("data/aid_cd7_qpcr.csv").path, "--lloq", "LLOQ", "--group", "COHORT",
-            "--format", format,
-        ] + (format == "pp" ? ["--study", "S"] : []))
+        let reference = try runPKFit(
+            [
+                "nca", fixtureURL("data/aid_cd7_qpcr.csv").path, "--lloq", "LLOQ", "--group", "COHORT",
+                "--format", format,
+            ] + (format == "pp" ? ["--study", "S"] : []))
         #expect(reference.status == 0, "\(reference.stderr)")
         #expect(reference.stdout.count > 1000)
         for (file, options) in Self.variants {

@@ -30,7 +30,9 @@ import Testing
         #expect(confirmed.count == 18)
         var seen: Set<String> = []
         for test in Self.tests where !test.isSponsorDefined {
-            #expect(confirmed[test.code] == test.name, "\(test.code): '\(test.name)' is not CT's '\(confirmed[test.code] ?? "—")'")
+            #expect(
+                confirmed[test.code] == test.name,
+                "\(test.code): '\(test.name)' is not CT's '\(confirmed[test.code] ?? "—")'")
             seen.insert(test.code)
         }
         // Every confirmed pair is used: a code dropped from the registry or marked sponsor-defined shows here.

@@ -23,7 +23,7 @@ import CARKineticsStatistics
 /// - A value that is not computable has empty results, `PPSTAT` = `NOT DONE` and the reason in `PPREASND`.
 /// - `PPSEQ` numbers each subject's rows from 1 across all its profiles; `PPGRPID` is the profile's number
 ///   within its subject when the subject has several profiles, else empty (`--group` values are not carried).
-/// - Text is ASCII (``PPText``).
+/// - Text is ASCII: our own text spelled out (`λz` → `lambda z`, `µ` → `u`), input text checked.
 public enum PPTable {
     /// What every PP row of one profile carries besides the NCA values: the identifiers, the qualifiers read
     /// from the input or given, and the profile's place among its subject's profiles.

@@ -8,7 +8,7 @@ struct NCACommand: ParsableCommand {
         commandName: "nca",
         abstract: "Noncompartmental analysis (Cmax, Tmax, AUCs, λz, ...) per subject.",
         discussion:
-            "Rules: docs/nca-rules.md. --format pp writes the SDTM PP-style long table (docs/pp-output.md). --skip-invalid and --audit: docs/robustness.md. Errors name file, line and column; no output file is written on error."
+            "Rules: docs/nca-rules.md. --format pp writes the SDTM PP dataset as CSV, .xpt or .json by the --output extension, and its SUPPPP beside it or at --supp (docs/pp-output.md). --skip-invalid and --audit: docs/robustness.md. Errors name file, line and column; no output file is written on error."
     )
 
     @OptionGroup var input: InputOptions

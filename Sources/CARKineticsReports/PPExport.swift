@@ -275,18 +275,21 @@ private struct PPRows: StreamRenderer {
     let qualifiers: PPQualifierCollector
     /// One row of cells, overwritten in place for each row.
     private var row: [ResultCell] = []
+    private var units: PPUnitCache
 
     init(layout: PPTable.Layout, profiles: [PPTable.Profile], qualifiers: PPQualifierCollector) {
         self.layout = layout
         self.profiles = profiles
         self.qualifiers = qualifiers
+        units = PPUnitCache(layout: layout)
     }
 
     mutating func append(_ result: NCAResult, index: Int, to text: inout [UInt8]) {
         let profile = profiles[index]
+        let profileUnits = units.units(profile.levelUnit)
         var records: [[ResultCell]] = []
         for k in layout.parameters.indices {
-            layout.fill(&row, parameter: k, of: result, profile: profile)
+            layout.fill(&row, parameter: k, of: result, profile: profile, units: profileUnits)
             CSVWriter.appendRow(row, to: &text)
             layout.appendQualifiers(parameter: k, of: result, profile: profile, to: &records)
         }

@@ -50,9 +50,11 @@ public enum PPTable {
         rows.reserveCapacity(results.count * layout.parameters.count)
         var supplement: [[ResultCell]] = []
         var row: [ResultCell] = []
+        var units = PPUnitCache(layout: layout)
         for (result, profile) in zip(results, profiles) {
+            let profileUnits = units.units(profile.levelUnit)
             for k in layout.parameters.indices {
-                layout.fill(&row, parameter: k, of: result, profile: profile)
+                layout.fill(&row, parameter: k, of: result, profile: profile, units: profileUnits)
                 rows.append(row)
                 layout.appendQualifiers(parameter: k, of: result, profile: profile, to: &supplement)
             }
@@ -108,8 +110,11 @@ public enum PPTable {
             }
         }
 
-        /// Overwrites `row` with parameter `k` of `result`, one cell per variable, in ``variables`` order.
-        func fill(_ row: inout [ResultCell], parameter k: Int, of result: NCAResult, profile: Profile) {
+        /// Overwrites `row` with parameter `k` of `result`, one cell per variable, in ``variables`` order;
+        /// `units` holds each parameter's unit for the profile's level unit (``units(levelUnit:)``).
+        func fill(
+            _ row: inout [ResultCell], parameter k: Int, of result: NCAResult, profile: Profile, units: [ResultCell]
+        ) {
             let parameter = parameters[k]
             let text: String?
             let number: ResultCell
@@ -126,21 +131,45 @@ public enum PPTable {
             }
             let value = text.map(ResultCell.text) ?? .empty
             // NOT DONE rows carry no unit (SDTMIG: units go with a result).
-            let unit =
-                text == nil
-                ? .empty
-                : (unitText(parameter.unit, levelUnit: profile.levelUnit, timeUnit: options.timeUnit).map(
-                    ResultCell.text) ?? .empty)
-            row.removeAll(keepingCapacity: true)
-            row += [
-                profile.study, .text("PP"), profile.subject, .integer(sequence(k, profile)), profile.group,
-                parameter.code, parameter.test, profile.analyte, .text("NON-COMPARTMENTAL"), value, unit, value,
-                number, unit, text == nil ? .text("NOT DONE") : .empty,
-                text == nil ? .text(PPText.spelled(PPTable.reason(parameter.reason, result))) : .empty,
-                profile.specimen, method,
-            ]
-            if let referenceTime = profile.referenceTime { row.append(referenceTime) }
-            row += [parameter.start, parameter.end]
+            let unit = text == nil ? .empty : units[k]
+            // Cells assigned in place (a row literal per record costs an allocation per record).
+            if row.count != variables.count { row = [ResultCell](repeating: .empty, count: variables.count) }
+            row[0] = profile.study
+            row[1] = Self.domain
+            row[2] = profile.subject
+            row[3] = .integer(sequence(k, profile))
+            row[4] = profile.group
+            row[5] = parameter.code
+            row[6] = parameter.test
+            row[7] = profile.analyte
+            row[8] = Self.subcategory
+            row[9] = value
+            row[10] = unit
+            row[11] = value
+            row[12] = number
+            row[13] = unit
+            row[14] = text == nil ? Self.notDone : .empty
+            row[15] = text == nil ? .text(PPText.spelled(PPTable.reason(parameter.reason, result))) : .empty
+            row[16] = profile.specimen
+            row[17] = method
+            var next = 18
+            if let referenceTime = profile.referenceTime {
+                row[next] = referenceTime
+                next += 1
+            }
+            row[next] = parameter.start
+            row[next + 1] = parameter.end
+        }
+
+        private static let domain = ResultCell.text("PP")
+        private static let subcategory = ResultCell.text("NON-COMPARTMENTAL")
+        private static let notDone = ResultCell.text("NOT DONE")
+
+        /// Each parameter's `PPORRESU` for profiles whose levels are in `levelUnit`.
+        func units(levelUnit: String?) -> [ResultCell] {
+            parameters.map {
+                unitText($0.unit, levelUnit: levelUnit, timeUnit: options.timeUnit).map(ResultCell.text) ?? .empty
+            }
         }
 
         /// `PPSEQ` of parameter `k` of a profile.
@@ -182,6 +211,28 @@ public enum PPTable {
         if let reason = result.tlast.reason { return reason }
         if case .failure(let failure) = result.lambdaZ { return "λz: \(failure)" }
         return "not computable"
+    }
+}
+
+/// Each parameter's unit per level unit, computed once per level unit (most cohorts have one).
+struct PPUnitCache: Sendable {
+    let layout: PPTable.Layout
+    private var byUnit: [String: [ResultCell]] = [:]
+    private var unknown: [ResultCell]?
+
+    init(layout: PPTable.Layout) { self.layout = layout }
+
+    mutating func units(_ levelUnit: String?) -> [ResultCell] {
+        guard let levelUnit else {
+            if let unknown { return unknown }
+            let units = layout.units(levelUnit: nil)
+            unknown = units
+            return units
+        }
+        if let units = byUnit[levelUnit] { return units }
+        let units = layout.units(levelUnit: levelUnit)
+        byUnit[levelUnit] = units
+        return units
     }
 }
 

@@ -55,14 +55,24 @@ public struct PopulationFitter: Sendable {
 
     // MARK: - The outer objective
 
+    /// x = (μ: k, β: e, ln L_qq: r, L's off-diagonals within Ω's blocks: c, ln σ: s) — the Ω part is the θ of
+    /// ``RandomEffectCovariance``, so with a diagonal Ω (c = 0) it is (ln ω_1, …, ln ω_r).
     struct Layout {
-        let k: Int, e: Int, r: Int, s: Int
-        var count: Int { k + e + r + s }
+        let k: Int, e: Int, r: Int, c: Int, s: Int
+        init(k: Int, e: Int, r: Int, c: Int = 0, s: Int) {
+            (self.k, self.e, self.r, self.c, self.s) = (k, e, r, c, s)
+        }
+        var count: Int { k + e + r + c + s }
+        /// Index of the first Ω parameter (θ) in x.
+        var omegaOffset: Int { k + e }
+        /// Index of the first residual parameter in x.
+        var sigmaOffset: Int { k + e + r + c }
         func point(_ x: [Double]) -> PopulationPoint {
             PopulationPoint(
                 mu: Array(x[0..<k]), beta: Array(x[k..<(k + e)]),
                 omega: x[(k + e)..<(k + e + r)].map { Foundation.exp($0) },
-                sigma: x[(k + e + r)...].map { Foundation.exp($0) })
+                sigma: x[sigmaOffset...].map { Foundation.exp($0) },
+                lower: Array(x[(k + e + r)..<sigmaOffset]))
         }
     }
 
@@ -346,9 +356,12 @@ public struct PopulationFitter: Sendable {
         let subjects = data.subjects.filter { !$0.times.isEmpty }
         guard !subjects.isEmpty else { throw PopulationFitError("no subject has an observation that can be used") }
         let data = PopulationData(subjects: subjects, terms: data.terms)
+        let omegaPattern = try RandomEffectCovariance.validated(
+            random: model.random, blocks: model.blocks, parameters: names)
         let objective = SubjectObjective(model: model)
         let layout = Layout(
-            k: names.count, e: data.terms.count, r: objective.randomCount, s: model.error.parameterNames.count)
+            k: names.count, e: data.terms.count, r: objective.randomCount, c: omegaPattern.lowerCount,
+            s: model.error.parameterNames.count)
         guard data.observationCount > layout.count else {
             throw PopulationFitError("\(data.observationCount) observations for \(layout.count) population parameters")
         }
@@ -379,6 +392,7 @@ public struct PopulationFitter: Sendable {
         var firstStart =
             mu + [Double](repeating: 0, count: layout.e)
             + [Double](repeating: Foundation.log(omegaStart), count: layout.r)
+            + [Double](repeating: 0, count: layout.c)
         switch model.error {
         case .combined: firstStart += [Foundation.log(sigmaStart.additive), Foundation.log(0.1)]
         default: firstStart += [Foundation.log(sigmaStart.scale)]
@@ -393,7 +407,7 @@ public struct PopulationFitter: Sendable {
             if startIndex > 0 {
                 let factor = Double(startIndex)
                 for q in 0..<layout.r { start[layout.k + layout.e + q] += factor * Foundation.log(2) }
-                for q in 0..<layout.s { start[layout.k + layout.e + layout.r + q] -= factor * Foundation.log(2) }
+                for q in 0..<layout.s { start[layout.sigmaOffset + q] -= factor * Foundation.log(2) }
             }
             let result = minimise(
                 from: start, warm: zeros, layout: layout, data: data, objective: objective, kind: .laplace)
@@ -476,9 +490,9 @@ public struct PopulationFitter: Sendable {
                     lower: s.map { x[j] - z975 * $0 }, upper: s.map { x[j] + z975 * $0 }))
         }
         let randomNames = objective.randomIndex.map { names[$0] }
-        let positiveNames = randomNames.map { "omega_\($0)" } + model.error.parameterNames
-        for (q, name) in positiveNames.enumerated() {
-            let j = layout.k + layout.e + q
+        estimates += omegaEstimates(x, layout: layout, covariance: covariance, randomNames: randomNames)
+        for (q, name) in model.error.parameterNames.enumerated() {
+            let j = layout.sigmaOffset + q
             let value = Foundation.exp(x[j])
             let s = se(j)
             estimates.append(
@@ -491,7 +505,9 @@ public struct PopulationFitter: Sendable {
         if unconverged > 0 { notes.append("\(unconverged) subject mode search(es) stopped before the tolerance") }
 
         let individuals = individualResults(point: point, data: data, objective: objective, modes: laplace.modes)
-        let shrinkage = etaShrinkage(individuals: individuals, omega: point.omega)
+        let shrinkage = etaShrinkage(
+            individuals: individuals,
+            omega: objective.covariance.standardDeviations(diagonal: point.omega, lower: point.lower))
         let epsilon = epsilonShrinkage(point: point, data: data, objective: objective, individuals: individuals)
         return PopulationFit(
             parameterNames: names, randomNames: randomNames, estimates: estimates, minus2LogLikelihood: minus2LL,

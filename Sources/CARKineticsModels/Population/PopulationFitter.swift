@@ -87,10 +87,8 @@ public struct PopulationFitter: Sendable {
     ) -> Evaluation {
         let point = layout.point(x)
         let subjects = data.subjects
-        var modes = [SubjectMode?](repeating: nil, count: subjects.count)
-        var values = [Double](repeating: .infinity, count: subjects.count)
         let marginal = MarginalLikelihood(objective: objective)
-        let work: @Sendable (Int) -> (SubjectMode, Double) = { i in
+        let results = mapSubjects(subjects.count) { i -> (SubjectMode, Double) in
             let base = objective.baseParameters(subjects[i], point: point, terms: data.terms)
             let mode = objective.mode(subjects[i], base: base, point: point, start: warm[i])
             guard mode.objective.isFinite else { return (mode, .infinity) }
@@ -102,24 +100,9 @@ public struct PopulationFitter: Sendable {
                 )
             }
         }
-        if options.parallel && subjects.count >= 8 && ProcessInfo.processInfo.activeProcessorCount > 1 {
-            modes.withUnsafeMutableBufferPointer { m in
-                values.withUnsafeMutableBufferPointer { v in
-                    nonisolated(unsafe) let modeOut = m
-                    nonisolated(unsafe) let valueOut = v
-                    DispatchQueue.concurrentPerform(iterations: subjects.count) { i in
-                        let (mode, value) = work(i)
-                        modeOut[i] = mode
-                        valueOut[i] = value
-                    }
-                }
-            }
-        } else {
-            for i in subjects.indices { (modes[i], values[i]) = work(i) }
-        }
         var total = 0.0
-        for v in values { total += v }
-        return Evaluation(value: total.isNaN ? .infinity : total, modes: modes.compactMap { $0 })
+        for (_, v) in results { total += v }
+        return Evaluation(value: total.isNaN ? .infinity : total, modes: results.map(\.0))
     }
 
     /// Central-difference gradient of the outer objective, every difference warm-started from `warm`.
@@ -127,19 +110,10 @@ public struct PopulationFitter: Sendable {
         _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, warm: [[Double]],
         kind: Objective, evaluations: inout Int
     ) -> [Double] {
-        var g = [Double](repeating: 0, count: x.count)
-        for j in x.indices {
-            let h = 1e-4 * max(1, abs(x[j]))
-            var plus = x
-            var minus = x
-            plus[j] += h
-            minus[j] -= h
-            let fp = evaluate(plus, layout: layout, data: data, objective: objective, warm: warm, kind: kind).value
-            let fm = evaluate(minus, layout: layout, data: data, objective: objective, warm: warm, kind: kind).value
-            evaluations += 2
-            g[j] = (fp - fm) / (2 * h)
-        }
-        return g
+        CentralDifferences.columns(at: x, relativeStep: 1e-4) { y in
+            evaluations += 1
+            return [evaluate(y, layout: layout, data: data, objective: objective, warm: warm, kind: kind).value]
+        }.map { $0[0] }
     }
 
     /// The outer gradient at `x`, where `evaluation` was taken: analytic through the modes for the Laplace
@@ -540,18 +514,14 @@ public struct PopulationFitter: Sendable {
         }
         var draws = 1000
         while true {
-            var values = [(Double, Double)](repeating: (0, 0), count: data.subjects.count)
             let n = draws
             let seed = options.seed
-            values.withUnsafeMutableBufferPointer { out in
-                nonisolated(unsafe) let output = out
-                DispatchQueue.concurrentPerform(iterations: data.subjects.count) { i in
-                    let subject = data.subjects[i]
-                    let base = objective.baseParameters(subject, point: point, terms: data.terms)
-                    output[i] = likelihood.importanceSampling(
-                        subject, base: base, point: point, mode: modes[i], draws: n,
-                        seed: seed &+ UInt64(i) &* 0x9E37_79B9)
-                }
+            let values = mapSubjects(data.subjects.count) { i in
+                let subject = data.subjects[i]
+                let base = objective.baseParameters(subject, point: point, terms: data.terms)
+                return likelihood.importanceSampling(
+                    subject, base: base, point: point, mode: modes[i], draws: n,
+                    seed: seed &+ UInt64(i) &* 0x9E37_79B9)
             }
             var total = 0.0
             var variance = 0.0
@@ -584,26 +554,12 @@ public struct PopulationFitter: Sendable {
         if case .laplace = kind {
             // Central differences of the analytic gradient (step 1e-4·max(1, |x_j|)), symmetrised: 2p gradient
             // evaluations, each at modes re-solved (warm) at the shifted point.
-            for j in 0..<p {
-                let step = 1e-4 * max(1, abs(x[j]))
-                var plus = x
-                var minus = x
-                plus[j] += step
-                minus[j] -= step
-                let ep = evaluate(plus, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
-                let em = evaluate(minus, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
-                evaluations += 4
-                let gp = laplaceGradient(plus, layout: layout, data: data, objective: objective, modes: ep.modes)
-                let gm = laplaceGradient(minus, layout: layout, data: data, objective: objective, modes: em.modes)
-                for i in 0..<p { hessian[i + j * p] = (gp[i] - gm[i]) / (2 * step) }
-            }
-            for a in 0..<p {
-                for b in 0..<a {
-                    let v = 0.5 * (hessian[a + b * p] + hessian[b + a * p])
-                    hessian[a + b * p] = v
-                    hessian[b + a * p] = v
-                }
-            }
+            hessian = CentralDifferences.columns(at: x, relativeStep: 1e-4) { y in
+                let shifted = evaluate(y, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
+                evaluations += 2
+                return laplaceGradient(y, layout: layout, data: data, objective: objective, modes: shifted.modes)
+            }.flatMap { $0 }
+            CentralDifferences.symmetrise(&hessian, order: p)
             return invertHessian(hessian, order: p)
         }
         let f0 = f([])

@@ -92,27 +92,18 @@ struct RandomEffectCovariance: Sendable, Equatable {
     ///
     /// The derivatives are **added** to `etaGradient` (r), `etaHessian` (r×r, column-major) and `thetaGradient`
     /// (``parameterCount``, θ order above) when given, so a caller can accumulate the prior onto its
-    /// likelihood terms. No heap allocation.
+    /// likelihood terms; likewise the value is `base` plus the terms added one by one (a caller's running sum
+    /// continues exactly as if it had added them itself). No heap allocation.
     @inline(__always)
     func minus2LogDensity(
         eta: UnsafeBufferPointer<Double>, diagonal: [Double], lower: [Double],
         etaGradient: UnsafeMutableBufferPointer<Double>? = nil,
         etaHessian: UnsafeMutableBufferPointer<Double>? = nil,
-        thetaGradient: UnsafeMutableBufferPointer<Double>? = nil
+        thetaGradient: UnsafeMutableBufferPointer<Double>? = nil, adding base: Double = 0
     ) -> Double {
         let r = count
-        var total = 0.0
-        if blocks.isEmpty {
-            for q in 0..<r {
-                let w = diagonal[q]
-                total += Foundation.log(2 * Double.pi * w * w) + eta[q] * eta[q] / (w * w)
-                etaGradient?[q] += 2 * eta[q] / (w * w)
-                etaHessian?[q + q * r] += 2 / (w * w)
-                thetaGradient?[q] += 2 - 2 * eta[q] * eta[q] / (w * w)
-            }
-            return total
-        }
-        for q in 0..<r where block(of: q) == nil {
+        var total = base
+        for q in 0..<r where blocks.isEmpty || block(of: q) == nil {
             let w = diagonal[q]
             total += Foundation.log(2 * Double.pi * w * w) + eta[q] * eta[q] / (w * w)
             etaGradient?[q] += 2 * eta[q] / (w * w)

@@ -206,8 +206,9 @@ struct SubjectObjective {
                 }
             }
         }
-        total += covariance.minus2LogDensity(
-            eta: eta, diagonal: point.omega, lower: point.lower, etaGradient: gradient, etaHessian: hessian)
+        total = covariance.minus2LogDensity(
+            eta: eta, diagonal: point.omega, lower: point.lower, etaGradient: gradient, etaHessian: hessian,
+            adding: total)
         return total.isFinite ? total : .infinity
     }
 
@@ -266,13 +267,7 @@ struct SubjectObjective {
                     _ = f(trial, &gPlus, &hTrial)
                     for a in 0..<r { exact[a + b * r] = (gPlus[a] - g[a]) / hb }
                 }
-                for a in 0..<r {
-                    for b in 0..<a {
-                        let s = 0.5 * (exact[a + b * r] + exact[b + a * r])
-                        exact[a + b * r] = s
-                        exact[b + a * r] = s
-                    }
-                }
+                CentralDifferences.symmetrise(&exact, order: r)
             }
             var maxDiag = 0.0
             for a in 0..<r { maxDiag = max(maxDiag, abs(h[a + a * r])) }

@@ -69,6 +69,10 @@ public struct PopulationFit: Sendable {
     public var iterations: Int
     public var evaluations: Int
 
+    /// Ω at the estimates: r×r, column-major, in ``randomNames`` order (diagonal unless the model has blocks) —
+    /// what a simulation from the fit (a VPC) draws η from.
+    public var omegaMatrix: [Double] = []
+
     /// The estimate named `name`.
     public func estimate(_ name: String) -> PopulationEstimate? { estimates.first { $0.name == name } }
 }

@@ -483,7 +483,7 @@ public struct PopulationFitter: Sendable {
             individuals: individuals,
             omega: objective.covariance.standardDeviations(diagonal: point.omega, lower: point.lower))
         let epsilon = epsilonShrinkage(point: point, data: data, objective: objective, individuals: individuals)
-        return PopulationFit(
+        var fit = PopulationFit(
             parameterNames: names, randomNames: randomNames, estimates: estimates, minus2LogLikelihood: minus2LL,
             laplaceMinus2LogLikelihood: laplace.value, marginalMethod: method, estimatedCount: layout.count,
             subjectCount: data.subjects.count, observationCount: data.observationCount,
@@ -491,6 +491,8 @@ public struct PopulationFitter: Sendable {
             status: chosen.converged ? "converged (\(chosen.reason))" : "not converged: \(chosen.reason)",
             notes: notes, etaShrinkage: shrinkage, epsilonShrinkage: epsilon, conditionNumber: conditionNumber,
             individuals: individuals, iterations: iterations, evaluations: evaluations)
+        fit.omegaMatrix = objective.covariance.matrix(diagonal: point.omega, lower: point.lower)
+        return fit
     }
 
     // MARK: - Pieces

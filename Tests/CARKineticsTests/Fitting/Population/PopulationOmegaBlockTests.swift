@@ -130,6 +130,12 @@ import Testing
         }
         let correlation = try #require(fit.estimate("corr_lKa_lCl"))
         #expect((correlation.lower ?? -2) > -1 && (correlation.upper ?? 2) < 1)
+        // Ω at the estimates agrees with the reported SDs and correlation.
+        let omega = fit.omegaMatrix
+        #expect(omega.count == 4 && omega[1] == omega[2])
+        #expect(isClose(omega[0].squareRoot(), value("omega_lKa"), relative: 1e-12))
+        #expect(isClose(omega[3].squareRoot(), value("omega_lCl"), relative: 1e-12))
+        #expect(isClose(omega[1] / (omega[0] * omega[3]).squareRoot(), correlation.value, relative: 1e-12))
     }
 }
 

@@ -99,7 +99,7 @@ import Testing
     }
 
     /// Theoph with random lKa and lCl in one block (nlme: `random = pdSymm(lKa + lCl ~ 1)`), against the exact
-    /// maximum-likelihood optimum (`scripts/fixtures/theoph_block_exact_ml.py`: AGQ 40×40 per subject maximised
+    /// maximum-likelihood optimum (`scripts/fixtures/theoph_exact_ml.py --block`: AGQ 40×40 per subject maximised
     /// over (ln SDs, atanh ρ), −2 ln L confirmed on a 1601² brute-force grid).
     @Test func theophBlockReachesTheExactOptimum() throws {
         var model = try TheophReference.model()

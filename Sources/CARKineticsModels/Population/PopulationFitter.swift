@@ -8,7 +8,8 @@ import Foundation
 /// Method:
 /// 1. **Inner problem** per subject: the conditional mode η̂_i = argmin F_i(η) (``SubjectObjective``), warm-started
 ///    from the modes at the current accepted outer point and converged until the Newton decrement is below 1e-13.
-/// 2. **Outer problem**: x = (μ, β, ln ω, ln σ) — unconstrained — minimising Σ_i Laplace_i(x) =
+/// 2. **Outer problem**: x = (μ, β, θ_Ω, ln σ) — unconstrained; θ_Ω is ln ω for a diagonal Ω and Ω's Cholesky
+///    factor within blocks (``RandomEffectCovariance``) — minimising Σ_i Laplace_i(x) =
 ///    Σ_i F_i(η̂_i) + ln det(H_i/2π) by BFGS with an Armijo backtracking line search; the gradient by central
 ///    differences of the outer objective (step 1e-4·max(1, |x_j|)), which is smooth because the modes are
 ///    converged tightly and warm-started from the same point for every difference. Several starts

@@ -2,7 +2,7 @@
 # Bounded libFuzzer runs of the two fuzz targets (docs/robustness.md):
 #   FuzzCSV      arbitrary bytes -> CSV reader (strict and --skip-invalid) -> NCA -> audit
 #   FuzzFormula  arbitrary text  -> formula parser -> bind -> value and gradient
-#   FuzzPopFitOptions  arbitrary text -> popfit --covariate/--random/--start parsers and the --columns list
+#   FuzzPopFitOptions  arbitrary text -> popfit --covariate/--random/--block/--start parsers and the --columns list
 #   FuzzTimeOptions    arbitrary text -> --time-unit / time-unit cells and --interval A,B[unit] parsers
 #   FuzzRowFilter  arbitrary text -> --where conditions -> applied to a fixed ADNCA-like table (ledger adds up)
 #   FuzzLambdaZPoints  arbitrary bytes -> --lambda-z-points file reader -> check against profiles -> NCA

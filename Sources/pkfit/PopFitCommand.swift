@@ -37,6 +37,12 @@ struct PopFitCommand: ParsableCommand {
 
     @Option(
         help:
+            "Random parameters with a full covariance block in Omega (correlated etas), comma-separated, e.g. lKa,lCl; repeatable for separate blocks; the other random effects stay independent (default: diagonal Omega)."
+    )
+    var block: [String] = []
+
+    @Option(
+        help:
             "Covariate effect \"p ~ COLUMN\" (numeric column: power model normalised by the median; text: a multiplier per level against the first); repeatable."
     )
     var covariate: [String] = []
@@ -77,7 +83,9 @@ struct PopFitCommand: ParsableCommand {
         let starts: [(name: String, value: Double)]
         let effects: [CovariateEffect]
         let randomNames: [String]?
+        let blocks: [[String]]
         do throws(PopulationOptionError) {
+            blocks = try block.map(PopulationOptionGrammar.block)
             starts = try start.map(PopulationOptionGrammar.start)
             effects = try covariate.map(PopulationOptionGrammar.covariate)
             randomNames = try random.map(PopulationOptionGrammar.random)
@@ -102,7 +110,7 @@ struct PopFitCommand: ParsableCommand {
         }
         let populationModel = PopulationModel(
             structure: structure, random: randomNames, covariates: effects, error: error, censoring: blq,
-            start: Dictionary(starts.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }))
+            start: Dictionary(starts.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }), blocks: blocks)
 
         // Covariate and model columns are read as group columns (constant within a subject).
         var columns = input.group

@@ -21,19 +21,10 @@ extension PopulationFitter {
         let p = x.count
         let r = layout.r
         let subjects = data.subjects
-        var rows = [[Double]](repeating: [Double](repeating: 0, count: p), count: subjects.count)
-        let work: @Sendable (Int) -> [Double] = { i in
+        let rows = mapSubjects(subjects.count) { i in
             subjectLaplaceGradient(
                 x, layout: layout, subject: subjects[i], terms: data.terms, objective: objective,
                 mode: modes[i], randomCount: r)
-        }
-        if options.parallel && subjects.count >= 8 && ProcessInfo.processInfo.activeProcessorCount > 1 {
-            rows.withUnsafeMutableBufferPointer { out in
-                nonisolated(unsafe) let output = out
-                DispatchQueue.concurrentPerform(iterations: subjects.count) { i in output[i] = work(i) }
-            }
-        } else {
-            for i in subjects.indices { rows[i] = work(i) }
         }
         var g = [Double](repeating: 0, count: p)
         for row in rows { for j in 0..<p { g[j] += row[j] } }
@@ -81,41 +72,21 @@ extension PopulationFitter {
                 mode: mode)
         }
         let eta = mode.eta
-        var total = [Double](repeating: 0, count: p)
-        var mixed = [Double](repeating: 0, count: r * p) // ∂(∇_η F)/∂x_j, column j
-        for j in 0..<p {
-            let h = 1e-5 * max(1, abs(x[j]))
-            var plus = x
-            var minus = x
-            plus[j] += h
-            minus[j] -= h
-            let (fp, gp, dp) = parts(eta, plus)
-            let (fm, gm, dm) = parts(eta, minus)
-            total[j] = (fp + dp - fm - dm) / (2 * h)
-            for a in 0..<r { mixed[a + j * r] = (gp[a] - gm[a]) / (2 * h) }
+        // Column j at fixed η: (∂(F + ln det H)/∂x_j, ∂(∇_η F)/∂x_j).
+        let inX = CentralDifferences.columns(at: x, relativeStep: 1e-5) { y in
+            let (f, g, d) = parts(eta, y)
+            return [f + d] + g
         }
+        var total = inX.map { $0[0] }
         guard r > 0 else { return total }
-        // ∇²_ηη F (exact, from the analytic gradient) and ∂ ln det H/∂η.
-        var exact = [Double](repeating: 0, count: r * r)
-        var logDetSlope = [Double](repeating: 0, count: r)
-        for b in 0..<r {
-            let h = 1e-5 * max(1, abs(eta[b]))
-            var plus = eta
-            var minus = eta
-            plus[b] += h
-            minus[b] -= h
-            let (_, gp, dp) = parts(plus, x)
-            let (_, gm, dm) = parts(minus, x)
-            logDetSlope[b] = (dp - dm) / (2 * h)
-            for a in 0..<r { exact[a + b * r] = (gp[a] - gm[a]) / (2 * h) }
+        // Column b at fixed x: (∂ ln det H/∂η_b, ∂(∇_η F)/∂η_b) — the exact ∇²_ηη F from the analytic gradient.
+        let inEta = CentralDifferences.columns(at: eta, relativeStep: 1e-5) { e in
+            let (_, g, d) = parts(e, x)
+            return [d] + g
         }
-        for a in 0..<r {
-            for b in 0..<a {
-                let s = 0.5 * (exact[a + b * r] + exact[b + a * r])
-                exact[a + b * r] = s
-                exact[b + a * r] = s
-            }
-        }
+        let logDetSlope = inEta.map { $0[0] }
+        var exact = inEta.flatMap { $0.dropFirst() }
+        CentralDifferences.symmetrise(&exact, order: r)
         // w = (∇²F)⁻¹ ∂ ln det H/∂η, so the mode term of dL/dx_j is −wᵀ ∂(∇_η F)/∂x_j. Where the exact Hessian is
         // not positive definite (a mode on a kink of F), the expected-information H stands in.
         var w = logDetSlope
@@ -128,7 +99,7 @@ extension PopulationFitter {
         }
         for j in 0..<p {
             var s = 0.0
-            for a in 0..<r { s += w[a] * mixed[a + j * r] }
+            for a in 0..<r { s += w[a] * inX[j][1 + a] }
             total[j] -= s
         }
         return total
@@ -147,13 +118,6 @@ extension PopulationFitter {
             let shifted = objective.mode(subject, base: base, point: point, start: mode.eta)
             return shifted.objective.isFinite ? shifted.laplace : .infinity
         }
-        return x.indices.map { j in
-            let h = 1e-4 * max(1, abs(x[j]))
-            var plus = x
-            var minus = x
-            plus[j] += h
-            minus[j] -= h
-            return (value(plus) - value(minus)) / (2 * h)
-        }
+        return CentralDifferences.columns(at: x, relativeStep: 1e-4) { [value($0)] }.map { $0[0] }
     }
 }

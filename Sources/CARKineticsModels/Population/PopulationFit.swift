@@ -6,7 +6,7 @@ import Foundation
 /// One estimated population quantity with its uncertainty (natural scale; the interval is computed on the
 /// estimation scale and mapped back).
 public struct PopulationEstimate: Sendable, Equatable {
-    /// `tv_<p>`, `<p>_<covariate>[_<level>]`, `omega_<p>`, `sigma` (`sigma_add`, `sigma_prop`).
+    /// `tv_<p>`, `<p>_<covariate>[_<level>]`, `omega_<p>`, `corr_<p>_<q>`, `sigma` (`sigma_add`, `sigma_prop`).
     public var name: String
     public var value: Double
     public var standardError: Double?
@@ -37,14 +37,15 @@ public struct PopulationIndividual: Sendable {
 public struct PopulationFit: Sendable {
     public var parameterNames: [String]
     public var randomNames: [String]
-    /// `tv_*`, covariate terms, `omega_*`, residual SDs, in that order.
+    /// `tv_*`, covariate terms, `omega_*` (SDs of η), `corr_*` (correlations within Ω's blocks), residual SDs,
+    /// in that order.
     public var estimates: [PopulationEstimate]
     /// −2 ln L from ``marginalMethod`` at the estimates.
     public var minus2LogLikelihood: Double
     /// The Laplace (FOCE-I-type) −2 ln L at the estimates, the objective of the first optimisation stage.
     public var laplaceMinus2LogLikelihood: Double
     public var marginalMethod: MarginalMethod
-    /// Number of estimated quantities k (fixed effects, covariate terms, ω, σ).
+    /// Number of estimated quantities k (fixed effects, covariate terms, Ω's Cholesky parameters, σ).
     public var estimatedCount: Int
     /// −2 ln L + 2k.
     public var aic: Double { minus2LogLikelihood + 2 * Double(estimatedCount) }
@@ -67,6 +68,10 @@ public struct PopulationFit: Sendable {
     /// Outer iterations and objective evaluations (each one mode search per subject).
     public var iterations: Int
     public var evaluations: Int
+
+    /// Ω at the estimates: r×r, column-major, in ``randomNames`` order (diagonal unless the model has blocks) —
+    /// what a simulation from the fit (a VPC) draws η from.
+    public var omegaMatrix: [Double] = []
 
     /// The estimate named `name`.
     public func estimate(_ name: String) -> PopulationEstimate? { estimates.first { $0.name == name } }

@@ -8,7 +8,8 @@ import Foundation
 /// Method:
 /// 1. **Inner problem** per subject: the conditional mode η̂_i = argmin F_i(η) (``SubjectObjective``), warm-started
 ///    from the modes at the current accepted outer point and converged until the Newton decrement is below 1e-13.
-/// 2. **Outer problem**: x = (μ, β, ln ω, ln σ) — unconstrained — minimising Σ_i Laplace_i(x) =
+/// 2. **Outer problem**: x = (μ, β, θ_Ω, ln σ) — unconstrained; θ_Ω is ln ω for a diagonal Ω and Ω's Cholesky
+///    factor within blocks (``RandomEffectCovariance``) — minimising Σ_i Laplace_i(x) =
 ///    Σ_i F_i(η̂_i) + ln det(H_i/2π) by BFGS with an Armijo backtracking line search; the gradient by central
 ///    differences of the outer objective (step 1e-4·max(1, |x_j|)), which is smooth because the modes are
 ///    converged tightly and warm-started from the same point for every difference. Several starts
@@ -55,14 +56,24 @@ public struct PopulationFitter: Sendable {
 
     // MARK: - The outer objective
 
+    /// x = (μ: k, β: e, ln L_qq: r, L's off-diagonals within Ω's blocks: c, ln σ: s) — the Ω part is the θ of
+    /// ``RandomEffectCovariance``, so with a diagonal Ω (c = 0) it is (ln ω_1, …, ln ω_r).
     struct Layout {
-        let k: Int, e: Int, r: Int, s: Int
-        var count: Int { k + e + r + s }
+        let k: Int, e: Int, r: Int, c: Int, s: Int
+        init(k: Int, e: Int, r: Int, c: Int = 0, s: Int) {
+            (self.k, self.e, self.r, self.c, self.s) = (k, e, r, c, s)
+        }
+        var count: Int { k + e + r + c + s }
+        /// Index of the first Ω parameter (θ) in x.
+        var omegaOffset: Int { k + e }
+        /// Index of the first residual parameter in x.
+        var sigmaOffset: Int { k + e + r + c }
         func point(_ x: [Double]) -> PopulationPoint {
             PopulationPoint(
                 mu: Array(x[0..<k]), beta: Array(x[k..<(k + e)]),
                 omega: x[(k + e)..<(k + e + r)].map { Foundation.exp($0) },
-                sigma: x[(k + e + r)...].map { Foundation.exp($0) })
+                sigma: x[sigmaOffset...].map { Foundation.exp($0) },
+                lower: Array(x[(k + e + r)..<sigmaOffset]))
         }
     }
 
@@ -77,10 +88,8 @@ public struct PopulationFitter: Sendable {
     ) -> Evaluation {
         let point = layout.point(x)
         let subjects = data.subjects
-        var modes = [SubjectMode?](repeating: nil, count: subjects.count)
-        var values = [Double](repeating: .infinity, count: subjects.count)
         let marginal = MarginalLikelihood(objective: objective)
-        let work: @Sendable (Int) -> (SubjectMode, Double) = { i in
+        let results = mapSubjects(subjects.count) { i -> (SubjectMode, Double) in
             let base = objective.baseParameters(subjects[i], point: point, terms: data.terms)
             let mode = objective.mode(subjects[i], base: base, point: point, start: warm[i])
             guard mode.objective.isFinite else { return (mode, .infinity) }
@@ -92,24 +101,9 @@ public struct PopulationFitter: Sendable {
                 )
             }
         }
-        if options.parallel && subjects.count >= 8 && ProcessInfo.processInfo.activeProcessorCount > 1 {
-            modes.withUnsafeMutableBufferPointer { m in
-                values.withUnsafeMutableBufferPointer { v in
-                    nonisolated(unsafe) let modeOut = m
-                    nonisolated(unsafe) let valueOut = v
-                    DispatchQueue.concurrentPerform(iterations: subjects.count) { i in
-                        let (mode, value) = work(i)
-                        modeOut[i] = mode
-                        valueOut[i] = value
-                    }
-                }
-            }
-        } else {
-            for i in subjects.indices { (modes[i], values[i]) = work(i) }
-        }
         var total = 0.0
-        for v in values { total += v }
-        return Evaluation(value: total.isNaN ? .infinity : total, modes: modes.compactMap { $0 })
+        for (_, v) in results { total += v }
+        return Evaluation(value: total.isNaN ? .infinity : total, modes: results.map(\.0))
     }
 
     /// Central-difference gradient of the outer objective, every difference warm-started from `warm`.
@@ -117,19 +111,10 @@ public struct PopulationFitter: Sendable {
         _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, warm: [[Double]],
         kind: Objective, evaluations: inout Int
     ) -> [Double] {
-        var g = [Double](repeating: 0, count: x.count)
-        for j in x.indices {
-            let h = 1e-4 * max(1, abs(x[j]))
-            var plus = x
-            var minus = x
-            plus[j] += h
-            minus[j] -= h
-            let fp = evaluate(plus, layout: layout, data: data, objective: objective, warm: warm, kind: kind).value
-            let fm = evaluate(minus, layout: layout, data: data, objective: objective, warm: warm, kind: kind).value
-            evaluations += 2
-            g[j] = (fp - fm) / (2 * h)
-        }
-        return g
+        CentralDifferences.columns(at: x, relativeStep: 1e-4) { y in
+            evaluations += 1
+            return [evaluate(y, layout: layout, data: data, objective: objective, warm: warm, kind: kind).value]
+        }.map { $0[0] }
     }
 
     /// The outer gradient at `x`, where `evaluation` was taken: analytic through the modes for the Laplace
@@ -346,9 +331,12 @@ public struct PopulationFitter: Sendable {
         let subjects = data.subjects.filter { !$0.times.isEmpty }
         guard !subjects.isEmpty else { throw PopulationFitError("no subject has an observation that can be used") }
         let data = PopulationData(subjects: subjects, terms: data.terms)
+        let omegaPattern = try RandomEffectCovariance.validated(
+            random: model.random, blocks: model.blocks, parameters: names)
         let objective = SubjectObjective(model: model)
         let layout = Layout(
-            k: names.count, e: data.terms.count, r: objective.randomCount, s: model.error.parameterNames.count)
+            k: names.count, e: data.terms.count, r: objective.randomCount, c: omegaPattern.lowerCount,
+            s: model.error.parameterNames.count)
         guard data.observationCount > layout.count else {
             throw PopulationFitError("\(data.observationCount) observations for \(layout.count) population parameters")
         }
@@ -379,6 +367,7 @@ public struct PopulationFitter: Sendable {
         var firstStart =
             mu + [Double](repeating: 0, count: layout.e)
             + [Double](repeating: Foundation.log(omegaStart), count: layout.r)
+            + [Double](repeating: 0, count: layout.c)
         switch model.error {
         case .combined: firstStart += [Foundation.log(sigmaStart.additive), Foundation.log(0.1)]
         default: firstStart += [Foundation.log(sigmaStart.scale)]
@@ -393,7 +382,7 @@ public struct PopulationFitter: Sendable {
             if startIndex > 0 {
                 let factor = Double(startIndex)
                 for q in 0..<layout.r { start[layout.k + layout.e + q] += factor * Foundation.log(2) }
-                for q in 0..<layout.s { start[layout.k + layout.e + layout.r + q] -= factor * Foundation.log(2) }
+                for q in 0..<layout.s { start[layout.sigmaOffset + q] -= factor * Foundation.log(2) }
             }
             let result = minimise(
                 from: start, warm: zeros, layout: layout, data: data, objective: objective, kind: .laplace)
@@ -476,9 +465,9 @@ public struct PopulationFitter: Sendable {
                     lower: s.map { x[j] - z975 * $0 }, upper: s.map { x[j] + z975 * $0 }))
         }
         let randomNames = objective.randomIndex.map { names[$0] }
-        let positiveNames = randomNames.map { "omega_\($0)" } + model.error.parameterNames
-        for (q, name) in positiveNames.enumerated() {
-            let j = layout.k + layout.e + q
+        estimates += omegaEstimates(x, layout: layout, covariance: covariance, randomNames: randomNames)
+        for (q, name) in model.error.parameterNames.enumerated() {
+            let j = layout.sigmaOffset + q
             let value = Foundation.exp(x[j])
             let s = se(j)
             estimates.append(
@@ -491,9 +480,11 @@ public struct PopulationFitter: Sendable {
         if unconverged > 0 { notes.append("\(unconverged) subject mode search(es) stopped before the tolerance") }
 
         let individuals = individualResults(point: point, data: data, objective: objective, modes: laplace.modes)
-        let shrinkage = etaShrinkage(individuals: individuals, omega: point.omega)
+        let shrinkage = etaShrinkage(
+            individuals: individuals,
+            omega: objective.covariance.standardDeviations(diagonal: point.omega, lower: point.lower))
         let epsilon = epsilonShrinkage(point: point, data: data, objective: objective, individuals: individuals)
-        return PopulationFit(
+        var fit = PopulationFit(
             parameterNames: names, randomNames: randomNames, estimates: estimates, minus2LogLikelihood: minus2LL,
             laplaceMinus2LogLikelihood: laplace.value, marginalMethod: method, estimatedCount: layout.count,
             subjectCount: data.subjects.count, observationCount: data.observationCount,
@@ -501,6 +492,8 @@ public struct PopulationFitter: Sendable {
             status: chosen.converged ? "converged (\(chosen.reason))" : "not converged: \(chosen.reason)",
             notes: notes, etaShrinkage: shrinkage, epsilonShrinkage: epsilon, conditionNumber: conditionNumber,
             individuals: individuals, iterations: iterations, evaluations: evaluations)
+        fit.omegaMatrix = objective.covariance.matrix(diagonal: point.omega, lower: point.lower)
+        return fit
     }
 
     // MARK: - Pieces
@@ -524,18 +517,14 @@ public struct PopulationFitter: Sendable {
         }
         var draws = 1000
         while true {
-            var values = [(Double, Double)](repeating: (0, 0), count: data.subjects.count)
             let n = draws
             let seed = options.seed
-            values.withUnsafeMutableBufferPointer { out in
-                nonisolated(unsafe) let output = out
-                DispatchQueue.concurrentPerform(iterations: data.subjects.count) { i in
-                    let subject = data.subjects[i]
-                    let base = objective.baseParameters(subject, point: point, terms: data.terms)
-                    output[i] = likelihood.importanceSampling(
-                        subject, base: base, point: point, mode: modes[i], draws: n,
-                        seed: seed &+ UInt64(i) &* 0x9E37_79B9)
-                }
+            let values = mapSubjects(data.subjects.count) { i in
+                let subject = data.subjects[i]
+                let base = objective.baseParameters(subject, point: point, terms: data.terms)
+                return likelihood.importanceSampling(
+                    subject, base: base, point: point, mode: modes[i], draws: n,
+                    seed: seed &+ UInt64(i) &* 0x9E37_79B9)
             }
             var total = 0.0
             var variance = 0.0
@@ -568,26 +557,12 @@ public struct PopulationFitter: Sendable {
         if case .laplace = kind {
             // Central differences of the analytic gradient (step 1e-4·max(1, |x_j|)), symmetrised: 2p gradient
             // evaluations, each at modes re-solved (warm) at the shifted point.
-            for j in 0..<p {
-                let step = 1e-4 * max(1, abs(x[j]))
-                var plus = x
-                var minus = x
-                plus[j] += step
-                minus[j] -= step
-                let ep = evaluate(plus, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
-                let em = evaluate(minus, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
-                evaluations += 4
-                let gp = laplaceGradient(plus, layout: layout, data: data, objective: objective, modes: ep.modes)
-                let gm = laplaceGradient(minus, layout: layout, data: data, objective: objective, modes: em.modes)
-                for i in 0..<p { hessian[i + j * p] = (gp[i] - gm[i]) / (2 * step) }
-            }
-            for a in 0..<p {
-                for b in 0..<a {
-                    let v = 0.5 * (hessian[a + b * p] + hessian[b + a * p])
-                    hessian[a + b * p] = v
-                    hessian[b + a * p] = v
-                }
-            }
+            hessian = CentralDifferences.columns(at: x, relativeStep: 1e-4) { y in
+                let shifted = evaluate(y, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
+                evaluations += 2
+                return laplaceGradient(y, layout: layout, data: data, objective: objective, modes: shifted.modes)
+            }.flatMap { $0 }
+            CentralDifferences.symmetrise(&hessian, order: p)
             return invertHessian(hessian, order: p)
         }
         let f0 = f([])

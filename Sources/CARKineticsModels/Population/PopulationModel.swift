@@ -269,10 +269,12 @@ public struct CovariateEffect: Sendable, Equatable {
 /// Everything that defines a population model apart from the data.
 ///
 /// Subject i's parameter k on its transformed scale is
-/// `ψ_ik = μ_k + Σ_c β_kc·z_ic + η_ik`, η_i ~ N(0, Ω), Ω diagonal, where z is `ln(x/median x)` for a
+/// `ψ_ik = μ_k + Σ_c β_kc·z_ic + η_ik`, η_i ~ N(0, Ω), where z is `ln(x/median x)` for a
 /// continuous covariate (so a log-transformed parameter follows the power model `tv·(x/median)^β·e^η`) and the
 /// indicator of each level after the first for a categorical one (the multiplier `e^β` against the first level
-/// for log-transformed parameters). Only parameters listed in ``random`` carry an η.
+/// for log-transformed parameters). Only parameters listed in ``random`` carry an η. Ω is diagonal except
+/// within the ``blocks``: the random effects of a block are correlated (a full covariance block, NONMEM's
+/// `$OMEGA BLOCK`), estimated through its Cholesky factor.
 public struct PopulationModel: Sendable {
     public var structure: PopulationStructure
     /// Names of the parameters that vary between subjects.
@@ -283,11 +285,16 @@ public struct PopulationModel: Sendable {
     /// Starting typical values on the natural scale, by name (built-in models have defaults; formula models need
     /// one for every parameter).
     public var start: [String: Double]
+    /// Groups of random parameters with a full covariance block in Ω (each two or more names from ``random``,
+    /// disjoint); the other random effects are independent. Empty: Ω diagonal.
+    public var blocks: [[String]]
 
     public init(
         structure: PopulationStructure, random: [String]? = nil, covariates: [CovariateEffect] = [],
-        error: ResidualError? = nil, censoring: CensoringMethod = .m3, start: [String: Double] = [:]
+        error: ResidualError? = nil, censoring: CensoringMethod = .m3, start: [String: Double] = [:],
+        blocks: [[String]] = []
     ) {
+        self.blocks = blocks
         self.structure = structure
         self.random = random ?? structure.parameterNames
         self.covariates = covariates

@@ -3,7 +3,7 @@ import CARKineticsNCA
 import CARKineticsNumerics
 import Foundation
 
-/// The option grammar of `pkfit popfit` (`--covariate`, `--random`, `--start`), as library functions so the
+/// The option grammar of `pkfit popfit` (`--covariate`, `--random`, `--block`, `--start`), as library functions so the
 /// command and the `FuzzPopFitOptions` fuzz target run the same code. Every function either returns a value or
 /// throws a ``PopulationOptionError`` whose message quotes the offending text (capped) and shows the expected form.
 public enum PopulationOptionGrammar {
@@ -19,13 +19,29 @@ public enum PopulationOptionGrammar {
 
     /// `"p1,p2,…"`: comma-separated names, none empty, none repeated.
     public static func random(_ text: String) throws(PopulationOptionError) -> [String] {
+        try names(text, option: "--random")
+    }
+
+    /// `"p1,p2,…"` for `--block`: the `--random` list grammar with at least two names (a block correlates its
+    /// random effects; one η alone is already in the diagonal of Ω).
+    public static func block(_ text: String) throws(PopulationOptionError) -> [String] {
+        let names = try names(text, option: "--block")
+        guard names.count >= 2 else {
+            throw PopulationOptionError(
+                option: "--block", text,
+                "a block needs two or more random parameters separated by commas, e.g. lKa,lCl")
+        }
+        return names
+    }
+
+    private static func names(_ text: String, option: String) throws(PopulationOptionError) -> [String] {
         let names = text.split(separator: ",", omittingEmptySubsequences: false).map(trimmed)
         guard !names.contains(where: \.isEmpty) else {
-            throw PopulationOptionError(option: "--random", text, "expected parameter names separated by commas")
+            throw PopulationOptionError(option: option, text, "expected parameter names separated by commas")
         }
         var seen = Set<String>()
         for name in names where !seen.insert(name).inserted {
-            throw PopulationOptionError(option: "--random", text, "'\(capped(name))' is listed twice")
+            throw PopulationOptionError(option: option, text, "'\(capped(name))' is listed twice")
         }
         return names
     }

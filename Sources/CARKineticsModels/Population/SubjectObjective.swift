@@ -9,10 +9,14 @@ struct PopulationPoint: Sendable {
     var mu: [Double]
     /// Covariate coefficients, one per ``CovariateTerm``.
     var beta: [Double]
-    /// SDs of η, one per random parameter.
+    /// The diagonal of Ω's Cholesky factor, one per random parameter: the SD of η for an independent random
+    /// effect (``RandomEffectCovariance``).
     var omega: [Double]
     /// Residual SDs (σ, or σ_add and σ_prop).
     var sigma: [Double]
+    /// The off-diagonal entries of Ω's Cholesky factor within the blocks (``RandomEffectCovariance``); empty for
+    /// a diagonal Ω.
+    var lower: [Double] = []
 }
 
 /// A subject's conditional mode and the quantities the marginal likelihood needs there.
@@ -41,7 +45,8 @@ struct SubjectMode: Sendable {
 /// Terms, with prediction p (ln f under log-additive error, f otherwise) and residual SD s:
 /// - quantified y: ln(2πs²) + r², r = (g(y) − p)/s;
 /// - censored at limit L (M3): −2 ln Φ(z), z = (g(L) − p)/s;
-/// - prior: R·ln 2π + Σ ln ω² + Σ η²/ω².
+/// - prior: −2 ln p(η|Ω) = R·ln 2π + ln det Ω + ηᵀΩ⁻¹η (``RandomEffectCovariance``; Σ ln ω² + Σ η²/ω² for a
+///   diagonal Ω), with its exact gradient and Hessian 2Ω⁻¹.
 /// The Hessian keeps the exact curvature of each term with respect to p and s and drops the model's own second
 /// derivatives (as FOCE-I does): 2·∇p∇pᵀ/s² + 4·∇s∇sᵀ/s² (the expected information of a Gaussian term), and
 /// 2m(z + m)·∇z∇zᵀ for an M3 term (m = φ(z)/Φ(z), the exact second derivative of −2 ln Φ in z, always > 0).
@@ -54,7 +59,11 @@ struct SubjectObjective {
     /// The formula of a formula model, held apart from the enum so a prediction does not copy the payload.
     let formula: BoundFormula?
     let columnCount: Int
+    /// The block pattern of Ω.
+    let covariance: RandomEffectCovariance
 
+    /// Names in `model.random` or a block that are not model parameters are skipped here; ``PopulationFitter``
+    /// refuses them first, with a message.
     init(model: PopulationModel) {
         structure = model.structure
         if case .formula(let bound, let columns) = model.structure {
@@ -68,6 +77,9 @@ struct SubjectObjective {
         let names = model.structure.parameterNames
         randomIndex = model.random.compactMap { names.firstIndex(of: $0) }
         parameterCount = names.count
+        let random = model.random.filter { names.contains($0) }
+        covariance = RandomEffectCovariance(
+            count: random.count, blocks: model.blocks.map { $0.compactMap { random.firstIndex(of: $0) } })
     }
 
     var randomCount: Int { randomIndex.count }
@@ -194,12 +206,9 @@ struct SubjectObjective {
                 }
             }
         }
-        for q in 0..<r {
-            let w = point.omega[q]
-            total += Foundation.log(2 * Double.pi * w * w) + eta[q] * eta[q] / (w * w)
-            gradient?[q] += 2 * eta[q] / (w * w)
-            hessian?[q + q * r] += 2 / (w * w)
-        }
+        total = covariance.minus2LogDensity(
+            eta: eta, diagonal: point.omega, lower: point.lower, etaGradient: gradient, etaHessian: hessian,
+            adding: total)
         return total.isFinite ? total : .infinity
     }
 
@@ -258,13 +267,7 @@ struct SubjectObjective {
                     _ = f(trial, &gPlus, &hTrial)
                     for a in 0..<r { exact[a + b * r] = (gPlus[a] - g[a]) / hb }
                 }
-                for a in 0..<r {
-                    for b in 0..<a {
-                        let s = 0.5 * (exact[a + b * r] + exact[b + a * r])
-                        exact[a + b * r] = s
-                        exact[b + a * r] = s
-                    }
-                }
+                CentralDifferences.symmetrise(&exact, order: r)
             }
             var maxDiag = 0.0
             for a in 0..<r { maxDiag = max(maxDiag, abs(h[a + a * r])) }

@@ -1,11 +1,13 @@
 import CARKinetics
 
 /// libFuzzer entry point for the command-line option grammars: `pkfit popfit`'s (the first byte picks the parser:
-/// `--covariate`, `--random`, `--start`, or all three; the rest is the option text) and, on every input, the
+/// `--covariate`, `--random` and `--block` (the same list grammar), `--start`, or all four; the rest is the option
+/// text) and, on every input, the
 /// `--columns` list (`ColumnChoice`) over the same text, whose accepted lists must be non-empty, without empty or
 /// repeated names, and select exactly those columns from a table that has them. A thrown ``PopulationOptionError`` is fine; a
 /// trap or memory error is a bug, and so is an accepted value that breaks the grammar's promises (an empty name,
-/// a non-finite start, a repeated --random name) or an error message longer than its cap allows.
+/// a non-finite start, a repeated --random name, a --block of fewer than two names, a --block list that --random
+/// would not accept) or an error message longer than its cap allows.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPopFitOptions(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: start, count: count)
@@ -30,6 +32,18 @@ public func fuzzPopFitOptions(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
             let names = try PopulationOptionGrammar.random(text)
             if names.isEmpty || names.contains(where: \.isEmpty) || Set(names).count != names.count {
                 fatalError("bad --random list accepted: \(text.debugDescription)")
+            }
+        } catch { checkMessage(error) }
+    }
+    if selector % 4 == 1 || selector % 4 == 3 {
+        do {
+            let names = try PopulationOptionGrammar.block(text)
+            if names.count < 2 || names.contains(where: \.isEmpty) || Set(names).count != names.count {
+                fatalError("bad --block list accepted: \(text.debugDescription)")
+            }
+            // A block is a --random list with two or more names: the same names, in the same order.
+            if (try? PopulationOptionGrammar.random(text)) != names {
+                fatalError("--block and --random disagree on \(text.debugDescription)")
             }
         } catch { checkMessage(error) }
     }

@@ -26,6 +26,24 @@ import Testing
         #expect(throws: PopulationOptionError.self) { try PopulationOptionGrammar.random(text) }
     }
 
+    @Test func blockLists() throws {
+        #expect(try PopulationOptionGrammar.block(" lKa , lCl ") == ["lKa", "lCl"])
+        #expect(try PopulationOptionGrammar.block("cmax,tmax,rho") == ["cmax", "tmax", "rho"])
+        do {
+            _ = try PopulationOptionGrammar.block("lKa")
+            Issue.record("a block of one accepted")
+        } catch {
+            #expect(
+                error.message
+                    == "--block 'lKa': a block needs two or more random parameters separated by commas, e.g. lKa,lCl")
+        }
+    }
+
+    @Test(arguments: ["", ",", "lKa", "lKa,", "lKa,,lCl", "lKa, lKa", " , lCl"])
+    func badBlockLists(text: String) {
+        #expect(throws: PopulationOptionError.self) { try PopulationOptionGrammar.block(text) }
+    }
+
     @Test(arguments: ["", "=1", "k=", "k", "k=nan", "k=inf", "k=1e400", "k=1,5", "k=0x10"])
     func badStarts(text: String) {
         #expect(throws: PopulationOptionError.self) { try PopulationOptionGrammar.start(text) }

@@ -99,6 +99,8 @@ struct CellTable {
         enum Reach: Equatable {
             /// Reading the column as a number (time, value, LLOQ): dates are day or second counts.
             case number
+            /// Reading the column as text (subject, group, unit columns): a number column reports the cell itself.
+            case text
             /// Reading the column at all: the cell's text is not its value.
             case any
         }
@@ -231,7 +233,7 @@ extension CellTable {
     }
 
     /// Refuses the file when the analysis reads a column with a ``Caveat``: the time, value and LLOQ columns
-    /// as numbers; those and the subject, value-text, unit, time-unit and group columns at all.
+    /// as numbers; the subject, value-text, unit, time-unit and group columns as text; all of them at all.
     private func checkCaveats(file: String, selection: ColumnSelection) throws(DataError) {
         guard !caveats.isEmpty else { return }
         let resolved: ResolvedColumns
@@ -241,14 +243,20 @@ extension CellTable {
             throw located(error, header: true)
         }
         let numbers = [resolved.time, resolved.value] + [resolved.lloqColumn].compactMap { $0 }
-        let read =
-            numbers + [resolved.subject] + resolved.groups
+        let texts =
+            [resolved.subject] + resolved.groups
             + [resolved.valueText, resolved.unit, resolved.timeUnit].compactMap { $0 }
+        let read = numbers + texts
         let roles: [Int: String] = [
             resolved.time: "the time column", resolved.value: "the value column",
         ].merging(resolved.lloqColumn.map { [$0: "the LLOQ column"] } ?? [:]) { first, _ in first }
         for caveat in caveats.sorted(by: { ($0.line ?? 0, $0.column) < ($1.line ?? 0, $1.column) }) {
-            let reached = caveat.reach == .number ? numbers.contains(caveat.column) : read.contains(caveat.column)
+            let reached: Bool
+            switch caveat.reach {
+            case .number: reached = numbers.contains(caveat.column)
+            case .text: reached = texts.contains(caveat.column) && !numbers.contains(caveat.column)
+            case .any: reached = read.contains(caveat.column)
+            }
             guard reached else { continue }
             let name = header[caveat.column]
             let role = roles[caveat.column].map { " (\(name) is \($0))" } ?? ""

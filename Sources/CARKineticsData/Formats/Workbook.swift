@@ -162,6 +162,12 @@ enum Workbook {
                     message:
                         "is a date cell (type d, an ISO 8601 date), not a time since dose or a measured value; write relative times as numbers"
                 )
+            case .errorValue(let text):
+                CellTable.Caveat(
+                    column: mark.column, line: mark.row, reach: .text,
+                    message:
+                        "holds the error value \(text), not a value; correct or clear the cell, or leave the column out"
+                )
             case .uncomputedFormula:
                 CellTable.Caveat(
                     column: mark.column, line: mark.row, reach: .any,
@@ -478,6 +484,8 @@ private final class SheetCells: PartHandler, XMLParserDelegate {
             case isoDate
             /// A formula without a cached value.
             case uncomputedFormula
+            /// An error value (`t="e"`, e.g. `#N/A`), with its text.
+            case errorValue(String)
         }
 
         var row: Int
@@ -574,6 +582,8 @@ private final class SheetCells: PartHandler, XMLParserDelegate {
                 marks.append(Mark(row: row, column: column, kind: .uncomputedFormula))
             } else if type == "d" {
                 marks.append(Mark(row: row, column: column, kind: .isoDate))
+            } else if type == "e" {
+                marks.append(Mark(row: row, column: column, kind: .errorValue(text)))
             } else if type == "n", !text.isEmpty, let format = dateStyles[style] {
                 marks.append(Mark(row: row, column: column, kind: .dateStyle(format)))
             }

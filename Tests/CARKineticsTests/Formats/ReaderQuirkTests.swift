@@ -160,6 +160,10 @@ import Testing
                 "quirks.xlsx: qPCR!M4: is formatted as a date or time (number format 'yyyy\\-mm\\-dd\\ hh:mm')"
             ),
             (
+                ["formats/quirks/quirks.xlsx", "--header-row", "3", "--group", "NOTE"],
+                "quirks.xlsx: qPCR!J4: holds the error value #N/A, not a value; correct or clear the cell, or leave the column out"
+            ),
+            (
                 ["formats/quirks/formula_without_value_openpyxl.xlsx"],
                 "formula_without_value_openpyxl.xlsx: lab!C4: holds a formula without a computed value (the program that wrote the workbook did not calculate it), so its value is unknown, not missing; open and save the workbook in Excel or LibreOffice, or write values instead of formulas (AVAL is the value column)"
             ),
@@ -176,6 +180,7 @@ import Testing
                     case "--value": selection.value = arguments[k + 1]
                     case "--sheet": selection.table.sheet = arguments[k + 1]
                     case "--header-row": selection.table.headerRow = Int(arguments[k + 1])
+                    case "--group": selection.groups = [arguments[k + 1]]
                     default: Issue.record("option \(arguments[k])")
                     }
                     k += 2

@@ -1,7 +1,9 @@
+import CARKineticsData
 import CARKineticsNumerics
 
 extension NISTValidation {
-    /// The estimates as JSON, in result order: `{"generator": {…}, "estimates": {"Misra1a": {"start1": [b1, ...],
+    /// The estimates as JSON, in result order: `{"generator": {…}, "schema": "…/validate/1", "units": {},
+    /// "estimates": {"Misra1a": {"start1": [b1, ...],
     /// "start2": [...]}, "Longley": [B0, ...]}}`, parameters in file order, every number at full (shortest round-trip)
     /// precision; a non-finite estimate is written as every JSON output of the package writes it, as the
     /// string `"NaN"`, `"Infinity"` or `"-Infinity"` (`JSONWriter`).
@@ -14,7 +16,11 @@ extension NISTValidation {
             }
             out.append(UInt8(ascii: "]"))
         }
-        var out = Array("{".utf8) + JSONWriter.generator + Array(", \"estimates\": {\n".utf8)
+        // The certified problems are unitless: the envelope states the schema and an empty unit map.
+        var out = Array("{".utf8) + JSONWriter.generator
+        out += JSONEnvelope(schema: JSONEnvelope.validateSchema, names: [], levelUnit: nil, timeUnit: .days)
+            .bytes(columns: [])
+        out += Array(", \"estimates\": {\n".utf8)
         let start = out.count
         var index = 0
         while index < results.count {

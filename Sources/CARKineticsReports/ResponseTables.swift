@@ -16,8 +16,10 @@ public enum ResponseTables {
     ]
 
     /// One row per group × parameter, full precision, unavailable values empty (the reason in `logit_note`).
+    /// Its JSON states schema `response/1` and, per parameter, the unit of the geometric means (the ratios,
+    /// U, p-values and logistic coefficients per doubling have none).
     public static func comparison(_ output: ResponseAnalysis.Output) -> ResultTable {
-        ResultTable(
+        var table = ResultTable(
             columns: output.groupColumns + comparisonColumns,
             rows: output.rows.map { row in
                 let r = row.ratio
@@ -48,6 +50,10 @@ public enum ResponseTables {
                 cells.append(.text(output.nca.timeUnit.symbol))
                 return cells
             })
+        table.envelope = JSONEnvelope(
+            schema: JSONEnvelope.responseSchema, names: output.rows.map(\.parameter), keys: .parameters,
+            levelUnit: JSONEnvelope.levelUnit(output.nca.results.map(\.unit)), timeUnit: output.nca.timeUnit)
+        return table
     }
 
     /// Columns of `persistence(_:)` after the group columns; `days` are the survival times in the output's
@@ -61,13 +67,14 @@ public enum ResponseTables {
 
     /// One row per group: Kaplan–Meier median (+∞ = not reached) with its interval, Ŝ at `days` (in days,
     /// converted to the times' unit; empty past the follow-up), the log-rank test across groups repeated on
-    /// every row (empty with one group), and the unit of the times.
+    /// every row (empty with one group), and the unit of the times. Its JSON states schema `persistence/1` and
+    /// the medians' unit.
     public static func persistence(
         _ output: PersistenceAnalysis.Output, groupColumns: [String], days: [Double]
     ) -> ResultTable {
         let time = output.nca.timeUnit
         let days = days.map { TimeUnit.days.convert($0, to: time) }
-        return ResultTable(
+        var table = ResultTable(
             columns: groupColumns + persistenceColumns(days: days),
             rows: output.groups.map { group in
                 var cells = group.groups.map(ResultCell.text)
@@ -83,6 +90,14 @@ public enum ResponseTables {
                 ]
                 return cells
             })
+        // The medians and their interval are times; survival probabilities, counts and the test have no unit.
+        var envelope = JSONEnvelope(
+            schema: JSONEnvelope.persistenceSchema, names: [], levelUnit: nil, timeUnit: time)
+        envelope.units = ["median", "median_lower95", "median_upper95"].map {
+            JSONEnvelope.Unit(key: $0, unit: time.symbol)
+        }
+        table.envelope = envelope
+        return table
     }
 
     /// Columns of ``individual(_:groupColumns:)`` after `subject` and the group columns.

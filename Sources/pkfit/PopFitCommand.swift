@@ -123,8 +123,10 @@ struct PopFitCommand: ParsableCommand {
         let files = input.urls
         let fit: PopulationFit
         let data: PopulationData
+        let levelUnit: String?
         do {
             let collection = try ProfileCollection.read(files: files, selection: selection)
+            levelUnit = JSONEnvelope.levelUnit(collection.profiles.map(\.unit))
             if let setAside = RowAuditOptions.setAsideReport(collection.ledgers) {
                 StandardStreams.writeError(setAside + "\n")
             }
@@ -149,13 +151,18 @@ struct PopFitCommand: ParsableCommand {
         } catch let error as PopulationFitError {
             throw CommandFailure(message: "popfit: \(error.description)")
         }
-        let table = PopulationTable.estimates(fit, censoring: blq, data: data)
+        var table = PopulationTable.estimates(fit, censoring: blq, data: data)
+        table.envelope = .popfit(parameters: fit.estimates.map(\.name), levelUnit: levelUnit, timeUnit: .days)
         // The estimates and the per-subject file are committed together: both renamed, or neither.
         let outputs = OutputTransaction()
         defer { outputs.discard() }
         do {
             if let individual {
-                try outputs.add(PopulationTable.individuals(fit).rendered(as: output.format), to: individual)
+                var individuals = PopulationTable.individuals(fit)
+                individuals.envelope = JSONEnvelope(
+                    schema: JSONEnvelope.popfitIndividualSchema, names: individuals.columns, levelUnit: levelUnit,
+                    timeUnit: .days)
+                try outputs.add(individuals.rendered(as: output.format), to: individual)
             }
             try output.emit(table, into: outputs)
             try outputs.commit()

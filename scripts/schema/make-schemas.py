@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes docs/schema/{nca,fit,summary}.schema.json (JSON Schema draft 2020-12) from the column lists below.
+"""Writes docs/schema/{nca,fit,summary,popfit,popfit-individual,response,persistence,validate}.schema.json (JSON Schema draft 2020-12) from the column lists below.
 
-The column lists restate the writers' (NCARegistry, FitTable, CohortSummary, DoseExposure); the tests in
+The column lists restate the writers' (NCARegistry, FitTable, CohortSummary, DoseExposure, PopulationTable, ResponseTables, NISTValidation); the tests in
 Tests/CARKineticsTests/Report/JSONSchemaTests.swift fail when an output has a column the schema does not
 declare, so a new column means a new line here, a rerun, and a new schema version when the layout changes.
 """
@@ -131,8 +131,79 @@ summary = envelope(
     {"anyOf": [ref("statisticsRow"), ref("doseExposureRow")]},
     "Cohort summaries. units maps each parameter (the rows' parameter values) to the unit of its statistics; the dose-exposure table (--dose) states none.")
 
+# pkfit popfit: PopulationTable.estimates. Parameter rows are generic (tv_<p>, omega_<p>, corr_<p>_<q>, sigma,
+# covariate effects, se_method, ...): the parameter is a value, not a key, so any name is accepted.
+popfit = envelope(
+    "popfit", "pkfit popfit --format json",
+    {"row": row([("parameter", {"type": "string"}), ("estimate", {"anyOf": [ref("number"), ref("text")]}),
+                 ("se", "number"), ("rse_percent", "number"), ("lower95", "number"), ("upper95", "number")],
+                None, False,
+                "One estimate (tv_<p>, omega_<p>, corr_<p>_<q>, sigma, covariate effects) or statistic (minus2ll, aic, bic, n_subjects, n_observations, n_blq, shrinkage_eta_<p>, shrinkage_epsilon, condition_number, minus2ll_laplace) with se, rse_percent and its 95% interval (empty for statistics), or a text row (minus2ll_method, status, notes) whose estimate is text.")},
+    ref("row"),
+    "Population (NLME) estimates, one row per quantity. units maps each typical value tv_<p> to the unit of its estimate, se, lower95 and upper95 (rse_percent is %); random-effect variances and correlations, sigma (log scale), likelihoods and counts have none.")
+
+# pkfit popfit --individual FILE.json: PopulationTable.individuals.
+individual_columns = [("subject", {"type": "string"})]
+individual_columns += [(c, "number") for c in ["cmax", "tmax", "auc_0_28", "auc_0_90"]]
+individual_columns += [(c, "count") for c in ["n_used", "n_censored", "n_blq_dropped", "n_missing", "n_preinfusion"]]
+popfit_individual = envelope(
+    "popfit-individual", "pkfit popfit --individual FILE.json",
+    {"row": row(individual_columns, {"^eta_[A-Za-z_][A-Za-z0-9_]*$": "number"}, {"anyOf": [GROUP, ref("number")]},
+                "One subject: conditional modes eta_<p>, individual parameters <p> (extra members, numbers), model Cmax/Tmax/AUCs and sample counts.")},
+    ref("row"),
+    "Per-subject results of a population fit; units by column.")
+
+# pkfit response: ResponseTables.comparison.
+response_columns = [("parameter", {"type": "string"}), ("n_responders", "count"), ("n_nonresponders", "count")]
+response_columns += [(c, "number") for c in [
+    "geometric_mean_responders", "geometric_mean_nonresponders", "gmr", "gmr_lower90", "gmr_upper90",
+    "mann_whitney_u", "mann_whitney_p", "logit_intercept", "logit_slope", "logit_slope_se", "logit_slope_lower95",
+    "logit_slope_upper95", "logit_lr_p", "odds_ratio_per_doubling"]]
+response_columns += [("logit_method", "text"), ("n_excluded", "count"), ("n_response_missing", "count"),
+                     ("gmr_df", "number"), ("mann_whitney_method", "text"), ("logit_note", "text"), ("time_unit", "timeUnit")]
+response = envelope(
+    "response", "pkfit response --format json",
+    {"row": row(response_columns, None, GROUP, "One group x parameter: responders against non-responders.")},
+    ref("row"),
+    "Exposure-response comparisons. units maps each parameter (the rows' parameter values) to the unit of its geometric means; ratios, U, p-values and the logistic coefficients (per doubling) have none.")
+
+# pkfit persistence: ResponseTables.persistence.
+persistence_columns = [("n", "count"), ("n_events", "count")]
+persistence_columns += [(c, "number") for c in ["median", "median_lower95", "median_upper95", "logrank_p"]]
+persistence_columns += [("n_censored", "count"), ("n_not_evaluable", "count"), ("logrank_chisq", "number"),
+                        ("logrank_df", "integer"), ("time_unit", "timeUnit")]
+persistence = envelope(
+    "persistence", "pkfit persistence --format json",
+    {"row": row(persistence_columns, {f"^survival_{NUM}$": "number"}, GROUP,
+                "One group: Kaplan-Meier median persistence (Infinity = not reached) with its 95% interval, survival at fixed days (survival_<t>, t in the output time unit), the log-rank test.")},
+    ref("row"),
+    "Persistence of the CAR-T signal by group; units by column (the medians).")
+
+# pkfit validate nist DIR --json FILE: NISTValidation.estimatesJSON (not a table).
+validate_id = f"{BASE}/validate/1"
+numbers = {"type": "array", "items": ref("number")}
+validate = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": validate_id,
+    "title": "pkfit validate nist DIR --json FILE",
+    "description": "Estimates of the NIST StRD nonlinear problems, parameters in file order, full precision: an array per problem, or an object of arrays per starting point (start1, start2). The problems are unitless, so units is empty.",
+    "type": "object",
+    "required": ["generator", "schema", "units", "estimates"],
+    "properties": {
+        "generator": ref("generator"),
+        "schema": {"const": validate_id},
+        "units": {"type": "object", "additionalProperties": False},
+        "estimates": {"type": "object", "additionalProperties": {"anyOf": [
+            numbers, {"type": "object", "patternProperties": {"^start[0-9]+$": numbers}, "additionalProperties": False}]}},
+    },
+    "additionalProperties": False,
+    "$defs": COMMON_DEFS,
+}
+
 root = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "schema")
-for name, schema in [("nca", nca), ("fit", fit), ("summary", summary)]:
+for name, schema in [("nca", nca), ("fit", fit), ("summary", summary), ("popfit", popfit),
+                     ("popfit-individual", popfit_individual), ("response", response),
+                     ("persistence", persistence), ("validate", validate)]:
     with open(os.path.join(root, f"{name}.schema.json"), "w") as f:
         json.dump(schema, f, indent=2, ensure_ascii=False)
         f.write("\n")

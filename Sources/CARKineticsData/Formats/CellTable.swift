@@ -89,11 +89,39 @@ struct CellTable {
         var cells: [String]?
     }
 
+    /// A column whose cells are not what they look like as text: SAS date and time formats, Dataset-JSON
+    /// `date`/`datetime`/`time` columns, Excel cells styled as dates, Excel formulas without a computed
+    /// value. Reading such a column as the analysis reads it would be a silent misread (a SAS datetime taken
+    /// for a time since dose, an uncomputed formula taken for a missing value), so ``store`` refuses a file
+    /// whose analysis reads one; a column nothing reads is harmless.
+    struct Caveat: Equatable {
+        /// Which reading it spoils.
+        enum Reach: Equatable {
+            /// Reading the column as a number (time, value, LLOQ): dates are day or second counts.
+            case number
+            /// Reading the column as text (subject, group, unit columns): a number column reports the cell itself.
+            case text
+            /// Reading the column at all: the cell's text is not its value.
+            case any
+        }
+
+        /// Position of the column in ``header``.
+        var column: Int
+        /// The record (its number, as in ``Record/number``) of the first such cell; nil for the whole column
+        /// (a variable's format, a column's `dataType`).
+        var line: Int?
+        var reach: Reach
+        /// What the cell or column holds and what to do, e.g. "holds a date (…); …".
+        var message: String
+    }
+
     var header: [String]
     /// Number of the header record (0 when the format has no header row of its own).
     var headerNumber: Int
     var records: [Record]
     var places: Places
+    /// The first caveat of each affected column.
+    var caveats: [Caveat] = []
 
     /// `text` for a message, e.g. `record 17, variable AVAL`; nil when the error concerns the whole file.
     func place(line: Int?, column: String?) -> String? {
@@ -177,6 +205,7 @@ extension CellTable {
         } catch {
             throw located(error, header: true)
         }
+        try checkCaveats(file: file, selection: selection)
         guard records.contains(where: { $0.cells != nil }) else {
             throw DataError(
                 file: file,
@@ -201,6 +230,39 @@ extension CellTable {
             return row
         }
         return store
+    }
+
+    /// Refuses the file when the analysis reads a column with a ``Caveat``: the time, value and LLOQ columns
+    /// as numbers; the subject, value-text, unit, time-unit and group columns as text; all of them at all.
+    private func checkCaveats(file: String, selection: ColumnSelection) throws(DataError) {
+        guard !caveats.isEmpty else { return }
+        let resolved: ResolvedColumns
+        do {
+            resolved = try ResolvedColumns(header: header, selection: selection, file: file)
+        } catch {
+            throw located(error, header: true)
+        }
+        let numbers = [resolved.time, resolved.value] + [resolved.lloqColumn].compactMap { $0 }
+        let texts =
+            [resolved.subject] + resolved.groups
+            + [resolved.valueText, resolved.unit, resolved.timeUnit].compactMap { $0 }
+        let read = numbers + texts
+        let roles: [Int: String] = [
+            resolved.time: "the time column", resolved.value: "the value column",
+        ].merging(resolved.lloqColumn.map { [$0: "the LLOQ column"] } ?? [:]) { first, _ in first }
+        for caveat in caveats.sorted(by: { ($0.line ?? 0, $0.column) < ($1.line ?? 0, $1.column) }) {
+            let reached: Bool
+            switch caveat.reach {
+            case .number: reached = numbers.contains(caveat.column)
+            case .text: reached = texts.contains(caveat.column) && !numbers.contains(caveat.column)
+            case .any: reached = read.contains(caveat.column)
+            }
+            guard reached else { continue }
+            let name = header[caveat.column]
+            let role = roles[caveat.column].map { " (\(name) is \($0))" } ?? ""
+            throw located(
+                DataError(file: file, line: caveat.line, column: name, message: caveat.message + role))
+        }
     }
 
     /// "No valid data rows … first: FILE:LINE: column 'C': MESSAGE" quotes the first exclusion in CSV terms

@@ -41,6 +41,7 @@ enum DatasetJSON {
             case nil: rows = ndjsonRows
             default: throw DataError(file: file, message: "'rows' is not an array of rows")
             }
+            try checkRecordCount(document["records"], rows: rows.count, file: file)
             return try table(
                 columns: columns, rows: rows, file: file, nameKey: "name", typeKey: "dataType", skipFirst: false)
         }
@@ -83,7 +84,21 @@ enum DatasetJSON {
         guard let items = chosen.value["items"], case .array(let rows)? = chosen.value["itemData"] else {
             throw DataError(file: file, message: "dataset \(name(chosen)) lacks 'items' or 'itemData'")
         }
+        try checkRecordCount(chosen.value["records"], rows: rows.count, file: file)
         return try table(columns: items, rows: rows, file: file, nameKey: "name", typeKey: "type", skipFirst: true)
+    }
+
+    /// `records` (optional) must count the rows: a file cut short between rows is still valid JSON in the
+    /// NDJSON variant, and a writer that lost rows must not pass unnoticed.
+    private static func checkRecordCount(_ records: JSONValue?, rows: Int, file: String) throws(DataError) {
+        guard let records else { return }
+        guard case .number(let literal) = records, let count = Int(literal), count >= 0 else {
+            throw DataError(file: file, message: "'records' is not a count of rows")
+        }
+        guard count == rows else {
+            throw DataError(
+                file: file, message: "'records' says \(count) rows but the file holds \(rows); it may be cut short")
+        }
     }
 
     private static func table(
@@ -93,11 +108,23 @@ enum DatasetJSON {
             throw DataError(file: file, message: "'columns' is not a non-empty array")
         }
         var names: [String] = []
+        var dateTypes: [Int: String] = [:]
         for (k, column) in list.enumerated() {
             guard case .string(let name)? = column[nameKey] else {
                 throw DataError(file: file, location: "columns", message: "column \(k + 1) has no '\(nameKey)'")
             }
             names.append(name)
+            if case .string(let type)? = column[typeKey], ["date", "datetime", "time"].contains(type.lowercased()) {
+                var held = type.lowercased()
+                if case .string(let target)? = column["targetDataType"], target.lowercased() != "string" {
+                    let count =
+                        held == "date"
+                        ? "days since 1 January 1960"
+                        : held == "time" ? "seconds since midnight" : "seconds since 1 January 1960"
+                    held += " stored as \(target.lowercased()) (SAS \(count))"
+                }
+                dateTypes[k] = held
+            }
         }
         // Version 1.0's first item is the record counter, not data.
         let first = skipFirst && names.first?.uppercased() == "ITEMGROUPDATASEQ" ? 1 : 0
@@ -128,6 +155,16 @@ enum DatasetJSON {
             }
             records.append(CellTable.Record(number: k + 1, cells: cells))
         }
-        return CellTable(header: Array(names.dropFirst(first)), headerNumber: 0, records: records, places: .json)
+        var table = CellTable(
+            header: Array(names.dropFirst(first)), headerNumber: 0, records: records, places: .json)
+        for (k, type) in dateTypes.sorted(by: { $0.key < $1.key }) where k >= first {
+            table.caveats.append(
+                CellTable.Caveat(
+                    column: k - first, line: nil, reach: .number,
+                    message:
+                        "has dataType \(type), a calendar value, not a time since dose or a measured value; use a relative time column (AFRLT, ARRLT) or convert it first"
+                ))
+        }
+        return table
     }
 }

@@ -124,15 +124,107 @@ enum Workbook {
         if let strings = try part("xl/sharedStrings.xml") {
             shared = try parse(strings, file: file, part: "xl/sharedStrings.xml", into: SharedStrings()).strings
         }
+        var dateStyles: [Int: String] = [:]
+        if let styles = try part("xl/styles.xml") {
+            dateStyles = try parse(styles, file: file, part: "xl/styles.xml", into: Styles()).dateStyles
+        }
         guard let sheetXML = try part(target) else {
             throw DataError(file: file, message: "sheet '\(sheet.name)' (\(target)) is missing from the workbook")
         }
         let cells = try parse(
-            sheetXML, file: file, part: target, into: SheetCells(shared: shared, sheet: sheet.name, file: file))
+            sheetXML, file: file, part: target,
+            into: SheetCells(shared: shared, dateStyles: dateStyles, sheet: sheet.name, file: file))
         if let error = cells.error { throw error }
-        return try table(
+        var table = try table(
             cells.rows, sheet: sheet.name, file: file, headerRow: choice.headerRow,
             headerRowOption: choice.namingHints[.headerRow])
+        table.caveats = caveats(cells.marks, below: table.headerNumber, columns: table.header.count)
+        return table
+    }
+
+    /// The first marked cell of each column below the header, as caveats (``CellTable/Caveat``).
+    private static func caveats(_ marks: [SheetCells.Mark], below header: Int, columns: Int) -> [CellTable.Caveat] {
+        var first: [Int: SheetCells.Mark] = [:]
+        for mark in marks where mark.row > header && mark.column < columns && first[mark.column] == nil {
+            first[mark.column] = mark
+        }
+        return first.values.sorted { $0.column < $1.column }.map { mark in
+            switch mark.kind {
+            case .dateStyle(let format):
+                CellTable.Caveat(
+                    column: mark.column, line: mark.row, reach: .number,
+                    message:
+                        "is formatted as a date or time (\(format)): Excel stores it as days since 30 December 1899 (a time of day or duration as a fraction of a day), not a time since dose or a measured value; give the column a number format (General) holding relative times"
+                )
+            case .isoDate:
+                CellTable.Caveat(
+                    column: mark.column, line: mark.row, reach: .number,
+                    message:
+                        "is a date cell (type d, an ISO 8601 date), not a time since dose or a measured value; write relative times as numbers"
+                )
+            case .errorValue(let text):
+                CellTable.Caveat(
+                    column: mark.column, line: mark.row, reach: .text,
+                    message:
+                        "holds the error value \(text), not a value; correct or clear the cell, or leave the column out"
+                )
+            case .uncomputedFormula:
+                CellTable.Caveat(
+                    column: mark.column, line: mark.row, reach: .any,
+                    message:
+                        "holds a formula without a computed value (the program that wrote the workbook did not calculate it), so its value is unknown, not missing; open and save the workbook in Excel or LibreOffice, or write values instead of formulas"
+                )
+            }
+        }
+    }
+
+    /// A description of a number format that shows a date, time or duration, e.g. `number format 14` or
+    /// `number format 'yyyy-mm-dd hh:mm'`; nil for a number format. Built-in ids 14–22 and 45–47 are dates
+    /// and times (ECMA-376 §18.8.30), 27–36 and 50–58 East Asian dates; a custom code is a date or time when,
+    /// outside quoted text, escaped characters and bracketed conditions, colours or locales (but counting the
+    /// elapsed-time brackets `[h]`, `[m]`, `[s]`), it has one of the letters y, m, d, h, s, as Excel
+    /// classifies them (`0.00E+00` and `General` are numbers).
+    static func dateFormat(id: Int, code: String?) -> String? {
+        if let code {
+            var inQuote = false
+            var inBracket = false
+            var bracket = ""
+            var skip = false
+            for character in code.lowercased() {
+                if skip {
+                    skip = false
+                    continue
+                }
+                if inQuote {
+                    if character == "\"" { inQuote = false }
+                    continue
+                }
+                if inBracket {
+                    if character == "]" {
+                        inBracket = false
+                        if ["h", "hh", "m", "mm", "s", "ss"].contains(bracket) { return "number format '\(code)'" }
+                    } else {
+                        bracket.append(character)
+                    }
+                    continue
+                }
+                switch character {
+                case "\"": inQuote = true
+                case "[":
+                    inBracket = true
+                    bracket = ""
+                case "\\", "_", "*": skip = true
+                case "y", "m", "d", "h", "s": return "number format '\(code)'"
+                default: break
+                }
+            }
+            // A code that shows no date part is a number format, whatever its id.
+            return nil
+        }
+        switch id {
+        case 14...22, 27...36, 45...47, 50...58: return "built-in number format \(id), a date or time format"
+        default: return nil
+        }
     }
 
     /// The header row (given, or the first with a value) and the rows below it, over the columns from A to the
@@ -307,6 +399,47 @@ private final class Relations: PartHandler, XMLParserDelegate {
     }
 }
 
+/// `xl/styles.xml`: which cell formats (`<cellXfs>`, by index, the cells' `s`) show dates or times.
+private final class Styles: PartHandler, XMLParserDelegate {
+    /// Cell format index → description of its date or time number format.
+    var dateStyles: [Int: String] = [:]
+    private var codes: [Int: String] = [:]
+    private var formats: [Int] = []
+    private var inNumberFormats = false
+    private var inCellFormats = false
+
+    func parser(
+        _ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String]
+    ) {
+        switch Self.local(element) {
+        case "numFmts": inNumberFormats = true
+        case "cellXfs": inCellFormats = true
+        case "numFmt" where inNumberFormats:
+            if let id = attributes["numFmtId"].flatMap({ Int($0) }), let code = attributes["formatCode"] {
+                codes[id] = code
+            }
+        case "xf" where inCellFormats:
+            formats.append(attributes["numFmtId"].flatMap { Int($0) } ?? 0)
+        default: break
+        }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
+        switch Self.local(element) {
+        case "numFmts": inNumberFormats = false
+        case "cellXfs": inCellFormats = false
+        default: break
+        }
+    }
+
+    func parserDidEndDocument(_ parser: XMLParser) {
+        for (index, id) in formats.enumerated() {
+            if let description = Workbook.dateFormat(id: id, code: codes[id]) { dateStyles[index] = description }
+        }
+    }
+}
+
 /// `xl/sharedStrings.xml`: the text of each `<si>`, its `<t>` runs joined; `<rPh>` (phonetic) runs left out.
 private final class SharedStrings: PartHandler, XMLParserDelegate {
     var strings: [String] = []
@@ -342,9 +475,29 @@ private final class SharedStrings: PartHandler, XMLParserDelegate {
 
 /// A worksheet's cells: per row present in the XML (in order), column → text.
 private final class SheetCells: PartHandler, XMLParserDelegate {
+    /// A cell whose text is not its value as the analysis would read it.
+    struct Mark {
+        enum Kind {
+            /// A number in a cell formatted as a date or time (the format's description).
+            case dateStyle(String)
+            /// A cell of type `d` (ISO 8601 date text).
+            case isoDate
+            /// A formula without a cached value.
+            case uncomputedFormula
+            /// An error value (`t="e"`, e.g. `#N/A`), with its text.
+            case errorValue(String)
+        }
+
+        var row: Int
+        var column: Int
+        var kind: Kind
+    }
+
     var rows: [(Int, [Int: String])] = []
+    var marks: [Mark] = []
     var error: DataError?
     private let shared: [String]
+    private let dateStyles: [Int: String]
     private let sheet: String
     private let file: String
     private var row = 0
@@ -352,12 +505,16 @@ private final class SheetCells: PartHandler, XMLParserDelegate {
     private var inRow = false
     private var column = -1
     private var type = ""
+    private var style = 0
     private var text = ""
     private var capturing = false
+    private var hasFormula = false
+    private var phonetic = 0
     private var cellReference = ""
 
-    init(shared: [String], sheet: String, file: String) {
+    init(shared: [String], dateStyles: [Int: String], sheet: String, file: String) {
         self.shared = shared
+        self.dateStyles = dateStyles
         self.sheet = Workbook.sheetName(sheet)
         self.file = file
     }
@@ -401,9 +558,13 @@ private final class SheetCells: PartHandler, XMLParserDelegate {
             }
             cellReference = "\(Workbook.letters(column))\(row)"
             type = attributes["t"] ?? "n"
+            style = attributes["s"].flatMap { Int($0) } ?? 0
             text = ""
+            hasFormula = false
         case "v": capturing = true
-        case "t": capturing = type == "inlineStr"
+        case "f": hasFormula = true
+        case "t": capturing = type == "inlineStr" && phonetic == 0
+        case "rPh": phonetic += 1
         default: break
         }
     }
@@ -414,8 +575,18 @@ private final class SheetCells: PartHandler, XMLParserDelegate {
             rows.append((row, cells))
             inRow = false
         case "v", "t": capturing = false
+        case "rPh": phonetic -= 1
         case "c":
             guard inRow, error == nil else { return }
+            if hasFormula, text.isEmpty, type != "str" {
+                marks.append(Mark(row: row, column: column, kind: .uncomputedFormula))
+            } else if type == "d" {
+                marks.append(Mark(row: row, column: column, kind: .isoDate))
+            } else if type == "e" {
+                marks.append(Mark(row: row, column: column, kind: .errorValue(text)))
+            } else if type == "n", !text.isEmpty, let format = dateStyles[style] {
+                marks.append(Mark(row: row, column: column, kind: .dateStyle(format)))
+            }
             let value: String
             switch type {
             case "s":

@@ -357,8 +357,45 @@ extension XPTFile {
                     }
                 })
         }
-        return CellTable(
+        var table = CellTable(
             header: member.variables.map(\.name), headerNumber: 0, records: records,
             places: .xpt(member: member.name))
+        for (k, variable) in member.variables.enumerated() where variable.isNumeric {
+            guard let kind = dateFormatKind(variable.format) else { continue }
+            table.caveats.append(
+                CellTable.Caveat(
+                    column: k, line: nil, reach: .number,
+                    message:
+                        "has the SAS format \(variable.format) (\(kind)), a calendar value, not a time since dose or a measured value; use a relative time variable (AFRLT, ARRLT) or convert it first"
+                ))
+        }
+        return table
+    }
+
+    /// What a numeric variable of SAS display format `format` holds, when the format is a date, time or
+    /// datetime one (by name, as SAS documents its format families; `E8601DT`, `DATETIME`, `DATE`, `TIME`, …);
+    /// nil for other formats (`BEST`, `8.3`, none).
+    static func dateFormatKind(_ format: String) -> String? {
+        let name = format.uppercased().trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else { return nil }
+        // ISO 8601 families: E8601DA/DT/DN/DZ/TM/TZ/LZ, B8601…, IS8601…; the letters after the digits tell
+        // date (DA, DN), datetime (DT, DX, DZ) or time (TM, TZ, LZ, TX).
+        for prefix in ["E8601", "B8601", "IS8601"] where name.hasPrefix(prefix) {
+            let kind = name.dropFirst(prefix.count)
+            if kind.hasPrefix("DA") || kind.hasPrefix("DN") { return "days since 1 January 1960" }
+            if kind.hasPrefix("D") { return "seconds since 1 January 1960" }
+            return "seconds since midnight"
+        }
+        let datetimes = ["DATETIME", "DATEAMPM", "DTDATE", "DTMONYY", "DTWKDATX", "DTYEAR", "DTYYQC", "MDYAMPM"]
+        if datetimes.contains(where: { name.hasPrefix($0) }) { return "seconds since 1 January 1960" }
+        let times = ["TIME", "TOD", "HHMM", "HOUR", "MMSS"]
+        if times.contains(where: { name.hasPrefix($0) }) { return "seconds" }
+        let dates = [
+            "DATE", "DAY", "DDMMYY", "DOWNAME", "JULDAY", "JULIAN", "MMDDYY", "MMYY", "MONNAME", "MONTH", "MONYY",
+            "NENGO", "NLDATE", "QTR", "WEEKDATE", "WEEKDAY", "WEEKU", "WEEKV", "WEEKW", "WORDDATE", "YEAR", "YYMM",
+            "YYMMDD", "YYMON", "YYQ", "MINGUO",
+        ]
+        if dates.contains(where: { name.hasPrefix($0) }) { return "days since 1 January 1960" }
+        return nil
     }
 }

@@ -69,7 +69,7 @@ import Testing
         // Numbers a binary detour would spoil: 0.1, 1e-300, 123456789.123456789 (more digits than a double
         // holds: nearest double 123456789.12345679), a decimal as a string, 5e-324 (subnormal).
         let json = """
-            {"datasetJSONVersion": "1.1.0", "name": "ADPC", "records": 5,
+            {"datasetJSONVersion": "1.1.0", "name": "ADPC", "records": 6,
              "columns": [{"itemOID": "a", "name": "USUBJID", "dataType": "string"}, {"itemOID": "b", "name": "AFRLT", "dataType": "double"},
                          {"itemOID": "c", "name": "AVAL", "dataType": "decimal"}],
              "rows": [["S1", 0, 0.1], ["S1", 1, 1e-300], ["S1", 2, 123456789.123456789], ["S1", 3, "2.675"], ["S1", 4, 5e-324],

@@ -56,7 +56,7 @@ import Testing
         second.estimates = [1, 2]
         #expect(
             NISTValidation.estimatesJSON([first, second, linear]) == """
-                {"generator": {"name": "CARKinetics", "version": "\(PackageVersion.current)"}, "estimates": {
+                {"generator": {"name": "CARKinetics", "version": "\(PackageVersion.current)"}, "schema": "https://carkinetics.example/schema/validate/1", "units": {}, "estimates": {
                   "Misra1a": {
                     "start1": [238.94212918, "NaN", "-Infinity"],
                     "start2": [1.0, 2.0]

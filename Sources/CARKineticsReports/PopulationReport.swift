@@ -54,7 +54,7 @@ public enum PopulationReport {
                 (
                     PopulationPlots.observedAgainstPredicted(
                         predictions, individual: false, logarithmic: logarithmic, unit: unit),
-                    "Observed against the population prediction PRED (η = 0, the subject's covariates); dashed: identity.\(censored > 0 ? " \(censored) BLQ samples are drawn as open triangles at their limit: they were fitted as censored (M3), not as observations." : "")"
+                    "Observed against the population prediction PRED (η = 0, the subject's covariates); dashed: identity.\(logarithmic ? " Predictions below a tenth of the lowest observation or limit are drawn at the left edge." : "")\(censored > 0 ? " \(censored) BLQ samples are drawn as open triangles at their limit: they were fitted as censored (M3), not as observations." : "")"
                 ),
                 (
                     PopulationPlots.observedAgainstPredicted(
@@ -65,7 +65,7 @@ public enum PopulationReport {
         let withResidual = predictions.reduce(0) { $0 + $1.filter { $0.conditionalResidual != nil }.count }
         let missingResidual = quantified - withResidual
         let residualNote =
-            "CWRES (Hooker et al. 2007; FOCE linearisation about η̂) of the \(withResidual) quantified samples; \(censored > 0 ? "the \(censored) BLQ samples have none (they are censored, not observed) and are left out; " : "")\(missingResidual > 0 ? "\(missingResidual) samples of subjects whose linearised covariance is not positive definite have none; " : "")dashed lines at 0 and ±1.96; about 95% should lie between them."
+            "CWRES (Hooker et al. 2007; FOCE linearisation about η̂) of the \(withResidual) quantified samples; \(censored > 0 ? "the \(censored) BLQ samples have none (they are censored, not observed) and are left out; " : "")\(missingResidual > 0 ? "\(missingResidual) samples of subjects whose linearised covariance is not positive definite have none; " : "")dashed lines at 0 and ±1.96; about 95% should lie between them. Where most samples are BLQ the quantified ones are the upper tail, so their CWRES lean positive there; the VPC's fraction below the LLOQ is the check at those times."
         blocks.append(
             .figureGrid([
                 (
@@ -79,9 +79,6 @@ public enum PopulationReport {
                         timeUnit: settings.timeUnit), "CWRES against PRED (same residuals)."
                 ),
             ]))
-
-        blocks.append(.heading("Individual fits", level: 3))
-        blocks += individualFits(diagnostics, settings: settings)
 
         blocks.append(.heading("Visual predictive check", level: 3))
         let bins = diagnostics.predictiveCheck
@@ -114,6 +111,9 @@ public enum PopulationReport {
                     ))
             }
         }
+        blocks.append(.heading("Individual fits", level: 3))
+        blocks += individualFits(diagnostics, settings: settings)
+
         return blocks
     }
 

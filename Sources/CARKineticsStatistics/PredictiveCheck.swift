@@ -8,9 +8,10 @@ import Foundation
 /// Rules (docs/report.md):
 /// - **Bins**: nominal times when given (each distinct value one bin; observations without one are left out),
 ///   otherwise the actual times binned as for the report's median profiles (``LevelsByTime/binStarts(_:)``: a
-///   bin starting at s takes every time up to s + 0.15·(1 + s)); a bin is placed at its nominal time or at the
-///   median (R type 7) of its observations' times. Every observation in a bin counts (not one per subject).
-///   Bins with fewer than `minimumCount` observations are left out.
+///   bin starting at s takes every time up to s + 0.15·(1 + s)), and then a bin with fewer samples than 3 and
+///   than a fifth of the median bin joins its nearer neighbour on ln(1 + t) (smallest first); a bin is placed
+///   at its nominal time or at the median (R type 7) of its observations' times. Every observation in a bin
+///   counts (not one per subject). Bins with fewer than `minimumCount` observations are left out.
 /// - **Percentiles** by nearest rank (the ⌈p·n⌉-th smallest, R type 1, numpy `inverted_cdf`), with samples
 ///   below the limit ranked below every quantified value: a percentile is an observed value or "below the
 ///   limit" (nil), never an interpolation between a level and a BLQ sample. The same rule gives the 2.5th, 50th
@@ -53,9 +54,9 @@ public enum PredictiveCheck {
             return (nominal.map { $0.flatMap { key[$0] } }, distinct)
         }
         let starts = LevelsByTime.binStarts(times)
-        var members = [[Double]](repeating: [], count: starts.count)
-        let index: [Int?] = times.map { t in
-            guard t >= 0, t.isFinite, !starts.isEmpty else { return nil }
+        // Observation indices per bin, in time order.
+        var groups = [[Int]](repeating: [], count: starts.count)
+        for (j, t) in times.enumerated() where t >= 0 && t.isFinite && !starts.isEmpty {
             // The last start at or before t.
             var low = 0
             var high = starts.count
@@ -63,14 +64,33 @@ public enum PredictiveCheck {
                 let middle = (low + high) / 2
                 if starts[middle] <= t { low = middle + 1 } else { high = middle }
             }
-            let bin = max(0, low - 1)
-            members[bin].append(t)
-            return bin
+            groups[max(0, low - 1)].append(j)
         }
-        let centres = members.enumerated().map { k, values in
-            DescriptiveStatistics.quantile(sorted: values.sorted(), probability: 0.5) ?? starts[k]
+        groups.removeAll { $0.isEmpty }
+        func centre(_ group: [Int]) -> Double {
+            DescriptiveStatistics.quantile(sorted: group.map { times[$0] }.sorted(), probability: 0.5) ?? 0
         }
-        return (index, centres)
+        // Stragglers (a sample taken days off schedule) would make bins of one or two samples, whose percentiles
+        // are noise: a bin smaller than a fifth of the median bin (and than 3) joins its nearer neighbour on
+        // ln(1 + t), smallest first, so every sample still counts.
+        let sizes = groups.map(\.count).sorted()
+        let typical = sizes.isEmpty ? 0 : sizes[(sizes.count - 1) / 2]
+        let threshold = max(3, Int((0.2 * Double(typical)).rounded(.up)))
+        while groups.count > 1,
+            let small = groups.indices.filter({ groups[$0].count < threshold }).min(by: {
+                groups[$0].count < groups[$1].count
+            })
+        {
+            let here = Foundation.log1p(centre(groups[small]))
+            let before = small > 0 ? abs(here - Foundation.log1p(centre(groups[small - 1]))) : .infinity
+            let after = small + 1 < groups.count ? abs(Foundation.log1p(centre(groups[small + 1])) - here) : .infinity
+            let target = before <= after ? small - 1 : small + 1
+            groups[target] = (groups[target] + groups[small]).sorted { times[$0] < times[$1] }
+            groups.remove(at: small)
+        }
+        var index = [Int?](repeating: nil, count: times.count)
+        for (b, group) in groups.enumerated() { for j in group { index[j] = b } }
+        return (index, groups.map(centre))
     }
 
     /// The ⌈p·n⌉-th smallest of `sorted` (ascending, −∞ for below the limit), nil for −∞ or no values.

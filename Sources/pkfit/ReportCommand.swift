@@ -172,7 +172,9 @@ struct ReportCommand: ParsableCommand {
             report.insert(
                 try populationSection(
                     selection: selection, unit: result.unit,
-                    timeUnit: TimeUnitText(result.nca.timeUnit, assumed: result.nca.timeUnitAssumed)),
+                    timeUnit: TimeUnitText(result.nca.timeUnit, assumed: result.nca.timeUnitAssumed),
+                    nominal: settings.nominalTimes.map { (result.nca.profiles, $0) },
+                    nominalColumn: settings.nominalTimeColumn),
                 beforeHeading: CohortReport.appendixHeading)
         }
         if let response {
@@ -217,7 +219,8 @@ struct ReportCommand: ParsableCommand {
 
     /// The population-model section: the model fitted as `pkfit popfit` fits it, with its diagnostics and VPC.
     private func populationSection(
-        selection: ColumnSelection, unit: String?, timeUnit: TimeUnitText
+        selection: ColumnSelection, unit: String?, timeUnit: TimeUnitText,
+        nominal: (profiles: [Profile], times: [[Double?]])?, nominalColumn: String?
     ) throws -> [Report.Block] {
         // With --fit, --model chooses the per-subject model; the population model is then Stein or a formula.
         let builtIn = fit ? nil : model?.rawValue
@@ -229,11 +232,27 @@ struct ReportCommand: ParsableCommand {
         } catch {
             throw CommandFailure(message: "--popfit: \(error.description)")
         }
-        let diagnostics = PopulationDiagnostics.run(predictor, replicates: PopulationReport.replicates)
+        // The VPC bins by nominal time when the report has them: matched to the fit's samples by subject and
+        // actual time (the population data keep the samples at t >= 0 that are not missing, in time order).
+        var nominalBySample: [[Double?]]?
+        if let nominal {
+            var lookup: [String: [UInt64: Double]] = [:]
+            for (profile, times) in zip(nominal.profiles, nominal.times) {
+                for (observation, time) in zip(profile.observations, times) {
+                    if let time { lookup[profile.subject, default: [:]][observation.time.bitPattern] = time }
+                }
+            }
+            nominalBySample = predictor.subjects.map { subject in
+                subject.times.map { lookup[subject.id]?[$0.bitPattern] }
+            }
+        }
+        let diagnostics = PopulationDiagnostics.run(
+            predictor, replicates: PopulationReport.replicates, nominal: nominalBySample)
         var sectionSettings = PopulationReport.Settings()
         sectionSettings.formulaText = population.formula
         sectionSettings.unit = unit
         sectionSettings.timeUnit = timeUnit
+        sectionSettings.nominalTimeColumn = nominalColumn
         return PopulationReport.blocks(
             fit: fitted, model: populationModel, data: data, diagnostics: diagnostics, settings: sectionSettings)
     }

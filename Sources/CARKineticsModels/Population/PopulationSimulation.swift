@@ -58,7 +58,9 @@ public struct PopulationPredictor: Sendable {
     ///   number); see ``limits(_:lloq:)``.
     /// - Throws: ``PopulationFitError`` when an estimate the model needs is missing from the fit or Ω is not
     ///   positive definite.
-    public init(model: PopulationModel, data: PopulationData, fit: PopulationFit, lloq: Double? = nil)
+    public init(
+        model: PopulationModel, data: PopulationData, fit: PopulationFit, lloq: Double? = nil
+    )
         throws(PopulationFitError)
     {
         self.model = model
@@ -151,7 +153,8 @@ public struct PopulationPredictor: Sendable {
         psi.withUnsafeBufferPointer { p in
             subject.columns.withUnsafeBufferPointer { c in
                 scratch.withUnsafeMutableBufferPointer { s in
-                    model.structure.predict(t: t, psi: p, columns: c, logScale: logScale, gradient: gradient, scratch: s)
+                    model.structure.predict(
+                        t: t, psi: p, columns: c, logScale: logScale, gradient: gradient, scratch: s)
                 }
             }
         }

@@ -31,8 +31,12 @@ enum PopulationPlots {
         censored.markerSize = many ? 2.6 : 4
         var low = Double.infinity
         var high = -Double.infinity
+        // On log axes a prediction far below every observation and limit (a BLQ sample's IPRED can be 1e-5)
+        // would stretch the axis over decades with nothing in them: such predictions sit at a tenth of the
+        // lowest observation or limit, the left edge.
+        let floor = logarithmic ? (all.map(\.observed).filter { $0 > 0 && $0.isFinite }.min() ?? 1) / 10 : -.infinity
         for p in all {
-            let x = individual ? p.individual : p.population
+            let x = max(floor, individual ? p.individual : p.population)
             let y = p.observed
             guard x.isFinite, y.isFinite, !logarithmic || (x > 0 && y > 0) else { continue }
             low = min(low, x, y)
@@ -126,9 +130,11 @@ enum PopulationPlots {
             }
         }
         for bin in bins {
-            for value in bin.observed.compactMap({ $0 }) + bin.simulated.flatMap({ [$0.lower, $0.upper] }).compactMap({
-                $0
-            }) {
+            for value in bin.observed.compactMap({ $0 })
+                + bin.simulated.flatMap({ [$0.lower, $0.upper] }).compactMap({
+                    $0
+                })
+            {
                 guard !logarithmic || value > 0 else { continue }
                 low = min(low, value)
                 high = max(high, value)

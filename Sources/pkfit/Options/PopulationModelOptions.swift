@@ -86,7 +86,9 @@ struct PopulationModelOptions: ParsableArguments {
 
     /// Reads `input`'s files with the model's covariate and formula columns as subject-level columns, fits the
     /// model and returns the fit with its data, as `pkfit popfit` does.
-    func fit(_ model: PopulationModel, input: InputOptions, selection base: ColumnSelection) throws -> (
+    func fit(
+        _ model: PopulationModel, input: InputOptions, selection base: ColumnSelection
+    ) throws -> (
         fit: PopulationFit, data: PopulationData, lloq: Double?
     ) {
         var columns = input.group

@@ -29,6 +29,17 @@ struct PredictiveCheckTests {
         #expect(s == [ninf, 160.155, 625.482, 0.2, ninf, ninf, 181.842, 4.0 / 7, ninf, 115.562, 521.659, 4.0 / 13])
     }
 
+    /// Counts 5, 1, 5 under the binning rule; the straggler at 2.2 is nearer day 1 than day 5 on ln(1 + t)
+    /// (|ln 3.2 − ln 2| = 0.47 < |ln 6 − ln 3.2| = 0.63) and joins it.
+    @Test("A straggler bin joins its nearer neighbour on ln(1 + t)")
+    func straggler() {
+        let bins = PredictiveCheck.bins(times: [1, 1, 1, 1, 1, 2.2, 5, 5, 5, 5, 5])
+        #expect(bins.index == [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+        #expect(bins.times == [1, 5])
+        // Without stragglers nothing merges: counts 5, 4 (threshold 3).
+        #expect(PredictiveCheck.bins(times: [1, 1, 1, 1, 1, 5, 5, 5, 5]).times == [1, 5])
+    }
+
     @Test("Nominal bins: one per distinct nominal time; rows without one left out")
     func nominal() {
         let bins = PredictiveCheck.bins(times: [0.9, 1.2, 6.5, 7.4, 3], nominal: [1, 1, 7, 7, nil])
@@ -41,11 +52,11 @@ struct PredictiveCheckTests {
     @Test("Intervals over replicates by nearest rank; sparse bins left out")
     func intervals() {
         let observed: [Double?] = [10, 20, 30, 40, 50, nil, 5, 6]
-        let bins = PredictiveCheck.bins(times: [1, 1, 1, 1, 1, 1, 40, 41])
+        let bins = PredictiveCheck.bins(times: [1, 1, 1, 1, 1, 1, 40, 41], nominal: [1, 1, 1, 1, 1, 1, 40, 40])
         let result = PredictiveCheck.compute(observed: observed, bins: bins, replicates: 40) { k in
             observed.map { $0.map { $0 * Double(k + 1) } }
         }
-        // The bin at day 40 has 2 samples (< 3) and is left out.
+        // The nominal bin at day 40 has 2 samples (< 3) and is left out.
         #expect(result.count == 1)
         let bin = result[0]
         #expect(bin.count == 6)

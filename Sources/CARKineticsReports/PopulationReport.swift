@@ -145,9 +145,11 @@ public enum PopulationReport {
             case .combined: "combined additive and proportional residual error"
             }
         let blq =
-            model.censoring == .m3
-            ? "BLQ samples as censored observations (Beal's M3, \(fit.censoredCount) of \(fit.observationCount) samples)"
-            : "BLQ samples left out (\(data.subjects.reduce(0) { $0 + $1.blqDropped }) dropped)"
+            fit.censoredCount == 0 && data.subjects.allSatisfy({ $0.blqDropped == 0 })
+            ? "no sample below the limit of quantification"
+            : model.censoring == .m3
+                ? "BLQ samples as censored observations (Beal's M3, \(fit.censoredCount) of \(fit.observationCount) samples)"
+                : "BLQ samples left out (\(data.subjects.reduce(0) { $0 + $1.blqDropped }) dropped)"
         return
             "Model: \(structure); \(random); \(covariates); \(error); \(blq). Estimation: maximum likelihood, FOCE-I/Laplace conditional modes and objective, then −2 ln L by \(fit.marginalMethod.description) (docs/population.md). \(fit.subjectCount) subjects, \(fit.observationCount) samples used. Status: \(fit.status)."
     }

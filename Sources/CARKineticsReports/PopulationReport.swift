@@ -86,7 +86,7 @@ public enum PopulationReport {
         let binRule =
             diagnostics.nominalBins
             ? "bins are the nominal times (\(settings.nominalTimeColumn ?? "nominal time") column\(diagnostics.withoutNominalTime > 0 ? "; \(diagnostics.withoutNominalTime) samples without one are left out" : ""))"
-            : "bins are the actual times grouped as for the median profiles (a bin starting at s takes every time up to s + 0.15·(1 + s)), each drawn at the median of its times"
+            : "bins are the actual times grouped as for the median profiles (a bin starting at s takes every time up to s + 0.15·(1 + s); a bin of fewer samples than 3 and than a fifth of the median bin — samples taken off schedule — joins its nearer neighbour), each drawn at the median of its times"
         blocks.append(
             .paragraph(
                 "The design — every subject's own sampling times, covariates and LLOQ — simulated \(diagnostics.replicates) times from the final estimates (η drawn from Ω, the residual from σ, a sample below its LLOQ censored; seed \(diagnostics.seed)). Per bin, the observed 5th, 50th and 95th percentiles of all samples (lines) are drawn over the 95% intervals of the same percentiles in the simulated data sets (shaded); \(binRule); bins with fewer than 3 samples are left out. Percentiles are by nearest rank (R type 1) with BLQ samples ranked below every level, so a percentile is an observed level or below the LLOQ: an observed percentile below the LLOQ is not drawn, and a simulated interval reaching below it is shaded down to the floor of the axis."
@@ -94,21 +94,22 @@ public enum PopulationReport {
         if bins.isEmpty {
             blocks.append(.paragraph("No time bin has 3 or more samples; the VPC is not drawn."))
         } else {
-            blocks.append(
-                .figure(
-                    PopulationPlots.predictiveCheck(
-                        bins, subjects: diagnostics.subjects, logarithmic: logarithmic, lloq: lloq, unit: unit,
-                        timeUnit: settings.timeUnit, replicates: diagnostics.replicates),
-                    caption:
-                        "VPC: observed percentiles (5th and 95th dashed blue, median orange) over the simulated 95% intervals (shaded), quantified samples in grey\(lloq.map { ", LLOQ \(String(format: "%g", $0)) dashed" } ?? "")."
-                ))
+            let vpc = PopulationPlots.predictiveCheck(
+                bins, subjects: diagnostics.subjects, logarithmic: logarithmic, lloq: lloq, unit: unit,
+                timeUnit: settings.timeUnit, replicates: diagnostics.replicates)
+            let caption =
+                "VPC: observed percentiles (5th and 95th dashed blue, median orange) over the simulated 95% intervals (shaded), quantified samples in grey\(lloq.map { ", LLOQ \(String(format: "%g", $0)) dashed" } ?? "")."
             if censored > 0 {
                 blocks.append(
                     .figure(
-                        PopulationPlots.fractionBelow(bins, timeUnit: settings.timeUnit),
-                        caption:
-                            "Fraction of samples below the LLOQ per bin: observed (line) and the 95% interval of the simulated fraction (shaded)."
+                        PopulationPlots.stacked(
+                            vpc, PopulationPlots.fractionBelow(bins, timeUnit: settings.timeUnit),
+                            title: "Visual predictive check and fraction below the LLOQ"),
+                        caption: caption
+                            + " Below: the fraction of samples below the LLOQ per bin, observed (line) and the 95% interval of the simulated fraction (shaded)."
                     ))
+            } else {
+                blocks.append(.figure(vpc, caption: caption))
             }
         }
         blocks.append(.heading("Individual fits", level: 3))

@@ -115,7 +115,7 @@ enum PopulationPlots {
         chart.xAxis = .log1p
         chart.logarithmicY = logarithmic
         chart.width = 900
-        chart.height = 460
+        chart.height = 380
         chart.legendOnTop = true
         var points = Chart.Series(label: nil, color: "#b8c2cc", shape: .circle)
         points.markerSize = 1.8
@@ -202,7 +202,7 @@ enum PopulationPlots {
         chart.xAxis = .log1p
         chart.logarithmicY = false
         chart.width = 900
-        chart.height = 320
+        chart.height = 210
         chart.legendOnTop = true
         chart.yRange = (0, 1)
         chart.bands.append(
@@ -223,6 +223,17 @@ enum PopulationPlots {
         chart.extraLegend.append(
             Chart.LegendEntry(label: "simulated 95% interval", color: "#0072B2", shape: .square, filled: false))
         return chart.render()
+    }
+}
+
+extension PopulationPlots {
+    /// The VPC with the fraction below the LLOQ under it in one image, so the two are read together and never
+    /// printed on different pages.
+    static func stacked(_ top: SVGImage, _ bottom: SVGImage, title: String) -> SVGImage {
+        var canvas = SVGCanvas(width: top.width, height: top.height + bottom.height)
+        canvas.embed(top, x: 0, y: 0)
+        canvas.embed(bottom, x: 0, y: top.height)
+        return canvas.image(title: title)
     }
 }
 

@@ -46,8 +46,9 @@ struct PopulationReportTests {
             default: break
             }
         }
-        // Obs vs PRED, vs IPRED, CWRES vs time, vs PRED, VPC, BLQ fraction, 2 pages of small multiples (28 + 2).
-        #expect(images.count == 8)
+        // Obs vs PRED, vs IPRED, CWRES vs time, vs PRED, VPC with the BLQ fraction under it, 2 pages of small
+        // multiples (28 + 2).
+        #expect(images.count == 7)
         for image in images {
             let xml = XMLCheck(image.markup)
             #expect(xml.error == nil, "\(xml.error ?? "")")

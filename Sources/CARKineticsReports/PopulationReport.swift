@@ -65,7 +65,7 @@ public enum PopulationReport {
         let withResidual = predictions.reduce(0) { $0 + $1.filter { $0.conditionalResidual != nil }.count }
         let missingResidual = quantified - withResidual
         let residualNote =
-            "CWRES (Hooker et al. 2007; FOCE linearisation about η̂) of the \(withResidual) quantified samples; \(censored > 0 ? "the \(censored) BLQ samples have none (they are censored, not observed) and are left out; " : "")\(missingResidual > 0 ? "\(missingResidual) samples of subjects whose linearised covariance is not positive definite have none; " : "")dashed lines at 0 and ±1.96; about 95% should lie between them. Where most samples are BLQ the quantified ones are the upper tail, so their CWRES lean positive there; the VPC's fraction below the LLOQ is the check at those times."
+            "CWRES (Hooker et al. 2007; FOCE linearisation about η̂) of the \(withResidual) quantified samples; \(censored > 0 ? "the \(censored) BLQ samples have none (they are censored, not observed) and are left out; " : "")\(missingResidual > 0 ? "\(missingResidual) samples of subjects whose linearised covariance is not positive definite have none; " : "")dashed lines at 0 and ±1.96; about 95% should lie between them.\(censored > 0 ? " Where most samples are BLQ the quantified ones are the upper tail, so their CWRES lean positive there; the VPC's fraction below the LLOQ is the check at those times." : "")"
         blocks.append(
             .figureGrid([
                 (

@@ -290,9 +290,13 @@ public struct PopulationPredictor: Sendable {
     /// model at the subject's time, covariates and columns with a residual drawn from the error model
     /// (ln y = ln f + σε under log-additive error, y = f + SD·ε otherwise); a value below the observation's
     /// ``limits`` is returned as nil (below the limit). Values in data order, flattened over subjects.
-    /// Deterministic for (`seed`, `replicate`): each replicate has its own SplitMix64 stream.
+    /// Deterministic for (`seed`, `replicate`): each replicate has its own SplitMix64 stream, started at a hashed
+    /// state.
     public func simulate(replicate: Int, seed: UInt64) -> [Double?] {
-        var random = SplitMix64(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: replicate &+ 1))
+        // The replicate's stream starts at a hashed state: SplitMix64 advances its state by a fixed increment, so
+        // states seed + k·increment would make replicate k + 1 replicate k shifted by one draw.
+        var seeder = SplitMix64(seed: seed &+ UInt64(truncatingIfNeeded: replicate))
+        var random = SplitMix64(seed: seeder.next())
         let r = objective.randomCount
         let logScale = model.error == .logAdditive
         var scratch = [Double](repeating: 0, count: objective.workCount)

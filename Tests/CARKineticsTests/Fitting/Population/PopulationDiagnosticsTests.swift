@@ -126,6 +126,30 @@ struct PopulationDiagnosticsTests {
         #expect(free.simulate(replicate: 3, seed: 7) != free.simulate(replicate: 4, seed: 7))
     }
 
+    /// Three identical subjects with one sample each use two normal draws apiece (η, ε). Replicate streams that
+    /// start at seed + k·(SplitMix64's increment) — the first version — made replicate k + 2 replicate k shifted by
+    /// one subject: the same values, one place on.
+    @Test("Replicates are independent streams, not shifted copies of one")
+    func independentReplicates() throws {
+        let model = PopulationModel(structure: .expansionMonoexp, random: ["cmax"], error: .logAdditive)
+        let fit = diagnosticFit(
+            [
+                ("tv_cmax", 5_000), ("tv_tmax", 10), ("tv_rho", 0.8), ("tv_alpha", 0.1), ("omega_cmax", 0.5),
+                ("sigma", 0.3),
+            ], random: ["cmax"], parameters: ["cmax", "tmax", "rho", "alpha"], etas: [])
+        let subjects = ["a", "b", "c"].map {
+            PopulationSubject(id: $0, times: [30], values: [1_000], censored: [false], columns: [], design: [])
+        }
+        let predictor = try PopulationPredictor(
+            model: model, data: PopulationData(subjects: subjects, terms: []), fit: fit)
+        for k in 0..<20 {
+            let now = predictor.simulate(replicate: k, seed: 5)
+            let later = predictor.simulate(replicate: k + 2, seed: 5)
+            #expect(Array(now[1...]) != Array(later[..<2]), "replicate \(k + 2) repeats replicate \(k)")
+            #expect(Set(now.compactMap { $0 }).count == 3)
+        }
+    }
+
     /// Censoring limits of a design: a censored sample's own, the subject's, the `--lloq` number, the common one.
     @Test("Censoring limits of the simulated design")
     func limits() {

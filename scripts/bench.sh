@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the release binaries and runs the benchmarks from the package root, so the scipy baseline
-# (scripts/bench_scipy.py) is found. Sections: lm, nca, fit, m3, long, popfit (default: all).
+# (scripts/bench_scipy.py) is found. Sections: lm, nca, fit, m3, long, popfit, popreport (default: all).
 #   scripts/bench.sh                 # everything (≈ 1 minute after the build)
 #   scripts/bench.sh nca             # pkfit nca vs wc -l on a generated 1M-row cohort
 #   BENCH_ROWS=200000 scripts/bench.sh nca      # a smaller cohort

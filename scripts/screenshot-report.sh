@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Renders reports to PNG (the first 1280 × 2000 px as a browser shows it, and every printed page) and PDF (A4, with the print stylesheet) with Debian's headless
-# chromium, so anyone can look at what a reader sees: the sample reports (qPCR with --fit and --dose, flow with
-# --response) and a 240-subject, four-dose study made by scripts/make-study.py. Pages of each PDF are counted with
-# pdfinfo (poppler-utils). Usage: scripts/screenshot-report.sh [OUT_DIR] (default out/screenshots).
+# Renders reports to PNG (the first 1280 × 2000 px as a browser shows it, and every printed page) and PDF (A4,
+# with the print stylesheet) with Debian's headless chromium, so anyone can look at what a reader sees: the sample
+# reports (qPCR with --fit and --dose, flow with --response), a 240-subject, four-dose study made by
+# scripts/make-study.py, and two population fits (--popfit). Pages of each PDF are counted with pdfinfo
+# (poppler-utils). Usage: scripts/screenshot-report.sh [OUT_DIR] (default out/screenshots).
 # Installs chromium and poppler-utils with apt-get when missing (root or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,15 @@ python3 scripts/make-study.py 240 "$out/study240.csv"
     --title "wAIHA CD19/BCMA CAR-T (flow)" --output "$out/flow_report.html"
 "$pkfit" report "$out/study240.csv" --group COHORT --lloq LLOQ --dose DOSE --dose-unit "CAR+ cells" --fit \
     --title "Study of 240 subjects, four doses" --output "$out/study240_report.html"
-for name in qpcr_report flow_report study240_report; do
+# Population fits (report --popfit): the 90-subject Stein simulation-estimation example (38% BLQ, M3, dose covariate
+# on Cmax) and Theoph (formula model, additive error), both fixtures of the test suite.
+"$pkfit" report Tests/CARKineticsTests/Fixtures/population/pop_stein_example.csv --lloq lloq --popfit \
+    --covariate "cmax ~ dose" --starts 1 --title "Stein population example" --output "$out/popstein_report.html"
+"$pkfit" report Tests/CARKineticsTests/Fixtures/population/theoph.csv --popfit \
+    --formula "C = Dose*exp(lKe+lKa-lCl)*(exp(-exp(lKe)*t)-exp(-exp(lKa)*t))/(exp(lKa)-exp(lKe))" \
+    --start lKe=-2.5 --start lKa=0.5 --start lCl=-3 --random lKa,lCl --title "Theoph" \
+    --output "$out/poptheoph_report.html"
+for name in qpcr_report flow_report study240_report popstein_report poptheoph_report; do
     html="$(cd "$out" && pwd)/$name.html"
     chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2000 \
         --screenshot="$out/$name.png" "file://$html" 2>/dev/null

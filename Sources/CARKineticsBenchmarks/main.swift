@@ -13,6 +13,7 @@ let sections: [BenchmarkSection] = [
     censoredFitSection,
     longSubjectSection,
     populationSection,
+    populationReportSection,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

@@ -65,6 +65,14 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("dose-unit"), help: "Unit of the --dose column, for axis titles (e.g. 'CAR+ cells').")
     var doseUnit: String?
 
+    @Flag(
+        help:
+            "Fit a population (nonlinear mixed-effects) model as pkfit popfit does and add its section: estimates, observed vs PRED/IPRED, CWRES, individual fits, VPC."
+    )
+    var popfit = false
+
+    @OptionGroup var population: PopulationModelOptions
+
     @OptionGroup var rows: RowAuditOptions
 
     /// The names given to --group-order.
@@ -78,12 +86,16 @@ struct ReportCommand: ParsableCommand {
         if output == nil && markdown == nil {
             throw ValidationError("Give --output report.html and/or --markdown report.md.")
         }
-        if model != nil && !fit {
-            throw ValidationError("--model needs --fit.")
+        if model != nil && !fit && !popfit {
+            throw ValidationError("--model needs --fit or --popfit.")
         }
-        if blq != nil && !fit {
-            throw ValidationError("--blq needs --fit.")
+        if blq != nil && !fit && !popfit {
+            throw ValidationError("--blq needs --fit or --popfit.")
         }
+        if population.anyGiven && !popfit {
+            throw ValidationError("--formula, --start, --random, --covariate, --error and --starts need --popfit.")
+        }
+        if popfit { try population.validate(model: fit ? nil : model?.rawValue) }
         if groupOrder != nil && (groupOrderNames.contains("") || Set(groupOrderNames).count != groupOrderNames.count) {
             throw ValidationError(
                 "--group-order '\(groupOrder ?? "")': expected distinct group names separated by commas, e.g. DL1,DL2,DL3"
@@ -156,6 +168,15 @@ struct ReportCommand: ParsableCommand {
         var report = CohortReport.build(
             result, title: title, options: options, fits: fits,
             lloqAdvice: "with --lloq (e.g. --lloq LLOQ or --lloq 50)", settings: settings)
+        if popfit {
+            report.insert(
+                try populationSection(
+                    selection: selection, unit: result.unit,
+                    timeUnit: TimeUnitText(result.nca.timeUnit, assumed: result.nca.timeUnitAssumed),
+                    nominal: settings.nominalTimes.map { (result.nca.profiles, $0) },
+                    nominalColumn: settings.nominalTimeColumn),
+                beforeHeading: CohortReport.appendixHeading)
+        }
         if let response {
             report.insert(
                 try responseSections(response, options: options, unit: result.unit),
@@ -194,6 +215,46 @@ struct ReportCommand: ParsableCommand {
             return Date(timeIntervalSince1970: TimeInterval(seconds))
         }
         return Date()
+    }
+
+    /// The population-model section: the model fitted as `pkfit popfit` fits it, with its diagnostics and VPC.
+    private func populationSection(
+        selection: ColumnSelection, unit: String?, timeUnit: TimeUnitText,
+        nominal: (profiles: [Profile], times: [[Double?]])?, nominalColumn: String?
+    ) throws -> [Report.Block] {
+        // With --fit, --model chooses the per-subject model; the population model is then Stein or a formula.
+        let builtIn = fit ? nil : model?.rawValue
+        let populationModel = try population.populationModel(model: builtIn, censoring: blq ?? .m3)
+        let (fitted, data, lloq) = try population.fit(populationModel, input: input, selection: selection)
+        let predictor: PopulationPredictor
+        do {
+            predictor = try PopulationPredictor(model: populationModel, data: data, fit: fitted, lloq: lloq)
+        } catch {
+            throw CommandFailure(message: "--popfit: \(error.description)")
+        }
+        // The VPC bins by nominal time when the report has them: matched to the fit's samples by subject and
+        // actual time (the population data keep the samples at t >= 0 that are not missing, in time order).
+        var nominalBySample: [[Double?]]?
+        if let nominal {
+            var lookup: [String: [UInt64: Double]] = [:]
+            for (profile, times) in zip(nominal.profiles, nominal.times) {
+                for (observation, time) in zip(profile.observations, times) {
+                    if let time { lookup[profile.subject, default: [:]][observation.time.bitPattern] = time }
+                }
+            }
+            nominalBySample = predictor.subjects.map { subject in
+                subject.times.map { lookup[subject.id]?[$0.bitPattern] }
+            }
+        }
+        let diagnostics = PopulationDiagnostics.run(
+            predictor, replicates: PopulationReport.replicates, nominal: nominalBySample)
+        var sectionSettings = PopulationReport.Settings()
+        sectionSettings.formulaText = population.formula
+        sectionSettings.unit = unit
+        sectionSettings.timeUnit = timeUnit
+        sectionSettings.nominalTimeColumn = nominalColumn
+        return PopulationReport.blocks(
+            fit: fitted, model: populationModel, data: data, diagnostics: diagnostics, settings: sectionSettings)
     }
 
     /// The exposure–response and persistence sections (the files are read again with the response column).

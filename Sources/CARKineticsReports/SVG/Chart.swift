@@ -118,7 +118,10 @@ struct Chart {
             } + extraLegend
             // Reference lines are named in the legend, not on the plot, where a label and the points would hide
             // each other.
-            + references.map { LegendEntry(label: $0.label, color: "#888", shape: nil, dash: "6 4") }
+            // One entry per label: lines at ±1.96 share theirs.
+            + references.enumerated().filter { k, reference in
+                !references.prefix(k).contains { $0.label == reference.label }
+            }.map { LegendEntry(label: $0.element.label, color: "#888", shape: nil, dash: "6 4") }
         let legend = Self.capped(allEntries)
         let legendWidth = legend.isEmpty || legendOnTop || compact ? 0.0 : 170
         let left = compact ? 46.0 : 78.0

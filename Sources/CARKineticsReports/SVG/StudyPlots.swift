@@ -175,10 +175,12 @@ enum StudyPlots {
 
     /// Individual panels (observations and, when given, the fitted curve) laid out `columns` across and `rows`
     /// down, one image per page, every panel on the shared `yRange`. Captions are the panels' titles.
+    /// `secondCurves`, when given (one per panel), are drawn dashed in grey under the fitted curve (a population
+    /// fit's PRED beside its IPRED).
     static func smallMultiples(
         _ panels: [(profile: Profile, fitted: [(time: Double, value: Double)]?, title: String)],
         yRange: (lower: Double, upper: Double)?, timeUnit: TimeUnitText, lastTime: Double? = nil, columns: Int = 4,
-        rows: Int = panelsPerPage / 4
+        rows: Int = panelsPerPage / 4, secondCurves: [[(time: Double, value: Double)]] = []
     ) -> [SVGImage] {
         let panelWidth = 240.0
         let panelHeight = 172.0
@@ -209,6 +211,14 @@ enum StudyPlots {
                     return marker
                 }
                 chart.series.append(drawn.series)
+                if start + k < secondCurves.count {
+                    let curve = secondCurves[start + k].filter {
+                        $0.time >= 0 && $0.time.isFinite && $0.value.isFinite && $0.value >= (yRange?.lower ?? 0)
+                            && $0.value > 0
+                    }.map { (x: $0.time, y: $0.value) }
+                    chart.series.append(
+                        Chart.Series(label: nil, color: "#555555", lines: [curve], lineWidth: 1.3, dash: "4 3"))
+                }
                 if let fitted = panel.fitted {
                     let curve = fitted.filter { $0.time >= 0 && $0.time.isFinite && $0.value.isFinite && $0.value > 0 }
                         .map { (x: $0.time, y: $0.value) }

@@ -114,6 +114,9 @@ public enum ParameterNames {
     /// `#` for the parameter's display name).
     private static func derived(_ name: String) -> (base: String, pattern: String)? {
         if name.hasPrefix("se_"), name.count > 3 { return (String(name.dropFirst(3)), "SE #") }
+        // A population fit's per-subject Cmax/Tmax/AUCs of the individual curve, prefixed so they never share a
+        // name with a model parameter (Stein's own `cmax`, `tmax`).
+        if name.hasPrefix("model_"), name.count > 6 { return (String(name.dropFirst(6)), "# (model)") }
         if name.hasSuffix("_lower95"), name.count > 8 { return (String(name.dropLast(8)), "# lower 95%") }
         if name.hasSuffix("_upper95"), name.count > 8 { return (String(name.dropLast(8)), "# upper 95%") }
         return nil

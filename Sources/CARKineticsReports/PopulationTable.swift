@@ -42,7 +42,8 @@ public enum PopulationTable {
         let columns =
             ["subject"] + fit.randomNames.map { "eta_\($0)" } + fit.parameterNames
             + [
-                "cmax", "tmax", "auc_0_28", "auc_0_90", "n_used", "n_censored", "n_blq_dropped", "n_missing",
+                "model_cmax", "model_tmax", "model_auc_0_28", "model_auc_0_90", "n_used", "n_censored", "n_blq_dropped",
+                "n_missing",
                 "n_preinfusion",
             ]
         let rows: [[ResultCell]] = fit.individuals.map { i in

@@ -144,7 +144,7 @@ popfit = envelope(
 
 # pkfit popfit --individual FILE.json: PopulationTable.individuals.
 individual_columns = [("subject", {"type": "string"})]
-individual_columns += [(c, "number") for c in ["cmax", "tmax", "auc_0_28", "auc_0_90"]]
+individual_columns += [(c, "number") for c in ["model_cmax", "model_tmax", "model_auc_0_28", "model_auc_0_90"]]
 individual_columns += [(c, "count") for c in ["n_used", "n_censored", "n_blq_dropped", "n_missing", "n_preinfusion"]]
 popfit_individual = envelope(
     "popfit-individual", "pkfit popfit --individual FILE.json",

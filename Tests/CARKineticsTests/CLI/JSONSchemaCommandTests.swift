@@ -56,11 +56,21 @@ import Testing
         let rows = try #require(estimates["rows"] as? [[String: Any]])
         #expect(Set(units.keys).isSubset(of: Set(rows.compactMap { $0["parameter"] as? String })))
         #expect(rows.contains { $0["parameter"] as? String == "status" && $0["estimate"] is String })
-        let perSubject = try Self.json(try String(contentsOfFile: individual, encoding: .utf8))
+        let perSubjectText = try String(contentsOfFile: individual, encoding: .utf8)
+        let perSubject = try Self.json(perSubjectText)
         try Self.check(perSubject, schema: "popfit-individual")
         let individualUnits = try #require(perSubject["units"] as? [String: String])
         #expect(individualUnits["cmax"] == "mg/L" && individualUnits["tmax"] == "day")
-        #expect(individualUnits["auc_0_28"] == "day*mg/L" && individualUnits["alpha"] == "1/day")
+        #expect(individualUnits["model_auc_0_28"] == "day*mg/L" && individualUnits["alpha"] == "1/day")
+        #expect(individualUnits["model_cmax"] == "mg/L" && individualUnits["model_tmax"] == "day")
+        // Every key once: the Stein parameters cmax/tmax and the curve's Cmax/Tmax used to share a name, so the
+        // JSON object had duplicate keys (a parser keeps one) and the CSV duplicate headers.
+        let subjects = try #require(perSubject["rows"] as? [[String: Any]]).count
+        #expect(subjects == 12)
+        let rowsText = try #require(perSubjectText.components(separatedBy: "\"rows\":").last)
+        for key in ["cmax", "tmax", "model_cmax", "model_tmax"] {
+            #expect(rowsText.components(separatedBy: "\"\(key)\":").count - 1 == subjects, "\(key)")
+        }
         #expect(individualUnits["eta_cmax"] == nil && individualUnits["n_used"] == nil)
         // The schema takes parameter rows by value, so rows other helpers add (corr_<p>_<q>, se_method) pass;
         // a misspelt column or a number as text does not.

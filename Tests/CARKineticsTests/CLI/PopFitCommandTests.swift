@@ -64,7 +64,7 @@ struct PopFitCommandTests {
         let perSubject = try String(contentsOf: individual, encoding: .utf8).split(separator: "\n")
         #expect(
             perSubject.first
-                == "subject,eta_lKa,eta_lCl,lKe,lKa,lCl,cmax,tmax,auc_0_28,auc_0_90,n_used,n_censored,n_blq_dropped,n_missing,n_preinfusion"
+                == "subject,eta_lKa,eta_lCl,lKe,lKa,lCl,model_cmax,model_tmax,model_auc_0_28,model_auc_0_90,n_used,n_censored,n_blq_dropped,n_missing,n_preinfusion"
         )
         #expect(perSubject.count == 13)
         #expect(perSubject.dropFirst().allSatisfy { $0.hasSuffix(",11,0,0,0,0") })

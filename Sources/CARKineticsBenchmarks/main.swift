@@ -13,6 +13,7 @@ let sections: [BenchmarkSection] = [
     censoredFitSection,
     longSubjectSection,
     populationSection,
+    populationCoverageSection,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

@@ -67,6 +67,8 @@ public struct PopulationFit: Sendable {
     /// Outer iterations and objective evaluations (each one mode search per subject).
     public var iterations: Int
     public var evaluations: Int
+    /// Where the standard errors come from (which Hessian, or the sandwich), in words.
+    public var standardErrorMethod: String
 
     /// The estimate named `name`.
     public func estimate(_ name: String) -> PopulationEstimate? { estimates.first { $0.name == name } }

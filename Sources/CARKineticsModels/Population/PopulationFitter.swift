@@ -35,6 +35,13 @@ public struct PopulationFitter: Sendable {
         public var reportNodes = 30
         /// Target Monte Carlo SE of −2 ln L for importance sampling.
         public var importanceTarget = 0.05
+        /// Draws per subject of the importance-sampling estimation stage (dim η > 2; 0 = no stage, the estimates
+        /// stay Laplace's). Fixed draws (common random numbers) make its objective smooth in the parameters.
+        public var importanceDraws = 1000
+        /// At most this many rounds of the importance-sampling stage (re-centred proposals each round).
+        public var importanceRounds = 3
+        /// Hessian (default) or sandwich standard errors.
+        public var standardErrors = StandardErrorMethod.hessian
         public var seed: UInt64 = 20_261_127
         public var parallel = true
         public init() {}
@@ -51,6 +58,8 @@ public struct PopulationFitter: Sendable {
     enum Objective {
         case laplace
         case agq(GaussHermite)
+        /// The fixed-point (importance-sampling) marginal likelihood with these points per subject.
+        case marginal([MarginalPoints])
     }
 
     // MARK: - The outer objective
@@ -69,12 +78,19 @@ public struct PopulationFitter: Sendable {
     struct Evaluation {
         var value: Double
         var modes: [SubjectMode]
+        /// The gradient, when the objective gives it with the value (the fixed-point marginal).
+        var gradient: [Double] = []
     }
 
     func evaluate(
         _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, warm: [[Double]],
         kind: Objective
     ) -> Evaluation {
+        if case .marginal(let points) = kind {
+            let result = marginalObjective(
+                x, layout: layout, data: data, objective: objective, points: points, wantsGradient: true)
+            return Evaluation(value: result.value, modes: [], gradient: result.gradient)
+        }
         let point = layout.point(x)
         let subjects = data.subjects
         var modes = [SubjectMode?](repeating: nil, count: subjects.count)
@@ -85,7 +101,7 @@ public struct PopulationFitter: Sendable {
             let mode = objective.mode(subjects[i], base: base, point: point, start: warm[i])
             guard mode.objective.isFinite else { return (mode, .infinity) }
             switch kind {
-            case .laplace: return (mode, mode.laplace)
+            case .laplace, .marginal: return (mode, mode.laplace)
             case .agq(let rule):
                 return (
                     mode, marginal.adaptiveGaussHermite(subjects[i], base: base, point: point, mode: mode, rule: rule)
@@ -142,6 +158,8 @@ public struct PopulationFitter: Sendable {
         case .laplace:
             evaluations += 1
             return laplaceGradient(x, layout: layout, data: data, objective: objective, modes: evaluation.modes)
+        case .marginal:
+            return evaluation.gradient
         case .agq:
             return gradient(
                 x, layout: layout, data: data, objective: objective, warm: evaluation.modes.map(\.eta),
@@ -423,6 +441,20 @@ public struct PopulationFitter: Sendable {
                 )
             }
         }
+        var stage: ImportanceStage?
+        if layout.r > 2 && options.importanceDraws > 0 {
+            stage = importanceSamplingStage(from: chosen, layout: layout, data: data, objective: objective)
+            if let stage {
+                iterations += stage.minimum.iterations
+                evaluations += stage.minimum.evaluations
+                notes.append(
+                    "estimates maximise the importance-sampling likelihood (\(stage.draws) fixed draws per subject, \(stage.rounds) round(s) of proposals re-centred on the posterior moments, Monte Carlo SE of its -2 ln L \(String(format: "%.2f", stage.standardError))) after the Laplace stage (\(chosen.converged ? "converged" : "not converged"): \(chosen.reason))"
+                )
+                chosen = stage.minimum
+            } else {
+                notes.append("the importance-sampling stage failed (objective not finite); the estimates are Laplace's")
+            }
+        }
         let x = chosen.x
         let point = layout.point(x)
         let modes = chosen.modes
@@ -430,14 +462,18 @@ public struct PopulationFitter: Sendable {
             x, layout: layout, data: data, objective: objective, warm: modes.map(\.eta), kind: .laplace)
 
         // Exact marginal −2 ln L.
-        let (minus2LL, method) = marginal(
-            point: point, data: data, objective: objective, modes: laplace.modes, layout: layout)
+        let (minus2LL, method) =
+            stage.map {
+                importanceReport(
+                    x, layout: layout, data: data, objective: objective, modes: laplace.modes, moments: $0.moments)
+            } ?? marginal(point: point, data: data, objective: objective, modes: laplace.modes, layout: layout)
 
-        // Standard errors from the Hessian of the final objective.
-        let (covariance, hessianNote) = covarianceMatrix(
-            x, layout: layout, data: data, objective: objective,
-            warm: modes.map(\.eta), kind: kind, evaluations: &evaluations)
-        if let hessianNote { notes.append(hessianNote) }
+        // Standard errors from the Hessian of the final objective (or the sandwich).
+        let uncertainty = standardErrorCovariance(
+            x, layout: layout, data: data, objective: objective, kind: kind, stage: stage, modes: laplace.modes,
+            evaluations: &evaluations)
+        let covariance = uncertainty.covariance
+        notes += uncertainty.notes
         var conditionNumber: Double?
         if let covariance {
             let p = x.count
@@ -500,7 +536,8 @@ public struct PopulationFitter: Sendable {
             censoredCount: data.censoredCount, converged: chosen.converged,
             status: chosen.converged ? "converged (\(chosen.reason))" : "not converged: \(chosen.reason)",
             notes: notes, etaShrinkage: shrinkage, epsilonShrinkage: epsilon, conditionNumber: conditionNumber,
-            individuals: individuals, iterations: iterations, evaluations: evaluations)
+            individuals: individuals, iterations: iterations, evaluations: evaluations,
+            standardErrorMethod: uncertainty.method)
     }
 
     // MARK: - Pieces

@@ -1,0 +1,438 @@
+import CARKineticsData
+import CARKineticsNCA
+import CARKineticsNumerics
+import Foundation
+
+/// One subject's fixed integration points for the marginal likelihood: η_k and a log weight c_k such that
+/// L_i(x) ≈ Σ_k e^(c_k − F_i(η_k; x)/2).
+///
+/// Importance sampling: η_k = m + C·u_k, u_k multivariate t (ν = 5), c_k = −ln K − ln q(η_k), so the sum is the
+/// sample mean of the importance weights. Adaptive Gauss–Hermite: η_k the nodes, c_k = ln w_k + |x_k|² +
+/// ln|det A|. Either way the points do not depend on x, so the approximation is a smooth function of x with the
+/// analytic gradient Σ_k w̃_k ∂F_i(η_k; x)/∂x (w̃ the normalised terms): common random numbers.
+struct MarginalPoints: Sendable {
+    /// K×R, row k contiguous.
+    var eta: [Double]
+    /// K log weights.
+    var logWeight: [Double]
+    var randomCount: Int
+    var count: Int { logWeight.count }
+
+    /// K draws from the multivariate t (5 df) centred at `center` with scale matrix C·Cᵀ (C column-major R×R,
+    /// any square root), from `seed`.
+    static func importance(center: [Double], root c: [Double], draws: Int, seed: UInt64) -> MarginalPoints {
+        let r = center.count
+        let nu = 5.0
+        var generator = SplitMix64(seed: seed)
+        // ln|det C| from an LU-free route: C is triangular here (Cholesky factor or L⁻ᵀ), so its determinant is
+        // the product of its diagonal.
+        var logDet = 0.0
+        for k in 0..<r { logDet += Foundation.log(abs(c[k + k * r])) }
+        let logConstant =
+            Foundation.lgamma((nu + Double(r)) / 2) - Foundation.lgamma(nu / 2)
+            - 0.5 * Double(r) * Foundation.log(nu * Double.pi) - logDet
+        let logK = Foundation.log(Double(draws))
+        var eta = [Double](repeating: 0, count: draws * r)
+        var logWeight = [Double](repeating: 0, count: draws)
+        var u = [Double](repeating: 0, count: r)
+        for k in 0..<draws {
+            var chi = 0.0
+            for _ in 0..<Int(nu) {
+                let z = generator.normal()
+                chi += z * z
+            }
+            let scale = (chi / nu).squareRoot()
+            var norm2 = 0.0
+            for a in 0..<r {
+                u[a] = generator.normal() / scale
+                norm2 += u[a] * u[a]
+            }
+            for a in 0..<r {
+                var v = center[a]
+                for b in 0..<r { v += c[a + b * r] * u[b] }
+                eta[k * r + a] = v
+            }
+            let logQ = logConstant - (nu + Double(r)) / 2 * Foundation.log1p(norm2 / nu)
+            logWeight[k] = -logK - logQ
+        }
+        return MarginalPoints(eta: eta, logWeight: logWeight, randomCount: r)
+    }
+
+    /// The adaptive Gauss–Hermite grid of ``MarginalLikelihood/adaptiveGaussHermite`` at `mode`.
+    static func gaussHermite(mode: SubjectMode, rule: GaussHermite) -> MarginalPoints {
+        let r = mode.eta.count
+        let n = rule.nodes.count
+        var total = 1
+        for _ in 0..<r { total *= n }
+        var logDetA = Double(r) * Foundation.log(2.0)
+        for k in 0..<r { logDetA -= Foundation.log(mode.cholesky[k + k * r]) }
+        let a = MarginalLikelihood.inverseTransposeFactor(mode.cholesky, order: r, scale: 2)
+        var eta = [Double](repeating: 0, count: total * r)
+        var logWeight = [Double](repeating: 0, count: total)
+        var index = [Int](repeating: 0, count: r)
+        for k in 0..<total {
+            var lw = logDetA
+            for q in 0..<r {
+                let x = rule.nodes[index[q]]
+                lw += Foundation.log(rule.weights[index[q]]) + x * x
+            }
+            for i in 0..<r {
+                var v = mode.eta[i]
+                for q in 0..<r { v += a[i + q * r] * rule.nodes[index[q]] }
+                eta[k * r + i] = v
+            }
+            logWeight[k] = lw
+            var q = 0
+            while q < r {
+                index[q] += 1
+                if index[q] < n { break }
+                index[q] = 0
+                q += 1
+            }
+        }
+        return MarginalPoints(eta: eta, logWeight: logWeight, randomCount: r)
+    }
+}
+
+/// One subject's fixed-point marginal −2 ln L_i, its gradient in x and the weighted posterior moments of η.
+struct MarginalTerm: Sendable {
+    var value: Double
+    /// ∂(−2 ln L_i)/∂x (the subject's score on the −2 ln L scale); empty when not requested.
+    var gradient: [Double]
+    /// Monte Carlo variance of `value` (delta method); meaningful for importance sampling only.
+    var variance: Double
+    /// Weighted mean and covariance (R×R) of η under the normalised terms: the posterior's, to re-centre proposals.
+    var mean: [Double]
+    var covariance: [Double]
+    /// Effective sample size (Σw)²/Σw².
+    var effectiveSize: Double
+}
+
+extension PopulationFitter {
+    /// −2 ln p(η | Ω) and, into `gradient` (one entry per ω parameter of x), its derivative with respect to those
+    /// parameters. Diagonal Ω with x holding ln ω_q: −2 ln p = Σ_q [ln(2π ω_q²) + η_q²/ω_q²],
+    /// ∂/∂ ln ω_q = 2 − 2η_q²/ω_q². The only place where the importance-sampling stage knows Ω's parametrisation.
+    static func priorTerm(
+        eta: UnsafeBufferPointer<Double>, omega: [Double], gradient: UnsafeMutableBufferPointer<Double>?
+    ) -> Double {
+        var total = 0.0
+        for q in 0..<eta.count {
+            let w2 = omega[q] * omega[q]
+            let e2 = eta[q] * eta[q] / w2
+            total += Foundation.log(2 * Double.pi * w2) + e2
+            gradient?[q] = 2 - 2 * e2
+        }
+        return total
+    }
+
+    /// The fixed-point marginal term of one subject at x: −2 ln Σ_k e^(c_k − F(η_k; x)/2), accumulated in one
+    /// pass with a running maximum (no stored draws), and when `wantsGradient` Σ_k w̃_k ∂F(η_k; x)/∂x with
+    /// ∂F/∂μ_j = ∂D/∂ψ_j, ∂F/∂β_c = ∂D/∂ψ_(j(c))·z_c, ∂F/∂ln σ from ``SubjectObjective/dataTerm``, ∂F/∂ln ω from
+    /// ``priorTerm(eta:omega:gradient:)``.
+    func marginalTerm(
+        _ x: [Double], layout: Layout, subject: PopulationSubject, terms: [CovariateTerm],
+        objective: SubjectObjective, points: MarginalPoints, wantsGradient: Bool
+    ) -> MarginalTerm {
+        let p = x.count
+        let r = layout.r
+        let n = objective.parameterCount
+        let point = layout.point(x)
+        let base = objective.baseParameters(subject, point: point, terms: terms)
+        var psi = [Double](repeating: 0, count: n)
+        var dpsi = [Double](repeating: 0, count: n)
+        var dsigma = [Double](repeating: 0, count: layout.s)
+        var domega = [Double](repeating: 0, count: r)
+        var work = [Double](repeating: 0, count: objective.workCount)
+        var g = [Double](repeating: 0, count: p)
+        var sumG = [Double](repeating: 0, count: wantsGradient ? p : 0)
+        var sumEta = [Double](repeating: 0, count: r)
+        var sumEta2 = [Double](repeating: 0, count: r * r)
+        var top = -Double.infinity
+        var s1 = 0.0
+        var s2 = 0.0
+        for k in 0..<points.count {
+            for j in 0..<n { psi[j] = base[j] }
+            for q in 0..<r { psi[objective.randomIndex[q]] += points.eta[k * r + q] }
+            let data = psi.withUnsafeBufferPointer { ps in
+                dpsi.withUnsafeMutableBufferPointer { dp in
+                    dsigma.withUnsafeMutableBufferPointer { ds in
+                        work.withUnsafeMutableBufferPointer { w in
+                            objective.dataTerm(
+                                subject, psi: ps, point: point, gradientPsi: wantsGradient ? dp : nil,
+                                gradientLogSigma: wantsGradient ? ds : nil, work: w)
+                        }
+                    }
+                }
+            }
+            let prior = points.eta.withUnsafeBufferPointer { e in
+                domega.withUnsafeMutableBufferPointer { d in
+                    Self.priorTerm(
+                        eta: UnsafeBufferPointer(rebasing: e[(k * r)..<(k * r + r)]), omega: point.omega,
+                        gradient: wantsGradient ? d : nil)
+                }
+            }
+            let f = data + prior
+            let ell = points.logWeight[k] - f / 2
+            guard ell.isFinite else { continue }
+            if ell > top {
+                // Rescale the running sums to the new maximum.
+                let factor = top.isFinite ? Foundation.exp(top - ell) : 0
+                s1 *= factor
+                s2 *= factor * factor
+                for j in sumG.indices { sumG[j] *= factor }
+                for a in 0..<r { sumEta[a] *= factor }
+                for a in 0..<(r * r) { sumEta2[a] *= factor }
+                top = ell
+            }
+            let w = Foundation.exp(ell - top)
+            s1 += w
+            s2 += w * w
+            for a in 0..<r {
+                let ea = points.eta[k * r + a]
+                sumEta[a] += w * ea
+                for b in 0..<r { sumEta2[a + b * r] += w * ea * points.eta[k * r + b] }
+            }
+            guard wantsGradient else { continue }
+            for j in 0..<layout.k { g[j] = dpsi[j] }
+            for (c, term) in terms.enumerated() { g[layout.k + c] = dpsi[term.parameterIndex] * subject.design[c] }
+            for q in 0..<r { g[layout.k + layout.e + q] = domega[q] }
+            for q in 0..<layout.s { g[layout.k + layout.e + r + q] = dsigma[q] }
+            for j in 0..<p { sumG[j] += w * g[j] }
+        }
+        guard s1 > 0, top.isFinite else {
+            return MarginalTerm(
+                value: .infinity, gradient: wantsGradient ? [Double](repeating: .nan, count: p) : [],
+                variance: .infinity, mean: [], covariance: [], effectiveSize: 0)
+        }
+        let value = -2 * (top + Foundation.log(s1))
+        let mean = sumEta.map { $0 / s1 }
+        var covariance = [Double](repeating: 0, count: r * r)
+        for a in 0..<r { for b in 0..<r { covariance[a + b * r] = sumEta2[a + b * r] / s1 - mean[a] * mean[b] } }
+        let kk = Double(points.count)
+        // Var(mean w)/mean² ≈ (K·Σw²/(Σw)² − 1)/K; × 4 on the −2 ln scale.
+        let variance = 4 * max(0, kk * s2 / (s1 * s1) - 1) / kk
+        return MarginalTerm(
+            value: value, gradient: sumG.map { $0 / s1 }, variance: variance, mean: mean, covariance: covariance,
+            effectiveSize: s1 * s1 / s2)
+    }
+
+    /// The fixed-point marginal objective Σ_i −2 ln L_i over all subjects (subject order), its gradient, and the
+    /// per-subject terms.
+    func marginalObjective(
+        _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, points: [MarginalPoints],
+        wantsGradient: Bool
+    ) -> (value: Double, gradient: [Double], terms: [MarginalTerm]) {
+        let subjects = data.subjects
+        let empty = MarginalTerm(value: .infinity, gradient: [], variance: 0, mean: [], covariance: [], effectiveSize: 0)
+        var terms = [MarginalTerm](repeating: empty, count: subjects.count)
+        let work: @Sendable (Int) -> MarginalTerm = { i in
+            marginalTerm(
+                x, layout: layout, subject: subjects[i], terms: data.terms, objective: objective, points: points[i],
+                wantsGradient: wantsGradient)
+        }
+        if options.parallel && subjects.count >= 8 && ProcessInfo.processInfo.activeProcessorCount > 1 {
+            terms.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let output = out
+                DispatchQueue.concurrentPerform(iterations: subjects.count) { i in output[i] = work(i) }
+            }
+        } else {
+            for i in subjects.indices { terms[i] = work(i) }
+        }
+        var value = 0.0
+        var gradient = [Double](repeating: 0, count: wantsGradient ? x.count : 0)
+        for term in terms {
+            value += term.value
+            for j in gradient.indices { gradient[j] += term.gradient[j] }
+        }
+        if value.isNaN { value = .infinity }
+        return (value, gradient.map { $0.isFinite ? $0 : .nan }, terms)
+    }
+
+    /// Importance-sampling points for every subject: centred at the Laplace mode with scale √2·L⁻ᵀ (H_F = L·Lᵀ)
+    /// when `moments` is nil or a subject's weighted sample is too small (effective size < 30) to trust; otherwise
+    /// at the weighted posterior mean with the weighted posterior covariance as scale matrix (NONMEM's IMP
+    /// adaptation), which follows skewed (BLQ-dominated) posteriors the Laplace Gaussian misses.
+    func importancePoints(
+        modes: [SubjectMode], moments: [MarginalTerm]?, draws: Int, seed: UInt64
+    ) -> [MarginalPoints] {
+        modes.indices.map { i in
+            let mode = modes[i]
+            let r = mode.eta.count
+            let subjectSeed = seed &+ UInt64(i) &* 0x9E37_79B9
+            if let moments, moments[i].effectiveSize >= 30, moments[i].mean.count == r {
+                var factor = moments[i].covariance
+                if SmallLinearAlgebra.cholesky(&factor, order: r) {
+                    return MarginalPoints.importance(
+                        center: moments[i].mean, root: factor, draws: draws, seed: subjectSeed)
+                }
+            }
+            let root = MarginalLikelihood.inverseTransposeFactor(mode.cholesky, order: r, scale: 2.squareRoot())
+            return MarginalPoints.importance(center: mode.eta, root: root, draws: draws, seed: subjectSeed)
+        }
+    }
+}
+
+extension SubjectObjective {
+    /// The data part of F: Σ_j over samples of the Gaussian or M3 term at full transformed parameters ψ (η
+    /// included), its gradient in ψ (all structural parameters) and in ln σ (one per residual parameter).
+    ///
+    /// Terms as in ``evaluate(_:base:eta:point:gradient:hessian:work:)``; with ∂s/∂ln σ_add = σ_add²/s and
+    /// ∂s/∂ln σ_prop = σ_prop²p²/s (combined), = s otherwise: quantified ∂T/∂s = 2(1 − r²)/s, censored
+    /// ∂T/∂s = 2·m·z/s (m the Mills ratio φ(z)/Φ(z)). `work` needs ``workCount`` entries.
+    func dataTerm(
+        _ subject: PopulationSubject, psi: UnsafeBufferPointer<Double>, point: PopulationPoint,
+        gradientPsi: UnsafeMutableBufferPointer<Double>?, gradientLogSigma: UnsafeMutableBufferPointer<Double>?,
+        work: UnsafeMutableBufferPointer<Double>
+    ) -> Double {
+        let n = parameterCount
+        let dpsi = UnsafeMutableBufferPointer(rebasing: work[0..<n])
+        let scratch = UnsafeMutableBufferPointer(rebasing: work[n...])
+        let wantsDerivatives = gradientPsi != nil
+        if let gradientPsi { for k in 0..<n { gradientPsi[k] = 0 } }
+        if let gradientLogSigma { for k in 0..<gradientLogSigma.count { gradientLogSigma[k] = 0 } }
+        let logScale = error == .logAdditive
+        let sigmaA = point.sigma[0]
+        let sigmaP = error == .combined ? point.sigma[1] : 0
+        var total = 0.0
+        subject.columns.withUnsafeBufferPointer { columns in
+            for j in 0..<subject.times.count {
+                let p = structure.predict(
+                    t: subject.times[j], psi: psi, columns: columns, logScale: logScale,
+                    gradient: wantsDerivatives ? dpsi : nil, scratch: scratch)
+                let s: Double
+                var dsFactor = 0.0 // ∂s/∂p
+                switch error {
+                case .logAdditive, .additive: s = sigmaA
+                case .proportional:
+                    s = sigmaA * abs(p)
+                    dsFactor = p >= 0 ? sigmaA : -sigmaA
+                case .combined:
+                    s = (sigmaA * sigmaA + sigmaP * sigmaP * p * p).squareRoot()
+                    dsFactor = sigmaP * sigmaP * p / s
+                }
+                let observed = logScale ? Foundation.log(subject.values[j]) : subject.values[j]
+                let cp: Double // ∂T/∂p
+                let cs: Double // ∂T/∂s
+                if !subject.censored[j] {
+                    let res = (observed - p) / s
+                    total += Foundation.log(2 * Double.pi * s * s) + res * res
+                    guard wantsDerivatives else { continue }
+                    cs = 2 * (1 - res * res) / s
+                    cp = -2 * res / s + cs * dsFactor
+                } else {
+                    let z = (observed - p) / s
+                    total -= 2 * NormalTail.logCDF(z)
+                    guard wantsDerivatives else { continue }
+                    let m = NormalTail.millsRatio(z)
+                    cs = 2 * m * z / s
+                    cp = 2 * m / s + cs * dsFactor
+                }
+                if let gradientPsi { for k in 0..<n { gradientPsi[k] += cp * dpsi[k] } }
+                if let gradientLogSigma {
+                    switch error {
+                    case .logAdditive, .additive, .proportional: gradientLogSigma[0] += cs * s
+                    case .combined:
+                        gradientLogSigma[0] += cs * sigmaA * sigmaA / s
+                        gradientLogSigma[1] += cs * sigmaP * sigmaP * p * p / s
+                    }
+                }
+            }
+        }
+        return total.isFinite ? total : .infinity
+    }
+}
+
+extension PopulationFitter {
+    /// What the importance-sampling stage produced.
+    struct ImportanceStage {
+        var minimum: Minimum
+        /// The points of the last round (the objective whose Hessian gives the SEs).
+        var points: [MarginalPoints]
+        var rounds: Int
+        var draws: Int
+        /// Monte Carlo SE of the stage's −2 ln L at its optimum (from the optimisation draws).
+        var standardError: Double
+        /// Posterior moments at the optimum, to place the reporting draws.
+        var moments: [MarginalTerm]
+    }
+
+    /// Maximises the importance-sampling marginal likelihood from the Laplace optimum `start` (dim η > 2):
+    /// proposals first adapted at the start (posterior moments from Laplace-centred draws), then up to
+    /// ``Options/importanceRounds`` rounds of BFGS on the fixed-draw objective (warm-started with the previous
+    /// round's inverse-Hessian approximation), each followed by re-centring the proposals on the posterior
+    /// moments at the new estimates; stops when no estimate moves by more than 0.01 on the estimation scale.
+    func importanceSamplingStage(
+        from start: Minimum, layout: Layout, data: PopulationData, objective: SubjectObjective
+    ) -> ImportanceStage? {
+        let draws = options.importanceDraws
+        let seed = options.seed ^ 0x5EED_0F15_0000_0001
+        var x = start.x
+        var modes = start.modes
+        var points = importancePoints(modes: modes, moments: nil, draws: draws, seed: seed)
+        // Adapt the proposals at the start point (Laplace Gaussians miss skewed, BLQ-dominated posteriors).
+        var terms = marginalObjective(
+            x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false
+        ).terms
+        points = importancePoints(modes: modes, moments: terms, draws: draws, seed: seed)
+        var inverse = start.inverse
+        var minimum = start
+        var rounds = 0
+        var iterations = 0
+        var evaluations = 0
+        for _ in 0..<max(1, options.importanceRounds) {
+            rounds += 1
+            var result = minimise(
+                from: x, warm: [], layout: layout, data: data, objective: objective, kind: .marginal(points),
+                inverseHessian: inverse)
+            guard result.value.isFinite else { return nil }
+            iterations += result.iterations
+            evaluations += result.evaluations
+            let moved = zip(result.x, x).map { abs($0 - $1) }.max() ?? 0
+            x = result.x
+            inverse = result.inverse
+            // Modes at the new point: the fallback proposal centres and the individual results.
+            let laplace = evaluate(
+                x, layout: layout, data: data, objective: objective, warm: modes.map(\.eta), kind: .laplace)
+            modes = laplace.modes
+            result.modes = modes
+            minimum = result
+            if moved <= 0.01 && rounds > 1 { break }
+            if rounds == options.importanceRounds { break }
+            terms = marginalObjective(
+                x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false
+            ).terms
+            points = importancePoints(modes: modes, moments: terms, draws: draws, seed: seed)
+            if moved <= 0.01 {
+                // Converged in the first round already; one more round only checks the re-centred proposals.
+                continue
+            }
+        }
+        let final = marginalObjective(
+            x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false)
+        minimum.iterations = iterations
+        minimum.evaluations = evaluations
+        return ImportanceStage(
+            minimum: minimum, points: points, rounds: rounds, draws: draws,
+            standardError: final.terms.reduce(0) { $0 + $1.variance }.squareRoot(), moments: final.terms)
+    }
+
+    /// −2 ln L at `x` by importance sampling from proposals at the posterior `moments` (fresh draws, independent of
+    /// the optimisation's), draws multiplied by 4 from ``Options/importanceDraws`` until the Monte Carlo SE of
+    /// the total is ≤ ``Options/importanceTarget`` (at most 64,000 per subject).
+    func importanceReport(
+        _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, modes: [SubjectMode],
+        moments: [MarginalTerm]
+    ) -> (Double, MarginalMethod) {
+        var draws = max(1000, options.importanceDraws)
+        while true {
+            let points = importancePoints(modes: modes, moments: moments, draws: draws, seed: options.seed)
+            let result = marginalObjective(
+                x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false)
+            let se = result.terms.reduce(0) { $0 + $1.variance }.squareRoot()
+            if se <= options.importanceTarget || draws >= 64_000 || !result.value.isFinite {
+                return (result.value, .importanceSampling(draws: draws, standardError: se))
+            }
+            draws *= 4
+        }
+    }
+}

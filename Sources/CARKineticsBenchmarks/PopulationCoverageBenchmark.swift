@@ -47,7 +47,7 @@ let populationCoverageSection = BenchmarkSection(
         for mode in modes {
             var options = PopulationFitter.Options()
             options.starts = 1
-            options.importanceDraws = mode == "is" ? (environment["BENCH_POP_DRAWS"].flatMap { Int($0) } ?? 1000) : 0
+            options.importanceDraws = mode == "is" ? (environment["BENCH_POP_DRAWS"].flatMap { Int($0) } ?? 500) : 0
             if environment["BENCH_POP_SE"] == "sandwich" { options.standardErrors = .sandwich }
             do {
                 let data = try PopulationData.make(profiles: profiles, groupColumns: ["dose"], model: model)

@@ -18,44 +18,94 @@ struct MarginalPoints: Sendable {
     var randomCount: Int
     var count: Int { logWeight.count }
 
-    /// K draws from the multivariate t (5 df) centred at `center` with scale matrix C·Cᵀ (C column-major R×R,
-    /// any square root), from `seed`.
-    static func importance(center: [Double], root c: [Double], draws: Int, seed: UInt64) -> MarginalPoints {
-        let r = center.count
+    /// One multivariate-t component of a proposal: η = center + C·u, u standard t (5 df), C triangular (R×R,
+    /// column-major; a lower Cholesky factor, L⁻ᵀ or a diagonal).
+    struct Component {
+        var weight: Double
+        var center: [Double]
+        var root: [Double]
+    }
+
+    /// K draws from the mixture Σ_c weight_c·t₅(center_c, C_c·C_cᵀ), from `seed`; ln q is the mixture density, so
+    /// the weights are those of the mixture (a defensive component with heavy tails over the prior keeps every
+    /// weight p/q bounded: Hesterberg 1995).
+    static func importance(components: [Component], draws: Int, seed: UInt64) -> MarginalPoints {
+        let r = components.first?.center.count ?? 0
         let nu = 5.0
         var generator = SplitMix64(seed: seed)
-        // ln|det C| from an LU-free route: C is triangular here (Cholesky factor or L⁻ᵀ), so its determinant is
-        // the product of its diagonal.
-        var logDet = 0.0
-        for k in 0..<r { logDet += Foundation.log(abs(c[k + k * r])) }
-        let logConstant =
+        let base =
             Foundation.lgamma((nu + Double(r)) / 2) - Foundation.lgamma(nu / 2)
-            - 0.5 * Double(r) * Foundation.log(nu * Double.pi) - logDet
+            - 0.5 * Double(r) * Foundation.log(nu * Double.pi)
+        // ln(weight_c) + ln constant_c − ln|det C_c| (C triangular: det is the product of the diagonal).
+        let logConstants = components.map { c in
+            var logDet = 0.0
+            for k in 0..<r { logDet += Foundation.log(abs(c.root[k + k * r])) }
+            return Foundation.log(c.weight) + base - logDet
+        }
         let logK = Foundation.log(Double(draws))
         var eta = [Double](repeating: 0, count: draws * r)
         var logWeight = [Double](repeating: 0, count: draws)
         var u = [Double](repeating: 0, count: r)
+        var v = u
+        var point = u
+        var terms = [Double](repeating: 0, count: components.count)
         for k in 0..<draws {
+            // The component: cumulative weights against one uniform (one component: no draw spent).
+            var chosen = components.count - 1
+            if components.count > 1 {
+                let pick = generator.uniform()
+                var cumulative = 0.0
+                for (c, component) in components.enumerated() {
+                    cumulative += component.weight
+                    if pick < cumulative {
+                        chosen = c
+                        break
+                    }
+                }
+            }
             var chi = 0.0
             for _ in 0..<Int(nu) {
                 let z = generator.normal()
                 chi += z * z
             }
             let scale = (chi / nu).squareRoot()
-            var norm2 = 0.0
+            for a in 0..<r { u[a] = generator.normal() / scale }
+            let c = components[chosen]
             for a in 0..<r {
-                u[a] = generator.normal() / scale
-                norm2 += u[a] * u[a]
+                var value = c.center[a]
+                for b in 0..<r { value += c.root[a + b * r] * u[b] }
+                point[a] = value
+                eta[k * r + a] = value
             }
-            for a in 0..<r {
-                var v = center[a]
-                for b in 0..<r { v += c[a + b * r] * u[b] }
-                eta[k * r + a] = v
+            for (index, component) in components.enumerated() {
+                for a in 0..<r { v[a] = point[a] - component.center[a] }
+                Self.triangularSolve(component.root, &v, order: r)
+                var norm2 = 0.0
+                for a in 0..<r { norm2 += v[a] * v[a] }
+                terms[index] = logConstants[index] - (nu + Double(r)) / 2 * Foundation.log1p(norm2 / nu)
             }
-            let logQ = logConstant - (nu + Double(r)) / 2 * Foundation.log1p(norm2 / nu)
-            logWeight[k] = -logK - logQ
+            logWeight[k] = -logK - logSumExp(terms)
         }
         return MarginalPoints(eta: eta, logWeight: logWeight, randomCount: r)
+    }
+
+    /// v ← C⁻¹v for a triangular C (lower or upper, told apart by its entries).
+    static func triangularSolve(_ c: [Double], _ v: inout [Double], order r: Int) {
+        var lower = true
+        for b in 1..<max(r, 1) { for a in 0..<b where c[a + b * r] != 0 { lower = false } }
+        if lower {
+            for a in 0..<r {
+                var s = v[a]
+                for b in 0..<a { s -= c[a + b * r] * v[b] }
+                v[a] = s / c[a + a * r]
+            }
+        } else {
+            for a in stride(from: r - 1, through: 0, by: -1) {
+                var s = v[a]
+                for b in (a + 1)..<r { s -= c[a + b * r] * v[b] }
+                v[a] = s / c[a + a * r]
+            }
+        }
     }
 
     /// The adaptive Gauss–Hermite grid of ``MarginalLikelihood/adaptiveGaussHermite`` at `mode`.
@@ -248,26 +298,34 @@ extension PopulationFitter {
         return (value, gradient.map { $0.isFinite ? $0 : .nan }, terms)
     }
 
-    /// Importance-sampling points for every subject: centred at the Laplace mode with scale √2·L⁻ᵀ (H_F = L·Lᵀ)
-    /// when `moments` is nil or a subject's weighted sample is too small (effective size < 30) to trust; otherwise
-    /// at the weighted posterior mean with the weighted posterior covariance as scale matrix (NONMEM's IMP
-    /// adaptation), which follows skewed (BLQ-dominated) posteriors the Laplace Gaussian misses.
+    /// Importance-sampling points for every subject, a mixture of two multivariate t (5 df) proposals: 90% at the
+    /// subject's posterior — the weighted posterior mean and covariance of `moments` (NONMEM's IMP adaptation,
+    /// which follows skewed, BLQ-dominated posteriors the Laplace Gaussian misses), or the Laplace mode with
+    /// scale √2·L⁻ᵀ (H_F = L·Lᵀ) when `moments` is nil or a subject's weighted sample is too small (effective size
+    /// < 30) to trust — and 10% defensive over the prior N(0, Ω) (`omega`), so no weight can be unbounded
+    /// where the posterior has mass the first component misses (a second mode).
     func importancePoints(
-        modes: [SubjectMode], moments: [MarginalTerm]?, draws: Int, seed: UInt64
+        modes: [SubjectMode], moments: [MarginalTerm]?, omega: [Double], draws: Int, seed: UInt64
     ) -> [MarginalPoints] {
         modes.indices.map { i in
             let mode = modes[i]
             let r = mode.eta.count
             let subjectSeed = seed &+ UInt64(i) &* 0x9E37_79B9
+            var prior = [Double](repeating: 0, count: r * r)
+            for q in 0..<r { prior[q + q * r] = omega[q] }
+            let defensive = MarginalPoints.Component(weight: 0.1, center: [Double](repeating: 0, count: r), root: prior)
             if let moments, moments[i].effectiveSize >= 30, moments[i].mean.count == r {
                 var factor = moments[i].covariance
                 if SmallLinearAlgebra.cholesky(&factor, order: r) {
                     return MarginalPoints.importance(
-                        center: moments[i].mean, root: factor, draws: draws, seed: subjectSeed)
+                        components: [.init(weight: 0.9, center: moments[i].mean, root: factor), defensive],
+                        draws: draws, seed: subjectSeed)
                 }
             }
             let root = MarginalLikelihood.inverseTransposeFactor(mode.cholesky, order: r, scale: 2.squareRoot())
-            return MarginalPoints.importance(center: mode.eta, root: root, draws: draws, seed: subjectSeed)
+            return MarginalPoints.importance(
+                components: [.init(weight: 0.9, center: mode.eta, root: root), defensive], draws: draws,
+                seed: subjectSeed)
         }
     }
 }
@@ -368,12 +426,18 @@ extension PopulationFitter {
         let seed = options.seed ^ 0x5EED_0F15_0000_0001
         var x = start.x
         var modes = start.modes
-        var points = importancePoints(modes: modes, moments: nil, draws: draws, seed: seed)
-        // Adapt the proposals at the start point (Laplace Gaussians miss skewed, BLQ-dominated posteriors).
-        var terms = marginalObjective(
-            x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false
-        ).terms
-        points = importancePoints(modes: modes, moments: terms, draws: draws, seed: seed)
+        var points = importancePoints(
+            modes: modes, moments: nil, omega: layout.point(x).omega, draws: draws, seed: seed)
+        // Adapt the proposals at the start point (Laplace Gaussians miss skewed, BLQ-dominated posteriors): two
+        // passes of moment matching, each from the previous pass's weighted draws.
+        var terms: [MarginalTerm] = []
+        for _ in 0..<2 {
+            terms = marginalObjective(
+                x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false
+            ).terms
+            points = importancePoints(
+                modes: modes, moments: terms, omega: layout.point(x).omega, draws: draws, seed: seed)
+        }
         var inverse = start.inverse
         var minimum = start
         var rounds = 0
@@ -401,11 +465,8 @@ extension PopulationFitter {
             terms = marginalObjective(
                 x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false
             ).terms
-            points = importancePoints(modes: modes, moments: terms, draws: draws, seed: seed)
-            if moved <= 0.01 {
-                // Converged in the first round already; one more round only checks the re-centred proposals.
-                continue
-            }
+            points = importancePoints(
+                modes: modes, moments: terms, omega: layout.point(x).omega, draws: draws, seed: seed)
         }
         let final = marginalObjective(
             x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false)
@@ -417,19 +478,21 @@ extension PopulationFitter {
     }
 
     /// −2 ln L at `x` by importance sampling from proposals at the posterior `moments` (fresh draws, independent of
-    /// the optimisation's), draws multiplied by 4 from ``Options/importanceDraws`` until the Monte Carlo SE of
-    /// the total is ≤ ``Options/importanceTarget`` (at most 64,000 per subject).
+    /// the optimisation's), 2,000 draws per subject multiplied by 4 until the Monte Carlo SE of the total is ≤
+    /// ``Options/importanceTarget`` (at most 32,000 per subject: the proposals are adapted, so more draws buy
+    /// little; the SE reached is reported).
     func importanceReport(
         _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, modes: [SubjectMode],
         moments: [MarginalTerm]
     ) -> (Double, MarginalMethod) {
-        var draws = max(1000, options.importanceDraws)
+        var draws = 2000
         while true {
-            let points = importancePoints(modes: modes, moments: moments, draws: draws, seed: options.seed)
+            let points = importancePoints(
+                modes: modes, moments: moments, omega: layout.point(x).omega, draws: draws, seed: options.seed)
             let result = marginalObjective(
                 x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false)
             let se = result.terms.reduce(0) { $0 + $1.variance }.squareRoot()
-            if se <= options.importanceTarget || draws >= 64_000 || !result.value.isFinite {
+            if se <= options.importanceTarget || draws >= 32_000 || !result.value.isFinite {
                 return (result.value, .importanceSampling(draws: draws, standardError: se))
             }
             draws *= 4

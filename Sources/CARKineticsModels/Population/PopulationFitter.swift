@@ -37,9 +37,9 @@ public struct PopulationFitter: Sendable {
         public var importanceTarget = 0.05
         /// Draws per subject of the importance-sampling estimation stage (dim η > 2; 0 = no stage, the estimates
         /// stay Laplace's). Fixed draws (common random numbers) make its objective smooth in the parameters.
-        public var importanceDraws = 1000
+        public var importanceDraws = 500
         /// At most this many rounds of the importance-sampling stage (re-centred proposals each round).
-        public var importanceRounds = 3
+        public var importanceRounds = 2
         /// Hessian (default) or sandwich standard errors.
         public var standardErrors = StandardErrorMethod.hessian
         public var seed: UInt64 = 20_261_127

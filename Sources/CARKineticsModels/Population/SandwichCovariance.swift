@@ -101,7 +101,9 @@ extension PopulationFitter {
             let rule = GaussHermite(count: layout.r == 1 ? max(options.reportNodes, 60) : max(options.reportNodes, 1))
             chosen = modes.map { MarginalPoints.gaussHermite(mode: $0, rule: rule) }
         } else {
-            chosen = importancePoints(modes: modes, moments: nil, draws: max(1000, options.importanceDraws), seed: options.seed)
+            chosen = importancePoints(
+                modes: modes, moments: nil, omega: layout.point(x).omega, draws: max(1000, options.importanceDraws),
+                seed: options.seed)
         }
         return marginalObjective(x, layout: layout, data: data, objective: objective, points: chosen, wantsGradient: true)
             .terms.map(\.gradient)

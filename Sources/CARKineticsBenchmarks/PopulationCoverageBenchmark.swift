@@ -16,10 +16,12 @@ let populationCoverageSection = BenchmarkSection(
         return
     }
     let environment = ProcessInfo.processInfo.environment
-    let seeds = environment["BENCH_COVERAGE_SEEDS"].map { $0.split(separator: ",").compactMap { UInt64($0) } }
+    let seeds =
+        environment["BENCH_COVERAGE_SEEDS"].map { $0.split(separator: ",").compactMap { UInt64($0) } }
         ?? Array(1...10)
     let subjects = environment["BENCH_COVERAGE_SUBJECTS"].flatMap { Int($0) } ?? 150
-    let modes = environment["BENCH_COVERAGE_MODES"].map { $0.split(separator: ",").map(String.init) }
+    let modes =
+        environment["BENCH_COVERAGE_MODES"].map { $0.split(separator: ",").map(String.init) }
         ?? ["laplace", "is"]
     let simulator = SteinPopulationSimulator()
     let names = ["cmax", "tmax", "rho", "alpha", "beta", "fb"]

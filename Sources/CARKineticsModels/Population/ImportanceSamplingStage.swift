@@ -273,7 +273,8 @@ extension PopulationFitter {
         wantsGradient: Bool
     ) -> (value: Double, gradient: [Double], terms: [MarginalTerm]) {
         let subjects = data.subjects
-        let empty = MarginalTerm(value: .infinity, gradient: [], variance: 0, mean: [], covariance: [], effectiveSize: 0)
+        let empty = MarginalTerm(
+            value: .infinity, gradient: [], variance: 0, mean: [], covariance: [], effectiveSize: 0)
         var terms = [MarginalTerm](repeating: empty, count: subjects.count)
         let work: @Sendable (Int) -> MarginalTerm = { i in
             marginalTerm(
@@ -432,9 +433,10 @@ extension PopulationFitter {
         // passes of moment matching, each from the previous pass's weighted draws.
         var terms: [MarginalTerm] = []
         for _ in 0..<2 {
-            terms = marginalObjective(
-                x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false
-            ).terms
+            terms =
+                marginalObjective(
+                    x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false
+                ).terms
             points = importancePoints(
                 modes: modes, moments: terms, omega: layout.point(x).omega, draws: draws, seed: seed)
         }
@@ -462,9 +464,10 @@ extension PopulationFitter {
             minimum = result
             if moved <= 0.01 && rounds > 1 { break }
             if rounds == options.importanceRounds { break }
-            terms = marginalObjective(
-                x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false
-            ).terms
+            terms =
+                marginalObjective(
+                    x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false
+                ).terms
             points = importancePoints(
                 modes: modes, moments: terms, omega: layout.point(x).omega, draws: draws, seed: seed)
         }

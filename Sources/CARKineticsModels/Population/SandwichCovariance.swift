@@ -105,8 +105,10 @@ extension PopulationFitter {
                 modes: modes, moments: nil, omega: layout.point(x).omega, draws: max(1000, options.importanceDraws),
                 seed: options.seed)
         }
-        return marginalObjective(x, layout: layout, data: data, objective: objective, points: chosen, wantsGradient: true)
-            .terms.map(\.gradient)
+        return marginalObjective(
+            x, layout: layout, data: data, objective: objective, points: chosen, wantsGradient: true
+        )
+        .terms.map(\.gradient)
     }
 }
 
@@ -148,7 +150,8 @@ extension PopulationFitter {
             switch kind {
             case .agq: method = "Hessian of the adaptive Gauss-Hermite -2 ln L (central differences)"
             case .laplace, .marginal:
-                method = "Hessian of the Laplace -2 ln L (central differences of its analytic gradient, modes re-solved)"
+                method =
+                    "Hessian of the Laplace -2 ln L (central differences of its analytic gradient, modes re-solved)"
             }
         }
         if options.standardErrors == .sandwich {

@@ -40,7 +40,8 @@ import Testing
             .adaptiveGaussHermite(subject, base: base, point: point, mode: mode, rule: rule)
         #expect(abs(grid.value - agq) <= 1e-10, "fixed-point grid \(grid.value) vs AGQ \(agq)")
         #expect(abs(grid.value - brute) <= 1e-8)
-        let laplaceCentred = fitter.importancePoints(modes: [mode], moments: nil, omega: point.omega, draws: 4000, seed: 3)
+        let laplaceCentred = fitter.importancePoints(
+            modes: [mode], moments: nil, omega: point.omega, draws: 4000, seed: 3)
         let first = fitter.marginalTerm(
             x, layout: layout, subject: subject, terms: [], objective: objective, points: laplaceCentred[0],
             wantsGradient: false)
@@ -172,7 +173,8 @@ import Testing
             let la = truth.la + omega[2] * random.normal()
             let observations = times.enumerated().map { j, t in
                 let c =
-                    Foundation.exp(lA) * (Foundation.exp(-Foundation.exp(lk) * t) - Foundation.exp(-Foundation.exp(la) * t))
+                    Foundation.exp(lA)
+                    * (Foundation.exp(-Foundation.exp(lk) * t) - Foundation.exp(-Foundation.exp(la) * t))
                     * Foundation.exp(sigma * random.normal())
                 return Observation(
                     time: t, measurement: c < 5 ? .belowLimit(lloq: 5) : .value(c), line: 2 + 8 * i + j)
@@ -203,7 +205,9 @@ import Testing
             #expect(abs(estimate.value - t) <= 0.3, "\(name) \(estimate.value) vs \(t)")
         }
         #expect(abs(value("sigma") / sigma - 1) <= 0.2)
-        if case .importanceSampling(_, let se) = fit.marginalMethod { #expect(se <= 0.1) } else {
+        if case .importanceSampling(_, let se) = fit.marginalMethod {
+            #expect(se <= 0.1)
+        } else {
             Issue.record("minus2ll not by importance sampling: \(fit.marginalMethod)")
         }
     }

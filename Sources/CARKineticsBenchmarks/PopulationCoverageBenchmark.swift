@@ -7,7 +7,8 @@ import Foundation
 /// parameter the mean error against the truth and how often the 95% interval covers it. Slow (minutes per
 /// replicate pair), so it runs only when named: `scripts/popfit_coverage.sh` (BENCH_COVERAGE_SEEDS, default
 /// 1…10; BENCH_COVERAGE_SUBJECTS, default 150; BENCH_COVERAGE_MODES, default `laplace,is`; BENCH_POP_DRAWS
-/// the stage's draws per subject; BENCH_POP_SE `hessian` or `sandwich`).
+/// the stage's draws per subject; BENCH_POP_ROUNDS its rounds, 0 = evaluate at the Laplace estimates only;
+/// BENCH_POP_SE `hessian` or `sandwich`).
 let populationCoverageSection = BenchmarkSection(
     name: "popcoverage", title: "Population fits: simulation-estimation coverage (Stein, M3, dose covariate)"
 ) {
@@ -51,6 +52,7 @@ let populationCoverageSection = BenchmarkSection(
             options.starts = 1
             options.importanceDraws = mode == "is" ? (environment["BENCH_POP_DRAWS"].flatMap { Int($0) } ?? 500) : 0
             if environment["BENCH_POP_SE"] == "sandwich" { options.standardErrors = .sandwich }
+            if let rounds = environment["BENCH_POP_ROUNDS"].flatMap({ Int($0) }) { options.importanceRounds = rounds }
             do {
                 let data = try PopulationData.make(profiles: profiles, groupColumns: ["dose"], model: model)
                 let start = clock.now

@@ -445,7 +445,9 @@ extension PopulationFitter {
         var rounds = 0
         var iterations = 0
         var evaluations = 0
-        for _ in 0..<max(1, options.importanceRounds) {
+        // 0 rounds: no optimisation, only the adapted proposals, SEs and −2 ln L at the Laplace estimates (a
+        // diagnostic: the exact −2 ln L of the Laplace estimates by the same estimator as the stage's).
+        for _ in 0..<options.importanceRounds {
             rounds += 1
             var result = minimise(
                 from: x, warm: [], layout: layout, data: data, objective: objective, kind: .marginal(points),

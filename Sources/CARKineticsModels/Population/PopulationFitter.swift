@@ -38,7 +38,8 @@ public struct PopulationFitter: Sendable {
         /// Draws per subject of the importance-sampling estimation stage (dim η > 2; 0 = no stage, the estimates
         /// stay Laplace's). Fixed draws (common random numbers) make its objective smooth in the parameters.
         public var importanceDraws = 500
-        /// At most this many rounds of the importance-sampling stage (re-centred proposals each round).
+        /// At most this many rounds of the importance-sampling stage (re-centred proposals each round); 0 keeps
+        /// the Laplace estimates and only evaluates −2 ln L and the SEs with the stage's adapted proposals.
         public var importanceRounds = 2
         /// Hessian (default) or sandwich standard errors.
         public var standardErrors = StandardErrorMethod.hessian

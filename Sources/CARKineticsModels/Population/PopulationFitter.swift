@@ -443,15 +443,15 @@ public struct PopulationFitter: Sendable {
             }
         }
         var stage: ImportanceStage?
+        var stageReport: (Double, MarginalMethod)?
         if layout.r > 2 && options.importanceDraws > 0 {
-            stage = importanceSamplingStage(from: chosen, layout: layout, data: data, objective: objective)
-            if let stage {
-                iterations += stage.minimum.iterations
-                evaluations += stage.minimum.evaluations
-                notes.append(
-                    "estimates maximise the importance-sampling likelihood (\(stage.draws) fixed draws per subject, \(stage.rounds) round(s) of proposals re-centred on the posterior moments, Monte Carlo SE of its -2 ln L \(String(format: "%.2f", stage.standardError))) after the Laplace stage (\(chosen.converged ? "converged" : "not converged"): \(chosen.reason))"
-                )
-                chosen = stage.minimum
+            if let guarded = guardedImportanceStage(from: chosen, layout: layout, data: data, objective: objective) {
+                stage = guarded.stage
+                stageReport = guarded.report
+                iterations += guarded.stage.minimum.iterations
+                evaluations += guarded.stage.minimum.evaluations
+                notes.append(guarded.note)
+                chosen = guarded.stage.minimum
             } else {
                 notes.append("the importance-sampling stage failed (objective not finite); the estimates are Laplace's")
             }
@@ -464,10 +464,8 @@ public struct PopulationFitter: Sendable {
 
         // Exact marginal −2 ln L.
         let (minus2LL, method) =
-            stage.map {
-                importanceReport(
-                    x, layout: layout, data: data, objective: objective, modes: laplace.modes, moments: $0.moments)
-            } ?? marginal(point: point, data: data, objective: objective, modes: laplace.modes, layout: layout)
+            stageReport
+            ?? marginal(point: point, data: data, objective: objective, modes: laplace.modes, layout: layout)
 
         // Standard errors from the Hessian of the final objective (or the sandwich).
         let uncertainty = standardErrorCovariance(

@@ -189,7 +189,7 @@ import Testing
         #expect(data.censoredCount > 0)
         var options = PopulationFitter.Options()
         options.starts = 1
-        options.importanceDraws = 100
+        options.importanceDraws = 300
         options.importanceTarget = 0.1
         let fit = try PopulationFitter(model: model, options: options).fit(data)
         #expect(fit.converged, "\(fit.status)")
@@ -201,9 +201,11 @@ import Testing
                     || $0.hasPrefix("the importance-sampling stage")
             }, "\(fit.notes)")
         #expect(fit.standardErrorMethod.hasPrefix("Hessian of the importance-sampling"))
-        for estimate in fit.estimates { #expect(estimate.standardError != nil, "\(estimate.name)") }
+        for estimate in fit.estimates { #expect(estimate.standardError != nil, "\(estimate.name): \(fit.notes)") }
         func value(_ name: String) -> Double { fit.estimate(name)?.value ?? .nan }
-        // 20 subjects: the typical values within 0.3, σ within 20%. (This sample sits low: measured tv_lA 4.393
+        // 300 draws: with 100 the guard keeps the Laplace estimates and the 100-draw Hessian there is not positive
+        // definite (the note names tv_lk); a surrogate that rough is not a likelihood to take curvature from.
+        // 20 subjects: the typical values within 0.3, σ within 20%. (This sample sits low: with 100 draws the stage gave tv_lA 4.393
         // and tv_lk −1.739 against 4.605 and −1.609 — Laplace alone gives 4.425 and −1.729, 400 draws 4.430 and
         // −1.738 — so the 95% intervals of those two miss; the stage's SEs are 0.058 and 0.046.)
         for (name, t) in [("tv_lA", truth.lA), ("tv_lk", truth.lk), ("tv_la", truth.la)] {

@@ -15,7 +15,9 @@ import Foundation
 ///    (``Options/starts``), the best kept.
 /// 3. With at most two random effects, the optimisation continues on the adaptive Gauss–Hermite marginal
 ///    likelihood (``Options/refinementNodes`` per dimension), so the estimates are the exact ML estimates rather
-///    than Laplace's.
+///    than Laplace's. With more, the importance-sampling stage (``Options/importanceDraws``; fixed draws per subject,
+///    analytic gradient, proposals re-centred on the posterior moments) maximises the simulated marginal
+///    likelihood, its estimates kept only if the exact −2 ln L (independent draws) does not get worse.
 /// 4. **−2 ln L** at the estimates by AGQ (≤ 2 random effects) or importance sampling (more), AIC/BIC from it;
 ///    standard errors from the inverse of the central-difference Hessian of the final outer objective
 ///    (covariance = 2·H⁻¹, since the objective is −2 ln L), mapped by the delta method; 95% intervals on the

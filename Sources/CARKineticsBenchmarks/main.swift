@@ -14,6 +14,7 @@ let sections: [BenchmarkSection] = [
     longSubjectSection,
     populationSection,
     populationReportSection,
+    populationCoverageSection,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

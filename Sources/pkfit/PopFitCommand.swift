@@ -4,6 +4,7 @@ import Foundation
 
 extension ResidualError: ExpressibleByArgument {}
 extension CensoringMethod: ExpressibleByArgument {}
+extension StandardErrorMethod: ExpressibleByArgument {}
 
 /// `pkfit popfit`: a nonlinear mixed-effects (population) fit over all subjects (docs/population.md).
 struct PopFitCommand: ParsableCommand {
@@ -58,6 +59,12 @@ struct PopFitCommand: ParsableCommand {
 
     @Option(help: "Number of starting points of the optimisation.")
     var starts: Int = 2
+
+    @Option(
+        help:
+            "Standard errors: hessian (inverse Hessian of -2 ln L, default) or sandwich (robust: H^-1 (sum of subject score products) H^-1)."
+    )
+    var se: StandardErrorMethod = .hessian
 
     @Option(
         help:
@@ -145,6 +152,7 @@ struct PopFitCommand: ParsableCommand {
                 profiles: collection.profiles, groupColumns: columns, model: populationModel, lloq: limit)
             var options = PopulationFitter.Options()
             options.starts = self.starts
+            options.standardErrors = se
             fit = try PopulationFitter(model: populationModel, options: options).fit(data)
         } catch let error as DataError {
             throw CommandFailure(message: error.description)

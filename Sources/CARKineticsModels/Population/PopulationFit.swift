@@ -68,6 +68,8 @@ public struct PopulationFit: Sendable {
     /// Outer iterations and objective evaluations (each one mode search per subject).
     public var iterations: Int
     public var evaluations: Int
+    /// Where the standard errors come from (which Hessian, or the sandwich), in words.
+    public var standardErrorMethod: String
 
     /// Ω at the estimates: r×r, column-major, in ``randomNames`` order (diagonal unless the model has blocks) —
     /// what a simulation from the fit (a VPC) draws η from.

@@ -16,7 +16,9 @@ import Foundation
 ///    (``Options/starts``), the best kept.
 /// 3. With at most two random effects, the optimisation continues on the adaptive Gauss–Hermite marginal
 ///    likelihood (``Options/refinementNodes`` per dimension), so the estimates are the exact ML estimates rather
-///    than Laplace's.
+///    than Laplace's. With more, the importance-sampling stage (``Options/importanceDraws``; fixed draws per subject,
+///    analytic gradient, proposals re-centred on the posterior moments) maximises the simulated marginal
+///    likelihood, its estimates kept only if the exact −2 ln L (independent draws) does not get worse.
 /// 4. **−2 ln L** at the estimates by AGQ (≤ 2 random effects) or importance sampling (more), AIC/BIC from it;
 ///    standard errors from the inverse of the central-difference Hessian of the final outer objective
 ///    (covariance = 2·H⁻¹, since the objective is −2 ln L), mapped by the delta method; 95% intervals on the
@@ -36,6 +38,14 @@ public struct PopulationFitter: Sendable {
         public var reportNodes = 30
         /// Target Monte Carlo SE of −2 ln L for importance sampling.
         public var importanceTarget = 0.05
+        /// Draws per subject of the importance-sampling estimation stage (dim η > 2; 0 = no stage, the estimates
+        /// stay Laplace's). Fixed draws (common random numbers) make its objective smooth in the parameters.
+        public var importanceDraws = 500
+        /// At most this many rounds of the importance-sampling stage (re-centred proposals each round); 0 keeps
+        /// the Laplace estimates and only evaluates −2 ln L and the SEs with the stage's adapted proposals.
+        public var importanceRounds = 2
+        /// Hessian (default) or sandwich standard errors.
+        public var standardErrors = StandardErrorMethod.hessian
         public var seed: UInt64 = 20_261_127
         public var parallel = true
         public init() {}
@@ -52,6 +62,8 @@ public struct PopulationFitter: Sendable {
     enum Objective {
         case laplace
         case agq(GaussHermite)
+        /// The fixed-point (importance-sampling) marginal likelihood with these points per subject.
+        case marginal([MarginalPoints])
     }
 
     // MARK: - The outer objective
@@ -80,12 +92,19 @@ public struct PopulationFitter: Sendable {
     struct Evaluation {
         var value: Double
         var modes: [SubjectMode]
+        /// The gradient, when the objective gives it with the value (the fixed-point marginal).
+        var gradient: [Double] = []
     }
 
     func evaluate(
         _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, warm: [[Double]],
         kind: Objective
     ) -> Evaluation {
+        if case .marginal(let points) = kind {
+            let result = marginalObjective(
+                x, layout: layout, data: data, objective: objective, points: points, wantsGradient: true)
+            return Evaluation(value: result.value, modes: [], gradient: result.gradient)
+        }
         let point = layout.point(x)
         let subjects = data.subjects
         let marginal = MarginalLikelihood(objective: objective)
@@ -94,7 +113,7 @@ public struct PopulationFitter: Sendable {
             let mode = objective.mode(subjects[i], base: base, point: point, start: warm[i])
             guard mode.objective.isFinite else { return (mode, .infinity) }
             switch kind {
-            case .laplace: return (mode, mode.laplace)
+            case .laplace, .marginal: return (mode, mode.laplace)
             case .agq(let rule):
                 return (
                     mode, marginal.adaptiveGaussHermite(subjects[i], base: base, point: point, mode: mode, rule: rule)
@@ -127,6 +146,8 @@ public struct PopulationFitter: Sendable {
         case .laplace:
             evaluations += 1
             return laplaceGradient(x, layout: layout, data: data, objective: objective, modes: evaluation.modes)
+        case .marginal:
+            return evaluation.gradient
         case .agq:
             return gradient(
                 x, layout: layout, data: data, objective: objective, warm: evaluation.modes.map(\.eta),
@@ -412,6 +433,20 @@ public struct PopulationFitter: Sendable {
                 )
             }
         }
+        var stage: ImportanceStage?
+        var stageReport: (Double, MarginalMethod)?
+        if layout.r > 2 && options.importanceDraws > 0 {
+            if let guarded = guardedImportanceStage(from: chosen, layout: layout, data: data, objective: objective) {
+                stage = guarded.stage
+                stageReport = guarded.report
+                iterations += guarded.stage.minimum.iterations
+                evaluations += guarded.stage.minimum.evaluations
+                notes.append(guarded.note)
+                chosen = guarded.stage.minimum
+            } else {
+                notes.append("the importance-sampling stage failed (objective not finite); the estimates are Laplace's")
+            }
+        }
         let x = chosen.x
         let point = layout.point(x)
         let modes = chosen.modes
@@ -419,14 +454,16 @@ public struct PopulationFitter: Sendable {
             x, layout: layout, data: data, objective: objective, warm: modes.map(\.eta), kind: .laplace)
 
         // Exact marginal −2 ln L.
-        let (minus2LL, method) = marginal(
-            point: point, data: data, objective: objective, modes: laplace.modes, layout: layout)
+        let (minus2LL, method) =
+            stageReport
+            ?? marginal(point: point, data: data, objective: objective, modes: laplace.modes, layout: layout)
 
-        // Standard errors from the Hessian of the final objective.
-        let (covariance, hessianNote) = covarianceMatrix(
-            x, layout: layout, data: data, objective: objective,
-            warm: modes.map(\.eta), kind: kind, evaluations: &evaluations)
-        if let hessianNote { notes.append(hessianNote) }
+        // Standard errors from the Hessian of the final objective (or the sandwich).
+        let uncertainty = standardErrorCovariance(
+            x, layout: layout, data: data, objective: objective, kind: kind, stage: stage, modes: laplace.modes,
+            evaluations: &evaluations)
+        let covariance = uncertainty.covariance
+        notes += uncertainty.notes
         var conditionNumber: Double?
         if let covariance {
             let p = x.count
@@ -491,7 +528,8 @@ public struct PopulationFitter: Sendable {
             censoredCount: data.censoredCount, converged: chosen.converged,
             status: chosen.converged ? "converged (\(chosen.reason))" : "not converged: \(chosen.reason)",
             notes: notes, etaShrinkage: shrinkage, epsilonShrinkage: epsilon, conditionNumber: conditionNumber,
-            individuals: individuals, iterations: iterations, evaluations: evaluations)
+            individuals: individuals, iterations: iterations, evaluations: evaluations,
+            standardErrorMethod: uncertainty.method)
         fit.omegaMatrix = objective.covariance.matrix(diagonal: point.omega, lower: point.lower)
         return fit
     }

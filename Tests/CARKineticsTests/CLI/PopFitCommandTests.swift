@@ -70,6 +70,25 @@ struct PopFitCommandTests {
         #expect(perSubject.dropFirst().allSatisfy { $0.hasSuffix(",11,0,0,0,0") })
     }
 
+    @Test("--se sandwich: robust SEs, named in the notes; an unknown --se is refused")
+    func sandwich() throws {
+        let hessian = try runPKFit(Self.theophArguments)
+        let sandwich = try runPKFit(Self.theophArguments + ["--se", "sandwich"])
+        #expect(hessian.status == 0 && sandwich.status == 0, "\(sandwich.stderr)")
+        let (h, s) = (table(hessian.stdout), table(sandwich.stdout))
+        #expect(h["notes"]?[0].contains("standard errors: Hessian of the adaptive Gauss-Hermite") == true)
+        #expect(s["notes"]?[0].contains("standard errors: sandwich") == true, "\(s["notes"] ?? [])")
+        for name in ["tv_lKe", "tv_lKa", "tv_lCl", "omega_lKa", "omega_lCl", "sigma"] {
+            // Same estimates; a different, positive SE (12 subjects: the two estimators differ visibly).
+            #expect(h[name]?[0] == s[name]?[0])
+            let (hs, ss) = (Double(h[name]?[1] ?? "") ?? .nan, Double(s[name]?[1] ?? "") ?? .nan)
+            #expect(ss > 0 && ss != hs, "\(name): Hessian \(hs), sandwich \(ss)")
+        }
+        let bad = try runPKFit(Self.theophArguments + ["--se", "robust"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--se"), "\(bad.stderr)")
+    }
+
     @Test("errors say why the model cannot be estimated, exit non-zero and write nothing")
     func errors() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("popfit-\(UUID().uuidString)")

@@ -20,7 +20,7 @@ func diagnosticFit(
             PopulationIndividual(
                 subject: $0.0, eta: $0.1, parameters: [], used: 0, censored: 0, blqDropped: 0, missing: 0,
                 preInfusion: 0)
-        }, iterations: 0, evaluations: 0)
+        }, iterations: 0, evaluations: 0, standardErrorMethod: "")
 }
 
 @Suite("Population diagnostics: PRED, IPRED, CWRES and the simulation")

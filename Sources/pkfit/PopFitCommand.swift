@@ -72,14 +72,15 @@ struct PopFitCommand: ParsableCommand {
     )
     var individual: String?
 
+    /// The options as the population run shared with `pkfit report --popfit` takes them.
+    var population: PopulationRun {
+        PopulationRun(
+            model: model, formula: formula, start: start, random: random, block: block, covariate: covariate,
+            error: error, censoring: blq, starts: starts, standardErrors: se, label: "popfit")
+    }
+
     func validate() throws {
-        if formula == nil && !["stein", "expansion-monoexp"].contains(model) {
-            throw ValidationError("--model '\(model)': popfit offers stein or expansion-monoexp (or --formula)")
-        }
-        if formula != nil && start.isEmpty {
-            throw ValidationError("--formula needs a --start name=value for each parameter")
-        }
-        if starts < 1 || starts > 20 { throw ValidationError("--starts must be between 1 and 20") }
+        try population.validate()
         try FileSafety.check(
             inputs: input.files,
             outputs: output.outputs
@@ -87,78 +88,9 @@ struct PopFitCommand: ParsableCommand {
     }
 
     func run() throws {
-        let starts: [(name: String, value: Double)]
-        let effects: [CovariateEffect]
-        let randomNames: [String]?
-        let blocks: [[String]]
-        do throws(PopulationOptionError) {
-            blocks = try block.map(PopulationOptionGrammar.block)
-            starts = try start.map(PopulationOptionGrammar.start)
-            effects = try covariate.map(PopulationOptionGrammar.covariate)
-            randomNames = try random.map(PopulationOptionGrammar.random)
-        } catch {
-            throw CommandFailure(message: error.description)
-        }
-        let structure: PopulationStructure
-        if let formula {
-            do {
-                structure = try .formula(formula, parameters: starts.map(\.name))
-            } catch {
-                throw CommandFailure(message: "--formula: \(error.description)")
-            }
-        } else {
-            structure = model == "stein" ? .stein : .expansionMonoexp
-            if let unknown = starts.first(where: { !structure.parameterNames.contains($0.name) }) {
-                throw CommandFailure(
-                    message:
-                        "--start '\(unknown.name)': not a parameter of \(model) (\(structure.parameterNames.joined(separator: ", ")))"
-                )
-            }
-        }
-        let populationModel = PopulationModel(
-            structure: structure, random: randomNames, covariates: effects, error: error, censoring: blq,
-            start: Dictionary(starts.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }), blocks: blocks)
-
-        // Covariate and model columns are read as group columns (constant within a subject).
-        var columns = input.group
-        for name in structure.columns + effects.map(\.column) where !columns.contains(name) { columns.append(name) }
-        var selection = input.selection
-        // Profile columns (--profile-by, an ADNCA file's analyte) stay profile columns: a subject with two
-        // profiles is then an error naming the column, never one pooled profile (issue 13, item 7).
-        for name in selection.profileBy where !columns.contains(name) { columns.append(name) }
-        selection.groups = columns
-        let files = input.urls
-        let fit: PopulationFit
-        let data: PopulationData
-        let levelUnit: String?
-        do {
-            let collection = try ProfileCollection.read(files: files, selection: selection)
-            levelUnit = JSONEnvelope.levelUnit(collection.profiles.map(\.unit))
-            if let setAside = RowAuditOptions.setAsideReport(collection.ledgers) {
-                StandardStreams.writeError(setAside + "\n")
-            }
-            // The population models' windows (AUC0–28, AUC0–90), grids and the Stein kink's rounding are set in
-            // days; rather than report hours as days, other units are refused with the way out.
-            guard collection.timeUnit == .days else {
-                throw CommandFailure(
-                    message:
-                        "popfit: the times are in \(collection.timeUnit.plural); population models are fitted in days: add --output-time-unit d to convert them"
-                )
-            }
-            InputOptions.noteTimeUnit(assumed: collection.timeUnitAssumed)
-            var limit: Double?
-            if case .constant(let value) = selection.lloq { limit = value }
-            data = try PopulationData.make(
-                profiles: collection.profiles, groupColumns: columns, model: populationModel, lloq: limit)
-            var options = PopulationFitter.Options()
-            options.starts = self.starts
-            options.standardErrors = se
-            fit = try PopulationFitter(model: populationModel, options: options).fit(data)
-        } catch let error as DataError {
-            throw CommandFailure(message: error.description)
-        } catch let error as PopulationFitError {
-            throw CommandFailure(message: "popfit: \(error.description)")
-        }
+        let populationModel = try population.populationModel()
+        let (fit, data, levelUnit, _) = try population.fit(
+            populationModel, input: input, selection: input.selection, announce: true)
         var table = PopulationTable.estimates(fit, censoring: blq, data: data)
         table.envelope = .popfit(parameters: fit.estimates.map(\.name), levelUnit: levelUnit, timeUnit: .days)
         // The estimates and the per-subject file are committed together: both renamed, or neither.

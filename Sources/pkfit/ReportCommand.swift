@@ -224,8 +224,10 @@ struct ReportCommand: ParsableCommand {
     ) throws -> [Report.Block] {
         // With --fit, --model chooses the per-subject model; the population model is then Stein or a formula.
         let builtIn = fit ? nil : model?.rawValue
-        let populationModel = try population.populationModel(model: builtIn, censoring: blq ?? .m3)
-        let (fitted, data, lloq) = try population.fit(populationModel, input: input, selection: selection)
+        let run = population.run(model: builtIn, censoring: blq ?? .m3)
+        let populationModel = try run.populationModel()
+        let (fitted, data, _, lloq) = try run.fit(
+            populationModel, input: input, selection: selection, announce: false)
         let predictor: PopulationPredictor
         do {
             predictor = try PopulationPredictor(model: populationModel, data: data, fit: fitted, lloq: lloq)

@@ -43,6 +43,21 @@ struct PopulationReportCommandTests {
         #expect(!md.lowercased().contains("nan"))
     }
 
+    @Test("The report's --popfit takes popfit's --block and --se (one shared run of the options)")
+    func blockAndSandwich() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let html = directory.appendingPathComponent("r.html")
+        let run = try runPKFit(
+            Self.theoph + ["--block", "lKa,lCl", "--se", "sandwich", "--output", html.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let text = try String(contentsOf: html, encoding: .utf8)
+        #expect(text.contains(">corr_lKa_lCl<"))
+        #expect(text.contains("standard errors: sandwich"), "the notes name the sandwich")
+        let block = try runPKFit(Self.theoph + ["--block", "lKa,lKe", "--output", html.path])
+        #expect(block.status != 0 && block.stderr.contains("lKe"), "\(block.stderr)")
+    }
+
     @Test("Options popfit refuses, or that need --popfit, exit non-zero and write nothing")
     func errors() throws {
         let directory = try makeTemporaryDirectory()

@@ -371,17 +371,7 @@ extension SubjectObjective {
                 let p = structure.predict(
                     t: subject.times[j], psi: psi, columns: columns, logScale: logScale,
                     gradient: wantsDerivatives ? dpsi : nil, scratch: scratch)
-                let s: Double
-                var dsFactor = 0.0 // ∂s/∂p
-                switch error {
-                case .logAdditive, .additive: s = sigmaA
-                case .proportional:
-                    s = sigmaA * abs(p)
-                    dsFactor = p >= 0 ? sigmaA : -sigmaA
-                case .combined:
-                    s = (sigmaA * sigmaA + sigmaP * sigmaP * p * p).squareRoot()
-                    dsFactor = sigmaP * sigmaP * p / s
-                }
+                let (s, dsFactor) = error.standardDeviation(prediction: p, sigmaA: sigmaA, sigmaP: sigmaP)
                 let observed = logScale ? Foundation.log(subject.values[j]) : subject.values[j]
                 let cp: Double // ∂T/∂p
                 let cs: Double // ∂T/∂s

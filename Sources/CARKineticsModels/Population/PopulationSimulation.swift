@@ -162,11 +162,9 @@ public struct PopulationPredictor: Sendable {
 
     /// The residual SD at prediction `p` (on the error model's scale).
     private func residualSD(_ p: Double) -> Double {
-        switch model.error {
-        case .logAdditive, .additive: point.sigma[0]
-        case .proportional: point.sigma[0] * abs(p)
-        case .combined: (point.sigma[0] * point.sigma[0] + point.sigma[1] * point.sigma[1] * p * p).squareRoot()
-        }
+        model.error.standardDeviation(
+            prediction: p, sigmaA: point.sigma[0], sigmaP: model.error == .combined ? point.sigma[1] : 0
+        ).sd
     }
 
     /// PRED, IPRED, CWRES and IWRES of every observation, per subject (``subjects`` order).

@@ -159,17 +159,7 @@ struct SubjectObjective {
                         }
                     }
                 }
-                let s: Double
-                var dsFactor = 0.0 // ∂s/∂p
-                switch error {
-                case .logAdditive, .additive: s = sigmaA
-                case .proportional:
-                    s = sigmaA * abs(p)
-                    dsFactor = p >= 0 ? sigmaA : -sigmaA
-                case .combined:
-                    s = (sigmaA * sigmaA + sigmaP * sigmaP * p * p).squareRoot()
-                    dsFactor = sigmaP * sigmaP * p / s
-                }
+                let (s, dsFactor) = error.standardDeviation(prediction: p, sigmaA: sigmaA, sigmaP: sigmaP)
                 let observed = logScale ? Foundation.log(subject.values[j]) : subject.values[j]
                 if !subject.censored[j] {
                     let res = (observed - p) / s
@@ -367,6 +357,23 @@ enum SmallLinearAlgebra {
                     return bp.allSatisfy(\.isFinite)
                 } catch { return false }
             }
+        }
+    }
+}
+
+extension ResidualError {
+    /// The residual SD s at prediction p (on the model's scale: ln C under log-additive error) and ∂s/∂p:
+    /// σ_add (additive, log-additive; ∂s/∂p = 0), σ·|p| (proportional; ±σ), √(σ_add² + σ_prop²p²) (combined;
+    /// σ_prop²p/s). One definition for the conditional modes, the Laplace objective and the
+    /// importance-sampling stage.
+    @inline(__always)
+    func standardDeviation(prediction p: Double, sigmaA: Double, sigmaP: Double) -> (sd: Double, dsdp: Double) {
+        switch self {
+        case .logAdditive, .additive: return (sigmaA, 0)
+        case .proportional: return (sigmaA * abs(p), p >= 0 ? sigmaA : -sigmaA)
+        case .combined:
+            let s = (sigmaA * sigmaA + sigmaP * sigmaP * p * p).squareRoot()
+            return (s, sigmaP * sigmaP * p / s)
         }
     }
 }

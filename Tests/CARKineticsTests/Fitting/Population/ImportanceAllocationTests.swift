@@ -101,7 +101,7 @@ import Testing
     }
 
     /// The allocation rule by hand: K_i ∝ √v_i toward the target, at most 4× the current draws, the cap, the
-    /// budget shared in proportion, small requests dropped.
+    /// budget shared in proportion, small requests raised to the minimum.
     @Test func neymanRule() {
         // v = (400, 9, 0), K = 100 each, target 0.5: ideal K_i = √v_i·Σ√v/T² = (20·23/0.25, 3·23/0.25, 0)
         // = (1,840, 276, 0); the first is capped at 400 (4×), so 300 and 176 more.
@@ -120,7 +120,12 @@ import Testing
             DrawAllocation.further(
                 current: [100, 100], perDrawVariance: [400, 9], target: 0.5, cap: 300, budget: 1_000_000,
                 minimum: 100) == [200, 176])
-        // Under the minimum: nothing.
+        // A positive request under the minimum is raised to it (else a total just above target stops early).
+        #expect(
+            DrawAllocation.further(
+                current: [100, 100], perDrawVariance: [400, 9], target: 0.5, cap: 1_000_000, budget: 1_000_000,
+                minimum: 200) == [300, 200])
+        // Subjects that already have their share: nothing.
         #expect(
             DrawAllocation.further(
                 current: [100, 100], perDrawVariance: [400, 9], target: 10, cap: 1_000_000, budget: 1_000_000,

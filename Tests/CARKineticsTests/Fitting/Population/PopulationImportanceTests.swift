@@ -240,7 +240,7 @@ import Testing
         }
         #expect(abs(value("sigma") / sigma - 1) <= 0.2)
         if case .importanceSamplingAllocated(_, _, _, let se) = fit.marginalMethod {
-            #expect(se <= 0.1)
+            #expect(se <= 0.1, "\(fit.marginalMethod)")
         } else {
             Issue.record("minus2ll not by importance sampling: \(fit.marginalMethod)")
         }

@@ -156,6 +156,10 @@ struct MarginalTerm: Sendable {
     var covariance: [Double]
     /// Effective sample size (Σw)²/Σw².
     var effectiveSize: Double
+    /// ln Σ_k e^(ℓ_k) and ln Σ_k e^(2ℓ_k) over the points (ℓ_k = c_k − F_k/2), to pool batches of draws
+    /// (``PooledWeights``).
+    var logSum = -Double.infinity
+    var logSumSquares = -Double.infinity
 }
 
 extension PopulationFitter {
@@ -261,7 +265,8 @@ extension PopulationFitter {
         let variance = 4 * max(0, kk * s2 / (s1 * s1) - 1) / kk
         return MarginalTerm(
             value: value, gradient: sumG.map { $0 / s1 }, variance: variance, mean: mean, covariance: covariance,
-            effectiveSize: s1 * s1 / s2)
+            effectiveSize: s1 * s1 / s2, logSum: top + Foundation.log(s1),
+            logSumSquares: 2 * top + Foundation.log(s2))
     }
 
     /// The fixed-point marginal objective Σ_i −2 ln L_i over all subjects (subject order), its gradient, and the
@@ -323,24 +328,34 @@ extension PopulationFitter {
         modes: [SubjectMode], moments: [MarginalTerm]?, priorRoot: [Double], draws: Int, seed: UInt64
     ) -> [MarginalPoints] {
         modes.indices.map { i in
-            let mode = modes[i]
-            let r = mode.eta.count
-            let subjectSeed = seed &+ UInt64(i) &* 0x9E37_79B9
-            let defensive = MarginalPoints.Component(
-                weight: 0.1, center: [Double](repeating: 0, count: r), root: priorRoot)
-            if let moments, moments[i].effectiveSize >= 30, moments[i].mean.count == r {
-                var factor = moments[i].covariance
-                if SmallLinearAlgebra.cholesky(&factor, order: r) {
-                    return MarginalPoints.importance(
-                        components: [.init(weight: 0.9, center: moments[i].mean, root: factor), defensive],
-                        draws: draws, seed: subjectSeed)
-                }
-            }
-            let root = MarginalLikelihood.inverseTransposeFactor(mode.cholesky, order: r, scale: 2.squareRoot())
-            return MarginalPoints.importance(
-                components: [.init(weight: 0.9, center: mode.eta, root: root), defensive], draws: draws,
-                seed: subjectSeed)
+            importancePoints(
+                mode: modes[i], moment: moments?[i], priorRoot: priorRoot, draws: draws,
+                seed: Self.subjectSeed(seed, subject: i))
         }
+    }
+
+    /// The seed of subject `i`'s draws in a run seeded by `seed`.
+    static func subjectSeed(_ seed: UInt64, subject i: Int) -> UInt64 { seed &+ UInt64(i) &* 0x9E37_79B9 }
+
+    /// One subject's proposal (as in ``importancePoints(modes:moments:priorRoot:draws:seed:)``) and `draws`
+    /// points from it, from the subject's own `seed`.
+    func importancePoints(
+        mode: SubjectMode, moment: MarginalTerm?, priorRoot: [Double], draws: Int, seed: UInt64
+    ) -> MarginalPoints {
+        let r = mode.eta.count
+        let defensive = MarginalPoints.Component(
+            weight: 0.1, center: [Double](repeating: 0, count: r), root: priorRoot)
+        if let moment, moment.effectiveSize >= 30, moment.mean.count == r {
+            var factor = moment.covariance
+            if SmallLinearAlgebra.cholesky(&factor, order: r) {
+                return MarginalPoints.importance(
+                    components: [.init(weight: 0.9, center: moment.mean, root: factor), defensive],
+                    draws: draws, seed: seed)
+            }
+        }
+        let root = MarginalLikelihood.inverseTransposeFactor(mode.cholesky, order: r, scale: 2.squareRoot())
+        return MarginalPoints.importance(
+            components: [.init(weight: 0.9, center: mode.eta, root: root), defensive], draws: draws, seed: seed)
     }
 }
 
@@ -505,8 +520,7 @@ extension PopulationFitter {
         guard let moved = importanceSamplingStage(from: start, layout: layout, data: data, objective: objective)
         else { return nil }
         func standardError(_ method: MarginalMethod) -> Double {
-            if case .importanceSampling(_, let se) = method { return se }
-            return 0
+            method.standardError ?? 0
         }
         let laplaceStatus = "\(start.converged ? "converged" : "not converged"): \(start.reason)"
         let atStage = importanceReport(
@@ -542,28 +556,5 @@ extension PopulationFitter {
             moved, atStage,
             "estimates maximise the importance-sampling likelihood (\(moved.draws) fixed draws per subject, \(moved.rounds) round(s) of proposals re-centred on the posterior moments, Monte Carlo SE of its -2 ln L \(String(format: "%.2f", moved.standardError)); exact -2 ln L \(String(format: "%.2f", atStage.0)) against \(String(format: "%.2f", atStart.0)) at the Laplace estimates) after the Laplace stage (\(laplaceStatus))"
         )
-    }
-
-    /// −2 ln L at `x` by importance sampling from proposals at the posterior `moments` (fresh draws, independent of
-    /// the optimisation's), 2,000 draws per subject multiplied by 4 until the Monte Carlo SE of the total is ≤
-    /// ``Options/importanceTarget`` (at most 32,000 per subject: the proposals are adapted, so more draws buy
-    /// little; the SE reached is reported).
-    func importanceReport(
-        _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, modes: [SubjectMode],
-        moments: [MarginalTerm]
-    ) -> (Double, MarginalMethod) {
-        var draws = 2000
-        while true {
-            let points = importancePoints(
-                modes: modes, moments: moments, priorRoot: Self.priorRoot(x, layout: layout, objective: objective),
-                draws: draws, seed: options.seed)
-            let result = marginalObjective(
-                x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false)
-            let se = result.terms.reduce(0) { $0 + $1.variance }.squareRoot()
-            if se <= options.importanceTarget || draws >= 32_000 || !result.value.isFinite {
-                return (result.value, .importanceSampling(draws: draws, standardError: se))
-            }
-            draws *= 4
-        }
     }
 }

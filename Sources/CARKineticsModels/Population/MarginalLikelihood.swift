@@ -9,6 +9,9 @@ public enum MarginalMethod: Sendable, Equatable, CustomStringConvertible {
     case adaptiveGaussHermite(nodes: Int)
     /// Importance sampling with this many draws per subject and the Monte Carlo standard error of −2 ln L.
     case importanceSampling(draws: Int, standardError: Double)
+    /// Importance sampling with draws allocated between subjects by their Monte Carlo variance: `draws` in all,
+    /// `smallest` to `largest` per subject, and the Monte Carlo standard error of −2 ln L (delta method).
+    case importanceSamplingAllocated(draws: Int, smallest: Int, largest: Int, standardError: Double)
     /// Laplace approximation (no random effects, or the exact computation failed).
     case laplace
 
@@ -17,7 +20,17 @@ public enum MarginalMethod: Sendable, Equatable, CustomStringConvertible {
         case .adaptiveGaussHermite(let n): "adaptive Gauss-Hermite quadrature, \(n) nodes per dimension"
         case .importanceSampling(let draws, let se):
             "importance sampling, \(draws) draws per subject (multivariate t, 5 df), Monte Carlo SE \(String(format: "%.3f", se))"
+        case .importanceSamplingAllocated(let draws, let smallest, let largest, let se):
+            "importance sampling, \(draws) draws in all, \(smallest) to \(largest) per subject allocated by each subject's Monte Carlo variance (multivariate t, 5 df), Monte Carlo SE \(String(format: "%.3f", se))"
         case .laplace: "Laplace approximation"
+        }
+    }
+
+    /// The Monte Carlo standard error of −2 ln L; nil for the deterministic methods.
+    public var standardError: Double? {
+        switch self {
+        case .importanceSampling(_, let se), .importanceSamplingAllocated(_, _, _, let se): se
+        case .adaptiveGaussHermite, .laplace: nil
         }
     }
 }

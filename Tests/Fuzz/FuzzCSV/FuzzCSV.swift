@@ -52,6 +52,7 @@ public func fuzzCSV(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         }
         let accounted =
             ledger.blankLines.count + ledger.quantifiable + ledger.belowLimit + ledger.missing + ledger.excluded.count
+            + ledger.setAside.count
         if accounted != ledger.dataLines { fatalError("ledger does not add up: \(ledger)") }
         for profile in set.profiles {
             for observation in profile.observations where !observation.time.isFinite {

@@ -32,6 +32,7 @@ func fuzzTable(_ bytes: [UInt8], flags: UInt8) {
         }
         let accounted =
             ledger.blankLines.count + ledger.quantifiable + ledger.belowLimit + ledger.missing + ledger.excluded.count
+            + ledger.setAside.count
         if accounted != ledger.dataLines { fatalError("ledger does not add up: \(ledger)") }
         for profile in set.profiles {
             for observation in profile.observations where !observation.time.isFinite {

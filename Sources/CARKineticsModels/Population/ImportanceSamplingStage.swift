@@ -108,7 +108,9 @@ struct MarginalPoints: Sendable {
         }
     }
 
-    /// The adaptive Gauss–Hermite grid of ``MarginalLikelihood/adaptiveGaussHermite`` at `mode`.
+    /// The adaptive Gauss–Hermite grid at `mode` (used by ``MarginalLikelihood/adaptiveGaussHermite`` and as
+    /// fixed points of the marginal objective): η_k = η̂ + A·x_k, A = 2·L⁻ᵀ, over the tensor grid of `rule`'s
+    /// nodes, with log weights ln|det A| + Σ ln w + |x_k|².
     static func gaussHermite(mode: SubjectMode, rule: GaussHermite) -> MarginalPoints {
         let r = mode.eta.count
         let n = rule.nodes.count

@@ -55,41 +55,19 @@ struct MarginalLikelihood {
     ) -> Double {
         let r = objective.randomCount
         guard r > 0 else { return mode.objective }
-        let n = rule.nodes.count
-        var total = 1
-        for _ in 0..<r { total *= n }
-        var index = [Int](repeating: 0, count: r)
-        var x = [Double](repeating: 0, count: r)
+        // The grid (nodes η̂ + A·x_k, log weights ln|det A| + ln w_k + |x_k|²) is the one the importance-sampling
+        // machinery's fixed-point objective uses too, built in one place.
+        let grid = MarginalPoints.gaussHermite(mode: mode, rule: rule)
         var eta = [Double](repeating: 0, count: r)
         var work = [Double](repeating: 0, count: objective.workCount)
         var terms: [Double] = []
-        terms.reserveCapacity(total)
-        var logDetA = Double(r) * Foundation.log(2.0)
-        for k in 0..<r { logDetA -= Foundation.log(mode.cholesky[k + k * r]) }
-        // A = 2·L⁻ᵀ, column by column, once per subject: then each node costs one small matrix–vector product.
-        let a = Self.inverseTransposeFactor(mode.cholesky, order: r, scale: 2)
-        for _ in 0..<total {
-            var logWeight = 0.0
-            for k in 0..<r {
-                x[k] = rule.nodes[index[k]]
-                logWeight += Foundation.log(rule.weights[index[k]]) + x[k] * x[k]
-            }
-            for i in 0..<r {
-                var v = mode.eta[i]
-                for k in 0..<r { v += a[i + k * r] * x[k] }
-                eta[i] = v
-            }
+        terms.reserveCapacity(grid.count)
+        for k in 0..<grid.count {
+            for i in 0..<r { eta[i] = grid.eta[k * r + i] }
             let f = evaluate(subject, base: base, point: point, eta: eta, work: &work)
-            terms.append(logWeight - f / 2)
-            var k = 0
-            while k < r {
-                index[k] += 1
-                if index[k] < n { break }
-                index[k] = 0
-                k += 1
-            }
+            terms.append(grid.logWeight[k] - f / 2)
         }
-        return -2 * (logDetA + logSumExp(terms))
+        return -2 * logSumExp(terms)
     }
 
     /// −2 ln L_i by importance sampling and the variance of that estimate.

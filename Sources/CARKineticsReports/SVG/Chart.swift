@@ -27,6 +27,23 @@ struct Chart {
         var opacity = 0.18
     }
 
+    /// The stretches of `items` between the nils that hold at least two elements: the pieces of a line or band
+    /// interrupted where a value is missing (one point alone draws nothing).
+    static func unbrokenRuns<Element>(_ items: [Element?]) -> [[Element]] {
+        var runs: [[Element]] = []
+        var current: [Element] = []
+        for item in items {
+            if let item {
+                current.append(item)
+            } else {
+                if current.count >= 2 { runs.append(current) }
+                current = []
+            }
+        }
+        if current.count >= 2 { runs.append(current) }
+        return runs
+    }
+
     /// A box plot at category position `x`: box from q1 to q3, a line at the median, whiskers to low and high.
     struct Box {
         var x: Double

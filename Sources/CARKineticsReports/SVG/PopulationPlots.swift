@@ -154,39 +154,28 @@ enum PopulationPlots {
             ("5th percentile", "#0072B2", "6 3"), ("median", "#D55E00", nil), ("95th percentile", "#0072B2", "6 3"),
         ]
         for (s, style) in styles.enumerated() {
-            var segment: [(x: Double, lower: Double, upper: Double)] = []
-            for bin in bins {
+            let band = bins.map { bin -> (x: Double, lower: Double, upper: Double)? in
                 let interval = bin.simulated[s]
-                if let upper = interval.upper, let lower = interval.lower ?? (logarithmic ? floor : nil) {
-                    segment.append((bin.time, max(lower, floor), upper))
-                } else {
-                    if segment.count >= 2 {
-                        chart.bands.append(Chart.Band(points: segment, color: style.color, opacity: 0.16))
-                    }
-                    segment = []
+                guard let upper = interval.upper, let lower = interval.lower ?? (logarithmic ? floor : nil) else {
+                    return nil
                 }
+                return (bin.time, max(lower, floor), upper)
             }
-            if segment.count >= 2 { chart.bands.append(Chart.Band(points: segment, color: style.color, opacity: 0.16)) }
+            chart.bands += Chart.unbrokenRuns(band).map { Chart.Band(points: $0, color: style.color, opacity: 0.16) }
             var line = Chart.Series(
                 label: "observed \(style.name)", color: style.color, shape: .circle, lineWidth: 2,
                 dash: style.dash)
             line.markerSize = 2.6
-            var current: [(x: Double, y: Double)] = []
             for bin in bins {
-                if let y = bin.observed[s] {
-                    current.append((bin.time, y))
-                    line.markers.append(
-                        Chart.Marker(
-                            x: bin.time, y: y, filled: true,
-                            tooltip:
-                                "\(timeUnit.singular) \(SignificantFigures.format(bin.time)), n=\(bin.count): observed \(style.name) \(SignificantFigures.format(y))"
-                        ))
-                } else {
-                    if current.count >= 2 { line.lines.append(current) }
-                    current = []
-                }
+                guard let y = bin.observed[s] else { continue }
+                line.markers.append(
+                    Chart.Marker(
+                        x: bin.time, y: y, filled: true,
+                        tooltip:
+                            "\(timeUnit.singular) \(SignificantFigures.format(bin.time)), n=\(bin.count): observed \(style.name) \(SignificantFigures.format(y))"
+                    ))
             }
-            if current.count >= 2 { line.lines.append(current) }
+            line.lines = Chart.unbrokenRuns(bins.map { bin in bin.observed[s].map { (x: bin.time, y: $0) } })
             chart.series.append(line)
         }
         chart.extraLegend.append(

@@ -136,34 +136,22 @@ enum StudyPlots {
     ) {
         var median = Chart.Series(label: label, color: color, shape: shape, lineWidth: 2.2)
         median.markerSize = 3
-        var current: [(x: Double, y: Double)] = []
         for point in levels {
-            if let m = point.median {
-                current.append((point.time, m))
-                median.markers.append(
-                    Chart.Marker(
-                        x: point.time, y: m, filled: true,
-                        tooltip:
-                            "\(label), \(timeUnit.singular) \(SignificantFigures.format(point.time)): median \(SignificantFigures.format(m)), n=\(point.count)"
-                    ))
-            } else {
-                if current.count >= 2 { median.lines.append(current) }
-                current = []
-            }
+            guard let m = point.median else { continue }
+            median.markers.append(
+                Chart.Marker(
+                    x: point.time, y: m, filled: true,
+                    tooltip:
+                        "\(label), \(timeUnit.singular) \(SignificantFigures.format(point.time)): median \(SignificantFigures.format(m)), n=\(point.count)"
+                ))
         }
-        if current.count >= 2 { median.lines.append(current) }
+        median.lines = Chart.unbrokenRuns(levels.map { point in point.median.map { (x: point.time, y: $0) } })
         if bandOpacity > 0 {
-            var band: [(x: Double, lower: Double, upper: Double)] = []
-            var bands: [Chart.Band] = []
-            for point in levels {
-                if let upper = point.p95, let lower = point.p05 ?? floor {
-                    band.append((point.time, lower, upper))
-                } else {
-                    if band.count >= 2 { bands.append(Chart.Band(points: band, color: color, opacity: bandOpacity)) }
-                    band = []
-                }
+            let band = levels.map { point -> (x: Double, lower: Double, upper: Double)? in
+                guard let upper = point.p95, let lower = point.p05 ?? floor else { return nil }
+                return (point.time, lower, upper)
             }
-            if band.count >= 2 { bands.append(Chart.Band(points: band, color: color, opacity: bandOpacity)) }
+            let bands = Chart.unbrokenRuns(band).map { Chart.Band(points: $0, color: color, opacity: bandOpacity) }
             chart.bands += bands
             if !bands.isEmpty && chart.extraLegend.isEmpty && label == "median" {
                 chart.extraLegend.append(

@@ -96,35 +96,15 @@ extension NCACommand {
 
     /// CSV streamed: flat memory however many rows, and the same bytes as the table path (docs/performance.md).
     private func streamPP(_ analysis: NCAAnalysis, files: [URL]) throws {
-        var ledgers: [RowLedger] = []
-        var assumed = false
         var records = 0
-        do {
-            let progress = output.progress("nca")
-            defer { progress?.finish() }
-            let update = progress.map { line in line.update }
-            try rows.stream(to: output.file, supplement: supplementPath) { write, supplementFile in
-                let fates = try PPExport(analysis, settings: ppSettings).writeCSV(
-                    files: files, progress: update, recordingFates: rows.audit != nil,
-                    supplement: { bytes in
-                        records = Swift.max(0, bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } - 1)
-                        try supplementFile?(bytes)
-                    }, to: write)
-                ledgers = fates.ledgers
-                assumed = fates.timeUnitAssumed
-                return fates
-            } audit: { fates, write in
-                try analysis.writeAudit(fates, files: files, to: write)
-            }
-        } catch let error as DataError {
-            throw CommandFailure(message: error.description)
-        } catch let error as OutputError {
-            throw CommandFailure(message: error.description)
-        } catch let error as PPSubmission.Failure {
-            throw CommandFailure(message: "\(output.file ?? "PP"): \(error.description)")
+        try streamRows(analysis, files: files, supplement: supplementPath) { update, write, supplementFile in
+            try PPExport(analysis, settings: ppSettings).writeCSV(
+                files: files, progress: update, recordingFates: rows.audit != nil,
+                supplement: { bytes in
+                    records = Swift.max(0, bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } - 1)
+                    try supplementFile?(bytes)
+                }, to: write)
         }
-        rows.reportExclusions(ledgers)
-        InputOptions.noteTimeUnit(assumed: assumed)
         noteUnwritten(records)
     }
 

@@ -54,36 +54,15 @@ struct NCACommand: ParsableCommand {
             // rewrites text cells of the finished table, takes the table path below). With --audit each row's
             // fate is recorded (one byte) as its profile is analysed, and the audit is written after the result
             // by re-reading the files; both files are then committed together.
-            var ledgers: [RowLedger] = []
-            var assumed = false
-            do {
-                let progress = output.progress("nca")
-                defer { progress?.finish() }
-                let update = progress.map { line in line.update }
-                let recording = rows.audit != nil
-                try rows.stream(to: output.file) { write in
-                    let fates: NCARowFates
-                    switch output.format {
-                    case .json:
-                        fates = try analysis.writeJSON(
-                            files: files, progress: update, recordingFates: recording, to: write)
-                    default:
-                        fates = try analysis.writeCSV(
-                            files: files, progress: update, recordingFates: recording, to: write)
-                    }
-                    ledgers = fates.ledgers
-                    assumed = fates.timeUnitAssumed
-                    return fates
-                } audit: { fates, write in
-                    try analysis.writeAudit(fates, files: files, to: write)
+            let recording = rows.audit != nil
+            try streamRows(analysis, files: files) { update, write, _ in
+                switch output.format {
+                case .json:
+                    try analysis.writeJSON(files: files, progress: update, recordingFates: recording, to: write)
+                default:
+                    try analysis.writeCSV(files: files, progress: update, recordingFates: recording, to: write)
                 }
-            } catch let error as DataError {
-                throw CommandFailure(message: error.description)
-            } catch let error as OutputError {
-                throw CommandFailure(message: error.description)
             }
-            rows.reportExclusions(ledgers)
-            InputOptions.noteTimeUnit(assumed: assumed)
             return
         }
         let table: ResultTable
@@ -125,4 +104,46 @@ extension NCACommand {
 struct CommandFailure: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
+}
+
+extension NCACommand {
+    /// The streamed paths (NCA as CSV or JSON, PP as CSV): `produce` writes the result (and SUPPPP into its
+    /// third argument when `supplement` is given) with a progress callback; the audit follows by re-reading the
+    /// files, all committed together. Errors become the command's failure; afterwards the rows set aside or
+    /// excluded and an assumed time unit are reported, as on the table paths.
+    func streamRows(
+        _ analysis: NCAAnalysis, files: [URL], supplement: String? = nil,
+        produce: (
+            _ progress: ((_ done: Int, _ total: Int) -> Void)?, _ write: (UnsafeBufferPointer<UInt8>) throws -> Void,
+            _ supplementFile: ((UnsafeBufferPointer<UInt8>) throws -> Void)?
+        ) throws -> NCARowFates
+    ) throws {
+        var ledgers: [RowLedger] = []
+        var assumed = false
+        do {
+            let progress = output.progress("nca")
+            defer { progress?.finish() }
+            let update = progress.map { line in line.update }
+            // `produce` runs inside the stream's own closure (rule of exclusivity: non-escaping closures may not
+            // be passed to one another otherwise).
+            try withoutActuallyEscaping(produce) { produce in
+                try rows.stream(to: output.file, supplement: supplement) { write, supplementFile in
+                    let fates = try produce(update, write, supplementFile)
+                    ledgers = fates.ledgers
+                    assumed = fates.timeUnitAssumed
+                    return fates
+                } audit: { fates, write in
+                    try analysis.writeAudit(fates, files: files, to: write)
+                }
+            }
+        } catch let error as DataError {
+            throw CommandFailure(message: error.description)
+        } catch let error as OutputError {
+            throw CommandFailure(message: error.description)
+        } catch let error as PPSubmission.Failure {
+            throw CommandFailure(message: "\(output.file ?? "PP"): \(error.description)")
+        }
+        rows.reportExclusions(ledgers)
+        InputOptions.noteTimeUnit(assumed: assumed)
+    }
 }

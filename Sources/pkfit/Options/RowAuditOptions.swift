@@ -62,21 +62,12 @@ struct RowAuditOptions: ParsableArguments {
         }
     }
 
-    /// Streams a result to `path` (standard output when nil) and then, with `--audit`, the audit, as one
-    /// commit (docs/robustness.md, "Output files"): both files are written to temporaries that are renamed into
-    /// place only once both are complete; on any failure every temporary is removed and nothing is replaced.
-    /// `produce` writes the result and returns what `audit` needs to write the audit afterwards.
-    func stream<Fates>(
-        to path: String?, result produce: ((UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Fates,
-        audit writeAudit: (Fates, (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void
-    ) throws {
-        try withoutActuallyEscaping(produce) { produce in
-            try stream(to: path, supplement: nil, result: { write, _ in try produce(write) }, audit: writeAudit)
-        }
-    }
-
-    /// ``stream(to:result:audit:)`` with a second result file, `supplement` (PP's SUPPPP), in the same commit:
-    /// `produce` gets a sink for it too (nil when `supplement` is nil).
+    /// Streams a result to `path` (standard output when nil) and, when `supplement` is given, a second result
+    /// file (PP's SUPPPP), then, with `--audit`, the audit, as one commit (docs/robustness.md, "Output files"):
+    /// every file is written to a temporary that is renamed into place only once all are complete; on any
+    /// failure every temporary is removed and nothing is replaced. `produce` writes the result (and the
+    /// supplement into its second sink, nil when `supplement` is nil) and returns what `audit` needs to write
+    /// the audit afterwards.
     func stream<Fates>(
         to path: String?, supplement: String?,
         result produce: (

@@ -16,6 +16,13 @@ struct MarginalPoints: Sendable {
     /// K log weights.
     var logWeight: [Double]
     var randomCount: Int
+    /// When set, the points are held fixed in the individual parameters ψ rather than in η: the random
+    /// components of ψ without η (μ + Σβz) at the point where they were drawn, so that at another x the integrand
+    /// is evaluated at η_k + anchorBase − base(x). The marginal likelihood is the same integral either way, but the
+    /// derivative in μ and β then comes from the prior alone (∂F/∂μ_j = −∂P/∂η_j) instead of the data term: with
+    /// sharp data (small σ) the data term's score varies over the posterior an order of magnitude more (2√n/σ
+    /// against 2·sd(η|y)/ω²), and its Monte Carlo error moved the typical values' estimates (docs/population.md).
+    var anchorBase: [Double]? = nil
     var count: Int { logWeight.count }
 
     /// One multivariate-t component of a proposal: η = center + C·u, u standard t (5 df), C triangular (R×R,
@@ -162,6 +169,9 @@ struct MarginalTerm: Sendable {
     /// (``PooledWeights``).
     var logSum = -Double.infinity
     var logSumSquares = -Double.infinity
+    /// The Monte Carlo covariance of `gradient` (p×p, column-major; the self-normalised estimator's delta-method
+    /// variance Σ_k w̃_k²(g_k − ḡ)(g_k − ḡ)ᵀ); empty unless requested.
+    var scoreVariance: [Double] = []
 }
 
 extension PopulationFitter {
@@ -172,20 +182,23 @@ extension PopulationFitter {
     /// η_q²/ω_q²], ∂/∂ ln ω_q = 2 − 2η_q²/ω_q²).
     static func priorTerm(
         eta: UnsafeBufferPointer<Double>, point: PopulationPoint, covariance: RandomEffectCovariance,
-        gradient: UnsafeMutableBufferPointer<Double>?
+        gradient: UnsafeMutableBufferPointer<Double>?, etaGradient: UnsafeMutableBufferPointer<Double>? = nil
     ) -> Double {
         if let gradient { for j in gradient.indices { gradient[j] = 0 } }
+        if let etaGradient { for j in etaGradient.indices { etaGradient[j] = 0 } }
         return covariance.minus2LogDensity(
-            eta: eta, diagonal: point.omega, lower: point.lower, thetaGradient: gradient)
+            eta: eta, diagonal: point.omega, lower: point.lower, etaGradient: etaGradient, thetaGradient: gradient)
     }
 
     /// The fixed-point marginal term of one subject at x: −2 ln Σ_k e^(c_k − F(η_k; x)/2), accumulated in one
     /// pass with a running maximum (no stored draws), and when `wantsGradient` Σ_k w̃_k ∂F(η_k; x)/∂x with
     /// ∂F/∂μ_j = ∂D/∂ψ_j, ∂F/∂β_c = ∂D/∂ψ_(j(c))·z_c, ∂F/∂ln σ from ``SubjectObjective/dataTerm``, ∂F/∂ln ω from
-    /// ``priorTerm(eta:point:covariance:gradient:)``.
+    /// ``priorTerm(eta:point:covariance:gradient:)``. Points held in ψ (``MarginalPoints/anchorBase``) are
+    /// evaluated at η_k + anchorBase − base(x), and for a parameter with a random effect q then
+    /// ∂F/∂μ_j = −∂P/∂η_q and ∂F/∂β_c = −∂P/∂η_q·z_c (P = −2 ln p(η|Ω)).
     func marginalTerm(
         _ x: [Double], layout: Layout, subject: PopulationSubject, terms: [CovariateTerm],
-        objective: SubjectObjective, points: MarginalPoints, wantsGradient: Bool
+        objective: SubjectObjective, points: MarginalPoints, wantsGradient: Bool, wantsScoreVariance: Bool = false
     ) -> MarginalTerm {
         let p = x.count
         let r = layout.r
@@ -201,12 +214,27 @@ extension PopulationFitter {
         var sumG = [Double](repeating: 0, count: wantsGradient ? p : 0)
         var sumEta = [Double](repeating: 0, count: r)
         var sumEta2 = [Double](repeating: 0, count: r * r)
+        // Σ w²·g and Σ w²·g·gᵀ for the score's Monte Carlo covariance.
+        let scoreMoments = wantsGradient && wantsScoreVariance
+        var sumG2 = [Double](repeating: 0, count: scoreMoments ? p : 0)
+        var sumGG2 = [Double](repeating: 0, count: scoreMoments ? p * p : 0)
         var top = -Double.infinity
         var s1 = 0.0
         var s2 = 0.0
+        let heldInPsi = points.anchorBase != nil
+        var shift = [Double](repeating: 0, count: r)
+        if let anchorBase = points.anchorBase {
+            for q in 0..<r { shift[q] = anchorBase[q] - base[objective.randomIndex[q]] }
+        }
+        // The random-effect slot of each structural parameter (nil: no η).
+        var slot = [Int?](repeating: nil, count: n)
+        for (q, j) in objective.randomIndex.enumerated() { slot[j] = q }
+        var eta = [Double](repeating: 0, count: r)
+        var detaPrior = [Double](repeating: 0, count: r)
         for k in 0..<points.count {
+            for q in 0..<r { eta[q] = points.eta[k * r + q] + shift[q] }
             for j in 0..<n { psi[j] = base[j] }
-            for q in 0..<r { psi[objective.randomIndex[q]] += points.eta[k * r + q] }
+            for q in 0..<r { psi[objective.randomIndex[q]] += eta[q] }
             let data = psi.withUnsafeBufferPointer { ps in
                 dpsi.withUnsafeMutableBufferPointer { dp in
                     dsigma.withUnsafeMutableBufferPointer { ds in
@@ -218,11 +246,13 @@ extension PopulationFitter {
                     }
                 }
             }
-            let prior = points.eta.withUnsafeBufferPointer { e in
+            let prior = eta.withUnsafeBufferPointer { e in
                 domega.withUnsafeMutableBufferPointer { d in
-                    Self.priorTerm(
-                        eta: UnsafeBufferPointer(rebasing: e[(k * r)..<(k * r + r)]), point: point,
-                        covariance: objective.covariance, gradient: wantsGradient ? d : nil)
+                    detaPrior.withUnsafeMutableBufferPointer { de in
+                        Self.priorTerm(
+                            eta: e, point: point, covariance: objective.covariance,
+                            gradient: wantsGradient ? d : nil, etaGradient: wantsGradient && heldInPsi ? de : nil)
+                    }
                 }
             }
             let f = data + prior
@@ -236,22 +266,30 @@ extension PopulationFitter {
                 for j in sumG.indices { sumG[j] *= factor }
                 for a in 0..<r { sumEta[a] *= factor }
                 for a in 0..<(r * r) { sumEta2[a] *= factor }
+                for j in sumG2.indices { sumG2[j] *= factor * factor }
+                for j in sumGG2.indices { sumGG2[j] *= factor * factor }
                 top = ell
             }
             let w = Foundation.exp(ell - top)
             s1 += w
             s2 += w * w
             for a in 0..<r {
-                let ea = points.eta[k * r + a]
-                sumEta[a] += w * ea
-                for b in 0..<r { sumEta2[a + b * r] += w * ea * points.eta[k * r + b] }
+                sumEta[a] += w * eta[a]
+                for b in 0..<r { sumEta2[a + b * r] += w * eta[a] * eta[b] }
             }
             guard wantsGradient else { continue }
-            for j in 0..<layout.k { g[j] = dpsi[j] }
-            for (c, term) in terms.enumerated() { g[layout.k + c] = dpsi[term.parameterIndex] * subject.design[c] }
+            // ∂F/∂ψ_j at fixed η, or −∂P/∂η_q at fixed ψ.
+            for j in 0..<layout.k { g[j] = heldInPsi ? (slot[j].map { -detaPrior[$0] } ?? dpsi[j]) : dpsi[j] }
+            for (c, term) in terms.enumerated() { g[layout.k + c] = g[term.parameterIndex] * subject.design[c] }
             for q in domega.indices { g[layout.omegaOffset + q] = domega[q] }
             for q in 0..<layout.s { g[layout.sigmaOffset + q] = dsigma[q] }
             for j in 0..<p { sumG[j] += w * g[j] }
+            guard scoreMoments else { continue }
+            let w2 = w * w
+            for b in 0..<p {
+                sumG2[b] += w2 * g[b]
+                for a in 0..<p { sumGG2[a + b * p] += w2 * g[a] * g[b] }
+            }
         }
         guard s1 > 0, top.isFinite else {
             return MarginalTerm(
@@ -265,10 +303,23 @@ extension PopulationFitter {
         let kk = Double(points.count)
         // Var(mean w)/mean² ≈ (K·Σw²/(Σw)² − 1)/K; × 4 on the −2 ln scale.
         let variance = 4 * max(0, kk * s2 / (s1 * s1) - 1) / kk
+        var scoreVariance: [Double] = []
+        if scoreMoments {
+            // Σ w²(g − ḡ)(g − ḡ)ᵀ/(Σw)² with ḡ = Σwg/Σw, expanded over the running sums.
+            let mean = sumG.map { $0 / s1 }
+            scoreVariance = [Double](repeating: 0, count: p * p)
+            for b in 0..<p {
+                for a in 0..<p {
+                    scoreVariance[a + b * p] =
+                        (sumGG2[a + b * p] - mean[a] * sumG2[b] - sumG2[a] * mean[b] + mean[a] * mean[b] * s2)
+                        / (s1 * s1)
+                }
+            }
+        }
         return MarginalTerm(
             value: value, gradient: sumG.map { $0 / s1 }, variance: variance, mean: mean, covariance: covariance,
             effectiveSize: s1 * s1 / s2, logSum: top + Foundation.log(s1),
-            logSumSquares: 2 * top + Foundation.log(s2))
+            logSumSquares: 2 * top + Foundation.log(s2), scoreVariance: scoreVariance)
     }
 
     /// The fixed-point marginal objective Σ_i −2 ln L_i over all subjects (subject order), its gradient, and the
@@ -435,13 +486,17 @@ extension PopulationFitter {
         var moments: [MarginalTerm]
         /// Posterior moments at the start (the Laplace estimates).
         var startMoments: [MarginalTerm]
+        /// The proposals anchored at the estimates (the Hessian differentiates the score they carry).
+        var proposals: FollowingProposals
     }
 
-    /// Maximises the importance-sampling marginal likelihood from the Laplace optimum `start` (dim η > 2):
-    /// proposals first adapted at the start (posterior moments from Laplace-centred draws), then up to
-    /// ``Options/importanceRounds`` rounds of BFGS on the fixed-draw objective (warm-started with the previous
-    /// round's inverse-Hessian approximation), each followed by re-centring the proposals on the posterior
-    /// moments at the new estimates; stops when no estimate moves by more than 0.01 on the estimation scale.
+    /// Maximises the importance-sampling marginal likelihood from the Laplace optimum `start` (dim η > 2) with
+    /// mode-following proposals (``FollowingProposals``): proposals first adapted at the start (two passes of
+    /// moment matching from Laplace-centred draws), then up to ``Options/importanceRounds`` rounds of BFGS on the
+    /// mode-following objective (warm-started with the previous round's inverse-Hessian approximation), each
+    /// followed by re-anchoring the proposals on the posterior moments at the new estimates; stops when no
+    /// estimate moves by more than 0.01 on the estimation scale. The returned points are the proposals anchored at
+    /// the estimates, fixed: the objective whose Hessian gives the SEs.
     func importanceSamplingStage(
         from start: Minimum, layout: Layout, data: PopulationData, objective: SubjectObjective
     ) -> ImportanceStage? {
@@ -449,20 +504,16 @@ extension PopulationFitter {
         let seed = options.seed ^ 0x5EED_0F15_0000_0001
         var x = start.x
         var modes = start.modes
-        var points = importancePoints(
-            modes: modes, moments: nil, priorRoot: Self.priorRoot(x, layout: layout, objective: objective),
-            draws: draws, seed: seed)
         // Adapt the proposals at the start point (Laplace Gaussians miss skewed, BLQ-dominated posteriors): two
         // passes of moment matching, each from the previous pass's weighted draws.
+        var proposals = anchors(modes: modes, moments: nil, draws: draws, seed: seed)
         var terms: [MarginalTerm] = []
         for _ in 0..<2 {
             terms =
-                marginalObjective(
-                    x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false
+                followingObjective(
+                    x, layout: layout, data: data, objective: objective, warm: modes.map(\.eta), proposals: proposals
                 ).terms
-            points = importancePoints(
-                modes: modes, moments: terms, priorRoot: Self.priorRoot(x, layout: layout, objective: objective),
-                draws: draws, seed: seed)
+            proposals = anchors(modes: modes, moments: terms, draws: draws, seed: seed)
         }
         let startMoments = terms
         var inverse = start.inverse
@@ -474,39 +525,38 @@ extension PopulationFitter {
         // diagnostic: the exact −2 ln L of the Laplace estimates by the same estimator as the stage's).
         for _ in 0..<options.importanceRounds {
             rounds += 1
-            var result = minimise(
-                from: x, warm: [], layout: layout, data: data, objective: objective, kind: .marginal(points),
-                inverseHessian: inverse)
+            let result = minimise(
+                from: x, warm: modes.map(\.eta), layout: layout, data: data, objective: objective,
+                kind: .following(proposals), inverseHessian: inverse)
             guard result.value.isFinite else { return nil }
             iterations += result.iterations
             evaluations += result.evaluations
             let moved = zip(result.x, x).map { abs($0 - $1) }.max() ?? 0
             x = result.x
             inverse = result.inverse
-            // Modes at the new point: the fallback proposal centres and the individual results.
-            let laplace = evaluate(
-                x, layout: layout, data: data, objective: objective, warm: modes.map(\.eta), kind: .laplace)
-            modes = laplace.modes
-            result.modes = modes
+            modes = result.modes
             minimum = result
-            if moved <= 0.01 && rounds > 1 { break }
-            if rounds == options.importanceRounds { break }
+            // Re-anchor at the new estimates: the proposals fitted to the posteriors there.
             terms =
-                marginalObjective(
-                    x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false
+                followingObjective(
+                    x, layout: layout, data: data, objective: objective, warm: modes.map(\.eta), proposals: proposals
                 ).terms
-            points = importancePoints(
-                modes: modes, moments: terms, priorRoot: Self.priorRoot(x, layout: layout, objective: objective),
-                draws: draws, seed: seed)
+            proposals = anchors(modes: modes, moments: terms, draws: draws, seed: seed)
+            if moved <= 0.01 { break }
         }
-        let final = marginalObjective(
-            x, layout: layout, data: data, objective: objective, points: points, wantsGradient: false)
+        let final = followingObjective(
+            x, layout: layout, data: data, objective: objective, warm: modes.map(\.eta), proposals: proposals,
+            wantsScoreVariance: true)
+        modes = final.evaluation.modes
+        minimum.modes = modes
         minimum.iterations = iterations
         minimum.evaluations = evaluations
+        let points = followingPoints(
+            x, layout: layout, data: data, objective: objective, modes: modes, proposals: proposals)
         return ImportanceStage(
             minimum: minimum, points: points, rounds: rounds, draws: draws,
             standardError: final.terms.reduce(0) { $0 + $1.variance }.squareRoot(), moments: final.terms,
-            startMoments: startMoments)
+            startMoments: startMoments, proposals: proposals)
     }
 
     /// The importance-sampling stage with a guard against Monte Carlo overfitting: its estimates are kept only when

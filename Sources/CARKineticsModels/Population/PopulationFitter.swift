@@ -16,9 +16,10 @@ import Foundation
 ///    (``Options/starts``), the best kept.
 /// 3. With at most two random effects, the optimisation continues on the adaptive Gauss–Hermite marginal
 ///    likelihood (``Options/refinementNodes`` per dimension), so the estimates are the exact ML estimates rather
-///    than Laplace's. With more, the importance-sampling stage (``Options/importanceDraws``; fixed draws per subject,
-///    analytic gradient, proposals re-centred on the posterior moments) maximises the simulated marginal
-///    likelihood, its estimates kept only if the exact −2 ln L (independent draws) does not get worse.
+///    than Laplace's. With more, the importance-sampling stage (``Options/importanceDraws`` per subject, proposals
+///    fitted to each posterior and carried by its conditional mode as the parameters move, draws held in the
+///    individual parameters ψ, gradient by Fisher's identity) solves the simulated likelihood's score equation,
+///    its estimates kept only if the exact −2 ln L (independent draws) does not get worse.
 /// 4. **−2 ln L** at the estimates by AGQ (≤ 2 random effects) or importance sampling (more), AIC/BIC from it;
 ///    standard errors from the inverse of the central-difference Hessian of the final outer objective
 ///    (covariance = 2·H⁻¹, since the objective is −2 ln L), mapped by the delta method; 95% intervals on the
@@ -64,6 +65,9 @@ public struct PopulationFitter: Sendable {
         case agq(GaussHermite)
         /// The fixed-point (importance-sampling) marginal likelihood with these points per subject.
         case marginal([MarginalPoints])
+        /// The mode-following importance-sampling likelihood: proposals carried by the re-solved modes
+        /// (``FollowingProposals``).
+        case following(FollowingProposals)
     }
 
     // MARK: - The outer objective
@@ -105,6 +109,11 @@ public struct PopulationFitter: Sendable {
                 x, layout: layout, data: data, objective: objective, points: points, wantsGradient: true)
             return Evaluation(value: result.value, modes: [], gradient: result.gradient)
         }
+        if case .following(let proposals) = kind {
+            return followingObjective(
+                x, layout: layout, data: data, objective: objective, warm: warm, proposals: proposals
+            ).evaluation
+        }
         let point = layout.point(x)
         let subjects = data.subjects
         let marginal = MarginalLikelihood(objective: objective)
@@ -113,7 +122,7 @@ public struct PopulationFitter: Sendable {
             let mode = objective.mode(subjects[i], base: base, point: point, start: warm[i])
             guard mode.objective.isFinite else { return (mode, .infinity) }
             switch kind {
-            case .laplace, .marginal: return (mode, mode.laplace)
+            case .laplace, .marginal, .following: return (mode, mode.laplace)
             case .agq(let rule):
                 return (
                     mode, marginal.adaptiveGaussHermite(subjects[i], base: base, point: point, mode: mode, rule: rule)
@@ -146,7 +155,7 @@ public struct PopulationFitter: Sendable {
         case .laplace:
             evaluations += 1
             return laplaceGradient(x, layout: layout, data: data, objective: objective, modes: evaluation.modes)
-        case .marginal:
+        case .marginal, .following:
             return evaluation.gradient
         case .agq:
             return gradient(
@@ -184,7 +193,20 @@ public struct PopulationFitter: Sendable {
         objective: SubjectObjective, kind: Objective, inverseHessian: [Double]?
     ) -> Minimum {
         var x = start
-        var current = evaluate(x, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
+        // The mode-following objective is minimised through fixed-point surrogates: each iterate's line search
+        // runs on the points carried to that iterate (value and gradient consistent), and an accepted step
+        // carries the points to the new iterate (modes re-solved there) before the next gradient. The iterates
+        // converge where the score estimated with proposals fitted to the posteriors there vanishes.
+        var surrogate = kind
+        var current: Evaluation
+        if case .following(let proposals) = kind {
+            let carried = followingObjective(
+                x, layout: layout, data: data, objective: objective, warm: warm, proposals: proposals)
+            current = carried.evaluation
+            surrogate = .marginal(carried.points)
+        } else {
+            current = evaluate(x, layout: layout, data: data, objective: objective, warm: warm, kind: kind)
+        }
         var evaluations = 1
         guard current.value.isFinite else {
             return Minimum(
@@ -194,7 +216,7 @@ public struct PopulationFitter: Sendable {
         let p = x.count
         var modes = current.modes.map(\.eta)
         var g = outerGradient(
-            x, at: current, layout: layout, data: data, objective: objective, kind: kind,
+            x, at: current, layout: layout, data: data, objective: objective, kind: surrogate,
             evaluations: &evaluations)
         var inverse = inverseHessian ?? identity(p)
         var scaled = inverseHessian != nil
@@ -223,7 +245,7 @@ public struct PopulationFitter: Sendable {
             for _ in 0..<40 {
                 let trial = zip(x, direction).map { $0 + alpha * $1 }
                 let candidate = evaluate(
-                    trial, layout: layout, data: data, objective: objective, warm: modes, kind: kind)
+                    trial, layout: layout, data: data, objective: objective, warm: modes, kind: surrogate)
                 evaluations += 1
                 if candidate.value <= current.value + 1e-4 * alpha * slope {
                     accepted = candidate
@@ -244,7 +266,7 @@ public struct PopulationFitter: Sendable {
                 for _ in 0..<40 {
                     let trial = zip(x, steepest).map { $0 + beta * $1 }
                     let candidate = evaluate(
-                        trial, layout: layout, data: data, objective: objective, warm: modes, kind: kind)
+                        trial, layout: layout, data: data, objective: objective, warm: modes, kind: surrogate)
                     evaluations += 1
                     if candidate.value <= current.value + 1e-4 * beta * steepSlope {
                         accepted = candidate
@@ -272,9 +294,25 @@ public struct PopulationFitter: Sendable {
             }
             let s = direction.map { alpha * $0 }
             let xNew = zip(x, s).map { $0 + $1 }
-            let modesNew = next.modes.map(\.eta)
+            let change = current.value - next.value
+            var arrived = next
+            if case .following(let proposals) = kind {
+                let carried = followingObjective(
+                    xNew, layout: layout, data: data, objective: objective, warm: current.modes.map(\.eta),
+                    proposals: proposals)
+                evaluations += 1
+                guard carried.evaluation.value.isFinite else {
+                    return Minimum(
+                        x: x, value: current.value, modes: current.modes, converged: false,
+                        reason: "the importance-sampling likelihood is not finite after a step",
+                        iterations: iteration, evaluations: evaluations, inverse: inverse)
+                }
+                arrived = carried.evaluation
+                surrogate = .marginal(carried.points)
+            }
+            let modesNew = arrived.modes.map(\.eta)
             let gNew = outerGradient(
-                xNew, at: next, layout: layout, data: data, objective: objective, kind: kind,
+                xNew, at: arrived, layout: layout, data: data, objective: objective, kind: surrogate,
                 evaluations: &evaluations)
             let y = zip(gNew, g).map { $0 - $1 }
             let sy = dot(s, y)
@@ -294,9 +332,8 @@ public struct PopulationFitter: Sendable {
                     }
                 }
             }
-            let change = current.value - next.value
             x = xNew
-            current = next
+            current = arrived
             modes = modesNew
             g = gNew
             history.append(current.value)

@@ -47,6 +47,34 @@ extension PopulationFitter {
         return (hessian, asymmetry)
     }
 
+    /// The Hessian of the mode-following importance-sampling −2 ln L: central differences (step
+    /// 1e-4·max(1, |x_j|)) of its score Σ_i Σ_k w̃_ik ∂F_i/∂x with every subject's mode re-solved and its proposal
+    /// carried to each shifted point — the derivative of the estimating equation the stage solves, with
+    /// proposals fitted to the posteriors at every point (the fixed draws of x̂ would give the curvature of one
+    /// noisy surrogate, which is not positive definite along weakly identified ω on Stein replicates) —
+    /// symmetrised, with the largest relative asymmetry before symmetrising.
+    func followingHessian(
+        _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, modes: [SubjectMode],
+        proposals: FollowingProposals
+    ) -> (hessian: [Double], asymmetry: Double) {
+        let warm = modes.map(\.eta)
+        var hessian = CentralDifferences.columns(at: x, relativeStep: 1e-4) { y in
+            followingObjective(
+                y, layout: layout, data: data, objective: objective, warm: warm, proposals: proposals
+            ).evaluation.gradient
+        }.flatMap { $0 }
+        let p = x.count
+        var asymmetry = 0.0
+        for a in 0..<p {
+            for b in 0..<a {
+                let scale = (abs(hessian[a + a * p] * hessian[b + b * p])).squareRoot()
+                if scale > 0 { asymmetry = max(asymmetry, abs(hessian[a + b * p] - hessian[b + a * p]) / scale) }
+            }
+        }
+        CentralDifferences.symmetrise(&hessian, order: p)
+        return (hessian, asymmetry)
+    }
+
     /// Why a symmetric H is not positive definite, in words: the first parameter (in estimation order) at which
     /// the leading principal submatrix stops being positive definite — that parameter is not identified given the
     /// ones before it — and any ω estimated near zero (a boundary, where the Hessian need not be definite).
@@ -77,6 +105,11 @@ extension PopulationFitter {
     static func sandwich(covariance c: [Double], scores: [[Double]], order p: Int) -> [Double] {
         var s = [Double](repeating: 0, count: p * p)
         for score in scores { for b in 0..<p { for a in 0..<p { s[a + b * p] += score[a] * score[b] } } }
+        return quarterProduct(c, s, order: p)
+    }
+
+    /// ¼·C·S·C for symmetric C and S (p×p, column-major), symmetrised.
+    static func quarterProduct(_ c: [Double], _ s: [Double], order p: Int) -> [Double] {
         var cs = [Double](repeating: 0, count: p * p)
         for b in 0..<p { for k in 0..<p { for a in 0..<p { cs[a + b * p] += c[a + k * p] * s[k + b * p] } } }
         var out = [Double](repeating: 0, count: p * p)
@@ -89,6 +122,21 @@ extension PopulationFitter {
             }
         }
         return out
+    }
+
+    /// The Monte Carlo covariance of estimates that solve an importance-sampling score equation: ¼·C·V·C with
+    /// C = 2·H⁻¹ the Hessian covariance and V = Σ_i the subjects' ``MarginalTerm/scoreVariance`` (−2 ln L scale);
+    /// nil when the moments carry no score variance.
+    static func monteCarloCovariance(
+        covariance c: [Double], moments: [MarginalTerm], order p: Int
+    ) -> (covariance: [Double], v: [Double])? {
+        var v = [Double](repeating: 0, count: p * p)
+        for term in moments {
+            guard term.scoreVariance.count == p * p else { return nil }
+            for j in 0..<(p * p) { v[j] += term.scoreVariance[j] }
+        }
+        guard v.allSatisfy(\.isFinite) else { return nil }
+        return (quarterProduct(c, v, order: p), v)
     }
 
     /// Per-subject scores of the marginal −2 ln L_i at `x`: from the importance-sampling points of the last stage
@@ -134,11 +182,12 @@ extension PopulationFitter {
         var covariance: [Double]?
         var method: String
         if let stage {
-            let (hessian, asymmetry) = marginalHessian(
-                x, layout: layout, data: data, objective: objective, points: stage.points)
+            let (hessian, asymmetry) = followingHessian(
+                x, layout: layout, data: data, objective: objective, modes: stage.minimum.modes,
+                proposals: stage.proposals)
             evaluations += 2 * p
             method =
-                "Hessian of the importance-sampling -2 ln L (central differences of its analytic gradient at the fixed draws; asymmetry before symmetrising \(String(format: "%.1e", asymmetry)))"
+                "Hessian of the importance-sampling -2 ln L (central differences of its score, proposals carried by the re-solved modes; asymmetry before symmetrising \(String(format: "%.1e", asymmetry)))"
             let (inverse, note) = invertHessian(hessian, order: p)
             covariance = inverse
             if let note {
@@ -154,7 +203,7 @@ extension PopulationFitter {
             if let note { notes.append(note) }
             switch kind {
             case .agq: method = "Hessian of the adaptive Gauss-Hermite -2 ln L (central differences)"
-            case .laplace, .marginal:
+            case .laplace, .marginal, .following:
                 method =
                     "Hessian of the Laplace -2 ln L (central differences of its analytic gradient, modes re-solved)"
             }
@@ -165,6 +214,26 @@ extension PopulationFitter {
                 let scores = subjectScores(
                     x, layout: layout, data: data, objective: objective, modes: modes, points: stage?.points)
                 covariance = Self.sandwich(covariance: c, scores: scores, order: p)
+            }
+        }
+        if let stage, let c = covariance,
+            let variance = Self.monteCarloCovariance(covariance: c, moments: stage.moments, order: p)
+        {
+            // The stage's estimates carry the Monte Carlo error of its draws as well as the sampling error: the
+            // root of the estimated score ĝ(x̂) = 0 moves by −H⁻¹·δĝ, so Var_MC(x̂) = H⁻¹·V·H⁻¹ (V = Σ_i the
+            // subjects' score covariances over their draws) is added to the covariance.
+            let total = zip(c, variance.covariance).map { $0 + $1 }
+            covariance = total
+            method +=
+                " plus the Monte Carlo variance of the estimates H^-1 V H^-1 (V the score's variance over the draws)"
+            let names = estimationNames(layout: layout, data: data, objective: objective)
+            if let worst = (0..<p).max(by: {
+                variance.covariance[$0 + $0 * p] / c[$0 + $0 * p] < variance.covariance[$1 + $1 * p] / c[$1 + $1 * p]
+            }) {
+                let share = (total[worst + worst * p] / c[worst + worst * p]).squareRoot() - 1
+                notes.append(
+                    "Monte Carlo error of the importance-sampling estimates widens the SEs by at most \(String(format: "%.1f", 100 * share))% (\(names[worst]))"
+                )
             }
         }
         notes.append("standard errors: \(method)")

@@ -121,11 +121,14 @@ struct SubjectDraws: Sendable {
     var retained: [RetainedDraw] = []
     var adaptations = 0
     var adaptationDraws = 0
+    /// Draws from the current proposal (since the last adaptation).
+    var sinceAdaptation = 0
 
     init(proposal: ReportProposal) { self.proposal = proposal }
 
     mutating func absorb(_ batch: WeightBatch, keepLargest: Int, keepRetained: Int) {
         pooled.add(batch)
+        sinceAdaptation += batch.count
         largest = Self.merged(largest, batch.largest, keep: keepLargest)
         retained = (retained + batch.best).sorted { $0.logWeight > $1.logWeight }.prefix(keepRetained).map { $0 }
     }
@@ -133,11 +136,17 @@ struct SubjectDraws: Sendable {
     /// The Pareto k̂ of the pooled weights (NaN with too few draws).
     var tailShape: Double { ParetoTail.shape(largest: largest, draws: pooled.count) }
 
-    /// Starts the estimate again from a new proposal (the draws so far only placed it).
-    mutating func restart(_ adapted: (proposal: ReportProposal, draws: Int, retained: [RetainedDraw])) {
+    /// Continues from a new proposal. With `restart` the estimate starts again (the draws so far only placed the
+    /// proposal: their heavy tail would stay in the pooled variance); without, the new draws are pooled with the
+    /// old — each batch is unbiased given the batches before it, and the pooled sample variance estimates the
+    /// variance of the pooled mean (Σ_b K_b·σ_b²/K², the batch means being equal in expectation).
+    mutating func adopt(_ adapted: (proposal: ReportProposal, draws: Int, retained: [RetainedDraw]), restart: Bool) {
         proposal = adapted.proposal
-        pooled = PooledWeights()
-        largest = []
+        if restart {
+            pooled = PooledWeights()
+            largest = []
+        }
+        sinceAdaptation = 0
         if !adapted.retained.isEmpty { retained = adapted.retained }
         adaptations += 1
         adaptationDraws += adapted.draws
@@ -263,7 +272,7 @@ extension PopulationFitter {
             proposal(mode: modes[i], moment: i < moments.count ? moments[i] : nil, priorRoot: priorRoot)
         }
         let outcome = allocatedDraws(
-            proposals: proposals, budget: Self.reportBudgetPerSubject * data.subjects.count, cap: Self.reportCap,
+            proposals: proposals, budget: TMPKNOB.budget * data.subjects.count, cap: Self.reportCap,
             adaptations: adaptations
         ) { i, points in
             logJoint(
@@ -322,13 +331,20 @@ extension PopulationFitter {
                 spent += item.draws
             }
             batch += 1
+            // Subjects to re-adapt: a heavy tail (k̂ > 0.5) always, while the budget lasts; a large variance only
+            // while the SE target is not met.
+            let before = ReportOutcome(subjects: states)
+            let reached = before.standardError <= options.importanceTarget
             let flagged =
                 spent < budget
                 ? (0..<n).filter { i in
                     let s = states[i]
-                    guard s.adaptations < adaptations, s.pooled.count >= Self.reportPilot, r > 0 else { return false }
-                    return s.tailShape > 0.5 || s.pooled.perDrawVariance > 32
+                    guard s.adaptations < adaptations, s.sinceAdaptation >= Self.reportPilot, r > 0 else { return false }
+                    return s.tailShape > 0.5 || (!reached && s.pooled.perDrawVariance > TMPKNOB.vth)
                 } : []
+            // A heavy tail restarts the subject's estimate; a merely large variance keeps its draws.
+            let restarted = Set(flagged.filter { !(states[$0].tailShape <= 0.5) })
+            if flagged.isEmpty && (reached || spent >= budget || !before.value.isFinite) { return before }
             if !flagged.isEmpty {
                 let current = states
                 let adaptation = ProposalAdaptation()
@@ -340,21 +356,16 @@ extension PopulationFitter {
                     ) { points in logTarget(i, points) }
                 }
                 for (a, i) in flagged.enumerated() {
-                    states[i].restart(adapted[a])
+                    states[i].adopt(adapted[a], restart: restarted.contains(i))
                     spent += adapted[a].draws
                 }
             }
             let outcome = ReportOutcome(subjects: states)
-            if flagged.isEmpty
-                && (outcome.standardError <= options.importanceTarget || spent >= budget || !outcome.value.isFinite)
-            {
-                return outcome
-            }
             request = DrawAllocation.further(
                 current: states.map(\.pooled.count),
                 perDrawVariance: states.map { $0.pooled.count > 0 ? $0.pooled.perDrawVariance : 0 },
                 target: options.importanceTarget, cap: cap, budget: max(0, budget - spent), minimum: 500)
-            for i in flagged { request[i] = Self.reportPilot }
+            for i in restarted { request[i] = Self.reportPilot }
             if request.allSatisfy({ $0 == 0 }) { return outcome }
         }
     }
@@ -366,6 +377,11 @@ enum ReportTrace {
     static func print(_ outcome: ReportOutcome) {
         guard ProcessInfo.processInfo.environment["CARKINETICS_REPORT_TRACE"] == "1" else { return }
         var lines = ["report: -2lnL \(outcome.value) SE \(outcome.standardError) \(outcome.method)"]
+        let v = outcome.subjects.map(\.pooled.perDrawVariance).sorted()
+        let roots = v.reduce(0) { $0 + $1.squareRoot() }
+        lines.append(
+            "  per-draw variance v: quartiles \(v[v.count / 4]) \(v[v.count / 2]) \(v[3 * v.count / 4]), max \(v.last ?? 0); sum of sqrt(v) \(roots); adapted \(outcome.subjects.filter { $0.adaptations > 0 }.count)"
+        )
         let order = outcome.subjects.indices.sorted {
             outcome.subjects[$0].pooled.variance > outcome.subjects[$1].pooled.variance
         }
@@ -377,4 +393,9 @@ enum ReportTrace {
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
+}
+
+enum TMPKNOB {
+    static let vth = ProcessInfo.processInfo.environment["CK_VTH"].flatMap { Double($0) } ?? 4
+    static let budget = ProcessInfo.processInfo.environment["CK_BUDGET"].flatMap { Int($0) } ?? 42_000
 }

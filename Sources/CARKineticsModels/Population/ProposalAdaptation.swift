@@ -148,7 +148,7 @@ struct MixtureDensity {
 /// proportion to their draws: IMIS's deterministic mixture), puts a new t₅ component at the point of largest
 /// weight with the covariance of its `draws` nearest points (Mahalanobis distance in the first component's
 /// metric) about it, weighted by (w̃ + 1/N)/2, and draws `draws` points from it. It stops when no point's weight
-/// exceeds 20× the mean weight of the draws, or after `steps` components. The new proposal keeps q₀'s posterior
+/// exceeds 10× the mean weight of the draws, or after `steps` components. The new proposal keeps q₀'s posterior
 /// components and adds the new ones; their weights (0.9 in all) are their responsibilities for the weighted
 /// draws, Σ_k w_k·w_c t_c(η_k)/q(η_k), each at least 5% of 0.9; the defensive component keeps 0.1.
 ///
@@ -182,7 +182,7 @@ struct ProposalAdaptation {
             let all = logWeights + candidateWeights
             let logMean = logSumExp(logWeights) - Foundation.log(Double(logWeights.count))
             guard let top = all.max(), top.isFinite, logMean.isFinite else { break }
-            if top - logMean <= Foundation.log(20.0) || added.count >= steps {
+            if top - logMean <= Foundation.log(10.0) || added.count >= steps {
                 let components = Self.responsibilities(
                     mixture: mixture, posteriorCount: start.count - 1 + added.count, logWeights: logWeights,
                     eta: eta, order: r, density: density)
@@ -230,29 +230,57 @@ struct ProposalAdaptation {
         return mixture
     }
 
-    /// The posterior components (the first `posteriorCount` of `mixture`) reweighted by their responsibilities
-    /// for the weighted draws, each at least 5% of the 0.9 they share.
+    /// The posterior components (the first `posteriorCount` of `mixture`) updated by one Rao–Blackwellised
+    /// population Monte Carlo step: with ρ_kc = w_c·t_c(η_k)/q(η_k) the responsibility of component c for draw k
+    /// and w_k its importance weight, the weight of c becomes ∝ Σ_k w_k·ρ_kc (each at least 5% of the 0.9 they
+    /// share), and its centre and scale the mean and covariance of the draws weighted by w_k·ρ_kc — when those
+    /// weights have an effective size of at least 10·R and the covariance is positive definite (else c keeps its
+    /// own).
     static func responsibilities(
         mixture: [MarginalPoints.Component], posteriorCount: Int, logWeights: [Double], eta: [Double], order r: Int,
         density: MixtureDensity
     ) -> [MarginalPoints.Component] {
         var share = [Double](repeating: 0, count: posteriorCount)
+        var squares = [Double](repeating: 0, count: posteriorCount)
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: r), count: posteriorCount)
+        var products = [[Double]](repeating: [Double](repeating: 0, count: r * r), count: posteriorCount)
         var terms = [Double](repeating: 0, count: mixture.count)
         var v = [Double](repeating: 0, count: r)
         let top = logWeights.max() ?? 0
         for k in logWeights.indices where logWeights[k].isFinite {
-            density.logTerms(eta[(k * r)..<(k * r + r)], into: &terms, scratch: &v)
+            let point = eta[(k * r)..<(k * r + r)]
+            density.logTerms(point, into: &terms, scratch: &v)
             let logQ = logSumExp(terms)
             let w = Foundation.exp(logWeights[k] - top)
-            for c in 0..<posteriorCount { share[c] += w * Foundation.exp(terms[c] - logQ) }
+            for c in 0..<posteriorCount {
+                let omega = w * Foundation.exp(terms[c] - logQ)
+                share[c] += omega
+                squares[c] += omega * omega
+                for a in 0..<r {
+                    let ea = point[point.startIndex + a]
+                    sums[c][a] += omega * ea
+                    for b in 0..<r { products[c][a + b * r] += omega * ea * point[point.startIndex + b] }
+                }
+            }
         }
         let total = share.reduce(0, +)
         let floored = share.map { total > 0 ? max($0 / total, 0.05) : 1 / Double(posteriorCount) }
         let sum = floored.reduce(0, +)
         return (0..<posteriorCount).map { c in
-            MarginalPoints.Component(
+            var component = MarginalPoints.Component(
                 weight: (1 - ReportProposal.defensiveWeight) * floored[c] / sum, center: mixture[c].center,
                 root: mixture[c].root)
+            guard share[c] > 0, share[c] * share[c] / squares[c] >= 10 * Double(r) else { return component }
+            let mean = sums[c].map { $0 / share[c] }
+            var covariance = [Double](repeating: 0, count: r * r)
+            for a in 0..<r {
+                for b in 0..<r { covariance[a + b * r] = products[c][a + b * r] / share[c] - mean[a] * mean[b] }
+            }
+            if SmallLinearAlgebra.cholesky(&covariance, order: r) {
+                component.center = mean
+                component.root = covariance
+            }
+            return component
         }
     }
 

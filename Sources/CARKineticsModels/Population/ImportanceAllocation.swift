@@ -199,15 +199,21 @@ struct ReportOutcome: Sendable {
 
 extension PopulationFitter {
     /// Draws of the reported −2 ln L: the pilot per subject, the per-subject cap and the total budget per subject
-    /// (42,000: what equal allocation spent at its cap, 2,000 + 8,000 + 32,000, so the report is no slower);
-    /// batches larger than `reportChunk` are split (own seeds) so one subject's batch keeps both cores busy.
+    /// (56,000: on the hard Stein replicates the per-draw variances, re-adapted, sum to Σ√v_i ≈ 245–255 over 150
+    /// subjects, so SE ≤ 0.1 needs (Σ√v_i/0.1)² ≈ 6.5 million draws plus the adaptation's, ~7.5 million; the
+    /// earlier 42,000 stopped at 0.10–0.11); batches larger than `reportChunk` are split (own seeds) so one
+    /// subject's batch keeps both cores busy.
     static let reportPilot = 2000
     static let reportCap = 512_000
-    static let reportBudgetPerSubject = 42_000
+    static let reportBudgetPerSubject = 56_000
     static let reportChunk = 32_768
     /// Re-adaptations allowed per subject, and the draws of largest weight kept to re-adapt from.
     static let reportAdaptations = 2
     static let reportRetained = 64
+    /// A per-draw variance above which a subject's proposal is re-adapted while the SE target is not met: 4 is
+    /// 3× what a t₅ mixture gets on a Gaussian posterior in 6 dimensions (v ≈ 1.3), and about the upper quartile
+    /// on the Stein replicates once adapted.
+    static let reportVarianceLimit = 4.0
 
     /// The posterior part of a subject's proposal, as the importance-sampling stage builds it: a t₅ at the
     /// weighted posterior mean and covariance of `moment` (effective size ≥ 30), else at the Laplace mode with
@@ -272,7 +278,7 @@ extension PopulationFitter {
             proposal(mode: modes[i], moment: i < moments.count ? moments[i] : nil, priorRoot: priorRoot)
         }
         let outcome = allocatedDraws(
-            proposals: proposals, budget: TMPKNOB.budget * data.subjects.count, cap: Self.reportCap,
+            proposals: proposals, budget: Self.reportBudgetPerSubject * data.subjects.count, cap: Self.reportCap,
             adaptations: adaptations
         ) { i, points in
             logJoint(
@@ -286,9 +292,10 @@ extension PopulationFitter {
     /// draws allocated by ``DrawAllocation`` from each subject's pooled per-draw variance until the Monte Carlo
     /// SE of the total is ≤ ``Options/importanceTarget``, `budget` draws are spent in all, or no subject may have
     /// more (`cap` each). After every round a subject whose weights are poor — Pareto k̂ > 0.5 (the variance is
-    /// infinite or nearly so) or per-draw variance v > 32 (an effective sample under 1/9 of the draws) — has its
-    /// proposal re-adapted (``ProposalAdaptation``, at most `adaptations` times) from its draws of largest weight,
-    /// and its estimate restarts from a pilot of the new proposal. `logTarget(i, points)` is ln p(y_i, η) at
+    /// infinite or nearly so), or, while the SE target is not met, per-draw variance v > ``reportVarianceLimit``
+    /// — has its proposal re-adapted (``ProposalAdaptation``, at most `adaptations` times, once it has
+    /// `reportPilot` draws from its current one) from fresh draws and its draws of largest weight; after a heavy
+    /// tail its estimate restarts from a pilot of the new proposal, otherwise its draws are kept. `logTarget(i, points)` is ln p(y_i, η) at
     /// subject i's points. Every batch has its own seed.
     func allocatedDraws(
         proposals: [ReportProposal], budget: Int, cap: Int, adaptations: Int,
@@ -340,7 +347,7 @@ extension PopulationFitter {
                 ? (0..<n).filter { i in
                     let s = states[i]
                     guard s.adaptations < adaptations, s.sinceAdaptation >= Self.reportPilot, r > 0 else { return false }
-                    return s.tailShape > 0.5 || (!reached && s.pooled.perDrawVariance > TMPKNOB.vth)
+                    return s.tailShape > 0.5 || (!reached && s.pooled.perDrawVariance > Self.reportVarianceLimit)
                 } : []
             // A heavy tail restarts the subject's estimate; a merely large variance keeps its draws.
             let restarted = Set(flagged.filter { !(states[$0].tailShape <= 0.5) })
@@ -393,9 +400,4 @@ enum ReportTrace {
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
-}
-
-enum TMPKNOB {
-    static let vth = ProcessInfo.processInfo.environment["CK_VTH"].flatMap { Double($0) } ?? 4
-    static let budget = ProcessInfo.processInfo.environment["CK_BUDGET"].flatMap { Int($0) } ?? 42_000
 }

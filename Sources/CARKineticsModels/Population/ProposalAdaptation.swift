@@ -155,7 +155,7 @@ struct MixtureDensity {
 /// The draws here only place the proposal: the subject's estimate restarts from fresh draws of the new one, so
 /// it stays an unbiased mean of p/q over draws from a fixed proposal (given the past).
 struct ProposalAdaptation {
-    var pilot = 2000
+    var pilot = 1000
     var draws = 1000
     var steps = 6
 

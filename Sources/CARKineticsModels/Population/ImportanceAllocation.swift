@@ -348,7 +348,9 @@ extension PopulationFitter {
                 spent < budget
                 ? (0..<n).filter { i in
                     let s = states[i]
-                    guard s.adaptations < adaptations, s.sinceAdaptation >= Self.reportPilot, r > 0 else { return false }
+                    guard s.adaptations < adaptations, s.sinceAdaptation >= Self.reportPilot, r > 0 else {
+                        return false
+                    }
                     return s.tailShape > 0.5 || (!reached && s.pooled.perDrawVariance > Self.reportVarianceLimit)
                 } : []
             // A heavy tail restarts the subject's estimate; a merely large variance keeps its draws.

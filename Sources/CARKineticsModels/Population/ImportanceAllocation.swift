@@ -1,12 +1,11 @@
 import Foundation
 
-/// One subject's importance weights pooled over independent batches of draws from one proposal.
+/// One subject's importance weights pooled over independent batches of draws.
 ///
-/// A batch of K_b draws enters ``MarginalTerm`` with log weights c_k = −ln K_b − ln q(η_k), so its sums are of
-/// e^(ℓ_k) = r_k/K_b with r_k = p(y, η_k)/q(η_k) the raw weight. Pooling multiplies them back: ln Σ r_k =
-/// ``MarginalTerm/logSum`` + ln K_b and ln Σ r_k² = ``MarginalTerm/logSumSquares`` + 2 ln K_b, summed over the
-/// batches, so the pooled estimate is the mean raw weight over the union of the draws — the same number as one
-/// run over the union (to rounding).
+/// With r_k = p(y, η_k)/q(η_k) the raw weights, the pooled estimate is the mean raw weight over the union of the
+/// batches, from ln Σ r_k and ln Σ r_k² summed over them (in log space, so no weight overflows) — the same number
+/// as one run over the union (to rounding). Each batch is an unbiased estimate of L_i given the batches before
+/// it (its proposal is fixed by then), so the pooled mean is too.
 struct PooledWeights: Sendable, Equatable {
     /// ln Σ r_k over all batches.
     var logSum = -Double.infinity
@@ -15,12 +14,11 @@ struct PooledWeights: Sendable, Equatable {
     /// The number of draws pooled.
     var count = 0
 
-    /// Adds a batch of `draws` draws summarised by `term`.
-    mutating func add(_ term: MarginalTerm, draws: Int) {
-        let logK = Foundation.log(Double(draws))
-        logSum = Self.logAdd(logSum, term.logSum + logK)
-        logSumSquares = Self.logAdd(logSumSquares, term.logSumSquares + 2 * logK)
-        count += draws
+    /// Adds a batch.
+    mutating func add(_ batch: WeightBatch) {
+        logSum = Self.logAdd(logSum, batch.logSum)
+        logSumSquares = Self.logAdd(logSumSquares, batch.logSumSquares)
+        count += batch.count
     }
 
     /// −2 ln of the mean raw weight, −2(ln Σ r_k − ln K); +∞ when no weight is positive.
@@ -82,73 +80,328 @@ enum DrawAllocation {
     }
 }
 
-extension PopulationFitter {
-    /// Draws of the reported −2 ln L: the pilot per subject, the per-subject cap and the total budget per subject
-    /// (42,000: what equal allocation spent at its cap, 2,000 + 8,000 + 32,000, so the report is no slower).
-    static let reportPilot = 2000
-    static let reportCap = 512_000
-    static let reportBudgetPerSubject = 42_000
+/// One batch of a subject's draws, summarised: the sums to pool, its largest log raw weights (for the Pareto tail)
+/// and its draws of largest weight (to re-adapt the proposal from).
+struct WeightBatch: Sendable {
+    var logSum: Double
+    var logSumSquares: Double
+    var count: Int
+    /// The largest ln r_k, descending.
+    var largest: [Double]
+    /// The draws of largest weight, descending.
+    var best: [RetainedDraw]
 
-    /// −2 ln L at `x` by importance sampling from proposals at the posterior `moments` (fresh draws, independent of
-    /// the optimisation's): 2,000 draws per subject, then rounds of further draws allocated by
-    /// ``DrawAllocation`` (from each subject's pooled per-draw variance) until the Monte Carlo SE of the total is
-    /// ≤ ``Options/importanceTarget``, the budget (42,000 per subject on average) is spent or no subject may
-    /// have more (512,000 each). Every batch has its own seed; a subject's batches are pooled
-    /// (``PooledWeights``). The SE reached is reported.
-    func importanceReport(
-        _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, modes: [SubjectMode],
-        moments: [MarginalTerm]
-    ) -> (Double, MarginalMethod) {
-        let priorRoot = Self.priorRoot(x, layout: layout, objective: objective)
-        let n = data.subjects.count
-        let pooled = allocatedDraws(
-            subjects: n, budget: Self.reportBudgetPerSubject * n, cap: Self.reportCap
-        ) { i, draws, seed in
-            let points = importancePoints(
-                mode: modes[i], moment: moments[i], priorRoot: priorRoot, draws: draws, seed: seed)
-            return marginalTerm(
-                x, layout: layout, subject: data.subjects[i], terms: data.terms, objective: objective, points: points,
-                wantsGradient: false)
+    /// From the points drawn (their log weights −ln K − ln q, as ``MarginalPoints/importance(components:draws:seed:)``
+    /// makes them) and ln p(y, η_k) at each; a NaN or +∞ ln p counts as weight 0, as in the fixed-point objective.
+    init(points: MarginalPoints, logTargets: [Double], keepLargest: Int, keepBest: Int) {
+        let r = points.randomCount
+        let logK = Foundation.log(Double(max(points.count, 1)))
+        let logWeights = zip(points.logWeight, logTargets).map { c, l -> Double in
+            let value = l + c + logK
+            return value.isFinite ? value : -.infinity
         }
-        let counts = pooled.map(\.count)
-        return (
-            pooled.reduce(0) { $0 + $1.value },
-            .importanceSamplingAllocated(
-                draws: counts.reduce(0, +), smallest: counts.min() ?? 0, largest: counts.max() ?? 0,
-                standardError: pooled.reduce(0) { $0 + $1.variance }.squareRoot())
-        )
+        logSum = logSumExp(logWeights)
+        logSumSquares = logSumExp(logWeights.map { 2 * $0 })
+        count = points.count
+        let order = logWeights.indices.sorted { logWeights[$0] > logWeights[$1] }
+        largest = order.prefix(keepLargest).map { logWeights[$0] }
+        best = order.prefix(keepBest).filter { logWeights[$0].isFinite }.map { k in
+            RetainedDraw(
+                eta: Array(points.eta[(k * r)..<(k * r + r)]), logTarget: logTargets[k], logWeight: logWeights[k])
+        }
+    }
+}
+
+/// One subject's state in the reported −2 ln L: its proposal, the pooled weights of the draws from it, their
+/// largest log weights, the draws of largest weight seen (under any proposal) and the re-adaptations so far.
+struct SubjectDraws: Sendable {
+    var proposal: ReportProposal
+    var pooled = PooledWeights()
+    var largest: [Double] = []
+    var retained: [RetainedDraw] = []
+    var adaptations = 0
+    var adaptationDraws = 0
+    /// Draws from the current proposal (since the last adaptation).
+    var sinceAdaptation = 0
+
+    init(proposal: ReportProposal) { self.proposal = proposal }
+
+    mutating func absorb(_ batch: WeightBatch, keepLargest: Int, keepRetained: Int) {
+        pooled.add(batch)
+        sinceAdaptation += batch.count
+        largest = Self.merged(largest, batch.largest, keep: keepLargest)
+        retained = (retained + batch.best).sorted { $0.logWeight > $1.logWeight }.prefix(keepRetained).map { $0 }
     }
 
-    /// The allocation loop of ``importanceReport(_:layout:data:objective:modes:moments:)``: `evaluate(i, K, seed)`
-    /// is subject i's term over K fresh draws from `seed`; returns every subject's pooled weights once the
-    /// total SE is ≤ ``Options/importanceTarget``, `budget` draws are spent in all, or no subject may have more.
+    /// The Pareto k̂ of the pooled weights (NaN with too few draws).
+    var tailShape: Double { ParetoTail.shape(largest: largest, draws: pooled.count) }
+
+    /// Continues from a new proposal. With `restart` the estimate starts again (the draws so far only placed the
+    /// proposal: their heavy tail would stay in the pooled variance); without, the new draws are pooled with the
+    /// old — each batch is unbiased given the batches before it, and the pooled sample variance estimates the
+    /// variance of the pooled mean (Σ_b K_b·σ_b²/K², the batch means being equal in expectation).
+    mutating func adopt(_ adapted: (proposal: ReportProposal, draws: Int, retained: [RetainedDraw]), restart: Bool) {
+        proposal = adapted.proposal
+        if restart {
+            pooled = PooledWeights()
+            largest = []
+        }
+        sinceAdaptation = 0
+        if !adapted.retained.isEmpty { retained = adapted.retained }
+        adaptations += 1
+        adaptationDraws += adapted.draws
+    }
+
+    /// Two descending arrays merged, the first `keep`.
+    static func merged(_ a: [Double], _ b: [Double], keep: Int) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(min(keep, a.count + b.count))
+        var i = 0
+        var j = 0
+        while out.count < keep && (i < a.count || j < b.count) {
+            if j >= b.count || (i < a.count && a[i] >= b[j]) {
+                out.append(a[i])
+                i += 1
+            } else {
+                out.append(b[j])
+                j += 1
+            }
+        }
+        return out
+    }
+}
+
+/// What the reported −2 ln L's draws gave, subject by subject.
+struct ReportOutcome: Sendable {
+    var subjects: [SubjectDraws]
+
+    /// Σ_i −2 ln L̂_i.
+    var value: Double { subjects.reduce(0) { $0 + $1.pooled.value } }
+    /// √Σ_i v_i/K_i.
+    var standardError: Double { subjects.reduce(0) { $0 + $1.pooled.variance }.squareRoot() }
+    /// Pareto k̂ of each subject's pooled weights.
+    var tailShapes: [Double] { subjects.map(\.tailShape) }
+
+    /// The summary for ``MarginalMethod``: subjects whose k̂ > 0.7 (or could not be computed from ≥ 5 tail
+    /// weights, NaN) are heavy-tailed.
+    var method: MarginalMethod {
+        let counts = subjects.map(\.pooled.count)
+        let shapes = tailShapes
+        let finite = shapes.filter(\.isFinite)
+        return .importanceSamplingAllocated(
+            draws: counts.reduce(0, +), smallest: counts.min() ?? 0, largest: counts.max() ?? 0,
+            standardError: standardError, adapted: subjects.filter { $0.adaptations > 0 }.count,
+            adaptationDraws: subjects.reduce(0) { $0 + $1.adaptationDraws },
+            heavyTailed: shapes.filter { !($0 <= ParetoTail.unreliable) }.count,
+            largestTailShape: finite.max() ?? 0)
+    }
+}
+
+extension PopulationFitter {
+    /// Draws of the reported −2 ln L: the pilot per subject, the per-subject cap and the total budget per subject
+    /// (46,000: on the hard Stein replicates the re-adapted per-draw variances sum to Σ√v_i ≈ 230 over 150
+    /// subjects, so SE ≤ 0.1 needs (Σ√v_i/0.1)² ≈ 5.3 million draws plus the adaptation's, ~0.5–0.7 million;
+    /// 42,000 stopped at 0.098–0.100); batches larger than `reportChunk` are split (own seeds) so one
+    /// subject's batch keeps both cores busy.
+    static let reportPilot = 2000
+    static let reportCap = 512_000
+    static let reportBudgetPerSubject = 46_000
+    static let reportChunk = 32_768
+    /// Re-adaptations allowed per subject, and the draws of largest weight kept to re-adapt from.
+    static let reportAdaptations = 2
+    static let reportRetained = 64
+    /// A per-draw variance above which a subject's proposal is re-adapted while the SE target is not met: the
+    /// 90/10 t₅ mixture gets v ≈ 1.3 on a Gaussian posterior in 6 dimensions, the Stein posteriors 2–4 with
+    /// one component; re-adapting every subject above 2 (measured on seed 8: all 150) lowers Σ√v_i from ≈ 245
+    /// to ≈ 230, worth more than the ~10% of the draws it costs (a limit of 4 needed 56,000 draws per subject
+    /// for the same SE).
+    static let reportVarianceLimit = 2.0
+
+    /// The posterior part of a subject's proposal, as the importance-sampling stage builds it: a t₅ at the
+    /// weighted posterior mean and covariance of `moment` (effective size ≥ 30), else at the Laplace mode with
+    /// scale √2·L⁻ᵀ; and the defensive t₅ over N(0, Ω) (`priorRoot`).
+    func proposal(mode: SubjectMode, moment: MarginalTerm?, priorRoot: [Double]) -> ReportProposal {
+        let r = mode.eta.count
+        let defensive = MarginalPoints.Component(
+            weight: ReportProposal.defensiveWeight, center: [Double](repeating: 0, count: r), root: priorRoot)
+        let weight = 1 - ReportProposal.defensiveWeight
+        if let moment, moment.effectiveSize >= 30, moment.mean.count == r {
+            var factor = moment.covariance
+            if SmallLinearAlgebra.cholesky(&factor, order: r) {
+                return ReportProposal(
+                    components: [.init(weight: weight, center: moment.mean, root: factor)], defensive: defensive)
+            }
+        }
+        let root = MarginalLikelihood.inverseTransposeFactor(mode.cholesky, order: r, scale: 2.squareRoot())
+        return ReportProposal(components: [.init(weight: weight, center: mode.eta, root: root)], defensive: defensive)
+    }
+
+    /// ln p(y_i, η_k) = −F_i(η_k; x)/2 at every point (data term and prior, no gradient).
+    func logJoint(
+        _ x: [Double], layout: Layout, subject: PopulationSubject, terms: [CovariateTerm],
+        objective: SubjectObjective, points: MarginalPoints
+    ) -> [Double] {
+        let r = layout.r
+        let n = objective.parameterCount
+        let point = layout.point(x)
+        let base = objective.baseParameters(subject, point: point, terms: terms)
+        var psi = [Double](repeating: 0, count: n)
+        var work = [Double](repeating: 0, count: objective.workCount)
+        var out = [Double](repeating: 0, count: points.count)
+        for k in 0..<points.count {
+            for j in 0..<n { psi[j] = base[j] }
+            for q in 0..<r { psi[objective.randomIndex[q]] += points.eta[k * r + q] }
+            let data = psi.withUnsafeBufferPointer { ps in
+                work.withUnsafeMutableBufferPointer { w in
+                    objective.dataTerm(
+                        subject, psi: ps, point: point, gradientPsi: nil, gradientLogSigma: nil, work: w)
+                }
+            }
+            let prior = points.eta.withUnsafeBufferPointer { e in
+                Self.priorTerm(
+                    eta: UnsafeBufferPointer(rebasing: e[(k * r)..<(k * r + r)]), point: point,
+                    covariance: objective.covariance, gradient: nil)
+            }
+            out[k] = -(data + prior) / 2
+        }
+        return out
+    }
+
+    /// −2 ln L at `x` by importance sampling (fresh draws, independent of the optimisation's) from proposals at
+    /// the posterior `moments`, with the draws allocated between subjects and poor proposals re-adapted
+    /// (``allocatedDraws(proposals:budget:cap:adaptations:logTarget:)``); the SE reached and the tail diagnostic
+    /// are reported in the method. `adaptations` = 0 keeps every subject's first proposal.
+    func importanceReport(
+        _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, modes: [SubjectMode],
+        moments: [MarginalTerm], adaptations: Int = reportAdaptations
+    ) -> (Double, MarginalMethod) {
+        let priorRoot = Self.priorRoot(x, layout: layout, objective: objective)
+        let proposals = modes.indices.map { i in
+            proposal(mode: modes[i], moment: i < moments.count ? moments[i] : nil, priorRoot: priorRoot)
+        }
+        let outcome = allocatedDraws(
+            proposals: proposals, budget: Self.reportBudgetPerSubject * data.subjects.count, cap: Self.reportCap,
+            adaptations: adaptations
+        ) { i, points in
+            logJoint(
+                x, layout: layout, subject: data.subjects[i], terms: data.terms, objective: objective, points: points)
+        }
+        ReportTrace.print(outcome)
+        return (outcome.value, outcome.method)
+    }
+
+    /// The reported −2 ln L's draws: `reportPilot` draws per subject from its proposal, then rounds of further
+    /// draws allocated by ``DrawAllocation`` from each subject's pooled per-draw variance until the Monte Carlo
+    /// SE of the total is ≤ ``Options/importanceTarget``, `budget` draws are spent in all, or no subject may have
+    /// more (`cap` each). After every round a subject whose weights are poor — Pareto k̂ > 0.5 (the variance is
+    /// infinite or nearly so), or, while the SE target is not met, per-draw variance v > ``reportVarianceLimit``
+    /// — has its proposal re-adapted (``ProposalAdaptation``, at most `adaptations` times, once it has
+    /// `reportPilot` draws from its current one) from fresh draws and its draws of largest weight; after a heavy
+    /// tail its estimate restarts from a pilot of the new proposal, otherwise its draws are kept. `logTarget(i, points)` is ln p(y_i, η) at
+    /// subject i's points. Every batch has its own seed.
     func allocatedDraws(
-        subjects n: Int, budget: Int, cap: Int, evaluate: @Sendable (Int, Int, UInt64) -> MarginalTerm
-    ) -> [PooledWeights] {
-        var pooled = [PooledWeights](repeating: PooledWeights(), count: n)
+        proposals: [ReportProposal], budget: Int, cap: Int, adaptations: Int,
+        logTarget: @Sendable (Int, MarginalPoints) -> [Double]
+    ) -> ReportOutcome {
+        let n = proposals.count
+        let r = proposals.first?.defensive.center.count ?? 0
+        let keepLargest = ParetoTail.tailCount(draws: cap) + 1
+        var states = proposals.map { SubjectDraws(proposal: $0) }
         var request = [Int](repeating: Self.reportPilot, count: n)
         var spent = 0
         var batch: UInt64 = 0
         while true {
-            let active = request.indices.filter { request[$0] > 0 }
-            // Batch 0 uses the run's seed; each later batch its own.
-            let seed = options.seed &+ batch &* 0xD6E8_FEB8_6659_FD93
-            let wanted = request
-            let terms = mapSubjects(active.count) { a in
-                evaluate(active[a], wanted[active[a]], Self.subjectSeed(seed, subject: active[a]))
+            var items: [(subject: Int, draws: Int, chunk: UInt64)] = []
+            for i in 0..<n {
+                var left = request[i]
+                var chunk: UInt64 = 0
+                while left > 0 {
+                    let draws = min(left, Self.reportChunk)
+                    items.append((i, draws, chunk))
+                    left -= draws
+                    chunk += 1
+                }
             }
-            for (a, i) in active.enumerated() {
-                pooled[i].add(terms[a], draws: wanted[i])
-                spent += wanted[i]
+            // Batch 0 uses the run's seed; each later batch and chunk its own.
+            let seed = options.seed &+ batch &* 0xD6E8_FEB8_6659_FD93
+            let mixtures = states.map(\.proposal.mixture)
+            let work = items
+            let results = mapSubjects(work.count) { a in
+                let item = work[a]
+                let points = MarginalPoints.importance(
+                    components: mixtures[item.subject], draws: item.draws,
+                    seed: Self.subjectSeed(seed, subject: item.subject) &+ item.chunk &* 0x2545_F491_4F6C_DD1D)
+                return WeightBatch(
+                    points: points, logTargets: logTarget(item.subject, points), keepLargest: keepLargest,
+                    keepBest: Self.reportRetained)
+            }
+            for (a, item) in work.enumerated() {
+                states[item.subject].absorb(results[a], keepLargest: keepLargest, keepRetained: Self.reportRetained)
+                spent += item.draws
             }
             batch += 1
-            let total = pooled.reduce(0) { $0 + $1.value }
-            let se = pooled.reduce(0) { $0 + $1.variance }.squareRoot()
-            if se <= options.importanceTarget || spent >= budget || !total.isFinite { return pooled }
+            // Subjects to re-adapt: a heavy tail (k̂ > 0.5) always, while the budget lasts; a large variance only
+            // while the SE target is not met.
+            let before = ReportOutcome(subjects: states)
+            let reached = before.standardError <= options.importanceTarget
+            let flagged =
+                spent < budget
+                ? (0..<n).filter { i in
+                    let s = states[i]
+                    guard s.adaptations < adaptations, s.sinceAdaptation >= Self.reportPilot, r > 0 else {
+                        return false
+                    }
+                    return s.tailShape > 0.5 || (!reached && s.pooled.perDrawVariance > Self.reportVarianceLimit)
+                } : []
+            // A heavy tail restarts the subject's estimate; a merely large variance keeps its draws.
+            let restarted = Set(flagged.filter { !(states[$0].tailShape <= 0.5) })
+            if flagged.isEmpty && (reached || spent >= budget || !before.value.isFinite) { return before }
+            if !flagged.isEmpty {
+                let current = states
+                let adaptation = ProposalAdaptation()
+                let adapted = mapSubjects(flagged.count) { a in
+                    let i = flagged[a]
+                    return adaptation.adapt(
+                        current[i].proposal, retained: current[i].retained, order: r,
+                        seed: Self.subjectSeed(seed ^ 0xADA9_7ED0_0000_0001, subject: i)
+                    ) { points in logTarget(i, points) }
+                }
+                for (a, i) in flagged.enumerated() {
+                    states[i].adopt(adapted[a], restart: restarted.contains(i))
+                    spent += adapted[a].draws
+                }
+            }
+            let outcome = ReportOutcome(subjects: states)
             request = DrawAllocation.further(
-                current: pooled.map(\.count), perDrawVariance: pooled.map(\.perDrawVariance),
-                target: options.importanceTarget, cap: cap, budget: budget - spent, minimum: 500)
-            if request.allSatisfy({ $0 == 0 }) { return pooled }
+                current: states.map(\.pooled.count),
+                perDrawVariance: states.map { $0.pooled.count > 0 ? $0.pooled.perDrawVariance : 0 },
+                target: options.importanceTarget, cap: cap, budget: max(0, budget - spent), minimum: 500)
+            for i in restarted { request[i] = Self.reportPilot }
+            if request.allSatisfy({ $0 == 0 }) { return outcome }
         }
+    }
+}
+
+/// `CARKINETICS_REPORT_TRACE=1` prints the reported −2 ln L's per-subject diagnostics to standard error (the
+/// subjects with the largest Monte Carlo variance): a measuring aid for docs/population.md, off by default.
+enum ReportTrace {
+    static func print(_ outcome: ReportOutcome) {
+        guard ProcessInfo.processInfo.environment["CARKINETICS_REPORT_TRACE"] == "1" else { return }
+        var lines = ["report: -2lnL \(outcome.value) SE \(outcome.standardError) \(outcome.method)"]
+        let v = outcome.subjects.map(\.pooled.perDrawVariance).sorted()
+        let roots = v.reduce(0) { $0 + $1.squareRoot() }
+        lines.append(
+            "  per-draw variance v: quartiles \(v[v.count / 4]) \(v[v.count / 2]) \(v[3 * v.count / 4]), max \(v.last ?? 0); sum of sqrt(v) \(roots); adapted \(outcome.subjects.filter { $0.adaptations > 0 }.count)"
+        )
+        let order = outcome.subjects.indices.sorted {
+            outcome.subjects[$0].pooled.variance > outcome.subjects[$1].pooled.variance
+        }
+        for i in order.prefix(8) {
+            let s = outcome.subjects[i]
+            lines.append(
+                "  subject \(i): -2lnL_i \(s.pooled.value) SE \(s.pooled.variance.squareRoot()) draws \(s.pooled.count) v \(s.pooled.perDrawVariance) k \(s.tailShape) adaptations \(s.adaptations) (\(s.adaptationDraws) draws) components \(s.proposal.components.count)"
+            )
+        }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

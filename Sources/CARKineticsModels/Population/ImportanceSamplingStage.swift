@@ -395,20 +395,8 @@ extension PopulationFitter {
     func importancePoints(
         mode: SubjectMode, moment: MarginalTerm?, priorRoot: [Double], draws: Int, seed: UInt64
     ) -> MarginalPoints {
-        let r = mode.eta.count
-        let defensive = MarginalPoints.Component(
-            weight: 0.1, center: [Double](repeating: 0, count: r), root: priorRoot)
-        if let moment, moment.effectiveSize >= 30, moment.mean.count == r {
-            var factor = moment.covariance
-            if SmallLinearAlgebra.cholesky(&factor, order: r) {
-                return MarginalPoints.importance(
-                    components: [.init(weight: 0.9, center: moment.mean, root: factor), defensive],
-                    draws: draws, seed: seed)
-            }
-        }
-        let root = MarginalLikelihood.inverseTransposeFactor(mode.cholesky, order: r, scale: 2.squareRoot())
-        return MarginalPoints.importance(
-            components: [.init(weight: 0.9, center: mode.eta, root: root), defensive], draws: draws, seed: seed)
+        MarginalPoints.importance(
+            components: proposal(mode: mode, moment: moment, priorRoot: priorRoot).mixture, draws: draws, seed: seed)
     }
 }
 

@@ -10,8 +10,13 @@ public enum MarginalMethod: Sendable, Equatable, CustomStringConvertible {
     /// Importance sampling with this many draws per subject and the Monte Carlo standard error of −2 ln L.
     case importanceSampling(draws: Int, standardError: Double)
     /// Importance sampling with draws allocated between subjects by their Monte Carlo variance: `draws` in all,
-    /// `smallest` to `largest` per subject, and the Monte Carlo standard error of −2 ln L (delta method).
-    case importanceSamplingAllocated(draws: Int, smallest: Int, largest: Int, standardError: Double)
+    /// `smallest` to `largest` per subject, and the Monte Carlo standard error of −2 ln L (delta method); the
+    /// proposals of `adapted` subjects re-adapted to their posteriors (`adaptationDraws` draws spent placing
+    /// them, not in the estimate); `heavyTailed` subjects whose weights keep a Pareto tail shape k̂ > 0.7 (or too
+    /// few draws to tell), for whom the SE is a lower bound, and the largest k̂ of any subject.
+    case importanceSamplingAllocated(
+        draws: Int, smallest: Int, largest: Int, standardError: Double, adapted: Int, adaptationDraws: Int,
+        heavyTailed: Int, largestTailShape: Double)
     /// Laplace approximation (no random effects, or the exact computation failed).
     case laplace
 
@@ -20,8 +25,12 @@ public enum MarginalMethod: Sendable, Equatable, CustomStringConvertible {
         case .adaptiveGaussHermite(let n): "adaptive Gauss-Hermite quadrature, \(n) nodes per dimension"
         case .importanceSampling(let draws, let se):
             "importance sampling, \(draws) draws per subject (multivariate t, 5 df), Monte Carlo SE \(String(format: "%.3f", se))"
-        case .importanceSamplingAllocated(let draws, let smallest, let largest, let se):
-            "importance sampling, \(draws) draws in all, \(smallest) to \(largest) per subject allocated by each subject's Monte Carlo variance (multivariate t, 5 df), Monte Carlo SE \(String(format: "%.3f", se))"
+        case .importanceSamplingAllocated(
+            let draws, let smallest, let largest, let se, let adapted, let adaptationDraws, let heavy, let shape):
+            "importance sampling, \(draws) draws in all, \(smallest) to \(largest) per subject allocated by each subject's Monte Carlo variance (mixtures of multivariate t, 5 df; \(adapted) subject(s)' proposals re-adapted with \(adaptationDraws) further draws), Monte Carlo SE \(String(format: "%.3f", se)); "
+                + (heavy == 0
+                    ? "every subject's weights have a Pareto tail shape k <= 0.7 (largest \(String(format: "%.2f", shape)))"
+                    : "\(heavy) subject(s)' weights are heavy-tailed (Pareto tail shape k > 0.7, largest \(String(format: "%.2f", shape))): the SE is a lower bound")
         case .laplace: "Laplace approximation"
         }
     }
@@ -29,7 +38,7 @@ public enum MarginalMethod: Sendable, Equatable, CustomStringConvertible {
     /// The Monte Carlo standard error of −2 ln L; nil for the deterministic methods.
     public var standardError: Double? {
         switch self {
-        case .importanceSampling(_, let se), .importanceSamplingAllocated(_, _, _, let se): se
+        case .importanceSampling(_, let se), .importanceSamplingAllocated(_, _, _, let se, _, _, _, _): se
         case .adaptiveGaussHermite, .laplace: nil
         }
     }

@@ -32,21 +32,30 @@ import Testing
     }
 
     /// Two batches (1,500 and 2,500 draws, independent seeds) pooled give the value and variance of one run over
-    /// the union of their draws (the log weights rebased from −ln K_b to −ln(K₁ + K₂)) to rounding.
+    /// the union of their draws through the fixed-point objective (the log weights rebased from −ln K_b to
+    /// −ln(K₁ + K₂)) to rounding: ``PopulationFitter/logJoint`` is −F/2 of that objective and the pooling is exact.
     @Test func pooledBatchesEqualOneRunOverTheUnion() throws {
         let (fitter, layout, x, data, objective, modes) = try Self.theoph()
         let root = PopulationFitter.priorRoot(x, layout: layout, objective: objective)
         let subject = try #require(data.subjects.firstIndex { $0.id == "9" })
         let a = fitter.importancePoints(mode: modes[subject], moment: nil, priorRoot: root, draws: 1500, seed: 3)
         let b = fitter.importancePoints(mode: modes[subject], moment: nil, priorRoot: root, draws: 2500, seed: 11)
+        func batch(_ points: MarginalPoints) -> WeightBatch {
+            WeightBatch(
+                points: points,
+                logTargets: fitter.logJoint(
+                    x, layout: layout, subject: data.subjects[subject], terms: [], objective: objective,
+                    points: points),
+                keepLargest: 100, keepBest: 10)
+        }
         func term(_ points: MarginalPoints) -> MarginalTerm {
             fitter.marginalTerm(
                 x, layout: layout, subject: data.subjects[subject], terms: [], objective: objective, points: points,
                 wantsGradient: false)
         }
         var pooled = PooledWeights()
-        pooled.add(term(a), draws: 1500)
-        pooled.add(term(b), draws: 2500)
+        pooled.add(batch(a))
+        pooled.add(batch(b))
         let logUnion = Foundation.log(4000.0)
         let union = MarginalPoints(
             eta: a.eta + b.eta,
@@ -59,12 +68,15 @@ import Testing
         #expect(abs(pooled.variance - whole.variance) <= 1e-10 * whole.variance)
         // Not the mean of the two batches' values (what averaging −2 ln L_b would give).
         #expect(abs(pooled.value - (term(a).value + term(b).value) / 2) > 1e-6)
+        // The largest weights kept are the batch's, descending.
+        let largest = batch(a).largest
+        #expect(largest.count == 100 && zip(largest, largest.dropFirst()).allSatisfy { $0 >= $1 })
     }
 
     /// Subject 9 with a poor proposal (centred 1.5 posterior SDs off and 3× too narrow: heavy-tailed weights, kept
     /// bounded by the defensive component) among eleven subjects with the Laplace one: at the same total number
-    /// of draws the allocation gives a smaller total SE than equal draws per subject, and most of the draws go
-    /// to the poor subject.
+    /// of draws the allocation (no re-adaptation) gives a smaller total SE than equal draws per subject, and most
+    /// of the draws go to the poor subject.
     @Test func allocationBeatsEqualDrawsWithOnePoorProposal() throws {
         let (fitter, layout, x, data, objective, laplaceModes) = try Self.theoph()
         let root = PopulationFitter.priorRoot(x, layout: layout, objective: objective)
@@ -73,17 +85,17 @@ import Testing
         let sd = 1 / shifted[poor].cholesky[0]
         shifted[poor].eta[0] += 1.5 * 2.squareRoot() * sd
         shifted[poor].cholesky = shifted[poor].cholesky.map { $0 * 3 }
-        let modes = shifted
-        let evaluate: @Sendable (Int, Int, UInt64) -> MarginalTerm = { i, draws, seed in
-            fitter.marginalTerm(
-                x, layout: layout, subject: data.subjects[i], terms: [], objective: objective,
-                points: fitter.importancePoints(mode: modes[i], moment: nil, priorRoot: root, draws: draws, seed: seed),
-                wantsGradient: false)
+        let proposals = shifted.map { fitter.proposal(mode: $0, moment: nil, priorRoot: root) }
+        let logTarget: @Sendable (Int, MarginalPoints) -> [Double] = { i, points in
+            fitter.logJoint(
+                x, layout: layout, subject: data.subjects[i], terms: [], objective: objective, points: points)
         }
         var aiming = fitter
         aiming.options.importanceTarget = 1e-6 // unreachable: the whole budget is spent
         let n = data.subjects.count
-        let allocated = aiming.allocatedDraws(subjects: n, budget: 12_000 * n, cap: 1_000_000, evaluate: evaluate)
+        let allocated = aiming.allocatedDraws(
+            proposals: proposals, budget: 12_000 * n, cap: 1_000_000, adaptations: 0, logTarget: logTarget
+        ).subjects.map(\.pooled)
         let total = allocated.reduce(0) { $0 + $1.count }
         #expect(total <= 12_000 * n + 500 * n)
         #expect(allocated[poor].count > total / 4, "\(allocated.map(\.count))")
@@ -91,7 +103,9 @@ import Testing
         var equal = 0.0
         for i in 0..<n {
             var weights = PooledWeights()
-            weights.add(evaluate(i, equalDraws, PopulationFitter.subjectSeed(99, subject: i)), draws: equalDraws)
+            let points = MarginalPoints.importance(
+                components: proposals[i].mixture, draws: equalDraws, seed: PopulationFitter.subjectSeed(99, subject: i))
+            weights.add(WeightBatch(points: points, logTargets: logTarget(i, points), keepLargest: 1, keepBest: 1))
             equal += weights.variance
         }
         let allocatedSE = allocated.reduce(0) { $0 + $1.variance }.squareRoot()

@@ -239,7 +239,7 @@ import Testing
             #expect(abs(estimate.value - t) <= 0.3, "\(name) \(estimate.value) vs \(t)")
         }
         #expect(abs(value("sigma") / sigma - 1) <= 0.2)
-        if case .importanceSamplingAllocated(_, _, _, let se) = fit.marginalMethod {
+        if case .importanceSamplingAllocated(_, _, _, let se, _, _, _, _) = fit.marginalMethod {
             #expect(se <= 0.1, "\(fit.marginalMethod)")
         } else {
             Issue.record("minus2ll not by importance sampling: \(fit.marginalMethod)")

@@ -6,9 +6,6 @@
 
 import Foundation
 
-// Line-buffered even into a file or pipe, so a long section (the coverage study) shows each result as it comes.
-setvbuf(stdout, nil, _IOLBF, 0)
-
 let sections: [BenchmarkSection] = [
     levenbergMarquardtSection,
     ncaThroughputSection,

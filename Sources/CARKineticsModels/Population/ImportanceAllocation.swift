@@ -206,6 +206,8 @@ extension PopulationFitter {
     static let reportPilot = 2000
     static let reportCap = 512_000
     static let reportBudgetPerSubject = 46_000
+    /// The budget of the guard's screening evaluation at the Laplace estimates (``guardedImportanceStage``).
+    static let guardBudgetPerSubject = 8_000
     static let reportChunk = 32_768
     /// Re-adaptations allowed per subject, and the draws of largest weight kept to re-adapt from.
     static let reportAdaptations = 2
@@ -273,14 +275,15 @@ extension PopulationFitter {
     /// are reported in the method. `adaptations` = 0 keeps every subject's first proposal.
     func importanceReport(
         _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, modes: [SubjectMode],
-        moments: [MarginalTerm], adaptations: Int = reportAdaptations
+        moments: [MarginalTerm], adaptations: Int = reportAdaptations,
+        budgetPerSubject: Int = reportBudgetPerSubject
     ) -> (Double, MarginalMethod) {
         let priorRoot = Self.priorRoot(x, layout: layout, objective: objective)
         let proposals = modes.indices.map { i in
             proposal(mode: modes[i], moment: i < moments.count ? moments[i] : nil, priorRoot: priorRoot)
         }
         let outcome = allocatedDraws(
-            proposals: proposals, budget: Self.reportBudgetPerSubject * data.subjects.count, cap: Self.reportCap,
+            proposals: proposals, budget: budgetPerSubject * data.subjects.count, cap: Self.reportCap,
             adaptations: adaptations
         ) { i, points in
             logJoint(

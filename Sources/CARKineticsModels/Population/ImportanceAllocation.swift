@@ -219,23 +219,30 @@ extension PopulationFitter {
     /// for the same SE).
     static let reportVarianceLimit = 2.0
 
-    /// The posterior part of a subject's proposal, as the importance-sampling stage builds it: a t₅ at the
-    /// weighted posterior mean and covariance of `moment` (effective size ≥ 30), else at the Laplace mode with
-    /// scale √2·L⁻ᵀ; and the defensive t₅ over N(0, Ω) (`priorRoot`).
+    /// The posterior part of a subject's proposal, as the importance-sampling stage builds it
+    /// (``posteriorComponent(mode:moment:)``), and the defensive t₅ over N(0, Ω) (`priorRoot`).
     func proposal(mode: SubjectMode, moment: MarginalTerm?, priorRoot: [Double]) -> ReportProposal {
         let r = mode.eta.count
         let defensive = MarginalPoints.Component(
             weight: ReportProposal.defensiveWeight, center: [Double](repeating: 0, count: r), root: priorRoot)
-        let weight = 1 - ReportProposal.defensiveWeight
+        let posterior = Self.posteriorComponent(mode: mode, moment: moment)
+        return ReportProposal(
+            components: [
+                .init(weight: 1 - ReportProposal.defensiveWeight, center: posterior.center, root: posterior.root)
+            ],
+            defensive: defensive)
+    }
+
+    /// A t₅'s centre and triangular root at a subject's posterior: the weighted posterior mean and the Cholesky
+    /// factor of the weighted covariance of `moment` when its effective size is ≥ 30 and the covariance is
+    /// positive definite, else the Laplace mode with root √2·L⁻ᵀ (H_F = LLᵀ).
+    static func posteriorComponent(mode: SubjectMode, moment: MarginalTerm?) -> (center: [Double], root: [Double]) {
+        let r = mode.eta.count
         if let moment, moment.effectiveSize >= 30, moment.mean.count == r {
             var factor = moment.covariance
-            if SmallLinearAlgebra.cholesky(&factor, order: r) {
-                return ReportProposal(
-                    components: [.init(weight: weight, center: moment.mean, root: factor)], defensive: defensive)
-            }
+            if SmallLinearAlgebra.cholesky(&factor, order: r) { return (moment.mean, factor) }
         }
-        let root = MarginalLikelihood.inverseTransposeFactor(mode.cholesky, order: r, scale: 2.squareRoot())
-        return ReportProposal(components: [.init(weight: weight, center: mode.eta, root: root)], defensive: defensive)
+        return (mode.eta, MarginalLikelihood.inverseTransposeFactor(mode.cholesky, order: r, scale: 2.squareRoot()))
     }
 
     /// ln p(y_i, η_k) = −F_i(η_k; x)/2 at every point (data term and prior, no gradient).

@@ -464,7 +464,7 @@ extension PopulationFitter {
     /// What the importance-sampling stage produced.
     struct ImportanceStage {
         var minimum: Minimum
-        /// The points of the last round (the objective whose Hessian gives the SEs).
+        /// The points anchored at the estimates, fixed (the subjects' scores for the sandwich).
         var points: [MarginalPoints]
         var rounds: Int
         var draws: Int

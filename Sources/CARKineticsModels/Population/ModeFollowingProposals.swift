@@ -41,23 +41,17 @@ extension PopulationFitter {
     /// Laplace Gaussian itself (centre η̂, scale 2·H_F⁻¹).
     func anchors(modes: [SubjectMode], moments: [MarginalTerm]?, draws: Int, seed: UInt64) -> FollowingProposals {
         let anchors = modes.indices.map { i -> ProposalAnchor in
-            let mode = modes[i]
-            let r = mode.eta.count
-            if let moment = moments?[i], moment.effectiveSize >= 30, moment.mean.count == r {
-                var check = moment.covariance
-                if SmallLinearAlgebra.cholesky(&check, order: r) {
-                    return ProposalAnchor(
-                        mode: mode.eta, factor: mode.cholesky, center: moment.mean, scale: moment.covariance,
-                        seed: Self.subjectSeed(seed, subject: i))
-                }
-            }
-            let root = MarginalLikelihood.inverseTransposeFactor(mode.cholesky, order: r, scale: 2.squareRoot())
+            let r = modes[i].eta.count
+            let posterior = Self.posteriorComponent(mode: modes[i], moment: moments?[i])
+            // The scale matrix C·Cᵀ of the component's root C.
             var scale = [Double](repeating: 0, count: r * r)
             for a in 0..<r {
-                for b in 0..<r { for c in 0..<r { scale[a + b * r] += root[a + c * r] * root[b + c * r] } }
+                for b in 0..<r {
+                    for c in 0..<r { scale[a + b * r] += posterior.root[a + c * r] * posterior.root[b + c * r] }
+                }
             }
             return ProposalAnchor(
-                mode: mode.eta, factor: mode.cholesky, center: mode.eta, scale: scale,
+                mode: modes[i].eta, factor: modes[i].cholesky, center: posterior.center, scale: scale,
                 seed: Self.subjectSeed(seed, subject: i))
         }
         return FollowingProposals(anchors: anchors, draws: draws)

@@ -12,41 +12,6 @@ public enum StandardErrorMethod: String, Sendable, CaseIterable {
 }
 
 extension PopulationFitter {
-    /// The Hessian of the fixed-point marginal objective by central differences (step 1e-4·max(1, |x_j|)) of its
-    /// analytic gradient at fixed points, symmetrised; also the largest asymmetry |H_ab − H_ba| relative to
-    /// √(|H_aa·H_bb|) before symmetrising (a check that the gradient is the objective's).
-    func marginalHessian(
-        _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, points: [MarginalPoints]
-    ) -> (hessian: [Double], asymmetry: Double) {
-        let p = x.count
-        var hessian = [Double](repeating: 0, count: p * p)
-        for j in 0..<p {
-            let step = 1e-4 * max(1, abs(x[j]))
-            var plus = x
-            var minus = x
-            plus[j] += step
-            minus[j] -= step
-            let gp = marginalObjective(
-                plus, layout: layout, data: data, objective: objective, points: points, wantsGradient: true
-            ).gradient
-            let gm = marginalObjective(
-                minus, layout: layout, data: data, objective: objective, points: points, wantsGradient: true
-            ).gradient
-            for i in 0..<p { hessian[i + j * p] = (gp[i] - gm[i]) / (2 * step) }
-        }
-        var asymmetry = 0.0
-        for a in 0..<p {
-            for b in 0..<a {
-                let scale = (abs(hessian[a + a * p] * hessian[b + b * p])).squareRoot()
-                if scale > 0 { asymmetry = max(asymmetry, abs(hessian[a + b * p] - hessian[b + a * p]) / scale) }
-                let v = 0.5 * (hessian[a + b * p] + hessian[b + a * p])
-                hessian[a + b * p] = v
-                hessian[b + a * p] = v
-            }
-        }
-        return (hessian, asymmetry)
-    }
-
     /// The Hessian of the mode-following importance-sampling −2 ln L: central differences (step
     /// 1e-4·max(1, |x_j|)) of its score Σ_i Σ_k w̃_ik ∂F_i/∂x with every subject's mode re-solved and its proposal
     /// carried to each shifted point — the derivative of the estimating equation the stage solves, with
@@ -168,8 +133,9 @@ extension PopulationFitter {
 extension PopulationFitter {
     /// The covariance of the estimates on the estimation scale, the notes it needs, and the method in words.
     ///
-    /// Hessian: with the importance-sampling stage, central differences of the analytic gradient of its
-    /// fixed-draw objective (``marginalHessian(_:layout:data:objective:points:)``); otherwise as
+    /// Hessian: with the importance-sampling stage, central differences of its carried score
+    /// (``followingHessian(_:layout:data:objective:modes:proposals:)``), and the Monte Carlo variance of the
+    /// estimates added (``monteCarloCovariance(covariance:moments:order:)``); otherwise as
     /// ``covarianceMatrix(_:layout:data:objective:warm:kind:evaluations:)`` (AGQ or Laplace). A Hessian that is
     /// not positive definite gives no SEs and a diagnosis (``hessianDiagnosis(_:order:names:x:layout:objective:)``).
     /// Sandwich (``Options/standardErrors``): that Hessian's inverse around the subjects' scores.

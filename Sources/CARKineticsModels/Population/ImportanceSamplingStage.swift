@@ -547,13 +547,13 @@ extension PopulationFitter {
             startMoments: startMoments, proposals: proposals)
     }
 
-    /// The importance-sampling stage with a guard against Monte Carlo overfitting: its estimates are kept only when
-    /// the exact −2 ln L there (``importanceReport(_:layout:data:objective:modes:moments:)``, fresh draws) is not
-    /// worse than at the Laplace estimates by more than 2 Monte Carlo SEs of the difference; otherwise the Laplace
-    /// estimates are kept and the stage only supplies −2 ln L and the Hessian there (0 rounds). With few draws the
-    /// optimiser can follow the favourable noise of the fixed draws as the posteriors move away from the
-    /// proposals (measured on Stein replicates: docs/population.md). Returns the stage, the reported −2 ln L and
-    /// a note.
+    /// The importance-sampling stage with a guard: its estimates are kept only when the exact −2 ln L there
+    /// (``importanceReport(_:layout:data:objective:modes:moments:adaptations:budgetPerSubject:)``, fresh draws) is
+    /// not worse than a screening value at the Laplace estimates by more than 2 Monte Carlo SEs of the
+    /// difference; otherwise the Laplace estimates are kept (with the full report there) and the stage only
+    /// supplies the Hessian there (0 rounds). A safety net: with proposals carried by the modes the stage beat the
+    /// Laplace estimates on every Stein replicate measured (docs/population.md). Returns the stage, the reported
+    /// −2 ln L and a note.
     func guardedImportanceStage(
         from start: Minimum, layout: Layout, data: PopulationData, objective: SubjectObjective
     ) -> (stage: ImportanceStage, report: (Double, MarginalMethod), note: String)? {

@@ -40,7 +40,8 @@ public struct PopulationFitter: Sendable {
         /// Target Monte Carlo SE of −2 ln L for importance sampling.
         public var importanceTarget = 0.05
         /// Draws per subject of the importance-sampling estimation stage (dim η > 2; 0 = no stage, the estimates
-        /// stay Laplace's). Fixed draws (common random numbers) make its objective smooth in the parameters.
+        /// stay Laplace's). Each subject's standard draws are fixed (common random numbers) and carried by its
+        /// conditional mode, so the objective is smooth in the parameters and its proposals stay matched.
         public var importanceDraws = 500
         /// At most this many rounds of the importance-sampling stage (re-centred proposals each round); 0 keeps
         /// the Laplace estimates and only evaluates −2 ln L and the SEs with the stage's adapted proposals.

@@ -12,8 +12,9 @@ import Testing
 /// marginal likelihood to quadrature precision), the stage's estimates are compared with the AGQ optimum
 /// reached from them; and the mode-following proposals are checked piece by piece.
 @Suite struct ImportanceStageOptimumTests {
-    /// 30 subjects, first-order absorption on the log scale with three log-normal random effects and BLQ by M3:
-    /// the population of `PopulationImportanceTests.stageRecoversASmallPopulationWithStandardErrors`, larger.
+    /// `subjects` subjects, first-order absorption on the log scale with three log-normal random effects
+    /// (ω 0.3, 0.3, 0.4 around A = 100, k = 0.2, a = 1.5), σ 0.15 on the log scale, BLQ below 5 by M3 (also the
+    /// population of `PopulationImportanceTests.stageRecoversASmallPopulationWithStandardErrors`).
     static func population(subjects: Int, seed: UInt64) throws -> (PopulationModel, PopulationData) {
         let truth = (lA: Foundation.log(100.0), lk: Foundation.log(0.2), la: Foundation.log(1.5))
         let omega = [0.3, 0.3, 0.4]

@@ -165,10 +165,6 @@ struct MarginalTerm: Sendable {
     var covariance: [Double]
     /// Effective sample size (Σw)²/Σw².
     var effectiveSize: Double
-    /// ln Σ_k e^(ℓ_k) and ln Σ_k e^(2ℓ_k) over the points (ℓ_k = c_k − F_k/2), to pool batches of draws
-    /// (``PooledWeights``).
-    var logSum = -Double.infinity
-    var logSumSquares = -Double.infinity
     /// The Monte Carlo covariance of `gradient` (p×p, column-major; the self-normalised estimator's delta-method
     /// variance Σ_k w̃_k²(g_k − ḡ)(g_k − ḡ)ᵀ); empty unless requested.
     var scoreVariance: [Double] = []
@@ -318,8 +314,7 @@ extension PopulationFitter {
         }
         return MarginalTerm(
             value: value, gradient: sumG.map { $0 / s1 }, variance: variance, mean: mean, covariance: covariance,
-            effectiveSize: s1 * s1 / s2, logSum: top + Foundation.log(s1),
-            logSumSquares: 2 * top + Foundation.log(s2), scoreVariance: scoreVariance)
+            effectiveSize: s1 * s1 / s2, scoreVariance: scoreVariance)
     }
 
     /// The fixed-point marginal objective Σ_i −2 ln L_i over all subjects (subject order), its gradient, and the
@@ -539,10 +534,8 @@ extension PopulationFitter {
         minimum.modes = modes
         minimum.iterations = iterations
         minimum.evaluations = evaluations
-        let points = followingPoints(
-            x, layout: layout, data: data, objective: objective, modes: modes, proposals: proposals)
         return ImportanceStage(
-            minimum: minimum, points: points, rounds: rounds, draws: draws,
+            minimum: minimum, points: final.points, rounds: rounds, draws: draws,
             standardError: final.terms.reduce(0) { $0 + $1.variance }.squareRoot(), moments: final.terms,
             startMoments: startMoments, proposals: proposals)
     }

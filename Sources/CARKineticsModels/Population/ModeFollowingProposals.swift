@@ -69,18 +69,14 @@ extension PopulationFitter {
     ) -> MarginalPoints {
         let r = mode.eta.count
         let defensive = MarginalPoints.Component(
-            weight: 0.1, center: [Double](repeating: 0, count: r), root: priorRoot)
-        var points: MarginalPoints
-        if let carried = Self.carried(anchor, to: mode) {
-            points = MarginalPoints.importance(
-                components: [.init(weight: 0.9, center: carried.center, root: carried.root), defensive],
-                draws: draws, seed: anchor.seed)
-        } else {
-            let root = MarginalLikelihood.inverseTransposeFactor(mode.cholesky, order: r, scale: 2.squareRoot())
-            points = MarginalPoints.importance(
-                components: [.init(weight: 0.9, center: mode.eta, root: root), defensive], draws: draws,
-                seed: anchor.seed)
-        }
+            weight: ReportProposal.defensiveWeight, center: [Double](repeating: 0, count: r), root: priorRoot)
+        let posterior = Self.carried(anchor, to: mode) ?? Self.posteriorComponent(mode: mode, moment: nil)
+        var points = MarginalPoints.importance(
+            components: [
+                .init(weight: 1 - ReportProposal.defensiveWeight, center: posterior.center, root: posterior.root),
+                defensive,
+            ],
+            draws: draws, seed: anchor.seed)
         points.anchorBase = objective.randomIndex.map { base[$0] }
         return points
     }
@@ -165,21 +161,5 @@ extension PopulationFitter {
                 value: value, modes: results.map(\.0), gradient: gradient.map { $0.isFinite ? $0 : .nan }),
             results.map(\.1), results.map(\.2)
         )
-    }
-
-    /// The points of every subject at x for `proposals` (modes at x given): the fixed points of the objective
-    /// whose Hessian gives the standard errors.
-    func followingPoints(
-        _ x: [Double], layout: Layout, data: PopulationData, objective: SubjectObjective, modes: [SubjectMode],
-        proposals: FollowingProposals
-    ) -> [MarginalPoints] {
-        let priorRoot = Self.priorRoot(x, layout: layout, objective: objective)
-        let point = layout.point(x)
-        return modes.indices.map { i in
-            followingPoints(
-                anchor: proposals.anchors[i], mode: modes[i],
-                base: objective.baseParameters(data.subjects[i], point: point, terms: data.terms),
-                objective: objective, priorRoot: priorRoot, draws: proposals.draws)
-        }
     }
 }

@@ -109,14 +109,21 @@ extension NCACommand {
     }
 
     /// CSV built whole, for `--csv-safe` and `--columns` (which rewrite the finished table).
-    private func writePPTable(_ analysis: NCAAnalysis, files: [URL]) throws {
-        let export: PPExport.Output
+    /// Runs a PP export with its failures as the command's: a data error as it is, a submission failure behind
+    /// `place` (the output file it concerns).
+    private static func exportingPP<Exported>(to place: String, _ export: () throws -> Exported) throws -> Exported {
         do {
-            export = try PPExport(analysis, settings: ppSettings).export(files: files)
+            return try export()
         } catch let error as DataError {
             throw CommandFailure(message: error.description)
         } catch let error as PPSubmission.Failure {
-            throw CommandFailure(message: "\(output.file ?? "PP"): \(error.description)")
+            throw CommandFailure(message: "\(place): \(error.description)")
+        }
+    }
+
+    private func writePPTable(_ analysis: NCAAnalysis, files: [URL]) throws {
+        let export = try Self.exportingPP(to: output.file ?? "PP") {
+            try PPExport(analysis, settings: ppSettings).export(files: files)
         }
         let result = export.nca
         rows.reportExclusions(result.ledgers)
@@ -138,13 +145,8 @@ extension NCACommand {
     private func writeSubmission(
         _ analysis: NCAAnalysis, files: [URL], to path: String, as kind: SubmissionFile
     ) throws {
-        let datasets: PPSubmission.Datasets
-        do {
-            datasets = try PPSubmission.export(analysis, files: files, settings: ppSettings)
-        } catch let error as DataError {
-            throw CommandFailure(message: error.description)
-        } catch let error as PPSubmission.Failure {
-            throw CommandFailure(message: "\(path): \(error.description)")
+        let datasets = try Self.exportingPP(to: path) {
+            try PPSubmission.export(analysis, files: files, settings: ppSettings)
         }
         let created = try Self.creationTime()
         var studyID = study ?? ""

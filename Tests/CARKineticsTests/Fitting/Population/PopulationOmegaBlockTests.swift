@@ -12,18 +12,6 @@ import Testing
     /// effects, against central differences of the objective with every mode re-solved — the Cholesky
     /// off-diagonals included.
     @Test func laplaceGradientWithABlockMatchesDifferencesOfTheObjective() throws {
-        var simulator = SteinPopulationSimulator()
-        simulator.lloq = 300
-        let profiles = simulator.simulate(subjects: 9, seed: 7)
-        let model = PopulationModel(
-            structure: .stein, covariates: [CovariateEffect(parameter: "cmax", column: "dose")],
-            blocks: [["cmax", "tmax", "rho"]])
-        let data = try PopulationData.make(profiles: profiles, groupColumns: ["dose"], model: model)
-        var options = PopulationFitter.Options()
-        options.parallel = false
-        let fitter = PopulationFitter(model: model, options: options)
-        let objective = SubjectObjective(model: model)
-        #expect(objective.covariance.lowerCount == 3)
         let layout = PopulationFitter.Layout(k: 6, e: 1, r: 6, c: 3, s: 1)
         let x = [
             Foundation.log(15_000.0), Foundation.log(8.0), Foundation.log(1.0), Foundation.log(0.2),
@@ -34,14 +22,9 @@ import Testing
             Foundation.log(0.5),
         ]
         #expect(x.count == layout.count)
-        let zeros = [[Double]](repeating: [Double](repeating: 0, count: 6), count: data.subjects.count)
-        let at = fitter.evaluate(x, layout: layout, data: data, objective: objective, warm: zeros, kind: .laplace)
-        #expect(at.value.isFinite)
-        let analytic = fitter.laplaceGradient(x, layout: layout, data: data, objective: objective, modes: at.modes)
-        var evaluations = 0
-        let differences = fitter.gradient(
-            x, layout: layout, data: data, objective: objective,
-            warm: at.modes.map(\.eta), kind: .laplace, evaluations: &evaluations)
+        let (analytic, differences, model, _) = try PopulationGradientTests.laplaceGradients(
+            blocks: [["cmax", "tmax", "rho"]], layout: layout, at: x)
+        #expect(SubjectObjective(model: model).covariance.lowerCount == 3)
         for j in x.indices {
             #expect(
                 abs(analytic[j] - differences[j]) <= 2e-3 * max(1, abs(differences[j])),
